@@ -1,0 +1,43 @@
+//! The API caller: `Authorization: Bearer TOKEN`, answered 401 (JSON) when missing or unknown.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::db::{self, users::User};
+use crate::domain::Role;
+use crate::error::{ApiError, AppError};
+use crate::state::AppState;
+
+pub struct ApiUser {
+    pub user: User,
+    pub ip: Option<String>,
+}
+
+impl ApiUser {
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.user.role) { Ok(()) } else { Err(ApiError(AppError::forbidden())) }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError(AppError::Unauthorized))?;
+        let digest = super::token::digest(token);
+        let user_id = db::tokens::user_id_for(&state.db, &digest).await?.ok_or(ApiError(AppError::Unauthorized))?;
+        let user = db::users::by_id(&state.db, user_id)
+            .await?
+            .filter(|u| !u.is_locked())
+            .ok_or(ApiError(AppError::Unauthorized))?;
+        Ok(ApiUser { user, ip: super::session::client_ip(parts) })
+    }
+}

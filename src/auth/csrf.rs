@@ -1,0 +1,50 @@
+//! CSRF protection for every HTML form (synchronizer token pattern): each session holds a
+//! random token, every form carries it in a hidden `csrf_token` field (or the `X-CSRF-Token`
+//! header), and any unsafe request without the matching token is refused with 403 before a
+//! handler runs, so it can change nothing. The API (bearer tokens, no cookies) is not routed
+//! through this layer.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+
+pub const FIELD: &str = "csrf_token";
+const HEADER: &str = "x-csrf-token";
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+pub async fn verify(session: Session, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let Some(expected) = super::session::stored_csrf_token(&session).await else {
+        return AppError::Csrf.into_response();
+    };
+    let header = request.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if let Some(sent) = header {
+        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            next.run(request).await
+        } else {
+            AppError::Csrf.into_response()
+        };
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return AppError::BadRequest { message: "the form is too large".into(), field: None }.into_response();
+    };
+    let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned());
+    match sent {
+        Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        _ => AppError::Csrf.into_response(),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,30 @@
+//! API tokens: 256 random bits shown once; only their SHA-256 is stored.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+pub fn generate() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("wso_{}", to_hex(&bytes))
+}
+
+pub fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, b) = (super::generate(), super::generate());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 4 + 64);
+        assert_eq!(super::digest(&a), super::digest(&a));
+        assert_ne!(super::digest(&a), super::digest(&b));
+    }
+}

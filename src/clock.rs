@@ -1,0 +1,39 @@
+//! The one source of "now". Production reads the system clock; tests set and advance it.
+//! Nothing else in the crate may call `Utc::now()` (see `clippy.toml`).
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Clone, Debug)]
+pub enum Clock {
+    System,
+    Manual(Arc<RwLock<DateTime<Utc>>>),
+}
+
+impl Clock {
+    pub fn manual(start: DateTime<Utc>) -> Self {
+        Self::Manual(Arc::new(RwLock::new(start)))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            #[allow(clippy::disallowed_methods)]
+            Self::System => Utc::now(),
+            Self::Manual(t) => *t.read().expect("clock lock"),
+        }
+    }
+
+    /// Sets a manual clock; a no-op on the system clock.
+    pub fn set(&self, to: DateTime<Utc>) {
+        if let Self::Manual(t) = self {
+            *t.write().expect("clock lock") = to;
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        if let Self::Manual(t) = self {
+            *t.write().expect("clock lock") += by;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The append-only audit log. Only INSERT and SELECT exist here; the database refuses the rest.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgExecutor;
+
+/// One entry. `at` is when it happened, `recorded_at` when it was entered.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor: Option<&'a str>,
+    pub action: &'a str,
+    pub ip: Option<String>,
+    pub detail: Value,
+}
+
+pub async fn record(db: impl PgExecutor<'_>, e: NewEntry<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, recorded_at, actor_id, actor, action, ip, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(e.at)
+    .bind(e.recorded_at)
+    .bind(e.actor_id)
+    .bind(e.actor)
+    .bind(e.action)
+    .bind(e.ip)
+    .bind(e.detail)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Entry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub ip: Option<String>,
+    pub detail: Value,
+}
+
+pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Entry>> {
+    sqlx::query_as("SELECT id, at, recorded_at, actor, action, ip, detail FROM audit_log ORDER BY id DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}

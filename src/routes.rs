@@ -1,0 +1,66 @@
+//! Every path of the application, in one place.
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware::from_fn;
+use axum::routing::{get, post};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration as CookieDuration;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::auth::csrf;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::{admin, dashboard, health, login, middleware};
+
+pub const SESSION_COOKIE: &str = "wso_session";
+
+pub fn app(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(dashboard::show))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}", get(admin::edit_user).post(admin::update_user))
+        .route("/admin/users/{id}/unlock", post(admin::unlock_user))
+        .route("/admin/facilities", get(admin::facilities).post(admin::create_facility))
+        .route("/admin/audit", get(admin::audit))
+        .fallback(|| async { AppError::NotFound })
+        .layer(from_fn(csrf::verify))
+        .layer(session_layer(&state));
+
+    let api = Router::new().fallback(|| async { crate::error::ApiError(AppError::NotFound) });
+
+    let assets = Router::new()
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")));
+
+    let router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest("/api/v1", api)
+        .merge(assets)
+        .merge(pages)
+        .with_state(state.clone());
+    middleware::apply(router, state.config.request_timeout_secs)
+}
+
+/// Sessions live in PostgreSQL; the cookie is HttpOnly, SameSite=Strict, Secure behind TLS.
+/// The store drops sessions idle for the configured time; the app also checks idleness by its
+/// own clock on every request (see `auth::session`).
+fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
+    SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(state.config.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(state.config.session_idle_minutes)))
+}
+
+/// `static/` beside the binary's manifest when run from a checkout, else `./static`.
+fn static_dir() -> std::path::PathBuf {
+    let here = std::path::PathBuf::from("static");
+    if here.is_dir() { here } else { std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static") }
+}

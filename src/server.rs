@@ -1,0 +1,79 @@
+//! Running the HTTP server until Ctrl-C or SIGTERM; in-flight requests finish first.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use sqlx::PgPool;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::accounts::{self, Actor, NewUser};
+use crate::state::AppState;
+use crate::{db, routes};
+
+pub async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
+    ensure_first_admin(&state.db, &state).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    let cleanup = tokio::spawn(
+        PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),
+    );
+    tracing::info!(%addr, "wso-tracker listening on http://{addr}");
+    println!("wso-tracker listening on http://{addr} (Ctrl-C to stop)");
+    axum::serve(listener, routes::app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    cleanup.abort();
+    tracing::info!("stopped accepting requests; in-flight requests finished");
+    Ok(())
+}
+
+/// On the very first start there is no account to sign in with: create `admin` with a random
+/// password and print it once.
+async fn ensure_first_admin(pool: &PgPool, state: &AppState) -> anyhow::Result<()> {
+    if db::users::count(pool).await? > 0 {
+        return Ok(());
+    }
+    let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
+    let input = NewUser {
+        username: "admin".into(),
+        role: "admin".into(),
+        email: None,
+        facilities: vec![],
+        password: password.clone(),
+    };
+    match accounts::create_user(pool, input, Actor::CLI, state.clock.now()).await {
+        Ok(_) => {
+            println!("\nFirst start: created the account `admin` with the password\n\n    {password}\n");
+            println!("It is shown only this once. Sign in at /login and keep it somewhere safe.\n");
+            Ok(())
+        }
+        // Another process created the first account at the same moment.
+        Err(crate::error::AppError::Validation(_)) if db::users::count(pool).await? > 0 => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("creating the first admin account: {e}")),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

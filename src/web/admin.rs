@@ -1,0 +1,224 @@
+//! Administration: accounts (create, role, facilities, unlock), facilities, the audit log.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::accounts::{self, Actor, NewUser};
+use crate::auth::{CurrentUser, session};
+use crate::db::{self, audit::Entry, facilities::Facility, users::User};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::state::AppState;
+use crate::web::layout::Layout;
+
+/// Repeated form fields (`facilities=A&facilities=B`) arrive as pairs.
+type Pairs = Vec<(String, String)>;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+fn all_of(pairs: &Pairs, name: &str) -> Vec<String> {
+    pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+}
+
+fn actor(user: &CurrentUser) -> Actor<'_> {
+    Actor { id: Some(user.user.id), name: Some(&user.user.username), ip: user.ip.as_deref() }
+}
+
+pub struct UserForm {
+    pub username: String,
+    pub role: String,
+    pub email: String,
+    pub facilities: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    layout: Layout,
+    users: Vec<User>,
+    facilities: Vec<Facility>,
+    roles: [Role; 4],
+    form: UserForm,
+    errors: Vec<FieldError>,
+}
+
+impl UsersPage {
+    fn error_for(&self, name: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
+    }
+}
+
+async fn users_page(state: &AppState, user: &CurrentUser, form: UserForm, errors: Vec<FieldError>) -> AppResult<UsersPage> {
+    Ok(UsersPage {
+        layout: Layout::new(user, "Users", "users").await?,
+        users: db::users::all(&state.db).await?,
+        facilities: db::facilities::all(&state.db).await?,
+        roles: Role::ALL,
+        form,
+        errors,
+    })
+}
+
+pub async fn users(State(state): State<AppState>, user: CurrentUser) -> AppResult<UsersPage> {
+    user.require(&[Role::Admin])?;
+    let form = UserForm { username: String::new(), role: "officer".into(), email: String::new(), facilities: vec![] };
+    users_page(&state, &user, form, vec![]).await
+}
+
+pub async fn create_user(State(state): State<AppState>, user: CurrentUser, Form(pairs): Form<Pairs>) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    let input = NewUser {
+        username: field(&pairs, "username").to_string(),
+        role: field(&pairs, "role").to_string(),
+        email: Some(field(&pairs, "email").to_string()),
+        facilities: all_of(&pairs, "facilities"),
+        password: field(&pairs, "password").to_string(),
+    };
+    let form = UserForm {
+        username: input.username.clone(),
+        role: input.role.clone(),
+        email: field(&pairs, "email").to_string(),
+        facilities: input.facilities.clone(),
+    };
+    match accounts::create_user(&state.db, input, actor(&user), state.clock.now()).await {
+        Ok(_) => {
+            session::set_flash(&user.session, "success", format!("Account {} created.", form.username.trim())).await?;
+            Ok(Redirect::to("/admin/users").into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, &user, form, errors).await?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/user_edit.html")]
+pub struct UserEditPage {
+    layout: Layout,
+    account: User,
+    facilities: Vec<Facility>,
+    roles: [Role; 4],
+    errors: Vec<FieldError>,
+}
+
+pub async fn edit_user(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<UserEditPage> {
+    user.require(&[Role::Admin])?;
+    let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(UserEditPage {
+        layout: Layout::new(&user, format!("User {}", account.username), "users").await?,
+        account,
+        facilities: db::facilities::all(&state.db).await?,
+        roles: Role::ALL,
+        errors: vec![],
+    })
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    let facilities = all_of(&pairs, "facilities");
+    match accounts::update_user(&state.db, id, field(&pairs, "role"), &facilities, actor(&user), state.clock.now()).await {
+        Ok(()) => {
+            session::set_flash(&user.session, "success", "Account updated.").await?;
+            Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+            let page = UserEditPage {
+                layout: Layout::new(&user, format!("User {}", account.username), "users").await?,
+                account,
+                facilities: db::facilities::all(&state.db).await?,
+                roles: Role::ALL,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn unlock_user(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Redirect> {
+    user.require(&[Role::Admin])?;
+    accounts::unlock_user(&state.db, id, actor(&user), state.clock.now()).await?;
+    session::set_flash(&user.session, "success", "Account unlocked.").await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/facilities.html")]
+pub struct FacilitiesPage {
+    layout: Layout,
+    facilities: Vec<Facility>,
+    code: String,
+    name: String,
+    timezone: String,
+    igsa: bool,
+    errors: Vec<FieldError>,
+}
+
+impl FacilitiesPage {
+    fn error_for(&self, name: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
+    }
+}
+
+pub async fn facilities(State(state): State<AppState>, user: CurrentUser) -> AppResult<FacilitiesPage> {
+    user.require(&[Role::Admin])?;
+    Ok(FacilitiesPage {
+        layout: Layout::new(&user, "Facilities", "facilities").await?,
+        facilities: db::facilities::all(&state.db).await?,
+        code: String::new(),
+        name: String::new(),
+        timezone: "America/New_York".into(),
+        igsa: false,
+        errors: vec![],
+    })
+}
+
+pub async fn create_facility(State(state): State<AppState>, user: CurrentUser, Form(pairs): Form<Pairs>) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    let (code, name, timezone) = (field(&pairs, "code"), field(&pairs, "name"), field(&pairs, "timezone"));
+    let igsa = field(&pairs, "igsa") == "on";
+    match accounts::create_facility(&state.db, code, name, timezone, igsa, actor(&user), state.clock.now()).await {
+        Ok(f) => {
+            session::set_flash(&user.session, "success", format!("Facility {} created.", f.code)).await?;
+            Ok(Redirect::to("/admin/facilities").into_response())
+        }
+        Err(AppError::Validation(errors)) => {
+            let page = FacilitiesPage {
+                layout: Layout::new(&user, "Facilities", "facilities").await?,
+                facilities: db::facilities::all(&state.db).await?,
+                code: code.into(),
+                name: name.into(),
+                timezone: timezone.into(),
+                igsa,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    layout: Layout,
+    entries: Vec<Entry>,
+}
+
+pub async fn audit(State(state): State<AppState>, user: CurrentUser) -> AppResult<AuditPage> {
+    user.require(&[Role::Admin])?;
+    Ok(AuditPage { layout: Layout::new(&user, "Audit log", "audit").await?, entries: db::audit::recent(&state.db, 200).await? })
+}

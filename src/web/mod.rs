@@ -1,0 +1,30 @@
+//! HTTP handlers, one file per page area, each beside its template struct.
+
+pub mod admin;
+pub mod dashboard;
+pub mod error_page;
+pub mod health;
+pub mod layout;
+pub mod login;
+pub mod middleware;
+
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+/// The peer address of the request, for the audit log.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(crate::auth::session::client_ip(parts)))
+    }
+}
+
+/// Local time in a facility's zone, as shown everywhere: `2027-03-13 10:00 EST`.
+pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
