@@ -19,7 +19,11 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    pub const CLI: Actor<'static> = Actor { id: None, name: None, ip: None };
+    pub const CLI: Actor<'static> = Actor {
+        id: None,
+        name: None,
+        ip: None,
+    };
 
     fn entry<'b>(&'b self, action: &'b str, now: DateTime<Utc>, detail: serde_json::Value) -> NewEntry<'b> {
         NewEntry {
@@ -45,10 +49,19 @@ pub struct NewUser {
 /// Creates an account. Every problem is reported against its field, nothing is written then.
 pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<i64> {
     let mut errors = Vec::new();
-    let username = account::parse_username(&input.username).map_err(|m| errors.push(FieldError::new("username", m))).ok();
-    let role = input.role.parse::<Role>().map_err(|m| errors.push(FieldError::new("role", m))).ok();
+    let username = account::parse_username(&input.username)
+        .map_err(|m| errors.push(FieldError::new("username", m)))
+        .ok();
+    let role = input
+        .role
+        .parse::<Role>()
+        .map_err(|m| errors.push(FieldError::new("role", m)))
+        .ok();
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        Some(e) => account::parse_email(e).map(Some).map_err(|m| errors.push(FieldError::new("email", m))).unwrap_or(None),
+        Some(e) => account::parse_email(e)
+            .map(Some)
+            .map_err(|m| errors.push(FieldError::new("email", m)))
+            .unwrap_or(None),
         None => None,
     };
     let context: Vec<&str> = username.iter().map(String::as_str).collect();
@@ -56,10 +69,13 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
         errors.push(FieldError::new("password", m));
     }
     let facilities = existing_facilities(pool, &input.facilities, &mut errors).await?;
-    if let (Some(u), true) = (&username, errors.is_empty()) {
-        if db::users::by_username(pool, u).await?.is_some() {
-            errors.push(FieldError::new("username", format!("the username `{u}` is already taken")));
-        }
+    if let (Some(u), true) = (&username, errors.is_empty())
+        && db::users::by_username(pool, u).await?.is_some()
+    {
+        errors.push(FieldError::new(
+            "username",
+            format!("the username `{u}` is already taken"),
+        ));
     }
     let (Some(username), Some(role), true) = (username, role, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -70,7 +86,10 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
     let id = match db::users::insert(&mut *tx, &username, role, email.as_deref(), &hash, now).await {
         Ok(id) => id,
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(AppError::field("username", format!("the username `{username}` is already taken")));
+            return Err(AppError::field(
+                "username",
+                format!("the username `{username}` is already taken"),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -104,7 +123,10 @@ pub async fn update_user(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let mut errors = Vec::new();
-    let role = role.parse::<Role>().map_err(|m| errors.push(FieldError::new("role", m))).ok();
+    let role = role
+        .parse::<Role>()
+        .map_err(|m| errors.push(FieldError::new("role", m)))
+        .ok();
     let facilities = existing_facilities(pool, facilities, &mut errors).await?;
     let (Some(role), true) = (role, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -130,9 +152,16 @@ pub async fn unlock_user(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: Dat
     let mut tx = pool.begin().await?;
     let user = db::users::by_id(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
     if !db::users::unlock(&mut *tx, user_id).await? {
-        return Err(AppError::Conflict { code: "not_locked", message: format!("{} is not locked", user.username) });
+        return Err(AppError::Conflict {
+            code: "not_locked",
+            message: format!("{} is not locked", user.username),
+        });
     }
-    db::audit::record(&mut *tx, actor.entry("account_unlocked", now, json!({ "username": user.username }))).await?;
+    db::audit::record(
+        &mut *tx,
+        actor.entry("account_unlocked", now, json!({ "username": user.username })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -147,8 +176,12 @@ pub async fn create_facility(
     now: DateTime<Utc>,
 ) -> AppResult<db::facilities::Facility> {
     let mut errors = Vec::new();
-    let code = account::parse_facility_code(code).map_err(|m| errors.push(FieldError::new("code", m))).ok();
-    let tz = account::parse_timezone(timezone).map_err(|m| errors.push(FieldError::new("timezone", m))).ok();
+    let code = account::parse_facility_code(code)
+        .map_err(|m| errors.push(FieldError::new("code", m)))
+        .ok();
+    let tz = account::parse_timezone(timezone)
+        .map_err(|m| errors.push(FieldError::new("timezone", m)))
+        .ok();
     let name = name.trim();
     if name.is_empty() || name.len() > 200 {
         errors.push(FieldError::new("name", "name must be 1 to 200 characters"));
@@ -178,7 +211,15 @@ pub async fn create_token(pool: &PgPool, username: &str, actor: Actor<'_>, now: 
     let token = crate::auth::token::generate();
     let mut tx = pool.begin().await?;
     let id = db::tokens::insert(&mut *tx, user.id, &crate::auth::token::digest(&token), now).await?;
-    db::audit::record(&mut *tx, actor.entry("api_token_created", now, json!({ "username": user.username, "token_id": id }))).await?;
+    db::audit::record(
+        &mut *tx,
+        actor.entry(
+            "api_token_created",
+            now,
+            json!({ "username": user.username, "token_id": id }),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(token)
 }

@@ -14,7 +14,11 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 #[derive(Parser, Debug)]
-#[command(name = "wso-tracker", version, about = "Booking-to-transfer case tracker for ICE's Warrant Service Officer program")]
+#[command(
+    name = "wso-tracker",
+    version,
+    about = "Booking-to-transfer case tracker for ICE's Warrant Service Officer program"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -94,7 +98,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let mut target = DatabaseTarget::from_config(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = runtime.block_on(dispatch(cli.command.unwrap_or(Command::Serve { bind: None }), config, &target));
+    let result = runtime.block_on(dispatch(
+        cli.command.unwrap_or(Command::Serve { bind: None }),
+        config,
+        &target,
+    ));
     drop(runtime);
     if let Some(cluster) = target.cluster.as_mut() {
         cluster.stop();
@@ -116,26 +124,68 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
             println!("migrations applied");
             Ok(())
         }
-        Command::Facility { command: FacilityCommand::Add { code, name, timezone, igsa } } => {
-            let f = accounts::create_facility(&pool, &code, &name, &timezone, igsa, Actor::CLI, now).await.map_err(one_line)?;
-            println!("facility {} ({}) added, time zone {}{}", f.code, f.name, f.timezone, if f.igsa { ", IGSA" } else { "" });
+        Command::Facility {
+            command:
+                FacilityCommand::Add {
+                    code,
+                    name,
+                    timezone,
+                    igsa,
+                },
+        } => {
+            let f = accounts::create_facility(&pool, &code, &name, &timezone, igsa, Actor::CLI, now)
+                .await
+                .map_err(one_line)?;
+            println!(
+                "facility {} ({}) added, time zone {}{}",
+                f.code,
+                f.name,
+                f.timezone,
+                if f.igsa { ", IGSA" } else { "" }
+            );
             Ok(())
         }
-        Command::User { command: UserCommand::Add { username, role, facilities, email } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    facilities,
+                    email,
+                },
+        } => {
             let password = read_password()?;
-            let input = NewUser { username: username.clone(), role, email, facilities, password };
-            accounts::create_user(&pool, input, Actor::CLI, now).await.map_err(one_line)?;
+            let input = NewUser {
+                username: username.clone(),
+                role,
+                email,
+                facilities,
+                password,
+            };
+            accounts::create_user(&pool, input, Actor::CLI, now)
+                .await
+                .map_err(one_line)?;
             println!("user {} added", username.trim());
             Ok(())
         }
-        Command::User { command: UserCommand::Unlock { username } } => {
-            let user = db::users::by_username(&pool, &username).await?.with_context(|| format!("there is no user `{username}`"))?;
-            accounts::unlock_user(&pool, user.id, Actor::CLI, now).await.map_err(one_line)?;
+        Command::User {
+            command: UserCommand::Unlock { username },
+        } => {
+            let user = db::users::by_username(&pool, &username)
+                .await?
+                .with_context(|| format!("there is no user `{username}`"))?;
+            accounts::unlock_user(&pool, user.id, Actor::CLI, now)
+                .await
+                .map_err(one_line)?;
             println!("user {username} unlocked");
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { username } } => {
-            let token = accounts::create_token(&pool, &username, Actor::CLI, now).await.map_err(one_line)?;
+        Command::Token {
+            command: TokenCommand::Create { username },
+        } => {
+            let token = accounts::create_token(&pool, &username, Actor::CLI, now)
+                .await
+                .map_err(one_line)?;
             println!("API token for {username} (shown once; only its hash is stored):");
             println!("{token}");
             Ok(())
@@ -160,7 +210,10 @@ fn one_line(e: AppError) -> anyhow::Error {
 fn read_password() -> anyhow::Result<String> {
     if !std::io::stdin().is_terminal() {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
         let password = line.trim_end_matches(['\n', '\r']).to_string();
         if password.is_empty() {
             bail!("password: no password on standard input");

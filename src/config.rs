@@ -32,18 +32,24 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let bind = match var("WSO_BIND") {
-            Some(v) => v.parse().map_err(|_| anyhow::anyhow!("WSO_BIND is not an address like 127.0.0.1:3000: {v}"))?,
+            Some(v) => v
+                .parse()
+                .map_err(|_| anyhow::anyhow!("WSO_BIND is not an address like 127.0.0.1:3000: {v}"))?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
         let parse_num = |k: &str, default: i64| -> anyhow::Result<i64> {
             match var(k) {
-                Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{k} must be a whole number, got {v}")),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("{k} must be a whole number, got {v}")),
                 None => Ok(default),
             }
         };
         Ok(Self {
             database_url: var("DATABASE_URL"),
-            data_dir: var("WSO_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("var")),
+            data_dir: var("WSO_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("var")),
             bind,
             system_use_notice: var("WSO_SYSTEM_USE_NOTICE").unwrap_or_else(|| DEFAULT_NOTICE.to_string()),
             cookie_secure: matches!(var("WSO_COOKIE_SECURE").as_deref(), Some("1" | "true" | "yes")),

@@ -15,7 +15,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -41,7 +44,11 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     /// A domain rule refusing a well-formed request (422) with its own code.
     #[error("{message}")]
-    Rule { code: &'static str, message: String, field: Option<String> },
+    Rule {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -162,7 +169,13 @@ impl IntoResponse for ApiError {
             AppError::Unauthorized => "a valid `Authorization: Bearer TOKEN` header is required".to_string(),
             other => other.public_message(),
         };
-        let body = ErrorBody { error: ErrorDetail { code: e.code(), message, field: e.field_name() } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: e.code(),
+                message,
+                field: e.field_name(),
+            },
+        };
         (e.status(), Json(body)).into_response()
     }
 }

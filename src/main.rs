@@ -7,7 +7,8 @@ fn main() -> ExitCode {
     let cli = wso_tracker::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("wso_tracker=info,tower_http=info,warn")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("wso_tracker=info,tower_http=info,warn")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -14,7 +14,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{admin, dashboard, health, login, middleware};
+use crate::web::{admin, api, dashboard, health, login, middleware};
 
 pub const SESSION_COOKIE: &str = "wso_session";
 
@@ -32,11 +32,17 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn(csrf::verify))
         .layer(session_layer(&state));
 
-    let api = Router::new().fallback(|| async { crate::error::ApiError(AppError::NotFound) });
+    let api = Router::new()
+        .route("/me", get(api::me::me))
+        .route("/users", get(api::me::users))
+        .fallback(|| async { crate::error::ApiError(AppError::NotFound) });
 
     let assets = Router::new()
         .nest_service("/static", ServeDir::new(static_dir()))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")));
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        ));
 
     let router = Router::new()
         .route("/healthz", get(health::healthz))
@@ -56,11 +62,17 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(state.config.cookie_secure)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(state.config.session_idle_minutes)))
+        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
+            state.config.session_idle_minutes,
+        )))
 }
 
 /// `static/` beside the binary's manifest when run from a checkout, else `./static`.
 fn static_dir() -> std::path::PathBuf {
     let here = std::path::PathBuf::from("static");
-    if here.is_dir() { here } else { std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static") }
+    if here.is_dir() {
+        here
+    } else {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
+    }
 }

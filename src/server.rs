@@ -24,10 +24,13 @@ pub async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
     );
     tracing::info!(%addr, "wso-tracker listening on http://{addr}");
     println!("wso-tracker listening on http://{addr} (Ctrl-C to stop)");
-    axum::serve(listener, routes::app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        routes::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
     cleanup.abort();
     tracing::info!("stopped accepting requests; in-flight requests finished");
     Ok(())
@@ -39,7 +42,11 @@ async fn ensure_first_admin(pool: &PgPool, state: &AppState) -> anyhow::Result<(
     if db::users::count(pool).await? > 0 {
         return Ok(());
     }
-    let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
+    let password: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
     let input = NewUser {
         username: "admin".into(),
         role: "admin".into(),

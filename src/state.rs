@@ -15,6 +15,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: PgPool, clock: Clock, config: Config) -> Self {
-        Self { db, clock, config: Arc::new(config) }
+        Self {
+            db,
+            clock,
+            config: Arc::new(config),
+        }
     }
 }

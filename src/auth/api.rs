@@ -16,7 +16,11 @@ pub struct ApiUser {
 
 impl ApiUser {
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.user.role) { Ok(()) } else { Err(ApiError(AppError::forbidden())) }
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(ApiError(AppError::forbidden()))
+        }
     }
 }
 
@@ -33,11 +37,16 @@ impl FromRequestParts<AppState> for ApiUser {
             .filter(|t| !t.is_empty())
             .ok_or(ApiError(AppError::Unauthorized))?;
         let digest = super::token::digest(token);
-        let user_id = db::tokens::user_id_for(&state.db, &digest).await?.ok_or(ApiError(AppError::Unauthorized))?;
+        let user_id = db::tokens::user_id_for(&state.db, &digest)
+            .await?
+            .ok_or(ApiError(AppError::Unauthorized))?;
         let user = db::users::by_id(&state.db, user_id)
             .await?
             .filter(|u| !u.is_locked())
             .ok_or(ApiError(AppError::Unauthorized))?;
-        Ok(ApiUser { user, ip: super::session::client_ip(parts) })
+        Ok(ApiUser {
+            user,
+            ip: super::session::client_ip(parts),
+        })
     }
 }

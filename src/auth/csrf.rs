@@ -24,7 +24,11 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
     let Some(expected) = super::session::stored_csrf_token(&session).await else {
         return AppError::Csrf.into_response();
     };
-    let header = request.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = request
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if let Some(sent) = header {
         return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
             next.run(request).await
@@ -34,9 +38,15 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return AppError::BadRequest { message: "the form is too large".into(), field: None }.into_response();
+        return AppError::BadRequest {
+            message: "the form is too large".into(),
+            field: None,
+        }
+        .into_response();
     };
-    let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned());
+    let sent = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == FIELD)
+        .map(|(_, v)| v.into_owned());
     match sent {
         Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
             next.run(Request::from_parts(parts, Body::from(bytes))).await

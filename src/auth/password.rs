@@ -25,7 +25,8 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 pub async fn verify(password: String, phc: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let phc = phc.as_deref().unwrap_or_else(|| dummy_hash());
-        let ok = PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let ok =
+            PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
         ok && phc != dummy_hash()
     })
     .await

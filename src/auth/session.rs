@@ -35,7 +35,11 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.user.role) { Ok(()) } else { Err(AppError::forbidden()) }
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
     }
 
     pub fn id(&self) -> i64 {
@@ -44,7 +48,10 @@ impl CurrentUser {
 }
 
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -84,7 +91,16 @@ impl FromRequestParts<AppState> for CurrentUser {
                 return Err(AppError::Unauthorized);
             }
         };
-        session.insert(AUTH_KEY, AuthData { user_id: user.id, last_seen: now }).await.map_err(session_err)?;
+        session
+            .insert(
+                AUTH_KEY,
+                AuthData {
+                    user_id: user.id,
+                    last_seen: now,
+                },
+            )
+            .await
+            .map_err(session_err)?;
         Ok(CurrentUser { user, session, ip })
     }
 }
@@ -96,7 +112,16 @@ fn session_err(e: tower_sessions::session::Error) -> AppError {
 /// Signs `user_id` in: a new session id (no fixation), a new CSRF token.
 pub async fn sign_in(session: &Session, user_id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
-    session.insert(AUTH_KEY, AuthData { user_id, last_seen: now }).await.map_err(session_err)?;
+    session
+        .insert(
+            AUTH_KEY,
+            AuthData {
+                user_id,
+                last_seen: now,
+            },
+        )
+        .await
+        .map_err(session_err)?;
     session.insert(CSRF_KEY, new_csrf_token()).await.map_err(session_err)?;
     Ok(())
 }
@@ -132,7 +157,13 @@ pub struct Flash {
 
 pub async fn set_flash(session: &Session, kind: &str, message: impl Into<String>) -> Result<(), AppError> {
     session
-        .insert(FLASH_KEY, Flash { kind: kind.into(), message: message.into() })
+        .insert(
+            FLASH_KEY,
+            Flash {
+                kind: kind.into(),
+                message: message.into(),
+            },
+        )
         .await
         .map_err(session_err)
 }

@@ -22,7 +22,7 @@ use sqlx::postgres::PgConnectOptions;
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
-        "PostgreSQL server binaries (initdb, postgres) were not found on PATH or in /usr/lib/postgresql/*/bin: install them (Debian/Ubuntu: `apt-get install postgresql`) or set DATABASE_URL to an existing server"
+        "PostgreSQL server binaries (initdb, postgres) were not found in WSO_PG_BINDIR, on PATH or in /usr/lib/postgresql/*/bin: install them (Debian/Ubuntu: `apt-get install postgresql`) or set DATABASE_URL to an existing server"
     )]
     BinariesNotFound,
     #[error(
@@ -78,7 +78,10 @@ impl PrivateCluster {
             return Ok(Self { data_dir, child: None });
         }
         let child = spawn(&bin, &data_dir, run_as.as_ref(), durability)?;
-        let mut cluster = Self { data_dir, child: Some(child) };
+        let mut cluster = Self {
+            data_dir,
+            child: Some(child),
+        };
         let dir = cluster.data_dir.clone();
         wait_ready(&dir, cluster.child.as_mut())?;
         Ok(cluster)
@@ -126,9 +129,14 @@ fn fail(msg: String) -> ClusterError {
     ClusterError::Failed(msg)
 }
 
-/// `postgres` and `initdb` from PATH, else the newest `/usr/lib/postgresql/*/bin`.
+/// `WSO_PG_BINDIR` when set (and nothing else); otherwise `postgres` and `initdb` from PATH,
+/// else the newest `/usr/lib/postgresql/*/bin`.
 pub fn find_bin_dir() -> Option<PathBuf> {
     let has_both = |d: &Path| d.join("postgres").is_file() && d.join("initdb").is_file();
+    if let Some(dir) = std::env::var_os("WSO_PG_BINDIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return has_both(&dir).then_some(dir);
+    }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if has_both(&dir) {
@@ -204,12 +212,7 @@ fn init(bin: &Path, data_dir: &Path, run_as: Option<&RunAs>) -> Result<(), Clust
     Ok(())
 }
 
-fn spawn(
-    bin: &Path,
-    data_dir: &Path,
-    run_as: Option<&RunAs>,
-    durability: Durability,
-) -> Result<Child, ClusterError> {
+fn spawn(bin: &Path, data_dir: &Path, run_as: Option<&RunAs>, durability: Durability) -> Result<Child, ClusterError> {
     let log_path = data_dir.join("server.log");
     let log = fs::File::create(&log_path).map_err(|e| fail(format!("cannot create {}: {e}", log_path.display())))?;
     if let Some(r) = run_as {
@@ -222,7 +225,14 @@ fn spawn(
         .arg(data_dir)
         .args(["-c", "listen_addresses=", "-c", "max_connections=300"]);
     if let Durability::Throwaway = durability {
-        cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        cmd.args([
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ]);
     }
     cmd.stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| fail(e.to_string()))?)
@@ -254,21 +264,24 @@ fn is_running(data_dir: &Path) -> bool {
 fn wait_ready(data_dir: &Path, mut child: Option<&mut Child>) -> Result<(), ClusterError> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(pid_file) = fs::read_to_string(data_dir.join("postmaster.pid")) {
-            if pid_file.lines().nth(7).map(str::trim) == Some("ready") {
-                return Ok(());
-            }
+        if let Ok(pid_file) = fs::read_to_string(data_dir.join("postmaster.pid"))
+            && pid_file.lines().nth(7).map(str::trim) == Some("ready")
+        {
+            return Ok(());
         }
-        if let Some(c) = child.as_deref_mut() {
-            if let Ok(Some(status)) = c.try_wait() {
-                let mut log = String::new();
-                let _ = fs::File::open(data_dir.join("server.log")).and_then(|mut f| f.read_to_string(&mut log));
-                let last = log.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-                return Err(fail(format!("postgres exited ({status}) during start-up: {last}")));
-            }
+        if let Some(c) = child.as_deref_mut()
+            && let Ok(Some(status)) = c.try_wait()
+        {
+            let mut log = String::new();
+            let _ = fs::File::open(data_dir.join("server.log")).and_then(|mut f| f.read_to_string(&mut log));
+            let last = log.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            return Err(fail(format!("postgres exited ({status}) during start-up: {last}")));
         }
         if Instant::now() > deadline {
-            return Err(fail(format!("postgres in {} did not become ready within 60 s", data_dir.display())));
+            return Err(fail(format!(
+                "postgres in {} did not become ready within 60 s",
+                data_dir.display()
+            )));
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -40,7 +40,9 @@ pub async fn insert(
 }
 
 pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Facility>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM facilities ORDER BY code")).fetch_all(db).await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM facilities ORDER BY code"))
+        .fetch_all(db)
+        .await
 }
 
 pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option<Facility>> {

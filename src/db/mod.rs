@@ -46,7 +46,10 @@ impl DatabaseTarget {
             None => {
                 let cluster = PrivateCluster::start(&config.data_dir.join("pgdata"), Durability::Full)?;
                 let options = cluster.connect_options(PRIVATE_DATABASE);
-                Ok(Self { options, cluster: Some(cluster) })
+                Ok(Self {
+                    options,
+                    cluster: Some(cluster),
+                })
             }
         }
     }
@@ -65,13 +68,17 @@ impl DatabaseTarget {
 }
 
 pub async fn create_database_if_missing(admin: PgConnectOptions, name: &str) -> anyhow::Result<()> {
-    let mut conn = sqlx::PgConnection::connect_with(&admin).await.context("connecting to PostgreSQL")?;
+    let mut conn = sqlx::PgConnection::connect_with(&admin)
+        .await
+        .context("connecting to PostgreSQL")?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(name)
         .fetch_one(&mut conn)
         .await?;
     if !exists {
-        let r = sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await;
+        let r = sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await;
         match r {
             // Another process created it meanwhile.
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}

@@ -60,7 +60,9 @@ pub async fn by_username_for_update(db: impl PgExecutor<'_>, username: &str) -> 
 }
 
 pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<User>> {
-    sqlx::query_as(&format!("{SELECT} GROUP BY u.id ORDER BY u.username")).fetch_all(db).await
+    sqlx::query_as(&format!("{SELECT} GROUP BY u.id ORDER BY u.username"))
+        .fetch_all(db)
+        .await
 }
 
 pub async fn insert(
@@ -85,7 +87,10 @@ pub async fn insert(
 
 /// Replaces the user's facilities with those `codes` (all of which must exist: checked by caller).
 pub async fn set_facilities(conn: &mut sqlx::PgConnection, user_id: i64, codes: &[String]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_facilities WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM user_facilities WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO user_facilities (user_id, facility_id) SELECT $1, id FROM facilities WHERE code = ANY($2)",
     )
@@ -97,7 +102,11 @@ pub async fn set_facilities(conn: &mut sqlx::PgConnection, user_id: i64, codes: 
 }
 
 pub async fn set_role(db: impl PgExecutor<'_>, user_id: i64, role: Role) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(user_id).bind(role).execute(db).await?;
+    sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(role)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -123,7 +132,10 @@ pub async fn record_failed_login(
 }
 
 pub async fn reset_failed_logins(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1").bind(user_id).execute(db).await?;
+    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -5,7 +5,9 @@ use chrono_tz::Tz;
 /// Lower-case letters, digits, `.`, `_` and `-`, 3 to 32 characters (also a DB CHECK).
 pub fn parse_username(raw: &str) -> Result<String, String> {
     let u = raw.trim();
-    let ok_chars = u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
     if !(3..=32).contains(&u.len()) || !ok_chars {
         return Err("username must be 3 to 32 lower-case letters, digits, dots, dashes or underscores".into());
     }
@@ -39,15 +41,27 @@ pub fn parse_email(raw: &str) -> Result<String, String> {
     let e = raw.trim();
     let valid = e.len() <= 254
         && !e.contains(char::is_whitespace)
-        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
-    if valid { Ok(e.to_string()) } else { Err(format!("`{e}` is not an e-mail address")) }
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(e.to_string())
+    } else {
+        Err(format!("`{e}` is not an e-mail address"))
+    }
 }
 
 /// Facility codes as jail systems send them: upper-case letters, digits and dashes, 2 to 16.
 pub fn parse_facility_code(raw: &str) -> Result<String, String> {
     let c = raw.trim();
-    let ok = (2..=16).contains(&c.len()) && c.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '-');
-    if ok { Ok(c.to_string()) } else { Err("facility code must be 2 to 16 upper-case letters, digits or dashes".into()) }
+    let ok = (2..=16).contains(&c.len())
+        && c.chars()
+            .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '-');
+    if ok {
+        Ok(c.to_string())
+    } else {
+        Err("facility code must be 2 to 16 upper-case letters, digits or dashes".into())
+    }
 }
 
 pub fn parse_timezone(raw: &str) -> Result<Tz, String> {
@@ -70,8 +84,16 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused_with_a_reason() {
-        assert!(check_password_strength("short", &[]).unwrap_err().contains("at least 12"));
-        assert!(check_password_strength("password1234", &[]).unwrap_err().contains("too weak"));
+        assert!(
+            check_password_strength("short", &[])
+                .unwrap_err()
+                .contains("at least 12")
+        );
+        assert!(
+            check_password_strength("password1234", &[])
+                .unwrap_err()
+                .contains("too weak")
+        );
         assert!(check_password_strength("jdoejdoejdoe", &["jdoe"]).is_err());
         assert!(check_password_strength("correct horse battery staple 7", &[]).is_ok());
     }
@@ -80,7 +102,10 @@ mod tests {
     fn facility_codes_and_zones() {
         assert_eq!(parse_facility_code("RCDC").unwrap(), "RCDC");
         assert!(parse_facility_code("rcdc").is_err());
-        assert_eq!(parse_timezone("America/New_York").unwrap(), chrono_tz::America::New_York);
+        assert_eq!(
+            parse_timezone("America/New_York").unwrap(),
+            chrono_tz::America::New_York
+        );
         assert!(parse_timezone("Mars/Olympus").is_err());
     }
 

@@ -19,15 +19,27 @@ use crate::web::layout::Layout;
 type Pairs = Vec<(String, String)>;
 
 fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 fn all_of(pairs: &Pairs, name: &str) -> Vec<String> {
-    pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 fn actor(user: &CurrentUser) -> Actor<'_> {
-    Actor { id: Some(user.user.id), name: Some(&user.user.username), ip: user.ip.as_deref() }
+    Actor {
+        id: Some(user.user.id),
+        name: Some(&user.user.username),
+        ip: user.ip.as_deref(),
+    }
 }
 
 pub struct UserForm {
@@ -54,7 +66,12 @@ impl UsersPage {
     }
 }
 
-async fn users_page(state: &AppState, user: &CurrentUser, form: UserForm, errors: Vec<FieldError>) -> AppResult<UsersPage> {
+async fn users_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: UserForm,
+    errors: Vec<FieldError>,
+) -> AppResult<UsersPage> {
     Ok(UsersPage {
         layout: Layout::new(user, "Users", "users").await?,
         users: db::users::all(&state.db).await?,
@@ -67,11 +84,20 @@ async fn users_page(state: &AppState, user: &CurrentUser, form: UserForm, errors
 
 pub async fn users(State(state): State<AppState>, user: CurrentUser) -> AppResult<UsersPage> {
     user.require(&[Role::Admin])?;
-    let form = UserForm { username: String::new(), role: "officer".into(), email: String::new(), facilities: vec![] };
+    let form = UserForm {
+        username: String::new(),
+        role: "officer".into(),
+        email: String::new(),
+        facilities: vec![],
+    };
     users_page(&state, &user, form, vec![]).await
 }
 
-pub async fn create_user(State(state): State<AppState>, user: CurrentUser, Form(pairs): Form<Pairs>) -> AppResult<Response> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Response> {
     user.require(&[Role::Admin])?;
     let input = NewUser {
         username: field(&pairs, "username").to_string(),
@@ -88,12 +114,19 @@ pub async fn create_user(State(state): State<AppState>, user: CurrentUser, Form(
     };
     match accounts::create_user(&state.db, input, actor(&user), state.clock.now()).await {
         Ok(_) => {
-            session::set_flash(&user.session, "success", format!("Account {} created.", form.username.trim())).await?;
+            session::set_flash(
+                &user.session,
+                "success",
+                format!("Account {} created.", form.username.trim()),
+            )
+            .await?;
             Ok(Redirect::to("/admin/users").into_response())
         }
-        Err(AppError::Validation(errors)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, &user, form, errors).await?).into_response())
-        }
+        Err(AppError::Validation(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            users_page(&state, &user, form, errors).await?,
+        )
+            .into_response()),
         Err(e) => Err(e),
     }
 }
@@ -108,7 +141,11 @@ pub struct UserEditPage {
     errors: Vec<FieldError>,
 }
 
-pub async fn edit_user(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<UserEditPage> {
+pub async fn edit_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<UserEditPage> {
     user.require(&[Role::Admin])?;
     let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(UserEditPage {
@@ -128,7 +165,16 @@ pub async fn update_user(
 ) -> AppResult<Response> {
     user.require(&[Role::Admin])?;
     let facilities = all_of(&pairs, "facilities");
-    match accounts::update_user(&state.db, id, field(&pairs, "role"), &facilities, actor(&user), state.clock.now()).await {
+    match accounts::update_user(
+        &state.db,
+        id,
+        field(&pairs, "role"),
+        &facilities,
+        actor(&user),
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(()) => {
             session::set_flash(&user.session, "success", "Account updated.").await?;
             Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
@@ -186,7 +232,11 @@ pub async fn facilities(State(state): State<AppState>, user: CurrentUser) -> App
     })
 }
 
-pub async fn create_facility(State(state): State<AppState>, user: CurrentUser, Form(pairs): Form<Pairs>) -> AppResult<Response> {
+pub async fn create_facility(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Response> {
     user.require(&[Role::Admin])?;
     let (code, name, timezone) = (field(&pairs, "code"), field(&pairs, "name"), field(&pairs, "timezone"));
     let igsa = field(&pairs, "igsa") == "on";
@@ -220,5 +270,8 @@ pub struct AuditPage {
 
 pub async fn audit(State(state): State<AppState>, user: CurrentUser) -> AppResult<AuditPage> {
     user.require(&[Role::Admin])?;
-    Ok(AuditPage { layout: Layout::new(&user, "Audit log", "audit").await?, entries: db::audit::recent(&state.db, 200).await? })
+    Ok(AuditPage {
+        layout: Layout::new(&user, "Audit log", "audit").await?,
+        entries: db::audit::recent(&state.db, 200).await?,
+    })
 }

@@ -12,5 +12,7 @@ pub struct DashboardPage {
 }
 
 pub async fn show(user: CurrentUser) -> AppResult<DashboardPage> {
-    Ok(DashboardPage { layout: Layout::new(&user, "Dashboard", "dashboard").await? })
+    Ok(DashboardPage {
+        layout: Layout::new(&user, "Dashboard", "dashboard").await?,
+    })
 }

@@ -40,11 +40,27 @@ impl Layout {
 
 /// Navigation shows only what the role may open.
 pub fn nav_for(role: Role) -> Vec<NavItem> {
-    let mut items = vec![NavItem { href: "/", label: "Dashboard", key: "dashboard" }];
+    let mut items = vec![NavItem {
+        href: "/",
+        label: "Dashboard",
+        key: "dashboard",
+    }];
     if role == Role::Admin {
-        items.push(NavItem { href: "/admin/users", label: "Users", key: "users" });
-        items.push(NavItem { href: "/admin/facilities", label: "Facilities", key: "facilities" });
-        items.push(NavItem { href: "/admin/audit", label: "Audit log", key: "audit" });
+        items.push(NavItem {
+            href: "/admin/users",
+            label: "Users",
+            key: "users",
+        });
+        items.push(NavItem {
+            href: "/admin/facilities",
+            label: "Facilities",
+            key: "facilities",
+        });
+        items.push(NavItem {
+            href: "/admin/audit",
+            label: "Audit log",
+            key: "audit",
+        });
     }
     items
 }

@@ -83,7 +83,14 @@ pub async fn submit(
 
     let error = match &user {
         None => {
-            db::audit::record(&mut *tx, entry("login_failed", json!({ "username": username, "reason": "unknown_user" }))).await?;
+            db::audit::record(
+                &mut *tx,
+                entry(
+                    "login_failed",
+                    json!({ "username": username, "reason": "unknown_user" }),
+                ),
+            )
+            .await?;
             BAD_CREDENTIALS
         }
         Some(u) if u.is_locked() => {
@@ -91,10 +98,22 @@ pub async fn submit(
             if ok { LOCKED } else { BAD_CREDENTIALS }
         }
         Some(u) if !ok => {
-            let (failures, locked_now) = db::users::record_failed_login(&mut *tx, u.id, LOCK_AFTER_FAILURES, now).await?;
-            db::audit::record(&mut *tx, entry("login_failed", json!({ "reason": "wrong_password", "consecutive_failures": failures }))).await?;
+            let (failures, locked_now) =
+                db::users::record_failed_login(&mut *tx, u.id, LOCK_AFTER_FAILURES, now).await?;
+            db::audit::record(
+                &mut *tx,
+                entry(
+                    "login_failed",
+                    json!({ "reason": "wrong_password", "consecutive_failures": failures }),
+                ),
+            )
+            .await?;
             if locked_now {
-                db::audit::record(&mut *tx, entry("account_locked", json!({ "consecutive_failures": failures }))).await?;
+                db::audit::record(
+                    &mut *tx,
+                    entry("account_locked", json!({ "consecutive_failures": failures })),
+                )
+                .await?;
             }
             BAD_CREDENTIALS
         }

@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per page area, each beside its template struct.
 
 pub mod admin;
+pub mod api;
 pub mod dashboard;
 pub mod error_page;
 pub mod health;

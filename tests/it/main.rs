@@ -1,1 +1,6 @@
+//! One integration-test binary (links once): real PostgreSQL, real HTTP, real Chromium.
 
+mod browser;
+mod cli;
+mod foundation;
+mod helpers;

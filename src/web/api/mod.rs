@@ -1,0 +1,3 @@
+//! JSON API v1: bearer-token callers (jail systems, ICE-side tools, scripts).
+
+pub mod me;

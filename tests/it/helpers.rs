@@ -1,0 +1,296 @@
+//! The test harness: one throwaway PostgreSQL for the whole test binary (or the server named by
+//! `DATABASE_URL`), a fresh migrated database per test cloned from a template, and the real
+//! app served over real HTTP on a free port with a settable clock.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use chrono::{TimeZone, Utc};
+use reqwest::redirect::Policy;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use wso_tracker::accounts::{self, Actor, NewUser};
+use wso_tracker::clock::Clock;
+use wso_tracker::config::Config;
+use wso_tracker::db::cluster::{Durability, PrivateCluster};
+use wso_tracker::state::AppState;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+struct Server {
+    /// Options for the maintenance database; the test database name is set per test.
+    admin: PgConnectOptions,
+    /// A `DATABASE_URL` prefix for the CLI tests, e.g. `postgres://postgres@localhost/?host=/tmp/x`.
+    url_base: (String, String),
+    template: String,
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    // Initialised on its own thread: tests call this from inside their tokio runtime, which
+    // cannot block on another runtime.
+    SERVER.get_or_init(|| std::thread::spawn(init_server).join().expect("test database server"))
+}
+
+fn init_server() -> Server {
+    {
+        let (admin, url_base) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(url) => {
+                let options: PgConnectOptions = url.parse().expect("DATABASE_URL is a PostgreSQL URL");
+                let (before, after) = split_db_url(&url);
+                (options.database("postgres"), (before, after))
+            }
+            None => start_private_cluster(),
+        };
+        let template = format!("wso_test_template_{}", std::process::id());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut conn = sqlx::PgConnection::connect_with(&admin)
+                .await
+                .expect("connect to test PostgreSQL");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {template}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE DATABASE {template}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(admin.clone().database(&template))
+                .await
+                .unwrap();
+            wso_tracker::db::migrate(&pool)
+                .await
+                .expect("migrations apply to an empty database");
+            pool.close().await;
+        });
+        Server {
+            admin,
+            url_base,
+            template,
+        }
+    }
+}
+
+/// `postgres://u@h:p/db?x` → ("postgres://u@h:p/", "?x")
+fn split_db_url(url: &str) -> (String, String) {
+    let (main, query) = url
+        .split_once('?')
+        .map(|(m, q)| (m, format!("?{q}")))
+        .unwrap_or((url, String::new()));
+    let scheme_end = main.find("://").map(|i| i + 3).unwrap_or(0);
+    let slash = main[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(main.len());
+    (format!("{}/", &main[..slash]), query)
+}
+
+/// Started on a thread that lives as long as the test process: PostgreSQL is told to shut
+/// down when that thread (so, the process) ends.
+fn start_private_cluster() -> (PgConnectOptions, (String, String)) {
+    let root = std::env::temp_dir().join("wso-tracker-tests");
+    remove_stale_clusters(&root);
+    let dir = root.join(std::process::id().to_string());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let d = dir.clone();
+    std::thread::spawn(move || {
+        let cluster = PrivateCluster::start(&d, Durability::Throwaway);
+        let ok = cluster
+            .as_ref()
+            .map(|c| c.connect_options("postgres"))
+            .map_err(|e| e.to_string());
+        tx.send(ok).unwrap();
+        let _keep = cluster;
+        loop {
+            std::thread::park();
+        }
+    });
+    let options = rx
+        .recv()
+        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot start the test PostgreSQL: {e}"));
+    let url = (
+        "postgres://postgres@localhost/".to_string(),
+        format!("?host={}", dir.display()),
+    );
+    (options, url)
+}
+
+fn remove_stale_clusters(root: &PathBuf) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for e in entries.flatten() {
+        let alive = e
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<i32>().ok())
+            .is_some_and(|pid| unsafe { libc::kill(pid, 0) == 0 });
+        if !alive {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: PgPool,
+    pub clock: Clock,
+    /// `DATABASE_URL` of this test's database, for running the CLI against it.
+    pub database_url: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let server = server();
+    let name = format!("wso_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect_with(&server.admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {}", server.template))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let options = server.admin.clone().database(&name).disable_statement_logging();
+    let db = PgPoolOptions::new()
+        .max_connections(10)
+        .connect_with(options)
+        .await
+        .unwrap();
+
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
+    let state = AppState::new(db.clone(), clock.clone(), Config::for_tests());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = wso_tracker::routes::app(state);
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    let database_url = format!("{}{name}{}", server.url_base.0, server.url_base.1);
+    TestApp {
+        addr,
+        db,
+        clock,
+        database_url,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn facility(&self, code: &str, tz: &str, igsa: bool) {
+        accounts::create_facility(
+            &self.db,
+            code,
+            &format!("{code} Detention Center"),
+            tz,
+            igsa,
+            Actor::CLI,
+            self.clock.now(),
+        )
+        .await
+        .unwrap();
+    }
+
+    pub async fn user(&self, username: &str, role: &str, facilities: &[&str]) -> i64 {
+        let input = NewUser {
+            username: username.into(),
+            role: role.into(),
+            email: Some(format!("{username}@county.example.org")),
+            facilities: facilities.iter().map(|f| f.to_string()).collect(),
+            password: PASSWORD.into(),
+        };
+        accounts::create_user(&self.db, input, Actor::CLI, self.clock.now())
+            .await
+            .unwrap()
+    }
+
+    /// An API token acting as `username`.
+    pub async fn token(&self, username: &str) -> String {
+        accounts::create_token(&self.db, username, Actor::CLI, self.clock.now())
+            .await
+            .unwrap()
+    }
+
+    /// Signs in through the login form; returns the signed-in client.
+    pub async fn login(&self, username: &str) -> reqwest::Client {
+        let client = self.client();
+        let r = self.try_login(&client, username, PASSWORD).await;
+        assert_eq!(r.status(), 303, "sign-in of {username} should redirect");
+        client
+    }
+
+    pub async fn try_login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf(client, "/login").await;
+        client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("csrf_token", &csrf)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token from the form on `path`.
+    pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        let html = client.get(self.url(path)).send().await.unwrap().text().await.unwrap();
+        csrf_in(&html).unwrap_or_else(|| panic!("no csrf_token on {path}"))
+    }
+
+    /// Posts a form with the CSRF token of `path` added.
+    pub async fn post_form(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf(client, "/").await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &csrf));
+        client.post(self.url(path)).form(&all).send().await.unwrap()
+    }
+
+    /// The audit log's actions, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+            .fetch_all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// Row counts of every table of ours, to show a refused request changed nothing.
+    pub async fn table_counts(&self) -> Vec<(String, i64)> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations' ORDER BY 1",
+        )
+        .fetch_all(&self.db)
+        .await
+        .unwrap();
+        let mut counts = Vec::new();
+        for table in tables {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                .fetch_one(&self.db)
+                .await
+                .unwrap();
+            counts.push((table, n));
+        }
+        counts
+    }
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
