@@ -1,6 +1,14 @@
 //! Pure rules: no I/O, no clock. Every function takes `now` (when it needs it) as an argument.
 
 pub mod account;
+pub mod anumber;
+pub mod booking;
+pub mod case;
+#[cfg(test)]
+mod case_tests;
+pub mod input;
 pub mod role;
+pub mod roster;
+pub mod types;
 
 pub use role::Role;

@@ -1,0 +1,241 @@
+//! What an officer enters about a case, checked: bookings, ICE documents, ICE notifications.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::anumber::ANumber;
+use super::case::to_second;
+use super::input::{Checker, TimeInput};
+use super::types::{ChargeCategory, DocumentKind, NotificationKind};
+use crate::error::FieldError;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BookingInput {
+    pub facility: Option<String>,
+    pub booking_number: Option<String>,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub booked_at: Option<String>,
+    pub charges: Option<Vec<ChargeInput>>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct ChargeInput {
+    pub description: Option<String>,
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub facility: String,
+    pub booking_number: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub date_of_birth: NaiveDate,
+    pub booked_at: DateTime<Utc>,
+    pub charges: Vec<(String, ChargeCategory)>,
+}
+
+pub const MAX_CHARGES: usize = 50;
+
+fn booking_number_rule(v: &str) -> Result<String, String> {
+    let ok = (1..=32).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok { Ok(v.to_string()) } else { Err("booking number must be 1 to 32 letters, digits or dashes".into()) }
+}
+
+impl BookingInput {
+    pub fn check(&self, now: DateTime<Utc>, times: TimeInput) -> Result<NewBooking, Vec<FieldError>> {
+        let mut c = Checker::new();
+        let facility = c.text("facility", self.facility.as_deref(), 16);
+        let number = c.required("booking_number", self.booking_number.as_deref());
+        let booking_number = number.and_then(|n| c.check("booking_number", booking_number_rule(n)));
+        let last_name = c.text("last_name", self.last_name.as_deref(), 100);
+        let first_name = c.text("first_name", self.first_name.as_deref(), 100);
+        let date_of_birth = c.date("date_of_birth", self.date_of_birth.as_deref());
+        let booked_at = c.time("booked_at", self.booked_at.as_deref(), times).map(to_second);
+        if let Some(dob) = date_of_birth {
+            let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+            if dob > now.date_naive() || dob < earliest {
+                c.errors.push(FieldError::new("date_of_birth", "date of birth must be a past date after 1900"));
+            }
+        }
+        if let Some(t) = booked_at {
+            if t > now {
+                c.errors.push(FieldError::new("booked_at", "booked at is in the future"));
+            } else if date_of_birth.is_some_and(|d| t.date_naive() < d) {
+                c.errors.push(FieldError::new("booked_at", "booked at is before the date of birth"));
+            }
+        }
+        let mut charges = Vec::new();
+        match self.charges.as_deref() {
+            None | Some([]) => c.errors.push(FieldError::new("charges", "at least one charge is required")),
+            Some(list) if list.len() > MAX_CHARGES => {
+                c.errors.push(FieldError::new("charges", format!("at most {MAX_CHARGES} charges")))
+            }
+            Some(list) => {
+                for (i, charge) in list.iter().enumerate() {
+                    let d = c.text(&format!("charges[{i}].description"), charge.description.as_deref(), 500);
+                    let k = c.word::<ChargeCategory>(&format!("charges[{i}].category"), charge.category.as_deref());
+                    if let (Some(d), Some(k)) = (d, k) {
+                        charges.push((d, k));
+                    }
+                }
+            }
+        }
+        c.finish()?;
+        Ok(NewBooking {
+            facility: facility.expect("checked"),
+            booking_number: booking_number.expect("checked"),
+            last_name: last_name.expect("checked"),
+            first_name: first_name.expect("checked"),
+            date_of_birth: date_of_birth.expect("checked"),
+            booked_at: booked_at.expect("checked"),
+            charges,
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DocumentInput {
+    pub kind: Option<String>,
+    pub number: Option<String>,
+    pub a_number: Option<String>,
+    pub issued_at: Option<String>,
+    pub received_at: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub kind: DocumentKind,
+    pub number: String,
+    pub a_number: ANumber,
+    pub issued_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+impl DocumentInput {
+    pub fn check(&self, now: DateTime<Utc>, times: TimeInput) -> Result<NewDocument, Vec<FieldError>> {
+        let mut c = Checker::new();
+        let kind = c.word::<DocumentKind>("kind", self.kind.as_deref());
+        let number = c.text("number", self.number.as_deref(), 40);
+        let a_number = c.required("a_number", self.a_number.as_deref()).and_then(|a| c.check("a_number", ANumber::parse(a)));
+        let issued_at = c.time("issued_at", self.issued_at.as_deref(), times).map(to_second);
+        let received_at = c.time("received_at", self.received_at.as_deref(), times).map(to_second);
+        if issued_at.is_some_and(|t| t > now) {
+            c.errors.push(FieldError::new("issued_at", "issued at is in the future"));
+        }
+        if let Some(r) = received_at {
+            if r > now {
+                c.errors.push(FieldError::new("received_at", "received at is in the future"));
+            } else if issued_at.is_some_and(|i| r < i) {
+                c.errors.push(FieldError::new("received_at", "received at is before the document was issued"));
+            }
+        }
+        c.finish()?;
+        Ok(NewDocument {
+            kind: kind.expect("checked"),
+            number: number.expect("checked"),
+            a_number: a_number.expect("checked"),
+            issued_at: issued_at.expect("checked"),
+            received_at: received_at.expect("checked"),
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NotificationInput {
+    pub at: Option<String>,
+    pub method: Option<String>,
+    pub contact: Option<String>,
+    /// `in_custody` (default), `pending_release` or `post_service`.
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub contact: String,
+    pub kind: NotificationKind,
+}
+
+impl NotificationInput {
+    pub fn check(&self, times: TimeInput) -> Result<NewNotification, Vec<FieldError>> {
+        let mut c = Checker::new();
+        let at = c.time("at", self.at.as_deref(), times).map(to_second);
+        let method = c.text("method", self.method.as_deref(), 100);
+        let contact = c.text("contact", self.contact.as_deref(), 200);
+        let kind = match self.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => c.check("kind", k.parse()),
+            None => Some(NotificationKind::InCustody),
+        };
+        c.finish()?;
+        Ok(NewNotification {
+            at: at.expect("checked"),
+            method: method.expect("checked"),
+            contact: contact.expect("checked"),
+            kind: kind.expect("checked"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::input::TimeInput::Rfc3339;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T12:00:00Z".parse().unwrap()
+    }
+
+    fn input() -> BookingInput {
+        BookingInput {
+            facility: Some("RCDC".into()),
+            booking_number: Some("2026-001".into()),
+            last_name: Some("Doe".into()),
+            first_name: Some("John".into()),
+            date_of_birth: Some("1990-04-30".into()),
+            booked_at: Some("2026-11-23T06:30:00-05:00".into()),
+            charges: Some(vec![ChargeInput { description: Some("DWI".into()), category: Some("dwi".into()) }]),
+        }
+    }
+
+    #[test]
+    fn a_complete_booking_is_accepted() {
+        let b = input().check(now(), Rfc3339).unwrap();
+        assert_eq!(b.booked_at.to_rfc3339(), "2026-11-23T11:30:00+00:00");
+        assert_eq!(b.charges, vec![("DWI".to_string(), ChargeCategory::Dwi)]);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut b = input();
+        b.last_name = None;
+        b.booked_at = Some("2026-11-23T13:00:00Z".into());
+        b.charges = Some(vec![ChargeInput { description: Some("x".into()), category: Some("murder".into()) }]);
+        let fields: Vec<String> = b.check(now(), Rfc3339).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["last_name", "booked_at", "charges[0].category"]);
+    }
+
+    #[test]
+    fn a_booking_needs_a_charge() {
+        let mut b = input();
+        b.charges = Some(vec![]);
+        assert_eq!(b.check(now(), Rfc3339).unwrap_err()[0].field, "charges");
+    }
+
+    #[test]
+    fn documents_are_received_after_issue_and_not_in_the_future() {
+        let d = DocumentInput {
+            kind: Some("I-200".into()),
+            number: Some("W-1".into()),
+            a_number: Some("A123-456-789".into()),
+            issued_at: Some("2026-11-23T10:00:00Z".into()),
+            received_at: Some("2026-11-23T09:00:00Z".into()),
+        };
+        assert_eq!(d.check(now(), Rfc3339).unwrap_err()[0].field, "received_at");
+        let d = DocumentInput { kind: Some("I-9".into()), ..d };
+        assert_eq!(d.check(now(), Rfc3339).unwrap_err()[0].field, "kind");
+    }
+}

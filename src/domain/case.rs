@@ -1,0 +1,223 @@
+//! The case state machine and the 48-hour custody clock, as pure functions.
+//!
+//! in_custody ──release point──▶ in_custody (awaiting service) ──service──▶ wso_hold
+//!     │ (no active warrant)                 │                          │    │    │
+//!     └────────────▶ released ◀─────────────┴──── release ◀────────────┘    │  igsa_hold
+//!                    transferred ◀──────────────── pickup ◀──────────────────┘◀──┘
+//!
+//! Each transition takes the case as it is, the time the event happened (`at`) and the app
+//! clock's `now`, and either refuses with a [`RuleError`] a caller can match on, or says what
+//! the new state is. The database repeats the essential rules as constraints.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+
+use super::types::{DocumentKind, ReleaseReason, Status};
+use crate::domain::Role;
+
+/// ICE has 48 elapsed hours from service to take custody.
+pub const CUSTODY_LIMIT_HOURS: i64 = 48;
+
+pub fn custody_deadline(served_at: DateTime<Utc>) -> DateTime<Utc> {
+    served_at + Duration::hours(CUSTODY_LIMIT_HOURS)
+}
+
+/// Event times are kept to the second: every second past a deadline counts, none is invented.
+pub fn to_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(0)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleKind {
+    /// 403: the caller may not do this (role, certification).
+    Forbidden,
+    /// 409: the case is not in a state that allows it.
+    Conflict,
+    /// 422: a well-formed value breaks a rule.
+    Unprocessable,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    pub kind: RuleKind,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<&'static str>,
+}
+
+fn conflict(code: &'static str, message: impl Into<String>) -> RuleError {
+    RuleError { kind: RuleKind::Conflict, code, message: message.into(), field: None }
+}
+
+fn unprocessable(code: &'static str, field: &'static str, message: impl Into<String>) -> RuleError {
+    RuleError { kind: RuleKind::Unprocessable, code, message: message.into(), field: Some(field) }
+}
+
+fn forbidden(code: &'static str, message: impl Into<String>) -> RuleError {
+    RuleError { kind: RuleKind::Forbidden, code, message: message.into(), field: None }
+}
+
+/// What the rules need to know about a case.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub status: Status,
+    pub booked_at: DateTime<Utc>,
+    pub release_point_at: Option<DateTime<Utc>>,
+    pub served_at: Option<DateTime<Utc>>,
+    pub igsa_at: Option<DateTime<Utc>>,
+}
+
+impl Case {
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        self.served_at.map(custody_deadline)
+    }
+
+    /// The time of the last step, which the next one may not precede.
+    fn last_step(&self) -> (DateTime<Utc>, &'static str) {
+        if let Some(t) = self.igsa_at {
+            (t, "the start of the IGSA hold")
+        } else if let Some(t) = self.served_at {
+            (t, "the warrant service")
+        } else if let Some(t) = self.release_point_at {
+            (t, "the point of release")
+        } else {
+            (self.booked_at, "the booking")
+        }
+    }
+}
+
+/// An event may be entered after the fact, but never for the future nor before `after`.
+pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>, after: DateTime<Utc>, what: &str) -> Result<(), RuleError> {
+    if at > now {
+        return Err(unprocessable("in_the_future", "at", "the time is in the future"));
+    }
+    if at < after {
+        return Err(unprocessable("before_previous_step", "at", format!("the time is before {what}")));
+    }
+    Ok(())
+}
+
+/// Seconds held past the deadline by an end of custody at `end` (0 when in time).
+pub fn over_detained_seconds(deadline: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+    (end - deadline).num_seconds().max(0)
+}
+
+/// The point of release: criminal custody ends. Without an active warrant the person leaves.
+pub fn record_release_point(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, active_warrant: bool) -> Result<Status, RuleError> {
+    if case.status != Status::InCustody || case.release_point_at.is_some() {
+        return Err(conflict("release_point_already_recorded", "the point of release has already been recorded"));
+    }
+    check_time(at, now, case.booked_at, "the booking")?;
+    Ok(if active_warrant { Status::InCustody } else { Status::Released })
+}
+
+/// The document a service names, as the rules see it.
+pub struct ServedDocument {
+    pub kind: DocumentKind,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// Warrant service by a WSO: starts the custody clock; returns the deadline.
+pub fn serve(
+    case: &Case,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    document: &ServedDocument,
+    officer_certified: bool,
+) -> Result<DateTime<Utc>, RuleError> {
+    if case.served_at.is_some() {
+        return Err(conflict("already_served", "a warrant has already been served on this case"));
+    }
+    if case.status != Status::InCustody {
+        return Err(conflict("invalid_state", format!("the case is {}", case.status.label())));
+    }
+    let Some(release_point) = case.release_point_at else {
+        return Err(conflict("no_release_point", "a warrant is served at the point of release, which has not been recorded"));
+    };
+    if !document.kind.is_warrant() {
+        return Err(unprocessable("not_a_warrant", "document_id", "a detainer (I-247A) is a request, not a warrant: it cannot be served"));
+    }
+    if document.withdrawn_at.is_some_and(|w| w <= at) {
+        return Err(conflict("document_withdrawn", "ICE has withdrawn this warrant"));
+    }
+    check_time(at, now, release_point, "the point of release")?;
+    if !officer_certified {
+        return Err(forbidden("not_certified", "you do not hold a WSO certification current at the service time"));
+    }
+    Ok(custody_deadline(at))
+}
+
+/// Pickup by ICE. Returns the seconds held past the deadline (0 when in time).
+pub fn transfer(
+    case: &Case,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    role: Role,
+    late_reason: Option<&str>,
+) -> Result<i64, RuleError> {
+    if !matches!(case.status, Status::WsoHold | Status::IgsaHold) {
+        return Err(conflict("invalid_state", format!("the case is {}: there is no hold to transfer", case.status.label())));
+    }
+    let (after, what) = case.last_step();
+    check_time(at, now, after, what)?;
+    if case.status == Status::IgsaHold {
+        return Ok(0);
+    }
+    let deadline = case.deadline().expect("a wso_hold case has been served");
+    if at <= deadline {
+        return Ok(0);
+    }
+    match late_reason.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Err(conflict(
+            "deadline_passed",
+            "the pickup time is after the 48-hour deadline: the person must be released, or a supervisor records a late transfer with a written reason",
+        )),
+        Some(_) if role != Role::Supervisor => {
+            Err(forbidden("late_transfer_needs_supervisor", "only a supervisor may record a transfer after the deadline"))
+        }
+        Some(_) => Ok(over_detained_seconds(deadline, at)),
+    }
+}
+
+/// Release by a supervisor. Returns the seconds held past the deadline (0 when in time).
+pub fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: ReleaseReason) -> Result<i64, RuleError> {
+    let held = match case.status {
+        Status::WsoHold | Status::IgsaHold => true,
+        Status::InCustody if case.release_point_at.is_some() => false,
+        Status::InCustody => {
+            return Err(conflict("no_release_point", "criminal custody has not ended: record the point of release"));
+        }
+        other => return Err(conflict("invalid_state", format!("the case is already {}", other.label()))),
+    };
+    let (after, what) = case.last_step();
+    check_time(at, now, after, what)?;
+    let deadline = case.deadline();
+    if reason == ReleaseReason::ClockExpired {
+        match (case.status, deadline) {
+            (Status::WsoHold, Some(d)) if at >= d => {}
+            (Status::WsoHold, Some(_)) => {
+                return Err(unprocessable("clock_not_expired", "reason", "the 48-hour clock has not run out at that time"));
+            }
+            _ => return Err(unprocessable("clock_not_running", "reason", "no custody clock is running on this case")),
+        }
+    }
+    Ok(match (held, case.status, deadline) {
+        (true, Status::WsoHold, Some(d)) => over_detained_seconds(d, at),
+        _ => 0,
+    })
+}
+
+/// With an IGSA, a supervisor may keep the person as an ICE detainee, at or before the deadline.
+pub fn start_igsa_hold(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, facility_has_igsa: bool) -> Result<(), RuleError> {
+    if !facility_has_igsa {
+        return Err(conflict("no_igsa", "this facility has no Intergovernmental Service Agreement with ICE"));
+    }
+    if case.status != Status::WsoHold {
+        return Err(conflict("invalid_state", format!("the case is {}: only a WSO hold can become an IGSA hold", case.status.label())));
+    }
+    let (after, what) = case.last_step();
+    check_time(at, now, after, what)?;
+    if case.deadline().is_some_and(|d| at > d) {
+        return Err(conflict("deadline_passed", "an IGSA hold must start at or before the 48-hour deadline"));
+    }
+    Ok(())
+}

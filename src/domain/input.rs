@@ -1,0 +1,130 @@
+//! Turning what people and systems send (strings) into checked values, collecting one error
+//! per field. The API sends RFC 3339 times with an offset; forms send the facility's local
+//! wall-clock time (`2027-03-13T10:00`), which is converted with the facility's zone.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::error::FieldError;
+
+#[derive(Clone, Copy, Debug)]
+pub enum TimeInput {
+    Rfc3339,
+    Local(Tz),
+}
+
+#[derive(Default)]
+pub struct Checker {
+    pub errors: Vec<FieldError>,
+}
+
+impl Checker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the error of `r` under `field`; `None` then.
+    pub fn check<T>(&mut self, field: &str, r: Result<T, String>) -> Option<T> {
+        r.map_err(|m| self.errors.push(FieldError::new(field, m))).ok()
+    }
+
+    pub fn required<'a>(&mut self, field: &str, v: Option<&'a str>) -> Option<&'a str> {
+        let v = v.map(str::trim).filter(|s| !s.is_empty());
+        if v.is_none() {
+            self.errors.push(FieldError::new(field, format!("{} is required", human(field))));
+        }
+        v
+    }
+
+    /// Required text of at most `max` characters, kept verbatim apart from outer spaces.
+    pub fn text(&mut self, field: &str, v: Option<&str>, max: usize) -> Option<String> {
+        let v = self.required(field, v)?;
+        if v.chars().count() > max {
+            self.errors.push(FieldError::new(field, format!("{} must be at most {max} characters", human(field))));
+            return None;
+        }
+        Some(v.to_string())
+    }
+
+    pub fn optional_text(&mut self, field: &str, v: Option<&str>, max: usize) -> Option<String> {
+        match v.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(_) => self.text(field, v, max),
+            None => None,
+        }
+    }
+
+    pub fn time(&mut self, field: &str, v: Option<&str>, input: TimeInput) -> Option<DateTime<Utc>> {
+        let v = self.required(field, v)?;
+        self.check(field, parse_time(v, input))
+    }
+
+    pub fn date(&mut self, field: &str, v: Option<&str>) -> Option<NaiveDate> {
+        let v = self.required(field, v)?;
+        self.check(field, NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| "use a date like 1990-04-30".to_string()))
+    }
+
+    pub fn word<T: std::str::FromStr<Err = String>>(&mut self, field: &str, v: Option<&str>) -> Option<T> {
+        let v = self.required(field, v)?;
+        self.check(field, v.parse())
+    }
+
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+    }
+}
+
+/// `booked_at` → "booked at"; `charges[0].category` → "charges[0] category".
+fn human(field: &str) -> String {
+    field.replace(['_', '.'], " ")
+}
+
+pub fn parse_time(v: &str, input: TimeInput) -> Result<DateTime<Utc>, String> {
+    match input {
+        TimeInput::Rfc3339 => DateTime::parse_from_rfc3339(v)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| "use an RFC 3339 time with offset, like 2027-03-13T10:00:00-05:00".to_string()),
+        TimeInput::Local(tz) => {
+            let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+                .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
+                .map_err(|_| "use a date and time like 2027-03-13T10:00".to_string())?;
+            match tz.from_local_datetime(&naive) {
+                LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+                // The hour repeated when clocks go back: the earlier instant. Pages show every
+                // time with its zone abbreviation (EDT/EST), so the choice is visible.
+                LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
+                LocalResult::None => Err(format!("{v} does not exist in {tz} (clocks moved forward)")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_use_the_facility_zone_across_daylight_saving() {
+        let ny = TimeInput::Local(chrono_tz::America::New_York);
+        assert_eq!(parse_time("2027-03-13T10:00", ny).unwrap().to_rfc3339(), "2027-03-13T15:00:00+00:00");
+        assert_eq!(parse_time("2027-03-15T11:00", ny).unwrap().to_rfc3339(), "2027-03-15T15:00:00+00:00");
+        assert!(parse_time("2027-03-14T02:30", ny).unwrap_err().contains("does not exist"));
+    }
+
+    #[test]
+    fn api_times_need_an_offset() {
+        assert!(parse_time("2027-03-13T10:00:00-05:00", TimeInput::Rfc3339).is_ok());
+        assert!(parse_time("2027-03-13T10:00:00", TimeInput::Rfc3339).is_err());
+        assert!(parse_time("yesterday", TimeInput::Rfc3339).is_err());
+    }
+
+    #[test]
+    fn missing_and_overlong_text_name_the_field() {
+        let mut c = Checker::new();
+        assert!(c.text("last_name", Some("  "), 10).is_none());
+        assert!(c.text("first_name", Some("x".repeat(11).as_str()), 10).is_none());
+        assert_eq!(c.text("note", Some(" <b>hi</b> "), 10).as_deref(), Some("<b>hi</b>"));
+        let errors = c.finish().unwrap_err();
+        assert_eq!(errors[0].field, "last_name");
+        assert_eq!(errors[1].field, "first_name");
+    }
+}

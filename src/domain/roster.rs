@@ -1,0 +1,181 @@
+//! WSO certifications: who may serve a warrant, and when.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use super::input::Checker;
+use crate::error::FieldError;
+
+/// A certification as stored. `expires_on` is the last valid day, in the facility's zone.
+#[derive(Clone, Debug)]
+pub struct Certification {
+    pub certified_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Certification {
+    /// Current at instant `at`, judged by the calendar day at the facility.
+    pub fn is_current_at(&self, at: DateTime<Utc>, tz: Tz) -> bool {
+        let day = at.with_timezone(&tz).date_naive();
+        self.certified_on <= day && day <= self.expires_on && self.revoked_at.is_none_or(|r| r > at)
+    }
+
+    pub fn standing(&self, now: DateTime<Utc>, tz: Tz) -> Standing {
+        let today = now.with_timezone(&tz).date_naive();
+        if self.revoked_at.is_some_and(|r| r <= now) {
+            Standing::Revoked
+        } else if today > self.expires_on {
+            Standing::Lapsed
+        } else if today < self.certified_on {
+            Standing::NotYetValid
+        } else if (self.expires_on - today).num_days() < EXPIRY_WARNING_DAYS {
+            Standing::ExpiringSoon
+        } else {
+            Standing::Current
+        }
+    }
+}
+
+/// The roster warns this many days before a certification's last valid day.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    Current,
+    ExpiringSoon,
+    NotYetValid,
+    Lapsed,
+    Revoked,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Current => "current",
+            Standing::ExpiringSoon => "expiring_soon",
+            Standing::NotYetValid => "not_yet_valid",
+            Standing::Lapsed => "lapsed",
+            Standing::Revoked => "revoked",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Current => "Current",
+            Standing::ExpiringSoon => "Expires within 30 days",
+            Standing::NotYetValid => "Not yet valid",
+            Standing::Lapsed => "Lapsed",
+            Standing::Revoked => "Revoked",
+        }
+    }
+
+    pub fn may_serve(self) -> bool {
+        matches!(self, Standing::Current | Standing::ExpiringSoon)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CertificationInput {
+    pub certified_on: Option<String>,
+    pub expires_on: Option<String>,
+    pub nominated_on: Option<String>,
+    pub background_cleared_on: Option<String>,
+    pub trained_on: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCertification {
+    pub certified_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub nominated_on: Option<NaiveDate>,
+    pub background_cleared_on: Option<NaiveDate>,
+    pub trained_on: Option<NaiveDate>,
+}
+
+impl CertificationInput {
+    pub fn check(&self) -> Result<NewCertification, Vec<FieldError>> {
+        let mut c = Checker::new();
+        let certified_on = c.date("certified_on", self.certified_on.as_deref());
+        let expires_on = c.date("expires_on", self.expires_on.as_deref());
+        let mut optional = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(v) => c.date(field, Some(v)),
+            None => None,
+        };
+        let nominated_on = optional("nominated_on", &self.nominated_on);
+        let background_cleared_on = optional("background_cleared_on", &self.background_cleared_on);
+        let trained_on = optional("trained_on", &self.trained_on);
+        if let (Some(from), Some(to)) = (certified_on, expires_on)
+            && to < from
+        {
+            c.errors.push(FieldError::new("expires_on", "the certification expires before it was granted"));
+        }
+        for (field, d) in [("nominated_on", nominated_on), ("background_cleared_on", background_cleared_on), ("trained_on", trained_on)] {
+            if let (Some(d), Some(cert)) = (d, certified_on)
+                && d > cert
+            {
+                c.errors.push(FieldError::new(field, "this step comes before certification"));
+            }
+        }
+        c.finish()?;
+        Ok(NewCertification {
+            certified_on: certified_on.expect("checked"),
+            expires_on: expires_on.expect("checked"),
+            nominated_on,
+            background_cleared_on,
+            trained_on,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(from: &str, to: &str) -> Certification {
+        Certification { certified_on: from.parse().unwrap(), expires_on: to.parse().unwrap(), revoked_at: None }
+    }
+
+    #[test]
+    fn the_last_valid_day_counts_in_the_facility_zone() {
+        let ny = chrono_tz::America::New_York;
+        let c = cert("2026-01-01", "2026-11-30");
+        // 23:30 on Nov 30 in New York is already Dec 1 in UTC: still valid.
+        assert!(c.is_current_at("2026-12-01T04:30:00Z".parse().unwrap(), ny));
+        // 00:30 on Dec 1 in New York: lapsed.
+        assert!(!c.is_current_at("2026-12-01T05:30:00Z".parse().unwrap(), ny));
+        assert!(!c.is_current_at("2025-12-31T12:00:00Z".parse().unwrap(), ny));
+    }
+
+    #[test]
+    fn a_revocation_ends_eligibility_from_its_moment() {
+        let ny = chrono_tz::America::New_York;
+        let mut c = cert("2026-01-01", "2027-01-01");
+        c.revoked_at = Some("2026-06-01T12:00:00Z".parse().unwrap());
+        assert!(c.is_current_at("2026-06-01T11:59:59Z".parse().unwrap(), ny));
+        assert!(!c.is_current_at("2026-06-01T12:00:00Z".parse().unwrap(), ny));
+        assert_eq!(c.standing("2026-07-01T00:00:00Z".parse().unwrap(), ny), Standing::Revoked);
+    }
+
+    #[test]
+    fn standing_warns_thirty_days_ahead() {
+        let ny = chrono_tz::America::New_York;
+        let c = cert("2026-01-01", "2026-12-20");
+        assert_eq!(c.standing("2026-11-01T12:00:00Z".parse().unwrap(), ny), Standing::Current);
+        assert_eq!(c.standing("2026-11-23T12:00:00Z".parse().unwrap(), ny), Standing::ExpiringSoon);
+        assert_eq!(c.standing("2026-12-21T12:00:00Z".parse().unwrap(), ny), Standing::Lapsed);
+    }
+
+    #[test]
+    fn certification_dates_are_ordered() {
+        let input = CertificationInput {
+            certified_on: Some("2026-02-01".into()),
+            expires_on: Some("2026-01-01".into()),
+            trained_on: Some("2026-03-01".into()),
+            ..Default::default()
+        };
+        let fields: Vec<String> = input.check().unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["expires_on", "trained_on"]);
+    }
+}

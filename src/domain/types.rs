@@ -1,0 +1,109 @@
+//! The enumerated words of the case. Each word is a contract (API, forms, DB CHECKs).
+
+/// An enum whose values are fixed words: serde, sqlx (as `text`), `FromStr`, `Display`.
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $word:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, sqlx::Type)]
+        #[sqlx(type_name = "text")]
+        pub enum $name {
+            $(#[serde(rename = $word)] #[sqlx(rename = $word)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            /// Words for people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("`{s}` is not one of: {}", words.join(", "))
+                })
+            }
+        }
+    };
+}
+
+word_enum! {
+    /// Where a case stands.
+    Status {
+        InCustody = "in_custody", "in custody";
+        WsoHold = "wso_hold", "on a WSO hold";
+        IgsaHold = "igsa_hold", "held under the IGSA";
+        Transferred = "transferred", "transferred to ICE";
+        Released = "released", "released";
+    }
+}
+
+word_enum! {
+    ChargeCategory {
+        Dwi = "dwi", "DWI";
+        Traffic = "traffic", "Traffic";
+        Drug = "drug", "Drug";
+        Property = "property", "Property";
+        Violent = "violent", "Violent";
+        SexOffense = "sex_offense", "Sex offense";
+        Weapons = "weapons", "Weapons";
+        Other = "other", "Other";
+    }
+}
+
+word_enum! {
+    DocumentKind {
+        Detainer = "I-247A", "I-247A detainer";
+        WarrantOfArrest = "I-200", "I-200 warrant of arrest";
+        WarrantOfRemoval = "I-205", "I-205 warrant of removal";
+    }
+}
+
+impl DocumentKind {
+    /// Only warrants can be served; a detainer is a request.
+    pub fn is_warrant(self) -> bool {
+        !matches!(self, DocumentKind::Detainer)
+    }
+}
+
+word_enum! {
+    /// Why criminal custody ended.
+    ReleasePointReason {
+        BondPosted = "bond_posted", "bond posted";
+        ChargesDismissed = "charges_dismissed", "charges dismissed";
+        SentenceComplete = "sentence_complete", "sentence complete";
+        Other = "other", "other";
+    }
+}
+
+word_enum! {
+    /// Why a supervisor released a person held on a warrant.
+    ReleaseReason {
+        ClockExpired = "clock_expired", "48-hour clock expired";
+        WarrantWithdrawn = "warrant_withdrawn", "warrant withdrawn";
+        Other = "other", "other";
+    }
+}
+
+word_enum! {
+    /// What ICE was told.
+    NotificationKind {
+        InCustody = "in_custody", "subject in custody";
+        PendingRelease = "pending_release", "release imminent";
+        PostService = "post_service", "warrant served";
+    }
+}
