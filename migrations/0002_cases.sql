@@ -35,6 +35,7 @@ CREATE TABLE bookings (
     -- End of custody: pickup by ICE or release.
     closed_at             timestamptz,
     release_reason        text CHECK (release_reason IN ('clock_expired', 'warrant_withdrawn', 'other')),
+    release_note          text,
     receiving_officer     text,
     late_reason           text,
     -- Every second held past the deadline, however the hold ended.

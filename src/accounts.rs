@@ -34,6 +34,7 @@ impl Actor<'_> {
             action,
             ip: self.ip.map(str::to_owned),
             detail: json!({ "via": if self.id.is_some() { "web" } else { "cli" }, "detail": detail }),
+            booking_id: None,
         }
     }
 }

@@ -30,8 +30,8 @@ pub enum AppError {
     /// No valid session (pages redirect to the login page) or token (API: 401).
     #[error("sign-in required")]
     Unauthorized,
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("a POST without a valid CSRF token was refused")]
     Csrf,
     #[error("not found")]
@@ -67,14 +67,17 @@ impl AppError {
     }
 
     pub fn forbidden() -> Self {
-        AppError::Forbidden("your role does not allow this".into())
+        AppError::Forbidden {
+            code: "forbidden",
+            message: "your role does not allow this".into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden { .. } | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Validation(_) | AppError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -86,7 +89,7 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => "bad_request",
             AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
+            AppError::Forbidden { code, .. } => code,
             AppError::Csrf => "csrf_token_invalid",
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } | AppError::Rule { code, .. } => code,
@@ -100,7 +103,7 @@ impl AppError {
         match self {
             AppError::Internal(_) => "Something went wrong on our side. It has been logged; please try again.".into(),
             AppError::NotFound => "The page or record you asked for does not exist, or you may not see it.".into(),
-            AppError::Forbidden(m) => format!("You may not do this: {m}."),
+            AppError::Forbidden { message, .. } => message.clone(),
             other => other.to_string(),
         }
     }
@@ -181,3 +184,24 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::domain::case::RuleError> for AppError {
+    fn from(e: crate::domain::case::RuleError) -> Self {
+        use crate::domain::case::RuleKind;
+        match e.kind {
+            RuleKind::Forbidden => AppError::Forbidden {
+                code: e.code,
+                message: e.message,
+            },
+            RuleKind::Conflict => AppError::Conflict {
+                code: e.code,
+                message: e.message,
+            },
+            RuleKind::Unprocessable => AppError::Rule {
+                code: e.code,
+                message: e.message,
+                field: e.field.map(String::from),
+            },
+        }
+    }
+}

@@ -35,6 +35,26 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/me", get(api::me::me))
         .route("/users", get(api::me::users))
+        .route("/bookings", get(api::bookings::list).post(api::bookings::create))
+        .route("/bookings/{id}", get(api::bookings::show))
+        .route("/bookings/{id}/audit", get(api::bookings::audit))
+        .route("/bookings/{id}/documents", post(api::bookings::add_document))
+        .route(
+            "/bookings/{id}/documents/{doc_id}/withdraw",
+            post(api::bookings::withdraw_document),
+        )
+        .route(
+            "/bookings/{id}/ice-notifications",
+            post(api::bookings::add_notification),
+        )
+        .route("/bookings/{id}/release-point", post(api::bookings::release_point))
+        .route("/bookings/{id}/service", post(api::bookings::serve))
+        .route("/bookings/{id}/transfer", post(api::bookings::transfer))
+        .route("/bookings/{id}/release", post(api::bookings::release))
+        .route("/bookings/{id}/igsa-hold", post(api::bookings::igsa_hold))
+        .route("/transfers/pending", get(api::bookings::pending))
+        .route("/officers/{username}/certification", post(api::roster::certify))
+        .route("/officers/{username}/certification/revoke", post(api::roster::revoke))
         .fallback(|| async { crate::error::ApiError(AppError::NotFound) });
 
     let assets = Router::new()

@@ -79,6 +79,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                     action: "session_expired",
                     ip,
                     detail: serde_json::json!({ "last_seen": auth.last_seen }),
+                    booking_id: None,
                 },
             )
             .await?;

@@ -14,12 +14,14 @@ pub struct NewEntry<'a> {
     pub action: &'a str,
     pub ip: Option<String>,
     pub detail: Value,
+    /// The case this entry is an event of.
+    pub booking_id: Option<i64>,
 }
 
 pub async fn record(db: impl PgExecutor<'_>, e: NewEntry<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO audit_log (at, recorded_at, actor_id, actor, action, ip, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_log (at, recorded_at, actor_id, actor, action, ip, detail, booking_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(e.at)
     .bind(e.recorded_at)
@@ -28,6 +30,7 @@ pub async fn record(db: impl PgExecutor<'_>, e: NewEntry<'_>) -> sqlx::Result<()
     .bind(e.action)
     .bind(e.ip)
     .bind(e.detail)
+    .bind(e.booking_id)
     .execute(db)
     .await?;
     Ok(())
@@ -49,4 +52,14 @@ pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Ent
         .bind(limit)
         .fetch_all(db)
         .await
+}
+
+/// A case's events in the order they happened.
+pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Entry>> {
+    sqlx::query_as(
+        "SELECT id, at, recorded_at, actor, action, ip, detail FROM audit_log WHERE booking_id = $1 ORDER BY at, id",
+    )
+    .bind(booking_id)
+    .fetch_all(db)
+    .await
 }

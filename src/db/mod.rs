@@ -1,7 +1,10 @@
 //! SQL only: plain functions taking any executor (pool or transaction).
 
 pub mod audit;
+pub mod bookings;
+pub mod certifications;
 pub mod cluster;
+pub mod documents;
 pub mod facilities;
 pub mod tokens;
 pub mod users;

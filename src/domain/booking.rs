@@ -41,7 +41,11 @@ pub const MAX_CHARGES: usize = 50;
 
 fn booking_number_rule(v: &str) -> Result<String, String> {
     let ok = (1..=32).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if ok { Ok(v.to_string()) } else { Err("booking number must be 1 to 32 letters, digits or dashes".into()) }
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err("booking number must be 1 to 32 letters, digits or dashes".into())
+    }
 }
 
 impl BookingInput {
@@ -57,22 +61,29 @@ impl BookingInput {
         if let Some(dob) = date_of_birth {
             let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
             if dob > now.date_naive() || dob < earliest {
-                c.errors.push(FieldError::new("date_of_birth", "date of birth must be a past date after 1900"));
+                c.errors.push(FieldError::new(
+                    "date_of_birth",
+                    "date of birth must be a past date after 1900",
+                ));
             }
         }
         if let Some(t) = booked_at {
             if t > now {
-                c.errors.push(FieldError::new("booked_at", "booked at is in the future"));
+                c.errors
+                    .push(FieldError::new("booked_at", "booked at is in the future"));
             } else if date_of_birth.is_some_and(|d| t.date_naive() < d) {
-                c.errors.push(FieldError::new("booked_at", "booked at is before the date of birth"));
+                c.errors
+                    .push(FieldError::new("booked_at", "booked at is before the date of birth"));
             }
         }
         let mut charges = Vec::new();
         match self.charges.as_deref() {
-            None | Some([]) => c.errors.push(FieldError::new("charges", "at least one charge is required")),
-            Some(list) if list.len() > MAX_CHARGES => {
-                c.errors.push(FieldError::new("charges", format!("at most {MAX_CHARGES} charges")))
-            }
+            None | Some([]) => c
+                .errors
+                .push(FieldError::new("charges", "at least one charge is required")),
+            Some(list) if list.len() > MAX_CHARGES => c
+                .errors
+                .push(FieldError::new("charges", format!("at most {MAX_CHARGES} charges"))),
             Some(list) => {
                 for (i, charge) in list.iter().enumerate() {
                     let d = c.text(&format!("charges[{i}].description"), charge.description.as_deref(), 500);
@@ -119,17 +130,24 @@ impl DocumentInput {
         let mut c = Checker::new();
         let kind = c.word::<DocumentKind>("kind", self.kind.as_deref());
         let number = c.text("number", self.number.as_deref(), 40);
-        let a_number = c.required("a_number", self.a_number.as_deref()).and_then(|a| c.check("a_number", ANumber::parse(a)));
+        let a_number = c
+            .required("a_number", self.a_number.as_deref())
+            .and_then(|a| c.check("a_number", ANumber::parse(a)));
         let issued_at = c.time("issued_at", self.issued_at.as_deref(), times).map(to_second);
         let received_at = c.time("received_at", self.received_at.as_deref(), times).map(to_second);
         if issued_at.is_some_and(|t| t > now) {
-            c.errors.push(FieldError::new("issued_at", "issued at is in the future"));
+            c.errors
+                .push(FieldError::new("issued_at", "issued at is in the future"));
         }
         if let Some(r) = received_at {
             if r > now {
-                c.errors.push(FieldError::new("received_at", "received at is in the future"));
+                c.errors
+                    .push(FieldError::new("received_at", "received at is in the future"));
             } else if issued_at.is_some_and(|i| r < i) {
-                c.errors.push(FieldError::new("received_at", "received at is before the document was issued"));
+                c.errors.push(FieldError::new(
+                    "received_at",
+                    "received at is before the document was issued",
+                ));
             }
         }
         c.finish()?;
@@ -197,7 +215,10 @@ mod tests {
             first_name: Some("John".into()),
             date_of_birth: Some("1990-04-30".into()),
             booked_at: Some("2026-11-23T06:30:00-05:00".into()),
-            charges: Some(vec![ChargeInput { description: Some("DWI".into()), category: Some("dwi".into()) }]),
+            charges: Some(vec![ChargeInput {
+                description: Some("DWI".into()),
+                category: Some("dwi".into()),
+            }]),
         }
     }
 
@@ -213,8 +234,16 @@ mod tests {
         let mut b = input();
         b.last_name = None;
         b.booked_at = Some("2026-11-23T13:00:00Z".into());
-        b.charges = Some(vec![ChargeInput { description: Some("x".into()), category: Some("murder".into()) }]);
-        let fields: Vec<String> = b.check(now(), Rfc3339).unwrap_err().into_iter().map(|e| e.field).collect();
+        b.charges = Some(vec![ChargeInput {
+            description: Some("x".into()),
+            category: Some("murder".into()),
+        }]);
+        let fields: Vec<String> = b
+            .check(now(), Rfc3339)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, vec!["last_name", "booked_at", "charges[0].category"]);
     }
 
@@ -235,7 +264,10 @@ mod tests {
             received_at: Some("2026-11-23T09:00:00Z".into()),
         };
         assert_eq!(d.check(now(), Rfc3339).unwrap_err()[0].field, "received_at");
-        let d = DocumentInput { kind: Some("I-9".into()), ..d };
+        let d = DocumentInput {
+            kind: Some("I-9".into()),
+            ..d
+        };
         assert_eq!(d.check(now(), Rfc3339).unwrap_err()[0].field, "kind");
     }
 }

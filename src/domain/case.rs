@@ -45,15 +45,30 @@ pub struct RuleError {
 }
 
 fn conflict(code: &'static str, message: impl Into<String>) -> RuleError {
-    RuleError { kind: RuleKind::Conflict, code, message: message.into(), field: None }
+    RuleError {
+        kind: RuleKind::Conflict,
+        code,
+        message: message.into(),
+        field: None,
+    }
 }
 
 fn unprocessable(code: &'static str, field: &'static str, message: impl Into<String>) -> RuleError {
-    RuleError { kind: RuleKind::Unprocessable, code, message: message.into(), field: Some(field) }
+    RuleError {
+        kind: RuleKind::Unprocessable,
+        code,
+        message: message.into(),
+        field: Some(field),
+    }
 }
 
 fn forbidden(code: &'static str, message: impl Into<String>) -> RuleError {
-    RuleError { kind: RuleKind::Forbidden, code, message: message.into(), field: None }
+    RuleError {
+        kind: RuleKind::Forbidden,
+        code,
+        message: message.into(),
+        field: None,
+    }
 }
 
 /// What the rules need to know about a case.
@@ -91,7 +106,11 @@ pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>, after: DateTime<Utc>, w
         return Err(unprocessable("in_the_future", "at", "the time is in the future"));
     }
     if at < after {
-        return Err(unprocessable("before_previous_step", "at", format!("the time is before {what}")));
+        return Err(unprocessable(
+            "before_previous_step",
+            "at",
+            format!("the time is before {what}"),
+        ));
     }
     Ok(())
 }
@@ -102,12 +121,24 @@ pub fn over_detained_seconds(deadline: DateTime<Utc>, end: DateTime<Utc>) -> i64
 }
 
 /// The point of release: criminal custody ends. Without an active warrant the person leaves.
-pub fn record_release_point(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, active_warrant: bool) -> Result<Status, RuleError> {
+pub fn record_release_point(
+    case: &Case,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    active_warrant: bool,
+) -> Result<Status, RuleError> {
     if case.status != Status::InCustody || case.release_point_at.is_some() {
-        return Err(conflict("release_point_already_recorded", "the point of release has already been recorded"));
+        return Err(conflict(
+            "release_point_already_recorded",
+            "the point of release has already been recorded",
+        ));
     }
     check_time(at, now, case.booked_at, "the booking")?;
-    Ok(if active_warrant { Status::InCustody } else { Status::Released })
+    Ok(if active_warrant {
+        Status::InCustody
+    } else {
+        Status::Released
+    })
 }
 
 /// The document a service names, as the rules see it.
@@ -125,23 +156,39 @@ pub fn serve(
     officer_certified: bool,
 ) -> Result<DateTime<Utc>, RuleError> {
     if case.served_at.is_some() {
-        return Err(conflict("already_served", "a warrant has already been served on this case"));
+        return Err(conflict(
+            "already_served",
+            "a warrant has already been served on this case",
+        ));
     }
     if case.status != Status::InCustody {
-        return Err(conflict("invalid_state", format!("the case is {}", case.status.label())));
+        return Err(conflict(
+            "invalid_state",
+            format!("the case is {}", case.status.label()),
+        ));
     }
     let Some(release_point) = case.release_point_at else {
-        return Err(conflict("no_release_point", "a warrant is served at the point of release, which has not been recorded"));
+        return Err(conflict(
+            "no_release_point",
+            "a warrant is served at the point of release, which has not been recorded",
+        ));
     };
     if !document.kind.is_warrant() {
-        return Err(unprocessable("not_a_warrant", "document_id", "a detainer (I-247A) is a request, not a warrant: it cannot be served"));
+        return Err(unprocessable(
+            "not_a_warrant",
+            "document_id",
+            "a detainer (I-247A) is a request, not a warrant: it cannot be served",
+        ));
     }
     if document.withdrawn_at.is_some_and(|w| w <= at) {
         return Err(conflict("document_withdrawn", "ICE has withdrawn this warrant"));
     }
     check_time(at, now, release_point, "the point of release")?;
     if !officer_certified {
-        return Err(forbidden("not_certified", "you do not hold a WSO certification current at the service time"));
+        return Err(forbidden(
+            "not_certified",
+            "you do not hold a WSO certification current at the service time",
+        ));
     }
     Ok(custody_deadline(at))
 }
@@ -155,7 +202,10 @@ pub fn transfer(
     late_reason: Option<&str>,
 ) -> Result<i64, RuleError> {
     if !matches!(case.status, Status::WsoHold | Status::IgsaHold) {
-        return Err(conflict("invalid_state", format!("the case is {}: there is no hold to transfer", case.status.label())));
+        return Err(conflict(
+            "invalid_state",
+            format!("the case is {}: there is no hold to transfer", case.status.label()),
+        ));
     }
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
@@ -171,9 +221,10 @@ pub fn transfer(
             "deadline_passed",
             "the pickup time is after the 48-hour deadline: the person must be released, or a supervisor records a late transfer with a written reason",
         )),
-        Some(_) if role != Role::Supervisor => {
-            Err(forbidden("late_transfer_needs_supervisor", "only a supervisor may record a transfer after the deadline"))
-        }
+        Some(_) if role != Role::Supervisor => Err(forbidden(
+            "late_transfer_needs_supervisor",
+            "only a supervisor may record a transfer after the deadline",
+        )),
         Some(_) => Ok(over_detained_seconds(deadline, at)),
     }
 }
@@ -184,9 +235,17 @@ pub fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: Relea
         Status::WsoHold | Status::IgsaHold => true,
         Status::InCustody if case.release_point_at.is_some() => false,
         Status::InCustody => {
-            return Err(conflict("no_release_point", "criminal custody has not ended: record the point of release"));
+            return Err(conflict(
+                "no_release_point",
+                "criminal custody has not ended: record the point of release",
+            ));
         }
-        other => return Err(conflict("invalid_state", format!("the case is already {}", other.label()))),
+        other => {
+            return Err(conflict(
+                "invalid_state",
+                format!("the case is already {}", other.label()),
+            ));
+        }
     };
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
@@ -195,9 +254,19 @@ pub fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: Relea
         match (case.status, deadline) {
             (Status::WsoHold, Some(d)) if at >= d => {}
             (Status::WsoHold, Some(_)) => {
-                return Err(unprocessable("clock_not_expired", "reason", "the 48-hour clock has not run out at that time"));
+                return Err(unprocessable(
+                    "clock_not_expired",
+                    "reason",
+                    "the 48-hour clock has not run out at that time",
+                ));
             }
-            _ => return Err(unprocessable("clock_not_running", "reason", "no custody clock is running on this case")),
+            _ => {
+                return Err(unprocessable(
+                    "clock_not_running",
+                    "reason",
+                    "no custody clock is running on this case",
+                ));
+            }
         }
     }
     Ok(match (held, case.status, deadline) {
@@ -207,17 +276,34 @@ pub fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: Relea
 }
 
 /// With an IGSA, a supervisor may keep the person as an ICE detainee, at or before the deadline.
-pub fn start_igsa_hold(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, facility_has_igsa: bool) -> Result<(), RuleError> {
+pub fn start_igsa_hold(
+    case: &Case,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    facility_has_igsa: bool,
+) -> Result<(), RuleError> {
     if !facility_has_igsa {
-        return Err(conflict("no_igsa", "this facility has no Intergovernmental Service Agreement with ICE"));
+        return Err(conflict(
+            "no_igsa",
+            "this facility has no Intergovernmental Service Agreement with ICE",
+        ));
     }
     if case.status != Status::WsoHold {
-        return Err(conflict("invalid_state", format!("the case is {}: only a WSO hold can become an IGSA hold", case.status.label())));
+        return Err(conflict(
+            "invalid_state",
+            format!(
+                "the case is {}: only a WSO hold can become an IGSA hold",
+                case.status.label()
+            ),
+        ));
     }
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
     if case.deadline().is_some_and(|d| at > d) {
-        return Err(conflict("deadline_passed", "an IGSA hold must start at or before the 48-hour deadline"));
+        return Err(conflict(
+            "deadline_passed",
+            "an IGSA hold must start at or before the 48-hour deadline",
+        ));
     }
     Ok(())
 }

@@ -11,19 +11,35 @@ fn t(s: &str) -> DateTime<Utc> {
 }
 
 fn booked() -> Case {
-    Case { status: Status::InCustody, booked_at: t("2026-11-20T08:00:00Z"), release_point_at: None, served_at: None, igsa_at: None }
+    Case {
+        status: Status::InCustody,
+        booked_at: t("2026-11-20T08:00:00Z"),
+        release_point_at: None,
+        served_at: None,
+        igsa_at: None,
+    }
 }
 
 fn at_release_point() -> Case {
-    Case { release_point_at: Some(t("2026-11-21T08:00:00Z")), ..booked() }
+    Case {
+        release_point_at: Some(t("2026-11-21T08:00:00Z")),
+        ..booked()
+    }
 }
 
 fn on_hold() -> Case {
-    Case { status: Status::WsoHold, served_at: Some(t("2026-11-21T09:00:00Z")), ..at_release_point() }
+    Case {
+        status: Status::WsoHold,
+        served_at: Some(t("2026-11-21T09:00:00Z")),
+        ..at_release_point()
+    }
 }
 
 const NOW: &str = "2026-11-25T12:00:00Z";
-const WARRANT: ServedDocument = ServedDocument { kind: DocumentKind::WarrantOfArrest, withdrawn_at: None };
+const WARRANT: ServedDocument = ServedDocument {
+    kind: DocumentKind::WarrantOfArrest,
+    withdrawn_at: None,
+};
 
 #[test]
 fn the_clock_runs_48_elapsed_hours_across_a_daylight_saving_change() {
@@ -31,14 +47,23 @@ fn the_clock_runs_48_elapsed_hours_across_a_daylight_saving_change() {
     let served = t("2027-03-13T10:00:00-05:00");
     let deadline = custody_deadline(served);
     assert_eq!(deadline - served, Duration::hours(48));
-    assert_eq!(deadline.with_timezone(&ny).format("%Y-%m-%d %H:%M %Z").to_string(), "2027-03-15 11:00 EDT");
+    assert_eq!(
+        deadline.with_timezone(&ny).format("%Y-%m-%d %H:%M %Z").to_string(),
+        "2027-03-15 11:00 EDT"
+    );
 }
 
 #[test]
 fn without_an_active_warrant_the_person_leaves_at_the_point_of_release() {
     let now = t(NOW);
-    assert_eq!(record_release_point(&booked(), t("2026-11-21T08:00:00Z"), now, false), Ok(Status::Released));
-    assert_eq!(record_release_point(&booked(), t("2026-11-21T08:00:00Z"), now, true), Ok(Status::InCustody));
+    assert_eq!(
+        record_release_point(&booked(), t("2026-11-21T08:00:00Z"), now, false),
+        Ok(Status::Released)
+    );
+    assert_eq!(
+        record_release_point(&booked(), t("2026-11-21T08:00:00Z"), now, true),
+        Ok(Status::InCustody)
+    );
     let twice = record_release_point(&at_release_point(), t("2026-11-21T09:00:00Z"), now, true).unwrap_err();
     assert_eq!(twice.code, "release_point_already_recorded");
 }
@@ -64,15 +89,30 @@ fn a_certified_officer_serves_a_warrant_at_the_point_of_release() {
 fn service_is_refused_before_the_point_of_release_for_detainers_withdrawn_warrants_and_the_uncertified() {
     let now = t(NOW);
     let at = t("2026-11-21T09:00:00Z");
-    assert_eq!(serve(&booked(), at, now, &WARRANT, true).unwrap_err().code, "no_release_point");
-    let detainer = ServedDocument { kind: DocumentKind::Detainer, withdrawn_at: None };
+    assert_eq!(
+        serve(&booked(), at, now, &WARRANT, true).unwrap_err().code,
+        "no_release_point"
+    );
+    let detainer = ServedDocument {
+        kind: DocumentKind::Detainer,
+        withdrawn_at: None,
+    };
     let e = serve(&at_release_point(), at, now, &detainer, true).unwrap_err();
     assert_eq!((e.kind, e.code), (RuleKind::Unprocessable, "not_a_warrant"));
-    let withdrawn = ServedDocument { kind: DocumentKind::WarrantOfRemoval, withdrawn_at: Some(t("2026-11-21T08:30:00Z")) };
-    assert_eq!(serve(&at_release_point(), at, now, &withdrawn, true).unwrap_err().code, "document_withdrawn");
+    let withdrawn = ServedDocument {
+        kind: DocumentKind::WarrantOfRemoval,
+        withdrawn_at: Some(t("2026-11-21T08:30:00Z")),
+    };
+    assert_eq!(
+        serve(&at_release_point(), at, now, &withdrawn, true).unwrap_err().code,
+        "document_withdrawn"
+    );
     let e = serve(&at_release_point(), at, now, &WARRANT, false).unwrap_err();
     assert_eq!((e.kind, e.code), (RuleKind::Forbidden, "not_certified"));
-    assert_eq!(serve(&on_hold(), at, now, &WARRANT, true).unwrap_err().code, "already_served");
+    assert_eq!(
+        serve(&on_hold(), at, now, &WARRANT, true).unwrap_err().code,
+        "already_served"
+    );
 }
 
 #[test]
@@ -87,51 +127,136 @@ fn a_pickup_after_the_deadline_needs_a_supervisor_and_a_written_reason() {
     let now = t(NOW);
     let e = transfer(&on_hold(), late, now, Role::IceLiaison, None).unwrap_err();
     assert_eq!((e.kind, e.code), (RuleKind::Conflict, "deadline_passed"));
-    assert_eq!(transfer(&on_hold(), late, now, Role::Supervisor, Some("  ")).unwrap_err().code, "deadline_passed");
+    assert_eq!(
+        transfer(&on_hold(), late, now, Role::Supervisor, Some("  "))
+            .unwrap_err()
+            .code,
+        "deadline_passed"
+    );
     let e = transfer(&on_hold(), late, now, Role::IceLiaison, Some("ICE van broke down")).unwrap_err();
     assert_eq!(e.kind, RuleKind::Forbidden);
-    assert_eq!(transfer(&on_hold(), late, now, Role::Supervisor, Some("ICE van broke down")), Ok(5405));
+    assert_eq!(
+        transfer(&on_hold(), late, now, Role::Supervisor, Some("ICE van broke down")),
+        Ok(5405)
+    );
 }
 
 #[test]
 fn a_release_after_the_deadline_counts_every_second_past_it() {
     let now = t(NOW);
-    assert_eq!(release(&on_hold(), t("2026-11-23T09:00:00Z"), now, ReleaseReason::ClockExpired), Ok(0));
-    assert_eq!(release(&on_hold(), t("2026-11-23T09:00:01Z"), now, ReleaseReason::ClockExpired), Ok(1));
-    assert_eq!(release(&on_hold(), t("2026-11-23T11:00:00Z"), now, ReleaseReason::Other), Ok(7200));
-    assert_eq!(release(&on_hold(), t("2026-11-22T09:00:00Z"), now, ReleaseReason::WarrantWithdrawn), Ok(0));
+    assert_eq!(
+        release(&on_hold(), t("2026-11-23T09:00:00Z"), now, ReleaseReason::ClockExpired),
+        Ok(0)
+    );
+    assert_eq!(
+        release(&on_hold(), t("2026-11-23T09:00:01Z"), now, ReleaseReason::ClockExpired),
+        Ok(1)
+    );
+    assert_eq!(
+        release(&on_hold(), t("2026-11-23T11:00:00Z"), now, ReleaseReason::Other),
+        Ok(7200)
+    );
+    assert_eq!(
+        release(
+            &on_hold(),
+            t("2026-11-22T09:00:00Z"),
+            now,
+            ReleaseReason::WarrantWithdrawn
+        ),
+        Ok(0)
+    );
 }
 
 #[test]
 fn clock_expired_is_refused_before_the_deadline() {
-    let e = release(&on_hold(), t("2026-11-23T08:59:59Z"), t(NOW), ReleaseReason::ClockExpired).unwrap_err();
-    assert_eq!((e.kind, e.code, e.field), (RuleKind::Unprocessable, "clock_not_expired", Some("reason")));
-    let e = release(&at_release_point(), t("2026-11-22T08:00:00Z"), t(NOW), ReleaseReason::ClockExpired).unwrap_err();
+    let e = release(
+        &on_hold(),
+        t("2026-11-23T08:59:59Z"),
+        t(NOW),
+        ReleaseReason::ClockExpired,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.kind, e.code, e.field),
+        (RuleKind::Unprocessable, "clock_not_expired", Some("reason"))
+    );
+    let e = release(
+        &at_release_point(),
+        t("2026-11-22T08:00:00Z"),
+        t(NOW),
+        ReleaseReason::ClockExpired,
+    )
+    .unwrap_err();
     assert_eq!(e.code, "clock_not_running");
 }
 
 #[test]
 fn a_person_never_served_is_released_by_a_supervisor_but_not_before_the_point_of_release() {
-    assert_eq!(release(&at_release_point(), t("2026-11-21T10:00:00Z"), t(NOW), ReleaseReason::Other), Ok(0));
-    assert_eq!(release(&booked(), t("2026-11-21T10:00:00Z"), t(NOW), ReleaseReason::Other).unwrap_err().code, "no_release_point");
+    assert_eq!(
+        release(
+            &at_release_point(),
+            t("2026-11-21T10:00:00Z"),
+            t(NOW),
+            ReleaseReason::Other
+        ),
+        Ok(0)
+    );
+    assert_eq!(
+        release(&booked(), t("2026-11-21T10:00:00Z"), t(NOW), ReleaseReason::Other)
+            .unwrap_err()
+            .code,
+        "no_release_point"
+    );
 }
 
 #[test]
 fn closed_cases_take_no_more_events() {
-    let closed = Case { status: Status::Transferred, ..on_hold() };
+    let closed = Case {
+        status: Status::Transferred,
+        ..on_hold()
+    };
     let at = t("2026-11-22T10:00:00Z");
-    assert_eq!(release(&closed, at, t(NOW), ReleaseReason::Other).unwrap_err().code, "invalid_state");
-    assert_eq!(transfer(&closed, at, t(NOW), Role::Supervisor, None).unwrap_err().code, "invalid_state");
+    assert_eq!(
+        release(&closed, at, t(NOW), ReleaseReason::Other).unwrap_err().code,
+        "invalid_state"
+    );
+    assert_eq!(
+        transfer(&closed, at, t(NOW), Role::Supervisor, None).unwrap_err().code,
+        "invalid_state"
+    );
 }
 
 #[test]
 fn an_igsa_hold_starts_at_or_before_the_deadline_where_an_agreement_exists() {
     let now = t(NOW);
-    assert_eq!(start_igsa_hold(&on_hold(), t("2026-11-23T09:00:00Z"), now, true), Ok(()));
-    assert_eq!(start_igsa_hold(&on_hold(), t("2026-11-23T09:00:01Z"), now, true).unwrap_err().code, "deadline_passed");
-    assert_eq!(start_igsa_hold(&on_hold(), t("2026-11-22T09:00:00Z"), now, false).unwrap_err().code, "no_igsa");
-    let igsa = Case { status: Status::IgsaHold, igsa_at: Some(t("2026-11-22T09:00:00Z")), ..on_hold() };
+    assert_eq!(
+        start_igsa_hold(&on_hold(), t("2026-11-23T09:00:00Z"), now, true),
+        Ok(())
+    );
+    assert_eq!(
+        start_igsa_hold(&on_hold(), t("2026-11-23T09:00:01Z"), now, true)
+            .unwrap_err()
+            .code,
+        "deadline_passed"
+    );
+    assert_eq!(
+        start_igsa_hold(&on_hold(), t("2026-11-22T09:00:00Z"), now, false)
+            .unwrap_err()
+            .code,
+        "no_igsa"
+    );
+    let igsa = Case {
+        status: Status::IgsaHold,
+        igsa_at: Some(t("2026-11-22T09:00:00Z")),
+        ..on_hold()
+    };
     // Days later, ICE picks up: no deadline applies any more.
-    assert_eq!(transfer(&igsa, t("2026-11-25T09:00:00Z"), now, Role::IceLiaison, None), Ok(0));
-    assert_eq!(release(&igsa, t("2026-11-25T09:00:00Z"), now, ReleaseReason::Other), Ok(0));
+    assert_eq!(
+        transfer(&igsa, t("2026-11-25T09:00:00Z"), now, Role::IceLiaison, None),
+        Ok(0)
+    );
+    assert_eq!(
+        release(&igsa, t("2026-11-25T09:00:00Z"), now, ReleaseReason::Other),
+        Ok(0)
+    );
 }

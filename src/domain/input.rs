@@ -31,7 +31,8 @@ impl Checker {
     pub fn required<'a>(&mut self, field: &str, v: Option<&'a str>) -> Option<&'a str> {
         let v = v.map(str::trim).filter(|s| !s.is_empty());
         if v.is_none() {
-            self.errors.push(FieldError::new(field, format!("{} is required", human(field))));
+            self.errors
+                .push(FieldError::new(field, format!("{} is required", human(field))));
         }
         v
     }
@@ -40,7 +41,10 @@ impl Checker {
     pub fn text(&mut self, field: &str, v: Option<&str>, max: usize) -> Option<String> {
         let v = self.required(field, v)?;
         if v.chars().count() > max {
-            self.errors.push(FieldError::new(field, format!("{} must be at most {max} characters", human(field))));
+            self.errors.push(FieldError::new(
+                field,
+                format!("{} must be at most {max} characters", human(field)),
+            ));
             return None;
         }
         Some(v.to_string())
@@ -60,7 +64,10 @@ impl Checker {
 
     pub fn date(&mut self, field: &str, v: Option<&str>) -> Option<NaiveDate> {
         let v = self.required(field, v)?;
-        self.check(field, NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| "use a date like 1990-04-30".to_string()))
+        self.check(
+            field,
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| "use a date like 1990-04-30".to_string()),
+        )
     }
 
     pub fn word<T: std::str::FromStr<Err = String>>(&mut self, field: &str, v: Option<&str>) -> Option<T> {
@@ -69,7 +76,11 @@ impl Checker {
     }
 
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
     }
 }
 
@@ -105,9 +116,19 @@ mod tests {
     #[test]
     fn local_times_use_the_facility_zone_across_daylight_saving() {
         let ny = TimeInput::Local(chrono_tz::America::New_York);
-        assert_eq!(parse_time("2027-03-13T10:00", ny).unwrap().to_rfc3339(), "2027-03-13T15:00:00+00:00");
-        assert_eq!(parse_time("2027-03-15T11:00", ny).unwrap().to_rfc3339(), "2027-03-15T15:00:00+00:00");
-        assert!(parse_time("2027-03-14T02:30", ny).unwrap_err().contains("does not exist"));
+        assert_eq!(
+            parse_time("2027-03-13T10:00", ny).unwrap().to_rfc3339(),
+            "2027-03-13T15:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("2027-03-15T11:00", ny).unwrap().to_rfc3339(),
+            "2027-03-15T15:00:00+00:00"
+        );
+        assert!(
+            parse_time("2027-03-14T02:30", ny)
+                .unwrap_err()
+                .contains("does not exist")
+        );
     }
 
     #[test]

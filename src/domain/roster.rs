@@ -99,7 +99,8 @@ impl CertificationInput {
         let mut c = Checker::new();
         let certified_on = c.date("certified_on", self.certified_on.as_deref());
         let expires_on = c.date("expires_on", self.expires_on.as_deref());
-        let mut optional = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let mut optional = |field: &str, v: &Option<String>| match v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        {
             Some(v) => c.date(field, Some(v)),
             None => None,
         };
@@ -109,13 +110,21 @@ impl CertificationInput {
         if let (Some(from), Some(to)) = (certified_on, expires_on)
             && to < from
         {
-            c.errors.push(FieldError::new("expires_on", "the certification expires before it was granted"));
+            c.errors.push(FieldError::new(
+                "expires_on",
+                "the certification expires before it was granted",
+            ));
         }
-        for (field, d) in [("nominated_on", nominated_on), ("background_cleared_on", background_cleared_on), ("trained_on", trained_on)] {
+        for (field, d) in [
+            ("nominated_on", nominated_on),
+            ("background_cleared_on", background_cleared_on),
+            ("trained_on", trained_on),
+        ] {
             if let (Some(d), Some(cert)) = (d, certified_on)
                 && d > cert
             {
-                c.errors.push(FieldError::new(field, "this step comes before certification"));
+                c.errors
+                    .push(FieldError::new(field, "this step comes before certification"));
             }
         }
         c.finish()?;
@@ -134,7 +143,11 @@ mod tests {
     use super::*;
 
     fn cert(from: &str, to: &str) -> Certification {
-        Certification { certified_on: from.parse().unwrap(), expires_on: to.parse().unwrap(), revoked_at: None }
+        Certification {
+            certified_on: from.parse().unwrap(),
+            expires_on: to.parse().unwrap(),
+            revoked_at: None,
+        }
     }
 
     #[test]
@@ -155,16 +168,28 @@ mod tests {
         c.revoked_at = Some("2026-06-01T12:00:00Z".parse().unwrap());
         assert!(c.is_current_at("2026-06-01T11:59:59Z".parse().unwrap(), ny));
         assert!(!c.is_current_at("2026-06-01T12:00:00Z".parse().unwrap(), ny));
-        assert_eq!(c.standing("2026-07-01T00:00:00Z".parse().unwrap(), ny), Standing::Revoked);
+        assert_eq!(
+            c.standing("2026-07-01T00:00:00Z".parse().unwrap(), ny),
+            Standing::Revoked
+        );
     }
 
     #[test]
     fn standing_warns_thirty_days_ahead() {
         let ny = chrono_tz::America::New_York;
         let c = cert("2026-01-01", "2026-12-20");
-        assert_eq!(c.standing("2026-11-01T12:00:00Z".parse().unwrap(), ny), Standing::Current);
-        assert_eq!(c.standing("2026-11-23T12:00:00Z".parse().unwrap(), ny), Standing::ExpiringSoon);
-        assert_eq!(c.standing("2026-12-21T12:00:00Z".parse().unwrap(), ny), Standing::Lapsed);
+        assert_eq!(
+            c.standing("2026-11-01T12:00:00Z".parse().unwrap(), ny),
+            Standing::Current
+        );
+        assert_eq!(
+            c.standing("2026-11-23T12:00:00Z".parse().unwrap(), ny),
+            Standing::ExpiringSoon
+        );
+        assert_eq!(
+            c.standing("2026-12-21T12:00:00Z".parse().unwrap(), ny),
+            Standing::Lapsed
+        );
     }
 
     #[test]

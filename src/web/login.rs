@@ -79,6 +79,7 @@ pub async fn submit(
         action,
         ip: ip.clone(),
         detail,
+        booking_id: None,
     };
 
     let error = match &user {
@@ -148,6 +149,7 @@ pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResu
             action: "logout",
             ip: user.ip.clone(),
             detail: json!({}),
+            booking_id: None,
         },
     )
     .await?;

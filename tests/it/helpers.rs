@@ -294,3 +294,56 @@ pub fn csrf_in(html: &str) -> Option<String> {
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_string())
 }
+
+/// A JSON API client acting with one user's token.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn api(&self, username: &str) -> Api<'_> {
+        Api {
+            app: self,
+            token: self.token(username).await,
+            http: reqwest::Client::new(),
+        }
+    }
+}
+
+impl Api<'_> {
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(self.app.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(self.app.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Posts and insists on `status`, returning the body.
+    pub async fn ok(&self, status: u16, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let (s, v) = self.post(path, body).await;
+        assert_eq!(s, status, "POST {path}: {v}");
+        v
+    }
+}
+
+pub fn t(s: &str) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}

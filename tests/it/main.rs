@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): real PostgreSQL, real HTTP, real Chromium.
 
 mod browser;
+mod cases;
 mod cli;
 mod foundation;
 mod helpers;

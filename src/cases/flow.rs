@@ -1,0 +1,281 @@
+//! The steps of a case, booking to transfer or release.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{Caller, duplicate, event, lock};
+use crate::db;
+use crate::domain::Role;
+use crate::domain::booking::{NewBooking, NewDocument, NewNotification};
+use crate::domain::case::{self, ServedDocument, check_time};
+use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
+use crate::error::{AppError, AppResult};
+
+const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
+
+pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, now: DateTime<Utc>) -> AppResult<i64> {
+    caller.require(STAFF)?;
+    let facility = db::facilities::by_code(pool, &b.facility)
+        .await?
+        .ok_or_else(|| AppError::field("facility", format!("there is no facility `{}`", b.facility)))?;
+    if !caller.user.facility_ids.contains(&facility.id) {
+        return Err(AppError::Forbidden {
+            code: "forbidden",
+            message: format!("you are not assigned to {}", facility.code),
+        });
+    }
+    let mut tx = pool.begin().await?;
+    let id = db::bookings::insert(&mut tx, facility.id, b, caller.user.id, now)
+        .await
+        .map_err(|e| {
+            duplicate(
+                e,
+                "duplicate_booking_number",
+                format!(
+                    "booking number {} already exists at {}",
+                    b.booking_number, facility.code
+                ),
+            )
+        })?;
+    let charges: Vec<_> = b
+        .charges
+        .iter()
+        .map(|(d, c)| json!({ "description": d, "category": c }))
+        .collect();
+    let detail = json!({
+        "facility": facility.code, "booking_number": b.booking_number, "last_name": b.last_name,
+        "first_name": b.first_name, "date_of_birth": b.date_of_birth, "charges": charges,
+    });
+    event(&mut tx, &caller, id, "booking_created", b.booked_at, now, detail).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn open_case(b: &db::bookings::Booking) -> AppResult<()> {
+    if matches!(b.status, Status::Transferred | Status::Released) {
+        return Err(AppError::Conflict {
+            code: "case_closed",
+            message: format!("the case is closed ({})", b.status.label()),
+        });
+    }
+    Ok(())
+}
+
+pub async fn add_document(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    d: &NewDocument,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    open_case(&b)?;
+    let doc_id = db::documents::insert(&mut *tx, id, d, caller.user.id, now)
+        .await
+        .map_err(|e| {
+            duplicate(
+                e,
+                "duplicate_document",
+                format!("{} {} is already recorded on this booking", d.kind, d.number),
+            )
+        })?;
+    let detail = json!({
+        "document_id": doc_id, "kind": d.kind, "number": d.number, "a_number": d.a_number.digits(),
+        "issued_at": d.issued_at,
+    });
+    event(&mut tx, &caller, id, "document_added", d.received_at, now, detail).await?;
+    tx.commit().await?;
+    Ok(doc_id)
+}
+
+pub async fn withdraw_document(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    doc_id: i64,
+    at: DateTime<Utc>,
+    said_by: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let _case = lock(&mut tx, &caller, id).await?;
+    let doc = db::documents::get(&mut *tx, id, doc_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if doc.withdrawn_at.is_some() {
+        return Err(AppError::Conflict {
+            code: "already_withdrawn",
+            message: "this document is already withdrawn".into(),
+        });
+    }
+    check_time(at, now, doc.received_at, "the document was received")?;
+    let said_by = said_by.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("ICE");
+    db::documents::withdraw(&mut *tx, doc_id, at, said_by).await?;
+    let detail = json!({ "document_id": doc_id, "kind": doc.kind, "number": doc.number, "withdrawn_by": said_by });
+    event(&mut tx, &caller, id, "document_withdrawn", at, now, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_notification(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    n: &NewNotification,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    check_time(n.at, now, b.booked_at, "the booking")?;
+    let nid = db::documents::insert_notification(&mut *tx, id, n, caller.user.id, now).await?;
+    let detail = json!({ "notification_id": nid, "kind": n.kind, "method": n.method, "contact": n.contact });
+    event(&mut tx, &caller, id, "ice_notified", n.at, now, detail).await?;
+    tx.commit().await?;
+    Ok(nid)
+}
+
+/// Returns the new status: `released` when no active warrant holds the person.
+pub async fn record_release_point(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    reason: ReleasePointReason,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Status> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    let documents = db::documents::for_booking(&mut *tx, id).await?;
+    let active_warrant = documents.iter().any(|d| d.is_active_warrant_at(at));
+    let status = case::record_release_point(&b.case(), at, now, active_warrant)?;
+    db::bookings::set_release_point(&mut *tx, id, at, reason, note, status).await?;
+    let detail = json!({ "reason": reason, "note": note, "active_warrant": active_warrant, "status": status });
+    event(&mut tx, &caller, id, "release_point_recorded", at, now, detail).await?;
+    if status == Status::Released {
+        event(
+            &mut tx,
+            &caller,
+            id,
+            "released",
+            at,
+            now,
+            json!({ "reason": "no_active_warrant" }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// Serves a warrant; returns the custody deadline.
+pub async fn serve(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    document_id: i64,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<DateTime<Utc>> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    let doc = db::documents::get(&mut *tx, id, document_id)
+        .await?
+        .ok_or_else(|| AppError::Rule {
+            code: "unknown_document",
+            message: "no such document on this booking".into(),
+            field: Some("document_id".into()),
+        })?;
+    let certified = db::certifications::for_user(&mut *tx, caller.user.id)
+        .await?
+        .iter()
+        .any(|c| c.rule().is_current_at(at, b.tz()));
+    let served = ServedDocument {
+        kind: doc.kind,
+        withdrawn_at: doc.withdrawn_at,
+    };
+    let deadline = case::serve(&b.case(), at, now, &served, certified)?;
+    db::bookings::set_served(&mut *tx, id, at, document_id, caller.user.id, deadline).await?;
+    let detail =
+        json!({ "document_id": document_id, "kind": doc.kind, "number": doc.number, "custody_deadline": deadline });
+    event(&mut tx, &caller, id, "warrant_served", at, now, detail).await?;
+    tx.commit().await?;
+    Ok(deadline)
+}
+
+/// Pickup by ICE; returns the seconds held past the deadline (0 when in time).
+pub async fn transfer(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    receiving_officer: &str,
+    late_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    caller.require(&[Role::IceLiaison, Role::Supervisor])?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    let over = case::transfer(&b.case(), at, now, caller.user.role, late_reason)?;
+    let late_reason = if over > 0 { late_reason.map(str::trim) } else { None };
+    db::bookings::set_transferred(&mut *tx, id, at, receiving_officer, late_reason, over).await?;
+    let detail =
+        json!({ "receiving_officer": receiving_officer, "late_reason": late_reason, "over_detained_seconds": over });
+    event(&mut tx, &caller, id, "transferred", at, now, detail).await?;
+    tx.commit().await?;
+    Ok(over)
+}
+
+/// Release by a supervisor; returns the seconds held past the deadline (0 when in time).
+pub async fn release(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    reason: ReleaseReason,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    caller.require(&[Role::Supervisor])?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    let over = case::release(&b.case(), at, now, reason)?;
+    db::bookings::set_released(&mut *tx, id, at, reason, note, over).await?;
+    let detail = json!({ "reason": reason, "note": note, "over_detained_seconds": over });
+    event(&mut tx, &caller, id, "released", at, now, detail).await?;
+    tx.commit().await?;
+    Ok(over)
+}
+
+pub async fn start_igsa_hold(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    caller.require(&[Role::Supervisor])?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    case::start_igsa_hold(&b.case(), at, now, b.facility_igsa)?;
+    db::bookings::set_igsa_hold(&mut *tx, id, at).await?;
+    event(
+        &mut tx,
+        &caller,
+        id,
+        "igsa_hold_started",
+        at,
+        now,
+        json!({ "custody_deadline": b.custody_deadline }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Case operations shared by the pages and the JSON API. Each one: check the caller's role and
+//! facility, open a transaction, lock the case row (`FOR UPDATE`: concurrent requests on one
+//! case queue there and the second sees the first's result), apply the pure rule from
+//! `domain::case`, write, append the event to the audit log, commit. A refused request rolls
+//! back, so it changes nothing.
+
+mod flow;
+mod roster;
+
+pub use flow::*;
+pub use roster::*;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use crate::db::{self, audit::NewEntry, bookings::Booking, users::User};
+use crate::domain::Role;
+use crate::domain::types::Status;
+use crate::error::{AppError, AppResult};
+
+/// Who is acting, and from where (for the audit log).
+#[derive(Clone, Copy)]
+pub struct Caller<'a> {
+    pub user: &'a User,
+    pub ip: Option<&'a str>,
+}
+
+impl Caller<'_> {
+    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+
+    /// Admins see every facility; everyone else only their own.
+    pub fn facility_scope(&self) -> Option<&[i64]> {
+        (self.user.role != Role::Admin).then_some(self.user.facility_ids.as_slice())
+    }
+}
+
+/// Whether the caller may see this case at all. ICE liaisons see only cases of their
+/// facilities that concern ICE: held for pickup, or transferred.
+pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
+    match caller.user.role {
+        Role::Admin => true,
+        Role::IceLiaison => {
+            caller.user.facility_ids.contains(&b.facility_id)
+                && matches!(b.status, Status::WsoHold | Status::IgsaHold | Status::Transferred)
+        }
+        _ => caller.user.facility_ids.contains(&b.facility_id),
+    }
+}
+
+/// Reads a case the caller may see: 404 when it does not exist, 403 when it is not theirs.
+pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
+    let b = db::bookings::get(pool, id).await?.ok_or(AppError::NotFound)?;
+    if !visible(caller, &b) {
+        return Err(facility_forbidden());
+    }
+    Ok(b)
+}
+
+fn facility_forbidden() -> AppError {
+    AppError::Forbidden {
+        code: "forbidden",
+        message: "this case belongs to a facility you are not assigned to".into(),
+    }
+}
+
+/// Locks the case for a change by `caller`, who must work at its facility.
+async fn lock(conn: &mut PgConnection, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
+    let b = db::bookings::lock(&mut *conn, id).await?.ok_or(AppError::NotFound)?;
+    if caller.user.role == Role::Admin || !caller.user.facility_ids.contains(&b.facility_id) {
+        return Err(facility_forbidden());
+    }
+    Ok(b)
+}
+
+/// Appends a case event: `at` when it happened, `now` when it was entered.
+async fn event(
+    conn: &mut PgConnection,
+    caller: &Caller<'_>,
+    booking_id: i64,
+    action: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    detail: Value,
+) -> AppResult<()> {
+    db::audit::record(
+        conn,
+        NewEntry {
+            at,
+            recorded_at: now,
+            actor_id: Some(caller.user.id),
+            actor: Some(&caller.user.username),
+            action,
+            ip: caller.ip.map(str::to_owned),
+            detail,
+            booking_id: Some(booking_id),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A unique violation becomes a 409 with `code`; anything else stays an internal error.
+fn duplicate(e: sqlx::Error, code: &'static str, message: String) -> AppError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict { code, message },
+        _ => e.into(),
+    }
+}

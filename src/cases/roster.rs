@@ -1,0 +1,120 @@
+//! The WSO roster: certifications granted and revoked by supervisors.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::Caller;
+use crate::db::{self, audit::NewEntry, users::User};
+use crate::domain::Role;
+use crate::domain::roster::NewCertification;
+use crate::error::{AppError, AppResult};
+
+/// The officer or supervisor `username`, who must share a facility with the calling supervisor
+/// (admins manage every facility's roster). Nobody certifies or revokes themselves.
+async fn officer_for(pool: &PgPool, caller: &Caller<'_>, username: &str) -> AppResult<User> {
+    caller.require(&[Role::Supervisor, Role::Admin])?;
+    let officer = db::users::by_username(pool, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !matches!(officer.role, Role::Officer | Role::Supervisor) {
+        return Err(AppError::Rule {
+            code: "not_an_officer",
+            message: format!("{username} is not an officer or supervisor"),
+            field: Some("username".into()),
+        });
+    }
+    if officer.id == caller.user.id {
+        return Err(AppError::Forbidden {
+            code: "own_certification",
+            message: "another supervisor must record your own certification".into(),
+        });
+    }
+    if caller.user.role != Role::Admin
+        && !officer
+            .facility_ids
+            .iter()
+            .any(|f| caller.user.facility_ids.contains(f))
+    {
+        return Err(AppError::Forbidden {
+            code: "forbidden",
+            message: format!("{username} does not work at your facilities"),
+        });
+    }
+    Ok(officer)
+}
+
+async fn audit(
+    pool: &mut sqlx::PgConnection,
+    caller: &Caller<'_>,
+    action: &str,
+    now: DateTime<Utc>,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    db::audit::record(
+        pool,
+        NewEntry {
+            at: now,
+            recorded_at: now,
+            actor_id: Some(caller.user.id),
+            actor: Some(&caller.user.username),
+            action,
+            ip: caller.ip.map(str::to_owned),
+            detail,
+            booking_id: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn certify(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    username: &str,
+    c: &NewCertification,
+    now: DateTime<Utc>,
+) -> AppResult<db::certifications::CertificationRow> {
+    let officer = officer_for(pool, &caller, username).await?;
+    let mut tx = pool.begin().await?;
+    let row = db::certifications::insert(&mut *tx, officer.id, c, Some(caller.user.id), now).await?;
+    let detail = json!({
+        "username": officer.username, "certification_id": row.id, "certified_on": c.certified_on,
+        "expires_on": c.expires_on, "nominated_on": c.nominated_on,
+        "background_cleared_on": c.background_cleared_on, "trained_on": c.trained_on,
+    });
+    audit(&mut tx, &caller, "certification_recorded", now, detail).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn revoke(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    username: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let officer = officer_for(pool, &caller, username).await?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::field("reason", "reason is required"));
+    }
+    let mut tx = pool.begin().await?;
+    if db::certifications::revoke_all(&mut *tx, officer.id, now, reason).await? == 0 {
+        return Err(AppError::Conflict {
+            code: "not_certified",
+            message: format!("{username} holds no certification to revoke"),
+        });
+    }
+    audit(
+        &mut tx,
+        &caller,
+        "certification_revoked",
+        now,
+        json!({ "username": officer.username, "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

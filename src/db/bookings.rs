@@ -1,0 +1,286 @@
+//! Bookings (the current state of each case) and their charges.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgExecutor};
+
+use crate::domain::booking::NewBooking;
+use crate::domain::case::Case;
+use crate::domain::types::{ChargeCategory, ReleasePointReason, ReleaseReason, Status};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Booking {
+    pub id: i64,
+    pub facility_id: i64,
+    pub facility_code: String,
+    pub facility_name: String,
+    pub facility_timezone: String,
+    pub facility_igsa: bool,
+    pub booking_number: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub date_of_birth: NaiveDate,
+    pub booked_at: DateTime<Utc>,
+    pub status: Status,
+    pub release_point_at: Option<DateTime<Utc>>,
+    pub release_point_reason: Option<ReleasePointReason>,
+    pub release_point_note: Option<String>,
+    pub served_at: Option<DateTime<Utc>>,
+    pub served_document_id: Option<i64>,
+    pub served_by_username: Option<String>,
+    pub custody_deadline: Option<DateTime<Utc>>,
+    pub igsa_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub release_reason: Option<ReleaseReason>,
+    pub release_note: Option<String>,
+    pub receiving_officer: Option<String>,
+    pub late_reason: Option<String>,
+    pub over_detained_seconds: i64,
+}
+
+impl Booking {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.facility_timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// What the case rules need.
+    pub fn case(&self) -> Case {
+        Case {
+            status: self.status,
+            booked_at: self.booked_at,
+            release_point_at: self.release_point_at,
+            served_at: self.served_at,
+            igsa_at: self.igsa_at,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
+        f.timezone AS facility_timezone, f.igsa AS facility_igsa, b.booking_number, b.last_name, b.first_name,
+        b.date_of_birth, b.booked_at, b.status, b.release_point_at, b.release_point_reason, b.release_point_note,
+        b.served_at, b.served_document_id, s.username AS served_by_username, b.custody_deadline, b.igsa_at,
+        b.closed_at, b.release_reason, b.release_note, b.receiving_officer, b.late_reason, b.over_detained_seconds
+    FROM bookings b
+    JOIN facilities f ON f.id = b.facility_id
+    LEFT JOIN users s ON s.id = b.served_by";
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    facility_id: i64,
+    b: &NewBooking,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO bookings (facility_id, booking_number, last_name, first_name, date_of_birth, booked_at, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(facility_id)
+    .bind(&b.booking_number)
+    .bind(&b.last_name)
+    .bind(&b.first_name)
+    .bind(b.date_of_birth)
+    .bind(b.booked_at)
+    .bind(now)
+    .bind(by)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (position, (description, category)) in b.charges.iter().enumerate() {
+        sqlx::query("INSERT INTO charges (booking_id, position, description, category) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(position as i32)
+            .bind(description)
+            .bind(category)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
+    sqlx::query_as(&format!("{SELECT} WHERE b.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Locks the case for the rest of the transaction: concurrent changes to one case queue here.
+pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
+    sqlx::query_as(&format!("{SELECT} WHERE b.id = $1 FOR UPDATE OF b"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub struct ListFilter<'a> {
+    /// `None`: every facility.
+    pub facility_ids: Option<&'a [i64]>,
+    pub statuses: Option<&'a [Status]>,
+    /// Part of a name or booking number.
+    pub q: Option<&'a str>,
+    pub limit: i64,
+}
+
+pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Vec<Booking>> {
+    let statuses: Option<Vec<String>> = f.statuses.map(|s| s.iter().map(|s| s.as_str().to_string()).collect());
+    let pattern = f.q.map(|q| {
+        format!(
+            "%{}%",
+            q.trim()
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
+    sqlx::query_as(&format!(
+        "{SELECT}
+         WHERE ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
+           AND ($2::text[] IS NULL OR b.status = ANY($2))
+           AND ($3::text IS NULL OR lower(b.last_name) LIKE $3 OR lower(b.first_name) LIKE $3
+                OR lower(b.last_name || ', ' || b.first_name) LIKE $3 OR lower(b.booking_number) LIKE $3)
+         ORDER BY b.booked_at DESC, b.id DESC
+         LIMIT $4"
+    ))
+    .bind(f.facility_ids)
+    .bind(statuses)
+    .bind(pattern)
+    .bind(f.limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Running clocks, soonest deadline first.
+pub async fn pending_transfers(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Booking>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE b.status = 'wso_hold' AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
+         ORDER BY b.custody_deadline, b.id"
+    ))
+    .bind(facility_ids)
+    .fetch_all(db)
+    .await
+}
+
+/// People past their point of release with an active warrant not yet served, and IGSA holds.
+pub async fn awaiting(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Booking>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE ((b.status = 'in_custody' AND b.release_point_at IS NOT NULL) OR b.status = 'igsa_hold')
+           AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
+         ORDER BY b.status, coalesce(b.igsa_at, b.release_point_at), b.id"
+    ))
+    .bind(facility_ids)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Charge {
+    pub description: String,
+    pub category: ChargeCategory,
+}
+
+pub async fn charges(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Charge>> {
+    sqlx::query_as("SELECT description, category FROM charges WHERE booking_id = $1 ORDER BY position")
+        .bind(booking_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn set_release_point(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    reason: ReleasePointReason,
+    note: Option<&str>,
+    status: Status,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bookings SET release_point_at = $2, release_point_reason = $3, release_point_note = $4, status = $5,
+                closed_at = CASE WHEN $5 = 'released' THEN $2 END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(reason)
+    .bind(note)
+    .bind(status)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_served(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    document_id: i64,
+    by: i64,
+    deadline: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bookings SET status = 'wso_hold', served_at = $2, served_document_id = $3, served_by = $4, custody_deadline = $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(document_id)
+    .bind(by)
+    .bind(deadline)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_transferred(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    receiving_officer: &str,
+    late_reason: Option<&str>,
+    over_detained_seconds: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bookings SET status = 'transferred', closed_at = $2, receiving_officer = $3, late_reason = $4,
+                over_detained_seconds = $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(receiving_officer)
+    .bind(late_reason)
+    .bind(over_detained_seconds)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_released(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    reason: ReleaseReason,
+    note: Option<&str>,
+    over_detained_seconds: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE bookings SET status = 'released', closed_at = $2, release_reason = $3, release_note = $4,
+                over_detained_seconds = $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(reason)
+    .bind(note)
+    .bind(over_detained_seconds)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_igsa_hold(db: impl PgExecutor<'_>, id: i64, at: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE bookings SET status = 'igsa_hold', igsa_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! ICE documents and ICE notifications of a booking.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+use crate::domain::booking::{NewDocument, NewNotification};
+use crate::domain::types::{DocumentKind, NotificationKind};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Document {
+    pub id: i64,
+    pub booking_id: i64,
+    pub kind: DocumentKind,
+    pub number: String,
+    pub a_number: String,
+    pub issued_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub recorded_by: String,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<String>,
+}
+
+impl Document {
+    /// A warrant that can still be served at `at`.
+    pub fn is_active_warrant_at(&self, at: DateTime<Utc>) -> bool {
+        self.kind.is_warrant() && self.withdrawn_at.is_none_or(|w| w > at)
+    }
+
+    pub fn a_number_display(&self) -> String {
+        crate::domain::anumber::ANumber::from_stored(self.a_number.clone()).to_string()
+    }
+}
+
+const SELECT: &str = "SELECT d.id, d.booking_id, d.kind, d.number, d.a_number, d.issued_at, d.received_at,
+        u.username AS recorded_by, d.withdrawn_at, d.withdrawn_by
+    FROM ice_documents d JOIN users u ON u.id = d.recorded_by";
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    booking_id: i64,
+    d: &NewDocument,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO ice_documents (booking_id, kind, number, a_number, issued_at, received_at, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(booking_id)
+    .bind(d.kind)
+    .bind(&d.number)
+    .bind(d.a_number.digits())
+    .bind(d.issued_at)
+    .bind(d.received_at)
+    .bind(by)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Document>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE d.booking_id = $1 ORDER BY d.received_at, d.id"
+    ))
+    .bind(booking_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, booking_id: i64, id: i64) -> sqlx::Result<Option<Document>> {
+    sqlx::query_as(&format!("{SELECT} WHERE d.booking_id = $1 AND d.id = $2"))
+        .bind(booking_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn withdraw(db: impl PgExecutor<'_>, id: i64, at: DateTime<Utc>, by: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE ice_documents SET withdrawn_at = $2, withdrawn_by = $3 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .bind(by)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub contact: String,
+    pub recorded_by: String,
+}
+
+pub async fn insert_notification(
+    db: impl PgExecutor<'_>,
+    booking_id: i64,
+    n: &NewNotification,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO ice_notifications (booking_id, kind, at, method, contact, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(booking_id)
+    .bind(n.kind)
+    .bind(n.at)
+    .bind(&n.method)
+    .bind(&n.contact)
+    .bind(by)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn notifications(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Notification>> {
+    sqlx::query_as(
+        "SELECT n.id, n.kind, n.at, n.method, n.contact, u.username AS recorded_by
+         FROM ice_notifications n JOIN users u ON u.id = n.recorded_by
+         WHERE n.booking_id = $1 ORDER BY n.at, n.id",
+    )
+    .bind(booking_id)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,389 @@
+//! `/api/v1/bookings…` and `/api/v1/transfers/pending`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::json::ApiJson;
+use super::views::{BookingJson, ChargeJson, DocumentJson, EventJson, NotificationJson, PendingJson};
+use crate::auth::ApiUser;
+use crate::cases::{self, Caller};
+use crate::db::{self, bookings::Booking};
+use crate::domain::Role;
+use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
+use crate::domain::case::to_second;
+use crate::domain::input::{Checker, TimeInput};
+use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+
+fn caller(api: &ApiUser) -> Caller<'_> {
+    Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    }
+}
+
+/// Ids in paths: anything but a number is simply not found.
+fn id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The whole case as the caller may see it.
+async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<BookingJson> {
+    let liaison = caller.user.role == Role::IceLiaison;
+    let id = b.id;
+    let mut json = BookingJson::summary(b);
+    json.documents = Some(
+        db::documents::for_booking(&state.db, id)
+            .await?
+            .into_iter()
+            .map(DocumentJson::from)
+            .collect(),
+    );
+    if !liaison {
+        json.charges = Some(
+            db::bookings::charges(&state.db, id)
+                .await?
+                .into_iter()
+                .map(ChargeJson::from)
+                .collect(),
+        );
+        json.notifications = Some(
+            db::documents::notifications(&state.db, id)
+                .await?
+                .into_iter()
+                .map(NotificationJson::from)
+                .collect(),
+        );
+        json.events = Some(
+            db::audit::for_booking(&state.db, id)
+                .await?
+                .into_iter()
+                .map(EventJson::from)
+                .collect(),
+        );
+    }
+    Ok(json)
+}
+
+async fn reload(state: &AppState, caller: &Caller<'_>, id: i64) -> ApiResult<Json<BookingJson>> {
+    let b = cases::view(&state.db, caller, id).await?;
+    Ok(Json(full(state, caller, b).await?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiJson(input): ApiJson<BookingInput>,
+) -> ApiResult<(StatusCode, Json<BookingJson>)> {
+    let caller = caller(&api);
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let now = state.clock.now();
+    let booking = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
+    let id = cases::create_booking(&state.db, caller, &booking, now).await?;
+    Ok((StatusCode::CREATED, reload(&state, &caller, id).await?))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<BookingJson>> {
+    reload(&state, &caller(&api), id(&raw)?).await
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    q: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Vec<BookingJson>>> {
+    let caller = caller(&api);
+    let mut c = Checker::new();
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => c.check::<Status>("status", s.parse()),
+        None => None,
+    };
+    c.finish().map_err(AppError::Validation)?;
+    let liaison_statuses = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
+    let statuses: Option<Vec<Status>> = match (caller.user.role, status) {
+        (Role::IceLiaison, Some(s)) => Some(if liaison_statuses.contains(&s) { vec![s] } else { vec![] }),
+        (Role::IceLiaison, None) => Some(liaison_statuses.to_vec()),
+        (_, s) => s.map(|s| vec![s]),
+    };
+    let filter = db::bookings::ListFilter {
+        facility_ids: caller.facility_scope(),
+        statuses: statuses.as_deref(),
+        q: query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
+        limit: 500,
+    };
+    let rows = db::bookings::list(&state.db, filter).await?;
+    Ok(Json(rows.into_iter().map(BookingJson::summary).collect()))
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<Vec<EventJson>>> {
+    let caller = caller(&api);
+    caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
+    let b = cases::view(&state.db, &caller, id(&raw)?).await?;
+    Ok(Json(
+        db::audit::for_booking(&state.db, b.id)
+            .await?
+            .into_iter()
+            .map(EventJson::from)
+            .collect(),
+    ))
+}
+
+pub async fn add_document(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<DocumentInput>,
+) -> ApiResult<(StatusCode, Json<DocumentJson>)> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let now = state.clock.now();
+    let doc = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
+    let doc_id = cases::add_document(&state.db, caller, booking_id, &doc, now).await?;
+    let stored = db::documents::get(&state.db, booking_id, doc_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+#[derive(Deserialize)]
+pub struct AtInput {
+    at: Option<String>,
+    /// Who at ICE withdrew the document (withdraw only).
+    by: Option<String>,
+}
+
+fn at(field_value: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    let mut c = Checker::new();
+    let t = c.time("at", field_value, TimeInput::Rfc3339);
+    c.finish().map_err(AppError::Validation)?;
+    Ok(to_second(t.expect("checked")))
+}
+
+pub async fn withdraw_document(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path((raw, raw_doc)): Path<(String, String)>,
+    ApiJson(input): ApiJson<AtInput>,
+) -> ApiResult<Json<DocumentJson>> {
+    let caller = caller(&api);
+    let (booking_id, doc_id) = (id(&raw)?, id(&raw_doc)?);
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let now = state.clock.now();
+    let at = at(input.at.as_deref())?;
+    cases::withdraw_document(&state.db, caller, booking_id, doc_id, at, input.by.as_deref(), now).await?;
+    let stored = db::documents::get(&state.db, booking_id, doc_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(stored.into()))
+}
+
+pub async fn add_notification(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<NotificationInput>,
+) -> ApiResult<(StatusCode, Json<NotificationJson>)> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let now = state.clock.now();
+    let n = input.check(TimeInput::Rfc3339).map_err(AppError::Validation)?;
+    let nid = cases::add_notification(&state.db, caller, booking_id, &n, now).await?;
+    let stored = db::documents::notifications(&state.db, booking_id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == nid);
+    Ok((StatusCode::CREATED, Json(stored.ok_or(AppError::NotFound)?.into())))
+}
+
+#[derive(Deserialize)]
+pub struct ReasonInput {
+    at: Option<String>,
+    reason: Option<String>,
+    note: Option<String>,
+}
+
+pub async fn release_point(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<ReasonInput>,
+) -> ApiResult<Json<BookingJson>> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let now = state.clock.now();
+    let mut c = Checker::new();
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    let reason = c.word::<ReleasePointReason>("reason", input.reason.as_deref());
+    let note = c.optional_text("note", input.note.as_deref(), 1000);
+    c.finish().map_err(AppError::Validation)?;
+    cases::record_release_point(
+        &state.db,
+        caller,
+        booking_id,
+        at.expect("checked"),
+        reason.expect("checked"),
+        note.as_deref(),
+        now,
+    )
+    .await?;
+    reload(&state, &caller, booking_id).await
+}
+
+#[derive(Deserialize)]
+pub struct ServiceInput {
+    document_id: Option<i64>,
+    at: Option<String>,
+}
+
+pub async fn serve(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<ServiceInput>,
+) -> ApiResult<(StatusCode, Json<BookingJson>)> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let now = state.clock.now();
+    let mut c = Checker::new();
+    if input.document_id.is_none() {
+        c.errors
+            .push(crate::error::FieldError::new("document_id", "document_id is required"));
+    }
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    c.finish().map_err(AppError::Validation)?;
+    cases::serve(
+        &state.db,
+        caller,
+        booking_id,
+        input.document_id.expect("checked"),
+        at.expect("checked"),
+        now,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, reload(&state, &caller, booking_id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct TransferInput {
+    at: Option<String>,
+    receiving_officer: Option<String>,
+    late_reason: Option<String>,
+}
+
+pub async fn transfer(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<TransferInput>,
+) -> ApiResult<Json<BookingJson>> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::IceLiaison, Role::Supervisor])?;
+    let now = state.clock.now();
+    let mut c = Checker::new();
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    let officer = c.text("receiving_officer", input.receiving_officer.as_deref(), 200);
+    let late_reason = c.optional_text("late_reason", input.late_reason.as_deref(), 2000);
+    c.finish().map_err(AppError::Validation)?;
+    cases::transfer(
+        &state.db,
+        caller,
+        booking_id,
+        at.expect("checked"),
+        &officer.expect("checked"),
+        late_reason.as_deref(),
+        now,
+    )
+    .await?;
+    reload(&state, &caller, booking_id).await
+}
+
+pub async fn release(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<ReasonInput>,
+) -> ApiResult<Json<BookingJson>> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::Supervisor])?;
+    let now = state.clock.now();
+    let mut c = Checker::new();
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    let reason = c.word::<ReleaseReason>("reason", input.reason.as_deref());
+    let note = c.optional_text("note", input.note.as_deref(), 1000);
+    c.finish().map_err(AppError::Validation)?;
+    cases::release(
+        &state.db,
+        caller,
+        booking_id,
+        at.expect("checked"),
+        reason.expect("checked"),
+        note.as_deref(),
+        now,
+    )
+    .await?;
+    reload(&state, &caller, booking_id).await
+}
+
+pub async fn igsa_hold(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<AtInput>,
+) -> ApiResult<Json<BookingJson>> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::Supervisor])?;
+    let now = state.clock.now();
+    let at = at(input.at.as_deref())?;
+    cases::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
+    reload(&state, &caller, booking_id).await
+}
+
+pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<Json<Vec<PendingJson>>> {
+    let caller = caller(&api);
+    caller.require(&[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin])?;
+    let now = state.clock.now();
+    let rows = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
+    Ok(Json(
+        rows.into_iter()
+            .filter_map(|b| {
+                let (served_at, deadline) = (b.served_at?, b.custody_deadline?);
+                let seconds_remaining = (deadline - now).num_seconds();
+                Some(PendingJson {
+                    booking_id: b.id,
+                    booking_number: b.booking_number,
+                    last_name: b.last_name,
+                    first_name: b.first_name,
+                    facility: b.facility_code,
+                    served_at,
+                    custody_deadline: deadline,
+                    seconds_remaining,
+                    overdue: now >= deadline,
+                })
+            })
+            .collect(),
+    ))
+}

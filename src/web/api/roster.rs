@@ -1,0 +1,85 @@
+//! `/api/v1/officers/{username}/certification[/revoke]`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::json::ApiJson;
+use crate::auth::ApiUser;
+use crate::cases::{self, Caller};
+use crate::db::certifications::CertificationRow;
+use crate::domain::roster::CertificationInput;
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct CertificationJson {
+    id: i64,
+    username: String,
+    nominated_on: Option<NaiveDate>,
+    background_cleared_on: Option<NaiveDate>,
+    trained_on: Option<NaiveDate>,
+    certified_on: NaiveDate,
+    expires_on: NaiveDate,
+    revoked_at: Option<DateTime<Utc>>,
+    revoked_reason: Option<String>,
+}
+
+impl CertificationJson {
+    fn new(username: String, c: CertificationRow) -> Self {
+        Self {
+            id: c.id,
+            username,
+            nominated_on: c.nominated_on,
+            background_cleared_on: c.background_cleared_on,
+            trained_on: c.trained_on,
+            certified_on: c.certified_on,
+            expires_on: c.expires_on,
+            revoked_at: c.revoked_at,
+            revoked_reason: c.revoked_reason,
+        }
+    }
+}
+
+pub async fn certify(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(username): Path<String>,
+    ApiJson(input): ApiJson<CertificationInput>,
+) -> ApiResult<(StatusCode, Json<CertificationJson>)> {
+    let caller = Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    };
+    let c = input.check().map_err(AppError::Validation)?;
+    let row = cases::certify(&state.db, caller, &username, &c, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(CertificationJson::new(username, row))))
+}
+
+#[derive(Deserialize)]
+pub struct RevokeInput {
+    reason: Option<String>,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(username): Path<String>,
+    ApiJson(input): ApiJson<RevokeInput>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let caller = Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    };
+    cases::revoke(
+        &state.db,
+        caller,
+        &username,
+        input.reason.as_deref().unwrap_or(""),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({ "username": username, "revoked": true })))
+}

@@ -1,0 +1,172 @@
+//! The JSON shapes of the API (the integration contract: field names are fixed).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::db::audit::Entry;
+use crate::db::bookings::{Booking, Charge};
+use crate::db::documents::{Document, Notification};
+use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
+
+#[derive(Serialize)]
+pub struct BookingJson {
+    pub id: i64,
+    pub facility: String,
+    pub booking_number: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub date_of_birth: NaiveDate,
+    pub booked_at: DateTime<Utc>,
+    /// Omitted for ICE liaisons, who see only what a pickup needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charges: Option<Vec<ChargeJson>>,
+    pub status: Status,
+    pub release_point_at: Option<DateTime<Utc>>,
+    pub release_point_reason: Option<ReleasePointReason>,
+    pub served_at: Option<DateTime<Utc>>,
+    pub served_by: Option<String>,
+    pub custody_deadline: Option<DateTime<Utc>>,
+    pub igsa_hold_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub release_reason: Option<ReleaseReason>,
+    pub receiving_officer: Option<String>,
+    pub over_detained_seconds: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<DocumentJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Vec<NotificationJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventJson>>,
+}
+
+impl BookingJson {
+    /// The summary used in lists: no documents, notifications or events.
+    pub fn summary(b: Booking) -> Self {
+        Self {
+            id: b.id,
+            facility: b.facility_code,
+            booking_number: b.booking_number,
+            last_name: b.last_name,
+            first_name: b.first_name,
+            date_of_birth: b.date_of_birth,
+            booked_at: b.booked_at,
+            charges: None,
+            status: b.status,
+            release_point_at: b.release_point_at,
+            release_point_reason: b.release_point_reason,
+            served_at: b.served_at,
+            served_by: b.served_by_username,
+            custody_deadline: b.custody_deadline,
+            igsa_hold_at: b.igsa_at,
+            closed_at: b.closed_at,
+            release_reason: b.release_reason,
+            receiving_officer: b.receiving_officer,
+            over_detained_seconds: b.over_detained_seconds,
+            documents: None,
+            notifications: None,
+            events: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ChargeJson {
+    pub description: String,
+    pub category: ChargeCategory,
+}
+
+impl From<Charge> for ChargeJson {
+    fn from(c: Charge) -> Self {
+        Self {
+            description: c.description,
+            category: c.category,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct DocumentJson {
+    pub id: i64,
+    pub kind: DocumentKind,
+    pub number: String,
+    pub a_number: String,
+    pub issued_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<String>,
+    pub recorded_by: String,
+}
+
+impl From<Document> for DocumentJson {
+    fn from(d: Document) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            number: d.number,
+            a_number: d.a_number,
+            issued_at: d.issued_at,
+            received_at: d.received_at,
+            withdrawn_at: d.withdrawn_at,
+            withdrawn_by: d.withdrawn_by,
+            recorded_by: d.recorded_by,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct NotificationJson {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub contact: String,
+    pub recorded_by: String,
+}
+
+impl From<Notification> for NotificationJson {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            at: n.at,
+            method: n.method,
+            contact: n.contact,
+            recorded_by: n.recorded_by,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct EventJson {
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub detail: Value,
+}
+
+impl From<Entry> for EventJson {
+    fn from(e: Entry) -> Self {
+        Self {
+            at: e.at,
+            recorded_at: e.recorded_at,
+            actor: e.actor,
+            action: e.action,
+            detail: e.detail,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct PendingJson {
+    pub booking_id: i64,
+    pub booking_number: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub facility: String,
+    pub served_at: DateTime<Utc>,
+    pub custody_deadline: DateTime<Utc>,
+    pub seconds_remaining: i64,
+    pub overdue: bool,
+}
