@@ -2,6 +2,7 @@
 
 mod browser;
 mod cases;
+mod cases_guard;
 mod cli;
 mod foundation;
 mod helpers;
