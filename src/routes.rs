@@ -14,7 +14,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{admin, api, dashboard, health, login, middleware};
+use crate::web::{admin, api, bookings, case_actions, dashboard, health, login, middleware, roster, transfers};
 
 pub const SESSION_COOKIE: &str = "wso_session";
 
@@ -23,6 +23,24 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(dashboard::show))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/bookings", get(bookings::list).post(bookings::create))
+        .route("/bookings/new", get(bookings::new))
+        .route("/bookings/{id}", get(bookings::show))
+        .route("/bookings/{id}/documents", post(case_actions::add_document))
+        .route(
+            "/bookings/{id}/documents/{doc_id}/withdraw",
+            post(case_actions::withdraw_document),
+        )
+        .route("/bookings/{id}/notifications", post(case_actions::add_notification))
+        .route("/bookings/{id}/release-point", post(case_actions::release_point))
+        .route("/bookings/{id}/service", post(case_actions::serve))
+        .route("/bookings/{id}/transfer", post(case_actions::transfer))
+        .route("/bookings/{id}/release", post(case_actions::release))
+        .route("/bookings/{id}/igsa-hold", post(case_actions::igsa_hold))
+        .route("/transfers/pending", get(transfers::pending))
+        .route("/roster", get(roster::show))
+        .route("/roster/certifications", post(roster::certify))
+        .route("/roster/revocations", post(roster::revoke))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", get(admin::edit_user).post(admin::update_user))
         .route("/admin/users/{id}/unlock", post(admin::unlock_user))

@@ -307,3 +307,49 @@ pub fn start_igsa_hold(
     }
     Ok(())
 }
+
+/// How urgent a running clock is; the board colours rows by it (and says it in words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// More than 12 hours left.
+    Ok,
+    /// 12 hours or less.
+    Within12h,
+    /// 4 hours or less.
+    Within4h,
+    /// At or past the deadline: the person must be released now.
+    Overdue,
+}
+
+pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
+    let left = deadline - now;
+    if left <= Duration::zero() {
+        Stage::Overdue
+    } else if left <= Duration::hours(4) {
+        Stage::Within4h
+    } else if left <= Duration::hours(12) {
+        Stage::Within12h
+    } else {
+        Stage::Ok
+    }
+}
+
+impl Stage {
+    pub fn css(self) -> &'static str {
+        match self {
+            Stage::Ok => "stage-ok",
+            Stage::Within12h => "stage-12h",
+            Stage::Within4h => "stage-4h",
+            Stage::Overdue => "overdue",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Ok => "More than 12 h left",
+            Stage::Within12h => "12 h or less",
+            Stage::Within4h => "4 h or less",
+            Stage::Overdue => "Release required",
+        }
+    }
+}

@@ -260,3 +260,15 @@ fn an_igsa_hold_starts_at_or_before_the_deadline_where_an_agreement_exists() {
         Ok(0)
     );
 }
+
+#[test]
+fn stages_follow_the_time_left() {
+    let deadline = t("2026-11-23T09:00:00Z");
+    let at = |h: i64, m: i64| deadline - Duration::hours(h) - Duration::minutes(m);
+    assert_eq!(stage(deadline, at(12, 1)), Stage::Ok);
+    assert_eq!(stage(deadline, at(12, 0)), Stage::Within12h);
+    assert_eq!(stage(deadline, at(4, 0)), Stage::Within4h);
+    assert_eq!(stage(deadline, at(0, 1)), Stage::Within4h);
+    assert_eq!(stage(deadline, deadline), Stage::Overdue);
+    assert_eq!(stage(deadline, deadline + Duration::seconds(1)), Stage::Overdue);
+}

@@ -1,18 +1,61 @@
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::State;
 
 use crate::auth::CurrentUser;
+use crate::db;
+use crate::domain::Role;
+use crate::domain::case::{self, Stage};
 use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::bookings::caller;
 use crate::web::layout::Layout;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     layout: Layout,
+    /// Running clocks by stage, most urgent first (not for admins).
+    clocks: Option<[(Stage, usize); 4]>,
+    awaiting: usize,
+    overdue: usize,
+    can_book: bool,
 }
 
-pub async fn show(user: CurrentUser) -> AppResult<DashboardPage> {
+pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<DashboardPage> {
+    let caller = caller(&user);
+    let now = state.clock.now();
+    let (clocks, awaiting) = if user.user.role == Role::Admin {
+        (None, 0)
+    } else {
+        let running = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
+        let count = |s: Stage| {
+            running
+                .iter()
+                .filter(|b| b.custody_deadline.is_some_and(|d| case::stage(d, now) == s))
+                .count()
+        };
+        let awaiting = if user.user.role == Role::IceLiaison {
+            0
+        } else {
+            db::bookings::awaiting(&state.db, caller.facility_scope()).await?.len()
+        };
+        (
+            Some([Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s)))),
+            awaiting,
+        )
+    };
+    let overdue = clocks.map(|c| c[0].1).unwrap_or(0);
+    let title = if overdue > 0 {
+        format!("({overdue} overdue) Dashboard")
+    } else {
+        "Dashboard".into()
+    };
     Ok(DashboardPage {
-        layout: Layout::new(&user, "Dashboard", "dashboard").await?,
+        layout: Layout::new(&user, title, "dashboard").await?,
+        clocks,
+        awaiting,
+        overdue,
+        can_book: matches!(user.user.role, Role::Officer | Role::Supervisor),
     })
 }

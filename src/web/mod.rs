@@ -2,12 +2,18 @@
 
 pub mod admin;
 pub mod api;
+pub mod bookings;
+pub mod case_actions;
+pub mod case_view;
 pub mod dashboard;
 pub mod error_page;
+pub mod forms;
 pub mod health;
 pub mod layout;
 pub mod login;
 pub mod middleware;
+pub mod roster;
+pub mod transfers;
 
 use std::convert::Infallible;
 

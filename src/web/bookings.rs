@@ -1,0 +1,271 @@
+//! `/bookings`: the list, the booking form and the case page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, session};
+use crate::cases::{self, Caller};
+use crate::db::{self, bookings::Booking, bookings::Charge, facilities::Facility};
+use crate::domain::Role;
+use crate::domain::booking::{BookingInput, ChargeInput};
+use crate::domain::input::TimeInput;
+use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::case_view::{self, Actions, ClockView, DocumentRow, EventRow, NotificationRow};
+use crate::web::forms::{FormData, FormState, local_input};
+use crate::web::layout::Layout;
+use crate::web::local_time;
+
+pub fn caller(user: &CurrentUser) -> Caller<'_> {
+    Caller {
+        user: &user.user,
+        ip: user.ip.as_deref(),
+    }
+}
+
+pub struct ListRow {
+    pub b: Booking,
+    pub booked: String,
+    pub clock: Option<ClockView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bookings/list.html")]
+pub struct ListPage {
+    layout: Layout,
+    rows: Vec<ListRow>,
+    q: String,
+    status: String,
+    statuses: &'static [Status],
+    can_book: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> AppResult<ListPage> {
+    let caller = caller(&user);
+    let now = state.clock.now();
+    let status = query.status.parse::<Status>().ok();
+    let liaison = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
+    let statuses: Option<Vec<Status>> = match (user.user.role, status) {
+        (Role::IceLiaison, Some(s)) => Some(if liaison.contains(&s) { vec![s] } else { vec![] }),
+        (Role::IceLiaison, None) => Some(liaison.to_vec()),
+        (_, s) => s.map(|s| vec![s]),
+    };
+    let q = query.q.trim();
+    let filter = db::bookings::ListFilter {
+        facility_ids: caller.facility_scope(),
+        statuses: statuses.as_deref(),
+        q: (!q.is_empty()).then_some(q),
+        limit: 200,
+    };
+    let rows = db::bookings::list(&state.db, filter)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let tz = b.tz();
+            let clock = (b.status == Status::WsoHold)
+                .then(|| b.custody_deadline.map(|d| ClockView::new(d, now, tz)))
+                .flatten();
+            ListRow {
+                booked: local_time(b.booked_at, tz),
+                clock,
+                b,
+            }
+        })
+        .collect();
+    Ok(ListPage {
+        layout: Layout::new(&user, "Bookings", "bookings").await?,
+        rows,
+        q: q.to_string(),
+        status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        statuses: Status::ALL,
+        can_book: matches!(user.user.role, Role::Officer | Role::Supervisor),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bookings/new.html")]
+pub struct NewPage {
+    layout: Layout,
+    facilities: Vec<Facility>,
+    categories: &'static [ChargeCategory],
+    form: FormState,
+    charge_rows: Vec<usize>,
+    default_booked_at: String,
+}
+
+const CHARGE_ROWS: usize = 6;
+
+async fn my_facilities(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Facility>> {
+    Ok(db::facilities::all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|f| user.user.facility_ids.contains(&f.id))
+        .collect())
+}
+
+async fn new_page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<NewPage> {
+    let facilities = my_facilities(state, user).await?;
+    let tz = facilities.first().map(Facility::tz).unwrap_or(chrono_tz::UTC);
+    Ok(NewPage {
+        layout: Layout::new(user, "New booking", "bookings").await?,
+        facilities,
+        categories: ChargeCategory::ALL,
+        form,
+        charge_rows: (0..CHARGE_ROWS).collect(),
+        default_booked_at: local_input(state.clock.now(), tz),
+    })
+}
+
+pub async fn new(State(state): State<AppState>, user: CurrentUser) -> AppResult<NewPage> {
+    user.require(&[Role::Officer, Role::Supervisor])?;
+    new_page(&state, &user, FormState::default()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    user.require(&[Role::Officer, Role::Supervisor])?;
+    let now = state.clock.now();
+    let facility = db::facilities::by_code(&state.db, data.get("facility").unwrap_or("")).await?;
+    let tz = facility.as_ref().map(Facility::tz).unwrap_or(chrono_tz::UTC);
+    let charges: Vec<ChargeInput> = (0..CHARGE_ROWS)
+        .map(|i| ChargeInput {
+            description: data.owned(&format!("charges[{i}].description")),
+            category: data.owned(&format!("charges[{i}].category")),
+        })
+        .filter(|c| c.description.as_deref().is_some_and(|d| !d.trim().is_empty()))
+        .collect();
+    let input = BookingInput {
+        facility: data.owned("facility"),
+        booking_number: data.owned("booking_number"),
+        last_name: data.owned("last_name"),
+        first_name: data.owned("first_name"),
+        date_of_birth: data.owned("date_of_birth"),
+        booked_at: data.owned("booked_at"),
+        charges: Some(charges),
+    };
+    let result = match input.check(now, TimeInput::Local(tz)) {
+        Ok(booking) => cases::create_booking(&state.db, caller(&user), &booking, now).await,
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    match result {
+        Ok(id) => {
+            session::set_flash(&user.session, "success", "Booking recorded.").await?;
+            Ok(Redirect::to(&format!("/bookings/{id}")).into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            let form = FormState::failed("booking", data, e)?;
+            Ok((status, new_page(&state, &user, form).await?).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bookings/show.html")]
+pub struct CasePage {
+    layout: Layout,
+    b: Booking,
+    liaison: bool,
+    charges: Vec<Charge>,
+    documents: Vec<DocumentRow>,
+    notifications: Vec<NotificationRow>,
+    events: Vec<EventRow>,
+    clock: Option<ClockView>,
+    can: Actions,
+    form: FormState,
+    now_input: String,
+    zone: String,
+    booked: String,
+    release_point: Option<String>,
+    served: Option<String>,
+    igsa: Option<String>,
+    closed: Option<String>,
+    over_detained: Option<String>,
+    document_kinds: &'static [DocumentKind],
+    notification_kinds: &'static [NotificationKind],
+    release_point_reasons: &'static [ReleasePointReason],
+    release_reasons: &'static [ReleaseReason],
+}
+
+impl CasePage {
+    /// Warrants that can be served now, for the service form.
+    fn serveable(&self) -> Vec<&DocumentRow> {
+        self.documents
+            .iter()
+            .filter(|d| d.doc.kind.is_warrant() && d.withdrawn.is_none())
+            .collect()
+    }
+}
+
+pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: FormState) -> AppResult<CasePage> {
+    let caller = caller(user);
+    let b = cases::view(&state.db, &caller, id).await?;
+    let now = state.clock.now();
+    let tz = b.tz();
+    let liaison = user.user.role == Role::IceLiaison;
+    let documents = db::documents::for_booking(&state.db, id).await?;
+    let can = case_view::actions(&user.user, &b, &documents, now);
+    let (charges, notifications, events) = if liaison {
+        (vec![], vec![], vec![])
+    } else {
+        (
+            db::bookings::charges(&state.db, id).await?,
+            case_view::notification_rows(db::documents::notifications(&state.db, id).await?, tz),
+            case_view::event_rows(db::audit::for_booking(&state.db, id).await?, tz),
+        )
+    };
+    let running = matches!(b.status, Status::WsoHold);
+    Ok(CasePage {
+        layout: Layout::new(user, format!("Booking {}", b.booking_number), "bookings").await?,
+        liaison,
+        charges,
+        documents: case_view::document_rows(documents, tz),
+        notifications,
+        events,
+        clock: b
+            .custody_deadline
+            .filter(|_| running)
+            .map(|d| ClockView::new(d, now, tz)),
+        can,
+        form,
+        now_input: local_input(now, tz),
+        zone: tz.name().to_string(),
+        booked: local_time(b.booked_at, tz),
+        release_point: b.release_point_at.map(|t| local_time(t, tz)),
+        served: b.served_at.map(|t| local_time(t, tz)),
+        igsa: b.igsa_at.map(|t| local_time(t, tz)),
+        closed: b.closed_at.map(|t| local_time(t, tz)),
+        over_detained: (b.over_detained_seconds > 0)
+            .then(|| crate::web::forms::duration_words(b.over_detained_seconds)),
+        document_kinds: DocumentKind::ALL,
+        notification_kinds: NotificationKind::ALL,
+        release_point_reasons: ReleasePointReason::ALL,
+        release_reasons: ReleaseReason::ALL,
+        b,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> AppResult<CasePage> {
+    let id = id.parse().map_err(|_| AppError::NotFound)?;
+    case_page(&state, &user, id, FormState::default()).await
+}

@@ -1,0 +1,328 @@
+//! The forms on the case page. Each submits to its own path, runs the same case operation as
+//! the API, and on refusal shows the case page again with the form's errors and what was typed.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::bookings::{caller, case_page};
+use crate::auth::{CurrentUser, session};
+use crate::cases;
+use crate::db;
+use crate::domain::booking::{DocumentInput, NotificationInput};
+use crate::domain::case::to_second;
+use crate::domain::input::{Checker, TimeInput};
+use crate::domain::types::{ReleasePointReason, ReleaseReason};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::state::AppState;
+use crate::web::forms::{FormData, FormState};
+
+fn parse_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The facility's zone, to read the form's local times.
+async fn zone(state: &AppState, id: i64) -> AppResult<TimeInput> {
+    let b = db::bookings::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(TimeInput::Local(b.tz()))
+}
+
+async fn respond<T>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: &str,
+    data: FormData,
+    result: AppResult<T>,
+    done: &str,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => {
+            session::set_flash(&user.session, "success", done).await?;
+            Ok(Redirect::to(&format!("/bookings/{id}")).into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            let form = FormState::failed(form, data, e)?;
+            Ok((status, case_page(state, user, id, form).await?).into_response())
+        }
+    }
+}
+
+fn validation(c: Checker) -> AppResult<()> {
+    c.finish().map_err(AppError::Validation)
+}
+
+pub async fn add_document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let input = DocumentInput {
+        kind: data.owned("kind"),
+        number: data.owned("number"),
+        a_number: data.owned("a_number"),
+        issued_at: data.owned("issued_at"),
+        received_at: data.owned("received_at"),
+    };
+    let result = match input.check(now, times) {
+        Ok(doc) => cases::add_document(&state.db, caller(&user), id, &doc, now).await,
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(&state, &user, id, "document", data, result, "ICE document recorded.").await
+}
+
+pub async fn withdraw_document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((raw, raw_doc)): Path<(String, String)>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let (id, doc) = (parse_id(&raw)?, parse_id(&raw_doc)?);
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let by = c.text("by", data.get("by"), 200);
+    let result = match validation(c) {
+        Ok(()) => {
+            cases::withdraw_document(
+                &state.db,
+                caller(&user),
+                id,
+                doc,
+                at.expect("checked"),
+                by.as_deref(),
+                now,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        &format!("withdraw-{doc}"),
+        data,
+        result,
+        "Document marked withdrawn by ICE.",
+    )
+    .await
+}
+
+pub async fn add_notification(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let input = NotificationInput {
+        at: data.owned("at"),
+        method: data.owned("method"),
+        contact: data.owned("contact"),
+        kind: data.owned("kind"),
+    };
+    let result = match input.check(times) {
+        Ok(n) => cases::add_notification(&state.db, caller(&user), id, &n, now).await,
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        "notification",
+        data,
+        result,
+        "ICE notification logged.",
+    )
+    .await
+}
+
+pub async fn release_point(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let reason = c.word::<ReleasePointReason>("reason", data.get("reason"));
+    let note = c.optional_text("note", data.get("note"), 1000);
+    let result = match validation(c) {
+        Ok(()) => {
+            cases::record_release_point(
+                &state.db,
+                caller(&user),
+                id,
+                at.expect("checked"),
+                reason.expect("checked"),
+                note.as_deref(),
+                now,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        "release_point",
+        data,
+        result,
+        "Point of release recorded.",
+    )
+    .await
+}
+
+pub async fn serve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let document = c.required("document_id", data.get("document_id")).and_then(|d| {
+        c.check(
+            "document_id",
+            d.parse::<i64>().map_err(|_| "choose a warrant".to_string()),
+        )
+    });
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let result = match validation(c) {
+        Ok(()) => {
+            cases::serve(
+                &state.db,
+                caller(&user),
+                id,
+                document.expect("checked"),
+                at.expect("checked"),
+                now,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        "serve",
+        data,
+        result,
+        "Warrant served: the 48-hour custody clock is running.",
+    )
+    .await
+}
+
+pub async fn transfer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let officer = c.text("receiving_officer", data.get("receiving_officer"), 200);
+    let late_reason = c.optional_text("late_reason", data.get("late_reason"), 2000);
+    let result = match validation(c) {
+        Ok(()) => {
+            let r = cases::transfer(
+                &state.db,
+                caller(&user),
+                id,
+                at.expect("checked"),
+                &officer.expect("checked"),
+                late_reason.as_deref(),
+                now,
+            )
+            .await;
+            // The deadline rule speaks about the time field.
+            r.map_err(|e| match e {
+                AppError::Conflict {
+                    code: "deadline_passed",
+                    message,
+                } => AppError::Validation(vec![FieldError::new("at", message)]),
+                other => other,
+            })
+        }
+        Err(e) => Err(e),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        "transfer",
+        data,
+        result,
+        "Transfer to ICE custody recorded.",
+    )
+    .await
+}
+
+pub async fn release(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let reason = c.word::<ReleaseReason>("reason", data.get("reason"));
+    let note = c.optional_text("note", data.get("note"), 1000);
+    let result = match validation(c) {
+        Ok(()) => {
+            cases::release(
+                &state.db,
+                caller(&user),
+                id,
+                at.expect("checked"),
+                reason.expect("checked"),
+                note.as_deref(),
+                now,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    respond(&state, &user, id, "release", data, result, "Release recorded.").await
+}
+
+pub async fn igsa_hold(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let result = match validation(c) {
+        Ok(()) => cases::start_igsa_hold(&state.db, caller(&user), id, at.expect("checked"), now).await,
+        Err(e) => Err(e),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        "igsa",
+        data,
+        result,
+        "The person is now held under the IGSA.",
+    )
+    .await
+}

@@ -1,0 +1,185 @@
+//! What the case page shows: every fact in the facility's local time, the clock, the timeline,
+//! and which actions the signed-in user may take now.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::Value;
+
+use crate::db::audit::Entry;
+use crate::db::bookings::{Booking, Charge};
+use crate::db::documents::{Document, Notification};
+use crate::db::users::User;
+use crate::domain::Role;
+use crate::domain::case::{self, Stage};
+use crate::domain::types::Status;
+use crate::web::forms::duration_words;
+use crate::web::local_time;
+
+pub struct ClockView {
+    pub deadline: String,
+    pub remaining: String,
+    pub stage: Stage,
+}
+
+impl ClockView {
+    pub fn new(deadline: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> Self {
+        let left = (deadline - now).num_seconds();
+        let remaining = if left > 0 {
+            format!("{} left", duration_words(left))
+        } else {
+            format!("overdue by {}", duration_words(left))
+        };
+        Self {
+            deadline: local_time(deadline, tz),
+            remaining,
+            stage: case::stage(deadline, now),
+        }
+    }
+}
+
+pub struct DocumentRow {
+    pub doc: Document,
+    pub a_number: String,
+    pub issued: String,
+    pub received: String,
+    pub withdrawn: Option<String>,
+}
+
+pub struct EventRow {
+    pub when: String,
+    pub recorded: String,
+    pub late_entry: bool,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+pub struct NotificationRow {
+    pub n: Notification,
+    pub when: String,
+}
+
+/// The actions offered; the server checks each again when it is submitted.
+#[derive(Default)]
+pub struct Actions {
+    pub add_document: bool,
+    pub notify: bool,
+    pub withdraw: bool,
+    pub release_point: bool,
+    pub serve: bool,
+    pub transfer: bool,
+    pub release: bool,
+    pub igsa: bool,
+}
+
+impl Actions {
+    pub fn any(&self) -> bool {
+        self.add_document
+            || self.notify
+            || self.release_point
+            || self.serve
+            || self.transfer
+            || self.release
+            || self.igsa
+    }
+}
+
+pub fn actions(user: &User, b: &Booking, documents: &[Document], now: DateTime<Utc>) -> Actions {
+    let here = user.facility_ids.contains(&b.facility_id);
+    let staff = here && matches!(user.role, Role::Officer | Role::Supervisor);
+    let supervisor = here && user.role == Role::Supervisor;
+    let open = !matches!(b.status, Status::Transferred | Status::Released);
+    let held = matches!(b.status, Status::WsoHold | Status::IgsaHold);
+    let awaiting_service = b.status == Status::InCustody && b.release_point_at.is_some();
+    Actions {
+        add_document: staff && open,
+        notify: staff,
+        withdraw: staff && open,
+        release_point: staff && b.status == Status::InCustody && b.release_point_at.is_none(),
+        serve: staff && awaiting_service && documents.iter().any(|d| d.is_active_warrant_at(now)),
+        transfer: here && held && matches!(user.role, Role::IceLiaison | Role::Supervisor),
+        release: supervisor && (held || awaiting_service),
+        igsa: supervisor
+            && b.facility_igsa
+            && b.status == Status::WsoHold
+            && b.custody_deadline.is_some_and(|d| now <= d),
+    }
+}
+
+pub fn document_rows(documents: Vec<Document>, tz: Tz) -> Vec<DocumentRow> {
+    documents
+        .into_iter()
+        .map(|doc| DocumentRow {
+            a_number: doc.a_number_display(),
+            issued: local_time(doc.issued_at, tz),
+            received: local_time(doc.received_at, tz),
+            withdrawn: doc.withdrawn_at.map(|w| local_time(w, tz)),
+            doc,
+        })
+        .collect()
+}
+
+pub fn notification_rows(list: Vec<Notification>, tz: Tz) -> Vec<NotificationRow> {
+    list.into_iter()
+        .map(|n| NotificationRow {
+            when: local_time(n.at, tz),
+            n,
+        })
+        .collect()
+}
+
+pub fn event_rows(entries: Vec<Entry>, tz: Tz) -> Vec<EventRow> {
+    entries
+        .into_iter()
+        .map(|e| EventRow {
+            when: local_time(e.at, tz),
+            recorded: local_time(e.recorded_at, tz),
+            late_entry: (e.recorded_at - e.at).num_minutes() >= 5,
+            actor: e.actor.unwrap_or_else(|| "system".into()),
+            action: action_label(&e.action).to_string(),
+            detail: detail_text(&e.detail),
+        })
+        .collect()
+}
+
+fn action_label(action: &str) -> &str {
+    match action {
+        "booking_created" => "Booked",
+        "document_added" => "ICE document received",
+        "document_withdrawn" => "ICE document withdrawn",
+        "ice_notified" => "ICE notified",
+        "release_point_recorded" => "Point of release",
+        "warrant_served" => "Warrant served: custody clock started",
+        "transferred" => "Transferred to ICE",
+        "released" => "Released",
+        "igsa_hold_started" => "Held under the IGSA",
+        other => other,
+    }
+}
+
+/// `{"reason": "bond_posted", "note": null}` → `reason: bond_posted`.
+pub fn detail_text(detail: &Value) -> String {
+    let Some(map) = detail.as_object() else {
+        return String::new();
+    };
+    map.iter()
+        .filter(|(_, v)| !v.is_null())
+        .filter(|(k, _)| !matches!(k.as_str(), "document_id" | "notification_id" | "charges"))
+        .map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{}: {v}", k.replace('_', " "))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub fn charge_summary(charges: &[Charge]) -> String {
+    charges
+        .iter()
+        .map(|c| format!("{} ({})", c.description, c.category.label()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,121 @@
+//! HTML form plumbing: submitted fields (repeatable names kept), and the state a form is
+//! re-rendered with after a refusal: what was typed, and an error per field.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::error::{AppError, FieldError};
+
+/// A submitted `application/x-www-form-urlencoded` body, in order, names repeated as sent.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(transparent)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn owned(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+}
+
+/// One form on a page: its name (which form was sent), typed values and errors.
+#[derive(Debug, Default, Clone)]
+pub struct FormState {
+    pub name: String,
+    pub data: FormData,
+    pub errors: Vec<FieldError>,
+}
+
+impl FormState {
+    pub fn failed(name: &str, data: FormData, error: AppError) -> Result<Self, AppError> {
+        let errors = match error {
+            AppError::Validation(errors) => errors,
+            AppError::Rule { message, field, .. } => {
+                vec![FieldError::new(field.unwrap_or_else(|| "at".into()), message)]
+            }
+            AppError::Conflict { message, .. } | AppError::Forbidden { message, .. } => {
+                vec![FieldError::new("form", message)]
+            }
+            other => return Err(other),
+        };
+        Ok(Self {
+            name: name.into(),
+            data,
+            errors,
+        })
+    }
+
+    pub fn is(&self, name: &str) -> bool {
+        self.name == name
+    }
+
+    /// What was typed in `field` of form `form` (empty for other forms).
+    pub fn value(&self, form: &str, field: &str) -> String {
+        if self.name == form {
+            self.data.get(field).unwrap_or("").to_string()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Like `value`, with a default when the form was not the one sent.
+    pub fn value_or(&self, form: &str, field: &str, default: &str) -> String {
+        if self.name == form {
+            self.data.get(field).unwrap_or("").to_string()
+        } else {
+            default.to_string()
+        }
+    }
+
+    pub fn error(&self, form: &str, field: &str) -> Option<&str> {
+        if self.name != form {
+            return None;
+        }
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn errors_of(&self, form: &str) -> &[FieldError] {
+        if self.name == form { &self.errors } else { &[] }
+    }
+}
+
+/// For `datetime-local` inputs: the facility's wall-clock time.
+pub fn local_input(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// "20 h 30 min", "45 min", "2 d 3 h".
+pub fn duration_words(seconds: i64) -> String {
+    let s = seconds.abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    match (d, h) {
+        (0, 0) => format!("{m} min"),
+        (0, _) => format!("{h} h {m:02} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_as_words() {
+        assert_eq!(super::duration_words(20 * 3600 + 30 * 60), "20 h 30 min");
+        assert_eq!(super::duration_words(45 * 60 + 59), "45 min");
+        assert_eq!(super::duration_words(-(3600 + 60)), "1 h 01 min");
+        assert_eq!(super::duration_words(2 * 86_400 + 3 * 3600), "2 d 3 h");
+    }
+}

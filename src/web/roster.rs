@@ -1,0 +1,150 @@
+//! `/roster`: who may serve warrants — current, expiring within 30 days, lapsed.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::{CurrentUser, session};
+use crate::cases;
+use crate::db::{self, certifications::RosterRow};
+use crate::domain::Role;
+use crate::domain::roster::{Certification, CertificationInput, Standing};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::bookings::caller;
+use crate::web::forms::{FormData, FormState};
+use crate::web::layout::Layout;
+
+pub struct OfficerRow {
+    pub r: RosterRow,
+    pub standing: Option<Standing>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "roster.html")]
+pub struct RosterPage {
+    layout: Layout,
+    rows: Vec<OfficerRow>,
+    counts: Vec<(&'static str, usize)>,
+    can_edit: bool,
+    form: FormState,
+}
+
+async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<RosterPage> {
+    user.require(&[Role::Supervisor, Role::Admin])?;
+    let now = state.clock.now();
+    let caller = caller(user);
+    let facilities = db::facilities::all(&state.db).await?;
+    let tz = facilities
+        .iter()
+        .find(|f| user.user.facility_ids.contains(&f.id))
+        .map(|f| f.tz())
+        .unwrap_or(chrono_tz::UTC);
+    let rows: Vec<OfficerRow> = db::certifications::roster(&state.db, caller.facility_scope())
+        .await?
+        .into_iter()
+        .map(|r| {
+            let standing = match (r.certified_on, r.expires_on) {
+                (Some(certified_on), Some(expires_on)) => Some(
+                    Certification {
+                        certified_on,
+                        expires_on,
+                        revoked_at: r.revoked_at,
+                    }
+                    .standing(now, tz),
+                ),
+                _ => None,
+            };
+            OfficerRow { r, standing }
+        })
+        .collect();
+    let count = |f: &dyn Fn(Option<Standing>) -> bool| rows.iter().filter(|r| f(r.standing)).count();
+    let counts = vec![
+        ("Current", count(&|s| s == Some(Standing::Current))),
+        ("Expire within 30 days", count(&|s| s == Some(Standing::ExpiringSoon))),
+        (
+            "Lapsed or revoked",
+            count(&|s| matches!(s, Some(Standing::Lapsed | Standing::Revoked))),
+        ),
+        (
+            "Not certified",
+            count(&|s| matches!(s, None | Some(Standing::NotYetValid))),
+        ),
+    ];
+    Ok(RosterPage {
+        layout: Layout::new(user, "WSO roster", "roster").await?,
+        rows,
+        counts,
+        can_edit: true,
+        form,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<RosterPage> {
+    page(&state, &user, FormState::default()).await
+}
+
+async fn respond<T>(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &str,
+    data: FormData,
+    r: AppResult<T>,
+    done: &str,
+) -> AppResult<Response> {
+    match r {
+        Ok(_) => {
+            session::set_flash(&user.session, "success", done).await?;
+            Ok(Redirect::to("/roster").into_response())
+        }
+        Err(AppError::NotFound) => {
+            let e = AppError::field("username", "there is no such officer");
+            Ok((e.status(), page(state, user, FormState::failed(form, data, e)?).await?).into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            Ok((status, page(state, user, FormState::failed(form, data, e)?).await?).into_response())
+        }
+    }
+}
+
+pub async fn certify(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    user.require(&[Role::Supervisor, Role::Admin])?;
+    let input = CertificationInput {
+        certified_on: data.owned("certified_on"),
+        expires_on: data.owned("expires_on"),
+        nominated_on: data.owned("nominated_on"),
+        background_cleared_on: data.owned("background_cleared_on"),
+        trained_on: data.owned("trained_on"),
+    };
+    let username = data.get("username").unwrap_or("").to_string();
+    let r = match input.check() {
+        Ok(c) => cases::certify(&state.db, caller(&user), &username, &c, state.clock.now()).await,
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(&state, &user, "certify", data, r, "Certification recorded.").await
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    user.require(&[Role::Supervisor, Role::Admin])?;
+    let username = data.get("username").unwrap_or("").to_string();
+    let r = cases::revoke(
+        &state.db,
+        caller(&user),
+        &username,
+        data.get("reason").unwrap_or(""),
+        state.clock.now(),
+    )
+    .await;
+    respond(&state, &user, "revoke", data, r, "Certification revoked.").await
+}
