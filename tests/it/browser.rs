@@ -145,3 +145,106 @@ async fn an_officer_signs_in_and_sees_the_dashboard() {
     assert!(b.client.source().await.unwrap().contains("You have been signed out."));
     b.client.clone().close().await.unwrap();
 }
+
+impl Browser {
+    /// Sets a form control's value (date and time inputs take keys by locale; this does not).
+    pub async fn set(&self, selector: &str, value: &str) {
+        let found = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); if (!e) return false; e.value = arguments[1]; return true;",
+                vec![selector.into(), value.into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, serde_json::Value::Bool(true), "no element {selector}");
+    }
+
+    pub async fn click(&self, selector: &str) {
+        self.client
+            .find(Locator::Css(selector))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn text(&self, selector: &str) -> String {
+        self.client
+            .wait()
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_out(&self) {
+        self.click(".user-box button").await;
+        self.client
+            .wait()
+            .for_element(Locator::Css("input[name=password]"))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
+    let w = crate::cases::World::new().await;
+    let b = browser().await;
+
+    // The WSO books the person.
+    b.sign_in(&w.app, "wso1").await;
+    b.client.goto(&w.app.url("/bookings/new")).await.unwrap();
+    b.set("#booking-booking_number", "2026-4711").await;
+    b.set("#booking-last_name", "Doe").await;
+    b.set("#booking-first_name", "Jane").await;
+    b.set("#booking-date_of_birth", "1991-07-04").await;
+    b.set("#booking-booked_at", "2026-11-23T05:30").await;
+    b.set("[name='charges[0].description']", "Driving while impaired").await;
+    b.click("form[action='/bookings'] button[type=submit]").await;
+    assert_eq!(b.text("h1").await, "Doe, Jane #2026-4711");
+
+    // An I-200 arrives.
+    b.set("#document-kind", "I-200").await;
+    b.set("#document-number", "W-2026-88").await;
+    b.set("#document-a_number", "A123456789").await;
+    b.set("#document-issued_at", "2026-11-23T06:00").await;
+    b.set("#document-received_at", "2026-11-23T06:30").await;
+    b.click("#document button[type=submit]").await;
+    assert!(b.text(".flash").await.contains("ICE document recorded"));
+    assert!(b.text("#documents + table").await.contains("A123-456-789"));
+
+    // Criminal custody ends; the WSO serves the warrant at once.
+    b.set("#release_point-at", "2026-11-23T06:45").await;
+    b.click("#release-point button[type=submit]").await;
+    assert!(b.text(".flash").await.contains("Point of release recorded"));
+    b.set("#serve-at", "2026-11-23T06:50").await;
+    b.click("#serve button[type=submit]").await;
+    let clock = b.text("section.clock").await;
+    assert!(clock.contains("2026-11-25 06:50 EST"), "{clock}");
+    b.sign_out().await;
+
+    // ICE's liaison finds the person on the board and confirms the pickup.
+    b.sign_in(&w.app, "ice").await;
+    b.client.goto(&w.app.url("/transfers/pending")).await.unwrap();
+    b.client
+        .find(Locator::LinkText("2026-4711"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.set("#transfer-receiving_officer", "SDDO Rivera").await;
+    b.click("#transfer button[type=submit]").await;
+    assert!(b.text(".flash").await.contains("Transfer to ICE custody recorded"));
+    assert!(b.text(".lead").await.contains("transferred to ICE"));
+
+    let (_, case) = w.as_("sgt").await.get("/bookings?q=2026-4711").await;
+    assert_eq!(case[0]["status"], "transferred");
+    assert_eq!(case[0]["custody_deadline"], "2026-11-25T11:50:00Z");
+    b.client.clone().close().await.unwrap();
+}

@@ -1,0 +1,283 @@
+//! The case in the browser's terms: forms, field errors that keep what was typed, escaped
+//! hostile text, and pages that offer each role only its own next steps.
+
+use chrono::Duration;
+use serde_json::json;
+
+use crate::cases::{World, booking};
+
+fn booking_form(number: &str, last_name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("facility", "RCDC".into()),
+        ("booking_number", number.into()),
+        ("last_name", last_name.into()),
+        ("first_name", "Maria".into()),
+        ("date_of_birth", "1985-02-14".into()),
+        ("booked_at", "2026-11-23T06:15".into()),
+        ("charges[0].description", "Driving while impaired".into()),
+        ("charges[0].category", "dwi".into()),
+        ("charges[1].description", "".into()),
+        ("charges[1].category", "other".into()),
+    ]
+}
+
+async fn post(w: &World, client: &reqwest::Client, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    w.app.post_form(client, path, &borrowed).await
+}
+
+#[tokio::test]
+async fn an_officer_books_through_the_form_and_errors_keep_what_was_typed() {
+    let w = World::new().await;
+    let officer = w.app.login("wso1").await;
+    let page = officer
+        .get(w.app.url("/bookings/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"value="2026-11-23T07:00""#),
+        "booked at defaults to now in New York time"
+    );
+
+    let mut fields = booking_form("F-1", "");
+    fields[6].1 = "Shoplifting".into();
+    fields[7].1 = "arson-ish".into();
+    let before = w.app.table_counts().await;
+    let r = post(&w, &officer, "/bookings", &fields).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("There is a problem"));
+    assert!(
+        html.contains(r##"href="#booking-last_name""##),
+        "the summary links to the field"
+    );
+    assert!(html.contains("last name is required"));
+    assert!(html.contains(r##"href="#booking-charges[0].category""##));
+    assert!(
+        html.contains(r#"value="F-1""#)
+            && html.contains(r#"value="Shoplifting""#)
+            && html.contains(r#"value="1985-02-14""#)
+    );
+    assert_eq!(w.app.table_counts().await, before, "a refused form changes nothing");
+
+    let r = post(&w, &officer, "/bookings", &booking_form("F-1", "García")).await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let html = officer
+        .get(w.app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("García, Maria") && html.contains("Driving while impaired"));
+    assert!(
+        html.contains("2026-11-23 06:15 EST"),
+        "booked at is shown in the facility's zone"
+    );
+    let stored: String = sqlx::query_scalar("SELECT booked_at::text FROM bookings WHERE booking_number = 'F-1'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, "2026-11-23 11:15:00+00");
+}
+
+#[tokio::test]
+async fn hostile_text_is_rendered_escaped() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let mut b = booking("X-1");
+    b["last_name"] = json!("<script>alert('x')</script>");
+    b["charges"][0]["description"] = json!("<img src=x onerror=alert(1)>");
+    let id = wso.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
+    let officer = w.app.login("wso1").await;
+    for path in [
+        format!("/bookings/{id}"),
+        "/bookings".to_string(),
+        "/bookings?q=script".to_string(),
+    ] {
+        let html = officer
+            .get(w.app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("<script>alert"), "{path}");
+        assert!(!html.contains("<img src=x"), "{path}");
+        assert!(
+            html.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;") || html.contains("&lt;script&gt;"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_role_is_offered_only_its_own_next_steps() {
+    let w = World::new().await;
+    let id = w.served("N-1").await;
+    let page = |user: &'static str| {
+        let w = &w;
+        async move {
+            let client = w.app.login(user).await;
+            client
+                .get(w.app.url(&format!("/bookings/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let officer = page("wso1").await;
+    assert!(officer.contains("48-hour custody clock") && officer.contains("21 h 00 min left"));
+    assert!(!officer.contains("Confirm pickup by ICE"));
+    assert!(!officer.contains("Record release"));
+    assert!(officer.contains("Log an ICE notification") && officer.contains("Timeline"));
+
+    let supervisor = page("sgt").await;
+    assert!(supervisor.contains("Confirm pickup by ICE") && supervisor.contains("Record release"));
+    assert!(supervisor.contains("Reason for a late transfer"));
+
+    let liaison = page("ice").await;
+    assert!(liaison.contains("Confirm pickup by ICE"));
+    assert!(
+        !liaison.contains("Record release")
+            && !liaison.contains("Timeline")
+            && !liaison.contains("Driving while impaired")
+    );
+    assert!(!liaison.contains("Reason for a late transfer"));
+
+    let elsewhere = w.app.login("other").await;
+    assert_eq!(
+        elsewhere
+            .get(w.app.url(&format!("/bookings/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_late_pickup_in_the_form_is_refused_at_the_time_field() {
+    let w = World::new().await;
+    let id = w.served("N-2").await;
+    w.app.clock.advance(Duration::days(1));
+    let ice = w.app.login("ice").await;
+    let before = w.app.table_counts().await;
+    let fields = [
+        ("at", "2026-11-24T05:00".to_string()),
+        ("receiving_officer", "SDDO Rivera".to_string()),
+    ];
+    let r = post(&w, &ice, &format!("/bookings/{id}/transfer"), &fields).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r##"href="#transfer-at""##) && html.contains("after the 48-hour deadline"));
+    assert!(html.contains(r#"value="SDDO Rivera""#));
+    assert_eq!(w.app.table_counts().await, before);
+    // 04:00 New York time is exactly the deadline (09:00Z): accepted.
+    let fields = [
+        ("at", "2026-11-24T04:00".to_string()),
+        ("receiving_officer", "SDDO Rivera".to_string()),
+    ];
+    assert_eq!(
+        post(&w, &ice, &format!("/bookings/{id}/transfer"), &fields)
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn the_pending_board_puts_the_soonest_deadline_first_and_overdue_cases_beyond_missing() {
+    let w = World::new().await;
+    let first = w.served("B-1").await;
+    let wso = w.as_("wso1").await;
+    let (second, doc) = w.booked_with_warrant(&wso, "B-2").await;
+    wso.ok(
+        200,
+        &format!("/bookings/{second}/release-point"),
+        json!({ "at": "2026-11-23T10:00:00Z", "reason": "bond_posted" }),
+    )
+    .await;
+    wso.ok(
+        201,
+        &format!("/bookings/{second}/service"),
+        json!({ "document_id": doc, "at": "2026-11-23T10:00:00Z" }),
+    )
+    .await;
+    w.app.clock.set(crate::helpers::t("2026-11-24T09:30:00Z"));
+    let sgt = w.app.login("sgt").await;
+    let html = sgt
+        .get(w.app.url("/transfers/pending"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<title>(1 overdue) Pending transfers"));
+    let (a, b) = (html.find("B-1").unwrap(), html.find("B-2").unwrap());
+    assert!(a < b, "soonest deadline first");
+    assert!(html.contains(r#"class="overdue""#) && html.contains("Release required"));
+    assert!(html.contains(&format!(r##"href="/bookings/{first}#release""##)));
+    assert!(html.contains("overdue by 30 min"));
+    let dashboard = sgt.get(w.app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(dashboard.contains("<title>(1 overdue) Dashboard") && dashboard.contains("release required now"));
+    // A liaison of another facility sees none of it.
+    let ice2 = w.app.login("ice2").await;
+    let html = ice2
+        .get(w.app.url("/transfers/pending"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("B-1") && html.contains("No running custody clocks"));
+}
+
+#[tokio::test]
+async fn supervisors_keep_the_roster() {
+    let w = World::new().await;
+    let sgt = w.app.login("sgt").await;
+    let fields = [
+        ("username", "rookie".to_string()),
+        ("certified_on", "2026-11-01".to_string()),
+        ("expires_on", "2026-12-10".to_string()),
+        ("trained_on", "2026-10-01".to_string()),
+    ];
+    assert_eq!(post(&w, &sgt, "/roster/certifications", &fields).await.status(), 303);
+    let html = sgt
+        .get(w.app.url("/roster"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Expires within 30 days"), "rookie expires 2026-12-10");
+    let bad = [
+        ("username", "rookie".to_string()),
+        ("certified_on", "2026-11-01".to_string()),
+        ("expires_on", "2026-10-01".to_string()),
+    ];
+    let r = post(&w, &sgt, "/roster/certifications", &bad).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("expires before it was granted"));
+    let officer = w.app.login("wso1").await;
+    assert_eq!(officer.get(w.app.url("/roster")).send().await.unwrap().status(), 403);
+    assert_eq!(
+        post(&w, &officer, "/roster/certifications", &fields).await.status(),
+        403
+    );
+}
