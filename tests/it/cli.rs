@@ -148,3 +148,172 @@ fn without_postgresql_binaries_the_server_says_what_to_install() {
         "{err}"
     );
 }
+
+/// A `wso-tracker serve` process; its stdout lines arrive on a channel.
+struct Server {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(envs: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wso-tracker"));
+        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .env("RUST_LOG", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        cmd.env_remove("DATABASE_URL");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Server { child, lines }
+    }
+
+    /// Lines up to and including "listening on http://…"; returns them and the base URL.
+    fn wait_listening(&self) -> (Vec<String>, String) {
+        let mut seen = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(std::time::Duration::from_secs(120))
+                .expect("server output");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let url = rest.split_whitespace().next().unwrap().to_string();
+                seen.push(line);
+                return (seen, url);
+            }
+            seen.push(line);
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.wait().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_first_start_creates_an_admin_once_and_sigterm_stops_cleanly() {
+    let app = spawn_app().await;
+    let server = Server::start(&[("DATABASE_URL", &app.database_url)]);
+    let (lines, base) = server.wait_listening();
+    let password = lines
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| l.len() == 24 && l.chars().all(|c| c.is_ascii_alphanumeric()))
+        .expect("the admin password is printed")
+        .to_string();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::csrf_in(&html).unwrap();
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", password.as_str()),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the printed password signs in");
+    assert!(server.terminate().success(), "SIGTERM is a graceful stop");
+
+    let again = Server::start(&[("DATABASE_URL", &app.database_url)]);
+    let (lines, _) = again.wait_listening();
+    assert!(
+        !lines.iter().any(|l| l.contains("password")),
+        "printed only once: {lines:?}"
+    );
+    assert!(again.terminate().success());
+}
+
+#[tokio::test]
+async fn without_database_url_the_server_runs_its_own_postgresql_and_the_cli_shares_it() {
+    let dir = std::env::temp_dir().join(format!("wso-private-{}", uuid::Uuid::new_v4().simple()));
+    let data = dir.to_str().unwrap().to_string();
+    let server = Server::start(&[("WSO_DATA_DIR", &data)]);
+    let (_, base) = server.wait_listening();
+    let health: Value = reqwest::get(format!("{base}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["database"], "ok");
+
+    // A command while the server runs joins its cluster.
+    let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+        .args([
+            "facility",
+            "add",
+            "RCDC",
+            "--name",
+            "Rockingham",
+            "--timezone",
+            "America/New_York",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("WSO_DATA_DIR", &data)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        dir.join("pgdata/postmaster.pid").exists(),
+        "the server's PostgreSQL keeps running"
+    );
+
+    assert!(server.terminate().success());
+    assert!(
+        !dir.join("pgdata/postmaster.pid").exists(),
+        "PostgreSQL was stopped cleanly"
+    );
+
+    // The data survives a restart.
+    let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+        .args([
+            "facility",
+            "add",
+            "RCDC",
+            "--name",
+            "Again",
+            "--timezone",
+            "America/New_York",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("WSO_DATA_DIR", &data)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert!(
+        !dir.join("pgdata/postmaster.pid").exists(),
+        "a command stops the cluster it started"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
