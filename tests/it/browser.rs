@@ -170,15 +170,22 @@ impl Browser {
             .unwrap();
     }
 
-    pub async fn text(&self, selector: &str) -> String {
-        self.client
-            .wait()
-            .for_element(Locator::Css(selector))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+    /// Waits until the element's text contains `needle` (a click may still be loading the
+    /// next page, whose elements replace the old ones), and returns that text.
+    pub async fn wait_text(&self, selector: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..150 {
+            if let Ok(e) = self.client.find(Locator::Css(selector)).await
+                && let Ok(text) = e.text().await
+            {
+                if text.contains(needle) {
+                    return text;
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{selector} never contained {needle:?}; last: {last:?}");
     }
 
     pub async fn sign_out(&self) {
@@ -206,7 +213,7 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
     b.set("#booking-booked_at", "2026-11-23T05:30").await;
     b.set("[name='charges[0].description']", "Driving while impaired").await;
     b.click("form[action='/bookings'] button[type=submit]").await;
-    assert_eq!(b.text("h1").await, "Doe, Jane #2026-4711");
+    b.wait_text("h1", "Doe, Jane #2026-4711").await;
 
     // An I-200 arrives.
     b.set("#document-kind", "I-200").await;
@@ -215,17 +222,16 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
     b.set("#document-issued_at", "2026-11-23T06:00").await;
     b.set("#document-received_at", "2026-11-23T06:30").await;
     b.click("#document button[type=submit]").await;
-    assert!(b.text(".flash").await.contains("ICE document recorded"));
-    assert!(b.text("#documents + table").await.contains("A123-456-789"));
+    b.wait_text(".flash", "ICE document recorded").await;
+    b.wait_text("#documents + table", "A123-456-789").await;
 
     // Criminal custody ends; the WSO serves the warrant at once.
     b.set("#release_point-at", "2026-11-23T06:45").await;
     b.click("#release-point button[type=submit]").await;
-    assert!(b.text(".flash").await.contains("Point of release recorded"));
+    b.wait_text(".flash", "Point of release recorded").await;
     b.set("#serve-at", "2026-11-23T06:50").await;
     b.click("#serve button[type=submit]").await;
-    let clock = b.text("section.clock").await;
-    assert!(clock.contains("2026-11-25 06:50 EST"), "{clock}");
+    b.wait_text("section.clock", "2026-11-25 06:50 EST").await;
     b.sign_out().await;
 
     // ICE's liaison finds the person on the board and confirms the pickup.
@@ -240,8 +246,8 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
         .unwrap();
     b.set("#transfer-receiving_officer", "SDDO Rivera").await;
     b.click("#transfer button[type=submit]").await;
-    assert!(b.text(".flash").await.contains("Transfer to ICE custody recorded"));
-    assert!(b.text(".lead").await.contains("transferred to ICE"));
+    b.wait_text(".flash", "Transfer to ICE custody recorded").await;
+    b.wait_text(".lead", "transferred to ICE").await;
 
     let (_, case) = w.as_("sgt").await.get("/bookings?q=2026-4711").await;
     assert_eq!(case[0]["status"], "transferred");
