@@ -279,3 +279,32 @@ pub async fn start_igsa_hold(
     tx.commit().await?;
     Ok(())
 }
+
+/// A correction: nothing is edited; a new event says which event was wrong and what is right.
+/// Returns the new event's id.
+pub async fn correct(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    event_id: i64,
+    note: &str,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let _case = lock(&mut tx, &caller, id).await?;
+    let corrected = db::audit::for_booking(&mut *tx, id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == event_id)
+        .ok_or_else(|| AppError::Rule {
+            code: "unknown_event",
+            message: "no such event on this case".into(),
+            field: Some("event_id".into()),
+        })?;
+    let detail = json!({ "corrects_event_id": event_id, "corrects": corrected.action, "note": note });
+    event(&mut tx, &caller, id, "correction_recorded", now, now, detail).await?;
+    let new_id = db::audit::last_id_for_booking(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(new_id)
+}

@@ -63,3 +63,10 @@ pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Resu
     .fetch_all(db)
     .await
 }
+
+pub async fn last_id_for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT max(id) FROM audit_log WHERE booking_id = $1")
+        .bind(booking_id)
+        .fetch_one(db)
+        .await
+}

@@ -326,3 +326,36 @@ pub async fn igsa_hold(
     )
     .await
 }
+
+pub async fn correct(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let now = state.clock.now();
+    let mut c = Checker::new();
+    let event = c.required("event_id", data.get("event_id")).and_then(|e| {
+        c.check(
+            "event_id",
+            e.parse::<i64>().map_err(|_| "choose the entry to correct".to_string()),
+        )
+    });
+    let note = c.text("note", data.get("note"), 2000);
+    let result = match validation(c) {
+        Ok(()) => {
+            cases::correct(
+                &state.db,
+                caller(&user),
+                id,
+                event.expect("checked"),
+                &note.expect("checked"),
+                now,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    respond(&state, &user, id, "correction", data, result, "Correction recorded.").await
+}

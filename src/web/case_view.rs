@@ -46,6 +46,7 @@ pub struct DocumentRow {
 }
 
 pub struct EventRow {
+    pub id: i64,
     pub when: String,
     pub recorded: String,
     pub late_entry: bool,
@@ -62,6 +63,7 @@ pub struct NotificationRow {
 /// The actions offered; the server checks each again when it is submitted.
 #[derive(Default)]
 pub struct Actions {
+    pub correct: bool,
     pub add_document: bool,
     pub notify: bool,
     pub withdraw: bool,
@@ -92,6 +94,7 @@ pub fn actions(user: &User, b: &Booking, documents: &[Document], now: DateTime<U
     let held = matches!(b.status, Status::WsoHold | Status::IgsaHold);
     let awaiting_service = b.status == Status::InCustody && b.release_point_at.is_some();
     Actions {
+        correct: staff,
         add_document: staff && open,
         notify: staff,
         withdraw: staff && open,
@@ -132,6 +135,7 @@ pub fn event_rows(entries: Vec<Entry>, tz: Tz) -> Vec<EventRow> {
     entries
         .into_iter()
         .map(|e| EventRow {
+            id: e.id,
             when: local_time(e.at, tz),
             recorded: local_time(e.recorded_at, tz),
             late_entry: (e.recorded_at - e.at).num_minutes() >= 5,
@@ -153,6 +157,7 @@ fn action_label(action: &str) -> &str {
         "transferred" => "Transferred to ICE",
         "released" => "Released",
         "igsa_hold_started" => "Held under the IGSA",
+        "correction_recorded" => "Correction",
         other => other,
     }
 }
@@ -165,6 +170,13 @@ pub fn detail_text(detail: &Value) -> String {
     map.iter()
         .filter(|(_, v)| !v.is_null())
         .filter(|(k, _)| !matches!(k.as_str(), "document_id" | "notification_id" | "charges"))
+        .map(|(k, v)| {
+            if k == "corrects_event_id" {
+                ("corrects entry", v)
+            } else {
+                (k.as_str(), v)
+            }
+        })
         .map(|(k, v)| {
             let v = match v {
                 Value::String(s) => s.clone(),

@@ -528,3 +528,42 @@ async fn an_igsa_hold_needs_an_agreement_and_starts_by_the_deadline() {
         (Some("transferred"), Some(0))
     );
 }
+
+#[tokio::test]
+async fn corrections_are_new_events_that_name_what_they_correct() {
+    let w = World::new().await;
+    let id = w.served("K-1").await;
+    let wso = w.as_("wso1").await;
+    let (_, before) = wso.get(&format!("/bookings/{id}")).await;
+    let served = before["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "warrant_served")
+        .unwrap()
+        .clone();
+    let path = format!("/bookings/{id}/corrections");
+    let note = "Served by wso1 in booking room 2, not room 1";
+    let c = wso
+        .ok(201, &path, json!({ "event_id": served["id"], "note": note }))
+        .await;
+    assert_eq!(c["action"], "correction_recorded");
+    assert_eq!(c["detail"]["corrects_event_id"], served["id"]);
+    assert_eq!(c["detail"]["corrects"], "warrant_served");
+    let (_, after) = wso.get(&format!("/bookings/{id}")).await;
+    let events = after["events"].as_array().unwrap();
+    assert_eq!(events.len(), before["events"].as_array().unwrap().len() + 1);
+    assert!(events.contains(&served), "the corrected event is unchanged");
+    let (s, e) = wso.post(&path, json!({ "event_id": 999999, "note": "x" })).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("event_id")));
+    let (s, e) = wso.post(&path, json!({ "event_id": served["id"], "note": "  " })).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("note")));
+    assert_eq!(
+        w.as_("ice")
+            .await
+            .post(&path, json!({ "event_id": served["id"], "note": "x" }))
+            .await
+            .0,
+        403
+    );
+}

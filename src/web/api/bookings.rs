@@ -387,3 +387,42 @@ pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<J
             .collect(),
     ))
 }
+
+#[derive(Deserialize)]
+pub struct CorrectionInput {
+    event_id: Option<i64>,
+    note: Option<String>,
+}
+
+pub async fn correct(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<CorrectionInput>,
+) -> ApiResult<(StatusCode, Json<EventJson>)> {
+    let caller = caller(&api);
+    let booking_id = id(&raw)?;
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let mut c = Checker::new();
+    if input.event_id.is_none() {
+        c.errors
+            .push(crate::error::FieldError::new("event_id", "event_id is required"));
+    }
+    let note = c.text("note", input.note.as_deref(), 2000);
+    c.finish().map_err(AppError::Validation)?;
+    let new_id = cases::correct(
+        &state.db,
+        caller,
+        booking_id,
+        input.event_id.expect("checked"),
+        &note.expect("checked"),
+        state.clock.now(),
+    )
+    .await?;
+    let entry = db::audit::for_booking(&state.db, booking_id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == new_id)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(entry.into())))
+}

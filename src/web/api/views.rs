@@ -139,6 +139,8 @@ impl From<Notification> for NotificationJson {
 
 #[derive(Serialize)]
 pub struct EventJson {
+    /// The event's id, which a correction names.
+    pub id: i64,
     pub at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub actor: Option<String>,
@@ -149,6 +151,7 @@ pub struct EventJson {
 impl From<Entry> for EventJson {
     fn from(e: Entry) -> Self {
         Self {
+            id: e.id,
             at: e.at,
             recorded_at: e.recorded_at,
             actor: e.actor,
