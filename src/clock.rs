@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 #[derive(Clone, Debug)]
 pub enum Clock {
@@ -16,11 +16,12 @@ impl Clock {
         Self::Manual(Arc::new(RwLock::new(start)))
     }
 
+    /// Now, to the whole second: every time the app records is kept to the second.
     pub fn now(&self) -> DateTime<Utc> {
         match self {
             #[allow(clippy::disallowed_methods)]
-            Self::System => Utc::now(),
-            Self::Manual(t) => *t.read().expect("clock lock"),
+            Self::System => Utc::now().trunc_subsecs(0),
+            Self::Manual(t) => t.read().expect("clock lock").trunc_subsecs(0),
         }
     }
 

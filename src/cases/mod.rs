@@ -58,7 +58,10 @@ pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
 pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
     let b = db::bookings::get(pool, id).await?.ok_or(AppError::NotFound)?;
     if !visible(caller, &b) {
-        return Err(facility_forbidden());
+        return Err(AppError::Forbidden {
+            code: "forbidden",
+            message: "this case is not one you may see (another facility, or not held for ICE)".into(),
+        });
     }
     Ok(b)
 }

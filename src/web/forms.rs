@@ -98,14 +98,14 @@ pub fn local_input(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
 }
 
-/// "20 h 30 min", "45 min", "2 d 3 h".
+/// "47 h 30 min", "45 min"; beyond three days "5 d 3 h". A 48-hour clock reads in hours.
 pub fn duration_words(seconds: i64) -> String {
     let s = seconds.abs();
-    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
-    match (d, h) {
-        (0, 0) => format!("{m} min"),
-        (0, _) => format!("{h} h {m:02} min"),
-        _ => format!("{d} d {h} h"),
+    let (h, m) = (s / 3600, (s % 3600) / 60);
+    match h {
+        0 => format!("{m} min"),
+        1..72 => format!("{h} h {m:02} min"),
+        _ => format!("{} d {} h", h / 24, h % 24),
     }
 }
 
@@ -116,6 +116,7 @@ mod tests {
         assert_eq!(super::duration_words(20 * 3600 + 30 * 60), "20 h 30 min");
         assert_eq!(super::duration_words(45 * 60 + 59), "45 min");
         assert_eq!(super::duration_words(-(3600 + 60)), "1 h 01 min");
-        assert_eq!(super::duration_words(2 * 86_400 + 3 * 3600), "2 d 3 h");
+        assert_eq!(super::duration_words(47 * 3600 + 40 * 60), "47 h 40 min");
+        assert_eq!(super::duration_words(5 * 86_400 + 3 * 3600), "5 d 3 h");
     }
 }

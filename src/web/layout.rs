@@ -40,27 +40,17 @@ impl Layout {
 
 /// Navigation shows only what the role may open.
 pub fn nav_for(role: Role) -> Vec<NavItem> {
-    let mut items = vec![NavItem {
-        href: "/",
-        label: "Dashboard",
-        key: "dashboard",
-    }];
+    let item = |href, label, key| NavItem { href, label, key };
+    let mut items = vec![item("/", "Dashboard", "dashboard")];
+    items.push(item("/transfers/pending", "Pending transfers", "pending"));
+    items.push(item("/bookings", "Bookings", "bookings"));
+    if matches!(role, Role::Supervisor | Role::Admin) {
+        items.push(item("/roster", "WSO roster", "roster"));
+    }
     if role == Role::Admin {
-        items.push(NavItem {
-            href: "/admin/users",
-            label: "Users",
-            key: "users",
-        });
-        items.push(NavItem {
-            href: "/admin/facilities",
-            label: "Facilities",
-            key: "facilities",
-        });
-        items.push(NavItem {
-            href: "/admin/audit",
-            label: "Audit log",
-            key: "audit",
-        });
+        items.push(item("/admin/users", "Users", "users"));
+        items.push(item("/admin/facilities", "Facilities", "facilities"));
+        items.push(item("/admin/audit", "Audit log", "audit"));
     }
     items
 }

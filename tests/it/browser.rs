@@ -188,6 +188,15 @@ impl Browser {
         panic!("{selector} never contained {needle:?}; last: {last:?}");
     }
 
+    /// With `WSO_SCREENSHOTS=DIR`, saves the page as `DIR/<name>.png` (for looking, not asserting).
+    pub async fn snap(&self, name: &str) {
+        if let Ok(dir) = std::env::var("WSO_SCREENSHOTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
     pub async fn sign_out(&self) {
         self.click(".user-box button").await;
         self.client
@@ -206,6 +215,7 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
     // The WSO books the person.
     b.sign_in(&w.app, "wso1").await;
     b.client.goto(&w.app.url("/bookings/new")).await.unwrap();
+    b.snap("booking-form").await;
     b.set("#booking-booking_number", "2026-4711").await;
     b.set("#booking-last_name", "Doe").await;
     b.set("#booking-first_name", "Jane").await;
@@ -232,6 +242,7 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
     b.set("#serve-at", "2026-11-23T06:50").await;
     b.click("#serve button[type=submit]").await;
     b.wait_text("section.clock", "2026-11-25 06:50 EST").await;
+    b.snap("case-on-hold").await;
     b.sign_out().await;
 
     // ICE's liaison finds the person on the board and confirms the pickup.
@@ -248,6 +259,7 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
     b.click("#transfer button[type=submit]").await;
     b.wait_text(".flash", "Transfer to ICE custody recorded").await;
     b.wait_text(".lead", "transferred to ICE").await;
+    b.snap("case-transferred").await;
 
     let (_, case) = w.as_("sgt").await.get("/bookings?q=2026-4711").await;
     assert_eq!(case[0]["status"], "transferred");
