@@ -21,12 +21,29 @@ pub struct Config {
     pub session_idle_minutes: i64,
     /// `WSO_REQUEST_TIMEOUT_SECS` (default 30).
     pub request_timeout_secs: u64,
+    /// `SMTP_URL`, e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host`; unset = alerts are
+    /// kept and shown on `/alerts`, not sent.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM` (default `wso-tracker@localhost`).
+    pub mail_from: String,
+    /// `WSO_ALERT_HOURS_LEFT` (default `12,4,1`): alerts this many hours before a deadline, besides
+    /// the alerts at service and at the deadline.
+    pub alert_hours_left: Vec<i64>,
+    /// `WSO_WATCH_INTERVAL_SECS` (default 5): how often the deadline watcher looks.
+    pub watch_interval_secs: u64,
+    /// `WSO_OUTBOX_INTERVAL_SECS` (default 2): how often the delivery worker looks.
+    pub outbox_interval_secs: u64,
+    /// `WSO_OUTBOX_BACKOFF_CAP_SECS` (default 60): the longest wait between delivery attempts.
+    pub outbox_backoff_cap_secs: i64,
 }
 
 pub const DEFAULT_NOTICE: &str = "This is a criminal justice information system of the county. \
 Use is restricted to authorised personnel for official business only. All activity on this \
 system is monitored, recorded and subject to audit; use of the system constitutes consent to \
 monitoring. Unauthorised use may result in criminal prosecution and civil penalties.";
+
+pub const DEFAULT_MAIL_FROM: &str = "wso-tracker@localhost";
+pub const DEFAULT_HOURS_LEFT: [i64; 3] = [12, 4, 1];
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
@@ -55,6 +72,23 @@ impl Config {
             cookie_secure: matches!(var("WSO_COOKIE_SECURE").as_deref(), Some("1" | "true" | "yes")),
             session_idle_minutes: parse_num("WSO_SESSION_IDLE_MINUTES", 30)?,
             request_timeout_secs: parse_num("WSO_REQUEST_TIMEOUT_SECS", 30)? as u64,
+            smtp_url: var("SMTP_URL"),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_string()),
+            alert_hours_left: match var("WSO_ALERT_HOURS_LEFT") {
+                Some(v) => v
+                    .split(',')
+                    .map(|h| h.trim().parse::<i64>().ok().filter(|h| *h > 0 && *h < 48))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "WSO_ALERT_HOURS_LEFT must be hours between 1 and 47 separated by commas, got {v}"
+                        )
+                    })?,
+                None => DEFAULT_HOURS_LEFT.to_vec(),
+            },
+            watch_interval_secs: parse_num("WSO_WATCH_INTERVAL_SECS", 5)?.max(1) as u64,
+            outbox_interval_secs: parse_num("WSO_OUTBOX_INTERVAL_SECS", 2)?.max(1) as u64,
+            outbox_backoff_cap_secs: parse_num("WSO_OUTBOX_BACKOFF_CAP_SECS", 60)?.max(1),
         })
     }
 
@@ -68,6 +102,12 @@ impl Config {
             cookie_secure: false,
             session_idle_minutes: 30,
             request_timeout_secs: 30,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_string(),
+            alert_hours_left: DEFAULT_HOURS_LEFT.to_vec(),
+            watch_interval_secs: 5,
+            outbox_interval_secs: 2,
+            outbox_backoff_cap_secs: 60,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Officer program. See `docs/architecture.md` for the layout.
 
 pub mod accounts;
+pub mod alerts;
 pub mod auth;
 pub mod cases;
 pub mod cli;

@@ -22,6 +22,15 @@ pub async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
     // Handlers installed before we announce ourselves: a signal right after start-up is a
     // graceful stop too, never the default "terminate at once".
     let shutdown = shutdown_signal()?;
+    let mailer = match &state.config.smtp_url {
+        Some(url) => Some(crate::alerts::Mailer::new(url, &state.config.mail_from)?),
+        None => {
+            tracing::warn!("SMTP_URL is not set: alerts are kept and shown on /alerts, not e-mailed");
+            None
+        }
+    };
+    let watcher = tokio::spawn(watch_deadlines(state.clone()));
+    let delivery = mailer.map(|m| tokio::spawn(deliver_outbox(state.clone(), m)));
     let cleanup = tokio::spawn(
         PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),
     );
@@ -35,6 +44,11 @@ pub async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
     .await
     .context("serving HTTP")?;
     cleanup.abort();
+    // Stopping mid-send is safe: the message's lease runs out and it is sent again, same Message-ID.
+    watcher.abort();
+    if let Some(d) = delivery {
+        d.abort();
+    }
     tracing::info!("stopped accepting requests; in-flight requests finished");
     Ok(())
 }
@@ -80,4 +94,32 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
         }
         tracing::info!("shutdown signal received");
     })
+}
+
+/// The deadline watcher, every `WSO_WATCH_INTERVAL_SECS`.
+async fn watch_deadlines(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.watch_interval_secs));
+    loop {
+        tick.tick().await;
+        let c = &state.config;
+        match crate::alerts::check_deadlines(&state.db, state.clock.now(), &c.alert_hours_left, &c.mail_from).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(raised = n, "deadline alerts raised"),
+            Err(e) => tracing::error!(error = %e, "deadline watcher failed; retrying next tick"),
+        }
+    }
+}
+
+/// The outbox delivery worker, every `WSO_OUTBOX_INTERVAL_SECS`.
+async fn deliver_outbox(state: AppState, mailer: crate::alerts::Mailer) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.outbox_interval_secs));
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        match crate::alerts::deliver_due(&state.db, &mailer, now, state.config.outbox_backoff_cap_secs).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(delivered = n, "alert e-mails delivered"),
+            Err(e) => tracing::error!(error = %e, "outbox delivery failed; retrying next tick"),
+        }
+    }
 }

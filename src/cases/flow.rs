@@ -5,6 +5,8 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::{Caller, duplicate, event, lock};
+use crate::alerts;
+use crate::config::Config;
 use crate::db;
 use crate::domain::Role;
 use crate::domain::booking::{NewBooking, NewDocument, NewNotification};
@@ -62,12 +64,14 @@ fn open_case(b: &db::bookings::Booking) -> AppResult<()> {
     Ok(())
 }
 
+/// Also queues the `ice_document_recorded` alert to the facility's ICE liaisons (once per document).
 pub async fn add_document(
     pool: &PgPool,
     caller: Caller<'_>,
     id: i64,
     d: &NewDocument,
     now: DateTime<Utc>,
+    config: &Config,
 ) -> AppResult<i64> {
     caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
@@ -87,6 +91,21 @@ pub async fn add_document(
         "issued_at": d.issued_at,
     });
     event(&mut tx, &caller, id, "document_added", d.received_at, now, detail).await?;
+    let raise = alerts::Raise {
+        kind: "ice_document_recorded",
+        urgency: 0,
+        dedupe_key: format!("document:{doc_id}:ice_document_recorded"),
+        roles: alerts::LIAISON_ROLES,
+        detail: format!(
+            "Document: {} {}, A-number {}, received {}\nThe subject is in custody at {}.",
+            d.kind.label(),
+            d.number,
+            d.a_number,
+            crate::web::local_time(d.received_at, b.tz()),
+            b.facility_name
+        ),
+    };
+    alerts::raise(&mut tx, &b, raise, now, &config.mail_from).await?;
     tx.commit().await?;
     Ok(doc_id)
 }
@@ -174,7 +193,7 @@ pub async fn record_release_point(
     Ok(status)
 }
 
-/// Serves a warrant; returns the custody deadline.
+/// Serves a warrant; returns the custody deadline. The first clock alert is queued with it.
 pub async fn serve(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -182,6 +201,7 @@ pub async fn serve(
     document_id: i64,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
+    config: &Config,
 ) -> AppResult<DateTime<Utc>> {
     caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
@@ -206,6 +226,8 @@ pub async fn serve(
     let detail =
         json!({ "document_id": document_id, "kind": doc.kind, "number": doc.number, "custody_deadline": deadline });
     event(&mut tx, &caller, id, "warrant_served", at, now, detail).await?;
+    let served = db::bookings::get(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    alerts::raise_at_service(&mut tx, &served, now, &config.alert_hours_left, &config.mail_from).await?;
     tx.commit().await?;
     Ok(deadline)
 }

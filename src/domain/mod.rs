@@ -1,6 +1,7 @@
 //! Pure rules: no I/O, no clock. Every function takes `now` (when it needs it) as an argument.
 
 pub mod account;
+pub mod alerts;
 pub mod anumber;
 pub mod booking;
 pub mod case;

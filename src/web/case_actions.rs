@@ -69,7 +69,7 @@ pub async fn add_document(
         received_at: data.owned("received_at"),
     };
     let result = match input.check(now, times) {
-        Ok(doc) => cases::add_document(&state.db, caller(&user), id, &doc, now).await,
+        Ok(doc) => cases::add_document(&state.db, caller(&user), id, &doc, now, &state.config).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(&state, &user, id, "document", data, result, "ICE document recorded.").await
@@ -207,6 +207,7 @@ pub async fn serve(
                 document.expect("checked"),
                 at.expect("checked"),
                 now,
+                &state.config,
             )
             .await
         }

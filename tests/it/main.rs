@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): real PostgreSQL, real HTTP, real Chromium.
 
+mod alerts;
 mod browser;
 mod case_pages;
 mod cases;
@@ -7,3 +8,4 @@ mod cases_guard;
 mod cli;
 mod foundation;
 mod helpers;
+mod smtp;

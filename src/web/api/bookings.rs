@@ -156,7 +156,7 @@ pub async fn add_document(
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let doc = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
-    let doc_id = cases::add_document(&state.db, caller, booking_id, &doc, now).await?;
+    let doc_id = cases::add_document(&state.db, caller, booking_id, &doc, now, &state.config).await?;
     let stored = db::documents::get(&state.db, booking_id, doc_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -279,6 +279,7 @@ pub async fn serve(
         input.document_id.expect("checked"),
         at.expect("checked"),
         now,
+        &state.config,
     )
     .await?;
     Ok((StatusCode::CREATED, reload(&state, &caller, booking_id).await?))

@@ -1,0 +1,124 @@
+//! The outbox's delivery worker: e-mail over SMTP with lettre. At-least-once: a message is marked
+//! delivered only after the server accepted it; a worker killed in between leaves a lease that
+//! runs out, and the resend carries the same Message-ID.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use sqlx::PgPool;
+
+use crate::db::{self, alerts::Message as Queued};
+use crate::error::AppResult;
+
+/// How long a claimed message stays leased to its worker.
+pub const LEASE_SECS: i64 = 120;
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// From `SMTP_URL` (`smtp://host:port` plain, `smtps://user:pass@host` TLS) and `MAIL_FROM`.
+    pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
+            .timeout(Some(StdDuration::from_secs(15)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM is not an address: {e}"))?;
+        Ok(Self { transport, from })
+    }
+
+    pub async fn send(&self, m: &Queued) -> Result<(), String> {
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(&m.subject)
+            .message_id(Some(m.message_id.clone()));
+        for r in &m.recipients {
+            builder = builder.to(r.parse().map_err(|e| format!("recipient {r}: {e}"))?);
+        }
+        let header = |name: &str| m.headers.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        if let Some(kind) = header("X-WSO-Alert") {
+            builder = builder.header(XWsoAlert(kind));
+        }
+        if let Some(booking) = header("X-WSO-Booking") {
+            builder = builder.header(XWsoBooking(booking));
+        }
+        let email = builder.body(m.body.clone()).map_err(|e| e.to_string())?;
+        self.transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+macro_rules! text_header {
+    ($ty:ident, $name:literal) => {
+        #[derive(Clone, Debug)]
+        pub struct $ty(pub String);
+
+        impl Header for $ty {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($name)
+            }
+
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(Self(s.to_string()))
+            }
+
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
+}
+
+text_header!(XWsoAlert, "X-WSO-Alert");
+text_header!(XWsoBooking, "X-WSO-Booking");
+
+/// Wait before the next attempt after `attempts` failures: 1 s, 2 s, 4 s … capped.
+pub fn backoff(attempts: i32, cap_secs: i64) -> Duration {
+    let exp = attempts.clamp(1, 30) - 1;
+    Duration::seconds((1i64 << exp).min(cap_secs))
+}
+
+/// Sends every due message once; returns how many were delivered.
+pub async fn deliver_due(
+    pool: &PgPool,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+    backoff_cap_secs: i64,
+) -> AppResult<usize> {
+    let claimed = db::alerts::claim_due(pool, now, now + Duration::seconds(LEASE_SECS), 20).await?;
+    let mut delivered = 0;
+    for m in claimed {
+        match mailer.send(&m).await {
+            Ok(()) => {
+                let mut tx = pool.begin().await?;
+                db::alerts::mark_delivered(&mut *tx, m.id, now).await?;
+                db::alerts::record_attempt(&mut *tx, m.id, now, None).await?;
+                tx.commit().await?;
+                delivered += 1;
+            }
+            Err(error) => {
+                tracing::warn!(message_id = %m.message_id, attempts = m.attempts, %error, "alert e-mail not delivered; will retry");
+                let mut tx = pool.begin().await?;
+                db::alerts::mark_failed(&mut *tx, m.id, now + backoff(m.attempts, backoff_cap_secs), &error).await?;
+                db::alerts::record_attempt(&mut *tx, m.id, now, Some(&error)).await?;
+                tx.commit().await?;
+            }
+        }
+    }
+    Ok(delivered)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let secs: Vec<i64> = (1..=8).map(|a| super::backoff(a, 60).num_seconds()).collect();
+        assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+}

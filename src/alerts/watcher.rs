@@ -1,0 +1,95 @@
+//! The deadline watcher: every few seconds, the most urgent due threshold of each running clock.
+//! Any number of server processes may run it on one database: a case locked by another
+//! process is skipped this round (`FOR UPDATE SKIP LOCKED`), and each alert's unique key keeps
+//! it to one row however the processes interleave.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::{DEADLINE_ROLES, Raise, raise};
+use crate::db;
+use crate::domain::alerts::{due, schedule};
+use crate::error::AppResult;
+
+/// Raises what is due at `now`; returns how many alerts were raised.
+pub async fn check_deadlines(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    hours_left: &[i64],
+    mail_from: &str,
+) -> AppResult<usize> {
+    let running = db::bookings::pending_transfers(pool, None).await?;
+    if running.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = running.iter().map(|b| b.id).collect();
+    let raised: HashMap<i64, i32> = db::alerts::raised_urgency(pool, &ids).await?.into_iter().collect();
+    let mut count = 0;
+    for b in running {
+        let (Some(served), Some(deadline)) = (b.served_at, b.custody_deadline) else {
+            continue;
+        };
+        let plan = schedule(served, deadline, hours_left);
+        let Some(threshold) = due(&plan, now, raised.get(&b.id).copied()) else {
+            continue;
+        };
+        let mut tx = pool.begin().await?;
+        let still_running: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM bookings WHERE id = $1 AND status = 'wso_hold' FOR UPDATE SKIP LOCKED")
+                .bind(b.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if still_running.is_none() {
+            continue;
+        }
+        // Another process may have raised a more urgent one since we looked.
+        let now_raised = db::alerts::raised_urgency(&mut *tx, &[b.id])
+            .await?
+            .first()
+            .map(|(_, u)| *u);
+        if due(&plan, now, now_raised).is_none() {
+            continue;
+        }
+        let r = Raise {
+            kind: &threshold.kind,
+            urgency: threshold.urgency,
+            dedupe_key: format!("booking:{}:{}", b.id, threshold.kind),
+            roles: DEADLINE_ROLES,
+            detail: String::new(),
+        };
+        if raise(&mut tx, &b, r, now, mail_from).await?.is_some() {
+            count += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(count)
+}
+
+/// The alert due at service time (in the service's own transaction): normally
+/// `deadline_at_service`, or the most urgent threshold already past when the service is
+/// entered late.
+pub async fn raise_at_service(
+    conn: &mut sqlx::PgConnection,
+    b: &db::bookings::Booking,
+    now: DateTime<Utc>,
+    hours_left: &[i64],
+    mail_from: &str,
+) -> AppResult<()> {
+    let (Some(served), Some(deadline)) = (b.served_at, b.custody_deadline) else {
+        return Ok(());
+    };
+    let plan = schedule(served, deadline, hours_left);
+    if let Some(t) = due(&plan, now, None) {
+        let r = Raise {
+            kind: &t.kind,
+            urgency: t.urgency,
+            dedupe_key: format!("booking:{}:{}", b.id, t.kind),
+            roles: DEADLINE_ROLES,
+            detail: String::new(),
+        };
+        raise(conn, b, r, now, mail_from).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Alerts, the outbox and acknowledgements.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+pub struct NewAlert<'a> {
+    pub dedupe_key: &'a str,
+    pub kind: &'a str,
+    pub urgency: i32,
+    pub booking_id: Option<i64>,
+    pub facility_id: i64,
+    pub raised_at: DateTime<Utc>,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
+/// Inserts the alert unless its key exists; `None` when it was raised before.
+pub async fn insert(db: impl PgExecutor<'_>, a: &NewAlert<'_>) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO alerts (dedupe_key, kind, urgency, booking_id, facility_id, raised_at, title, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+    )
+    .bind(a.dedupe_key)
+    .bind(a.kind)
+    .bind(a.urgency)
+    .bind(a.booking_id)
+    .bind(a.facility_id)
+    .bind(a.raised_at)
+    .bind(a.title)
+    .bind(a.body)
+    .fetch_optional(db)
+    .await
+}
+
+/// The most urgent deadline alert raised so far for each of `booking_ids`.
+pub async fn raised_urgency(db: impl PgExecutor<'_>, booking_ids: &[i64]) -> sqlx::Result<Vec<(i64, i32)>> {
+    sqlx::query_as(
+        "SELECT booking_id, max(urgency) FROM alerts
+         WHERE booking_id = ANY($1) AND kind LIKE 'deadline\\_%'
+         GROUP BY booking_id",
+    )
+    .bind(booking_ids)
+    .fetch_all(db)
+    .await
+}
+
+/// E-mail addresses of the facility's users with one of `roles`.
+pub async fn recipients(db: impl PgExecutor<'_>, facility_id: i64, roles: &[&str]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT u.email FROM users u JOIN user_facilities uf ON uf.user_id = u.id
+         WHERE uf.facility_id = $1 AND u.role = ANY($2) AND u.email IS NOT NULL AND u.locked_at IS NULL
+         ORDER BY u.email",
+    )
+    .bind(facility_id)
+    .bind(roles)
+    .fetch_all(db)
+    .await
+}
+
+pub struct NewMessage<'a> {
+    pub alert_id: i64,
+    pub message_id: &'a str,
+    pub recipients: &'a [String],
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub headers: serde_json::Value,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn enqueue(db: impl PgExecutor<'_>, m: &NewMessage<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO outbox (alert_id, message_id, recipients, subject, body, headers, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(m.alert_id)
+    .bind(m.message_id)
+    .bind(m.recipients)
+    .bind(m.subject)
+    .bind(m.body)
+    .bind(&m.headers)
+    .bind(m.now)
+    .fetch_one(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub message_id: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    pub headers: serde_json::Value,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due messages for this worker until `lease_until`. `SKIP LOCKED`: two
+/// workers never claim the same row; a lease that ran out (worker killed mid-send) is due again.
+pub async fn claim_due(
+    db: impl PgExecutor<'_>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Message>> {
+    sqlx::query_as(
+        "UPDATE outbox SET leased_until = $2, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE delivered_at IS NULL AND cardinality(recipients) > 0 AND next_attempt_at <= $1
+                        AND (leased_until IS NULL OR leased_until <= $1)
+                      ORDER BY next_attempt_at, id
+                      LIMIT $3
+                      FOR UPDATE SKIP LOCKED)
+         RETURNING id, message_id, recipients, subject, body, headers, attempts",
+    )
+    .bind(now)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn mark_delivered(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET delivered_at = $2, leased_until = NULL, last_error = NULL WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(db: impl PgExecutor<'_>, id: i64, retry_at: DateTime<Utc>, error: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET next_attempt_at = $2, leased_until = NULL, last_error = $3 WHERE id = $1")
+        .bind(id)
+        .bind(retry_at)
+        .bind(error)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_attempt(
+    db: impl PgExecutor<'_>,
+    outbox_id: i64,
+    at: DateTime<Utc>,
+    error: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)")
+        .bind(outbox_id)
+        .bind(at)
+        .bind(error.is_none())
+        .bind(error)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// An alert as the alert list shows it, with its e-mail's state and the reader's acknowledgement.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Listed {
+    pub id: i64,
+    pub kind: String,
+    pub booking_id: Option<i64>,
+    pub booking_number: Option<String>,
+    pub facility_code: String,
+    pub facility_timezone: String,
+    pub raised_at: DateTime<Utc>,
+    pub title: String,
+    pub body: String,
+    pub recipients: Vec<String>,
+    pub attempts: i32,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub acked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    facility_ids: Option<&[i64]>,
+    kinds: Option<&[&str]>,
+    user_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as(
+        "SELECT a.id, a.kind, a.booking_id, b.booking_number, f.code AS facility_code, f.timezone AS facility_timezone,
+                a.raised_at, a.title, a.body, COALESCE(o.recipients, '{}') AS recipients, COALESCE(o.attempts, 0) AS attempts,
+                o.delivered_at, o.last_error, k.at AS acked_at
+         FROM alerts a
+         JOIN facilities f ON f.id = a.facility_id
+         LEFT JOIN bookings b ON b.id = a.booking_id
+         LEFT JOIN outbox o ON o.alert_id = a.id
+         LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $3
+         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND ($2::text[] IS NULL OR a.kind = ANY($2))
+         ORDER BY (k.at IS NULL) DESC, a.raised_at DESC, a.id DESC
+         LIMIT $4",
+    )
+    .bind(facility_ids)
+    .bind(kinds)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as("SELECT facility_id, kind FROM alerts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Returns false when the user had already acknowledged it.
+pub async fn acknowledge(
+    db: impl PgExecutor<'_>,
+    alert_id: i64,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query("INSERT INTO alert_acks (alert_id, user_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(alert_id)
+        .bind(user_id)
+        .bind(at)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
