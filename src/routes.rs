@@ -14,7 +14,9 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{admin, api, bookings, case_actions, dashboard, health, login, middleware, roster, transfers};
+use crate::web::{
+    admin, alerts, api, bookings, case_actions, dashboard, health, login, middleware, records, roster, transfers,
+};
 
 pub const SESSION_COOKIE: &str = "wso_session";
 
@@ -38,7 +40,12 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/release", post(case_actions::release))
         .route("/bookings/{id}/igsa-hold", post(case_actions::igsa_hold))
         .route("/bookings/{id}/corrections", post(case_actions::correct))
+        .route("/bookings/{id}/release-now", post(case_actions::release_now))
+        .route("/bookings/{id}/transfer-record", get(records::transfer_record))
+        .route("/bookings/{id}/release-record", get(records::release_record))
         .route("/transfers/pending", get(transfers::pending))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/roster", get(roster::show))
         .route("/roster/certifications", post(roster::certify))
         .route("/roster/revocations", post(roster::revoke))

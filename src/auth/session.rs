@@ -18,6 +18,8 @@ use crate::state::AppState;
 const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
+/// Sent by `static/live.js` on its automatic refreshes.
+pub const LIVE_REFRESH_HEADER: &str = "x-live-refresh";
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
 struct AuthData {
@@ -92,16 +94,15 @@ impl FromRequestParts<AppState> for CurrentUser {
                 return Err(AppError::Unauthorized);
             }
         };
-        session
-            .insert(
-                AUTH_KEY,
-                AuthData {
-                    user_id: user.id,
-                    last_seen: now,
-                },
-            )
-            .await
-            .map_err(session_err)?;
+        // A live page refreshing itself is not the user doing something: it must not keep an
+        // unattended session alive past the idle limit.
+        if !parts.headers.contains_key(LIVE_REFRESH_HEADER) {
+            let seen = AuthData {
+                user_id: user.id,
+                last_seen: now,
+            };
+            session.insert(AUTH_KEY, seen).await.map_err(session_err)?;
+        }
         Ok(CurrentUser { user, session, ip })
     }
 }

@@ -224,3 +224,22 @@ pub async fn acknowledge(
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Alerts of `kinds` at the facilities that `user_id` has not acknowledged.
+pub async fn unread_count(
+    db: impl PgExecutor<'_>,
+    facility_ids: Option<&[i64]>,
+    kinds: Option<&[&str]>,
+    user_id: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM alerts a
+         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND ($2::text[] IS NULL OR a.kind = ANY($2))
+           AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = $3)",
+    )
+    .bind(facility_ids)
+    .bind(kinds)
+    .bind(user_id)
+    .fetch_one(db)
+    .await
+}

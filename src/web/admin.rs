@@ -73,7 +73,7 @@ async fn users_page(
     errors: Vec<FieldError>,
 ) -> AppResult<UsersPage> {
     Ok(UsersPage {
-        layout: Layout::new(user, "Users", "users").await?,
+        layout: Layout::new(&state, user, "Users", "users").await?,
         users: db::users::all(&state.db).await?,
         facilities: db::facilities::all(&state.db).await?,
         roles: Role::ALL,
@@ -149,7 +149,7 @@ pub async fn edit_user(
     user.require(&[Role::Admin])?;
     let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(UserEditPage {
-        layout: Layout::new(&user, format!("User {}", account.username), "users").await?,
+        layout: Layout::new(&state, &user, format!("User {}", account.username), "users").await?,
         account,
         facilities: db::facilities::all(&state.db).await?,
         roles: Role::ALL,
@@ -182,7 +182,7 @@ pub async fn update_user(
         Err(AppError::Validation(errors)) => {
             let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
             let page = UserEditPage {
-                layout: Layout::new(&user, format!("User {}", account.username), "users").await?,
+                layout: Layout::new(&state, &user, format!("User {}", account.username), "users").await?,
                 account,
                 facilities: db::facilities::all(&state.db).await?,
                 roles: Role::ALL,
@@ -222,7 +222,7 @@ impl FacilitiesPage {
 pub async fn facilities(State(state): State<AppState>, user: CurrentUser) -> AppResult<FacilitiesPage> {
     user.require(&[Role::Admin])?;
     Ok(FacilitiesPage {
-        layout: Layout::new(&user, "Facilities", "facilities").await?,
+        layout: Layout::new(&state, &user, "Facilities", "facilities").await?,
         facilities: db::facilities::all(&state.db).await?,
         code: String::new(),
         name: String::new(),
@@ -247,7 +247,7 @@ pub async fn create_facility(
         }
         Err(AppError::Validation(errors)) => {
             let page = FacilitiesPage {
-                layout: Layout::new(&user, "Facilities", "facilities").await?,
+                layout: Layout::new(&state, &user, "Facilities", "facilities").await?,
                 facilities: db::facilities::all(&state.db).await?,
                 code: code.into(),
                 name: name.into(),
@@ -271,7 +271,7 @@ pub struct AuditPage {
 pub async fn audit(State(state): State<AppState>, user: CurrentUser) -> AppResult<AuditPage> {
     user.require(&[Role::Admin])?;
     Ok(AuditPage {
-        layout: Layout::new(&user, "Audit log", "audit").await?,
+        layout: Layout::new(&state, &user, "Audit log", "audit").await?,
         entries: db::audit::recent(&state.db, 200).await?,
     })
 }

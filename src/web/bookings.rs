@@ -90,7 +90,7 @@ pub async fn list(
         })
         .collect();
     Ok(ListPage {
-        layout: Layout::new(&user, "Bookings", "bookings").await?,
+        layout: Layout::new(&state, &user, "Bookings", "bookings").await?,
         rows,
         q: q.to_string(),
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
@@ -124,7 +124,7 @@ async fn new_page(state: &AppState, user: &CurrentUser, form: FormState) -> AppR
     let facilities = my_facilities(state, user).await?;
     let tz = facilities.first().map(Facility::tz).unwrap_or(chrono_tz::UTC);
     Ok(NewPage {
-        layout: Layout::new(user, "New booking", "bookings").await?,
+        layout: Layout::new(&state, user, "New booking", "bookings").await?,
         facilities,
         categories: ChargeCategory::ALL,
         form,
@@ -236,7 +236,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
     };
     let running = matches!(b.status, Status::WsoHold);
     Ok(CasePage {
-        layout: Layout::new(user, format!("Booking {}", b.booking_number), "bookings").await?,
+        layout: Layout::new(&state, user, format!("Booking {}", b.booking_number), "bookings").await?,
         liaison,
         charges,
         documents: case_view::document_rows(documents, tz),

@@ -360,3 +360,35 @@ pub async fn correct(
     };
     respond(&state, &user, id, "correction", data, result, "Correction recorded.").await
 }
+
+/// The board's one button for an overdue case: release now, the clock having expired.
+pub async fn release_now(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let now = state.clock.now();
+    let note = "released from the pending-transfers board at the 48-hour limit";
+    let result = cases::release(
+        &state.db,
+        caller(&user),
+        id,
+        now,
+        ReleaseReason::ClockExpired,
+        Some(note),
+        now,
+    )
+    .await;
+    match result {
+        Ok(_) => {
+            session::set_flash(&user.session, "success", "Released: the 48-hour clock had expired.").await?;
+            Ok(Redirect::to("/transfers/pending").into_response())
+        }
+        Err(e @ (AppError::Conflict { .. } | AppError::Rule { .. })) => {
+            session::set_flash(&user.session, "error", e.to_string()).await?;
+            Ok(Redirect::to("/transfers/pending").into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

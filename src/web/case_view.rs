@@ -17,6 +17,8 @@ use crate::web::local_time;
 
 pub struct ClockView {
     pub deadline: String,
+    /// For the browser's countdown.
+    pub deadline_rfc3339: String,
     pub remaining: String,
     pub stage: Stage,
 }
@@ -31,6 +33,7 @@ impl ClockView {
         };
         Self {
             deadline: local_time(deadline, tz),
+            deadline_rfc3339: deadline.to_rfc3339(),
             remaining,
             stage: case::stage(deadline, now),
         }

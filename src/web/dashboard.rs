@@ -52,7 +52,7 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult
         "Dashboard".into()
     };
     Ok(DashboardPage {
-        layout: Layout::new(&user, title, "dashboard").await?,
+        layout: Layout::new(&state, &user, title, "dashboard").await?,
         clocks,
         awaiting,
         overdue,

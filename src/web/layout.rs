@@ -5,10 +5,11 @@ use crate::auth::CurrentUser;
 use crate::auth::session::{self, Flash};
 use crate::domain::Role;
 use crate::error::AppResult;
+use crate::state::AppState;
 
 pub struct NavItem {
     pub href: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub key: &'static str,
 }
 
@@ -21,10 +22,25 @@ pub struct Layout {
     pub csrf: String,
     pub flash: Option<Flash>,
     pub nav: Vec<NavItem>,
+    /// The app clock's now (RFC 3339), so the browser counts down by the server's time.
+    pub server_now: String,
 }
 
 impl Layout {
-    pub async fn new(user: &CurrentUser, title: impl Into<String>, current: &'static str) -> AppResult<Self> {
+    pub async fn new(
+        state: &AppState,
+        user: &CurrentUser,
+        title: impl Into<String>,
+        current: &'static str,
+    ) -> AppResult<Self> {
+        let now = state.clock.now();
+        let unread = crate::db::alerts::unread_count(
+            &state.db,
+            (user.user.role != Role::Admin).then_some(user.user.facility_ids.as_slice()),
+            crate::web::alerts::kinds_for(user.user.role),
+            user.user.id,
+        )
+        .await?;
         Ok(Self {
             title: title.into(),
             current,
@@ -33,17 +49,28 @@ impl Layout {
             facilities: user.user.facilities.join(", "),
             csrf: session::csrf_token(&user.session).await?,
             flash: session::take_flash(&user.session).await,
-            nav: nav_for(user.user.role),
+            nav: nav_for(user.user.role, unread),
+            server_now: now.to_rfc3339(),
         })
     }
 }
 
 /// Navigation shows only what the role may open.
-pub fn nav_for(role: Role) -> Vec<NavItem> {
-    let item = |href, label, key| NavItem { href, label, key };
+pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
+    let item = |href, label: &str, key| NavItem {
+        href,
+        label: label.to_string(),
+        key,
+    };
     let mut items = vec![item("/", "Dashboard", "dashboard")];
     items.push(item("/transfers/pending", "Pending transfers", "pending"));
     items.push(item("/bookings", "Bookings", "bookings"));
+    let alerts = if unread_alerts > 0 {
+        format!("Alerts ({unread_alerts} unread)")
+    } else {
+        "Alerts".into()
+    };
+    items.push(item("/alerts", &alerts, "alerts"));
     if matches!(role, Role::Supervisor | Role::Admin) {
         items.push(item("/roster", "WSO roster", "roster"));
     }

@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per page area, each beside its template struct.
 
 pub mod admin;
+pub mod alerts;
 pub mod api;
 pub mod bookings;
 pub mod case_actions;
@@ -12,6 +13,7 @@ pub mod health;
 pub mod layout;
 pub mod login;
 pub mod middleware;
+pub mod records;
 pub mod roster;
 pub mod transfers;
 

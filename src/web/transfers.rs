@@ -105,7 +105,7 @@ pub async fn pending(
         "Pending transfers".into()
     };
     Ok(PendingPage {
-        layout: Layout::new(&user, title, "pending").await?,
+        layout: Layout::new(&state, &user, title, "pending").await?,
         rows,
         waiting,
         facilities,

@@ -229,8 +229,12 @@ async fn the_pending_board_puts_the_soonest_deadline_first_and_overdue_cases_bey
     let (a, b) = (html.find("B-1").unwrap(), html.find("B-2").unwrap());
     assert!(a < b, "soonest deadline first");
     assert!(html.contains(r#"class="overdue""#) && html.contains("Release required"));
-    assert!(html.contains(&format!(r##"href="/bookings/{first}#release""##)));
+    assert!(html.contains(&format!(r#"action="/bookings/{first}/release-now""#)));
     assert!(html.contains("overdue by 30 min"));
+    assert!(
+        html.contains(r#"data-deadline="2026-11-24T09:00:00+00:00""#),
+        "the browser counts down to the deadline"
+    );
     let dashboard = sgt.get(w.app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(dashboard.contains("<title>(1 overdue) Dashboard") && dashboard.contains("release required now"));
     // A liaison of another facility sees none of it.
@@ -278,6 +282,199 @@ async fn supervisors_keep_the_roster() {
     assert_eq!(officer.get(w.app.url("/roster")).send().await.unwrap().status(), 403);
     assert_eq!(
         post(&w, &officer, "/roster/certifications", &fields).await.status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_boards_one_button_releases_an_overdue_person_and_counts_the_excess() {
+    let w = World::new().await;
+    let id = w.served("B-3").await;
+    w.app.clock.set(crate::helpers::t("2026-11-24T09:30:00Z"));
+    let sgt = w.app.login("sgt").await;
+    let r = w.app.post_form(&sgt, &format!("/bookings/{id}/release-now"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let (_, b) = w.as_("sgt").await.get(&format!("/bookings/{id}")).await;
+    assert_eq!(
+        (b["status"].as_str(), b["release_reason"].as_str()),
+        (Some("released"), Some("clock_expired"))
+    );
+    assert_eq!(b["over_detained_seconds"], 1800);
+    // An officer has no such button, and the route refuses them.
+    let wso = w.as_("wso1").await;
+    let id2 = w.served("B-4").await;
+    let officer = w.app.login("wso1").await;
+    assert_eq!(
+        w.app
+            .post_form(&officer, &format!("/bookings/{id2}/release-now"), &[])
+            .await
+            .status(),
+        403
+    );
+    let _ = wso;
+}
+
+#[tokio::test]
+async fn live_refreshes_do_not_keep_an_idle_session_alive() {
+    let w = World::new().await;
+    let sgt = w.app.login("sgt").await;
+    for _ in 0..4 {
+        w.app.clock.advance(Duration::minutes(10));
+        let r = sgt
+            .get(w.app.url("/transfers/pending"))
+            .header("X-Live-Refresh", "1")
+            .send()
+            .await
+            .unwrap();
+        if r.status() != 200 {
+            assert_eq!(r.status(), 303);
+            assert!(w.app.clock.now() >= crate::helpers::t("2026-11-23T12:30:00Z"));
+            return;
+        }
+    }
+    panic!("automatic refreshes kept the session alive for 40 minutes");
+}
+
+#[tokio::test]
+async fn transfer_and_release_records_print_the_case() {
+    let w = World::new().await;
+    let id = w.served("P-1").await;
+    w.as_("ice")
+        .await
+        .ok(
+            200,
+            &format!("/bookings/{id}/transfer"),
+            json!({ "at": "2026-11-23T11:00:00Z", "receiving_officer": "SDDO Rivera" }),
+        )
+        .await;
+    let sgt = w.app.login("sgt").await;
+    let html = sgt
+        .get(w.app.url(&format!("/bookings/{id}/transfer-record")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "Transfer of custody to ICE",
+        "Doe, John",
+        "P-1",
+        "Driving while impaired (DWI)",
+        "I-200 warrant of arrest",
+        "A012-345-678",
+        "wso1",
+        "2026-11-22 04:00 EST",
+        "2026-11-24 04:00 EST",
+        "2026-11-23 06:00 EST",
+        "SDDO Rivera",
+        "Receiving ICE officer — name, signature",
+    ] {
+        assert!(html.contains(expected), "{expected} missing");
+    }
+    let r = sgt
+        .get(w.app.url(&format!("/bookings/{id}/release-record")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "a transferred case has no release record");
+
+    let id = w.served("P-2").await;
+    w.app.clock.set(crate::helpers::t("2026-11-24T10:00:00Z"));
+    w.as_("sgt")
+        .await
+        .ok(
+            200,
+            &format!("/bookings/{id}/release"),
+            json!({ "at": "2026-11-24T09:00:00Z", "reason": "clock_expired" }),
+        )
+        .await;
+    let sgt = w.app.login("sgt").await;
+    let html = sgt
+        .get(w.app.url(&format!("/bookings/{id}/release-record")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Release from a WSO hold") && html.contains("48-hour clock expired"),
+        "{html}"
+    );
+    assert_eq!(
+        w.app
+            .login("other")
+            .await
+            .get(w.app.url(&format!("/bookings/{id}/release-record")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
+    let w = World::new().await;
+    w.served("AL-1").await;
+    let sgt = w.app.login("sgt").await;
+    let html = sgt.get(w.app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Alerts (1 unread)"),
+        "the service alert, not the liaison-only document alert"
+    );
+    let html = sgt
+        .get(w.app.url("/alerts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("e-mail is not configured") || html.contains("E-mail is not configured"));
+    assert!(html.contains("AL-1 (RCDC): warrant served, 48-hour clock started"));
+    assert!(!html.contains("ice_document_recorded"));
+    let alert_id: i64 = sqlx::query_scalar("SELECT id FROM alerts WHERE kind = 'deadline_at_service'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.app
+            .post_form(&sgt, &format!("/alerts/{alert_id}/ack"), &[])
+            .await
+            .status(),
+        303
+    );
+    let html = sgt
+        .get(w.app.url("/alerts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Acknowledged 2026-11-23 07:00 EST") && !html.contains("unread)"));
+    assert!(w.app.audit_actions().await.contains(&"alert_acknowledged".to_string()));
+    // The liaison still has both unread; another facility's liaison may not touch it.
+    let ice = w.app.login("ice").await;
+    assert!(
+        ice.get(w.app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Alerts (2 unread)")
+    );
+    let ice2 = w.app.login("ice2").await;
+    assert_eq!(
+        w.app
+            .post_form(&ice2, &format!("/alerts/{alert_id}/ack"), &[])
+            .await
+            .status(),
         403
     );
 }

@@ -1,0 +1,122 @@
+//! `/alerts`: each user's alerts (unread first), with what happened to their e-mail, and
+//! acknowledgement. Without SMTP configured this is where the messages are kept.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+use serde_json::json;
+
+use crate::auth::{CurrentUser, session};
+use crate::db::{self, audit::NewEntry};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::bookings::caller;
+use crate::web::layout::Layout;
+use crate::web::local_time;
+
+/// The alert kinds each role is sent: deadline alerts to supervisors and liaisons, document
+/// alerts to liaisons. Officers see the deadline alerts of their facilities; admins see all.
+pub fn kinds_for(role: Role) -> Option<&'static [&'static str]> {
+    match role {
+        Role::IceLiaison | Role::Admin => None,
+        Role::Supervisor | Role::Officer => Some(DEADLINE_KINDS),
+    }
+}
+
+const DEADLINE_KINDS: &[&str] = &[
+    "deadline_at_service",
+    "deadline_12h",
+    "deadline_4h",
+    "deadline_1h",
+    "deadline_passed",
+];
+
+pub struct AlertRow {
+    pub a: db::alerts::Listed,
+    pub raised: String,
+    pub delivery: String,
+    pub acked: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "alerts.html")]
+pub struct AlertsPage {
+    layout: Layout,
+    rows: Vec<AlertRow>,
+    smtp: bool,
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<AlertsPage> {
+    let caller = caller(&user);
+    let smtp = state.config.smtp_url.is_some();
+    let listed = db::alerts::list(
+        &state.db,
+        caller.facility_scope(),
+        kinds_for(user.user.role),
+        user.user.id,
+        300,
+    )
+    .await?;
+    let rows = listed
+        .into_iter()
+        .map(|a| {
+            let tz = a.facility_timezone.parse().unwrap_or(chrono_tz::UTC);
+            let delivery = match (&a.delivered_at, a.recipients.is_empty(), smtp) {
+                (Some(t), _, _) => format!("e-mailed {} to {}", local_time(*t, tz), a.recipients.join(", ")),
+                (None, true, _) => "not e-mailed: nobody at the facility has an e-mail address for it".into(),
+                (None, false, false) => {
+                    format!("kept here: e-mail is not configured (for {})", a.recipients.join(", "))
+                }
+                (None, false, true) => match &a.last_error {
+                    Some(e) => format!("waiting to be e-mailed after {} attempt(s): {e}", a.attempts),
+                    None => "waiting to be e-mailed".into(),
+                },
+            };
+            AlertRow {
+                raised: local_time(a.raised_at, tz),
+                acked: a.acked_at.map(|t| local_time(t, tz)),
+                delivery,
+                a,
+            }
+        })
+        .collect();
+    Ok(AlertsPage {
+        layout: Layout::new(&state, &user, "Alerts", "alerts").await?,
+        rows,
+        smtp,
+    })
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+) -> AppResult<Redirect> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let allowed_kind = kinds_for(user.user.role).is_none_or(|k| k.contains(&kind.as_str()));
+    let allowed_facility = user.user.role == Role::Admin || user.user.facility_ids.contains(&facility_id);
+    if !allowed_kind || !allowed_facility {
+        return Err(AppError::forbidden());
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if db::alerts::acknowledge(&mut *tx, id, user.user.id, now).await? {
+        let entry = NewEntry {
+            at: now,
+            recorded_at: now,
+            actor_id: Some(user.user.id),
+            actor: Some(&user.user.username),
+            action: "alert_acknowledged",
+            ip: user.ip.clone(),
+            detail: json!({ "alert_id": id, "kind": kind }),
+            booking_id: None,
+        };
+        db::audit::record(&mut *tx, entry).await?;
+    }
+    tx.commit().await?;
+    session::set_flash(&user.session, "success", "Alert acknowledged.").await?;
+    Ok(Redirect::to("/alerts"))
+}

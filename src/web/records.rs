@@ -1,0 +1,99 @@
+//! The paper the jail keeps: a printable transfer-of-custody record for each transferred case,
+//! and a release record for each release of a person held on a warrant.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+
+use crate::auth::CurrentUser;
+use crate::cases;
+use crate::db::{self, bookings::Booking};
+use crate::domain::types::Status;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::bookings::caller;
+use crate::web::case_view::charge_summary;
+use crate::web::forms::duration_words;
+use crate::web::local_time;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bookings/record.html")]
+pub struct RecordPage {
+    b: Booking,
+    transfer: bool,
+    charges: String,
+    served_document: Option<db::documents::Document>,
+    a_number: String,
+    booked: String,
+    release_point: String,
+    served: String,
+    deadline: String,
+    igsa: Option<String>,
+    closed: String,
+    over_detained: Option<String>,
+    printed: String,
+    printed_by: String,
+    zone: String,
+}
+
+async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool) -> AppResult<RecordPage> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let b = cases::view(&state.db, &caller(user), id).await?;
+    let expected = if transfer {
+        Status::Transferred
+    } else {
+        Status::Released
+    };
+    if b.status != expected || b.served_at.is_none() {
+        let what = if transfer {
+            "transferred to ICE"
+        } else {
+            "released from a WSO hold"
+        };
+        return Err(AppError::Conflict {
+            code: "no_record",
+            message: format!("this case was not {what}"),
+        });
+    }
+    let tz = b.tz();
+    let documents = db::documents::for_booking(&state.db, id).await?;
+    let served_document = documents.into_iter().find(|d| Some(d.id) == b.served_document_id);
+    let charges = db::bookings::charges(&state.db, id).await?;
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| local_time(t, tz)).unwrap_or_default();
+    Ok(RecordPage {
+        transfer,
+        charges: charge_summary(&charges),
+        a_number: served_document
+            .as_ref()
+            .map(|d| d.a_number_display())
+            .unwrap_or_default(),
+        served_document,
+        booked: local_time(b.booked_at, tz),
+        release_point: at(b.release_point_at),
+        served: at(b.served_at),
+        deadline: at(b.custody_deadline),
+        igsa: b.igsa_at.map(|t| local_time(t, tz)),
+        closed: at(b.closed_at),
+        over_detained: (b.over_detained_seconds > 0).then(|| duration_words(b.over_detained_seconds)),
+        printed: local_time(state.clock.now(), tz),
+        printed_by: user.user.username.clone(),
+        zone: tz.name().to_string(),
+        b,
+    })
+}
+
+pub async fn transfer_record(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+) -> AppResult<RecordPage> {
+    record(&state, &user, &raw, true).await
+}
+
+pub async fn release_record(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+) -> AppResult<RecordPage> {
+    record(&state, &user, &raw, false).await
+}
