@@ -73,7 +73,7 @@ async fn users_page(
     errors: Vec<FieldError>,
 ) -> AppResult<UsersPage> {
     Ok(UsersPage {
-        layout: Layout::new(&state, user, "Users", "users").await?,
+        layout: Layout::new(state, user, "Users", "users").await?,
         users: db::users::all(&state.db).await?,
         facilities: db::facilities::all(&state.db).await?,
         roles: Role::ALL,

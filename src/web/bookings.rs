@@ -124,7 +124,7 @@ async fn new_page(state: &AppState, user: &CurrentUser, form: FormState) -> AppR
     let facilities = my_facilities(state, user).await?;
     let tz = facilities.first().map(Facility::tz).unwrap_or(chrono_tz::UTC);
     Ok(NewPage {
-        layout: Layout::new(&state, user, "New booking", "bookings").await?,
+        layout: Layout::new(state, user, "New booking", "bookings").await?,
         facilities,
         categories: ChargeCategory::ALL,
         form,
@@ -236,7 +236,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
     };
     let running = matches!(b.status, Status::WsoHold);
     Ok(CasePage {
-        layout: Layout::new(&state, user, format!("Booking {}", b.booking_number), "bookings").await?,
+        layout: Layout::new(state, user, format!("Booking {}", b.booking_number), "bookings").await?,
         liaison,
         charges,
         documents: case_view::document_rows(documents, tz),

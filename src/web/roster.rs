@@ -74,7 +74,7 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
         ),
     ];
     Ok(RosterPage {
-        layout: Layout::new(&state, user, "WSO roster", "roster").await?,
+        layout: Layout::new(state, user, "WSO roster", "roster").await?,
         rows,
         counts,
         can_edit: true,
