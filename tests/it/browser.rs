@@ -266,3 +266,60 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
     assert_eq!(case[0]["custody_deadline"], "2026-11-25T11:50:00Z");
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_board_counts_down_and_a_pickup_disappears_within_five_seconds() {
+    let w = crate::cases::World::new().await;
+    let stays = w.served("LIVE-1").await;
+    let leaves = w.served("LIVE-2").await;
+    let b = browser().await;
+    b.sign_in(&w.app, "sgt").await;
+    b.client.goto(&w.app.url("/transfers/pending")).await.unwrap();
+    let cell = format!("a[href='/bookings/{stays}']");
+    b.client.wait().for_element(Locator::Css(&cell)).await.unwrap();
+    b.snap("live-board").await;
+    let remaining = "tr:first-child [data-deadline]";
+    let first = b.wait_text(remaining, "left").await;
+    // The countdown shows seconds and moves every second.
+    let mut later = first.clone();
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        later = b.wait_text(remaining, "left").await;
+        if later != first {
+            break;
+        }
+    }
+    assert_ne!(first, later, "the countdown did not move");
+    assert!(
+        first.starts_with("21 h 00 min 00 s left") || first.starts_with("20 h 59 min"),
+        "{first}"
+    );
+
+    // ICE picks one person up through the API; the open board drops the row by itself.
+    let started = std::time::Instant::now();
+    w.as_("ice")
+        .await
+        .ok(
+            200,
+            &format!("/bookings/{leaves}/transfer"),
+            serde_json::json!({ "at": "2026-11-23T11:00:00Z", "receiving_officer": "X" }),
+        )
+        .await;
+    let gone = format!("a[href='/bookings/{leaves}']");
+    loop {
+        let present = b.client.find_all(Locator::Css(&gone)).await.unwrap();
+        if present.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the pickup was still on the board after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        !b.client.find_all(Locator::Css(&cell)).await.unwrap().is_empty(),
+        "the other case stays"
+    );
+    b.client.clone().close().await.unwrap();
+}
