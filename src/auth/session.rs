@@ -96,7 +96,10 @@ impl FromRequestParts<AppState> for CurrentUser {
         };
         // A live page refreshing itself is not the user doing something: it must not keep an
         // unattended session alive past the idle limit.
-        if !parts.headers.contains_key(LIVE_REFRESH_HEADER) {
+        // Recorded at most once a minute: a session write on every request would cost more
+        // than the page, and a minute is well inside the idle limit's precision.
+        let stale = now - auth.last_seen >= Duration::seconds(60);
+        if stale && !parts.headers.contains_key(LIVE_REFRESH_HEADER) {
             let seen = AuthData {
                 user_id: user.id,
                 last_seen: now,
@@ -170,6 +173,9 @@ pub async fn set_flash(session: &Session, kind: &str, message: impl Into<String>
         .map_err(session_err)
 }
 
+/// The flash message, once. Only a session that has one is changed (a remove marks the session
+/// for saving, which would cost a database write on every page).
 pub async fn take_flash(session: &Session) -> Option<Flash> {
+    session.get::<Flash>(FLASH_KEY).await.ok().flatten()?;
     session.remove::<Flash>(FLASH_KEY).await.ok().flatten()
 }

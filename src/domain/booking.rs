@@ -166,7 +166,7 @@ pub struct NotificationInput {
     pub at: Option<String>,
     pub method: Option<String>,
     pub contact: Option<String>,
-    /// `in_custody` (default), `pending_release` or `post_service`.
+    /// `in_custody` (default), `release_soon` or `post_service`.
     pub kind: Option<String>,
 }
 

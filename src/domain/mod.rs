@@ -11,5 +11,6 @@ pub mod input;
 pub mod role;
 pub mod roster;
 pub mod types;
+pub mod weekdays;
 
 pub use role::Role;

@@ -103,7 +103,7 @@ word_enum! {
     /// What ICE was told.
     NotificationKind {
         InCustody = "in_custody", "subject in custody";
-        PendingRelease = "pending_release", "release imminent";
+        ReleaseSoon = "release_soon", "release imminent";
         PostService = "post_service", "warrant served";
     }
 }
