@@ -40,7 +40,10 @@ pub fn weekday_time_between(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> D
     if to < from {
         return -weekday_time_between(to, from, tz);
     }
-    let (mut t, end) = (from.with_timezone(&tz).naive_local(), to.with_timezone(&tz).naive_local());
+    let (mut t, end) = (
+        from.with_timezone(&tz).naive_local(),
+        to.with_timezone(&tz).naive_local(),
+    );
     let mut total = Duration::zero();
     while t < end {
         let midnight = t.date().succ_opt().expect("date in range").and_time(NaiveTime::MIN);
@@ -79,17 +82,26 @@ mod tests {
 
     #[test]
     fn friday_afternoon_is_due_tuesday_afternoon() {
-        assert_eq!(show(add_weekday_hours(local("2026-11-20 16:00"), 48, NY)), "Tue 2026-11-24 16:00");
+        assert_eq!(
+            show(add_weekday_hours(local("2026-11-20 16:00"), 48, NY)),
+            "Tue 2026-11-24 16:00"
+        );
     }
 
     #[test]
     fn saturday_counts_from_monday_midnight() {
-        assert_eq!(show(add_weekday_hours(local("2026-11-21 10:00"), 48, NY)), "Wed 2026-11-25 00:00");
+        assert_eq!(
+            show(add_weekday_hours(local("2026-11-21 10:00"), 48, NY)),
+            "Wed 2026-11-25 00:00"
+        );
     }
 
     #[test]
     fn midweek_is_two_days() {
-        assert_eq!(show(add_weekday_hours(local("2026-11-24 09:15"), 48, NY)), "Thu 2026-11-26 09:15");
+        assert_eq!(
+            show(add_weekday_hours(local("2026-11-24 09:15"), 48, NY)),
+            "Thu 2026-11-26 09:15"
+        );
     }
 
     #[test]
@@ -98,14 +110,20 @@ mod tests {
         let due = add_weekday_hours(local("2026-10-30 16:00"), 48, NY);
         assert_eq!(show(due), "Tue 2026-11-03 16:00");
         // Spring forward on Sunday 2027-03-14 likewise.
-        assert_eq!(show(add_weekday_hours(local("2027-03-12 16:00"), 48, NY)), "Tue 2027-03-16 16:00");
+        assert_eq!(
+            show(add_weekday_hours(local("2027-03-12 16:00"), 48, NY)),
+            "Tue 2027-03-16 16:00"
+        );
     }
 
     #[test]
     fn weekday_time_left_skips_the_weekend() {
         let received = local("2026-11-20 16:00");
         let due = add_weekday_hours(received, 48, NY);
-        assert_eq!(weekday_time_between(local("2026-11-21 12:00"), due, NY), Duration::hours(40));
+        assert_eq!(
+            weekday_time_between(local("2026-11-21 12:00"), due, NY),
+            Duration::hours(40)
+        );
         assert_eq!(weekday_time_between(due, due, NY), Duration::zero());
         assert!(weekday_time_between(due + Duration::hours(1), due, NY) < Duration::zero());
     }
