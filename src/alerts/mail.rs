@@ -49,6 +49,9 @@ impl Mailer {
         if let Some(booking) = header("X-WSO-Booking") {
             builder = builder.header(XWsoBooking(booking));
         }
+        if let Some(complaint) = header("X-WSO-Complaint") {
+            builder = builder.header(XWsoComplaint(complaint));
+        }
         let email = builder.body(m.body.clone()).map_err(|e| e.to_string())?;
         self.transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
     }
@@ -77,6 +80,7 @@ macro_rules! text_header {
 
 text_header!(XWsoAlert, "X-WSO-Alert");
 text_header!(XWsoBooking, "X-WSO-Booking");
+text_header!(XWsoComplaint, "X-WSO-Complaint");
 
 /// Wait before the next attempt after `attempts` failures: 1 s, 2 s, 4 s … capped.
 pub fn backoff(attempts: i32, cap_secs: i64) -> Duration {

@@ -1,6 +1,7 @@
 //! Alerts: raised once per case and threshold, written with their e-mail into the outbox in the
 //! same transaction as their cause, delivered by a worker, acknowledged in the app.
 
+mod duties;
 mod mail;
 mod watcher;
 
@@ -31,7 +32,66 @@ pub struct Raise<'a> {
     pub detail: String,
 }
 
+/// An alert about anything: its facility, what it names, and the e-mail header that says so.
+pub struct Generic<'a> {
+    pub facility_id: i64,
+    pub booking_id: Option<i64>,
+    pub complaint_id: Option<i64>,
+    pub kind: &'a str,
+    pub urgency: i32,
+    pub dedupe_key: String,
+    pub roles: &'a [&'a str],
+    pub title: String,
+    pub body: String,
+    /// `X-WSO-Booking` or `X-WSO-Complaint`, with its value.
+    pub subject_header: Option<(&'static str, String)>,
+}
+
 /// Raises the alert (if not raised before) and queues its e-mail, on `conn`'s transaction.
+pub async fn raise_generic(
+    conn: &mut PgConnection,
+    g: Generic<'_>,
+    now: DateTime<Utc>,
+    mail_from: &str,
+) -> AppResult<Option<i64>> {
+    let alert = NewAlert {
+        dedupe_key: &g.dedupe_key,
+        kind: g.kind,
+        urgency: g.urgency,
+        booking_id: g.booking_id,
+        complaint_id: g.complaint_id,
+        facility_id: g.facility_id,
+        raised_at: now,
+        title: &g.title,
+        body: &g.body,
+    };
+    let Some(id) = db::alerts::insert(&mut *conn, &alert).await? else {
+        return Ok(None);
+    };
+    let recipients = db::alerts::recipients(&mut *conn, g.facility_id, g.roles).await?;
+    let domain = mail_from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>'))
+        .unwrap_or("wso-tracker.local");
+    let message_id = format!("<wso-alert-{id}.{}@{domain}>", uuid::Uuid::new_v4().simple());
+    let mut headers = json!({ "X-WSO-Alert": g.kind });
+    if let Some((name, value)) = g.subject_header {
+        headers[name] = json!(value);
+    }
+    let message = NewMessage {
+        alert_id: id,
+        message_id: &message_id,
+        recipients: &recipients,
+        subject: &format!("[wso-tracker] {}", g.title),
+        body: &g.body,
+        headers,
+        now,
+    };
+    db::alerts::enqueue(&mut *conn, &message).await?;
+    Ok(Some(id))
+}
+
+/// Raises an alert about a case (the title and body say who, where, and the clock).
 pub async fn raise(
     conn: &mut PgConnection,
     b: &Booking,
@@ -61,34 +121,17 @@ pub async fn raise(
         body.push('\n');
     }
     body.push_str(&format!("\nCase: /bookings/{}\n", b.id));
-    let alert = NewAlert {
-        dedupe_key: &r.dedupe_key,
+    let g = Generic {
+        facility_id: b.facility_id,
+        booking_id: Some(b.id),
+        complaint_id: None,
         kind: r.kind,
         urgency: r.urgency,
-        booking_id: Some(b.id),
-        facility_id: b.facility_id,
-        raised_at: now,
-        title: &title,
-        body: &body,
+        dedupe_key: r.dedupe_key,
+        roles: r.roles,
+        title,
+        body,
+        subject_header: Some(("X-WSO-Booking", b.booking_number.clone())),
     };
-    let Some(id) = db::alerts::insert(&mut *conn, &alert).await? else {
-        return Ok(None);
-    };
-    let recipients = db::alerts::recipients(&mut *conn, b.facility_id, r.roles).await?;
-    let domain = mail_from
-        .rsplit_once('@')
-        .map(|(_, d)| d.trim_end_matches('>'))
-        .unwrap_or("wso-tracker.local");
-    let message_id = format!("<wso-alert-{id}.{}@{domain}>", uuid::Uuid::new_v4().simple());
-    let message = NewMessage {
-        alert_id: id,
-        message_id: &message_id,
-        recipients: &recipients,
-        subject: &format!("[wso-tracker] {title}"),
-        body: &body,
-        headers: json!({ "X-WSO-Alert": r.kind, "X-WSO-Booking": b.booking_number }),
-        now,
-    };
-    db::alerts::enqueue(&mut *conn, &message).await?;
-    Ok(Some(id))
+    raise_generic(conn, g, now, mail_from).await
 }

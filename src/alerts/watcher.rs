@@ -13,13 +13,99 @@ use crate::db;
 use crate::domain::alerts::{due, schedule};
 use crate::error::AppResult;
 
-/// Raises what is due at `now`; returns how many alerts were raised.
+/// Raises every alert due at `now` (custody clocks, citizenship claims, post-service notices,
+/// complaints, annual reviews); returns how many were raised.
 pub async fn check_deadlines(
     pool: &PgPool,
     now: DateTime<Utc>,
     hours_left: &[i64],
     mail_from: &str,
 ) -> AppResult<usize> {
+    let mut count = check_clocks(pool, now, hours_left, mail_from).await?;
+    count += check_claims(pool, now, mail_from).await?;
+    count += check_post_service(pool, now, mail_from).await?;
+    count += super::duties::check_complaints(pool, now, mail_from).await?;
+    count += super::duties::check_reviews(pool, now, mail_from).await?;
+    Ok(count)
+}
+
+/// Locks a case for raising an alert about it, unless another process holds it (then: next tick).
+pub(super) async fn lock_case(conn: &mut sqlx::PgConnection, id: i64) -> AppResult<Option<db::bookings::Booking>> {
+    let free: Option<i64> = sqlx::query_scalar("SELECT id FROM bookings WHERE id = $1 FOR UPDATE SKIP LOCKED")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match free {
+        Some(_) => Ok(db::bookings::get(&mut *conn, id).await?),
+        None => Ok(None),
+    }
+}
+
+/// The most urgent of (kind, due at) already due: each alert once, never a milder one after.
+pub(super) fn most_urgent_due<'a>(now: DateTime<Utc>, thresholds: &[(&'a str, DateTime<Utc>)]) -> Option<&'a str> {
+    thresholds.iter().rev().find(|(_, at)| *at <= now).map(|(k, _)| *k)
+}
+
+async fn check_claims(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
+    let mut count = 0;
+    for claim in db::duties::unreported_claims(pool).await? {
+        let thresholds = [
+            (
+                "citizenship_claim_report_due",
+                claim.report_due_at - chrono::Duration::minutes(30),
+            ),
+            ("citizenship_claim_report_overdue", claim.report_due_at),
+        ];
+        let Some(kind) = most_urgent_due(now, &thresholds) else {
+            continue;
+        };
+        let mut tx = pool.begin().await?;
+        let Some(b) = lock_case(&mut tx, claim.booking_id).await? else {
+            continue;
+        };
+        let r = Raise {
+            kind,
+            urgency: 0,
+            dedupe_key: format!("claim:{}:{kind}", claim.id),
+            roles: &["supervisor"],
+            detail: format!(
+                "The person claimed to be a U.S. citizen at {} ({}). ICE must be told within one hour: by {}.",
+                crate::web::local_time(claim.claimed_at, b.tz()),
+                claim.how,
+                crate::web::local_time(claim.report_due_at, b.tz())
+            ),
+        };
+        if raise(&mut tx, &b, r, now, mail_from).await?.is_some() {
+            count += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(count)
+}
+
+async fn check_post_service(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
+    let mut count = 0;
+    for id in db::duties::post_service_overdue(pool, now).await? {
+        let mut tx = pool.begin().await?;
+        let Some(b) = lock_case(&mut tx, id).await? else {
+            continue;
+        };
+        let r = Raise {
+            kind: "post_service_notice_overdue",
+            urgency: 0,
+            dedupe_key: format!("booking:{id}:post_service_notice_overdue"),
+            roles: &["supervisor"],
+            detail: "No ICE notification of kind post_service has been logged since the service.".into(),
+        };
+        if raise(&mut tx, &b, r, now, mail_from).await?.is_some() {
+            count += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(count)
+}
+
+async fn check_clocks(pool: &PgPool, now: DateTime<Utc>, hours_left: &[i64], mail_from: &str) -> AppResult<usize> {
     let running = db::bookings::pending_transfers(pool, None).await?;
     if running.is_empty() {
         return Ok(0);

@@ -193,13 +193,16 @@ pub async fn record_release_point(
     Ok(status)
 }
 
-/// Serves a warrant; returns the custody deadline. The first clock alert is queued with it.
+/// Serves a warrant; returns the custody deadline. The first clock alert and the notice to ICE
+/// are queued with it.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     pool: &PgPool,
     caller: Caller<'_>,
     id: i64,
     document_id: i64,
     at: DateTime<Utc>,
+    interpreter_id: Option<i64>,
     now: DateTime<Utc>,
     config: &Config,
 ) -> AppResult<DateTime<Utc>> {
@@ -213,21 +216,45 @@ pub async fn serve(
             message: "no such document on this booking".into(),
             field: Some("document_id".into()),
         })?;
-    let certified = db::certifications::for_user(&mut *tx, caller.user.id)
-        .await?
-        .iter()
-        .any(|c| c.rule().is_current_at(at, b.tz()));
+    let interpreter = super::interpreter_for(&mut tx, &b, interpreter_id).await?;
+    super::require_claims_reported(&mut tx, id).await?;
+    let record = db::duties::credential_record(pool, caller.user.id).await?;
+    let eligibility = crate::domain::credentials::eligibility(&record, at, b.tz());
     let served = ServedDocument {
         kind: doc.kind,
         withdrawn_at: doc.withdrawn_at,
     };
-    let deadline = case::serve(&b.case(), at, now, &served, certified)?;
+    let deadline = case::serve(&b.case(), at, now, &served, eligibility.may_serve).map_err(|e| match e.code {
+        "not_certified" => AppError::Forbidden {
+            code: "not_certified",
+            message: format!("you may not serve at that time: {}", eligibility.reasons.join(", ")),
+        },
+        _ => e.into(),
+    })?;
     db::bookings::set_served(&mut *tx, id, at, document_id, caller.user.id, deadline).await?;
-    let detail =
-        json!({ "document_id": document_id, "kind": doc.kind, "number": doc.number, "custody_deadline": deadline });
+    if let Some(i) = &interpreter {
+        db::duties::set_served_interpreter(&mut *tx, id, i.id).await?;
+    }
+    let detail = json!({
+        "document_id": document_id, "kind": doc.kind, "number": doc.number, "custody_deadline": deadline,
+        "interpreter": interpreter.as_ref().map(|i| format!("{} ({})", i.name, i.languages)),
+    });
     event(&mut tx, &caller, id, "warrant_served", at, now, detail).await?;
     let served = db::bookings::get(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     alerts::raise_at_service(&mut tx, &served, now, &config.alert_hours_left, &config.mail_from).await?;
+    // The agreement: ICE is notified immediately after each service.
+    let notice = alerts::Raise {
+        kind: "post_service_notice",
+        urgency: 0,
+        dedupe_key: format!("booking:{id}:post_service_notice"),
+        roles: alerts::LIAISON_ROLES,
+        detail: format!(
+            "Warrant {} {} was served. Take custody before the deadline.",
+            doc.kind.label(),
+            doc.number
+        ),
+    };
+    alerts::raise(&mut tx, &served, notice, now, &config.mail_from).await?;
     tx.commit().await?;
     Ok(deadline)
 }

@@ -4,9 +4,11 @@
 //! `domain::case`, write, append the event to the audit log, commit. A refused request rolls
 //! back, so it changes nothing.
 
+mod duties;
 mod flow;
 mod roster;
 
+pub use duties::*;
 pub use flow::*;
 pub use roster::*;
 

@@ -8,6 +8,7 @@ pub struct NewAlert<'a> {
     pub kind: &'a str,
     pub urgency: i32,
     pub booking_id: Option<i64>,
+    pub complaint_id: Option<i64>,
     pub facility_id: i64,
     pub raised_at: DateTime<Utc>,
     pub title: &'a str,
@@ -17,8 +18,8 @@ pub struct NewAlert<'a> {
 /// Inserts the alert unless its key exists; `None` when it was raised before.
 pub async fn insert(db: impl PgExecutor<'_>, a: &NewAlert<'_>) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
-        "INSERT INTO alerts (dedupe_key, kind, urgency, booking_id, facility_id, raised_at, title, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO alerts (dedupe_key, kind, urgency, booking_id, facility_id, raised_at, title, body, complaint_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(a.dedupe_key)
@@ -29,6 +30,7 @@ pub async fn insert(db: impl PgExecutor<'_>, a: &NewAlert<'_>) -> sqlx::Result<O
     .bind(a.raised_at)
     .bind(a.title)
     .bind(a.body)
+    .bind(a.complaint_id)
     .fetch_optional(db)
     .await
 }

@@ -1,11 +1,13 @@
 //! SQL only: plain functions taking any executor (pool or transaction).
 
+pub mod agreement;
 pub mod alerts;
 pub mod audit;
 pub mod bookings;
 pub mod certifications;
 pub mod cluster;
 pub mod documents;
+pub mod duties;
 pub mod facilities;
 pub mod tokens;
 pub mod users;

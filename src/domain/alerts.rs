@@ -58,6 +58,13 @@ pub fn stage_words(kind: &str) -> String {
         "deadline_at_service" => "warrant served, 48-hour clock started".into(),
         "deadline_passed" => "48-hour deadline PASSED: release required".into(),
         "ice_document_recorded" => "ICE document recorded".into(),
+        "post_service_notice" => "warrant served: ICE to be notified now".into(),
+        "post_service_notice_overdue" => "ICE not yet notified one hour after service".into(),
+        "citizenship_claim_report_due" => "U.S. citizenship claim: report to ICE due within 30 minutes".into(),
+        "citizenship_claim_report_overdue" => "U.S. citizenship claim NOT reported to ICE within one hour".into(),
+        "complaint_ice_due" => "complaint: 12 weekday hours left to send it to ICE".into(),
+        "complaint_ice_overdue" => "complaint NOT sent to ICE within 48 weekday hours".into(),
+        "annual_review_due" => "annual review of the agreement with ICE is due".into(),
         k => match k.strip_prefix("deadline_").and_then(|h| h.strip_suffix('h')) {
             Some(h) => format!("{h} hours left on the 48-hour clock"),
             None => k.to_string(),

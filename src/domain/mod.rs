@@ -7,6 +7,7 @@ pub mod booking;
 pub mod case;
 #[cfg(test)]
 mod case_tests;
+pub mod credentials;
 pub mod input;
 pub mod role;
 pub mod roster;

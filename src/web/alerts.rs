@@ -16,21 +16,45 @@ use crate::web::bookings::caller;
 use crate::web::layout::Layout;
 use crate::web::local_time;
 
-/// The alert kinds each role is sent: deadline alerts to supervisors and liaisons, document
-/// alerts to liaisons. Officers see the deadline alerts of their facilities; admins see all.
+/// The alert kinds each role is sent (and sees): the clock to supervisors and liaisons; ICE's
+/// notices to liaisons; the jail's own duties to supervisors. Officers see the clock; admins all.
 pub fn kinds_for(role: Role) -> Option<&'static [&'static str]> {
     match role {
-        Role::IceLiaison | Role::Admin => None,
-        Role::Supervisor | Role::Officer => Some(DEADLINE_KINDS),
+        Role::Admin => None,
+        Role::IceLiaison => Some(LIAISON_KINDS),
+        Role::Supervisor => Some(SUPERVISOR_KINDS),
+        Role::Officer => Some(CLOCK_KINDS),
     }
 }
 
-const DEADLINE_KINDS: &[&str] = &[
+const CLOCK_KINDS: &[&str] = &[
     "deadline_at_service",
     "deadline_12h",
     "deadline_4h",
     "deadline_1h",
     "deadline_passed",
+];
+const LIAISON_KINDS: &[&str] = &[
+    "deadline_at_service",
+    "deadline_12h",
+    "deadline_4h",
+    "deadline_1h",
+    "deadline_passed",
+    "ice_document_recorded",
+    "post_service_notice",
+];
+const SUPERVISOR_KINDS: &[&str] = &[
+    "deadline_at_service",
+    "deadline_12h",
+    "deadline_4h",
+    "deadline_1h",
+    "deadline_passed",
+    "post_service_notice_overdue",
+    "citizenship_claim_report_due",
+    "citizenship_claim_report_overdue",
+    "complaint_ice_due",
+    "complaint_ice_overdue",
+    "annual_review_due",
 ];
 
 pub struct AlertRow {

@@ -198,6 +198,13 @@ pub async fn serve(
         )
     });
     let at = c.time("at", data.get("at"), times).map(to_second);
+    let interpreter = match data.get("interpreter_id").filter(|v| !v.is_empty()) {
+        Some(v) => c.check(
+            "interpreter_id",
+            v.parse::<i64>().map_err(|_| "choose an interpreter".to_string()),
+        ),
+        None => None,
+    };
     let result = match validation(c) {
         Ok(()) => {
             cases::serve(
@@ -206,6 +213,7 @@ pub async fn serve(
                 id,
                 document.expect("checked"),
                 at.expect("checked"),
+                interpreter,
                 now,
                 &state.config,
             )

@@ -83,7 +83,11 @@ async fn each_deadline_alert_is_raised_exactly_once_by_two_watchers() {
         .fetch_one(&w.app.db)
         .await
         .unwrap();
-    assert_eq!(messages, 5 + 1, "one message per alert (and the document's)");
+    let alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM alerts")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(messages, alerts, "one message per alert");
 }
 
 #[tokio::test]
@@ -137,12 +141,17 @@ async fn each_message_reaches_the_smtp_server_once_with_its_headers() {
     let now = w.app.clock.now();
     assert_eq!(
         deliver_due(&w.app.db, &mailer, now, 60).await.unwrap(),
-        2,
-        "the document's and the service's"
+        3,
+        "the document's, the clock's and the notice to ICE"
     );
     assert_eq!(deliver_due(&w.app.db, &mailer, now, 60).await.unwrap(), 0);
     let inbox = sink.received();
-    assert_eq!(inbox.len(), 2);
+    assert_eq!(inbox.len(), 3);
+    let notice = inbox
+        .iter()
+        .find(|m| m.header("X-WSO-Alert").as_deref() == Some("post_service_notice"))
+        .unwrap();
+    assert_eq!(notice.rcpt_to, vec!["ice@county.example.org"]);
     let document = inbox
         .iter()
         .find(|m| m.header("X-WSO-Alert").as_deref() == Some("ice_document_recorded"))
@@ -190,12 +199,12 @@ async fn while_the_mail_server_is_down_messages_wait_and_go_out_when_it_returns(
         .fetch_one(&w.app.db)
         .await
         .unwrap();
-    assert_eq!(failed, 6, "every attempt is recorded");
+    assert_eq!(failed, 9, "every attempt is recorded");
     let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
         .fetch_one(&w.app.db)
         .await
         .unwrap();
-    assert_eq!(pending, 2, "nothing is lost");
+    assert_eq!(pending, 3, "nothing is lost");
     // Backing off: not due again until the backoff has passed.
     assert_eq!(
         deliver_due(&w.app.db, &mailer, now - Duration::seconds(60), 60)
@@ -204,8 +213,8 @@ async fn while_the_mail_server_is_down_messages_wait_and_go_out_when_it_returns(
         0
     );
     sink.restart().await;
-    assert_eq!(deliver_due(&w.app.db, &mailer, now, 60).await.unwrap(), 2);
-    assert_eq!(sink.received().len(), 2);
+    assert_eq!(deliver_due(&w.app.db, &mailer, now, 60).await.unwrap(), 3);
+    assert_eq!(sink.received().len(), 3);
     assert_eq!(
         deliver_due(&w.app.db, &mailer, now + Duration::seconds(120), 60)
             .await
@@ -226,7 +235,7 @@ async fn a_crash_between_sending_and_marking_resends_with_the_same_message_id() 
     let claimed = wso_tracker::db::alerts::claim_due(&w.app.db, now, now + Duration::seconds(120), 20)
         .await
         .unwrap();
-    assert_eq!(claimed.len(), 2);
+    assert_eq!(claimed.len(), 3);
     for m in &claimed {
         mailer.send(m).await.unwrap();
     }
@@ -242,12 +251,12 @@ async fn a_crash_between_sending_and_marking_resends_with_the_same_message_id() 
         deliver_due(&w.app.db, &mailer, now + Duration::seconds(121), 60)
             .await
             .unwrap(),
-        2
+        3
     );
     let inbox = sink.received();
-    assert_eq!(inbox.len(), 4);
+    assert_eq!(inbox.len(), 6);
     let mut ids: Vec<String> = inbox.iter().map(|m| m.header("Message-ID").unwrap()).collect();
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), 2, "the resends carry the same Message-IDs");
+    assert_eq!(ids.len(), 3, "the resends carry the same Message-IDs");
 }

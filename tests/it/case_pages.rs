@@ -467,7 +467,7 @@ async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
             .text()
             .await
             .unwrap()
-            .contains("Alerts (2 unread)")
+            .contains("Alerts (3 unread)")
     );
     let ice2 = w.app.login("ice2").await;
     assert_eq!(

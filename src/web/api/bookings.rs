@@ -253,6 +253,7 @@ pub async fn release_point(
 pub struct ServiceInput {
     document_id: Option<i64>,
     at: Option<String>,
+    interpreter_id: Option<i64>,
 }
 
 pub async fn serve(
@@ -278,6 +279,7 @@ pub async fn serve(
         booking_id,
         input.document_id.expect("checked"),
         at.expect("checked"),
+        input.interpreter_id,
         now,
         &state.config,
     )

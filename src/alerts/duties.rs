@@ -1,0 +1,107 @@
+//! Facility-level deadlines on the same watcher: complaints to ICE within 48 weekday hours, and
+//! the annual review 11 months after the last one.
+
+use chrono::{DateTime, Duration, Months, NaiveTime, TimeZone, Utc};
+use sqlx::PgPool;
+
+use super::watcher::most_urgent_due;
+use super::{Generic, raise_generic};
+use crate::db;
+use crate::domain::alerts::stage_words;
+use crate::domain::weekdays::add_weekday_hours;
+use crate::error::AppResult;
+use crate::web::local_time;
+
+/// The complaint alert comes when 12 of the 48 weekday hours are left.
+pub const COMPLAINT_WARNING_WEEKDAY_HOURS: i64 = 36;
+
+pub async fn check_complaints(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
+    let mut count = 0;
+    for c in db::agreement::open_complaints(pool).await? {
+        let tz = c.tz();
+        let thresholds = [
+            (
+                "complaint_ice_due",
+                add_weekday_hours(c.received_at, COMPLAINT_WARNING_WEEKDAY_HOURS, tz),
+            ),
+            ("complaint_ice_overdue", c.ice_due_at),
+        ];
+        let Some(kind) = most_urgent_due(now, &thresholds) else {
+            continue;
+        };
+        let mut tx = pool.begin().await?;
+        let free: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM complaints WHERE id = $1 AND ice_notified_at IS NULL FOR UPDATE SKIP LOCKED",
+        )
+        .bind(c.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if free.is_none() {
+            continue;
+        }
+        let g = Generic {
+            facility_id: c.facility_id,
+            booking_id: None,
+            complaint_id: Some(c.id),
+            kind,
+            urgency: 0,
+            dedupe_key: format!("complaint:{}:{kind}", c.id),
+            roles: &["supervisor"],
+            title: format!("Complaint {} ({}): {}", c.id, c.facility, stage_words(kind)),
+            body: format!(
+                "{}\n\nComplaint {} received {} from {}.\nIt must reach ICE by {} (48 hours, weekends excluded).\n\nComplaint: /complaints#complaint-{}\n",
+                stage_words(kind),
+                c.id,
+                local_time(c.received_at, tz),
+                c.complainant,
+                local_time(c.ice_due_at, tz),
+                c.id
+            ),
+            subject_header: Some(("X-WSO-Complaint", c.id.to_string())),
+        };
+        if raise_generic(&mut tx, g, now, mail_from).await?.is_some() {
+            count += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(count)
+}
+
+pub async fn check_reviews(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
+    let mut count = 0;
+    for (facility_id, code, timezone, since) in db::agreement::review_baselines(pool).await? {
+        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+        let Some(due_day) = since.checked_add_months(Months::new(11)) else {
+            continue;
+        };
+        let due = tz
+            .from_local_datetime(&due_day.and_time(NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc));
+        if due.is_none_or(|d| d > now) {
+            continue;
+        }
+        let mut tx = pool.begin().await?;
+        let g = Generic {
+            facility_id,
+            booking_id: None,
+            complaint_id: None,
+            kind: "annual_review_due",
+            urgency: 0,
+            dedupe_key: format!("review:{facility_id}:{due_day}"),
+            roles: &["supervisor"],
+            title: format!("{code}: {}", stage_words("annual_review_due")),
+            body: format!(
+                "The agreement with ICE is reviewed at least once a year. The last review (or the agreement's start) was {since}; \
+                 schedule the next one before {}.\n",
+                (due_day + Duration::days(31)).format("%Y-%m-%d")
+            ),
+            subject_header: None,
+        };
+        if raise_generic(&mut tx, g, now, mail_from).await?.is_some() {
+            count += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(count)
+}

@@ -1,0 +1,184 @@
+//! Duties of the agreement on a case: citizenship claims and their report to ICE; interpreters.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+use super::{Caller, event, lock};
+use crate::db::{self, bookings::Booking, duties::Claim, duties::Interpreter};
+use crate::domain::Role;
+use crate::domain::case::check_time;
+use crate::domain::types::Status;
+use crate::error::{AppError, AppResult};
+
+const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
+
+/// The interpreter `id`, who must work for the case's facility.
+pub async fn interpreter_for(conn: &mut PgConnection, b: &Booking, id: Option<i64>) -> AppResult<Option<Interpreter>> {
+    let Some(id) = id else { return Ok(None) };
+    match db::duties::interpreter(&mut *conn, id).await? {
+        Some(i) if i.facility_id == b.facility_id => Ok(Some(i)),
+        _ => Err(AppError::Rule {
+            code: "unknown_interpreter",
+            message: "no such interpreter at this facility".into(),
+            field: Some("interpreter_id".into()),
+        }),
+    }
+}
+
+pub struct NewClaim<'a> {
+    pub at: DateTime<Utc>,
+    pub how: &'a str,
+    pub document: Option<&'a str>,
+    pub interpreter_id: Option<i64>,
+}
+
+/// Records that the person claims to be a U.S. citizen: ICE must be told within one hour, and
+/// no warrant may be served until it has been.
+pub async fn record_claim(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    c: NewClaim<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Claim> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let b = lock(&mut tx, &caller, id).await?;
+    if matches!(b.status, Status::Transferred | Status::Released) {
+        return Err(AppError::Conflict {
+            code: "case_closed",
+            message: format!("the case is closed ({})", b.status.label()),
+        });
+    }
+    check_time(c.at, now, b.booked_at, "the booking")?;
+    let interpreter = interpreter_for(&mut tx, &b, c.interpreter_id).await?;
+    let claim = db::duties::insert_claim(
+        &mut *tx,
+        id,
+        c.at,
+        c.how,
+        c.document,
+        c.interpreter_id,
+        caller.user.id,
+        now,
+    )
+    .await?;
+    let detail = json!({
+        "claim_id": claim.id, "how": c.how, "document": c.document,
+        "interpreter": interpreter.map(|i| i.name), "report_due_at": claim.report_due_at,
+    });
+    event(&mut tx, &caller, id, "citizenship_claim_recorded", c.at, now, detail).await?;
+    tx.commit().await?;
+    Ok(claim)
+}
+
+pub struct ClaimReport<'a> {
+    pub at: DateTime<Utc>,
+    pub method: &'a str,
+    pub ice_contact: &'a str,
+    pub response: Option<&'a str>,
+}
+
+pub async fn report_claim(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    id: i64,
+    claim_id: i64,
+    r: ClaimReport<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Claim> {
+    caller.require(STAFF)?;
+    let mut tx = pool.begin().await?;
+    let _case = lock(&mut tx, &caller, id).await?;
+    let claim = db::duties::claims(&mut *tx, id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == claim_id)
+        .ok_or(AppError::NotFound)?;
+    if claim.reported_at.is_some() {
+        return Err(AppError::Conflict {
+            code: "already_reported",
+            message: "this claim has already been reported to ICE".into(),
+        });
+    }
+    check_time(r.at, now, claim.claimed_at, "the claim")?;
+    db::duties::report_claim(
+        &mut *tx,
+        claim_id,
+        r.at,
+        r.method,
+        r.ice_contact,
+        r.response,
+        caller.user.id,
+    )
+    .await?;
+    let detail = json!({
+        "claim_id": claim_id, "method": r.method, "ice_contact": r.ice_contact, "response": r.response,
+        "within_one_hour": r.at <= claim.report_due_at,
+    });
+    event(&mut tx, &caller, id, "citizenship_claim_reported", r.at, now, detail).await?;
+    let reported = db::duties::claims(&mut *tx, id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == claim_id)
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(reported)
+}
+
+/// Refuses a service while any claim of the case is unreported.
+pub async fn require_claims_reported(conn: &mut PgConnection, id: i64) -> AppResult<()> {
+    if db::duties::claims(&mut *conn, id)
+        .await?
+        .iter()
+        .any(|c| c.reported_at.is_none())
+    {
+        return Err(AppError::Conflict {
+            code: "citizenship_claim_unreported",
+            message:
+                "the person claims to be a U.S. citizen and ICE has not been told: report the claim before serving"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
+pub async fn add_interpreter(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    facility: &str,
+    name: &str,
+    languages: &str,
+    contact: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Interpreter> {
+    caller.require(&[Role::Supervisor])?;
+    let f = db::facilities::by_code(pool, facility)
+        .await?
+        .ok_or_else(|| AppError::field("facility", format!("there is no facility `{facility}`")))?;
+    if !caller.user.facility_ids.contains(&f.id) {
+        return Err(AppError::Forbidden {
+            code: "forbidden",
+            message: format!("you are not assigned to {}", f.code),
+        });
+    }
+    let mut tx = pool.begin().await?;
+    let id = db::duties::insert_interpreter(&mut *tx, f.id, name, languages, contact, caller.user.id, now).await?;
+    db::audit::record(
+        &mut *tx,
+        db::audit::NewEntry {
+            at: now,
+            recorded_at: now,
+            actor_id: Some(caller.user.id),
+            actor: Some(&caller.user.username),
+            action: "interpreter_added",
+            ip: caller.ip.map(str::to_owned),
+            detail: json!({ "interpreter_id": id, "facility": f.code, "name": name, "languages": languages }),
+            booking_id: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    db::duties::interpreter(pool, id).await?.ok_or(AppError::NotFound)
+}

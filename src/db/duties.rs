@@ -1,0 +1,310 @@
+//! The agreement's duties: citizenship claims, interpreters, complaints, officer credentials,
+//! disclosures, annual reviews.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgExecutor;
+
+use crate::domain::credentials::Record;
+use crate::domain::roster::Certification;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Claim {
+    pub id: i64,
+    pub booking_id: i64,
+    pub claimed_at: DateTime<Utc>,
+    pub how: String,
+    pub document: Option<String>,
+    pub interpreter_id: Option<i64>,
+    pub report_due_at: DateTime<Utc>,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub report_method: Option<String>,
+    pub report_contact: Option<String>,
+    pub report_response: Option<String>,
+}
+
+const CLAIM: &str = "id, booking_id, claimed_at, how, document, interpreter_id, report_due_at, reported_at, report_method, report_contact, report_response";
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_claim(
+    db: impl PgExecutor<'_>,
+    booking_id: i64,
+    at: DateTime<Utc>,
+    how: &str,
+    document: Option<&str>,
+    interpreter_id: Option<i64>,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Claim> {
+    sqlx::query_as(&format!(
+        "INSERT INTO citizenship_claims (booking_id, claimed_at, how, document, interpreter_id, recorded_by, recorded_at, report_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $2 + interval '1 hour') RETURNING {CLAIM}"
+    ))
+    .bind(booking_id)
+    .bind(at)
+    .bind(how)
+    .bind(document)
+    .bind(interpreter_id)
+    .bind(by)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn claims(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Claim>> {
+    sqlx::query_as(&format!(
+        "SELECT {CLAIM} FROM citizenship_claims WHERE booking_id = $1 ORDER BY claimed_at DESC, id DESC"
+    ))
+    .bind(booking_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Bookings among `ids` with any citizenship claim.
+pub async fn flagged(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT DISTINCT booking_id FROM citizenship_claims WHERE booking_id = ANY($1)")
+        .bind(ids)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn report_claim(
+    db: impl PgExecutor<'_>,
+    claim_id: i64,
+    at: DateTime<Utc>,
+    method: &str,
+    contact: &str,
+    response: Option<&str>,
+    by: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE citizenship_claims SET reported_at = $2, report_method = $3, report_contact = $4, report_response = $5, reported_by = $6
+         WHERE id = $1 AND reported_at IS NULL",
+    )
+    .bind(claim_id)
+    .bind(at)
+    .bind(method)
+    .bind(contact)
+    .bind(response)
+    .bind(by)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Unreported claims of open cases, for the watcher.
+pub async fn unreported_claims(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Claim>> {
+    sqlx::query_as(&format!(
+        "SELECT {CLAIM} FROM citizenship_claims WHERE reported_at IS NULL ORDER BY report_due_at"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Interpreter {
+    pub id: i64,
+    pub facility: String,
+    #[serde(skip)]
+    pub facility_id: i64,
+    pub name: String,
+    pub languages: String,
+    pub contact: Option<String>,
+}
+
+const INTERPRETER: &str = "SELECT i.id, f.code AS facility, i.facility_id, i.name, i.languages, i.contact
+    FROM interpreters i JOIN facilities f ON f.id = i.facility_id";
+
+pub async fn insert_interpreter(
+    db: impl PgExecutor<'_>,
+    facility_id: i64,
+    name: &str,
+    languages: &str,
+    contact: Option<&str>,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO interpreters (facility_id, name, languages, contact, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(facility_id)
+    .bind(name)
+    .bind(languages)
+    .bind(contact)
+    .bind(by)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn interpreters(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Interpreter>> {
+    sqlx::query_as(&format!(
+        "{INTERPRETER} WHERE ($1::bigint[] IS NULL OR i.facility_id = ANY($1)) ORDER BY f.code, i.name"
+    ))
+    .bind(facility_ids)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn interpreter(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Interpreter>> {
+    sqlx::query_as(&format!("{INTERPRETER} WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn set_served_interpreter(db: impl PgExecutor<'_>, booking_id: i64, interpreter_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE bookings SET served_interpreter_id = $2 WHERE id = $1")
+        .bind(booking_id)
+        .bind(interpreter_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The first post-service ICE notification of a booking.
+pub async fn post_service_notified_at(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar("SELECT min(at) FROM ice_notifications WHERE booking_id = $1 AND kind = 'post_service'")
+        .bind(booking_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Services more than an hour old (and under a week) with no post-service notification.
+pub async fn post_service_overdue(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT b.id FROM bookings b
+         WHERE b.served_at IS NOT NULL AND b.served_at <= $1 - interval '1 hour' AND b.served_at > $1 - interval '7 days'
+           AND NOT EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service')",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+// ---- Officer credentials ----
+
+pub async fn credential_record(db: &sqlx::PgPool, user_id: i64) -> sqlx::Result<Record> {
+    let certifications = crate::db::certifications::for_user(db, user_id)
+        .await?
+        .iter()
+        .map(|c| c.rule())
+        .collect::<Vec<Certification>>();
+    let exams: Vec<(NaiveDate, i32)> =
+        sqlx::query_as("SELECT taken_on, score FROM wso_exams WHERE user_id = $1 ORDER BY taken_on, id")
+            .bind(user_id)
+            .fetch_all(db)
+            .await?;
+    let credentials: Vec<(NaiveDate, Option<NaiveDate>)> =
+        sqlx::query_as("SELECT issued_on, returned_on FROM wso_credentials WHERE user_id = $1 ORDER BY issued_on, id")
+            .bind(user_id)
+            .fetch_all(db)
+            .await?;
+    let withdrawals: Vec<(NaiveDate, NaiveDate)> =
+        sqlx::query_as("SELECT received_on, effective_on FROM wso_withdrawals WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(db)
+            .await?;
+    let departures: Vec<(NaiveDate, NaiveDate)> =
+        sqlx::query_as("SELECT given_on, departs_on FROM wso_departures WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(db)
+            .await?;
+    Ok(Record {
+        certifications,
+        exams,
+        credentials,
+        withdrawals,
+        departures,
+    })
+}
+
+pub async fn insert_exam(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    taken_on: NaiveDate,
+    score: i32,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO wso_exams (user_id, taken_on, score, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(taken_on)
+    .bind(score)
+    .bind(by)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_credential(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    number: &str,
+    issued_on: NaiveDate,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO wso_credentials (user_id, form_70_006_number, issued_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(number)
+        .bind(issued_on)
+        .bind(by)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks the latest unreturned credential returned; false when there is none.
+pub async fn return_credential(db: impl PgExecutor<'_>, user_id: i64, on: NaiveDate) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE wso_credentials SET returned_on = $2 WHERE id = (SELECT id FROM wso_credentials WHERE user_id = $1 AND returned_on IS NULL
+                                                                 ORDER BY issued_on DESC, id DESC LIMIT 1)",
+    )
+    .bind(user_id)
+    .bind(on)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn insert_withdrawal(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    received_on: NaiveDate,
+    effective_on: NaiveDate,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO wso_withdrawals (user_id, received_on, effective_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(received_on)
+        .bind(effective_on)
+        .bind(by)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_departure(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    given_on: NaiveDate,
+    departs_on: NaiveDate,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO wso_departures (user_id, given_on, departs_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(given_on)
+        .bind(departs_on)
+        .bind(by)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
