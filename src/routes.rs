@@ -80,6 +80,38 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/igsa-hold", post(api::bookings::igsa_hold))
         .route("/bookings/{id}/corrections", post(api::bookings::correct))
         .route("/transfers/pending", get(api::bookings::pending))
+        .route("/bookings/{id}/citizenship-claims", post(api::duties::record_claim))
+        .route(
+            "/bookings/{id}/citizenship-claims/{claim_id}/report",
+            post(api::duties::report_claim),
+        )
+        .route(
+            "/interpreters",
+            get(api::duties::interpreters).post(api::duties::add_interpreter),
+        )
+        .route(
+            "/complaints",
+            get(api::duties::complaints).post(api::duties::record_complaint),
+        )
+        .route("/complaints/{id}/ice-notified", post(api::duties::complaint_notified))
+        .route("/complaints/{id}/outcome", post(api::duties::complaint_outcome))
+        .route("/officers/{username}/exam", post(api::duties::exam))
+        .route("/officers/{username}/credentials", post(api::duties::credentials))
+        .route(
+            "/officers/{username}/credentials/returned",
+            post(api::duties::credentials_returned),
+        )
+        .route("/officers/{username}/withdrawal", post(api::duties::withdrawal))
+        .route(
+            "/officers/{username}/departure-notice",
+            post(api::duties::departure_notice),
+        )
+        .route("/officers/{username}/eligibility", get(api::duties::eligibility))
+        .route(
+            "/disclosures",
+            get(api::duties::disclosures).post(api::duties::record_disclosure),
+        )
+        .route("/reviews", get(api::duties::reviews).post(api::duties::record_review))
         .route("/officers/{username}/certification", post(api::roster::certify))
         .route("/officers/{username}/certification/revoke", post(api::roster::revoke))
         .fallback(|| async { crate::error::ApiError(AppError::NotFound) });

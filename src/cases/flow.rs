@@ -151,8 +151,12 @@ pub async fn add_notification(
     let mut tx = pool.begin().await?;
     let b = lock(&mut tx, &caller, id).await?;
     check_time(n.at, now, b.booked_at, "the booking")?;
+    let interpreter = super::interpreter_for(&mut tx, &b, n.interpreter_id).await?;
     let nid = db::documents::insert_notification(&mut *tx, id, n, caller.user.id, now).await?;
-    let detail = json!({ "notification_id": nid, "kind": n.kind, "method": n.method, "contact": n.contact });
+    let detail = json!({
+        "notification_id": nid, "kind": n.kind, "method": n.method, "contact": n.contact,
+        "interpreter": interpreter.map(|i| i.name),
+    });
     event(&mut tx, &caller, id, "ice_notified", n.at, now, detail).await?;
     tx.commit().await?;
     Ok(nid)

@@ -4,10 +4,12 @@
 //! `domain::case`, write, append the event to the audit log, commit. A refused request rolls
 //! back, so it changes nothing.
 
+mod agreement;
 mod duties;
 mod flow;
 mod roster;
 
+pub use agreement::*;
 pub use duties::*;
 pub use flow::*;
 pub use roster::*;

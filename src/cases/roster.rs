@@ -118,3 +118,94 @@ pub async fn revoke(
     tx.commit().await?;
     Ok(())
 }
+
+/// One recorded credential fact about an officer.
+pub enum Fact<'a> {
+    Exam {
+        taken_on: chrono::NaiveDate,
+        score: i32,
+    },
+    Credential {
+        number: &'a str,
+        issued_on: chrono::NaiveDate,
+    },
+    CredentialReturned {
+        on: chrono::NaiveDate,
+    },
+    Withdrawal {
+        received_on: chrono::NaiveDate,
+        effective_on: chrono::NaiveDate,
+    },
+    DepartureNotice {
+        given_on: chrono::NaiveDate,
+        departs_on: chrono::NaiveDate,
+    },
+}
+
+/// Records a fact of the officer's credentials (supervisor of a shared facility, or admin).
+pub async fn record_fact(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    username: &str,
+    fact: Fact<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let officer = officer_for(pool, &caller, username).await?;
+    let record = db::duties::credential_record(pool, officer.id).await?;
+    let mut tx = pool.begin().await?;
+    let (action, detail) = match fact {
+        Fact::Exam { taken_on, score } => {
+            if !(0..=100).contains(&score) {
+                return Err(AppError::field("score", "score is a percentage, 0 to 100"));
+            }
+            crate::domain::credentials::check_new_exam(&record.exams)?;
+            db::duties::insert_exam(&mut *tx, officer.id, taken_on, score, caller.user.id, now).await?;
+            (
+                "exam_recorded",
+                json!({ "taken_on": taken_on, "score": score, "passed": score >= crate::domain::credentials::PASS_MARK }),
+            )
+        }
+        Fact::Credential { number, issued_on } => {
+            db::duties::insert_credential(&mut *tx, officer.id, number, issued_on, caller.user.id, now).await?;
+            (
+                "credentials_issued",
+                json!({ "form_70_006_number": number, "issued_on": issued_on }),
+            )
+        }
+        Fact::CredentialReturned { on } => {
+            if !db::duties::return_credential(&mut *tx, officer.id, on).await? {
+                return Err(AppError::Conflict {
+                    code: "no_credentials",
+                    message: format!("{username} holds no credentials to return"),
+                });
+            }
+            ("credentials_returned", json!({ "on": on }))
+        }
+        Fact::Withdrawal {
+            received_on,
+            effective_on,
+        } => {
+            db::duties::insert_withdrawal(&mut *tx, officer.id, received_on, effective_on, caller.user.id, now).await?;
+            (
+                "withdrawal_recorded",
+                json!({ "received_on": received_on, "effective_on": effective_on }),
+            )
+        }
+        Fact::DepartureNotice { given_on, departs_on } => {
+            if departs_on < given_on {
+                return Err(AppError::field("departs_on", "the departure is before the notice"));
+            }
+            db::duties::insert_departure(&mut *tx, officer.id, given_on, departs_on, caller.user.id, now).await?;
+            let short = crate::domain::credentials::short_notice(given_on, departs_on);
+            (
+                "departure_notice_recorded",
+                json!({ "given_on": given_on, "departs_on": departs_on, "short_notice": short }),
+            )
+        }
+    };
+    let mut detail = detail;
+    detail["username"] = json!(officer.username);
+    audit(&mut tx, &caller, action, now, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}

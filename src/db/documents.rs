@@ -103,8 +103,8 @@ pub async fn insert_notification(
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO ice_notifications (booking_id, kind, at, method, contact, recorded_by, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO ice_notifications (booking_id, kind, at, method, contact, recorded_by, recorded_at, interpreter_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(booking_id)
     .bind(n.kind)
@@ -113,6 +113,7 @@ pub async fn insert_notification(
     .bind(&n.contact)
     .bind(by)
     .bind(now)
+    .bind(n.interpreter_id)
     .fetch_one(db)
     .await
 }

@@ -168,6 +168,8 @@ pub struct NotificationInput {
     pub contact: Option<String>,
     /// `in_custody` (default), `release_soon` or `post_service`.
     pub kind: Option<String>,
+    /// The interpreter used, if any.
+    pub interpreter_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +178,7 @@ pub struct NewNotification {
     pub method: String,
     pub contact: String,
     pub kind: NotificationKind,
+    pub interpreter_id: Option<i64>,
 }
 
 impl NotificationInput {
@@ -194,6 +197,7 @@ impl NotificationInput {
             method: method.expect("checked"),
             contact: contact.expect("checked"),
             kind: kind.expect("checked"),
+            interpreter_id: self.interpreter_id,
         })
     }
 }

@@ -126,6 +126,7 @@ pub async fn add_notification(
         method: data.owned("method"),
         contact: data.owned("contact"),
         kind: data.owned("kind"),
+        interpreter_id: data.get("interpreter_id").and_then(|v| v.parse().ok()),
     };
     let result = match input.check(times) {
         Ok(n) => cases::add_notification(&state.db, caller(&user), id, &n, now).await,

@@ -6,6 +6,7 @@ mod case_pages;
 mod cases;
 mod cases_guard;
 mod cli;
+mod duties;
 mod foundation;
 mod helpers;
 mod smtp;

@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::json::ApiJson;
-use super::views::{BookingJson, ChargeJson, DocumentJson, EventJson, NotificationJson, PendingJson};
+use super::views::{
+    BookingJson, ChargeJson, ClaimSummary, DocumentJson, EventJson, NotificationJson, PendingJson, PostServiceNotice,
+};
 use crate::auth::ApiUser;
 use crate::cases::{self, Caller};
 use crate::db::{self, bookings::Booking};
@@ -34,7 +36,24 @@ fn id(raw: &str) -> Result<i64, AppError> {
 async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<BookingJson> {
     let liaison = caller.user.role == Role::IceLiaison;
     let id = b.id;
+    let served_at = b.served_at;
     let mut json = BookingJson::summary(b);
+    json.citizenship_claim = db::duties::claims(&state.db, id)
+        .await?
+        .into_iter()
+        .next()
+        .map(|c| ClaimSummary {
+            id: c.id,
+            claimed_at: c.claimed_at,
+            report_due_at: c.report_due_at,
+            reported_at: c.reported_at,
+        });
+    if let Some(served) = served_at {
+        json.post_service_notice = Some(PostServiceNotice {
+            due_at: served + chrono::Duration::hours(1),
+            notified_at: db::duties::post_service_notified_at(&state.db, id).await?,
+        });
+    }
     json.documents = Some(
         db::documents::for_booking(&state.db, id)
             .await?
@@ -370,6 +389,8 @@ pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<J
     caller.require(&[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin])?;
     let now = state.clock.now();
     let rows = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
+    let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
+    let flagged = db::duties::flagged(&state.db, &ids).await?;
     Ok(Json(
         rows.into_iter()
             .filter_map(|b| {
@@ -385,6 +406,7 @@ pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<J
                     custody_deadline: deadline,
                     seconds_remaining,
                     overdue: now >= deadline,
+                    citizenship_claim: flagged.contains(&b.id),
                 })
             })
             .collect(),

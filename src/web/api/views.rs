@@ -36,6 +36,10 @@ pub struct BookingJson {
     pub receiving_officer: Option<String>,
     pub late_reason: Option<String>,
     pub over_detained_seconds: i64,
+    /// The latest citizenship claim (every claim is in `events`), or null.
+    pub citizenship_claim: Option<ClaimSummary>,
+    /// The notice to ICE due one hour after service, or null before service.
+    pub post_service_notice: Option<PostServiceNotice>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<DocumentJson>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,11 +75,27 @@ impl BookingJson {
             receiving_officer: b.receiving_officer,
             late_reason: b.late_reason,
             over_detained_seconds: b.over_detained_seconds,
+            citizenship_claim: None,
+            post_service_notice: None,
             documents: None,
             notifications: None,
             events: None,
         }
     }
+}
+
+#[derive(Serialize)]
+pub struct ClaimSummary {
+    pub id: i64,
+    pub claimed_at: DateTime<Utc>,
+    pub report_due_at: DateTime<Utc>,
+    pub reported_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+pub struct PostServiceNotice {
+    pub due_at: DateTime<Utc>,
+    pub notified_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize)]
@@ -180,4 +200,6 @@ pub struct PendingJson {
     pub custody_deadline: DateTime<Utc>,
     pub seconds_remaining: i64,
     pub overdue: bool,
+    /// The person has claimed to be a U.S. citizen.
+    pub citizenship_claim: bool,
 }
