@@ -381,7 +381,7 @@ async fn officer_credentials_decide_eligibility_with_reasons() {
             json!({ "received_on": "2026-11-20", "effective_on": "2026-12-01" }),
         )
         .await;
-    assert_eq!(eligible(&e).0, true, "not yet in effect");
+    assert!(eligible(&e).0, "not yet in effect");
     let (_, e) = sgt.get("/officers/wso1/eligibility?at=2026-12-01T12:00:00Z").await;
     assert_eq!(eligible(&e), (false, json!(["withdrawn_by_ice"])));
     let e = sgt
@@ -395,7 +395,7 @@ async fn officer_credentials_decide_eligibility_with_reasons() {
     let (_, e) = sgt.get("/officers/wso1/eligibility?at=2026-11-30T12:00:00Z").await;
     assert_eq!(eligible(&e), (false, json!(["departed"])));
     let (_, e) = sgt.get("/officers/wso1/eligibility?at=2026-11-30T04:00:00Z").await;
-    assert_eq!(eligible(&e).0, true, "still the 29th in New York");
+    assert!(eligible(&e).0, "still the 29th in New York");
     // Only supervisors (and admins) record; an officer reads only their own.
     let wso = w.as_("wso1").await;
     assert_eq!(
