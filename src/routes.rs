@@ -15,7 +15,8 @@ use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
-    admin, alerts, api, bookings, case_actions, dashboard, health, login, middleware, records, roster, transfers,
+    admin, agreement, alerts, api, bookings, case_actions, complaints, dashboard, health, login, middleware, records,
+    roster, transfers,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -41,14 +42,28 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/igsa-hold", post(case_actions::igsa_hold))
         .route("/bookings/{id}/corrections", post(case_actions::correct))
         .route("/bookings/{id}/release-now", post(case_actions::release_now))
+        .route("/bookings/{id}/citizenship-claims", post(case_actions::record_claim))
+        .route(
+            "/bookings/{id}/citizenship-claims/{claim_id}/report",
+            post(case_actions::report_claim),
+        )
         .route("/bookings/{id}/transfer-record", get(records::transfer_record))
         .route("/bookings/{id}/release-record", get(records::release_record))
         .route("/transfers/pending", get(transfers::pending))
+        .route("/complaints", get(complaints::list).post(complaints::create))
+        .route("/complaints/notice", get(complaints::notice))
+        .route("/complaints/{id}/ice-notified", post(complaints::notified))
+        .route("/complaints/{id}/outcome", post(complaints::outcome))
+        .route("/agreement", get(agreement::show))
+        .route("/agreement/interpreters", post(agreement::add_interpreter))
+        .route("/agreement/disclosures", post(agreement::add_disclosure))
+        .route("/agreement/reviews", post(agreement::add_review))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/roster", get(roster::show))
         .route("/roster/certifications", post(roster::certify))
         .route("/roster/revocations", post(roster::revoke))
+        .route("/roster/facts", post(roster::record_fact))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", get(admin::edit_user).post(admin::update_user))
         .route("/admin/users/{id}/unlock", post(admin::unlock_user))

@@ -8,6 +8,8 @@ pub struct Facility {
     pub name: String,
     pub timezone: String,
     pub igsa: bool,
+    /// Contact printed on the complaint-process notice.
+    pub contact: Option<String>,
 }
 
 impl Facility {
@@ -17,7 +19,7 @@ impl Facility {
     }
 }
 
-const COLUMNS: &str = "id, code, name, timezone, igsa";
+const COLUMNS: &str = "id, code, name, timezone, igsa, contact";
 
 pub async fn insert(
     db: impl PgExecutor<'_>,

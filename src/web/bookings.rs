@@ -30,6 +30,7 @@ pub fn caller(user: &CurrentUser) -> Caller<'_> {
 
 pub struct ListRow {
     pub b: Booking,
+    pub claim: bool,
     pub booked: String,
     pub clock: Option<ClockView>,
 }
@@ -85,8 +86,18 @@ pub async fn list(
             ListRow {
                 booked: local_time(b.booked_at, tz),
                 clock,
+                claim: false,
                 b,
             }
+        })
+        .collect::<Vec<_>>();
+    let ids: Vec<i64> = rows.iter().map(|r| r.b.id).collect();
+    let flagged = db::duties::flagged(&state.db, &ids).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| ListRow {
+            claim: flagged.contains(&r.b.id),
+            ..r
         })
         .collect();
     Ok(ListPage {
@@ -205,9 +216,24 @@ pub struct CasePage {
     notification_kinds: &'static [NotificationKind],
     release_point_reasons: &'static [ReleasePointReason],
     release_reasons: &'static [ReleaseReason],
+    /// Citizenship claims, newest first, with local times.
+    claims: Vec<ClaimRow>,
+    interpreters: Vec<crate::db::duties::Interpreter>,
+    served_interpreter: Option<String>,
+}
+
+pub struct ClaimRow {
+    pub c: crate::db::duties::Claim,
+    pub claimed: String,
+    pub due: String,
+    pub reported: Option<String>,
 }
 
 impl CasePage {
+    fn unreported_claim(&self) -> bool {
+        self.claims.iter().any(|c| c.c.reported_at.is_none())
+    }
+
     /// Warrants that can be served now, for the service form.
     fn serveable(&self) -> Vec<&DocumentRow> {
         self.documents
@@ -235,7 +261,32 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
         )
     };
     let running = matches!(b.status, Status::WsoHold);
+    let claims = db::duties::claims(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|c| ClaimRow {
+            claimed: local_time(c.claimed_at, tz),
+            due: local_time(c.report_due_at, tz),
+            reported: c.reported_at.map(|t| local_time(t, tz)),
+            c,
+        })
+        .collect();
+    let interpreters = db::duties::interpreters(&state.db, Some(&[b.facility_id])).await?;
+    let served_interpreter: Option<i64> =
+        sqlx::query_scalar("SELECT served_interpreter_id FROM bookings WHERE id = $1")
+            .bind(id)
+            .fetch_one(&state.db)
+            .await?;
+    let served_interpreter = served_interpreter.and_then(|i| {
+        interpreters
+            .iter()
+            .find(|x| x.id == i)
+            .map(|x| format!("{} ({})", x.name, x.languages))
+    });
     Ok(CasePage {
+        claims,
+        interpreters,
+        served_interpreter,
         layout: Layout::new(state, user, format!("Booking {}", b.booking_number), "bookings").await?,
         liaison,
         charges,

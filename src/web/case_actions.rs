@@ -401,3 +401,77 @@ pub async fn release_now(
         Err(e) => Err(e),
     }
 }
+
+pub async fn record_claim(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw): Path<String>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let id = parse_id(&raw)?;
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let how = c.text("how", data.get("how"), 500);
+    let document = c.optional_text("document", data.get("document"), 500);
+    let interpreter_id = data.get("interpreter_id").and_then(|v| v.parse().ok());
+    let result = match validation(c) {
+        Ok(()) => {
+            let claim = cases::NewClaim {
+                at: at.expect("checked"),
+                how: how.as_deref().expect("checked"),
+                document: document.as_deref(),
+                interpreter_id,
+            };
+            cases::record_claim(&state.db, caller(&user), id, claim, now).await
+        }
+        Err(e) => Err(e),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        "claim",
+        data,
+        result,
+        "Citizenship claim recorded: tell ICE within one hour.",
+    )
+    .await
+}
+
+pub async fn report_claim(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((raw, raw_claim)): Path<(String, String)>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let (id, claim) = (parse_id(&raw)?, parse_id(&raw_claim)?);
+    let (now, times) = (state.clock.now(), zone(&state, id).await?);
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let method = c.text("method", data.get("method"), 100);
+    let contact = c.text("ice_contact", data.get("ice_contact"), 200);
+    let response = c.optional_text("response", data.get("response"), 2000);
+    let result = match validation(c) {
+        Ok(()) => {
+            let report = cases::ClaimReport {
+                at: at.expect("checked"),
+                method: method.as_deref().expect("checked"),
+                ice_contact: contact.as_deref().expect("checked"),
+                response: response.as_deref(),
+            };
+            cases::report_claim(&state.db, caller(&user), id, claim, report, now).await
+        }
+        Err(e) => Err(e),
+    };
+    respond(
+        &state,
+        &user,
+        id,
+        &format!("report-{claim}"),
+        data,
+        result,
+        "Report to ICE logged.",
+    )
+    .await
+}

@@ -71,8 +71,12 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
         "Alerts".into()
     };
     items.push(item("/alerts", &alerts, "alerts"));
+    if matches!(role, Role::Officer | Role::Supervisor | Role::Admin) {
+        items.push(item("/complaints", "Complaints", "complaints"));
+    }
     if matches!(role, Role::Supervisor | Role::Admin) {
         items.push(item("/roster", "WSO roster", "roster"));
+        items.push(item("/agreement", "Agreement", "agreement"));
     }
     if role == Role::Admin {
         items.push(item("/admin/users", "Users", "users"));

@@ -1,11 +1,13 @@
 //! HTTP handlers, one file per page area, each beside its template struct.
 
 pub mod admin;
+pub mod agreement;
 pub mod alerts;
 pub mod api;
 pub mod bookings;
 pub mod case_actions;
 pub mod case_view;
+pub mod complaints;
 pub mod dashboard;
 pub mod error_page;
 pub mod forms;

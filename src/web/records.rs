@@ -34,6 +34,7 @@ pub struct RecordPage {
     printed: String,
     printed_by: String,
     zone: String,
+    interpreter: Option<String>,
 }
 
 async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool) -> AppResult<RecordPage> {
@@ -59,6 +60,16 @@ async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool)
     let documents = db::documents::for_booking(&state.db, id).await?;
     let served_document = documents.into_iter().find(|d| Some(d.id) == b.served_document_id);
     let charges = db::bookings::charges(&state.db, id).await?;
+    let interpreter: Option<i64> = sqlx::query_scalar("SELECT served_interpreter_id FROM bookings WHERE id = $1")
+        .bind(id)
+        .fetch_one(&state.db)
+        .await?;
+    let interpreter = match interpreter {
+        Some(i) => db::duties::interpreter(&state.db, i)
+            .await?
+            .map(|i| format!("{} ({})", i.name, i.languages)),
+        None => None,
+    };
     let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| local_time(t, tz)).unwrap_or_default();
     Ok(RecordPage {
         transfer,
@@ -78,6 +89,7 @@ async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool)
         printed: local_time(state.clock.now(), tz),
         printed_by: user.user.username.clone(),
         zone: tz.name().to_string(),
+        interpreter,
         b,
     })
 }

@@ -20,6 +20,9 @@ use crate::web::layout::Layout;
 pub struct OfficerRow {
     pub r: RosterRow,
     pub standing: Option<Standing>,
+    /// May serve now, and if not, why (in words).
+    pub may_serve: bool,
+    pub why_not: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -57,9 +60,26 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
                 ),
                 _ => None,
             };
-            OfficerRow { r, standing }
+            OfficerRow {
+                r,
+                standing,
+                may_serve: false,
+                why_not: String::new(),
+            }
         })
         .collect();
+    let mut rows = rows;
+    for row in rows.iter_mut() {
+        let record = db::duties::credential_record(&state.db, row.r.user_id).await?;
+        let e = crate::domain::credentials::eligibility(&record, now, tz);
+        row.may_serve = e.may_serve;
+        row.why_not = e
+            .reasons
+            .iter()
+            .map(|r| crate::domain::credentials::reason_words(r))
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
     let count = |f: &dyn Fn(Option<Standing>) -> bool| rows.iter().filter(|r| f(r.standing)).count();
     let counts = vec![
         ("Current", count(&|s| s == Some(Standing::Current))),
@@ -147,4 +167,67 @@ pub async fn revoke(
     )
     .await;
     respond(&state, &user, "revoke", data, r, "Certification revoked.").await
+}
+
+/// One form for every credential fact: `fact` says which.
+pub async fn record_fact(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    use crate::cases::Fact;
+    user.require(&[Role::Supervisor, Role::Admin])?;
+    let username = data.get("username").unwrap_or("").to_string();
+    let kind = data.get("fact").unwrap_or("").to_string();
+    let mut c = crate::domain::input::Checker::new();
+    let date = |c: &mut crate::domain::input::Checker, f: &str| c.date(f, data.get(f));
+    let number = if kind == "credentials" {
+        c.text("form_70_006_number", data.get("form_70_006_number"), 50)
+    } else {
+        None
+    };
+    let fact = match kind.as_str() {
+        "exam" => {
+            let taken_on = date(&mut c, "taken_on");
+            let score = c.required("score", data.get("score")).and_then(|s| {
+                c.check(
+                    "score",
+                    s.parse::<i32>().map_err(|_| "score is a whole number".to_string()),
+                )
+            });
+            taken_on
+                .zip(score)
+                .map(|(taken_on, score)| Fact::Exam { taken_on, score })
+        }
+        "credentials" => {
+            let issued_on = date(&mut c, "issued_on");
+            number
+                .as_deref()
+                .zip(issued_on)
+                .map(|(number, issued_on)| Fact::Credential { number, issued_on })
+        }
+        "returned" => date(&mut c, "on").map(|on| Fact::CredentialReturned { on }),
+        "withdrawal" => {
+            date(&mut c, "received_on")
+                .zip(date(&mut c, "effective_on"))
+                .map(|(received_on, effective_on)| Fact::Withdrawal {
+                    received_on,
+                    effective_on,
+                })
+        }
+        "departure" => date(&mut c, "given_on")
+            .zip(date(&mut c, "departs_on"))
+            .map(|(given_on, departs_on)| Fact::DepartureNotice { given_on, departs_on }),
+        _ => {
+            c.errors
+                .push(crate::error::FieldError::new("fact", "choose what to record"));
+            None
+        }
+    };
+    let r = match (c.finish(), fact) {
+        (Ok(()), Some(fact)) => cases::record_fact(&state.db, caller(&user), &username, fact, state.clock.now()).await,
+        (Err(errors), _) => Err(AppError::Validation(errors)),
+        (Ok(()), None) => Err(AppError::field("fact", "choose what to record")),
+    };
+    respond(&state, &user, &format!("fact-{kind}"), data, r, "Recorded.").await
 }

@@ -18,6 +18,8 @@ use crate::web::local_time;
 
 pub struct PendingRow {
     pub b: Booking,
+    /// The person has claimed to be a U.S. citizen.
+    pub claim: bool,
     pub served: String,
     pub clock: ClockView,
 }
@@ -76,8 +78,18 @@ pub async fn pending(
             Some(PendingRow {
                 served: local_time(served, tz),
                 clock: ClockView::new(deadline, now, tz),
+                claim: false,
                 b,
             })
+        })
+        .collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.b.id).collect();
+    let flagged = db::duties::flagged(&state.db, &ids).await?;
+    let rows: Vec<PendingRow> = rows
+        .into_iter()
+        .map(|r| PendingRow {
+            claim: flagged.contains(&r.b.id),
+            ..r
         })
         .collect();
     let waiting = if user.user.role == Role::IceLiaison {

@@ -323,3 +323,30 @@ async fn the_board_counts_down_and_a_pickup_disappears_within_five_seconds() {
     );
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_citizenship_claim_recorded_in_the_browser_flags_the_case_on_the_board() {
+    let w = crate::cases::World::new().await;
+    let id = w.served("FLAG-1").await;
+    let b = browser().await;
+    b.sign_in(&w.app, "wso1").await;
+    b.client.goto(&w.app.url(&format!("/bookings/{id}"))).await.unwrap();
+    b.set("#claim-how", "Told the intake officer he was born in Texas")
+        .await;
+    b.set("#claim-document", "none shown").await;
+    b.click("#claim button[type=submit]").await;
+    b.wait_text(".flash", "Citizenship claim recorded").await;
+    let flag = b.wait_text(".claim-flag", "Not yet reported to ICE").await;
+    assert!(
+        flag.contains("Claims to be a U.S. citizen") && flag.contains("2026-11-23 08:00 EST"),
+        "{flag}"
+    );
+    b.sign_out().await;
+
+    b.sign_in(&w.app, "sgt").await;
+    b.client.goto(&w.app.url("/transfers/pending")).await.unwrap();
+    let row = b.wait_text("tbody tr", "FLAG-1").await;
+    assert!(row.contains("Claims U.S. citizenship"), "{row}");
+    b.snap("board-with-claim").await;
+    b.client.clone().close().await.unwrap();
+}

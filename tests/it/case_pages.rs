@@ -478,3 +478,89 @@ async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
         403
     );
 }
+
+#[tokio::test]
+async fn complaints_and_agreement_pages_work_for_their_roles() {
+    let w = World::new().await;
+    let officer = w.app.login("wso1").await;
+    let fields = [
+        ("facility", "RCDC".to_string()),
+        ("received_at", "2026-11-20T16:00".to_string()),
+        ("complainant", "<b>A visitor</b>".to_string()),
+        ("officers", "wso1".to_string()),
+        ("summary", "Rude during service".to_string()),
+    ];
+    assert_eq!(post(&w, &officer, "/complaints", &fields).await.status(), 303);
+    let html = officer
+        .get(w.app.url("/complaints"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("2026-11-24 16:00 EST"), "due Tuesday 16:00");
+    assert!(html.contains("&#60;b&#62;A visitor") && !html.contains("<b>A visitor"));
+    let notice = officer
+        .get(w.app.url("/complaints/notice?facility=RCDC"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("How to make a complaint") && notice.contains("Cómo presentar una queja"));
+    assert!(notice.contains("48 hours") && notice.contains("48 horas"));
+    assert_eq!(
+        officer
+            .get(w.app.url("/complaints/notice?facility=WAKE"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(officer.get(w.app.url("/agreement")).send().await.unwrap().status(), 403);
+    let ice = w.app.login("ice").await;
+    assert_eq!(ice.get(w.app.url("/complaints")).send().await.unwrap().status(), 403);
+
+    let sgt = w.app.login("sgt").await;
+    let early = [
+        ("facility", "RCDC".to_string()),
+        ("what", "October log".to_string()),
+        ("recipient", "Press".to_string()),
+        ("requested_on", "2026-11-01".to_string()),
+        ("released_on", "2026-11-03".to_string()),
+    ];
+    let r = post(&w, &sgt, "/agreement/disclosures", &early).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("needs a written reason"));
+    let interpreter = [
+        ("facility", "RCDC".to_string()),
+        ("name", "Ana Ruiz".to_string()),
+        ("languages", "Spanish".to_string()),
+    ];
+    assert_eq!(
+        post(&w, &sgt, "/agreement/interpreters", &interpreter).await.status(),
+        303
+    );
+    let exam = [
+        ("fact", "exam".to_string()),
+        ("username", "rookie".to_string()),
+        ("taken_on", "2026-01-01".to_string()),
+        ("score", "40".to_string()),
+    ];
+    assert_eq!(post(&w, &sgt, "/roster/facts", &exam).await.status(), 303);
+    let html = sgt
+        .get(w.app.url("/roster"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("no WSO certification recorded"),
+        "rookie may not serve, and the page says why"
+    );
+}

@@ -1,0 +1,169 @@
+//! `/agreement`: the facility's interpreters, disclosures of information produced under the
+//! agreement (cleared with ICE first, or explained and flagged), and annual reviews with ICE.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::{CurrentUser, session};
+use crate::cases::{self, DisclosureInput};
+use crate::db::{self, agreement::Disclosure, agreement::Review, duties::Interpreter, facilities::Facility};
+use crate::domain::Role;
+use crate::domain::input::Checker;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::bookings::caller;
+use crate::web::forms::{FormData, FormState};
+use crate::web::layout::Layout;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agreement.html")]
+pub struct AgreementPage {
+    layout: Layout,
+    facilities: Vec<Facility>,
+    interpreters: Vec<Interpreter>,
+    disclosures: Vec<Disclosure>,
+    reviews: Vec<Review>,
+    form: FormState,
+    can_edit: bool,
+}
+
+async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<AgreementPage> {
+    user.require(&[Role::Supervisor, Role::Admin])?;
+    let caller = caller(user);
+    let scope = caller.facility_scope();
+    Ok(AgreementPage {
+        layout: Layout::new(state, user, "Agreement duties", "agreement").await?,
+        facilities: db::facilities::all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|f| user.user.facility_ids.contains(&f.id))
+            .collect(),
+        interpreters: db::duties::interpreters(&state.db, scope).await?,
+        disclosures: db::agreement::disclosures(&state.db, scope).await?,
+        reviews: db::agreement::reviews(&state.db, scope).await?,
+        form,
+        can_edit: user.user.role == Role::Supervisor,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<AgreementPage> {
+    page(&state, &user, FormState::default()).await
+}
+
+async fn respond<T>(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &str,
+    data: FormData,
+    r: AppResult<T>,
+    done: &str,
+) -> AppResult<Response> {
+    match r {
+        Ok(_) => {
+            session::set_flash(&user.session, "success", done).await?;
+            Ok(Redirect::to("/agreement").into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            Ok((status, page(state, user, FormState::failed(form, data, e)?).await?).into_response())
+        }
+    }
+}
+
+pub async fn add_interpreter(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let mut c = Checker::new();
+    let facility = c.text("facility", data.get("facility"), 16);
+    let name = c.text("name", data.get("name"), 200);
+    let languages = c.text("languages", data.get("languages"), 200);
+    let contact = c.optional_text("contact", data.get("contact"), 200);
+    let r = match c.finish() {
+        Ok(()) => {
+            let (f, n, l) = (
+                facility.expect("checked"),
+                name.expect("checked"),
+                languages.expect("checked"),
+            );
+            cases::add_interpreter(
+                &state.db,
+                caller(&user),
+                &f,
+                &n,
+                &l,
+                contact.as_deref(),
+                state.clock.now(),
+            )
+            .await
+        }
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(&state, &user, "interpreter", data, r, "Interpreter added.").await
+}
+
+pub async fn add_disclosure(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let mut c = Checker::new();
+    let facility = c.text("facility", data.get("facility"), 16);
+    let what = c.text("what", data.get("what"), 2000);
+    let recipient = c.text("recipient", data.get("recipient"), 500);
+    let requested_on = c.date("requested_on", data.get("requested_on"));
+    let mut optional = |field: &str| match data.get(field).filter(|v| !v.is_empty()) {
+        Some(v) => c.date(field, Some(v)),
+        None => None,
+    };
+    let (clearance_requested_on, cleared_on, released_on) = (
+        optional("clearance_requested_on"),
+        optional("cleared_on"),
+        optional("released_on"),
+    );
+    let r = match c.finish() {
+        Ok(()) => {
+            let input = DisclosureInput {
+                facility: facility.as_deref().expect("checked"),
+                what: what.as_deref().expect("checked"),
+                recipient: recipient.as_deref().expect("checked"),
+                requested_on: requested_on.expect("checked"),
+                clearance_requested_on,
+                cleared_on,
+                released_on,
+                early_release_reason: data.get("early_release_reason"),
+            };
+            cases::record_disclosure(&state.db, caller(&user), input, state.clock.now()).await
+        }
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(&state, &user, "disclosure", data, r, "Disclosure recorded.").await
+}
+
+pub async fn add_review(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let mut c = Checker::new();
+    let facility = c.text("facility", data.get("facility"), 16);
+    let held_on = c.date("held_on", data.get("held_on"));
+    let attendees = c.text("attendees", data.get("attendees"), 2000);
+    let notes = c.optional_text("notes", data.get("notes"), 10_000);
+    let r = match c.finish() {
+        Ok(()) => {
+            let (f, h, a) = (
+                facility.expect("checked"),
+                held_on.expect("checked"),
+                attendees.expect("checked"),
+            );
+            cases::record_review(&state.db, caller(&user), &f, h, &a, notes.as_deref(), state.clock.now()).await
+        }
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(&state, &user, "review", data, r, "Annual review recorded.").await
+}

@@ -1,0 +1,252 @@
+//! `/complaints`: complaints about WSO actions, each with its 48-weekday-hour deadline to reach
+//! ICE, and the printable complaint-process notice in English and Spanish.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, session};
+use crate::cases::{self, NewComplaint};
+use crate::db::{self, agreement::Complaint, facilities::Facility};
+use crate::domain::Role;
+use crate::domain::case::to_second;
+use crate::domain::input::{Checker, TimeInput};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::api::duties::complaint_status;
+use crate::web::bookings::caller;
+use crate::web::forms::{FormData, FormState, local_input};
+use crate::web::layout::Layout;
+use crate::web::local_time;
+
+pub struct ComplaintRow {
+    pub c: Complaint,
+    pub status: &'static str,
+    pub received: String,
+    pub due: String,
+    pub notified: Option<String>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "complaints.html")]
+pub struct ComplaintsPage {
+    layout: Layout,
+    rows: Vec<ComplaintRow>,
+    facilities: Vec<Facility>,
+    form: FormState,
+    now_input: String,
+    supervisor: bool,
+}
+
+impl ComplaintsPage {
+    fn same(&self, a: &str, b: &str) -> bool {
+        a == b
+    }
+
+    fn with_status(&self, status: &str) -> Vec<&ComplaintRow> {
+        self.rows.iter().filter(|r| r.status == status).collect()
+    }
+}
+
+async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<ComplaintsPage> {
+    user.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
+    let caller = caller(user);
+    let now = state.clock.now();
+    let rows = db::agreement::complaints(&state.db, caller.facility_scope())
+        .await?
+        .into_iter()
+        .map(|c| {
+            let tz = c.tz();
+            ComplaintRow {
+                status: complaint_status(&c, now),
+                received: local_time(c.received_at, tz),
+                due: local_time(c.ice_due_at, tz),
+                notified: c.ice_notified_at.map(|t| local_time(t, tz)),
+                outcome: c.outcome_at.map(|t| local_time(t, tz)),
+                c,
+            }
+        })
+        .collect();
+    let facilities: Vec<Facility> = db::facilities::all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|f| user.user.facility_ids.contains(&f.id))
+        .collect();
+    let tz = facilities.first().map(Facility::tz).unwrap_or(chrono_tz::UTC);
+    Ok(ComplaintsPage {
+        layout: Layout::new(state, user, "Complaints", "complaints").await?,
+        rows,
+        facilities,
+        form,
+        now_input: local_input(now, tz),
+        supervisor: user.user.role == Role::Supervisor,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<ComplaintsPage> {
+    page(&state, &user, FormState::default()).await
+}
+
+async fn respond<T>(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &str,
+    data: FormData,
+    r: AppResult<T>,
+    done: &str,
+) -> AppResult<Response> {
+    match r {
+        Ok(_) => {
+            session::set_flash(&user.session, "success", done).await?;
+            Ok(Redirect::to("/complaints").into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            Ok((status, page(state, user, FormState::failed(form, data, e)?).await?).into_response())
+        }
+    }
+}
+
+async fn zone_of(state: &AppState, code: Option<&str>) -> AppResult<TimeInput> {
+    let f = match code {
+        Some(c) => db::facilities::by_code(&state.db, c).await?,
+        None => None,
+    };
+    Ok(TimeInput::Local(f.map(|f| f.tz()).unwrap_or(chrono_tz::UTC)))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let times = zone_of(&state, data.get("facility")).await?;
+    let mut c = Checker::new();
+    let facility = c.text("facility", data.get("facility"), 16);
+    let received = c.time("received_at", data.get("received_at"), times).map(to_second);
+    let complainant = c.text("complainant", data.get("complainant"), 500);
+    let summary = c.text("summary", data.get("summary"), 5000);
+    let officers: Vec<String> = data
+        .get("officers")
+        .unwrap_or("")
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let r = match c.finish() {
+        Ok(()) => {
+            let new = NewComplaint {
+                facility: facility.as_deref().expect("checked"),
+                received_at: received.expect("checked"),
+                complainant: complainant.as_deref().expect("checked"),
+                officers: &officers,
+                summary: summary.as_deref().expect("checked"),
+            };
+            cases::record_complaint(&state.db, caller(&user), new, state.clock.now()).await
+        }
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(
+        &state,
+        &user,
+        "complaint",
+        data,
+        r,
+        "Complaint recorded: it must reach ICE within 48 weekday hours.",
+    )
+    .await
+}
+
+async fn complaint_zone(state: &AppState, id: i64) -> AppResult<TimeInput> {
+    let c = db::agreement::complaint(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(TimeInput::Local(c.tz()))
+}
+
+pub async fn notified(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let times = complaint_zone(&state, id).await?;
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let method = c.text("method", data.get("method"), 100);
+    let contact = c.text("ice_contact", data.get("ice_contact"), 200);
+    let r = match c.finish() {
+        Ok(()) => {
+            let (at, method, contact) = (
+                at.expect("checked"),
+                method.expect("checked"),
+                contact.expect("checked"),
+            );
+            cases::complaint_sent_to_ice(&state.db, caller(&user), id, at, &method, &contact, state.clock.now()).await
+        }
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(
+        &state,
+        &user,
+        &format!("notified-{id}"),
+        data,
+        r,
+        "Sending to ICE recorded.",
+    )
+    .await
+}
+
+pub async fn outcome(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let times = complaint_zone(&state, id).await?;
+    let mut c = Checker::new();
+    let at = c.time("at", data.get("at"), times).map(to_second);
+    let summary = c.text("summary", data.get("summary"), 5000);
+    let reported = match data.get("reported_to_ice_at").filter(|v| !v.is_empty()) {
+        Some(v) => c.time("reported_to_ice_at", Some(v), times).map(to_second),
+        None => None,
+    };
+    let r = match c.finish() {
+        Ok(()) => {
+            let (at, summary) = (at.expect("checked"), summary.expect("checked"));
+            cases::complaint_outcome(&state.db, caller(&user), id, at, &summary, reported, state.clock.now()).await
+        }
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    respond(&state, &user, &format!("outcome-{id}"), data, r, "Outcome recorded.").await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "complaint_notice.html")]
+pub struct NoticePage {
+    facility: Facility,
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    facility: String,
+}
+
+/// The complaint-process notice for the processing area, in English and Spanish.
+pub async fn notice(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<NoticePage> {
+    let facility = db::facilities::by_code(&state.db, &q.facility)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.user.role != Role::Admin && !user.user.facility_ids.contains(&facility.id) {
+        return Err(AppError::forbidden());
+    }
+    Ok(NoticePage { facility })
+}
