@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod reports;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::middleware::from_fn;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
     admin, agreement, alerts, api, bookings, case_actions, complaints, dashboard, health, login, middleware, records,
-    roster, transfers,
+    reports, roster, transfers,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -54,6 +54,11 @@ pub fn app(state: AppState) -> Router {
         .route("/complaints/notice", get(complaints::notice))
         .route("/complaints/{id}/ice-notified", post(complaints::notified))
         .route("/complaints/{id}/outcome", post(complaints::outcome))
+        .route("/reports/program", get(reports::program))
+        .route("/reports/program.csv", get(reports::program_csv))
+        .route("/reports/igsa", get(reports::igsa))
+        .route("/reports/igsa.csv", get(reports::igsa_csv))
+        .route("/public/{facility_code}", get(reports::public))
         .route("/agreement", get(agreement::show))
         .route("/agreement/interpreters", post(agreement::add_interpreter))
         .route("/agreement/disclosures", post(agreement::add_disclosure))
@@ -68,6 +73,8 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/users/{id}", get(admin::edit_user).post(admin::update_user))
         .route("/admin/users/{id}/unlock", post(admin::unlock_user))
         .route("/admin/facilities", get(admin::facilities).post(admin::create_facility))
+        .route("/admin/facilities/{code}/settings", post(admin::facility_settings))
+        .route("/admin/facilities/{code}/public", post(admin::facility_public))
         .route("/admin/audit", get(admin::audit))
         .fallback(|| async { AppError::NotFound })
         .layer(from_fn(csrf::verify))
@@ -127,6 +134,9 @@ pub fn app(state: AppState) -> Router {
             get(api::duties::disclosures).post(api::duties::record_disclosure),
         )
         .route("/reviews", get(api::duties::reviews).post(api::duties::record_review))
+        .route("/reports/program", get(api::reports::program))
+        .route("/reports/igsa", get(api::reports::igsa))
+        .route("/facilities/{code}/public", put(api::reports::set_public))
         .route("/officers/{username}/certification", post(api::roster::certify))
         .route("/officers/{username}/certification/revoke", post(api::roster::revoke))
         .fallback(|| async { crate::error::ApiError(AppError::NotFound) });

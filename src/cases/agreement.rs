@@ -154,6 +154,12 @@ pub async fn complaint_outcome(
             message: "the outcome is already recorded".into(),
         });
     }
+    if c.ice_notified_at.is_none() {
+        return Err(AppError::Conflict {
+            code: "not_sent_to_ice",
+            message: "send the complaint to ICE (and record it) before recording the outcome".into(),
+        });
+    }
     check_time(at, now, c.received_at, "the complaint was received")?;
     if let Some(r) = reported_to_ice_at {
         check_time(r, now, at, "the outcome").map_err(|mut e| {

@@ -173,6 +173,17 @@ pub async fn record_fact(
             )
         }
         Fact::CredentialReturned { on } => {
+            let unreturned: Vec<_> = record
+                .credentials
+                .iter()
+                .filter(|(_, returned)| returned.is_none())
+                .collect();
+            if !unreturned.is_empty() && unreturned.iter().all(|(issued, _)| on < *issued) {
+                return Err(AppError::field(
+                    "on",
+                    "the credentials cannot be returned before they were issued",
+                ));
+            }
             if !db::duties::return_credential(&mut *tx, officer.id, on).await? {
                 return Err(AppError::Conflict {
                     code: "no_credentials",

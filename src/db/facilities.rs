@@ -10,6 +10,9 @@ pub struct Facility {
     pub igsa: bool,
     /// Contact printed on the complaint-process notice.
     pub contact: Option<String>,
+    pub agreement_start_on: Option<chrono::NaiveDate>,
+    pub igsa_daily_rate_cents: Option<i64>,
+    pub public_enabled: bool,
 }
 
 impl Facility {
@@ -19,7 +22,8 @@ impl Facility {
     }
 }
 
-const COLUMNS: &str = "id, code, name, timezone, igsa, contact";
+const COLUMNS: &str =
+    "id, code, name, timezone, igsa, contact, agreement_start_on, igsa_daily_rate_cents, public_enabled";
 
 pub async fn insert(
     db: impl PgExecutor<'_>,
@@ -51,5 +55,52 @@ pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM facilities WHERE code = $1"))
         .bind(code)
         .fetch_optional(db)
+        .await
+}
+
+pub async fn igsa_rate(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT igsa_daily_rate_cents FROM facilities WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
+/// Facility settings kept by admins.
+pub async fn update_settings(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    contact: Option<&str>,
+    agreement_start_on: Option<chrono::NaiveDate>,
+    igsa_daily_rate_cents: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE facilities SET contact = $2, agreement_start_on = $3, igsa_daily_rate_cents = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(contact)
+    .bind(agreement_start_on)
+    .bind(igsa_daily_rate_cents)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Turns the public page on or off; returns false when it already was.
+pub async fn set_public(db: impl PgExecutor<'_>, id: i64, enabled: bool, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE facilities SET public_enabled = $2, public_changed_at = $3 WHERE id = $1 AND public_enabled <> $2",
+    )
+    .bind(id)
+    .bind(enabled)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn is_public(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT public_enabled FROM facilities WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
         .await
 }

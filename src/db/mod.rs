@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod documents;
 pub mod duties;
 pub mod facilities;
+pub mod reports;
 pub mod tokens;
 pub mod users;
 

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod input;
 pub mod role;
 pub mod roster;
+pub mod stats;
 pub mod types;
 pub mod weekdays;
 

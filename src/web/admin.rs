@@ -275,3 +275,76 @@ pub async fn audit(State(state): State<AppState>, user: CurrentUser) -> AppResul
         entries: db::audit::recent(&state.db, 200).await?,
     })
 }
+
+/// Facility settings: complaint-notice contact, agreement start (annual-review reminder), the
+/// IGSA daily rate.
+pub async fn facility_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    let f = db::facilities::by_code(&state.db, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let contact = Some(field(&pairs, "contact").trim()).filter(|c| !c.is_empty());
+    let start = match field(&pairs, "agreement_start_on").trim() {
+        "" => None,
+        d => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| AppError::field("agreement_start_on", "use a date like 2020-03-01"))?,
+        ),
+    };
+    let rate = match field(&pairs, "igsa_daily_rate").trim() {
+        "" => None,
+        r => {
+            let dollars: f64 = r
+                .parse()
+                .map_err(|_| AppError::field("igsa_daily_rate", "use an amount like 85.50"))?;
+            if !(0.0..=100_000.0).contains(&dollars) {
+                return Err(AppError::field(
+                    "igsa_daily_rate",
+                    "the rate must be between 0 and 100,000",
+                ));
+            }
+            Some((dollars * 100.0).round() as i64)
+        }
+    };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    db::facilities::update_settings(&mut *tx, f.id, contact, start, rate).await?;
+    let entry = db::audit::NewEntry {
+        at: now,
+        recorded_at: now,
+        actor_id: Some(user.user.id),
+        actor: Some(&user.user.username),
+        action: "facility_settings_changed",
+        ip: user.ip.clone(),
+        detail: serde_json::json!({ "facility": f.code, "contact": contact, "agreement_start_on": start, "igsa_daily_rate_cents": rate }),
+        booking_id: None,
+    };
+    db::audit::record(&mut *tx, entry).await?;
+    tx.commit().await?;
+    session::set_flash(&user.session, "success", format!("Settings of {} saved.", f.code)).await?;
+    Ok(Redirect::to("/admin/facilities").into_response())
+}
+
+/// Turns the facility's public page on or off (audited).
+pub async fn facility_public(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Redirect> {
+    user.require(&[Role::Admin])?;
+    let enabled = field(&pairs, "enabled") == "true";
+    crate::web::api::reports::set_public_page(&state, &user.user, user.ip.as_deref(), &code, enabled).await?;
+    let message = if enabled {
+        format!("The public page /public/{code} is on.")
+    } else {
+        format!("The public page of {code} is off.")
+    };
+    session::set_flash(&user.session, "success", message).await?;
+    Ok(Redirect::to("/admin/facilities"))
+}

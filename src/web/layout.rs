@@ -77,6 +77,7 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
     if matches!(role, Role::Supervisor | Role::Admin) {
         items.push(item("/roster", "WSO roster", "roster"));
         items.push(item("/agreement", "Agreement", "agreement"));
+        items.push(item("/reports/program", "Reports", "reports"));
     }
     if role == Role::Admin {
         items.push(item("/admin/users", "Users", "users"));

@@ -7,6 +7,7 @@ pub mod api;
 pub mod bookings;
 pub mod case_actions;
 pub mod case_view;
+pub mod charts;
 pub mod complaints;
 pub mod dashboard;
 pub mod error_page;
@@ -16,6 +17,7 @@ pub mod layout;
 pub mod login;
 pub mod middleware;
 pub mod records;
+pub mod reports;
 pub mod roster;
 pub mod transfers;
 

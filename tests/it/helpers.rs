@@ -336,6 +336,18 @@ impl Api<'_> {
         (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    pub async fn http_put(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .put(self.app.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// Posts and insists on `status`, returning the body.
     pub async fn ok(&self, status: u16, path: &str, body: serde_json::Value) -> serde_json::Value {
         let (s, v) = self.post(path, body).await;

@@ -9,4 +9,5 @@ mod cli;
 mod duties;
 mod foundation;
 mod helpers;
+mod reports;
 mod smtp;

@@ -553,6 +553,16 @@ pub async fn eligibility(
     if caller.user.role == Role::Officer && caller.user.username != u {
         return Err(AppError::forbidden().into());
     }
+    if caller.user.role == Role::Supervisor {
+        let officer = db::users::by_username(&state.db, &u).await?.ok_or(AppError::NotFound)?;
+        if !officer
+            .facility_ids
+            .iter()
+            .any(|f| caller.user.facility_ids.contains(f))
+        {
+            return Err(AppError::forbidden().into());
+        }
+    }
     eligibility_json(&state, &u, at, q.facility.as_deref()).await
 }
 

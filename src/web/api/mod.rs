@@ -4,5 +4,6 @@ pub mod bookings;
 pub mod duties;
 pub mod json;
 pub mod me;
+pub mod reports;
 pub mod roster;
 pub mod views;

@@ -1,0 +1,100 @@
+//! The facts reports are computed from (SQL only; the arithmetic is in `domain::stats`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgExecutor;
+
+use crate::domain::stats::BookingFacts;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    booked_at: DateTime<Utc>,
+    timezone: String,
+    status: crate::domain::types::Status,
+    served_at: Option<DateTime<Utc>>,
+    igsa_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    release_reason: Option<crate::domain::types::ReleaseReason>,
+    over_detained_seconds: i64,
+    kinds: Vec<String>,
+    charges: Vec<String>,
+}
+
+/// Bookings with an ICE document booked from `from` to `to` (inclusive dates, each in its
+/// facility's zone), at the facilities given (`None`: all).
+pub async fn program_facts(
+    db: impl PgExecutor<'_>,
+    facility_ids: Option<&[i64]>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<Vec<BookingFacts>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT b.booked_at, f.timezone, b.status, b.served_at, b.igsa_at, b.closed_at, b.release_reason, b.over_detained_seconds,
+                ARRAY(SELECT d.kind FROM ice_documents d WHERE d.booking_id = b.id) AS kinds,
+                ARRAY(SELECT c.category FROM charges c WHERE c.booking_id = b.id) AS charges
+         FROM facilities f JOIN bookings b ON b.facility_id = f.id
+         WHERE ($1::bigint[] IS NULL OR f.id = ANY($1))
+           AND b.booked_at >= ($2::date::timestamp AT TIME ZONE f.timezone)
+           AND b.booked_at < (($3::date + 1)::timestamp AT TIME ZONE f.timezone)
+           AND EXISTS (SELECT 1 FROM ice_documents d WHERE d.booking_id = b.id)",
+    )
+    .bind(facility_ids)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| BookingFacts {
+            booked_at: r.booked_at,
+            tz: r.timezone.parse().unwrap_or(chrono_tz::UTC),
+            status: r.status,
+            document_kinds: r.kinds.iter().filter_map(|k| k.parse().ok()).collect(),
+            charges: r.charges.iter().filter_map(|c| c.parse().ok()).collect(),
+            served_at: r.served_at,
+            igsa_at: r.igsa_at,
+            closed_at: r.closed_at,
+            release_reason: r.release_reason,
+            over_detained_seconds: r.over_detained_seconds,
+        })
+        .collect())
+}
+
+/// The year of the facility's first booking (for the public page's yearly tables).
+pub async fn first_booking_year(db: impl PgExecutor<'_>, facility_id: i64) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar(
+        "SELECT extract(year FROM min(b.booked_at) AT TIME ZONE f.timezone)::int FROM bookings b JOIN facilities f ON f.id = b.facility_id
+         WHERE b.facility_id = $1 GROUP BY f.timezone",
+    )
+    .bind(facility_id)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IgsaHold {
+    pub booking_id: i64,
+    pub booking_number: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub igsa_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// IGSA holds of a facility that overlap [start, end).
+pub async fn igsa_holds(
+    db: impl PgExecutor<'_>,
+    facility_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sqlx::Result<Vec<IgsaHold>> {
+    sqlx::query_as(
+        "SELECT id AS booking_id, booking_number, last_name, first_name, igsa_at, closed_at FROM bookings
+         WHERE facility_id = $1 AND igsa_at IS NOT NULL AND igsa_at < $3 AND (closed_at IS NULL OR closed_at > $2)
+         ORDER BY igsa_at, id",
+    )
+    .bind(facility_id)
+    .bind(start)
+    .bind(end)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,291 @@
+//! Reports shared by the pages, the CSV downloads and the API: which facilities, which period,
+//! and the figures.
+
+use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::cases::Caller;
+use crate::db::{self, facilities::Facility};
+use crate::domain::Role;
+use crate::domain::stats::{self, ProgramStats};
+use crate::error::{AppError, AppResult};
+
+/// A period and the facilities it covers, as asked (`facility`, `from`, `to` strings).
+pub struct Scope {
+    /// The facility's code, or `all` (every facility the caller may see).
+    pub label: String,
+    pub facility_ids: Option<Vec<i64>>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+pub async fn scope(
+    pool: &PgPool,
+    caller: &Caller<'_>,
+    facility: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<Scope> {
+    caller.require(&[Role::Supervisor, Role::Admin])?;
+    let (label, facility_ids, tz) = match facility.map(str::trim).filter(|f| !f.is_empty() && *f != "all") {
+        Some(code) => {
+            let f = db::facilities::by_code(pool, code)
+                .await?
+                .ok_or_else(|| AppError::field("facility", format!("there is no facility `{code}`")))?;
+            if caller.user.role != Role::Admin && !caller.user.facility_ids.contains(&f.id) {
+                return Err(AppError::forbidden());
+            }
+            (f.code.clone(), Some(vec![f.id]), f.tz())
+        }
+        None => (
+            "all".to_string(),
+            caller.facility_scope().map(<[i64]>::to_vec),
+            chrono_tz::UTC,
+        ),
+    };
+    let today = now.with_timezone(&tz).date_naive();
+    let parse = |field: &str, v: Option<&str>| -> AppResult<Option<NaiveDate>> {
+        match v.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| AppError::field(field, "use a date like 2026-01-31")),
+            None => Ok(None),
+        }
+    };
+    let to = parse("to", to)?.unwrap_or(today);
+    let from = parse("from", from)?.unwrap_or_else(|| last_twelve_months_from(to));
+    if from > to {
+        return Err(AppError::field("from", "from is after to"));
+    }
+    if (to - from).num_days() > 366 * 10 {
+        return Err(AppError::field("from", "a report covers at most ten years"));
+    }
+    Ok(Scope {
+        label,
+        facility_ids,
+        from,
+        to,
+    })
+}
+
+/// The first day of the twelve months ending on `to`.
+pub fn last_twelve_months_from(to: NaiveDate) -> NaiveDate {
+    to.checked_sub_months(Months::new(12))
+        .and_then(|d| d.succ_opt())
+        .unwrap_or(to)
+}
+
+#[derive(Serialize)]
+pub struct ProgramReport {
+    pub facility: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(flatten)]
+    pub stats: ProgramStats,
+}
+
+pub async fn program(pool: &PgPool, s: &Scope) -> AppResult<ProgramReport> {
+    let facts = db::reports::program_facts(pool, s.facility_ids.as_deref(), s.from, s.to).await?;
+    let months = stats::months_between(s.from, s.to);
+    Ok(ProgramReport {
+        facility: s.label.clone(),
+        from: s.from,
+        to: s.to,
+        stats: stats::program(&facts, &months),
+    })
+}
+
+/// The report as CSV: `period,figure,value` rows (`total` or `YYYY-MM`), the same figures as
+/// the JSON.
+pub fn program_csv(r: &ProgramReport) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut row = |period: &str, figure: &str, value: String| w.write_record([period, figure, &value]);
+    let csv_err = |e: csv::Error| AppError::Internal(e.into());
+    row("facility", "facility", r.facility.clone()).map_err(csv_err)?;
+    row("period", "from", r.from.to_string()).map_err(csv_err)?;
+    row("period", "to", r.to.to_string()).map_err(csv_err)?;
+    let s = &r.stats;
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for (figure, value) in [
+        ("people_with_ice_documents", s.people_with_ice_documents.to_string()),
+        ("with_detainer", s.with_detainer.to_string()),
+        ("with_warrant", s.with_warrant.to_string()),
+        ("with_both", s.with_both.to_string()),
+        ("served", s.served.to_string()),
+        ("transferred", s.transferred.to_string()),
+        ("released_at_limit", s.released_at_limit.to_string()),
+        ("released_other", s.released_other.to_string()),
+        ("igsa_holds", s.igsa_holds.to_string()),
+        ("still_held", s.still_held.to_string()),
+        ("over_detained", s.over_detained.to_string()),
+        ("over_detained_seconds_total", s.over_detained_seconds_total.to_string()),
+        (
+            "median_service_to_transfer_seconds",
+            opt(s.median_service_to_transfer_seconds),
+        ),
+        (
+            "longest_service_to_transfer_seconds",
+            opt(s.longest_service_to_transfer_seconds),
+        ),
+    ] {
+        row("total", figure, value).map_err(csv_err)?;
+    }
+    for (category, n) in &s.charges_by_category {
+        row("total", &format!("charges.{category}"), n.to_string()).map_err(csv_err)?;
+    }
+    for m in &s.by_month {
+        for (figure, value) in [
+            ("people_with_ice_documents", m.people_with_ice_documents),
+            ("served", m.served),
+            ("transferred", m.transferred),
+            ("released_at_limit", m.released_at_limit),
+            ("released_other", m.released_other),
+            ("igsa_holds", m.igsa_holds),
+            ("still_held", m.still_held),
+        ] {
+            row(&m.month, figure, value.to_string()).map_err(csv_err)?;
+        }
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+}
+
+#[derive(Serialize)]
+pub struct IgsaRow {
+    pub booking_id: i64,
+    pub booking_number: String,
+    pub name: String,
+    pub held_from: DateTime<Utc>,
+    pub held_until: Option<DateTime<Utc>>,
+    pub days: i64,
+    pub amount_cents: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct IgsaReport {
+    pub facility: String,
+    pub month: String,
+    pub daily_rate_cents: Option<i64>,
+    pub rows: Vec<IgsaRow>,
+    pub total_days: i64,
+    pub total_cents: Option<i64>,
+}
+
+/// Days held under the IGSA in a month, per person, and the amount at the facility's rate.
+pub async fn igsa(
+    pool: &PgPool,
+    caller: &Caller<'_>,
+    facility: Option<&str>,
+    month: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<IgsaReport> {
+    caller.require(&[Role::Supervisor, Role::Admin])?;
+    let code = facility
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| AppError::field("facility", "facility is required"))?;
+    let f: Facility = db::facilities::by_code(pool, code)
+        .await?
+        .ok_or_else(|| AppError::field("facility", format!("there is no facility `{code}`")))?;
+    if caller.user.role != Role::Admin && !caller.user.facility_ids.contains(&f.id) {
+        return Err(AppError::forbidden());
+    }
+    let tz = f.tz();
+    let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map_err(|_| AppError::field("month", "use a month like 2026-11"))?,
+        None => {
+            let today = now.with_timezone(&tz).date_naive();
+            NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), chrono::Datelike::month(&today), 1).expect("valid")
+        }
+    };
+    let next = first.checked_add_months(Months::new(1)).expect("in range");
+    let at = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .expect("midnight exists")
+    };
+    let rate = db::facilities::igsa_rate(pool, f.id).await?;
+    let rows: Vec<IgsaRow> = db::reports::igsa_holds(pool, f.id, at(first), at(next))
+        .await?
+        .into_iter()
+        .map(|h| {
+            let days = stats::igsa_days_in_month(h.igsa_at, h.closed_at, now, first, tz);
+            IgsaRow {
+                booking_id: h.booking_id,
+                booking_number: h.booking_number,
+                name: format!("{}, {}", h.last_name, h.first_name),
+                held_from: h.igsa_at,
+                held_until: h.closed_at,
+                days,
+                amount_cents: rate.map(|r| r * days),
+            }
+        })
+        .filter(|r| r.days > 0)
+        .collect();
+    let total_days = rows.iter().map(|r| r.days).sum();
+    Ok(IgsaReport {
+        facility: f.code,
+        month: first.format("%Y-%m").to_string(),
+        daily_rate_cents: rate,
+        total_cents: rate.map(|r| r * total_days),
+        total_days,
+        rows,
+    })
+}
+
+pub fn igsa_csv(r: &IgsaReport) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let e = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record([
+        "facility",
+        "month",
+        "booking_id",
+        "booking_number",
+        "name",
+        "held_from",
+        "held_until",
+        "days",
+        "daily_rate_cents",
+        "amount_cents",
+    ])
+    .map_err(e)?;
+    let rate = r.daily_rate_cents.map(|c| c.to_string()).unwrap_or_default();
+    for row in &r.rows {
+        w.write_record([
+            r.facility.as_str(),
+            r.month.as_str(),
+            &row.booking_id.to_string(),
+            &row.booking_number,
+            &row.name,
+            &row.held_from.to_rfc3339(),
+            &row.held_until.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            &row.days.to_string(),
+            &rate,
+            &row.amount_cents.map(|c| c.to_string()).unwrap_or_default(),
+        ])
+        .map_err(e)?;
+    }
+    w.write_record([
+        r.facility.as_str(),
+        r.month.as_str(),
+        "total",
+        "",
+        "",
+        "",
+        "",
+        &r.total_days.to_string(),
+        &rate,
+        &r.total_cents.map(|c| c.to_string()).unwrap_or_default(),
+    ])
+    .map_err(e)?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+}

@@ -1,0 +1,125 @@
+//! `/api/v1/reports/…` and the public-page switch.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json::ApiJson;
+use crate::auth::ApiUser;
+use crate::cases::Caller;
+use crate::db;
+use crate::domain::Role;
+use crate::error::{ApiResult, AppError};
+use crate::reports::{self, IgsaReport, ProgramReport};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    pub facility: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub month: Option<String>,
+}
+
+pub async fn program(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Json<ProgramReport>> {
+    let caller = Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    };
+    let scope = reports::scope(
+        &state.db,
+        &caller,
+        q.facility.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(reports::program(&state.db, &scope).await?))
+}
+
+pub async fn igsa(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Json<IgsaReport>> {
+    let caller = Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    };
+    Ok(Json(
+        reports::igsa(
+            &state.db,
+            &caller,
+            q.facility.as_deref(),
+            q.month.as_deref(),
+            state.clock.now(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct PublicInput {
+    enabled: Option<bool>,
+}
+
+/// `PUT /api/v1/facilities/{code}/public` (admin): turns the public page on or off (audited).
+pub async fn set_public(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<PublicInput>,
+) -> ApiResult<Json<Value>> {
+    let caller = Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    };
+    caller.require(&[Role::Admin])?;
+    let enabled = input
+        .enabled
+        .ok_or_else(|| AppError::field("enabled", "enabled is required"))?;
+    set_public_page(&state, &api.user, api.ip.as_deref(), &code, enabled).await?;
+    Ok(Json(
+        json!({ "facility": code, "public": enabled, "url": format!("/public/{code}") }),
+    ))
+}
+
+/// Shared with the admin page.
+pub async fn set_public_page(
+    state: &AppState,
+    user: &db::users::User,
+    ip: Option<&str>,
+    code: &str,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let f = db::facilities::by_code(&state.db, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if db::facilities::set_public(&mut *tx, f.id, enabled, now).await? {
+        let entry = db::audit::NewEntry {
+            at: now,
+            recorded_at: now,
+            actor_id: Some(user.id),
+            actor: Some(&user.username),
+            action: if enabled {
+                "public_page_enabled"
+            } else {
+                "public_page_disabled"
+            },
+            ip: ip.map(str::to_owned),
+            detail: json!({ "facility": f.code }),
+            booking_id: None,
+        };
+        db::audit::record(&mut *tx, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
