@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod cli;
 pub mod clock;
+pub mod compliance;
 pub mod config;
 pub mod db;
 pub mod domain;

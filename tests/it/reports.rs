@@ -370,3 +370,100 @@ async fn igsa_days_are_billed_per_started_day_at_the_facility_rate() {
         403
     );
 }
+
+#[tokio::test]
+async fn the_compliance_report_counts_each_duty_with_its_cases() {
+    let w = history().await;
+    let wso = w.as_("wso1").await;
+    let (_, list) = wso.get("/bookings?q=D").await;
+    let d = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["booking_number"] == "D")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, list) = wso.get("/bookings?q=C").await;
+    let c = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["booking_number"] == "C")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let claim = wso
+        .ok(
+            201,
+            &format!("/bookings/{d}/citizenship-claims"),
+            json!({ "at": "2026-11-30T13:00:00Z", "how": "said so" }),
+        )
+        .await;
+    wso.ok(
+        200,
+        &format!("/bookings/{d}/citizenship-claims/{}/report", claim["id"]),
+        json!({ "at": "2026-11-30T15:00:00Z", "method": "phone", "ice_contact": "ERO" }),
+    )
+    .await;
+    wso.ok(
+        201,
+        &format!("/bookings/{c}/ice-notifications"),
+        json!({ "at": "2026-04-02T10:30:00Z", "method": "phone", "contact": "ERO", "kind": "post_service" }),
+    )
+    .await;
+    let complaint = wso.ok(201, "/complaints", json!({ "facility": "RCDC", "received_at": "2026-06-05T16:00:00-04:00", "complainant": "X", "officers": [], "summary": "S" })).await;
+    wso.ok(
+        200,
+        &format!("/complaints/{}/ice-notified", complaint["id"]),
+        json!({ "at": "2026-06-10T10:00:00-04:00", "method": "e-mail", "ice_contact": "OPR" }),
+    )
+    .await;
+
+    let (s, r) = w
+        .as_("sgt")
+        .await
+        .get("/reports/compliance?facility=RCDC&from=2026-03-01&to=2026-11-30")
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let ids = |figure: &str| {
+        r[figure]["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(r["services"]["count"], 3);
+    assert_eq!(
+        r["services_by_ineligible_officers"]["count"], 0,
+        "0 by construction, shown anyway"
+    );
+    assert_eq!(ids("post_service_notice_on_time"), vec![c]);
+    assert_eq!(r["post_service_notice_missing"]["count"], 2);
+    assert_eq!(ids("citizenship_claims_reported_late"), vec![d]);
+    assert_eq!(ids("holds_past_48_hours"), vec![c]);
+    assert_eq!(r["holds_past_48_hours_seconds"], 600);
+    assert_eq!(ids("complaints_sent_late"), vec![complaint["id"].as_i64().unwrap()]);
+    assert!(
+        r["officers_at_period_end"]["rookie"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("no_certification"))
+    );
+    assert_eq!(r["officers_at_period_end"]["wso1"], json!([]));
+    let page = w.app.login("sgt").await;
+    let html = page
+        .get(
+            w.app
+                .url("/reports/compliance?facility=RCDC&from=2026-03-01&to=2026-11-30"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!(r#"href="/bookings/{c}""#)) && html.contains("Held past the limit"));
+    assert_eq!(w.as_("ice").await.get("/reports/compliance?facility=RCDC").await.0, 403);
+}

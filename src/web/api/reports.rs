@@ -123,3 +123,24 @@ pub async fn set_public_page(
     tx.commit().await?;
     Ok(())
 }
+
+pub async fn compliance(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Json<crate::compliance::ComplianceReport>> {
+    let caller = Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    };
+    let r = crate::compliance::report(
+        &state.db,
+        &caller,
+        q.facility.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Json(r))
+}
