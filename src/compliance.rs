@@ -59,6 +59,9 @@ pub struct ComplianceReport {
     pub last_annual_review: Option<NaiveDate>,
 }
 
+/// (claim id, booking id, report due at, reported at, interpreter id)
+type ClaimFacts = (i64, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<i64>);
+
 #[derive(sqlx::FromRow)]
 struct Service {
     id: i64,
@@ -111,8 +114,8 @@ pub async fn report(
     let mut records = BTreeMap::new();
     for s in &services {
         r.services.push(s.id);
-        if !records.contains_key(&s.served_by) {
-            records.insert(s.served_by, db::duties::credential_record(pool, s.served_by).await?);
+        if let std::collections::btree_map::Entry::Vacant(e) = records.entry(s.served_by) {
+            e.insert(db::duties::credential_record(pool, s.served_by).await?);
         }
         if !eligibility(&records[&s.served_by], s.served_at, tz).may_serve {
             r.services_by_ineligible_officers.push(s.id);
@@ -127,7 +130,7 @@ pub async fn report(
         }
     }
 
-    let claims: Vec<(i64, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<i64>)> = sqlx::query_as(
+    let claims: Vec<ClaimFacts> = sqlx::query_as(
         "SELECT c.id, c.booking_id, c.report_due_at, c.reported_at, c.interpreter_id FROM citizenship_claims c JOIN bookings b ON b.id = c.booking_id
          WHERE b.facility_id = $1 AND c.claimed_at >= $2 AND c.claimed_at < $3 ORDER BY c.claimed_at",
     )
