@@ -79,12 +79,12 @@ pub async fn report(
     to: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<ComplianceReport> {
+    caller.require(&[Role::Supervisor, Role::Admin])?;
     let code = facility
         .map(str::trim)
         .filter(|f| !f.is_empty() && *f != "all")
         .ok_or_else(|| AppError::field("facility", "choose one facility"))?;
     let scope = crate::reports::scope(pool, caller, Some(code), from, to, now).await?;
-    caller.require(&[Role::Supervisor, Role::Admin])?;
     let f = db::facilities::by_code(pool, code).await?.ok_or(AppError::NotFound)?;
     let tz = f.tz();
     let at = |d: NaiveDate| {

@@ -1,6 +1,6 @@
 //! The facts reports are computed from (SQL only; the arithmetic is in `domain::stats`).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::stats::BookingFacts;
@@ -8,7 +8,6 @@ use crate::domain::stats::BookingFacts;
 #[derive(sqlx::FromRow)]
 struct Row {
     booked_at: DateTime<Utc>,
-    timezone: String,
     status: crate::domain::types::Status,
     served_at: Option<DateTime<Utc>>,
     igsa_at: Option<DateTime<Utc>>,
@@ -20,33 +19,45 @@ struct Row {
 }
 
 /// Bookings with an ICE document booked from `from` to `to` (inclusive dates, each in its
-/// facility's zone), at the facilities given (`None`: all).
+/// facility's zone), at the facilities given (`None`: all). The period's bounds are computed per
+/// facility, so each facility's bookings are read by a range scan of
+/// `bookings (facility_id, booked_at)`.
 pub async fn program_facts(
-    db: impl PgExecutor<'_>,
+    pool: &sqlx::PgPool,
     facility_ids: Option<&[i64]>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> sqlx::Result<Vec<BookingFacts>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT b.booked_at, f.timezone, b.status, b.served_at, b.igsa_at, b.closed_at, b.release_reason, b.over_detained_seconds,
-                ARRAY(SELECT d.kind FROM ice_documents d WHERE d.booking_id = b.id) AS kinds,
-                ARRAY(SELECT c.category FROM charges c WHERE c.booking_id = b.id) AS charges
-         FROM facilities f JOIN bookings b ON b.facility_id = f.id
-         WHERE ($1::bigint[] IS NULL OR f.id = ANY($1))
-           AND b.booked_at >= ($2::date::timestamp AT TIME ZONE f.timezone)
-           AND b.booked_at < (($3::date + 1)::timestamp AT TIME ZONE f.timezone)
-           AND EXISTS (SELECT 1 FROM ice_documents d WHERE d.booking_id = b.id)",
-    )
-    .bind(facility_ids)
-    .bind(from)
-    .bind(to)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| BookingFacts {
+    let facilities = crate::db::facilities::all(pool).await?;
+    let mut out = Vec::new();
+    for f in facilities
+        .iter()
+        .filter(|f| facility_ids.is_none_or(|ids| ids.contains(&f.id)))
+    {
+        let tz = f.tz();
+        let bound = |d: NaiveDate| {
+            tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .expect("midnight exists")
+        };
+        let (start, end) = (bound(from), bound(to + chrono::Duration::days(1)));
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT b.booked_at, b.status, b.served_at, b.igsa_at, b.closed_at, b.release_reason, b.over_detained_seconds,
+                    ARRAY(SELECT d.kind FROM ice_documents d WHERE d.booking_id = b.id) AS kinds,
+                    ARRAY(SELECT c.category FROM charges c WHERE c.booking_id = b.id) AS charges
+             FROM bookings b
+             WHERE b.facility_id = $1 AND b.booked_at >= $2 AND b.booked_at < $3
+               AND EXISTS (SELECT 1 FROM ice_documents d WHERE d.booking_id = b.id)",
+        )
+        .bind(f.id)
+        .bind(start)
+        .bind(end)
+        .fetch_all(pool)
+        .await?;
+        out.extend(rows.into_iter().map(|r| BookingFacts {
             booked_at: r.booked_at,
-            tz: r.timezone.parse().unwrap_or(chrono_tz::UTC),
+            tz,
             status: r.status,
             document_kinds: r.kinds.iter().filter_map(|k| k.parse().ok()).collect(),
             charges: r.charges.iter().filter_map(|c| c.parse().ok()).collect(),
@@ -55,8 +66,9 @@ pub async fn program_facts(
             closed_at: r.closed_at,
             release_reason: r.release_reason,
             over_detained_seconds: r.over_detained_seconds,
-        })
-        .collect())
+        }));
+    }
+    Ok(out)
 }
 
 /// The year of the facility's first booking (for the public page's yearly tables).

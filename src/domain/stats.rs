@@ -141,7 +141,7 @@ pub fn program(bookings: &[BookingFacts], months: &[String]) -> ProgramStats {
     s
 }
 
-/// The median of sorted values; the lower middle for an even count (whole seconds).
+/// The median of sorted values; for an even count, the mean of the two middle ones (whole seconds, rounded down).
 fn median(sorted: &[i64]) -> Option<i64> {
     match sorted.len() {
         0 => None,
