@@ -27,28 +27,6 @@ async fn my_facility(pool: &PgPool, caller: &Caller<'_>, code: &str) -> AppResul
     Ok(f)
 }
 
-async fn audit(
-    conn: &mut sqlx::PgConnection,
-    caller: &Caller<'_>,
-    action: &str,
-    at: DateTime<Utc>,
-    now: DateTime<Utc>,
-    detail: serde_json::Value,
-) -> AppResult<()> {
-    let entry = db::audit::NewEntry {
-        at,
-        recorded_at: now,
-        actor_id: Some(caller.user.id),
-        actor: Some(&caller.user.username),
-        action,
-        ip: caller.ip.map(str::to_owned),
-        detail,
-        booking_id: None,
-    };
-    db::audit::record(conn, entry).await?;
-    Ok(())
-}
-
 pub struct NewComplaint<'a> {
     pub facility: &'a str,
     pub received_at: DateTime<Utc>,
@@ -92,7 +70,7 @@ pub async fn record_complaint(
     )
     .await?;
     let detail = json!({ "complaint_id": id, "facility": f.code, "officers": c.officers, "ice_due_at": due });
-    audit(&mut tx, &caller, "complaint_recorded", c.received_at, now, detail).await?;
+    super::record(&mut tx, &caller, None, "complaint_recorded", c.received_at, now, detail).await?;
     tx.commit().await?;
     db::agreement::complaint(pool, id).await?.ok_or(AppError::NotFound)
 }
@@ -131,7 +109,7 @@ pub async fn complaint_sent_to_ice(
     check_time(at, now, c.received_at, "the complaint was received")?;
     db::agreement::complaint_notified(&mut *tx, id, at, method, contact).await?;
     let detail = json!({ "complaint_id": id, "method": method, "ice_contact": contact, "on_time": at <= c.ice_due_at });
-    audit(&mut tx, &caller, "complaint_sent_to_ice", at, now, detail).await?;
+    super::record(&mut tx, &caller, None, "complaint_sent_to_ice", at, now, detail).await?;
     tx.commit().await?;
     db::agreement::complaint(pool, id).await?.ok_or(AppError::NotFound)
 }
@@ -169,7 +147,7 @@ pub async fn complaint_outcome(
     }
     db::agreement::complaint_outcome(&mut *tx, id, at, summary, reported_to_ice_at).await?;
     let detail = json!({ "complaint_id": id, "summary": summary, "reported_to_ice_at": reported_to_ice_at });
-    audit(&mut tx, &caller, "complaint_outcome_recorded", at, now, detail).await?;
+    super::record(&mut tx, &caller, None, "complaint_outcome_recorded", at, now, detail).await?;
     tx.commit().await?;
     db::agreement::complaint(pool, id).await?.ok_or(AppError::NotFound)
 }
@@ -226,7 +204,7 @@ pub async fn record_disclosure(
     };
     let id = db::agreement::insert_disclosure(&mut *tx, &new, caller.user.id, now).await?;
     let detail = json!({ "disclosure_id": id, "facility": f.code, "recipient": d.recipient, "released_before_clearance": early });
-    audit(&mut tx, &caller, "disclosure_recorded", now, now, detail).await?;
+    super::record(&mut tx, &caller, None, "disclosure_recorded", now, now, detail).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -247,9 +225,10 @@ pub async fn record_review(
     }
     let mut tx = pool.begin().await?;
     let id = db::agreement::insert_review(&mut *tx, f.id, held_on, attendees, notes, caller.user.id, now).await?;
-    audit(
+    super::record(
         &mut tx,
         &caller,
+        None,
         "annual_review_recorded",
         now,
         now,

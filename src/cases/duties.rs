@@ -165,20 +165,8 @@ pub async fn add_interpreter(
     }
     let mut tx = pool.begin().await?;
     let id = db::duties::insert_interpreter(&mut *tx, f.id, name, languages, contact, caller.user.id, now).await?;
-    db::audit::record(
-        &mut *tx,
-        db::audit::NewEntry {
-            at: now,
-            recorded_at: now,
-            actor_id: Some(caller.user.id),
-            actor: Some(&caller.user.username),
-            action: "interpreter_added",
-            ip: caller.ip.map(str::to_owned),
-            detail: json!({ "interpreter_id": id, "facility": f.code, "name": name, "languages": languages }),
-            booking_id: None,
-        },
-    )
-    .await?;
+    let detail = json!({ "interpreter_id": id, "facility": f.code, "name": name, "languages": languages });
+    super::record(&mut tx, &caller, None, "interpreter_added", now, now, detail).await?;
     tx.commit().await?;
     db::duties::interpreter(pool, id).await?.ok_or(AppError::NotFound)
 }

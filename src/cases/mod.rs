@@ -86,7 +86,32 @@ async fn lock(conn: &mut PgConnection, caller: &Caller<'_>, id: i64) -> AppResul
     Ok(b)
 }
 
-/// Appends a case event: `at` when it happened, `now` when it was entered.
+/// Appends an audit entry by `caller`: `at` when it happened, `now` when it was entered; a case
+/// event when it names a booking.
+async fn record(
+    conn: &mut PgConnection,
+    caller: &Caller<'_>,
+    booking_id: Option<i64>,
+    action: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    detail: Value,
+) -> AppResult<()> {
+    let entry = NewEntry {
+        at,
+        recorded_at: now,
+        actor_id: Some(caller.user.id),
+        actor: Some(&caller.user.username),
+        action,
+        ip: caller.ip.map(str::to_owned),
+        detail,
+        booking_id,
+    };
+    db::audit::record(conn, entry).await?;
+    Ok(())
+}
+
+/// Appends a case event.
 async fn event(
     conn: &mut PgConnection,
     caller: &Caller<'_>,
@@ -96,21 +121,7 @@ async fn event(
     now: DateTime<Utc>,
     detail: Value,
 ) -> AppResult<()> {
-    db::audit::record(
-        conn,
-        NewEntry {
-            at,
-            recorded_at: now,
-            actor_id: Some(caller.user.id),
-            actor: Some(&caller.user.username),
-            action,
-            ip: caller.ip.map(str::to_owned),
-            detail,
-            booking_id: Some(booking_id),
-        },
-    )
-    .await?;
-    Ok(())
+    record(conn, caller, Some(booking_id), action, at, now, detail).await
 }
 
 /// A unique violation becomes a 409 with `code`; anything else stays an internal error.

@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::Caller;
-use crate::db::{self, audit::NewEntry, users::User};
+use crate::db::{self, users::User};
 use crate::domain::Role;
 use crate::domain::roster::NewCertification;
 use crate::error::{AppError, AppResult};
@@ -44,30 +44,6 @@ async fn officer_for(pool: &PgPool, caller: &Caller<'_>, username: &str) -> AppR
     Ok(officer)
 }
 
-async fn audit(
-    pool: &mut sqlx::PgConnection,
-    caller: &Caller<'_>,
-    action: &str,
-    now: DateTime<Utc>,
-    detail: serde_json::Value,
-) -> AppResult<()> {
-    db::audit::record(
-        pool,
-        NewEntry {
-            at: now,
-            recorded_at: now,
-            actor_id: Some(caller.user.id),
-            actor: Some(&caller.user.username),
-            action,
-            ip: caller.ip.map(str::to_owned),
-            detail,
-            booking_id: None,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn certify(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -83,7 +59,7 @@ pub async fn certify(
         "expires_on": c.expires_on, "nominated_on": c.nominated_on,
         "background_cleared_on": c.background_cleared_on, "trained_on": c.trained_on,
     });
-    audit(&mut tx, &caller, "certification_recorded", now, detail).await?;
+    super::record(&mut tx, &caller, None, "certification_recorded", now, now, detail).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -107,10 +83,12 @@ pub async fn revoke(
             message: format!("{username} holds no certification to revoke"),
         });
     }
-    audit(
+    super::record(
         &mut tx,
         &caller,
+        None,
         "certification_revoked",
+        now,
         now,
         json!({ "username": officer.username, "reason": reason }),
     )
@@ -216,7 +194,7 @@ pub async fn record_fact(
     };
     let mut detail = detail;
     detail["username"] = json!(officer.username);
-    audit(&mut tx, &caller, action, now, detail).await?;
+    super::record(&mut tx, &caller, None, action, now, now, detail).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -20,8 +20,8 @@ struct Row {
 
 /// Bookings with an ICE document booked from `from` to `to` (inclusive dates, each in its
 /// facility's zone), at the facilities given (`None`: all). The period's bounds are computed per
-/// facility, so each facility's bookings are read by a range scan of
-/// `bookings (facility_id, booked_at)`.
+/// facility, so each facility's bookings are read by a range scan of the partial index
+/// `bookings_ice_interest` (only bookings with an ICE document).
 pub async fn program_facts(
     pool: &sqlx::PgPool,
     facility_ids: Option<&[i64]>,
@@ -47,8 +47,7 @@ pub async fn program_facts(
                     ARRAY(SELECT d.kind FROM ice_documents d WHERE d.booking_id = b.id) AS kinds,
                     ARRAY(SELECT c.category FROM charges c WHERE c.booking_id = b.id) AS charges
              FROM bookings b
-             WHERE b.facility_id = $1 AND b.booked_at >= $2 AND b.booked_at < $3
-               AND EXISTS (SELECT 1 FROM ice_documents d WHERE d.booking_id = b.id)",
+             WHERE b.facility_id = $1 AND b.has_ice_document AND b.booked_at >= $2 AND b.booked_at < $3",
         )
         .bind(f.id)
         .bind(start)

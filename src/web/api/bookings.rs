@@ -9,6 +9,7 @@ use super::json::ApiJson;
 use super::views::{
     BookingJson, ChargeJson, ClaimSummary, DocumentJson, EventJson, NotificationJson, PendingJson, PostServiceNotice,
 };
+use super::{caller, id};
 use crate::auth::ApiUser;
 use crate::cases::{self, Caller};
 use crate::db::{self, bookings::Booking};
@@ -19,18 +20,6 @@ use crate::domain::input::{Checker, TimeInput};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
-
-fn caller(api: &ApiUser) -> Caller<'_> {
-    Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    }
-}
-
-/// Ids in paths: anything but a number is simply not found.
-fn id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
 
 /// The whole case as the caller may see it.
 async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<BookingJson> {

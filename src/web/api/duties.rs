@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::json::ApiJson;
+use super::{caller, id};
 use crate::auth::ApiUser;
 use crate::cases::{self, Caller, ClaimReport, DisclosureInput, Fact, NewClaim, NewComplaint};
 use crate::db::{self, agreement::Complaint, duties::Claim};
@@ -18,17 +19,6 @@ use crate::domain::input::{Checker, TimeInput};
 use crate::domain::weekdays::weekday_time_between;
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::state::AppState;
-
-fn caller(api: &ApiUser) -> Caller<'_> {
-    Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    }
-}
-
-fn id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
 
 fn done(c: Checker) -> Result<(), AppError> {
     c.finish().map_err(AppError::Validation)

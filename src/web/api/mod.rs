@@ -7,3 +7,20 @@ pub mod me;
 pub mod reports;
 pub mod roster;
 pub mod views;
+
+use crate::auth::ApiUser;
+use crate::cases::Caller;
+use crate::error::AppError;
+
+/// The API caller as the case operations see it.
+pub fn caller(api: &ApiUser) -> Caller<'_> {
+    Caller {
+        user: &api.user,
+        ip: api.ip.as_deref(),
+    }
+}
+
+/// Ids in paths: anything but a number is simply not found.
+pub fn id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
