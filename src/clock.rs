@@ -38,3 +38,9 @@ impl Clock {
         }
     }
 }
+
+/// Local time in a facility's zone, as shown everywhere (pages, records, alert e-mails):
+/// `2027-03-13 10:00 EST`.
+pub fn local_time(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}

@@ -6,11 +6,11 @@ use sqlx::PgPool;
 
 use super::watcher::most_urgent_due;
 use super::{Generic, raise_generic};
+use crate::clock::local_time;
 use crate::db;
 use crate::domain::alerts::stage_words;
 use crate::domain::weekdays::add_weekday_hours;
 use crate::error::AppResult;
-use crate::web::local_time;
 
 /// The complaint alert comes when 12 of the 48 weekday hours are left.
 pub const COMPLAINT_WARNING_WEEKDAY_HOURS: i64 = 36;

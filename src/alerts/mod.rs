@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgConnection;
 
+use crate::clock::local_time;
 use crate::db::{self, alerts::NewAlert, alerts::NewMessage, bookings::Booking};
 use crate::domain::alerts::stage_words;
 use crate::error::AppResult;
-use crate::web::local_time;
 
 /// Who hears of a deadline alert, and of a new ICE document.
 pub const DEADLINE_ROLES: &[&str] = &["supervisor", "ice_liaison"];

@@ -70,9 +70,9 @@ async fn check_claims(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> App
             roles: &["supervisor"],
             detail: format!(
                 "The person claimed to be a U.S. citizen at {} ({}). ICE must be told within one hour: by {}.",
-                crate::web::local_time(claim.claimed_at, b.tz()),
+                crate::clock::local_time(claim.claimed_at, b.tz()),
                 claim.how,
-                crate::web::local_time(claim.report_due_at, b.tz())
+                crate::clock::local_time(claim.report_due_at, b.tz())
             ),
         };
         if raise(&mut tx, &b, r, now, mail_from).await?.is_some() {

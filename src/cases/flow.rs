@@ -101,7 +101,7 @@ pub async fn add_document(
             d.kind.label(),
             d.number,
             d.a_number,
-            crate::web::local_time(d.received_at, b.tz()),
+            crate::clock::local_time(d.received_at, b.tz()),
             b.facility_name
         ),
     };

@@ -59,6 +59,17 @@ pub async fn claims(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Ve
     .await
 }
 
+/// The latest claim of each booking among `ids`.
+pub async fn latest_claims(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Claim>> {
+    sqlx::query_as(&format!(
+        "SELECT DISTINCT ON (booking_id) {CLAIM} FROM citizenship_claims WHERE booking_id = ANY($1)
+         ORDER BY booking_id, claimed_at DESC, id DESC"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await
+}
+
 /// Bookings among `ids` with any citizenship claim.
 pub async fn flagged(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar("SELECT DISTINCT booking_id FROM citizenship_claims WHERE booking_id = ANY($1)")

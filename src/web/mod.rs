@@ -37,7 +37,4 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// Local time in a facility's zone, as shown everywhere: `2027-03-13 10:00 EST`.
-pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
-}
+pub use crate::clock::local_time;

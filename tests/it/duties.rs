@@ -82,6 +82,11 @@ async fn a_citizenship_claim_blocks_service_until_ice_is_told_within_the_hour() 
 
     let (_, b) = wso.get(&format!("/bookings/{id}")).await;
     assert_eq!(b["citizenship_claim"]["id"], claim["id"]);
+    let (_, listed) = wso.get("/bookings?q=CZ-1").await;
+    assert_eq!(
+        listed[0]["citizenship_claim"]["id"], claim["id"],
+        "lists carry the flag too"
+    );
     assert_eq!(b["citizenship_claim"]["reported_at"], "2026-11-23T11:35:00Z");
     let (_, pending) = w.as_("ice").await.get("/transfers/pending").await;
     assert_eq!(pending[0]["citizenship_claim"], true);

@@ -251,6 +251,13 @@ async fn the_public_page_is_opt_in_suppresses_small_counts_and_shows_no_one() {
             .0,
         403
     );
+    let malformed = w
+        .as_("sgt")
+        .await
+        .http_put("/facilities/RCDC/public", json!({ "enabled": "yes" }))
+        .await
+        .0;
+    assert_eq!(malformed, 403, "the role is checked before the body");
     let (s, _) = w
         .as_("boss")
         .await

@@ -133,7 +133,24 @@ pub async fn list(
         limit: 500,
     };
     let rows = db::bookings::list(&state.db, filter).await?;
-    Ok(Json(rows.into_iter().map(BookingJson::summary).collect()))
+    let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
+    let claims = db::duties::latest_claims(&state.db, &ids).await?;
+    let list = rows
+        .into_iter()
+        .map(|b| {
+            let claim = claims.iter().find(|c| c.booking_id == b.id).map(|c| ClaimSummary {
+                id: c.id,
+                claimed_at: c.claimed_at,
+                report_due_at: c.report_due_at,
+                reported_at: c.reported_at,
+            });
+            BookingJson {
+                citizenship_claim: claim,
+                ..BookingJson::summary(b)
+            }
+        })
+        .collect();
+    Ok(Json(list))
 }
 
 pub async fn audit(

@@ -74,13 +74,15 @@ pub async fn set_public(
     State(state): State<AppState>,
     api: ApiUser,
     Path(code): Path<String>,
-    ApiJson(input): ApiJson<PublicInput>,
+    body: Result<ApiJson<PublicInput>, crate::error::ApiError>,
 ) -> ApiResult<Json<Value>> {
     let caller = Caller {
         user: &api.user,
         ip: api.ip.as_deref(),
     };
+    // The role first: a caller who may not do this learns nothing from the body's errors.
     caller.require(&[Role::Admin])?;
+    let ApiJson(input) = body?;
     let enabled = input
         .enabled
         .ok_or_else(|| AppError::field("enabled", "enabled is required"))?;
