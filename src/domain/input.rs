@@ -84,6 +84,33 @@ impl Checker {
     }
 }
 
+/// An event with a time, a reason word and an optional note: a point of release, a release.
+#[derive(Debug, Clone)]
+pub struct Reasoned<R> {
+    pub at: DateTime<Utc>,
+    pub reason: R,
+    pub note: Option<String>,
+}
+
+/// Checks the fields `at`, `reason` and `note` as the forms and the API send them.
+pub fn reasoned<R: std::str::FromStr<Err = String>>(
+    at: Option<&str>,
+    reason: Option<&str>,
+    note: Option<&str>,
+    times: TimeInput,
+) -> Result<Reasoned<R>, Vec<FieldError>> {
+    let mut c = Checker::new();
+    let at = c.time("at", at, times).map(crate::domain::case::to_second);
+    let reason = c.word::<R>("reason", reason);
+    let note = c.optional_text("note", note, 1000);
+    c.finish()?;
+    Ok(Reasoned {
+        at: at.expect("checked"),
+        reason: reason.expect("checked"),
+        note,
+    })
+}
+
 /// `booked_at` → "booked at"; `charges[0].category` → "charges[0] category".
 fn human(field: &str) -> String {
     field.replace(['_', '.'], " ")

@@ -11,7 +11,7 @@ use crate::cases;
 use crate::db;
 use crate::domain::booking::{DocumentInput, NotificationInput};
 use crate::domain::case::to_second;
-use crate::domain::input::{Checker, TimeInput};
+use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
@@ -152,24 +152,11 @@ pub async fn release_point(
 ) -> AppResult<Response> {
     let id = parse_id(&raw)?;
     let (now, times) = (state.clock.now(), zone(&state, id).await?);
-    let mut c = Checker::new();
-    let at = c.time("at", data.get("at"), times).map(to_second);
-    let reason = c.word::<ReleasePointReason>("reason", data.get("reason"));
-    let note = c.optional_text("note", data.get("note"), 1000);
-    let result = match validation(c) {
-        Ok(()) => {
-            cases::record_release_point(
-                &state.db,
-                caller(&user),
-                id,
-                at.expect("checked"),
-                reason.expect("checked"),
-                note.as_deref(),
-                now,
-            )
-            .await
+    let result = match reasoned::<ReleasePointReason>(data.get("at"), data.get("reason"), data.get("note"), times) {
+        Ok(r) => {
+            cases::record_release_point(&state.db, caller(&user), id, r.at, r.reason, r.note.as_deref(), now).await
         }
-        Err(e) => Err(e),
+        Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(
         &state,
@@ -289,24 +276,9 @@ pub async fn release(
 ) -> AppResult<Response> {
     let id = parse_id(&raw)?;
     let (now, times) = (state.clock.now(), zone(&state, id).await?);
-    let mut c = Checker::new();
-    let at = c.time("at", data.get("at"), times).map(to_second);
-    let reason = c.word::<ReleaseReason>("reason", data.get("reason"));
-    let note = c.optional_text("note", data.get("note"), 1000);
-    let result = match validation(c) {
-        Ok(()) => {
-            cases::release(
-                &state.db,
-                caller(&user),
-                id,
-                at.expect("checked"),
-                reason.expect("checked"),
-                note.as_deref(),
-                now,
-            )
-            .await
-        }
-        Err(e) => Err(e),
+    let result = match reasoned::<ReleaseReason>(data.get("at"), data.get("reason"), data.get("note"), times) {
+        Ok(r) => cases::release(&state.db, caller(&user), id, r.at, r.reason, r.note.as_deref(), now).await,
+        Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(&state, &user, id, "release", data, result, "Release recorded.").await
 }

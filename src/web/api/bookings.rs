@@ -16,7 +16,7 @@ use crate::db::{self, bookings::Booking};
 use crate::domain::Role;
 use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
 use crate::domain::case::to_second;
-use crate::domain::input::{Checker, TimeInput};
+use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
@@ -256,21 +256,14 @@ pub async fn release_point(
     let booking_id = id(&raw)?;
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
-    let mut c = Checker::new();
-    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
-    let reason = c.word::<ReleasePointReason>("reason", input.reason.as_deref());
-    let note = c.optional_text("note", input.note.as_deref(), 1000);
-    c.finish().map_err(AppError::Validation)?;
-    cases::record_release_point(
-        &state.db,
-        caller,
-        booking_id,
-        at.expect("checked"),
-        reason.expect("checked"),
-        note.as_deref(),
-        now,
+    let r = reasoned::<ReleasePointReason>(
+        input.at.as_deref(),
+        input.reason.as_deref(),
+        input.note.as_deref(),
+        TimeInput::Rfc3339,
     )
-    .await?;
+    .map_err(AppError::Validation)?;
+    cases::record_release_point(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -357,21 +350,14 @@ pub async fn release(
     let booking_id = id(&raw)?;
     caller.require(&[Role::Supervisor])?;
     let now = state.clock.now();
-    let mut c = Checker::new();
-    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
-    let reason = c.word::<ReleaseReason>("reason", input.reason.as_deref());
-    let note = c.optional_text("note", input.note.as_deref(), 1000);
-    c.finish().map_err(AppError::Validation)?;
-    cases::release(
-        &state.db,
-        caller,
-        booking_id,
-        at.expect("checked"),
-        reason.expect("checked"),
-        note.as_deref(),
-        now,
+    let r = reasoned::<ReleaseReason>(
+        input.at.as_deref(),
+        input.reason.as_deref(),
+        input.note.as_deref(),
+        TimeInput::Rfc3339,
     )
-    .await?;
+    .map_err(AppError::Validation)?;
+    cases::release(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
     reload(&state, &caller, booking_id).await
 }
 
