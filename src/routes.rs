@@ -114,22 +114,25 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/complaints",
-            get(api::duties::complaints).post(api::duties::record_complaint),
+            get(api::complaints::complaints).post(api::complaints::record_complaint),
         )
-        .route("/complaints/{id}/ice-notified", post(api::duties::complaint_notified))
-        .route("/complaints/{id}/outcome", post(api::duties::complaint_outcome))
-        .route("/officers/{username}/exam", post(api::duties::exam))
-        .route("/officers/{username}/credentials", post(api::duties::credentials))
+        .route(
+            "/complaints/{id}/ice-notified",
+            post(api::complaints::complaint_notified),
+        )
+        .route("/complaints/{id}/outcome", post(api::complaints::complaint_outcome))
+        .route("/officers/{username}/exam", post(api::officers::exam))
+        .route("/officers/{username}/credentials", post(api::officers::credentials))
         .route(
             "/officers/{username}/credentials/returned",
-            post(api::duties::credentials_returned),
+            post(api::officers::credentials_returned),
         )
-        .route("/officers/{username}/withdrawal", post(api::duties::withdrawal))
+        .route("/officers/{username}/withdrawal", post(api::officers::withdrawal))
         .route(
             "/officers/{username}/departure-notice",
-            post(api::duties::departure_notice),
+            post(api::officers::departure_notice),
         )
-        .route("/officers/{username}/eligibility", get(api::duties::eligibility))
+        .route("/officers/{username}/eligibility", get(api::officers::eligibility))
         .route(
             "/disclosures",
             get(api::duties::disclosures).post(api::duties::record_disclosure),

@@ -16,7 +16,7 @@ use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::api::duties::complaint_status;
+use crate::web::api::complaints::complaint_status;
 use crate::web::bookings::caller;
 use crate::web::forms::{FormData, FormState, local_input};
 use crate::web::layout::Layout;

@@ -31,12 +31,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
         .await?
         .into_iter()
         .next()
-        .map(|c| ClaimSummary {
-            id: c.id,
-            claimed_at: c.claimed_at,
-            report_due_at: c.report_due_at,
-            reported_at: c.reported_at,
-        });
+        .map(|c| ClaimSummary::from(&c));
     if let Some(served) = served_at {
         json.post_service_notice = Some(PostServiceNotice {
             due_at: served + chrono::Duration::hours(1),
@@ -138,12 +133,7 @@ pub async fn list(
     let list = rows
         .into_iter()
         .map(|b| {
-            let claim = claims.iter().find(|c| c.booking_id == b.id).map(|c| ClaimSummary {
-                id: c.id,
-                claimed_at: c.claimed_at,
-                report_due_at: c.report_due_at,
-                reported_at: c.reported_at,
-            });
+            let claim = claims.iter().find(|c| c.booking_id == b.id).map(ClaimSummary::from);
             BookingJson {
                 citizenship_claim: claim,
                 ..BookingJson::summary(b)

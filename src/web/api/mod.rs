@@ -1,9 +1,11 @@
 //! JSON API v1: bearer-token callers (jail systems, ICE-side tools, scripts).
 
 pub mod bookings;
+pub mod complaints;
 pub mod duties;
 pub mod json;
 pub mod me;
+pub mod officers;
 pub mod reports;
 pub mod roster;
 pub mod views;
@@ -23,4 +25,16 @@ pub fn caller(api: &ApiUser) -> Caller<'_> {
 /// Ids in paths: anything but a number is simply not found.
 pub fn id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// Refuses the request with every field error found.
+pub fn done(c: crate::domain::input::Checker) -> Result<(), AppError> {
+    c.finish().map_err(AppError::Validation)
+}
+
+/// An optional date field: empty or absent is `None`.
+pub fn optional_date(c: &mut crate::domain::input::Checker, field: &str, v: Option<&str>) -> Option<chrono::NaiveDate> {
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|v| c.date(field, Some(v)))
 }

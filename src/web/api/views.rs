@@ -92,6 +92,17 @@ pub struct ClaimSummary {
     pub reported_at: Option<DateTime<Utc>>,
 }
 
+impl From<&crate::db::duties::Claim> for ClaimSummary {
+    fn from(c: &crate::db::duties::Claim) -> Self {
+        Self {
+            id: c.id,
+            claimed_at: c.claimed_at,
+            report_due_at: c.report_due_at,
+            reported_at: c.reported_at,
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct PostServiceNotice {
     pub due_at: DateTime<Utc>,

@@ -1,0 +1,211 @@
+//! API v1 for complaints about WSO actions (48 weekday hours to reach ICE).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::duties::ReportInput;
+use super::json::ApiJson;
+use super::{caller, done, id};
+use crate::auth::ApiUser;
+use crate::cases::{self, NewComplaint};
+use crate::db::{self, agreement::Complaint};
+use crate::domain::Role;
+use crate::domain::case::to_second;
+use crate::domain::input::{Checker, TimeInput};
+use crate::domain::weekdays::weekday_time_between;
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+
+// ---- Complaints ----
+
+#[derive(Serialize)]
+pub struct ComplaintJson {
+    id: i64,
+    facility: String,
+    received_at: DateTime<Utc>,
+    complainant: String,
+    officers: Vec<String>,
+    summary: String,
+    received_by: String,
+    ice_due_at: DateTime<Utc>,
+    ice_notified_at: Option<DateTime<Utc>>,
+    ice_method: Option<String>,
+    ice_contact: Option<String>,
+    outcome_at: Option<DateTime<Utc>>,
+    outcome_summary: Option<String>,
+    outcome_reported_to_ice_at: Option<DateTime<Utc>>,
+    /// `open`, `due_soon` (12 weekday hours or less left), `overdue`, or `closed` (outcome recorded).
+    status: &'static str,
+}
+
+pub fn complaint_status(c: &Complaint, now: DateTime<Utc>) -> &'static str {
+    if c.outcome_at.is_some() {
+        "closed"
+    } else if c.ice_notified_at.is_some() {
+        "open"
+    } else if now >= c.ice_due_at {
+        "overdue"
+    } else if weekday_time_between(now, c.ice_due_at, c.tz()) <= Duration::hours(12) {
+        "due_soon"
+    } else {
+        "open"
+    }
+}
+
+impl ComplaintJson {
+    fn new(c: Complaint, now: DateTime<Utc>) -> Self {
+        let status = complaint_status(&c, now);
+        Self {
+            id: c.id,
+            facility: c.facility,
+            received_at: c.received_at,
+            complainant: c.complainant,
+            officers: c.officers,
+            summary: c.summary,
+            received_by: c.received_by,
+            ice_due_at: c.ice_due_at,
+            ice_notified_at: c.ice_notified_at,
+            ice_method: c.ice_method,
+            ice_contact: c.ice_contact,
+            outcome_at: c.outcome_at,
+            outcome_summary: c.outcome_summary,
+            outcome_reported_to_ice_at: c.outcome_reported_to_ice_at,
+            status,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ComplaintInput {
+    facility: Option<String>,
+    received_at: Option<String>,
+    complainant: Option<String>,
+    officers: Option<Vec<String>>,
+    summary: Option<String>,
+}
+
+pub async fn record_complaint(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiJson(input): ApiJson<ComplaintInput>,
+) -> ApiResult<(StatusCode, Json<ComplaintJson>)> {
+    let caller = caller(&api);
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let mut c = Checker::new();
+    let facility = c.text("facility", input.facility.as_deref(), 16);
+    let received = c
+        .time("received_at", input.received_at.as_deref(), TimeInput::Rfc3339)
+        .map(to_second);
+    let complainant = c.text("complainant", input.complainant.as_deref(), 500);
+    let summary = c.text("summary", input.summary.as_deref(), 5000);
+    done(c)?;
+    let officers = input.officers.unwrap_or_default();
+    let now = state.clock.now();
+    let new = NewComplaint {
+        facility: facility.as_deref().expect("checked"),
+        received_at: received.expect("checked"),
+        complainant: complainant.as_deref().expect("checked"),
+        officers: &officers,
+        summary: summary.as_deref().expect("checked"),
+    };
+    let stored = cases::record_complaint(&state.db, caller, new, now).await?;
+    Ok((StatusCode::CREATED, Json(ComplaintJson::new(stored, now))))
+}
+
+pub async fn complaint_notified(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<ReportInput>,
+) -> ApiResult<Json<ComplaintJson>> {
+    let caller = caller(&api);
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let mut c = Checker::new();
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    let method = c.text("method", input.method.as_deref(), 100);
+    let contact = c.text("ice_contact", input.ice_contact.as_deref(), 200);
+    done(c)?;
+    let now = state.clock.now();
+    let stored = cases::complaint_sent_to_ice(
+        &state.db,
+        caller,
+        id(&raw)?,
+        at.expect("checked"),
+        method.as_deref().expect("checked"),
+        contact.as_deref().expect("checked"),
+        now,
+    )
+    .await?;
+    Ok(Json(ComplaintJson::new(stored, now)))
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeInput {
+    at: Option<String>,
+    summary: Option<String>,
+    reported_to_ice_at: Option<String>,
+}
+
+pub async fn complaint_outcome(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(raw): Path<String>,
+    ApiJson(input): ApiJson<OutcomeInput>,
+) -> ApiResult<Json<ComplaintJson>> {
+    let caller = caller(&api);
+    caller.require(&[Role::Supervisor])?;
+    let mut c = Checker::new();
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    let summary = c.text("summary", input.summary.as_deref(), 5000);
+    let reported = match input.reported_to_ice_at.as_deref().filter(|s| !s.is_empty()) {
+        Some(v) => c.time("reported_to_ice_at", Some(v), TimeInput::Rfc3339).map(to_second),
+        None => None,
+    };
+    done(c)?;
+    let now = state.clock.now();
+    let stored = cases::complaint_outcome(
+        &state.db,
+        caller,
+        id(&raw)?,
+        at.expect("checked"),
+        summary.as_deref().expect("checked"),
+        reported,
+        now,
+    )
+    .await?;
+    Ok(Json(ComplaintJson::new(stored, now)))
+}
+
+#[derive(Deserialize)]
+pub struct ComplaintQuery {
+    status: Option<String>,
+}
+
+pub async fn complaints(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(q): Query<ComplaintQuery>,
+) -> ApiResult<Json<Vec<ComplaintJson>>> {
+    let caller = caller(&api);
+    caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
+    let now = state.clock.now();
+    let wanted = q.status.as_deref().filter(|s| !s.is_empty());
+    if wanted.is_some_and(|s| !matches!(s, "open" | "overdue" | "closed")) {
+        return Err(AppError::field("status", "status is open, overdue or closed").into());
+    }
+    let rows = db::agreement::complaints(&state.db, caller.facility_scope()).await?;
+    let list = rows
+        .into_iter()
+        .map(|c| ComplaintJson::new(c, now))
+        .filter(|c| match wanted {
+            None => true,
+            Some("closed") => c.status == "closed",
+            Some("overdue") => c.status == "overdue",
+            Some(_) => c.status != "closed",
+        })
+        .collect();
+    Ok(Json(list))
+}

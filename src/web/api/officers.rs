@@ -1,0 +1,220 @@
+//! API v1 for officer credentials and eligibility (exam, Form 70-006, withdrawal, departure).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json::ApiJson;
+use super::{caller, done};
+use crate::auth::ApiUser;
+use crate::cases::{self, Caller, Fact};
+use crate::db::{self};
+use crate::domain::Role;
+use crate::domain::input::{Checker, TimeInput};
+use crate::error::{ApiResult, AppError, FieldError};
+use crate::state::AppState;
+
+// ---- Officer credentials ----
+
+#[derive(Deserialize, Default)]
+pub struct FactInput {
+    taken_on: Option<String>,
+    score: Option<i32>,
+    form_70_006_number: Option<String>,
+    issued_on: Option<String>,
+    on: Option<String>,
+    received_on: Option<String>,
+    effective_on: Option<String>,
+    given_on: Option<String>,
+    departs_on: Option<String>,
+}
+
+async fn fact(state: &AppState, api: &ApiUser, username: &str, fact: Fact<'_>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let caller = caller(api);
+    cases::record_fact(&state.db, caller, username, fact, state.clock.now()).await?;
+    eligibility_json(state, username, state.clock.now(), None)
+        .await
+        .map(|j| (StatusCode::CREATED, j))
+}
+
+fn guard(api: &ApiUser) -> Result<(), AppError> {
+    Caller {
+        user: &api.user,
+        ip: None,
+    }
+    .require(&[Role::Supervisor, Role::Admin])
+}
+
+pub async fn exam(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(u): Path<String>,
+    ApiJson(i): ApiJson<FactInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    guard(&api)?;
+    let mut c = Checker::new();
+    let taken_on = c.date("taken_on", i.taken_on.as_deref());
+    if i.score.is_none() {
+        c.errors.push(FieldError::new("score", "score is required"));
+    }
+    done(c)?;
+    fact(
+        &state,
+        &api,
+        &u,
+        Fact::Exam {
+            taken_on: taken_on.expect("checked"),
+            score: i.score.expect("checked"),
+        },
+    )
+    .await
+}
+
+pub async fn credentials(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(u): Path<String>,
+    ApiJson(i): ApiJson<FactInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    guard(&api)?;
+    let mut c = Checker::new();
+    let number = c.text("form_70_006_number", i.form_70_006_number.as_deref(), 50);
+    let issued_on = c.date("issued_on", i.issued_on.as_deref());
+    done(c)?;
+    fact(
+        &state,
+        &api,
+        &u,
+        Fact::Credential {
+            number: number.as_deref().expect("checked"),
+            issued_on: issued_on.expect("checked"),
+        },
+    )
+    .await
+}
+
+pub async fn credentials_returned(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(u): Path<String>,
+    ApiJson(i): ApiJson<FactInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    guard(&api)?;
+    let mut c = Checker::new();
+    let on = c.date("on", i.on.as_deref());
+    done(c)?;
+    fact(
+        &state,
+        &api,
+        &u,
+        Fact::CredentialReturned {
+            on: on.expect("checked"),
+        },
+    )
+    .await
+}
+
+pub async fn withdrawal(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(u): Path<String>,
+    ApiJson(i): ApiJson<FactInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    guard(&api)?;
+    let mut c = Checker::new();
+    let received_on = c.date("received_on", i.received_on.as_deref());
+    let effective_on = c.date("effective_on", i.effective_on.as_deref());
+    done(c)?;
+    fact(
+        &state,
+        &api,
+        &u,
+        Fact::Withdrawal {
+            received_on: received_on.expect("checked"),
+            effective_on: effective_on.expect("checked"),
+        },
+    )
+    .await
+}
+
+pub async fn departure_notice(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(u): Path<String>,
+    ApiJson(i): ApiJson<FactInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    guard(&api)?;
+    let mut c = Checker::new();
+    let given_on = c.date("given_on", i.given_on.as_deref());
+    let departs_on = c.date("departs_on", i.departs_on.as_deref());
+    done(c)?;
+    let (given_on, departs_on) = (given_on.expect("checked"), departs_on.expect("checked"));
+    let (status, Json(mut body)) = fact(&state, &api, &u, Fact::DepartureNotice { given_on, departs_on }).await?;
+    if crate::domain::credentials::short_notice(given_on, departs_on) {
+        body["warning"] = json!("less than 90 days' notice to ICE before the departure");
+    }
+    Ok((status, Json(body)))
+}
+
+#[derive(Deserialize)]
+pub struct EligibilityQuery {
+    at: Option<String>,
+    facility: Option<String>,
+}
+
+async fn eligibility_json(
+    state: &AppState,
+    username: &str,
+    at: DateTime<Utc>,
+    facility: Option<&str>,
+) -> ApiResult<Json<Value>> {
+    let officer = db::users::by_username(&state.db, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let code = facility
+        .map(str::to_owned)
+        .or_else(|| officer.facilities.first().cloned());
+    let tz = match code {
+        Some(code) => db::facilities::by_code(&state.db, &code)
+            .await?
+            .map(|f| f.tz())
+            .unwrap_or(chrono_tz::UTC),
+        None => chrono_tz::UTC,
+    };
+    let record = db::duties::credential_record(&state.db, officer.id).await?;
+    let e = crate::domain::credentials::eligibility(&record, at, tz);
+    Ok(Json(
+        json!({ "username": officer.username, "at": at, "may_serve": e.may_serve, "reasons": e.reasons }),
+    ))
+}
+
+pub async fn eligibility(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(u): Path<String>,
+    Query(q): Query<EligibilityQuery>,
+) -> ApiResult<Json<Value>> {
+    let caller = caller(&api);
+    caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
+    let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
+        Some(v) => crate::domain::input::parse_time(v, TimeInput::Rfc3339).map_err(|m| AppError::field("at", m))?,
+        None => state.clock.now(),
+    };
+    if caller.user.role == Role::Officer && caller.user.username != u {
+        return Err(AppError::forbidden().into());
+    }
+    if caller.user.role == Role::Supervisor {
+        let officer = db::users::by_username(&state.db, &u).await?.ok_or(AppError::NotFound)?;
+        if !officer
+            .facility_ids
+            .iter()
+            .any(|f| caller.user.facility_ids.contains(f))
+        {
+            return Err(AppError::forbidden().into());
+        }
+    }
+    eligibility_json(&state, &u, at, q.facility.as_deref()).await
+}
