@@ -5,9 +5,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
-use crate::auth::{CurrentUser, session};
+use crate::auth::CurrentUser;
 use crate::cases::{self, DisclosureInput};
 use crate::db::{self, agreement::Disclosure, agreement::Review, duties::Interpreter, facilities::Facility};
 use crate::domain::Role;
@@ -15,7 +15,7 @@ use crate::domain::input::Checker;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::bookings::caller;
-use crate::web::forms::{FormData, FormState};
+use crate::web::forms::{FormData, FormState, after_form};
 use crate::web::layout::Layout;
 
 #[derive(Template, WebTemplate)]
@@ -61,16 +61,7 @@ async fn respond<T>(
     r: AppResult<T>,
     done: &str,
 ) -> AppResult<Response> {
-    match r {
-        Ok(_) => {
-            session::set_flash(&user.session, "success", done).await?;
-            Ok(Redirect::to("/agreement").into_response())
-        }
-        Err(e) => {
-            let status = e.status();
-            Ok((status, page(state, user, FormState::failed(form, data, e)?).await?).into_response())
-        }
-    }
+    after_form(user, r, form, data, done, "/agreement", |f| page(state, user, f)).await
 }
 
 pub async fn add_interpreter(

@@ -15,7 +15,7 @@ use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
-use crate::web::forms::{FormData, FormState};
+use crate::web::forms::{FormData, after_form};
 
 fn parse_id(raw: &str) -> AppResult<i64> {
     raw.parse().map_err(|_| AppError::NotFound)
@@ -36,17 +36,8 @@ async fn respond<T>(
     result: AppResult<T>,
     done: &str,
 ) -> AppResult<Response> {
-    match result {
-        Ok(_) => {
-            session::set_flash(&user.session, "success", done).await?;
-            Ok(Redirect::to(&format!("/bookings/{id}")).into_response())
-        }
-        Err(e) => {
-            let status = e.status();
-            let form = FormState::failed(form, data, e)?;
-            Ok((status, case_page(state, user, id, form).await?).into_response())
-        }
-    }
+    let to = format!("/bookings/{id}");
+    after_form(user, result, form, data, done, &to, |f| case_page(state, user, id, f)).await
 }
 
 fn validation(c: Checker) -> AppResult<()> {

@@ -5,10 +5,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, session};
+use crate::auth::CurrentUser;
 use crate::cases::{self, NewComplaint};
 use crate::db::{self, agreement::Complaint, facilities::Facility};
 use crate::domain::Role;
@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::api::complaints::complaint_status;
 use crate::web::bookings::caller;
-use crate::web::forms::{FormData, FormState, local_input};
+use crate::web::forms::{FormData, FormState, after_form, local_input};
 use crate::web::layout::Layout;
 use crate::web::local_time;
 
@@ -99,16 +99,7 @@ async fn respond<T>(
     r: AppResult<T>,
     done: &str,
 ) -> AppResult<Response> {
-    match r {
-        Ok(_) => {
-            session::set_flash(&user.session, "success", done).await?;
-            Ok(Redirect::to("/complaints").into_response())
-        }
-        Err(e) => {
-            let status = e.status();
-            Ok((status, page(state, user, FormState::failed(form, data, e)?).await?).into_response())
-        }
-    }
+    after_form(user, r, form, data, done, "/complaints", |f| page(state, user, f)).await
 }
 
 async fn zone_of(state: &AppState, code: Option<&str>) -> AppResult<TimeInput> {

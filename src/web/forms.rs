@@ -1,10 +1,14 @@
 //! HTML form plumbing: submitted fields (repeatable names kept), and the state a form is
 //! re-rendered with after a refusal: what was typed, and an error per field.
 
+use std::future::Future;
+
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::error::{AppError, FieldError};
+use crate::auth::{CurrentUser, session};
+use crate::error::{AppError, AppResult, FieldError};
 
 /// A submitted `application/x-www-form-urlencoded` body, in order, names repeated as sent.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -90,6 +94,35 @@ impl FormState {
 
     pub fn errors_of(&self, form: &str) -> &[FieldError] {
         if self.name == form { &self.errors } else { &[] }
+    }
+}
+
+/// After a form is submitted: on success a flash message and a redirect to `to`; on refusal the
+/// page again (drawn by `page`) with the form's errors and what was typed, under the refusal's
+/// status code.
+pub async fn after_form<T, P, Fut>(
+    user: &CurrentUser,
+    result: AppResult<T>,
+    form: &str,
+    data: FormData,
+    done: &str,
+    to: &str,
+    page: impl FnOnce(FormState) -> Fut,
+) -> AppResult<Response>
+where
+    Fut: Future<Output = AppResult<P>>,
+    P: IntoResponse,
+{
+    match result {
+        Ok(_) => {
+            session::set_flash(&user.session, "success", done).await?;
+            Ok(Redirect::to(to).into_response())
+        }
+        Err(e) => {
+            let status = e.status();
+            let form = FormState::failed(form, data, e)?;
+            Ok((status, page(form).await?).into_response())
+        }
     }
 }
 

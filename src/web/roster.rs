@@ -4,9 +4,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
-use crate::auth::{CurrentUser, session};
+use crate::auth::CurrentUser;
 use crate::cases;
 use crate::db::{self, certifications::RosterRow};
 use crate::domain::Role;
@@ -14,7 +14,7 @@ use crate::domain::roster::{Certification, CertificationInput, Standing};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::bookings::caller;
-use crate::web::forms::{FormData, FormState};
+use crate::web::forms::{FormData, FormState, after_form};
 use crate::web::layout::Layout;
 
 pub struct OfficerRow {
@@ -114,20 +114,11 @@ async fn respond<T>(
     r: AppResult<T>,
     done: &str,
 ) -> AppResult<Response> {
-    match r {
-        Ok(_) => {
-            session::set_flash(&user.session, "success", done).await?;
-            Ok(Redirect::to("/roster").into_response())
-        }
-        Err(AppError::NotFound) => {
-            let e = AppError::field("username", "there is no such officer");
-            Ok((e.status(), page(state, user, FormState::failed(form, data, e)?).await?).into_response())
-        }
-        Err(e) => {
-            let status = e.status();
-            Ok((status, page(state, user, FormState::failed(form, data, e)?).await?).into_response())
-        }
-    }
+    let r = r.map_err(|e| match e {
+        AppError::NotFound => AppError::field("username", "there is no such officer"),
+        other => other,
+    });
+    after_form(user, r, form, data, done, "/roster", |f| page(state, user, f)).await
 }
 
 pub async fn certify(
