@@ -27,6 +27,8 @@ pub struct Booking {
     pub served_at: Option<DateTime<Utc>>,
     pub served_document_id: Option<i64>,
     pub served_by_username: Option<String>,
+    /// The interpreter used at service, if any.
+    pub served_interpreter_id: Option<i64>,
     pub custody_deadline: Option<DateTime<Utc>>,
     pub igsa_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -57,7 +59,7 @@ impl Booking {
 const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
         f.timezone AS facility_timezone, f.igsa AS facility_igsa, b.booking_number, b.last_name, b.first_name,
         b.date_of_birth, b.booked_at, b.status, b.release_point_at, b.release_point_reason, b.release_point_note,
-        b.served_at, b.served_document_id, s.username AS served_by_username, b.custody_deadline, b.igsa_at,
+        b.served_at, b.served_document_id, s.username AS served_by_username, b.served_interpreter_id, b.custody_deadline, b.igsa_at,
         b.closed_at, b.release_reason, b.release_note, b.receiving_officer, b.late_reason, b.over_detained_seconds
     FROM bookings b
     JOIN facilities f ON f.id = b.facility_id

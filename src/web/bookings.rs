@@ -272,12 +272,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
         })
         .collect();
     let interpreters = db::duties::interpreters(&state.db, Some(&[b.facility_id])).await?;
-    let served_interpreter: Option<i64> =
-        sqlx::query_scalar("SELECT served_interpreter_id FROM bookings WHERE id = $1")
-            .bind(id)
-            .fetch_one(&state.db)
-            .await?;
-    let served_interpreter = served_interpreter.and_then(|i| {
+    let served_interpreter = b.served_interpreter_id.and_then(|i| {
         interpreters
             .iter()
             .find(|x| x.id == i)

@@ -60,11 +60,7 @@ async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool)
     let documents = db::documents::for_booking(&state.db, id).await?;
     let served_document = documents.into_iter().find(|d| Some(d.id) == b.served_document_id);
     let charges = db::bookings::charges(&state.db, id).await?;
-    let interpreter: Option<i64> = sqlx::query_scalar("SELECT served_interpreter_id FROM bookings WHERE id = $1")
-        .bind(id)
-        .fetch_one(&state.db)
-        .await?;
-    let interpreter = match interpreter {
+    let interpreter = match b.served_interpreter_id {
         Some(i) => db::duties::interpreter(&state.db, i)
             .await?
             .map(|i| format!("{} ({})", i.name, i.languages)),

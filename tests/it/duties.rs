@@ -236,6 +236,8 @@ async fn interpreters_are_named_at_service_and_kept_to_their_facility() {
         .find(|e| e["action"] == "warrant_served")
         .unwrap();
     assert_eq!(served["detail"]["interpreter"], "Ana Ruiz (Spanish, Portuguese)");
+    let (_, b) = wso.get(&format!("/bookings/{id}")).await;
+    assert_eq!(b["served_interpreter_id"], i["id"]);
 }
 
 #[tokio::test]

@@ -28,6 +28,8 @@ pub struct BookingJson {
     pub served_at: Option<DateTime<Utc>>,
     pub served_by: Option<String>,
     pub served_document_id: Option<i64>,
+    /// The interpreter used at service (see `GET /api/v1/interpreters`).
+    pub served_interpreter_id: Option<i64>,
     pub custody_deadline: Option<DateTime<Utc>>,
     pub igsa_hold_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -67,6 +69,7 @@ impl BookingJson {
             served_at: b.served_at,
             served_by: b.served_by_username,
             served_document_id: b.served_document_id,
+            served_interpreter_id: b.served_interpreter_id,
             custody_deadline: b.custody_deadline,
             igsa_hold_at: b.igsa_at,
             closed_at: b.closed_at,
