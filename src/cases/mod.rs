@@ -39,21 +39,31 @@ impl Caller<'_> {
         }
     }
 
+    /// The statuses a case list may show the caller, given the one asked for (`None`: any).
+    /// ICE liaisons see only cases that concern ICE (see [`visible`]).
+    pub fn list_statuses(&self, asked: Option<Status>) -> Option<Vec<Status>> {
+        match (self.user.role, asked) {
+            (Role::IceLiaison, Some(s)) => Some(if LIAISON_STATUSES.contains(&s) { vec![s] } else { vec![] }),
+            (Role::IceLiaison, None) => Some(LIAISON_STATUSES.to_vec()),
+            (_, s) => s.map(|s| vec![s]),
+        }
+    }
+
     /// Admins see every facility; everyone else only their own.
     pub fn facility_scope(&self) -> Option<&[i64]> {
         (self.user.role != Role::Admin).then_some(self.user.facility_ids.as_slice())
     }
 }
 
+/// What an ICE liaison sees: cases held for pickup, or transferred.
+const LIAISON_STATUSES: [Status; 3] = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
+
 /// Whether the caller may see this case at all. ICE liaisons see only cases of their
 /// facilities that concern ICE: held for pickup, or transferred.
 pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
     match caller.user.role {
         Role::Admin => true,
-        Role::IceLiaison => {
-            caller.user.facility_ids.contains(&b.facility_id)
-                && matches!(b.status, Status::WsoHold | Status::IgsaHold | Status::Transferred)
-        }
+        Role::IceLiaison => caller.user.facility_ids.contains(&b.facility_id) && LIAISON_STATUSES.contains(&b.status),
         _ => caller.user.facility_ids.contains(&b.facility_id),
     }
 }

@@ -75,6 +75,11 @@ impl Checker {
         self.check(field, v.parse())
     }
 
+    /// Refuses with every field error found (422).
+    pub fn done(self) -> Result<(), crate::error::AppError> {
+        self.finish().map_err(crate::error::AppError::Validation)
+    }
+
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
         if self.errors.is_empty() {
             Ok(())

@@ -62,12 +62,7 @@ pub async fn list(
     let caller = caller(&user);
     let now = state.clock.now();
     let status = query.status.parse::<Status>().ok();
-    let liaison = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
-    let statuses: Option<Vec<Status>> = match (user.user.role, status) {
-        (Role::IceLiaison, Some(s)) => Some(if liaison.contains(&s) { vec![s] } else { vec![] }),
-        (Role::IceLiaison, None) => Some(liaison.to_vec()),
-        (_, s) => s.map(|s| vec![s]),
-    };
+    let statuses = caller.list_statuses(status);
     let q = query.q.trim();
     let filter = db::bookings::ListFilter {
         facility_ids: caller.facility_scope(),

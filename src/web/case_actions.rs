@@ -40,10 +40,6 @@ async fn respond<T>(
     after_form(user, result, form, data, done, &to, |f| case_page(state, user, id, f)).await
 }
 
-fn validation(c: Checker) -> AppResult<()> {
-    c.finish().map_err(AppError::Validation)
-}
-
 pub async fn add_document(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -77,7 +73,7 @@ pub async fn withdraw_document(
     let mut c = Checker::new();
     let at = c.time("at", data.get("at"), times).map(to_second);
     let by = c.text("by", data.get("by"), 200);
-    let result = match validation(c) {
+    let result = match c.done() {
         Ok(()) => {
             cases::withdraw_document(
                 &state.db,
@@ -184,7 +180,7 @@ pub async fn serve(
         ),
         None => None,
     };
-    let result = match validation(c) {
+    let result = match c.done() {
         Ok(()) => {
             cases::serve(
                 &state.db,
@@ -224,7 +220,7 @@ pub async fn transfer(
     let at = c.time("at", data.get("at"), times).map(to_second);
     let officer = c.text("receiving_officer", data.get("receiving_officer"), 200);
     let late_reason = c.optional_text("late_reason", data.get("late_reason"), 2000);
-    let result = match validation(c) {
+    let result = match c.done() {
         Ok(()) => {
             let r = cases::transfer(
                 &state.db,
@@ -284,7 +280,7 @@ pub async fn igsa_hold(
     let (now, times) = (state.clock.now(), zone(&state, id).await?);
     let mut c = Checker::new();
     let at = c.time("at", data.get("at"), times).map(to_second);
-    let result = match validation(c) {
+    let result = match c.done() {
         Ok(()) => cases::start_igsa_hold(&state.db, caller(&user), id, at.expect("checked"), now).await,
         Err(e) => Err(e),
     };
@@ -316,7 +312,7 @@ pub async fn correct(
         )
     });
     let note = c.text("note", data.get("note"), 2000);
-    let result = match validation(c) {
+    let result = match c.done() {
         Ok(()) => {
             cases::correct(
                 &state.db,
@@ -378,7 +374,7 @@ pub async fn record_claim(
     let how = c.text("how", data.get("how"), 500);
     let document = c.optional_text("document", data.get("document"), 500);
     let interpreter_id = data.get("interpreter_id").and_then(|v| v.parse().ok());
-    let result = match validation(c) {
+    let result = match c.done() {
         Ok(()) => {
             let claim = cases::NewClaim {
                 at: at.expect("checked"),
@@ -415,7 +411,7 @@ pub async fn report_claim(
     let method = c.text("method", data.get("method"), 100);
     let contact = c.text("ice_contact", data.get("ice_contact"), 200);
     let response = c.optional_text("response", data.get("response"), 2000);
-    let result = match validation(c) {
+    let result = match c.done() {
         Ok(()) => {
             let report = cases::ClaimReport {
                 at: at.expect("checked"),

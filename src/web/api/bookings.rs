@@ -114,13 +114,8 @@ pub async fn list(
         Some(s) => c.check::<Status>("status", s.parse()),
         None => None,
     };
-    c.finish().map_err(AppError::Validation)?;
-    let liaison_statuses = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
-    let statuses: Option<Vec<Status>> = match (caller.user.role, status) {
-        (Role::IceLiaison, Some(s)) => Some(if liaison_statuses.contains(&s) { vec![s] } else { vec![] }),
-        (Role::IceLiaison, None) => Some(liaison_statuses.to_vec()),
-        (_, s) => s.map(|s| vec![s]),
-    };
+    c.done()?;
+    let statuses = caller.list_statuses(status);
     let filter = db::bookings::ListFilter {
         facility_ids: caller.facility_scope(),
         statuses: statuses.as_deref(),
@@ -188,7 +183,7 @@ pub struct AtInput {
 fn at(field_value: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
     let mut c = Checker::new();
     let t = c.time("at", field_value, TimeInput::Rfc3339);
-    c.finish().map_err(AppError::Validation)?;
+    c.done()?;
     Ok(to_second(t.expect("checked")))
 }
 
@@ -280,7 +275,7 @@ pub async fn serve(
             .push(crate::error::FieldError::new("document_id", "document_id is required"));
     }
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
-    c.finish().map_err(AppError::Validation)?;
+    c.done()?;
     cases::serve(
         &state.db,
         caller,
@@ -316,7 +311,7 @@ pub async fn transfer(
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let officer = c.text("receiving_officer", input.receiving_officer.as_deref(), 200);
     let late_reason = c.optional_text("late_reason", input.late_reason.as_deref(), 2000);
-    c.finish().map_err(AppError::Validation)?;
+    c.done()?;
     cases::transfer(
         &state.db,
         caller,
@@ -416,7 +411,7 @@ pub async fn correct(
             .push(crate::error::FieldError::new("event_id", "event_id is required"));
     }
     let note = c.text("note", input.note.as_deref(), 2000);
-    c.finish().map_err(AppError::Validation)?;
+    c.done()?;
     let new_id = cases::correct(
         &state.db,
         caller,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duties::ReportInput;
 use super::json::ApiJson;
-use super::{caller, done, id};
+use super::{caller, id};
 use crate::auth::ApiUser;
 use crate::cases::{self, NewComplaint};
 use crate::db::{self, agreement::Complaint};
@@ -101,7 +101,7 @@ pub async fn record_complaint(
         .map(to_second);
     let complainant = c.text("complainant", input.complainant.as_deref(), 500);
     let summary = c.text("summary", input.summary.as_deref(), 5000);
-    done(c)?;
+    c.done()?;
     let officers = input.officers.unwrap_or_default();
     let now = state.clock.now();
     let new = NewComplaint {
@@ -127,7 +127,7 @@ pub async fn complaint_notified(
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let method = c.text("method", input.method.as_deref(), 100);
     let contact = c.text("ice_contact", input.ice_contact.as_deref(), 200);
-    done(c)?;
+    c.done()?;
     let now = state.clock.now();
     let stored = cases::complaint_sent_to_ice(
         &state.db,
@@ -164,7 +164,7 @@ pub async fn complaint_outcome(
         Some(v) => c.time("reported_to_ice_at", Some(v), TimeInput::Rfc3339).map(to_second),
         None => None,
     };
-    done(c)?;
+    c.done()?;
     let now = state.clock.now();
     let stored = cases::complaint_outcome(
         &state.db,

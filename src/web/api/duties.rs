@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::json::ApiJson;
-use super::{caller, done, id, optional_date};
+use super::{caller, id, optional_date};
 use crate::auth::ApiUser;
 use crate::cases::{self, Caller, ClaimReport, DisclosureInput, NewClaim};
 use crate::db::{self, duties::Claim};
@@ -40,7 +40,7 @@ pub async fn record_claim(
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let how = c.text("how", input.how.as_deref(), 500);
     let document = c.optional_text("document", input.document.as_deref(), 500);
-    done(c)?;
+    c.done()?;
     let claim = NewClaim {
         at: at.expect("checked"),
         how: how.as_deref().expect("checked"),
@@ -72,7 +72,7 @@ pub async fn report_claim(
     let method = c.text("method", input.method.as_deref(), 100);
     let contact = c.text("ice_contact", input.ice_contact.as_deref(), 200);
     let response = c.optional_text("response", input.response.as_deref(), 2000);
-    done(c)?;
+    c.done()?;
     let report = ClaimReport {
         at: at.expect("checked"),
         method: method.as_deref().expect("checked"),
@@ -105,7 +105,7 @@ pub async fn add_interpreter(
     let name = c.text("name", input.name.as_deref(), 200);
     let languages = c.text("languages", input.languages.as_deref(), 200);
     let contact = c.optional_text("contact", input.contact.as_deref(), 200);
-    done(c)?;
+    c.done()?;
     let i = cases::add_interpreter(
         &state.db,
         caller,
@@ -180,7 +180,7 @@ pub async fn record_disclosure(
     let clearance_requested_on = optional_date(&mut c, "clearance_requested_on", i.clearance_requested_on.as_deref());
     let cleared_on = optional_date(&mut c, "cleared_on", i.cleared_on.as_deref());
     let released_on = optional_date(&mut c, "released_on", i.released_on.as_deref());
-    done(c)?;
+    c.done()?;
     let input = DisclosureInput {
         facility: facility.as_deref().expect("checked"),
         what: what.as_deref().expect("checked"),
@@ -231,7 +231,7 @@ pub async fn record_review(
     let held_on = c.date("held_on", i.held_on.as_deref());
     let attendees = c.text("attendees", i.attendees.as_deref(), 2000);
     let notes = c.optional_text("notes", i.notes.as_deref(), 10_000);
-    done(c)?;
+    c.done()?;
     let id = cases::record_review(
         &state.db,
         caller,

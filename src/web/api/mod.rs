@@ -27,11 +27,6 @@ pub fn id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
-/// Refuses the request with every field error found.
-pub fn done(c: crate::domain::input::Checker) -> Result<(), AppError> {
-    c.finish().map_err(AppError::Validation)
-}
-
 /// An optional date field: empty or absent is `None`.
 pub fn optional_date(c: &mut crate::domain::input::Checker, field: &str, v: Option<&str>) -> Option<chrono::NaiveDate> {
     v.map(str::trim)

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::caller;
 use super::json::ApiJson;
-use super::{caller, done};
 use crate::auth::ApiUser;
 use crate::cases::{self, Caller, Fact};
 use crate::db::{self};
@@ -60,7 +60,7 @@ pub async fn exam(
     if i.score.is_none() {
         c.errors.push(FieldError::new("score", "score is required"));
     }
-    done(c)?;
+    c.done()?;
     fact(
         &state,
         &api,
@@ -83,7 +83,7 @@ pub async fn credentials(
     let mut c = Checker::new();
     let number = c.text("form_70_006_number", i.form_70_006_number.as_deref(), 50);
     let issued_on = c.date("issued_on", i.issued_on.as_deref());
-    done(c)?;
+    c.done()?;
     fact(
         &state,
         &api,
@@ -105,7 +105,7 @@ pub async fn credentials_returned(
     guard(&api)?;
     let mut c = Checker::new();
     let on = c.date("on", i.on.as_deref());
-    done(c)?;
+    c.done()?;
     fact(
         &state,
         &api,
@@ -127,7 +127,7 @@ pub async fn withdrawal(
     let mut c = Checker::new();
     let received_on = c.date("received_on", i.received_on.as_deref());
     let effective_on = c.date("effective_on", i.effective_on.as_deref());
-    done(c)?;
+    c.done()?;
     fact(
         &state,
         &api,
@@ -150,7 +150,7 @@ pub async fn departure_notice(
     let mut c = Checker::new();
     let given_on = c.date("given_on", i.given_on.as_deref());
     let departs_on = c.date("departs_on", i.departs_on.as_deref());
-    done(c)?;
+    c.done()?;
     let (given_on, departs_on) = (given_on.expect("checked"), departs_on.expect("checked"));
     let (status, Json(mut body)) = fact(&state, &api, &u, Fact::DepartureNotice { given_on, departs_on }).await?;
     if crate::domain::credentials::short_notice(given_on, departs_on) {
