@@ -7,11 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::accounts::{self, Actor, NewUser};
 use crate::auth::{CurrentUser, session};
 use crate::db::{self, audit::Entry, facilities::Facility, users::User};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
 use crate::web::layout::Layout;
 

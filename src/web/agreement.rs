@@ -8,11 +8,11 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::auth::CurrentUser;
-use crate::cases::{self, DisclosureInput};
 use crate::db::{self, agreement::Disclosure, agreement::Review, duties::Interpreter, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::input::Checker;
 use crate::error::{AppError, AppResult};
+use crate::services::{self, DisclosureInput};
 use crate::state::AppState;
 use crate::web::bookings::caller;
 use crate::web::forms::{FormData, FormState, after_form};
@@ -81,7 +81,7 @@ pub async fn add_interpreter(
                 name.expect("checked"),
                 languages.expect("checked"),
             );
-            cases::add_interpreter(
+            services::add_interpreter(
                 &state.db,
                 caller(&user),
                 &f,
@@ -128,7 +128,7 @@ pub async fn add_disclosure(
                 released_on,
                 early_release_reason: data.get("early_release_reason"),
             };
-            cases::record_disclosure(&state.db, caller(&user), input, state.clock.now()).await
+            services::record_disclosure(&state.db, caller(&user), input, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -152,7 +152,7 @@ pub async fn add_review(
                 held_on.expect("checked"),
                 attendees.expect("checked"),
             );
-            cases::record_review(&state.db, caller(&user), &f, h, &a, notes.as_deref(), state.clock.now()).await
+            services::record_review(&state.db, caller(&user), &f, h, &a, notes.as_deref(), state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };

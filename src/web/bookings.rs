@@ -8,13 +8,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, session};
-use crate::cases::{self, Caller};
 use crate::db::{self, bookings::Booking, bookings::Charge, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::booking::{BookingInput, ChargeInput};
 use crate::domain::input::TimeInput;
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
+use crate::services::{self, Caller};
 use crate::state::AppState;
 use crate::web::case_view::{self, Actions, ClockView, DocumentRow, EventRow, NotificationRow};
 use crate::web::forms::{FormData, FormState, local_input};
@@ -170,7 +170,7 @@ pub async fn create(
         charges: Some(charges),
     };
     let result = match input.check(now, TimeInput::Local(tz)) {
-        Ok(booking) => cases::create_booking(&state.db, caller(&user), &booking, now).await,
+        Ok(booking) => services::create_booking(&state.db, caller(&user), &booking, now).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     match result {
@@ -240,7 +240,7 @@ impl CasePage {
 
 pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: FormState) -> AppResult<CasePage> {
     let caller = caller(user);
-    let b = cases::view(&state.db, &caller, id).await?;
+    let b = services::view(&state.db, &caller, id).await?;
     let now = state.clock.now();
     let tz = b.tz();
     let liaison = user.user.role == Role::IceLiaison;

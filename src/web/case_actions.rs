@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::bookings::{caller, case_page};
 use crate::auth::{CurrentUser, session};
-use crate::cases;
 use crate::db;
 use crate::domain::booking::{DocumentInput, NotificationInput};
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::services;
 use crate::state::AppState;
 use crate::web::forms::{FormData, after_form};
 
@@ -56,7 +56,7 @@ pub async fn add_document(
         received_at: data.owned("received_at"),
     };
     let result = match input.check(now, times) {
-        Ok(doc) => cases::add_document(&state.db, caller(&user), id, &doc, now, &state.config).await,
+        Ok(doc) => services::add_document(&state.db, caller(&user), id, &doc, now, &state.config).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(&state, &user, id, "document", data, result, "ICE document recorded.").await
@@ -75,7 +75,7 @@ pub async fn withdraw_document(
     let by = c.text("by", data.get("by"), 200);
     let result = match c.done() {
         Ok(()) => {
-            cases::withdraw_document(
+            services::withdraw_document(
                 &state.db,
                 caller(&user),
                 id,
@@ -116,7 +116,7 @@ pub async fn add_notification(
         interpreter_id: data.get("interpreter_id").and_then(|v| v.parse().ok()),
     };
     let result = match input.check(times) {
-        Ok(n) => cases::add_notification(&state.db, caller(&user), id, &n, now).await,
+        Ok(n) => services::add_notification(&state.db, caller(&user), id, &n, now).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(
@@ -141,7 +141,7 @@ pub async fn release_point(
     let (now, times) = (state.clock.now(), zone(&state, id).await?);
     let result = match reasoned::<ReleasePointReason>(data.get("at"), data.get("reason"), data.get("note"), times) {
         Ok(r) => {
-            cases::record_release_point(&state.db, caller(&user), id, r.at, r.reason, r.note.as_deref(), now).await
+            services::record_release_point(&state.db, caller(&user), id, r.at, r.reason, r.note.as_deref(), now).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -182,7 +182,7 @@ pub async fn serve(
     };
     let result = match c.done() {
         Ok(()) => {
-            cases::serve(
+            services::serve(
                 &state.db,
                 caller(&user),
                 id,
@@ -222,7 +222,7 @@ pub async fn transfer(
     let late_reason = c.optional_text("late_reason", data.get("late_reason"), 2000);
     let result = match c.done() {
         Ok(()) => {
-            let r = cases::transfer(
+            let r = services::transfer(
                 &state.db,
                 caller(&user),
                 id,
@@ -264,7 +264,7 @@ pub async fn release(
     let id = parse_id(&raw)?;
     let (now, times) = (state.clock.now(), zone(&state, id).await?);
     let result = match reasoned::<ReleaseReason>(data.get("at"), data.get("reason"), data.get("note"), times) {
-        Ok(r) => cases::release(&state.db, caller(&user), id, r.at, r.reason, r.note.as_deref(), now).await,
+        Ok(r) => services::release(&state.db, caller(&user), id, r.at, r.reason, r.note.as_deref(), now).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(&state, &user, id, "release", data, result, "Release recorded.").await
@@ -281,7 +281,7 @@ pub async fn igsa_hold(
     let mut c = Checker::new();
     let at = c.time("at", data.get("at"), times).map(to_second);
     let result = match c.done() {
-        Ok(()) => cases::start_igsa_hold(&state.db, caller(&user), id, at.expect("checked"), now).await,
+        Ok(()) => services::start_igsa_hold(&state.db, caller(&user), id, at.expect("checked"), now).await,
         Err(e) => Err(e),
     };
     respond(
@@ -314,7 +314,7 @@ pub async fn correct(
     let note = c.text("note", data.get("note"), 2000);
     let result = match c.done() {
         Ok(()) => {
-            cases::correct(
+            services::correct(
                 &state.db,
                 caller(&user),
                 id,
@@ -338,7 +338,7 @@ pub async fn release_now(
     let id = parse_id(&raw)?;
     let now = state.clock.now();
     let note = "released from the pending-transfers board at the 48-hour limit";
-    let result = cases::release(
+    let result = services::release(
         &state.db,
         caller(&user),
         id,
@@ -376,13 +376,13 @@ pub async fn record_claim(
     let interpreter_id = data.get("interpreter_id").and_then(|v| v.parse().ok());
     let result = match c.done() {
         Ok(()) => {
-            let claim = cases::NewClaim {
+            let claim = services::NewClaim {
                 at: at.expect("checked"),
                 how: how.as_deref().expect("checked"),
                 document: document.as_deref(),
                 interpreter_id,
             };
-            cases::record_claim(&state.db, caller(&user), id, claim, now).await
+            services::record_claim(&state.db, caller(&user), id, claim, now).await
         }
         Err(e) => Err(e),
     };
@@ -413,13 +413,13 @@ pub async fn report_claim(
     let response = c.optional_text("response", data.get("response"), 2000);
     let result = match c.done() {
         Ok(()) => {
-            let report = cases::ClaimReport {
+            let report = services::ClaimReport {
                 at: at.expect("checked"),
                 method: method.as_deref().expect("checked"),
                 ice_contact: contact.as_deref().expect("checked"),
                 response: response.as_deref(),
             };
-            cases::report_claim(&state.db, caller(&user), id, claim, report, now).await
+            services::report_claim(&state.db, caller(&user), id, claim, report, now).await
         }
         Err(e) => Err(e),
     };

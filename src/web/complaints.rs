@@ -9,12 +9,12 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::cases::{self, NewComplaint};
 use crate::db::{self, agreement::Complaint, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
 use crate::error::{AppError, AppResult};
+use crate::services::{self, NewComplaint};
 use crate::state::AppState;
 use crate::web::api::complaints::complaint_status;
 use crate::web::bookings::caller;
@@ -137,7 +137,7 @@ pub async fn create(
                 officers: &officers,
                 summary: summary.as_deref().expect("checked"),
             };
-            cases::record_complaint(&state.db, caller(&user), new, state.clock.now()).await
+            services::record_complaint(&state.db, caller(&user), new, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -177,7 +177,8 @@ pub async fn notified(
                 method.expect("checked"),
                 contact.expect("checked"),
             );
-            cases::complaint_sent_to_ice(&state.db, caller(&user), id, at, &method, &contact, state.clock.now()).await
+            services::complaint_sent_to_ice(&state.db, caller(&user), id, at, &method, &contact, state.clock.now())
+                .await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -209,7 +210,7 @@ pub async fn outcome(
     let r = match c.finish() {
         Ok(()) => {
             let (at, summary) = (at.expect("checked"), summary.expect("checked"));
-            cases::complaint_outcome(&state.db, caller(&user), id, at, &summary, reported, state.clock.now()).await
+            services::complaint_outcome(&state.db, caller(&user), id, at, &summary, reported, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };

@@ -6,10 +6,10 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 
 use crate::auth::CurrentUser;
-use crate::cases;
 use crate::db::{self, bookings::Booking};
 use crate::domain::types::Status;
 use crate::error::{AppError, AppResult};
+use crate::services;
 use crate::state::AppState;
 use crate::web::bookings::caller;
 use crate::web::case_view::charge_summary;
@@ -39,7 +39,7 @@ pub struct RecordPage {
 
 async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool) -> AppResult<RecordPage> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let b = cases::view(&state.db, &caller(user), id).await?;
+    let b = services::view(&state.db, &caller(user), id).await?;
     let expected = if transfer {
         Status::Transferred
     } else {

@@ -13,7 +13,7 @@ use crate::db::{self, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::stats::suppress;
 use crate::error::{AppError, AppResult};
-use crate::reports::{self, IgsaReport, ProgramReport, Scope};
+use crate::services::reports::{self, IgsaReport, ProgramReport, Scope};
 use crate::state::AppState;
 use crate::web::api::reports::ReportQuery;
 use crate::web::bookings::caller;
@@ -344,7 +344,7 @@ pub struct ComplianceLine {
 #[template(path = "reports/compliance.html")]
 pub struct CompliancePage {
     layout: Layout,
-    r: crate::compliance::ComplianceReport,
+    r: crate::services::compliance::ComplianceReport,
     lines: Vec<ComplianceLine>,
     facilities: Vec<Facility>,
     held_past: String,
@@ -361,7 +361,7 @@ pub async fn compliance(
         .clone()
         .filter(|f| !f.is_empty() && f != "all")
         .or_else(|| facilities.first().map(|f| f.code.clone()));
-    let r = crate::compliance::report(
+    let r = crate::services::compliance::report(
         &state.db,
         &caller(&user),
         code.as_deref(),
@@ -370,7 +370,7 @@ pub async fn compliance(
         state.clock.now(),
     )
     .await?;
-    let line = |duty, what, f: &crate::compliance::Figure, link, breach| ComplianceLine {
+    let line = |duty, what, f: &crate::services::compliance::Figure, link, breach| ComplianceLine {
         duty,
         what,
         count: f.count,

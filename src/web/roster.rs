@@ -7,11 +7,11 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::auth::CurrentUser;
-use crate::cases;
 use crate::db::{self, certifications::RosterRow};
 use crate::domain::Role;
 use crate::domain::roster::{Certification, CertificationInput, Standing};
 use crate::error::{AppError, AppResult};
+use crate::services;
 use crate::state::AppState;
 use crate::web::bookings::caller;
 use crate::web::forms::{FormData, FormState, after_form};
@@ -136,7 +136,7 @@ pub async fn certify(
     };
     let username = data.get("username").unwrap_or("").to_string();
     let r = match input.check() {
-        Ok(c) => cases::certify(&state.db, caller(&user), &username, &c, state.clock.now()).await,
+        Ok(c) => services::certify(&state.db, caller(&user), &username, &c, state.clock.now()).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(&state, &user, "certify", data, r, "Certification recorded.").await
@@ -149,7 +149,7 @@ pub async fn revoke(
 ) -> AppResult<Response> {
     user.require(&[Role::Supervisor, Role::Admin])?;
     let username = data.get("username").unwrap_or("").to_string();
-    let r = cases::revoke(
+    let r = services::revoke(
         &state.db,
         caller(&user),
         &username,
@@ -166,7 +166,7 @@ pub async fn record_fact(
     user: CurrentUser,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
-    use crate::cases::Fact;
+    use crate::services::Fact;
     user.require(&[Role::Supervisor, Role::Admin])?;
     let username = data.get("username").unwrap_or("").to_string();
     let kind = data.get("fact").unwrap_or("").to_string();
@@ -216,7 +216,9 @@ pub async fn record_fact(
         }
     };
     let r = match (c.finish(), fact) {
-        (Ok(()), Some(fact)) => cases::record_fact(&state.db, caller(&user), &username, fact, state.clock.now()).await,
+        (Ok(()), Some(fact)) => {
+            services::record_fact(&state.db, caller(&user), &username, fact, state.clock.now()).await
+        }
         (Err(errors), _) => Err(AppError::Validation(errors)),
         (Ok(()), None) => Err(AppError::field("fact", "choose what to record")),
     };

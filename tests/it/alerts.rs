@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use wso_tracker::alerts::{Mailer, check_deadlines, deliver_due};
 
-use crate::cases::World;
+use crate::helpers::World;
 use crate::helpers::t;
 use crate::smtp::Sink;
 

@@ -209,7 +209,7 @@ impl Browser {
 
 #[tokio::test]
 async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
-    let w = crate::cases::World::new().await;
+    let w = crate::helpers::World::new().await;
     let b = browser().await;
 
     // The WSO books the person.
@@ -269,7 +269,7 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
 
 #[tokio::test]
 async fn the_board_counts_down_and_a_pickup_disappears_within_five_seconds() {
-    let w = crate::cases::World::new().await;
+    let w = crate::helpers::World::new().await;
     let stays = w.served("LIVE-1").await;
     let leaves = w.served("LIVE-2").await;
     let b = browser().await;
@@ -326,7 +326,7 @@ async fn the_board_counts_down_and_a_pickup_disappears_within_five_seconds() {
 
 #[tokio::test]
 async fn a_citizenship_claim_recorded_in_the_browser_flags_the_case_on_the_board() {
-    let w = crate::cases::World::new().await;
+    let w = crate::helpers::World::new().await;
     let id = w.served("FLAG-1").await;
     let b = browser().await;
     b.sign_in(&w.app, "wso1").await;

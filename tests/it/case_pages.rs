@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::json;
 
-use crate::cases::{World, booking};
+use crate::helpers::{World, booking};
 
 fn booking_form(number: &str, last_name: &str) -> Vec<(&'static str, String)> {
     vec![

@@ -4,7 +4,7 @@
 use futures_like::join_all;
 use serde_json::json;
 
-use crate::cases::{World, booking, warrant};
+use crate::helpers::{World, booking, warrant};
 
 /// Minimal join_all over tokio tasks (no extra crate).
 mod futures_like {

@@ -5,7 +5,7 @@ use chrono::Duration;
 use serde_json::json;
 use wso_tracker::alerts::check_deadlines;
 
-use crate::cases::World;
+use crate::helpers::World;
 use crate::helpers::t;
 
 const HOURS: [i64; 3] = [12, 4, 1];

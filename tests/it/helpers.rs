@@ -8,12 +8,13 @@ use std::sync::OnceLock;
 
 use chrono::{TimeZone, Utc};
 use reqwest::redirect::Policy;
+use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
-use wso_tracker::accounts::{self, Actor, NewUser};
+use wso_tracker::boot::cluster::{Durability, PrivateCluster};
 use wso_tracker::clock::Clock;
 use wso_tracker::config::Config;
-use wso_tracker::db::cluster::{Durability, PrivateCluster};
+use wso_tracker::services::accounts::{self, Actor, NewUser};
 use wso_tracker::state::AppState;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -358,4 +359,94 @@ impl Api<'_> {
 
 pub fn t(s: &str) -> chrono::DateTime<Utc> {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+// ---- The world most case tests start from ----
+
+/// RCDC (New York time, no IGSA) with a certified WSO, an uncertified officer, a supervisor
+/// and an ICE liaison; WAKE next door with its own officer and liaison.
+pub struct World {
+    pub app: TestApp,
+}
+
+impl World {
+    pub async fn new() -> Self {
+        let app = spawn_app().await;
+        app.facility("RCDC", "America/New_York", false).await;
+        app.facility("WAKE", "America/New_York", true).await;
+        app.user("wso1", "officer", &["RCDC"]).await;
+        app.user("rookie", "officer", &["RCDC"]).await;
+        app.user("sgt", "supervisor", &["RCDC"]).await;
+        app.user("ice", "ice_liaison", &["RCDC"]).await;
+        app.user("other", "officer", &["WAKE"]).await;
+        app.user("wakesgt", "supervisor", &["WAKE"]).await;
+        app.user("ice2", "ice_liaison", &["WAKE"]).await;
+        app.user("boss", "admin", &[]).await;
+        let sgt = app.api("sgt").await;
+        sgt.ok(
+            201,
+            "/officers/wso1/certification",
+            json!({ "certified_on": "2026-01-05", "expires_on": "2027-12-31" }),
+        )
+        .await;
+        let boss = app.api("boss").await;
+        for supervisor in ["sgt", "wakesgt"] {
+            let path = format!("/officers/{supervisor}/certification");
+            boss.ok(
+                201,
+                &path,
+                json!({ "certified_on": "2026-01-05", "expires_on": "2027-12-31" }),
+            )
+            .await;
+        }
+        World { app }
+    }
+
+    pub async fn as_(&self, username: &str) -> Api<'_> {
+        self.app.api(username).await
+    }
+
+    /// A booking at RCDC with one I-200 warrant; returns (booking id, document id).
+    pub async fn booked_with_warrant(&self, officer: &Api<'_>, number: &str) -> (i64, i64) {
+        let b = officer.ok(201, "/bookings", booking(number)).await;
+        let id = b["id"].as_i64().unwrap();
+        let d = officer
+            .ok(201, &format!("/bookings/{id}/documents"), warrant("I-200", "W-1"))
+            .await;
+        (id, d["id"].as_i64().unwrap())
+    }
+
+    /// Booked, warrant received, point of release at 2026-11-22 08:00Z, served at 09:00Z
+    /// (deadline 2026-11-24 09:00Z).
+    pub async fn served(&self, number: &str) -> i64 {
+        let wso = self.as_("wso1").await;
+        let (id, doc) = self.booked_with_warrant(&wso, number).await;
+        wso.ok(
+            200,
+            &format!("/bookings/{id}/release-point"),
+            json!({ "at": "2026-11-22T08:00:00Z", "reason": "bond_posted" }),
+        )
+        .await;
+        wso.ok(
+            201,
+            &format!("/bookings/{id}/service"),
+            json!({ "document_id": doc, "at": "2026-11-22T09:00:00Z" }),
+        )
+        .await;
+        id
+    }
+}
+
+pub fn booking(number: &str) -> Value {
+    json!({
+        "facility": "RCDC", "booking_number": number, "last_name": "Doe", "first_name": "John",
+        "date_of_birth": "1990-04-30", "booked_at": "2026-11-20T08:00:00-05:00",
+        "charges": [{ "description": "Driving while impaired", "category": "dwi" },
+                    { "description": "Driving with a revoked licence", "category": "traffic" }]
+    })
+}
+
+pub fn warrant(kind: &str, number: &str) -> Value {
+    json!({ "kind": kind, "number": number, "a_number": "A12-345-678",
+            "issued_at": "2026-11-20T10:00:00-05:00", "received_at": "2026-11-20T11:00:00-05:00" })
 }

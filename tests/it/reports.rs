@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use crate::cases::{World, booking, warrant};
 use crate::helpers::t;
+use crate::helpers::{World, booking, warrant};
 
 /// Books one person at RCDC; returns the booking id.
 async fn book(w: &World, number: &str, booked_at: &str, documents: &[&str]) -> i64 {

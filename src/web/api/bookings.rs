@@ -11,7 +11,6 @@ use super::views::{
 };
 use super::{caller, id};
 use crate::auth::ApiUser;
-use crate::cases::{self, Caller};
 use crate::db::{self, bookings::Booking};
 use crate::domain::Role;
 use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
@@ -19,6 +18,7 @@ use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
+use crate::services::{self, Caller};
 use crate::state::AppState;
 
 /// The whole case as the caller may see it.
@@ -72,7 +72,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
 }
 
 async fn reload(state: &AppState, caller: &Caller<'_>, id: i64) -> ApiResult<Json<BookingJson>> {
-    let b = cases::view(&state.db, caller, id).await?;
+    let b = services::view(&state.db, caller, id).await?;
     Ok(Json(full(state, caller, b).await?))
 }
 
@@ -85,7 +85,7 @@ pub async fn create(
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let booking = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
-    let id = cases::create_booking(&state.db, caller, &booking, now).await?;
+    let id = services::create_booking(&state.db, caller, &booking, now).await?;
     Ok((StatusCode::CREATED, reload(&state, &caller, id).await?))
 }
 
@@ -145,7 +145,7 @@ pub async fn audit(
 ) -> ApiResult<Json<Vec<EventJson>>> {
     let caller = caller(&api);
     caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
-    let b = cases::view(&state.db, &caller, id(&raw)?).await?;
+    let b = services::view(&state.db, &caller, id(&raw)?).await?;
     Ok(Json(
         db::audit::for_booking(&state.db, b.id)
             .await?
@@ -166,7 +166,7 @@ pub async fn add_document(
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let doc = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
-    let doc_id = cases::add_document(&state.db, caller, booking_id, &doc, now, &state.config).await?;
+    let doc_id = services::add_document(&state.db, caller, booking_id, &doc, now, &state.config).await?;
     let stored = db::documents::get(&state.db, booking_id, doc_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -198,7 +198,7 @@ pub async fn withdraw_document(
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let at = at(input.at.as_deref())?;
-    cases::withdraw_document(&state.db, caller, booking_id, doc_id, at, input.by.as_deref(), now).await?;
+    services::withdraw_document(&state.db, caller, booking_id, doc_id, at, input.by.as_deref(), now).await?;
     let stored = db::documents::get(&state.db, booking_id, doc_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -216,7 +216,7 @@ pub async fn add_notification(
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let n = input.check(TimeInput::Rfc3339).map_err(AppError::Validation)?;
-    let nid = cases::add_notification(&state.db, caller, booking_id, &n, now).await?;
+    let nid = services::add_notification(&state.db, caller, booking_id, &n, now).await?;
     let stored = db::documents::notifications(&state.db, booking_id)
         .await?
         .into_iter()
@@ -248,7 +248,7 @@ pub async fn release_point(
         TimeInput::Rfc3339,
     )
     .map_err(AppError::Validation)?;
-    cases::record_release_point(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
+    services::record_release_point(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -276,7 +276,7 @@ pub async fn serve(
     }
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     c.done()?;
-    cases::serve(
+    services::serve(
         &state.db,
         caller,
         booking_id,
@@ -312,7 +312,7 @@ pub async fn transfer(
     let officer = c.text("receiving_officer", input.receiving_officer.as_deref(), 200);
     let late_reason = c.optional_text("late_reason", input.late_reason.as_deref(), 2000);
     c.done()?;
-    cases::transfer(
+    services::transfer(
         &state.db,
         caller,
         booking_id,
@@ -342,7 +342,7 @@ pub async fn release(
         TimeInput::Rfc3339,
     )
     .map_err(AppError::Validation)?;
-    cases::release(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
+    services::release(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -357,7 +357,7 @@ pub async fn igsa_hold(
     caller.require(&[Role::Supervisor])?;
     let now = state.clock.now();
     let at = at(input.at.as_deref())?;
-    cases::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
+    services::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -412,7 +412,7 @@ pub async fn correct(
     }
     let note = c.text("note", input.note.as_deref(), 2000);
     c.done()?;
-    let new_id = cases::correct(
+    let new_id = services::correct(
         &state.db,
         caller,
         booking_id,

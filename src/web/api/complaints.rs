@@ -10,13 +10,13 @@ use super::duties::ReportInput;
 use super::json::ApiJson;
 use super::{caller, id};
 use crate::auth::ApiUser;
-use crate::cases::{self, NewComplaint};
 use crate::db::{self, agreement::Complaint};
 use crate::domain::Role;
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
 use crate::domain::weekdays::weekday_time_between;
 use crate::error::{ApiResult, AppError};
+use crate::services::{self, NewComplaint};
 use crate::state::AppState;
 
 // ---- Complaints ----
@@ -111,7 +111,7 @@ pub async fn record_complaint(
         officers: &officers,
         summary: summary.as_deref().expect("checked"),
     };
-    let stored = cases::record_complaint(&state.db, caller, new, now).await?;
+    let stored = services::record_complaint(&state.db, caller, new, now).await?;
     Ok((StatusCode::CREATED, Json(ComplaintJson::new(stored, now))))
 }
 
@@ -129,7 +129,7 @@ pub async fn complaint_notified(
     let contact = c.text("ice_contact", input.ice_contact.as_deref(), 200);
     c.done()?;
     let now = state.clock.now();
-    let stored = cases::complaint_sent_to_ice(
+    let stored = services::complaint_sent_to_ice(
         &state.db,
         caller,
         id(&raw)?,
@@ -166,7 +166,7 @@ pub async fn complaint_outcome(
     };
     c.done()?;
     let now = state.clock.now();
-    let stored = cases::complaint_outcome(
+    let stored = services::complaint_outcome(
         &state.db,
         caller,
         id(&raw)?,

@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 use super::json::ApiJson;
 use super::{caller, id, optional_date};
 use crate::auth::ApiUser;
-use crate::cases::{self, Caller, ClaimReport, DisclosureInput, NewClaim};
 use crate::db::{self, duties::Claim};
 use crate::domain::Role;
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
 use crate::error::{ApiResult, AppError};
+use crate::services::{self, Caller, ClaimReport, DisclosureInput, NewClaim};
 use crate::state::AppState;
 
 // ---- Citizenship claims ----
@@ -47,7 +47,7 @@ pub async fn record_claim(
         document: document.as_deref(),
         interpreter_id: input.interpreter_id,
     };
-    let stored = cases::record_claim(&state.db, caller, id(&raw)?, claim, state.clock.now()).await?;
+    let stored = services::record_claim(&state.db, caller, id(&raw)?, claim, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -79,7 +79,8 @@ pub async fn report_claim(
         ice_contact: contact.as_deref().expect("checked"),
         response: response.as_deref(),
     };
-    let stored = cases::report_claim(&state.db, caller, id(&raw)?, id(&raw_claim)?, report, state.clock.now()).await?;
+    let stored =
+        services::report_claim(&state.db, caller, id(&raw)?, id(&raw_claim)?, report, state.clock.now()).await?;
     Ok(Json(stored))
 }
 
@@ -106,7 +107,7 @@ pub async fn add_interpreter(
     let languages = c.text("languages", input.languages.as_deref(), 200);
     let contact = c.optional_text("contact", input.contact.as_deref(), 200);
     c.done()?;
-    let i = cases::add_interpreter(
+    let i = services::add_interpreter(
         &state.db,
         caller,
         &facility.expect("checked"),
@@ -191,7 +192,7 @@ pub async fn record_disclosure(
         released_on,
         early_release_reason: i.early_release_reason.as_deref(),
     };
-    let id = cases::record_disclosure(&state.db, caller, input, state.clock.now()).await?;
+    let id = services::record_disclosure(&state.db, caller, input, state.clock.now()).await?;
     let stored = db::agreement::disclosures(&state.db, None)
         .await?
         .into_iter()
@@ -232,7 +233,7 @@ pub async fn record_review(
     let attendees = c.text("attendees", i.attendees.as_deref(), 2000);
     let notes = c.optional_text("notes", i.notes.as_deref(), 10_000);
     c.done()?;
-    let id = cases::record_review(
+    let id = services::record_review(
         &state.db,
         caller,
         facility.as_deref().expect("checked"),

@@ -11,8 +11,8 @@ pub mod roster;
 pub mod views;
 
 use crate::auth::ApiUser;
-use crate::cases::Caller;
 use crate::error::AppError;
+use crate::services::Caller;
 
 /// The API caller as the case operations see it.
 pub fn caller(api: &ApiUser) -> Caller<'_> {

@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 use super::caller;
 use super::json::ApiJson;
 use crate::auth::ApiUser;
-use crate::cases::{self, Caller, Fact};
 use crate::db::{self};
 use crate::domain::Role;
 use crate::domain::input::{Checker, TimeInput};
 use crate::error::{ApiResult, AppError, FieldError};
+use crate::services::{self, Caller, Fact};
 use crate::state::AppState;
 
 // ---- Officer credentials ----
@@ -34,7 +34,7 @@ pub struct FactInput {
 
 async fn fact(state: &AppState, api: &ApiUser, username: &str, fact: Fact<'_>) -> ApiResult<(StatusCode, Json<Value>)> {
     let caller = caller(api);
-    cases::record_fact(&state.db, caller, username, fact, state.clock.now()).await?;
+    services::record_fact(&state.db, caller, username, fact, state.clock.now()).await?;
     eligibility_json(state, username, state.clock.now(), None)
         .await
         .map(|j| (StatusCode::CREATED, j))

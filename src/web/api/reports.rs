@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use super::json::ApiJson;
 use crate::auth::ApiUser;
-use crate::cases::Caller;
 use crate::db;
 use crate::domain::Role;
 use crate::error::{ApiResult, AppError};
-use crate::reports::{self, IgsaReport, ProgramReport};
+use crate::services::Caller;
+use crate::services::reports::{self, IgsaReport, ProgramReport};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -130,12 +130,12 @@ pub async fn compliance(
     State(state): State<AppState>,
     api: ApiUser,
     Query(q): Query<ReportQuery>,
-) -> ApiResult<Json<crate::compliance::ComplianceReport>> {
+) -> ApiResult<Json<crate::services::compliance::ComplianceReport>> {
     let caller = Caller {
         user: &api.user,
         ip: api.ip.as_deref(),
     };
-    let r = crate::compliance::report(
+    let r = crate::services::compliance::report(
         &state.db,
         &caller,
         q.facility.as_deref(),

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::json::ApiJson;
 use crate::auth::ApiUser;
-use crate::cases::{self, Caller};
 use crate::db::certifications::CertificationRow;
 use crate::domain::roster::CertificationInput;
 use crate::error::{ApiResult, AppError};
+use crate::services::{self, Caller};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -54,7 +54,7 @@ pub async fn certify(
         ip: api.ip.as_deref(),
     };
     let c = input.check().map_err(AppError::Validation)?;
-    let row = cases::certify(&state.db, caller, &username, &c, state.clock.now()).await?;
+    let row = services::certify(&state.db, caller, &username, &c, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(CertificationJson::new(username, row))))
 }
 
@@ -73,7 +73,7 @@ pub async fn revoke(
         user: &api.user,
         ip: api.ip.as_deref(),
     };
-    cases::revoke(
+    services::revoke(
         &state.db,
         caller,
         &username,

@@ -1,18 +1,21 @@
-//! Case operations shared by the pages and the JSON API. Each one: check the caller's role and
+//! The use cases, shared by the pages, the JSON API and the CLI. Each one: check the caller's role and
 //! facility, open a transaction, lock the case row (`FOR UPDATE`: concurrent requests on one
 //! case queue there and the second sees the first's result), apply the pure rule from
 //! `domain::case`, write, append the event to the audit log, commit. A refused request rolls
 //! back, so it changes nothing.
 
+pub mod accounts;
 mod agreement;
-mod duties;
-mod flow;
-mod roster;
+mod case;
+mod claims;
+pub mod compliance;
+mod credentials;
+pub mod reports;
 
 pub use agreement::*;
-pub use duties::*;
-pub use flow::*;
-pub use roster::*;
+pub use case::*;
+pub use claims::*;
+pub use credentials::*;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

@@ -5,11 +5,11 @@ use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::cases::Caller;
 use crate::db::{self, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::stats::{self, ProgramStats};
 use crate::error::{AppError, AppResult};
+use crate::services::Caller;
 
 /// A period and the facilities it covers, as asked (`facility`, `from`, `to` strings).
 pub struct Scope {

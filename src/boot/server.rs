@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::accounts::{self, Actor, NewUser};
+use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
 use crate::{db, routes};
 

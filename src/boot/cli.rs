@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-use crate::accounts::{self, Actor, NewUser};
+use crate::boot::DatabaseTarget;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{self, DatabaseTarget};
+use crate::db;
 use crate::error::AppError;
+use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
 
 #[derive(Parser, Debug)]
@@ -118,7 +119,7 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
     let result = match command {
         Command::Serve { bind } => {
             let bind = bind.unwrap_or(config.bind);
-            crate::server::serve(AppState::new(pool.clone(), clock, config), bind).await
+            crate::boot::server::serve(AppState::new(pool.clone(), clock, config), bind).await
         }
         Command::Migrate => {
             println!("migrations applied");

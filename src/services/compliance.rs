@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::cases::Caller;
 use crate::db;
 use crate::domain::Role;
 use crate::domain::credentials::eligibility;
 use crate::error::{AppError, AppResult};
+use crate::services::Caller;
 
 #[derive(Serialize, Default)]
 pub struct Figure {
@@ -84,7 +84,7 @@ pub async fn report(
         .map(str::trim)
         .filter(|f| !f.is_empty() && *f != "all")
         .ok_or_else(|| AppError::field("facility", "choose one facility"))?;
-    let scope = crate::reports::scope(pool, caller, Some(code), from, to, now).await?;
+    let scope = crate::services::reports::scope(pool, caller, Some(code), from, to, now).await?;
     let f = db::facilities::by_code(pool, code).await?.ok_or(AppError::NotFound)?;
     let tz = f.tz();
     let at = |d: NaiveDate| {

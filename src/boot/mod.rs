@@ -1,0 +1,9 @@
+//! Booting: the command line, the private PostgreSQL process, the database target and the
+//! server's long-running tasks. Nothing here is a rule or a query.
+
+pub mod cli;
+pub mod cluster;
+pub mod database;
+pub mod server;
+
+pub use database::DatabaseTarget;
