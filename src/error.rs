@@ -1,26 +1,10 @@
-//! The one error type. Handlers return `AppError`; pages render it as an HTML error page, API
-//! handlers wrap it in [`ApiError`] to render `{"error": {"code", "message", "field"?}}`.
-//! Internal errors are logged with the request's trace and never shown.
+//! The one error type. Services and handlers return `AppError`; `web` renders it (pages: an
+//! HTML error page, `web/error_page.rs`; the API wraps it in [`ApiError`] to render
+//! `{"error": {"code", "message", "field"?}}`, `web/api/error.rs`). Nothing here knows about
+//! HTTP beyond the status number each error stands for. Internal errors are logged with the
+//! request's trace and never shown.
 
-use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Serialize;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::input::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -55,6 +39,12 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+impl From<Vec<FieldError>> for AppError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         AppError::Internal(e.into())
@@ -73,15 +63,16 @@ impl AppError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    /// The HTTP status number this error stands for.
+    pub fn http_status(&self) -> u16 {
         match self {
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::Validation(_) | AppError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::BadRequest { .. } => 400,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden { .. } | AppError::Csrf => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::Validation(_) | AppError::Rule { .. } => 422,
+            AppError::Internal(_) => 500,
         }
     }
 
@@ -108,13 +99,13 @@ impl AppError {
         }
     }
 
-    fn log(&self) {
+    pub fn log(&self) {
         if let AppError::Internal(e) = self {
             tracing::error!(error = ?e, "internal error");
         }
     }
 
-    fn field_name(&self) -> Option<String> {
+    pub fn field_name(&self) -> Option<String> {
         match self {
             AppError::BadRequest { field, .. } | AppError::Rule { field, .. } => field.clone(),
             AppError::Validation(errors) => errors.first().map(|e| e.field.clone()),
@@ -123,63 +114,13 @@ impl AppError {
     }
 }
 
-/// HTML rendering, for pages.
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        self.log();
-        if let AppError::Unauthorized = self {
-            return Redirect::to("/login").into_response();
-        }
-        let status = self.status();
-        let page = crate::web::error_page::ErrorPage {
-            status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            message: self.public_message(),
-        };
-        let body = askama::Template::render(&page).unwrap_or_else(|_| page.message.clone());
-        (status, Html(body)).into_response()
-    }
-}
-
-/// JSON rendering, for `/api/v1`.
+/// An error answered as JSON, for `/api/v1` (rendered in `web/api/error.rs`).
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
 
 impl<E: Into<AppError>> From<E> for ApiError {
     fn from(e: E) -> Self {
         ApiError(e.into())
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail {
-    code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<String>,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let e = self.0;
-        e.log();
-        let message = match &e {
-            AppError::Unauthorized => "a valid `Authorization: Bearer TOKEN` header is required".to_string(),
-            other => other.public_message(),
-        };
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: e.code(),
-                message,
-                field: e.field_name(),
-            },
-        };
-        (e.status(), Json(body)).into_response()
     }
 }
 

@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod certifications;
 pub mod documents;
 pub mod duties;
+mod encode;
 pub mod facilities;
 pub mod reports;
 pub mod tokens;

@@ -7,7 +7,7 @@ use super::anumber::ANumber;
 use super::case::to_second;
 use super::input::{Checker, TimeInput};
 use super::types::{ChargeCategory, DocumentKind, NotificationKind};
-use crate::error::FieldError;
+use crate::domain::input::FieldError;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct BookingInput {

@@ -4,8 +4,23 @@
 
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use serde::Serialize;
 
-use crate::error::FieldError;
+/// One refused field: its name (as the form and the API spell it) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 pub enum TimeInput {
@@ -57,6 +72,20 @@ impl Checker {
         }
     }
 
+    /// A required id chosen from a list; `hint` says what to choose when it is not a number.
+    pub fn id(&mut self, field: &str, v: Option<&str>, hint: &str) -> Option<i64> {
+        let v = self.required(field, v)?;
+        self.check(field, v.parse::<i64>().map_err(|_| hint.to_string()))
+    }
+
+    /// Like [`Checker::id`], but empty or absent is `None` and no error.
+    pub fn optional_id(&mut self, field: &str, v: Option<&str>, hint: &str) -> Option<i64> {
+        match v.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(_) => self.id(field, v, hint),
+            None => None,
+        }
+    }
+
     pub fn time(&mut self, field: &str, v: Option<&str>, input: TimeInput) -> Option<DateTime<Utc>> {
         let v = self.required(field, v)?;
         self.check(field, parse_time(v, input))
@@ -76,8 +105,17 @@ impl Checker {
     }
 
     /// Refuses with every field error found (422).
-    pub fn done(self) -> Result<(), crate::error::AppError> {
-        self.finish().map_err(crate::error::AppError::Validation)
+    pub fn done(self) -> Result<(), Vec<FieldError>> {
+        self.finish()
+    }
+
+    /// The required values (a tuple of what the checks returned) when every field passed;
+    /// otherwise every field error found. No caller has to `expect` a checked value.
+    pub fn values<V: AllPresent>(self, required: V) -> Result<V::Values, Vec<FieldError>> {
+        self.finish()?;
+        required
+            .all_present()
+            .ok_or_else(|| vec![FieldError::new("form", "a required field is missing")])
     }
 
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
@@ -88,6 +126,30 @@ impl Checker {
         }
     }
 }
+
+/// A tuple of checked `Option`s whose values are all required.
+pub trait AllPresent {
+    type Values;
+    fn all_present(self) -> Option<Self::Values>;
+}
+
+macro_rules! all_present {
+    ($($v:ident),+) => {
+        impl<$($v),+> AllPresent for ($(Option<$v>,)+) {
+            type Values = ($($v,)+);
+            #[allow(non_snake_case)]
+            fn all_present(self) -> Option<Self::Values> {
+                let ($($v,)+) = self;
+                Some(($($v?,)+))
+            }
+        }
+    };
+}
+
+all_present!(A);
+all_present!(A, B);
+all_present!(A, B, C);
+all_present!(A, B, C, D);
 
 /// An event with a time, a reason word and an optional note: a point of release, a release.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::input::Checker;
-use crate::error::FieldError;
+use crate::domain::input::FieldError;
 
 /// A certification as stored. `expires_on` is the last valid day, in the facility's zone.
 #[derive(Clone, Debug)]

@@ -1,13 +1,13 @@
 //! The enumerated words of the case. Each word is a contract (API, forms, DB CHECKs).
 
-/// An enum whose values are fixed words: serde, sqlx (as `text`), `FromStr`, `Display`.
+/// An enum whose values are fixed words: serde, `FromStr`, `Display` (stored as `text`, see
+/// `db/encode.rs`).
 macro_rules! word_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $word:literal, $label:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, sqlx::Type)]
-        #[sqlx(type_name = "text")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
-            $(#[serde(rename = $word)] #[sqlx(rename = $word)] $variant,)+
+            $(#[serde(rename = $word)] $variant,)+
         }
 
         impl $name {
@@ -105,5 +105,25 @@ word_enum! {
         InCustody = "in_custody", "subject in custody";
         ReleaseSoon = "release_soon", "release imminent";
         PostService = "post_service", "warrant served";
+    }
+}
+
+/// A facility's IANA time zone. Checked when a facility is created; decoded strictly from the
+/// database (an unknown zone is an error, never a silent UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Zone(pub chrono_tz::Tz);
+
+impl std::fmt::Display for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
+impl std::str::FromStr for Zone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse::<chrono_tz::Tz>()
+            .map(Zone)
+            .map_err(|_| format!("`{s}` is not an IANA time zone (e.g. America/New_York)"))
     }
 }

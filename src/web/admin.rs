@@ -13,6 +13,7 @@ use crate::domain::Role;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
+use crate::web::extract::PathId;
 use crate::web::layout::Layout;
 
 /// Repeated form fields (`facilities=A&facilities=B`) arrive as pairs.
@@ -144,7 +145,7 @@ pub struct UserEditPage {
 pub async fn edit_user(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
 ) -> AppResult<UserEditPage> {
     user.require(&[Role::Admin])?;
     let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
@@ -160,7 +161,7 @@ pub async fn edit_user(
 pub async fn update_user(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     user.require(&[Role::Admin])?;
@@ -194,7 +195,7 @@ pub async fn update_user(
     }
 }
 
-pub async fn unlock_user(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> AppResult<Redirect> {
+pub async fn unlock_user(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Redirect> {
     user.require(&[Role::Admin])?;
     accounts::unlock_user(&state.db, id, actor(&user), state.clock.now()).await?;
     session::set_flash(&user.session, "success", "Account unlocked.").await?;

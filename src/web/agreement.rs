@@ -14,7 +14,7 @@ use crate::domain::input::Checker;
 use crate::error::{AppError, AppResult};
 use crate::services::{self, DisclosureInput};
 use crate::state::AppState;
-use crate::web::bookings::caller;
+use crate::web::extract::Acting;
 use crate::web::forms::{FormData, FormState, after_form};
 use crate::web::layout::Layout;
 
@@ -32,7 +32,7 @@ pub struct AgreementPage {
 
 async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<AgreementPage> {
     user.require(&[Role::Supervisor, Role::Admin])?;
-    let caller = caller(user);
+    let caller = user.caller();
     let scope = caller.facility_scope();
     Ok(AgreementPage {
         layout: Layout::new(state, user, "Agreement duties", "agreement").await?,
@@ -83,7 +83,7 @@ pub async fn add_interpreter(
             );
             services::add_interpreter(
                 &state.db,
-                caller(&user),
+                user.caller(),
                 &f,
                 &n,
                 &l,
@@ -128,7 +128,7 @@ pub async fn add_disclosure(
                 released_on,
                 early_release_reason: data.get("early_release_reason"),
             };
-            services::record_disclosure(&state.db, caller(&user), input, state.clock.now()).await
+            services::record_disclosure(&state.db, user.caller(), input, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -152,7 +152,7 @@ pub async fn add_review(
                 held_on.expect("checked"),
                 attendees.expect("checked"),
             );
-            services::record_review(&state.db, caller(&user), &f, h, &a, notes.as_deref(), state.clock.now()).await
+            services::record_review(&state.db, user.caller(), &f, h, &a, notes.as_deref(), state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };

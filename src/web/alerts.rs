@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use serde_json::json;
 
@@ -12,7 +12,7 @@ use crate::db::{self, audit::NewEntry};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::web::bookings::caller;
+use crate::web::extract::{Acting, PathId};
 use crate::web::layout::Layout;
 use crate::web::local_time;
 
@@ -73,7 +73,7 @@ pub struct AlertsPage {
 }
 
 pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<AlertsPage> {
-    let caller = caller(&user);
+    let caller = user.caller();
     let smtp = state.config.smtp_url.is_some();
     let listed = db::alerts::list(
         &state.db,
@@ -113,12 +113,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
     })
 }
 
-pub async fn acknowledge(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(raw): Path<String>,
-) -> AppResult<Redirect> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Redirect> {
     let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let allowed_kind = kinds_for(user.user.role).is_none_or(|k| k.contains(&kind.as_str()));
     let allowed_facility = user.user.role == Role::Admin || user.user.facility_ids.contains(&facility_id);

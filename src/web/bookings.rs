@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -14,19 +14,13 @@ use crate::domain::booking::{BookingInput, ChargeInput};
 use crate::domain::input::TimeInput;
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
-use crate::services::{self, Caller};
+use crate::services;
 use crate::state::AppState;
 use crate::web::case_view::{self, Actions, ClockView, DocumentRow, EventRow, NotificationRow};
+use crate::web::extract::{Acting, PathId};
 use crate::web::forms::{FormData, FormState, local_input};
 use crate::web::layout::Layout;
 use crate::web::local_time;
-
-pub fn caller(user: &CurrentUser) -> Caller<'_> {
-    Caller {
-        user: &user.user,
-        ip: user.ip.as_deref(),
-    }
-}
 
 pub struct ListRow {
     pub b: Booking,
@@ -59,7 +53,7 @@ pub async fn list(
     user: CurrentUser,
     Query(query): Query<ListQuery>,
 ) -> AppResult<ListPage> {
-    let caller = caller(&user);
+    let caller = user.caller();
     let now = state.clock.now();
     let status = query.status.parse::<Status>().ok();
     let statuses = caller.list_statuses(status);
@@ -170,7 +164,7 @@ pub async fn create(
         charges: Some(charges),
     };
     let result = match input.check(now, TimeInput::Local(tz)) {
-        Ok(booking) => services::create_booking(&state.db, caller(&user), &booking, now).await,
+        Ok(booking) => services::create_booking(&state.db, user.caller(), &booking, now).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     match result {
@@ -179,7 +173,7 @@ pub async fn create(
             Ok(Redirect::to(&format!("/bookings/{id}")).into_response())
         }
         Err(e) => {
-            let status = e.status();
+            let status = crate::web::error_page::status(&e);
             let form = FormState::failed("booking", data, e)?;
             Ok((status, new_page(&state, &user, form).await?).into_response())
         }
@@ -239,7 +233,7 @@ impl CasePage {
 }
 
 pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: FormState) -> AppResult<CasePage> {
-    let caller = caller(user);
+    let caller = user.caller();
     let b = services::view(&state.db, &caller, id).await?;
     let now = state.clock.now();
     let tz = b.tz();
@@ -306,7 +300,6 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
     })
 }
 
-pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> AppResult<CasePage> {
-    let id = id.parse().map_err(|_| AppError::NotFound)?;
+pub async fn show(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<CasePage> {
     case_page(&state, &user, id, FormState::default()).await
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::{self, NewComplaint};
 use crate::state::AppState;
 use crate::web::api::complaints::complaint_status;
-use crate::web::bookings::caller;
+use crate::web::extract::{Acting, PathId};
 use crate::web::forms::{FormData, FormState, after_form, local_input};
 use crate::web::layout::Layout;
 use crate::web::local_time;
@@ -54,7 +54,7 @@ impl ComplaintsPage {
 
 async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<ComplaintsPage> {
     user.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
-    let caller = caller(user);
+    let caller = user.caller();
     let now = state.clock.now();
     let rows = db::agreement::complaints(&state.db, caller.facility_scope())
         .await?
@@ -137,7 +137,7 @@ pub async fn create(
                 officers: &officers,
                 summary: summary.as_deref().expect("checked"),
             };
-            services::record_complaint(&state.db, caller(&user), new, state.clock.now()).await
+            services::record_complaint(&state.db, user.caller(), new, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -162,7 +162,7 @@ async fn complaint_zone(state: &AppState, id: i64) -> AppResult<TimeInput> {
 pub async fn notified(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
     let times = complaint_zone(&state, id).await?;
@@ -177,7 +177,7 @@ pub async fn notified(
                 method.expect("checked"),
                 contact.expect("checked"),
             );
-            services::complaint_sent_to_ice(&state.db, caller(&user), id, at, &method, &contact, state.clock.now())
+            services::complaint_sent_to_ice(&state.db, user.caller(), id, at, &method, &contact, state.clock.now())
                 .await
         }
         Err(errors) => Err(AppError::Validation(errors)),
@@ -196,7 +196,7 @@ pub async fn notified(
 pub async fn outcome(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i64>,
+    PathId(id): PathId,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
     let times = complaint_zone(&state, id).await?;
@@ -210,7 +210,7 @@ pub async fn outcome(
     let r = match c.finish() {
         Ok(()) => {
             let (at, summary) = (at.expect("checked"), summary.expect("checked"));
-            services::complaint_outcome(&state.db, caller(&user), id, at, &summary, reported, state.clock.now()).await
+            services::complaint_outcome(&state.db, user.caller(), id, at, &summary, reported, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };

@@ -8,7 +8,7 @@ use crate::domain::Role;
 use crate::domain::case::{self, Stage};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::bookings::caller;
+use crate::web::extract::Acting;
 use crate::web::layout::Layout;
 
 #[derive(Template, WebTemplate)]
@@ -23,7 +23,7 @@ pub struct DashboardPage {
 }
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<DashboardPage> {
-    let caller = caller(&user);
+    let caller = user.caller();
     let now = state.clock.now();
     let (clocks, awaiting) = if user.user.role == Role::Admin {
         (None, 0)

@@ -1,4 +1,10 @@
+//! The HTML rendering of [`AppError`], for pages.
+
 use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::error::AppError;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -6,4 +12,26 @@ pub struct ErrorPage {
     pub status: u16,
     pub title: String,
     pub message: String,
+}
+
+/// The status of an error as axum's type.
+pub fn status(e: &AppError) -> StatusCode {
+    StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        if let AppError::Unauthorized = self {
+            return Redirect::to("/login").into_response();
+        }
+        let status = status(&self);
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            message: self.public_message(),
+        };
+        let body = page.render().unwrap_or_else(|_| page.message.clone());
+        (status, Html(body)).into_response()
+    }
 }

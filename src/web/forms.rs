@@ -119,7 +119,7 @@ where
             Ok(Redirect::to(to).into_response())
         }
         Err(e) => {
-            let status = e.status();
+            let status = crate::web::error_page::status(&e);
             let form = FormState::failed(form, data, e)?;
             Ok((status, page(form).await?).into_response())
         }

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod complaints;
 pub mod dashboard;
 pub mod error_page;
+pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod layout;

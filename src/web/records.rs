@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use crate::auth::CurrentUser;
 use crate::db::{self, bookings::Booking};
@@ -11,8 +11,8 @@ use crate::domain::types::Status;
 use crate::error::{AppError, AppResult};
 use crate::services;
 use crate::state::AppState;
-use crate::web::bookings::caller;
 use crate::web::case_view::charge_summary;
+use crate::web::extract::{Acting, PathId};
 use crate::web::forms::duration_words;
 use crate::web::local_time;
 
@@ -37,9 +37,8 @@ pub struct RecordPage {
     interpreter: Option<String>,
 }
 
-async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool) -> AppResult<RecordPage> {
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let b = services::view(&state.db, &caller(user), id).await?;
+async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -> AppResult<RecordPage> {
+    let b = services::view(&state.db, &user.caller(), id).await?;
     let expected = if transfer {
         Status::Transferred
     } else {
@@ -93,15 +92,15 @@ async fn record(state: &AppState, user: &CurrentUser, raw: &str, transfer: bool)
 pub async fn transfer_record(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(raw): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<RecordPage> {
-    record(&state, &user, &raw, true).await
+    record(&state, &user, id, true).await
 }
 
 pub async fn release_record(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(raw): Path<String>,
+    PathId(id): PathId,
 ) -> AppResult<RecordPage> {
-    record(&state, &user, &raw, false).await
+    record(&state, &user, id, false).await
 }

@@ -16,8 +16,8 @@ use crate::error::{AppError, AppResult};
 use crate::services::reports::{self, IgsaReport, ProgramReport, Scope};
 use crate::state::AppState;
 use crate::web::api::reports::ReportQuery;
-use crate::web::bookings::caller;
 use crate::web::charts::{self, Chart};
+use crate::web::extract::Acting;
 use crate::web::forms::duration_words;
 use crate::web::layout::Layout;
 
@@ -89,7 +89,7 @@ pub struct ProgramPage {
 async fn scope_for(state: &AppState, user: &CurrentUser, q: &ReportQuery) -> AppResult<Scope> {
     reports::scope(
         &state.db,
-        &caller(user),
+        &user.caller(),
         q.facility.as_deref(),
         q.from.as_deref(),
         q.to.as_deref(),
@@ -186,7 +186,7 @@ pub async fn igsa(
         .or_else(|| facilities.first().map(|f| f.code.clone()));
     let r = reports::igsa(
         &state.db,
-        &caller(&user),
+        &user.caller(),
         code.as_deref(),
         q.month.as_deref(),
         state.clock.now(),
@@ -206,7 +206,7 @@ pub async fn igsa_csv(
 ) -> AppResult<Response> {
     let r = reports::igsa(
         &state.db,
-        &caller(&user),
+        &user.caller(),
         q.facility.as_deref(),
         q.month.as_deref(),
         state.clock.now(),
@@ -363,7 +363,7 @@ pub async fn compliance(
         .or_else(|| facilities.first().map(|f| f.code.clone()));
     let r = crate::services::compliance::report(
         &state.db,
-        &caller(&user),
+        &user.caller(),
         code.as_deref(),
         q.from.as_deref(),
         q.to.as_deref(),

@@ -13,7 +13,7 @@ use crate::domain::roster::{Certification, CertificationInput, Standing};
 use crate::error::{AppError, AppResult};
 use crate::services;
 use crate::state::AppState;
-use crate::web::bookings::caller;
+use crate::web::extract::Acting;
 use crate::web::forms::{FormData, FormState, after_form};
 use crate::web::layout::Layout;
 
@@ -38,7 +38,7 @@ pub struct RosterPage {
 async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<RosterPage> {
     user.require(&[Role::Supervisor, Role::Admin])?;
     let now = state.clock.now();
-    let caller = caller(user);
+    let caller = user.caller();
     let facilities = db::facilities::all(&state.db).await?;
     let tz = facilities
         .iter()
@@ -136,7 +136,7 @@ pub async fn certify(
     };
     let username = data.get("username").unwrap_or("").to_string();
     let r = match input.check() {
-        Ok(c) => services::certify(&state.db, caller(&user), &username, &c, state.clock.now()).await,
+        Ok(c) => services::certify(&state.db, user.caller(), &username, &c, state.clock.now()).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(&state, &user, "certify", data, r, "Certification recorded.").await
@@ -151,7 +151,7 @@ pub async fn revoke(
     let username = data.get("username").unwrap_or("").to_string();
     let r = services::revoke(
         &state.db,
-        caller(&user),
+        user.caller(),
         &username,
         data.get("reason").unwrap_or(""),
         state.clock.now(),
@@ -217,7 +217,7 @@ pub async fn record_fact(
     };
     let r = match (c.finish(), fact) {
         (Ok(()), Some(fact)) => {
-            services::record_fact(&state.db, caller(&user), &username, fact, state.clock.now()).await
+            services::record_fact(&state.db, user.caller(), &username, fact, state.clock.now()).await
         }
         (Err(errors), _) => Err(AppError::Validation(errors)),
         (Ok(()), None) => Err(AppError::field("fact", "choose what to record")),

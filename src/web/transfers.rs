@@ -11,8 +11,8 @@ use crate::domain::Role;
 use crate::domain::case::Stage;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::bookings::caller;
 use crate::web::case_view::ClockView;
+use crate::web::extract::Acting;
 use crate::web::layout::Layout;
 use crate::web::local_time;
 
@@ -53,7 +53,7 @@ pub async fn pending(
     user: CurrentUser,
     Query(query): Query<PendingQuery>,
 ) -> AppResult<PendingPage> {
-    let caller = caller(&user);
+    let caller = user.caller();
     let now = state.clock.now();
     let facilities: Vec<Facility> = db::facilities::all(&state.db)
         .await?

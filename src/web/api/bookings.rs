@@ -1,7 +1,7 @@
 //! `/api/v1/bookings…` and `/api/v1/transfers/pending`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
@@ -9,7 +9,7 @@ use super::json::ApiJson;
 use super::views::{
     BookingJson, ChargeJson, ClaimSummary, DocumentJson, EventJson, NotificationJson, PendingJson, PostServiceNotice,
 };
-use super::{caller, id};
+
 use crate::auth::ApiUser;
 use crate::db::{self, bookings::Booking};
 use crate::domain::Role;
@@ -20,6 +20,7 @@ use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
 use crate::services::{self, Caller};
 use crate::state::AppState;
+use crate::web::extract::{Acting, ApiPathId, ApiPathIds};
 
 /// The whole case as the caller may see it.
 async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<BookingJson> {
@@ -81,7 +82,7 @@ pub async fn create(
     api: ApiUser,
     ApiJson(input): ApiJson<BookingInput>,
 ) -> ApiResult<(StatusCode, Json<BookingJson>)> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let booking = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
@@ -92,9 +93,9 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> ApiResult<Json<BookingJson>> {
-    reload(&state, &caller(&api), id(&raw)?).await
+    reload(&state, &api.caller(), id).await
 }
 
 #[derive(Deserialize)]
@@ -108,7 +109,7 @@ pub async fn list(
     api: ApiUser,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<BookingJson>>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     let mut c = Checker::new();
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => c.check::<Status>("status", s.parse()),
@@ -141,11 +142,11 @@ pub async fn list(
 pub async fn audit(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
 ) -> ApiResult<Json<Vec<EventJson>>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
-    let b = services::view(&state.db, &caller, id(&raw)?).await?;
+    let b = services::view(&state.db, &caller, id).await?;
     Ok(Json(
         db::audit::for_booking(&state.db, b.id)
             .await?
@@ -158,11 +159,10 @@ pub async fn audit(
 pub async fn add_document(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> ApiResult<(StatusCode, Json<DocumentJson>)> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let doc = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
@@ -190,11 +190,10 @@ fn at(field_value: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppErr
 pub async fn withdraw_document(
     State(state): State<AppState>,
     api: ApiUser,
-    Path((raw, raw_doc)): Path<(String, String)>,
+    ApiPathIds(booking_id, doc_id): ApiPathIds,
     ApiJson(input): ApiJson<AtInput>,
 ) -> ApiResult<Json<DocumentJson>> {
-    let caller = caller(&api);
-    let (booking_id, doc_id) = (id(&raw)?, id(&raw_doc)?);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let at = at(input.at.as_deref())?;
@@ -208,11 +207,10 @@ pub async fn withdraw_document(
 pub async fn add_notification(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<NotificationInput>,
 ) -> ApiResult<(StatusCode, Json<NotificationJson>)> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let n = input.check(TimeInput::Rfc3339).map_err(AppError::Validation)?;
@@ -234,11 +232,10 @@ pub struct ReasonInput {
 pub async fn release_point(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<BookingJson>> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let r = reasoned::<ReleasePointReason>(
@@ -262,11 +259,10 @@ pub struct ServiceInput {
 pub async fn serve(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<ServiceInput>,
 ) -> ApiResult<(StatusCode, Json<BookingJson>)> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let mut c = Checker::new();
@@ -300,11 +296,10 @@ pub struct TransferInput {
 pub async fn transfer(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<TransferInput>,
 ) -> ApiResult<Json<BookingJson>> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::IceLiaison, Role::Supervisor])?;
     let now = state.clock.now();
     let mut c = Checker::new();
@@ -328,11 +323,10 @@ pub async fn transfer(
 pub async fn release(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<BookingJson>> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let now = state.clock.now();
     let r = reasoned::<ReleaseReason>(
@@ -349,11 +343,10 @@ pub async fn release(
 pub async fn igsa_hold(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<AtInput>,
 ) -> ApiResult<Json<BookingJson>> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let now = state.clock.now();
     let at = at(input.at.as_deref())?;
@@ -362,7 +355,7 @@ pub async fn igsa_hold(
 }
 
 pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<Json<Vec<PendingJson>>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin])?;
     let now = state.clock.now();
     let rows = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
@@ -399,11 +392,10 @@ pub struct CorrectionInput {
 pub async fn correct(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(booking_id): ApiPathId,
     ApiJson(input): ApiJson<CorrectionInput>,
 ) -> ApiResult<(StatusCode, Json<EventJson>)> {
-    let caller = caller(&api);
-    let booking_id = id(&raw)?;
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let mut c = Checker::new();
     if input.event_id.is_none() {

@@ -1,14 +1,14 @@
 //! API v1 for complaints about WSO actions (48 weekday hours to reach ICE).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::duties::ReportInput;
 use super::json::ApiJson;
-use super::{caller, id};
+
 use crate::auth::ApiUser;
 use crate::db::{self, agreement::Complaint};
 use crate::domain::Role;
@@ -18,6 +18,7 @@ use crate::domain::weekdays::weekday_time_between;
 use crate::error::{ApiResult, AppError};
 use crate::services::{self, NewComplaint};
 use crate::state::AppState;
+use crate::web::extract::{Acting, ApiPathId};
 
 // ---- Complaints ----
 
@@ -92,7 +93,7 @@ pub async fn record_complaint(
     api: ApiUser,
     ApiJson(input): ApiJson<ComplaintInput>,
 ) -> ApiResult<(StatusCode, Json<ComplaintJson>)> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let mut c = Checker::new();
     let facility = c.text("facility", input.facility.as_deref(), 16);
@@ -118,10 +119,10 @@ pub async fn record_complaint(
 pub async fn complaint_notified(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> ApiResult<Json<ComplaintJson>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
@@ -132,7 +133,7 @@ pub async fn complaint_notified(
     let stored = services::complaint_sent_to_ice(
         &state.db,
         caller,
-        id(&raw)?,
+        id,
         at.expect("checked"),
         method.as_deref().expect("checked"),
         contact.as_deref().expect("checked"),
@@ -152,10 +153,10 @@ pub struct OutcomeInput {
 pub async fn complaint_outcome(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     ApiJson(input): ApiJson<OutcomeInput>,
 ) -> ApiResult<Json<ComplaintJson>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
@@ -169,7 +170,7 @@ pub async fn complaint_outcome(
     let stored = services::complaint_outcome(
         &state.db,
         caller,
-        id(&raw)?,
+        id,
         at.expect("checked"),
         summary.as_deref().expect("checked"),
         reported,
@@ -189,7 +190,7 @@ pub async fn complaints(
     api: ApiUser,
     Query(q): Query<ComplaintQuery>,
 ) -> ApiResult<Json<Vec<ComplaintJson>>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
     let now = state.clock.now();
     let wanted = q.status.as_deref().filter(|s| !s.is_empty());

@@ -2,13 +2,13 @@
 //! disclosures, annual reviews.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::json::ApiJson;
-use super::{caller, id, optional_date};
+use super::optional_date;
 use crate::auth::ApiUser;
 use crate::db::{self, duties::Claim};
 use crate::domain::Role;
@@ -17,6 +17,7 @@ use crate::domain::input::{Checker, TimeInput};
 use crate::error::{ApiResult, AppError};
 use crate::services::{self, Caller, ClaimReport, DisclosureInput, NewClaim};
 use crate::state::AppState;
+use crate::web::extract::{Acting, ApiPathId, ApiPathIds};
 
 // ---- Citizenship claims ----
 
@@ -31,10 +32,10 @@ pub struct ClaimInput {
 pub async fn record_claim(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(raw): Path<String>,
+    ApiPathId(id): ApiPathId,
     ApiJson(input): ApiJson<ClaimInput>,
 ) -> ApiResult<(StatusCode, Json<Claim>)> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
@@ -47,7 +48,7 @@ pub async fn record_claim(
         document: document.as_deref(),
         interpreter_id: input.interpreter_id,
     };
-    let stored = services::record_claim(&state.db, caller, id(&raw)?, claim, state.clock.now()).await?;
+    let stored = services::record_claim(&state.db, caller, id, claim, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -62,10 +63,10 @@ pub struct ReportInput {
 pub async fn report_claim(
     State(state): State<AppState>,
     api: ApiUser,
-    Path((raw, raw_claim)): Path<(String, String)>,
+    ApiPathIds(id, claim_id): ApiPathIds,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> ApiResult<Json<Claim>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
@@ -79,8 +80,7 @@ pub async fn report_claim(
         ice_contact: contact.as_deref().expect("checked"),
         response: response.as_deref(),
     };
-    let stored =
-        services::report_claim(&state.db, caller, id(&raw)?, id(&raw_claim)?, report, state.clock.now()).await?;
+    let stored = services::report_claim(&state.db, caller, id, claim_id, report, state.clock.now()).await?;
     Ok(Json(stored))
 }
 
@@ -99,7 +99,7 @@ pub async fn add_interpreter(
     api: ApiUser,
     ApiJson(input): ApiJson<InterpreterInput>,
 ) -> ApiResult<(StatusCode, Json<db::duties::Interpreter>)> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let mut c = Checker::new();
     let facility = c.text("facility", input.facility.as_deref(), 16);
@@ -147,7 +147,7 @@ pub async fn interpreters(
     api: ApiUser,
     Query(q): Query<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::duties::Interpreter>>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     let scope = scope(&state, &caller, q.facility.as_deref()).await?;
     Ok(Json(db::duties::interpreters(&state.db, scope.as_deref()).await?))
 }
@@ -171,7 +171,7 @@ pub async fn record_disclosure(
     api: ApiUser,
     ApiJson(i): ApiJson<DisclosureJsonInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let mut c = Checker::new();
     let facility = c.text("facility", i.facility.as_deref(), 16);
@@ -206,7 +206,7 @@ pub async fn disclosures(
     api: ApiUser,
     Query(q): Query<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::agreement::Disclosure>>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Supervisor, Role::Admin])?;
     let scope = scope(&state, &caller, q.facility.as_deref()).await?;
     Ok(Json(db::agreement::disclosures(&state.db, scope.as_deref()).await?))
@@ -225,7 +225,7 @@ pub async fn record_review(
     api: ApiUser,
     ApiJson(i): ApiJson<ReviewInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let mut c = Checker::new();
     let facility = c.text("facility", i.facility.as_deref(), 16);
@@ -256,7 +256,7 @@ pub async fn reviews(
     api: ApiUser,
     Query(q): Query<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::agreement::Review>>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Supervisor, Role::Admin])?;
     let scope = scope(&state, &caller, q.facility.as_deref()).await?;
     Ok(Json(db::agreement::reviews(&state.db, scope.as_deref()).await?))

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::caller;
 use super::json::ApiJson;
 use crate::auth::ApiUser;
 use crate::db::{self};
@@ -16,6 +15,7 @@ use crate::domain::input::{Checker, TimeInput};
 use crate::error::{ApiResult, AppError, FieldError};
 use crate::services::{self, Caller, Fact};
 use crate::state::AppState;
+use crate::web::extract::Acting;
 
 // ---- Officer credentials ----
 
@@ -33,7 +33,7 @@ pub struct FactInput {
 }
 
 async fn fact(state: &AppState, api: &ApiUser, username: &str, fact: Fact<'_>) -> ApiResult<(StatusCode, Json<Value>)> {
-    let caller = caller(api);
+    let caller = api.caller();
     services::record_fact(&state.db, caller, username, fact, state.clock.now()).await?;
     eligibility_json(state, username, state.clock.now(), None)
         .await
@@ -197,7 +197,7 @@ pub async fn eligibility(
     Path(u): Path<String>,
     Query(q): Query<EligibilityQuery>,
 ) -> ApiResult<Json<Value>> {
-    let caller = caller(&api);
+    let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
     let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
         Some(v) => crate::domain::input::parse_time(v, TimeInput::Rfc3339).map_err(|m| AppError::field("at", m))?,

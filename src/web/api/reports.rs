@@ -10,9 +10,9 @@ use crate::auth::ApiUser;
 use crate::db;
 use crate::domain::Role;
 use crate::error::{ApiResult, AppError};
-use crate::services::Caller;
 use crate::services::reports::{self, IgsaReport, ProgramReport};
 use crate::state::AppState;
+use crate::web::extract::Acting;
 
 #[derive(Deserialize, Default)]
 pub struct ReportQuery {
@@ -27,10 +27,7 @@ pub async fn program(
     api: ApiUser,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Json<ProgramReport>> {
-    let caller = Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    };
+    let caller = api.caller();
     let scope = reports::scope(
         &state.db,
         &caller,
@@ -48,10 +45,7 @@ pub async fn igsa(
     api: ApiUser,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Json<IgsaReport>> {
-    let caller = Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    };
+    let caller = api.caller();
     Ok(Json(
         reports::igsa(
             &state.db,
@@ -76,10 +70,7 @@ pub async fn set_public(
     Path(code): Path<String>,
     body: Result<ApiJson<PublicInput>, crate::error::ApiError>,
 ) -> ApiResult<Json<Value>> {
-    let caller = Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    };
+    let caller = api.caller();
     // The role first: a caller who may not do this learns nothing from the body's errors.
     caller.require(&[Role::Admin])?;
     let ApiJson(input) = body?;
@@ -131,10 +122,7 @@ pub async fn compliance(
     api: ApiUser,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Json<crate::services::compliance::ComplianceReport>> {
-    let caller = Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    };
+    let caller = api.caller();
     let r = crate::services::compliance::report(
         &state.db,
         &caller,

@@ -11,8 +11,9 @@ use crate::auth::ApiUser;
 use crate::db::certifications::CertificationRow;
 use crate::domain::roster::CertificationInput;
 use crate::error::{ApiResult, AppError};
-use crate::services::{self, Caller};
+use crate::services;
 use crate::state::AppState;
+use crate::web::extract::Acting;
 
 #[derive(Serialize)]
 pub struct CertificationJson {
@@ -49,10 +50,7 @@ pub async fn certify(
     Path(username): Path<String>,
     ApiJson(input): ApiJson<CertificationInput>,
 ) -> ApiResult<(StatusCode, Json<CertificationJson>)> {
-    let caller = Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    };
+    let caller = api.caller();
     let c = input.check().map_err(AppError::Validation)?;
     let row = services::certify(&state.db, caller, &username, &c, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(CertificationJson::new(username, row))))
@@ -69,10 +67,7 @@ pub async fn revoke(
     Path(username): Path<String>,
     ApiJson(input): ApiJson<RevokeInput>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let caller = Caller {
-        user: &api.user,
-        ip: api.ip.as_deref(),
-    };
+    let caller = api.caller();
     services::revoke(
         &state.db,
         caller,
