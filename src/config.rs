@@ -45,6 +45,16 @@ monitoring. Unauthorised use may result in criminal prosecution and civil penalt
 pub const DEFAULT_MAIL_FROM: &str = "wso-tracker@localhost";
 pub const DEFAULT_HOURS_LEFT: [i64; 3] = [12, 4, 1];
 
+/// `WSO_ALERT_HOURS_LEFT`: hours before the deadline, 1 to 47, separated by commas (`12,4,1`).
+pub fn parse_hours_left(v: &str) -> anyhow::Result<Vec<i64>> {
+    v.split(',')
+        .map(|h| h.trim().parse::<i64>().ok().filter(|h| *h > 0 && *h < 48))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            anyhow::anyhow!("WSO_ALERT_HOURS_LEFT must be hours between 1 and 47 separated by commas, got {v}")
+        })
+}
+
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
@@ -75,15 +85,7 @@ impl Config {
             smtp_url: var("SMTP_URL"),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_string()),
             alert_hours_left: match var("WSO_ALERT_HOURS_LEFT") {
-                Some(v) => v
-                    .split(',')
-                    .map(|h| h.trim().parse::<i64>().ok().filter(|h| *h > 0 && *h < 48))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "WSO_ALERT_HOURS_LEFT must be hours between 1 and 47 separated by commas, got {v}"
-                        )
-                    })?,
+                Some(v) => parse_hours_left(&v)?,
                 None => DEFAULT_HOURS_LEFT.to_vec(),
             },
             watch_interval_secs: parse_num("WSO_WATCH_INTERVAL_SECS", 5)?.max(1) as u64,

@@ -4,11 +4,10 @@
 use chrono::{DateTime, Duration, Months, NaiveTime, TimeZone, Utc};
 use sqlx::PgPool;
 
-use super::watcher::most_urgent_due;
 use super::{Generic, raise_generic};
 use crate::clock::local_time;
 use crate::db;
-use crate::domain::alerts::stage_words;
+use crate::domain::alerts::{AlertKind, most_urgent_due};
 use crate::domain::weekdays::add_weekday_hours;
 use crate::error::AppResult;
 
@@ -21,22 +20,16 @@ pub async fn check_complaints(pool: &PgPool, now: DateTime<Utc>, mail_from: &str
         let tz = c.tz();
         let thresholds = [
             (
-                "complaint_ice_due",
+                AlertKind::ComplaintIceDue,
                 add_weekday_hours(c.received_at, COMPLAINT_WARNING_WEEKDAY_HOURS, tz),
             ),
-            ("complaint_ice_overdue", c.ice_due_at),
+            (AlertKind::ComplaintIceOverdue, c.ice_due_at),
         ];
         let Some(kind) = most_urgent_due(now, &thresholds) else {
             continue;
         };
         let mut tx = pool.begin().await?;
-        let free: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM complaints WHERE id = $1 AND ice_notified_at IS NULL FOR UPDATE SKIP LOCKED",
-        )
-        .bind(c.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if free.is_none() {
+        if !db::agreement::try_lock_open_complaint(&mut *tx, c.id).await? {
             continue;
         }
         let g = Generic {
@@ -46,11 +39,10 @@ pub async fn check_complaints(pool: &PgPool, now: DateTime<Utc>, mail_from: &str
             kind,
             urgency: 0,
             dedupe_key: format!("complaint:{}:{kind}", c.id),
-            roles: &["supervisor"],
-            title: format!("Complaint {} ({}): {}", c.id, c.facility, stage_words(kind)),
+            title: format!("Complaint {} ({}): {}", c.id, c.facility, kind.words()),
             body: format!(
                 "{}\n\nComplaint {} received {} from {}.\nIt must reach ICE by {} (48 hours, weekends excluded).\n\nComplaint: /complaints#complaint-{}\n",
-                stage_words(kind),
+                kind.words(),
                 c.id,
                 local_time(c.received_at, tz),
                 c.complainant,
@@ -86,11 +78,10 @@ pub async fn check_reviews(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -
             facility_id,
             booking_id: None,
             complaint_id: None,
-            kind: "annual_review_due",
+            kind: AlertKind::AnnualReviewDue,
             urgency: 0,
             dedupe_key: format!("review:{facility_id}:{due_day}"),
-            roles: &["supervisor"],
-            title: format!("{code}: {}", stage_words("annual_review_due")),
+            title: format!("{code}: {}", AlertKind::AnnualReviewDue.words()),
             body: format!(
                 "The agreement with ICE is reviewed at least once a year. The last review (or the agreement's start) was {since}; \
                  schedule the next one before {}.\n",

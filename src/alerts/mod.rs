@@ -14,33 +14,28 @@ use sqlx::PgConnection;
 
 use crate::clock::local_time;
 use crate::db::{self, alerts::NewAlert, alerts::NewMessage, bookings::Booking};
-use crate::domain::alerts::stage_words;
+use crate::domain::alerts::AlertKind;
 use crate::error::AppResult;
 
-/// Who hears of a deadline alert, and of a new ICE document.
-pub const DEADLINE_ROLES: &[&str] = &["supervisor", "ice_liaison"];
-pub const LIAISON_ROLES: &[&str] = &["ice_liaison"];
-
-/// What to raise about a booking.
-pub struct Raise<'a> {
-    pub kind: &'a str,
+/// What to raise about a booking. Who is e-mailed follows from the kind
+/// ([`AlertKind::mailed_to`]).
+pub struct Raise {
+    pub kind: AlertKind,
     pub urgency: i32,
     /// Unique per subject and kind: the database keeps each alert to one row.
     pub dedupe_key: String,
-    pub roles: &'a [&'a str],
     /// Extra lines for the body (e.g. which document).
     pub detail: String,
 }
 
 /// An alert about anything: its facility, what it names, and the e-mail header that says so.
-pub struct Generic<'a> {
+pub struct Generic {
     pub facility_id: i64,
     pub booking_id: Option<i64>,
     pub complaint_id: Option<i64>,
-    pub kind: &'a str,
+    pub kind: AlertKind,
     pub urgency: i32,
     pub dedupe_key: String,
-    pub roles: &'a [&'a str],
     pub title: String,
     pub body: String,
     /// `X-WSO-Booking` or `X-WSO-Complaint`, with its value.
@@ -50,7 +45,7 @@ pub struct Generic<'a> {
 /// Raises the alert (if not raised before) and queues its e-mail, on `conn`'s transaction.
 pub async fn raise_generic(
     conn: &mut PgConnection,
-    g: Generic<'_>,
+    g: Generic,
     now: DateTime<Utc>,
     mail_from: &str,
 ) -> AppResult<Option<i64>> {
@@ -68,13 +63,13 @@ pub async fn raise_generic(
     let Some(id) = db::alerts::insert(&mut *conn, &alert).await? else {
         return Ok(None);
     };
-    let recipients = db::alerts::recipients(&mut *conn, g.facility_id, g.roles).await?;
+    let recipients = db::alerts::recipients(&mut *conn, g.facility_id, &g.kind.mailed_to()).await?;
     let domain = mail_from
         .rsplit_once('@')
         .map(|(_, d)| d.trim_end_matches('>'))
         .unwrap_or("wso-tracker.local");
     let message_id = format!("<wso-alert-{id}.{}@{domain}>", uuid::Uuid::new_v4().simple());
-    let mut headers = json!({ "X-WSO-Alert": g.kind });
+    let mut headers = json!({ "X-WSO-Alert": g.kind.to_string() });
     if let Some((name, value)) = g.subject_header {
         headers[name] = json!(value);
     }
@@ -95,15 +90,15 @@ pub async fn raise_generic(
 pub async fn raise(
     conn: &mut PgConnection,
     b: &Booking,
-    r: Raise<'_>,
+    r: Raise,
     now: DateTime<Utc>,
     mail_from: &str,
 ) -> AppResult<Option<i64>> {
     let tz = b.tz();
-    let title = format!("{} ({}): {}", b.booking_number, b.facility_code, stage_words(r.kind));
+    let title = format!("{} ({}): {}", b.booking_number, b.facility_code, r.kind.words());
     let mut body = format!(
         "{}\n\nPerson: {}, {} (booking {} at {})\n",
-        stage_words(r.kind),
+        r.kind.words(),
         b.last_name,
         b.first_name,
         b.booking_number,
@@ -128,7 +123,6 @@ pub async fn raise(
         kind: r.kind,
         urgency: r.urgency,
         dedupe_key: r.dedupe_key,
-        roles: r.roles,
         title,
         body,
         subject_header: Some(("X-WSO-Booking", b.booking_number.clone())),

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::{DEADLINE_ROLES, Raise, raise};
+use super::{Raise, raise};
 use crate::db;
-use crate::domain::alerts::{due, schedule};
+use crate::domain::alerts::{AlertKind, due, most_urgent_due, schedule};
 use crate::error::AppResult;
 
 /// Raises every alert due at `now` (custody clocks, citizenship claims, post-service notices,
@@ -29,45 +29,27 @@ pub async fn check_deadlines(
     Ok(count)
 }
 
-/// Locks a case for raising an alert about it, unless another process holds it (then: next tick).
-pub(super) async fn lock_case(conn: &mut sqlx::PgConnection, id: i64) -> AppResult<Option<db::bookings::Booking>> {
-    let free: Option<i64> = sqlx::query_scalar("SELECT id FROM bookings WHERE id = $1 FOR UPDATE SKIP LOCKED")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match free {
-        Some(_) => Ok(db::bookings::get(&mut *conn, id).await?),
-        None => Ok(None),
-    }
-}
-
-/// The most urgent of (kind, due at) already due: each alert once, never a milder one after.
-pub(super) fn most_urgent_due<'a>(now: DateTime<Utc>, thresholds: &[(&'a str, DateTime<Utc>)]) -> Option<&'a str> {
-    thresholds.iter().rev().find(|(_, at)| *at <= now).map(|(k, _)| *k)
-}
-
 async fn check_claims(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
     let mut count = 0;
     for claim in db::duties::unreported_claims(pool).await? {
         let thresholds = [
             (
-                "citizenship_claim_report_due",
+                AlertKind::CitizenshipClaimReportDue,
                 claim.report_due_at - chrono::Duration::minutes(30),
             ),
-            ("citizenship_claim_report_overdue", claim.report_due_at),
+            (AlertKind::CitizenshipClaimReportOverdue, claim.report_due_at),
         ];
         let Some(kind) = most_urgent_due(now, &thresholds) else {
             continue;
         };
         let mut tx = pool.begin().await?;
-        let Some(b) = lock_case(&mut tx, claim.booking_id).await? else {
+        let Some(b) = db::bookings::try_lock(&mut tx, claim.booking_id, false).await? else {
             continue;
         };
         let r = Raise {
             kind,
             urgency: 0,
             dedupe_key: format!("claim:{}:{kind}", claim.id),
-            roles: &["supervisor"],
             detail: format!(
                 "The person claimed to be a U.S. citizen at {} ({}). ICE must be told within one hour: by {}.",
                 crate::clock::local_time(claim.claimed_at, b.tz()),
@@ -87,14 +69,13 @@ async fn check_post_service(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) 
     let mut count = 0;
     for id in db::duties::post_service_overdue(pool, now).await? {
         let mut tx = pool.begin().await?;
-        let Some(b) = lock_case(&mut tx, id).await? else {
+        let Some(b) = db::bookings::try_lock(&mut tx, id, false).await? else {
             continue;
         };
         let r = Raise {
-            kind: "post_service_notice_overdue",
+            kind: AlertKind::PostServiceNoticeOverdue,
             urgency: 0,
             dedupe_key: format!("booking:{id}:post_service_notice_overdue"),
-            roles: &["supervisor"],
             detail: "No ICE notification of kind post_service has been logged since the service.".into(),
         };
         if raise(&mut tx, &b, r, now, mail_from).await?.is_some() {
@@ -122,12 +103,7 @@ async fn check_clocks(pool: &PgPool, now: DateTime<Utc>, hours_left: &[i64], mai
             continue;
         };
         let mut tx = pool.begin().await?;
-        let still_running: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM bookings WHERE id = $1 AND status = 'wso_hold' FOR UPDATE SKIP LOCKED")
-                .bind(b.id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if still_running.is_none() {
+        if db::bookings::try_lock(&mut tx, b.id, true).await?.is_none() {
             continue;
         }
         // Another process may have raised a more urgent one since we looked.
@@ -139,10 +115,9 @@ async fn check_clocks(pool: &PgPool, now: DateTime<Utc>, hours_left: &[i64], mai
             continue;
         }
         let r = Raise {
-            kind: &threshold.kind,
+            kind: threshold.kind,
             urgency: threshold.urgency,
             dedupe_key: format!("booking:{}:{}", b.id, threshold.kind),
-            roles: DEADLINE_ROLES,
             detail: String::new(),
         };
         if raise(&mut tx, &b, r, now, mail_from).await?.is_some() {
@@ -169,10 +144,9 @@ pub async fn raise_at_service(
     let plan = schedule(served, deadline, hours_left);
     if let Some(t) = due(&plan, now, None) {
         let r = Raise {
-            kind: &t.kind,
+            kind: t.kind,
             urgency: t.urgency,
             dedupe_key: format!("booking:{}:{}", b.id, t.kind),
-            roles: DEADLINE_ROLES,
             detail: String::new(),
         };
         raise(conn, b, r, now, mail_from).await?;

@@ -77,6 +77,17 @@ pub async fn lock_complaint(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Op
         .await
 }
 
+/// Locks a complaint not yet sent to ICE, unless another process holds it (then `false`).
+pub async fn try_lock_open_complaint(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    let free: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM complaints WHERE id = $1 AND ice_notified_at IS NULL FOR UPDATE SKIP LOCKED",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(free.is_some())
+}
+
 pub async fn complaints(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Complaint>> {
     sqlx::query_as(&format!(
         "{COMPLAINT} WHERE ($1::bigint[] IS NULL OR c.facility_id = ANY($1)) ORDER BY (c.outcome_at IS NULL) DESC, c.ice_due_at, c.id"

@@ -3,9 +3,32 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::domain::Role;
+use crate::domain::alerts::{AlertKind, CLOCK_PREFIX, Seen};
+
+/// The `LIKE` pattern of every clock alert's kind.
+fn clock_pattern() -> String {
+    format!("{}%", CLOCK_PREFIX.replace('_', "\\_"))
+}
+
+/// A role's view as bind values: the named kinds, and the clock pattern when clock alerts are
+/// seen. `None` (admins): both unbound, so everything matches.
+fn seen_binds(seen: Option<&Seen>) -> (Option<Vec<AlertKind>>, Option<String>) {
+    match seen {
+        None => (None, None),
+        Some(s) => (
+            Some(s.named.clone()),
+            Some(if s.clock { clock_pattern() } else { String::new() }),
+        ),
+    }
+}
+
+/// The filter both lists use: `$2` named kinds, `$3` the clock pattern ('' matches nothing).
+const SEEN: &str = "($2::text[] IS NULL OR a.kind = ANY($2) OR a.kind LIKE $3)";
+
 pub struct NewAlert<'a> {
     pub dedupe_key: &'a str,
-    pub kind: &'a str,
+    pub kind: AlertKind,
     pub urgency: i32,
     pub booking_id: Option<i64>,
     pub complaint_id: Option<i64>,
@@ -39,16 +62,17 @@ pub async fn insert(db: impl PgExecutor<'_>, a: &NewAlert<'_>) -> sqlx::Result<O
 pub async fn raised_urgency(db: impl PgExecutor<'_>, booking_ids: &[i64]) -> sqlx::Result<Vec<(i64, i32)>> {
     sqlx::query_as(
         "SELECT booking_id, max(urgency) FROM alerts
-         WHERE booking_id = ANY($1) AND kind LIKE 'deadline\\_%'
+         WHERE booking_id = ANY($1) AND kind LIKE $2
          GROUP BY booking_id",
     )
     .bind(booking_ids)
+    .bind(clock_pattern())
     .fetch_all(db)
     .await
 }
 
 /// E-mail addresses of the facility's users with one of `roles`.
-pub async fn recipients(db: impl PgExecutor<'_>, facility_id: i64, roles: &[&str]) -> sqlx::Result<Vec<String>> {
+pub async fn recipients(db: impl PgExecutor<'_>, facility_id: i64, roles: &[Role]) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT DISTINCT u.email FROM users u JOIN user_facilities uf ON uf.user_id = u.id
          WHERE uf.facility_id = $1 AND u.role = ANY($2) AND u.email IS NOT NULL AND u.locked_at IS NULL
@@ -161,7 +185,7 @@ pub async fn record_attempt(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Listed {
     pub id: i64,
-    pub kind: String,
+    pub kind: AlertKind,
     pub booking_id: Option<i64>,
     pub booking_number: Option<String>,
     pub facility_code: String,
@@ -179,32 +203,34 @@ pub struct Listed {
 pub async fn list(
     db: impl PgExecutor<'_>,
     facility_ids: Option<&[i64]>,
-    kinds: Option<&[&str]>,
+    seen: Option<&Seen>,
     user_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as(
+    let (named, clock) = seen_binds(seen);
+    sqlx::query_as(&format!(
         "SELECT a.id, a.kind, a.booking_id, b.booking_number, f.code AS facility_code, f.timezone AS facility_timezone,
-                a.raised_at, a.title, a.body, COALESCE(o.recipients, '{}') AS recipients, COALESCE(o.attempts, 0) AS attempts,
+                a.raised_at, a.title, a.body, COALESCE(o.recipients, '{{}}') AS recipients, COALESCE(o.attempts, 0) AS attempts,
                 o.delivered_at, o.last_error, k.at AS acked_at
          FROM alerts a
          JOIN facilities f ON f.id = a.facility_id
          LEFT JOIN bookings b ON b.id = a.booking_id
          LEFT JOIN outbox o ON o.alert_id = a.id
-         LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $3
-         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND ($2::text[] IS NULL OR a.kind = ANY($2))
+         LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $4
+         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
          ORDER BY (k.at IS NULL) DESC, a.raised_at DESC, a.id DESC
-         LIMIT $4",
-    )
+         LIMIT $5"
+    ))
     .bind(facility_ids)
-    .bind(kinds)
+    .bind(named)
+    .bind(clock)
     .bind(user_id)
     .bind(limit)
     .fetch_all(db)
     .await
 }
 
-pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(i64, String)>> {
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(i64, AlertKind)>> {
     sqlx::query_as("SELECT facility_id, kind FROM alerts WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
@@ -227,20 +253,22 @@ pub async fn acknowledge(
     Ok(r.rows_affected() == 1)
 }
 
-/// Alerts of `kinds` at the facilities that `user_id` has not acknowledged.
+/// Alerts the role sees (`seen`) at the facilities that `user_id` has not acknowledged.
 pub async fn unread_count(
     db: impl PgExecutor<'_>,
     facility_ids: Option<&[i64]>,
-    kinds: Option<&[&str]>,
+    seen: Option<&Seen>,
     user_id: i64,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let (named, clock) = seen_binds(seen);
+    sqlx::query_scalar(&format!(
         "SELECT count(*) FROM alerts a
-         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND ($2::text[] IS NULL OR a.kind = ANY($2))
-           AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = $3)",
-    )
+         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
+           AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = $4)"
+    ))
     .bind(facility_ids)
-    .bind(kinds)
+    .bind(named)
+    .bind(clock)
     .bind(user_id)
     .fetch_one(db)
     .await

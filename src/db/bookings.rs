@@ -122,6 +122,22 @@ pub struct ListFilter<'a> {
     pub limit: i64,
 }
 
+/// Locks the case for the watcher unless another process holds it (then `None`: next tick).
+/// With `running`, only while its custody clock runs (`wso_hold`).
+pub async fn try_lock(conn: &mut PgConnection, id: i64, running: bool) -> sqlx::Result<Option<Booking>> {
+    let free: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM bookings WHERE id = $1 AND (NOT $2 OR status = 'wso_hold') FOR UPDATE SKIP LOCKED",
+    )
+    .bind(id)
+    .bind(running)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match free {
+        Some(_) => get(&mut *conn, id).await,
+        None => Ok(None),
+    }
+}
+
 pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Vec<Booking>> {
     let statuses: Option<Vec<String>> = f.statuses.map(|s| s.iter().map(|s| s.as_str().to_string()).collect());
     let pattern = f.q.map(|q| {

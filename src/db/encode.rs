@@ -8,6 +8,7 @@ use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo, PgValueRef};
 use sqlx::{Decode, Encode, Postgres, Type};
 
 use crate::domain::Role;
+use crate::domain::alerts::AlertKind;
 use crate::domain::types::{
     ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status, Zone,
 };
@@ -47,6 +48,7 @@ macro_rules! stored_as_text {
 
 stored_as_text!(
     Role,
+    AlertKind,
     Status,
     ChargeCategory,
     DocumentKind,

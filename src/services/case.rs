@@ -9,6 +9,7 @@ use crate::alerts;
 use crate::config::Config;
 use crate::db;
 use crate::domain::Role;
+use crate::domain::alerts::AlertKind;
 use crate::domain::booking::{NewBooking, NewDocument, NewNotification};
 use crate::domain::case::{self, ServedDocument, check_time};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
@@ -92,10 +93,9 @@ pub async fn add_document(
     });
     event(&mut tx, &caller, id, "document_added", d.received_at, now, detail).await?;
     let raise = alerts::Raise {
-        kind: "ice_document_recorded",
+        kind: AlertKind::IceDocumentRecorded,
         urgency: 0,
         dedupe_key: format!("document:{doc_id}:ice_document_recorded"),
-        roles: alerts::LIAISON_ROLES,
         detail: format!(
             "Document: {} {}, A-number {}, received {}\nThe subject is in custody at {}.",
             d.kind.label(),
@@ -248,10 +248,9 @@ pub async fn serve(
     alerts::raise_at_service(&mut tx, &served, now, &config.alert_hours_left, &config.mail_from).await?;
     // The agreement: ICE is notified immediately after each service.
     let notice = alerts::Raise {
-        kind: "post_service_notice",
+        kind: AlertKind::PostServiceNotice,
         urgency: 0,
         dedupe_key: format!("booking:{id}:post_service_notice"),
-        roles: alerts::LIAISON_ROLES,
         detail: format!(
             "Warrant {} {} was served. Take custody before the deadline.",
             doc.kind.label(),

@@ -10,58 +10,29 @@ use serde_json::json;
 use crate::auth::{CurrentUser, session};
 use crate::db::{self, audit::NewEntry};
 use crate::domain::Role;
+use crate::domain::alerts::{AlertKind, seen_by};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::{Acting, PathId};
 use crate::web::layout::Layout;
 use crate::web::local_time;
 
-/// The alert kinds each role is sent (and sees): the clock to supervisors and liaisons; ICE's
-/// notices to liaisons; the jail's own duties to supervisors. Officers see the clock; admins all.
-pub fn kinds_for(role: Role) -> Option<&'static [&'static str]> {
-    match role {
-        Role::Admin => None,
-        Role::IceLiaison => Some(LIAISON_KINDS),
-        Role::Supervisor => Some(SUPERVISOR_KINDS),
-        Role::Officer => Some(CLOCK_KINDS),
-    }
-}
-
-const CLOCK_KINDS: &[&str] = &[
-    "deadline_at_service",
-    "deadline_12h",
-    "deadline_4h",
-    "deadline_1h",
-    "deadline_passed",
-];
-const LIAISON_KINDS: &[&str] = &[
-    "deadline_at_service",
-    "deadline_12h",
-    "deadline_4h",
-    "deadline_1h",
-    "deadline_passed",
-    "ice_document_recorded",
-    "post_service_notice",
-];
-const SUPERVISOR_KINDS: &[&str] = &[
-    "deadline_at_service",
-    "deadline_12h",
-    "deadline_4h",
-    "deadline_1h",
-    "deadline_passed",
-    "post_service_notice_overdue",
-    "citizenship_claim_report_due",
-    "citizenship_claim_report_overdue",
-    "complaint_ice_due",
-    "complaint_ice_overdue",
-    "annual_review_due",
-];
-
 pub struct AlertRow {
     pub a: db::alerts::Listed,
     pub raised: String,
     pub delivery: String,
     pub acked: Option<String>,
+}
+
+impl AlertRow {
+    /// How loud an unread alert looks: red once the deadline passed, amber in the last hours.
+    fn urgency_class(&self) -> Option<&'static str> {
+        match self.a.kind {
+            AlertKind::DeadlinePassed => Some("overdue"),
+            AlertKind::HoursLeft(h) if h <= 4 => Some("stage-4h"),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -78,7 +49,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
     let listed = db::alerts::list(
         &state.db,
         caller.facility_scope(),
-        kinds_for(user.user.role),
+        seen_by(user.user.role).as_ref(),
         user.user.id,
         300,
     )
@@ -115,7 +86,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
 
 pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Redirect> {
     let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let allowed_kind = kinds_for(user.user.role).is_none_or(|k| k.contains(&kind.as_str()));
+    let allowed_kind = kind.seen_by(user.user.role);
     let allowed_facility = user.user.role == Role::Admin || user.user.facility_ids.contains(&facility_id);
     if !allowed_kind || !allowed_facility {
         return Err(AppError::forbidden());
@@ -130,7 +101,7 @@ pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathI
             actor: Some(&user.user.username),
             action: "alert_acknowledged",
             ip: user.ip.clone(),
-            detail: json!({ "alert_id": id, "kind": kind }),
+            detail: json!({ "alert_id": id, "kind": kind.to_string() }),
             booking_id: None,
         };
         db::audit::record(&mut *tx, entry).await?;

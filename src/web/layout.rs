@@ -37,7 +37,7 @@ impl Layout {
         let unread = crate::db::alerts::unread_count(
             &state.db,
             (user.user.role != Role::Admin).then_some(user.user.facility_ids.as_slice()),
-            crate::web::alerts::kinds_for(user.user.role),
+            crate::domain::alerts::seen_by(user.user.role).as_ref(),
             user.user.id,
         )
         .await?;

@@ -4,6 +4,7 @@ use chrono::Duration;
 use serde_json::json;
 use sqlx::PgPool;
 use wso_tracker::alerts::{Mailer, check_deadlines, deliver_due};
+use wso_tracker::config::{Config, parse_hours_left};
 
 use crate::helpers::World;
 use crate::helpers::t;
@@ -259,4 +260,52 @@ async fn a_crash_between_sending_and_marking_resends_with_the_same_message_id() 
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 3, "the resends carry the same Message-IDs");
+}
+
+#[tokio::test]
+async fn alerts_at_configured_hours_reach_supervisors_and_liaisons() {
+    // WSO_ALERT_HOURS_LEFT=6,2: the thresholds are not the default 12, 4, 1.
+    let mut config = Config::for_tests();
+    config.alert_hours_left = parse_hours_left("6,2").unwrap();
+    let hours = config.alert_hours_left.clone();
+    let w = World::with_config(config).await;
+    // Served 2026-11-22 09:00Z; deadline 2026-11-24 09:00Z.
+    w.served("H-1").await;
+    check_deadlines(&w.app.db, t("2026-11-24T03:00:00Z"), &hours, FROM)
+        .await
+        .unwrap();
+    check_deadlines(&w.app.db, t("2026-11-24T07:00:00Z"), &hours, FROM)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(&w.app.db).await,
+        vec!["deadline_at_service", "deadline_6h", "deadline_2h"]
+    );
+    // Besides the three clock alerts: the supervisor's "ICE not notified one hour after
+    // service"; the liaison's "ICE document recorded" and "warrant served: notify ICE".
+    for (user, unread) in [("sgt", 4), ("ice", 5), ("wso1", 3)] {
+        let client = w.app.login(user).await;
+        let page = client
+            .get(w.app.url("/alerts"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for kind in ["deadline_at_service", "deadline_6h", "deadline_2h"] {
+            assert!(
+                page.contains(&format!("<code>{kind}</code>")),
+                "{user} sees {kind} on /alerts"
+            );
+        }
+        assert!(
+            page.contains("6 hours left on the 48-hour clock"),
+            "{user}: the 6 h alert in words"
+        );
+        assert!(
+            page.contains(&format!("Alerts ({unread} unread)")),
+            "{user}: the clock alerts count as unread"
+        );
+    }
 }

@@ -148,6 +148,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Config::for_tests()).await
+}
+
+/// A server with its own configuration (e.g. other alert thresholds).
+pub async fn spawn_app_with(config: Config) -> TestApp {
     let server = server();
     let name = format!("wso_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect_with(&server.admin).await.unwrap();
@@ -164,7 +169,7 @@ pub async fn spawn_app() -> TestApp {
         .unwrap();
 
     let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
-    let state = AppState::new(db.clone(), clock.clone(), Config::for_tests());
+    let state = AppState::new(db.clone(), clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = wso_tracker::routes::app(state);
@@ -371,7 +376,11 @@ pub struct World {
 
 impl World {
     pub async fn new() -> Self {
-        let app = spawn_app().await;
+        Self::with_config(Config::for_tests()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        let app = spawn_app_with(config).await;
         app.facility("RCDC", "America/New_York", false).await;
         app.facility("WAKE", "America/New_York", true).await;
         app.user("wso1", "officer", &["RCDC"]).await;
