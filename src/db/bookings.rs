@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
 use crate::domain::booking::NewBooking;
-use crate::domain::case::Case;
+use crate::domain::case::{Case, Served};
 use crate::domain::types::{ChargeCategory, ReleasePointReason, ReleaseReason, Status};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -232,17 +232,18 @@ pub async fn set_served(
     at: DateTime<Utc>,
     document_id: i64,
     by: i64,
-    deadline: DateTime<Utc>,
+    served: Served,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE bookings SET status = 'wso_hold', served_at = $2, served_document_id = $3, served_by = $4, custody_deadline = $5
+        "UPDATE bookings SET status = $6, served_at = $2, served_document_id = $3, served_by = $4, custody_deadline = $5
          WHERE id = $1",
     )
     .bind(id)
     .bind(at)
     .bind(document_id)
     .bind(by)
-    .bind(deadline)
+    .bind(served.deadline)
+    .bind(served.status)
     .execute(db)
     .await?;
     Ok(())

@@ -63,6 +63,16 @@ pub async fn for_user(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec
     .await
 }
 
+/// Every certification of each of `user_ids`, newest first per user.
+pub async fn for_users(db: impl PgExecutor<'_>, user_ids: &[i64]) -> sqlx::Result<Vec<CertificationRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM wso_certifications WHERE user_id = ANY($1) ORDER BY user_id, certified_on DESC, id DESC"
+    ))
+    .bind(user_ids)
+    .fetch_all(db)
+    .await
+}
+
 /// Revokes every certification of the user not yet revoked; returns how many.
 pub async fn revoke_all(db: impl PgExecutor<'_>, user_id: i64, at: DateTime<Utc>, reason: &str) -> sqlx::Result<u64> {
     let r = sqlx::query(

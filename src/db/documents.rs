@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::booking::{NewDocument, NewNotification};
+use crate::domain::case::IceDocument;
 use crate::domain::types::{DocumentKind, NotificationKind};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,9 +22,12 @@ pub struct Document {
 }
 
 impl Document {
-    /// A warrant that can still be served at `at`.
-    pub fn is_active_warrant_at(&self, at: DateTime<Utc>) -> bool {
-        self.kind.is_warrant() && self.withdrawn_at.is_none_or(|w| w > at)
+    /// What the case rules need to know of it.
+    pub fn facts(&self) -> IceDocument {
+        IceDocument {
+            kind: self.kind,
+            withdrawn_at: self.withdrawn_at,
+        }
     }
 
     pub fn a_number_display(&self) -> String {

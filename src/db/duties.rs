@@ -1,11 +1,8 @@
 //! The agreement's duties: citizenship claims, interpreters, complaints, officer credentials,
 //! disclosures, annual reviews.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
-
-use crate::domain::credentials::Record;
-use crate::domain::roster::Certification;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct Claim {
@@ -180,142 +177,19 @@ pub async fn post_service_notified_at(db: impl PgExecutor<'_>, booking_id: i64) 
         .await
 }
 
-/// Services more than an hour old (and under a week) with no post-service notification.
-pub async fn post_service_overdue(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
+/// Services in (`since`, `served_by`] with no post-service notification.
+pub async fn without_post_service_notice(
+    db: impl PgExecutor<'_>,
+    since: DateTime<Utc>,
+    served_by: DateTime<Utc>,
+) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT b.id FROM bookings b
-         WHERE b.served_at IS NOT NULL AND b.served_at <= $1 - interval '1 hour' AND b.served_at > $1 - interval '7 days'
+         WHERE b.served_at IS NOT NULL AND b.served_at <= $2 AND b.served_at > $1
            AND NOT EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service')",
     )
-    .bind(now)
+    .bind(since)
+    .bind(served_by)
     .fetch_all(db)
     .await
-}
-
-// ---- Officer credentials ----
-
-pub async fn credential_record(db: &sqlx::PgPool, user_id: i64) -> sqlx::Result<Record> {
-    let certifications = crate::db::certifications::for_user(db, user_id)
-        .await?
-        .iter()
-        .map(|c| c.rule())
-        .collect::<Vec<Certification>>();
-    let exams: Vec<(NaiveDate, i32)> =
-        sqlx::query_as("SELECT taken_on, score FROM wso_exams WHERE user_id = $1 ORDER BY taken_on, id")
-            .bind(user_id)
-            .fetch_all(db)
-            .await?;
-    let credentials: Vec<(NaiveDate, Option<NaiveDate>)> =
-        sqlx::query_as("SELECT issued_on, returned_on FROM wso_credentials WHERE user_id = $1 ORDER BY issued_on, id")
-            .bind(user_id)
-            .fetch_all(db)
-            .await?;
-    let withdrawals: Vec<(NaiveDate, NaiveDate)> =
-        sqlx::query_as("SELECT received_on, effective_on FROM wso_withdrawals WHERE user_id = $1 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(db)
-            .await?;
-    let departures: Vec<(NaiveDate, NaiveDate)> =
-        sqlx::query_as("SELECT given_on, departs_on FROM wso_departures WHERE user_id = $1 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(db)
-            .await?;
-    Ok(Record {
-        certifications,
-        exams,
-        credentials,
-        withdrawals,
-        departures,
-    })
-}
-
-pub async fn insert_exam(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    taken_on: NaiveDate,
-    score: i32,
-    by: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO wso_exams (user_id, taken_on, score, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(user_id)
-    .bind(taken_on)
-    .bind(score)
-    .bind(by)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn insert_credential(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    number: &str,
-    issued_on: NaiveDate,
-    by: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO wso_credentials (user_id, form_70_006_number, issued_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id)
-        .bind(number)
-        .bind(issued_on)
-        .bind(by)
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Marks the latest unreturned credential returned; false when there is none.
-pub async fn return_credential(db: impl PgExecutor<'_>, user_id: i64, on: NaiveDate) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "UPDATE wso_credentials SET returned_on = $2 WHERE id = (SELECT id FROM wso_credentials WHERE user_id = $1 AND returned_on IS NULL
-                                                                 ORDER BY issued_on DESC, id DESC LIMIT 1)",
-    )
-    .bind(user_id)
-    .bind(on)
-    .execute(db)
-    .await?;
-    Ok(r.rows_affected() == 1)
-}
-
-pub async fn insert_withdrawal(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    received_on: NaiveDate,
-    effective_on: NaiveDate,
-    by: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO wso_withdrawals (user_id, received_on, effective_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id)
-        .bind(received_on)
-        .bind(effective_on)
-        .bind(by)
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-pub async fn insert_departure(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    given_on: NaiveDate,
-    departs_on: NaiveDate,
-    by: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO wso_departures (user_id, given_on, departs_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id)
-        .bind(given_on)
-        .bind(departs_on)
-        .bind(by)
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(())
 }

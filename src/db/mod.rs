@@ -5,6 +5,8 @@ pub mod alerts;
 pub mod audit;
 pub mod bookings;
 pub mod certifications;
+pub mod compliance;
+pub mod credentials;
 pub mod documents;
 pub mod duties;
 mod encode;

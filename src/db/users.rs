@@ -147,3 +147,23 @@ pub async fn unlock(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<bool>
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Holds an officer's credentials still while a warrant is served on them (`FOR SHARE`): a
+/// revocation or any other credential change ([`lock_credentials`]) waits until the service
+/// commits, and a service waits for a change in progress and then reads its result.
+pub async fn share_credentials(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR SHARE")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Locks an officer's credentials for a change (`FOR NO KEY UPDATE`; see [`share_credentials`]).
+pub async fn lock_credentials(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

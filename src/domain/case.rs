@@ -141,20 +141,41 @@ pub fn record_release_point(
     })
 }
 
-/// The document a service names, as the rules see it.
-pub struct ServedDocument {
+/// An ICE document as the rules see it.
+#[derive(Clone, Copy, Debug)]
+pub struct IceDocument {
     pub kind: DocumentKind,
     pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
-/// Warrant service by a WSO: starts the custody clock; returns the deadline.
+impl IceDocument {
+    /// A warrant (not a detainer) that ICE had not withdrawn at `at`: it can be served then,
+    /// and it keeps the person in custody at the point of release.
+    pub fn is_active_warrant_at(&self, at: DateTime<Utc>) -> bool {
+        self.kind.is_warrant() && self.withdrawn_at.is_none_or(|w| w > at)
+    }
+}
+
+/// Whether any of `documents` is an active warrant at `at`.
+pub fn active_warrant(documents: &[IceDocument], at: DateTime<Utc>) -> bool {
+    documents.iter().any(|d| d.is_active_warrant_at(at))
+}
+
+/// What a service changes: the case is on a WSO hold until `deadline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Served {
+    pub status: Status,
+    pub deadline: DateTime<Utc>,
+}
+
+/// Warrant service by a WSO: starts the custody clock; the case goes on a WSO hold.
 pub fn serve(
     case: &Case,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-    document: &ServedDocument,
+    document: &IceDocument,
     officer_certified: bool,
-) -> Result<DateTime<Utc>, RuleError> {
+) -> Result<Served, RuleError> {
     if case.served_at.is_some() {
         return Err(conflict(
             "already_served",
@@ -180,7 +201,7 @@ pub fn serve(
             "a detainer (I-247A) is a request, not a warrant: it cannot be served",
         ));
     }
-    if document.withdrawn_at.is_some_and(|w| w <= at) {
+    if !document.is_active_warrant_at(at) {
         return Err(conflict("document_withdrawn", "ICE has withdrawn this warrant"));
     }
     check_time(at, now, release_point, "the point of release")?;
@@ -190,7 +211,94 @@ pub fn serve(
             "you do not hold a WSO certification current at the service time",
         ));
     }
-    Ok(custody_deadline(at))
+    Ok(Served {
+        status: Status::WsoHold,
+        deadline: custody_deadline(at),
+    })
+}
+
+/// ICE is notified immediately after each service; one hour later the notice is overdue.
+pub const POST_SERVICE_NOTICE_WITHIN: Duration = Duration::hours(1);
+
+/// When the post-service notice to ICE is due for a service at `served_at`.
+pub fn post_service_notice_due(served_at: DateTime<Utc>) -> DateTime<Utc> {
+    served_at + POST_SERVICE_NOTICE_WITHIN
+}
+
+/// How the post-service notice went, for the compliance report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeTiming {
+    OnTime,
+    Late,
+    Missing,
+}
+
+pub fn post_service_notice_timing(served_at: DateTime<Utc>, notified_at: Option<DateTime<Utc>>) -> NoticeTiming {
+    match notified_at {
+        Some(n) if n <= post_service_notice_due(served_at) => NoticeTiming::OnTime,
+        Some(_) => NoticeTiming::Late,
+        None => NoticeTiming::Missing,
+    }
+}
+
+/// Who is looking at a case: their role, and whether they work at its facility.
+#[derive(Clone, Copy, Debug)]
+pub struct Viewer {
+    pub role: Role,
+    pub at_facility: bool,
+}
+
+/// What a viewer may do to a case now (the case page shows only these forms; the services
+/// enforce the same rules when a step is submitted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Allowed {
+    pub correct: bool,
+    pub add_document: bool,
+    pub notify: bool,
+    pub withdraw: bool,
+    pub release_point: bool,
+    pub serve: bool,
+    pub transfer: bool,
+    pub release: bool,
+    pub igsa: bool,
+}
+
+impl Allowed {
+    /// Any step of the case itself (corrections aside).
+    pub fn any(&self) -> bool {
+        self.add_document
+            || self.notify
+            || self.release_point
+            || self.serve
+            || self.transfer
+            || self.release
+            || self.igsa
+    }
+}
+
+/// The steps open to `viewer` on `case` at `now`; `active_warrant`: one can be served now;
+/// `facility_igsa`: the facility holds people under an IGSA.
+pub fn allowed(case: &Case, viewer: Viewer, active_warrant: bool, facility_igsa: bool, now: DateTime<Utc>) -> Allowed {
+    let here = viewer.at_facility;
+    let staff = here && matches!(viewer.role, Role::Officer | Role::Supervisor);
+    let supervisor = here && viewer.role == Role::Supervisor;
+    let open = !case.status.is_closed();
+    let held = matches!(case.status, Status::WsoHold | Status::IgsaHold);
+    let awaiting_service = case.status == Status::InCustody && case.release_point_at.is_some();
+    Allowed {
+        correct: staff,
+        add_document: staff && open,
+        notify: staff,
+        withdraw: staff && open,
+        release_point: staff && case.status == Status::InCustody && case.release_point_at.is_none(),
+        serve: staff && awaiting_service && active_warrant,
+        transfer: here && held && matches!(viewer.role, Role::IceLiaison | Role::Supervisor),
+        release: supervisor && (held || awaiting_service),
+        igsa: supervisor
+            && facility_igsa
+            && case.status == Status::WsoHold
+            && case.deadline().is_some_and(|d| now <= d),
+    }
 }
 
 /// Pickup by ICE. Returns the seconds held past the deadline (0 when in time).
@@ -335,6 +443,14 @@ pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
 }
 
 impl Stage {
+    pub fn is_overdue(self) -> bool {
+        self == Stage::Overdue
+    }
+
+    pub fn is_urgent(self) -> bool {
+        self == Stage::Within4h
+    }
+
     pub fn css(self) -> &'static str {
         match self {
             Stage::Ok => "stage-ok",

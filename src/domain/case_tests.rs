@@ -36,7 +36,7 @@ fn on_hold() -> Case {
 }
 
 const NOW: &str = "2026-11-25T12:00:00Z";
-const WARRANT: ServedDocument = ServedDocument {
+const WARRANT: IceDocument = IceDocument {
     kind: DocumentKind::WarrantOfArrest,
     withdrawn_at: None,
 };
@@ -81,8 +81,13 @@ fn event_times_are_never_in_the_future_nor_before_the_step_they_follow() {
 
 #[test]
 fn a_certified_officer_serves_a_warrant_at_the_point_of_release() {
-    let deadline = serve(&at_release_point(), t("2026-11-21T09:00:00Z"), t(NOW), &WARRANT, true).unwrap();
-    assert_eq!(deadline, t("2026-11-23T09:00:00Z"));
+    let served = serve(&at_release_point(), t("2026-11-21T09:00:00Z"), t(NOW), &WARRANT, true).unwrap();
+    assert_eq!(served.deadline, t("2026-11-23T09:00:00Z"));
+    assert_eq!(
+        served.status,
+        Status::WsoHold,
+        "the service puts the person on a WSO hold"
+    );
 }
 
 #[test]
@@ -93,13 +98,13 @@ fn service_is_refused_before_the_point_of_release_for_detainers_withdrawn_warran
         serve(&booked(), at, now, &WARRANT, true).unwrap_err().code,
         "no_release_point"
     );
-    let detainer = ServedDocument {
+    let detainer = IceDocument {
         kind: DocumentKind::Detainer,
         withdrawn_at: None,
     };
     let e = serve(&at_release_point(), at, now, &detainer, true).unwrap_err();
     assert_eq!((e.kind, e.code), (RuleKind::Unprocessable, "not_a_warrant"));
-    let withdrawn = ServedDocument {
+    let withdrawn = IceDocument {
         kind: DocumentKind::WarrantOfRemoval,
         withdrawn_at: Some(t("2026-11-21T08:30:00Z")),
     };

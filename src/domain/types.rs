@@ -52,6 +52,13 @@ word_enum! {
     }
 }
 
+impl Status {
+    /// Transferred or released: nothing more happens to the case.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Status::Transferred | Status::Released)
+    }
+}
+
 word_enum! {
     ChargeCategory {
         Dwi = "dwi", "DWI";

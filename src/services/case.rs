@@ -11,7 +11,7 @@ use crate::db;
 use crate::domain::Role;
 use crate::domain::alerts::AlertKind;
 use crate::domain::booking::{NewBooking, NewDocument, NewNotification};
-use crate::domain::case::{self, ServedDocument, check_time};
+use crate::domain::case::{self, check_time};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
 
@@ -175,8 +175,12 @@ pub async fn record_release_point(
     caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
     let b = lock(&mut tx, &caller, id).await?;
-    let documents = db::documents::for_booking(&mut *tx, id).await?;
-    let active_warrant = documents.iter().any(|d| d.is_active_warrant_at(at));
+    let documents: Vec<_> = db::documents::for_booking(&mut *tx, id)
+        .await?
+        .iter()
+        .map(|d| d.facts())
+        .collect();
+    let active_warrant = case::active_warrant(&documents, at);
     let status = case::record_release_point(&b.case(), at, now, active_warrant)?;
     db::bookings::set_release_point(&mut *tx, id, at, reason, note, status).await?;
     let detail = json!({ "reason": reason, "note": note, "active_warrant": active_warrant, "status": status });
@@ -222,20 +226,20 @@ pub async fn serve(
         })?;
     let interpreter = super::interpreter_for(&mut tx, &b, interpreter_id).await?;
     super::require_claims_reported(&mut tx, id).await?;
-    let record = db::duties::credential_record(pool, caller.user.id).await?;
+    // The officer's credentials are read under a share lock in this transaction: a revocation
+    // either committed before (and is seen) or waits until this service commits.
+    db::users::share_credentials(&mut *tx, caller.user.id).await?;
+    let record = db::credentials::record(&mut tx, caller.user.id).await?;
     let eligibility = crate::domain::credentials::eligibility(&record, at, b.tz());
-    let served = ServedDocument {
-        kind: doc.kind,
-        withdrawn_at: doc.withdrawn_at,
-    };
-    let deadline = case::serve(&b.case(), at, now, &served, eligibility.may_serve).map_err(|e| match e.code {
+    let served = case::serve(&b.case(), at, now, &doc.facts(), eligibility.may_serve).map_err(|e| match e.code {
         "not_certified" => AppError::Forbidden {
             code: "not_certified",
             message: format!("you may not serve at that time: {}", eligibility.reasons.join(", ")),
         },
         _ => e.into(),
     })?;
-    db::bookings::set_served(&mut *tx, id, at, document_id, caller.user.id, deadline).await?;
+    let deadline = served.deadline;
+    db::bookings::set_served(&mut *tx, id, at, document_id, caller.user.id, served).await?;
     if let Some(i) = &interpreter {
         db::duties::set_served_interpreter(&mut *tx, id, i.id).await?;
     }

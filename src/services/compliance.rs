@@ -9,6 +9,7 @@ use sqlx::PgPool;
 
 use crate::db;
 use crate::domain::Role;
+use crate::domain::case::{self, NoticeTiming};
 use crate::domain::credentials::eligibility;
 use crate::error::{AppError, AppResult};
 use crate::services::Caller;
@@ -59,18 +60,6 @@ pub struct ComplianceReport {
     pub last_annual_review: Option<NaiveDate>,
 }
 
-/// (claim id, booking id, report due at, reported at, interpreter id)
-type ClaimFacts = (i64, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<i64>);
-
-#[derive(sqlx::FromRow)]
-struct Service {
-    id: i64,
-    served_at: DateTime<Utc>,
-    served_by: i64,
-    served_interpreter_id: Option<i64>,
-    notified_at: Option<DateTime<Utc>>,
-}
-
 pub async fn report(
     pool: &PgPool,
     caller: &Caller<'_>,
@@ -101,45 +90,34 @@ pub async fn report(
         ..Default::default()
     };
 
-    let services: Vec<Service> = sqlx::query_as(
-        "SELECT b.id, b.served_at, b.served_by, b.served_interpreter_id,
-                (SELECT min(n.at) FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service') AS notified_at
-         FROM bookings b WHERE b.facility_id = $1 AND b.served_at >= $2 AND b.served_at < $3 ORDER BY b.served_at",
-    )
-    .bind(f.id)
-    .bind(start)
-    .bind(end)
-    .fetch_all(pool)
-    .await?;
-    let mut records = BTreeMap::new();
+    // One read-only transaction: every figure from one snapshot, in a fixed number of
+    // statements however many cases the period holds.
+    let mut tx = pool.begin().await?;
+    db::compliance::snapshot(&mut *tx).await?;
+    let services = db::compliance::services(&mut *tx, f.id, start, end).await?;
+    let roster = db::certifications::roster(&mut *tx, Some(&[f.id])).await?;
+    let mut officers: Vec<i64> = services.iter().map(|s| s.served_by).collect();
+    officers.extend(roster.iter().map(|o| o.user_id));
+    officers.sort_unstable();
+    officers.dedup();
+    let records = db::credentials::records(&mut tx, &officers).await?;
     for s in &services {
         r.services.push(s.id);
-        if let std::collections::btree_map::Entry::Vacant(e) = records.entry(s.served_by) {
-            e.insert(db::duties::credential_record(pool, s.served_by).await?);
-        }
-        if !eligibility(&records[&s.served_by], s.served_at, tz).may_serve {
+        let record = records.get(&s.served_by).cloned().unwrap_or_default();
+        if !eligibility(&record, s.served_at, tz).may_serve {
             r.services_by_ineligible_officers.push(s.id);
         }
-        match s.notified_at {
-            Some(n) if n <= s.served_at + Duration::hours(1) => r.post_service_notice_on_time.push(s.id),
-            Some(_) => r.post_service_notice_late.push(s.id),
-            None => r.post_service_notice_missing.push(s.id),
+        match case::post_service_notice_timing(s.served_at, s.notified_at) {
+            NoticeTiming::OnTime => r.post_service_notice_on_time.push(s.id),
+            NoticeTiming::Late => r.post_service_notice_late.push(s.id),
+            NoticeTiming::Missing => r.post_service_notice_missing.push(s.id),
         }
         if s.served_interpreter_id.is_some() {
             r.services_with_interpreter.push(s.id);
         }
     }
 
-    let claims: Vec<ClaimFacts> = sqlx::query_as(
-        "SELECT c.id, c.booking_id, c.report_due_at, c.reported_at, c.interpreter_id FROM citizenship_claims c JOIN bookings b ON b.id = c.booking_id
-         WHERE b.facility_id = $1 AND c.claimed_at >= $2 AND c.claimed_at < $3 ORDER BY c.claimed_at",
-    )
-    .bind(f.id)
-    .bind(start)
-    .bind(end)
-    .fetch_all(pool)
-    .await?;
-    for (_, booking, due, reported, interpreter) in claims {
+    for (_, booking, due, reported, interpreter) in db::compliance::claims(&mut *tx, f.id, start, end).await? {
         r.citizenship_claims.push(booking);
         match reported {
             Some(t) if t <= due => r.citizenship_claims_reported_on_time.push(booking),
@@ -151,7 +129,7 @@ pub async fn report(
         }
     }
 
-    for c in db::agreement::complaints(pool, Some(&[f.id]))
+    for c in db::agreement::complaints(&mut *tx, Some(&[f.id]))
         .await?
         .into_iter()
         .filter(|c| c.received_at >= start && c.received_at < end)
@@ -170,21 +148,12 @@ pub async fn report(
         }
     }
 
-    let over: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT id, over_detained_seconds FROM bookings WHERE facility_id = $1 AND over_detained_seconds > 0
-           AND closed_at >= $2 AND closed_at < $3 ORDER BY closed_at",
-    )
-    .bind(f.id)
-    .bind(start)
-    .bind(end)
-    .fetch_all(pool)
-    .await?;
-    for (id, seconds) in over {
+    for (id, seconds) in db::compliance::holds_past_deadline(&mut *tx, f.id, start, end).await? {
         r.holds_past_48_hours.push(id);
         r.holds_past_48_hours_seconds += seconds;
     }
 
-    for d in db::agreement::disclosures(pool, Some(&[f.id]))
+    for d in db::agreement::disclosures(&mut *tx, Some(&[f.id]))
         .await?
         .into_iter()
         .filter(|d| d.requested_on >= scope.from && d.requested_on <= scope.to)
@@ -198,16 +167,17 @@ pub async fn report(
     }
 
     let period_end = end - Duration::seconds(1);
-    for officer in db::certifications::roster(pool, Some(&[f.id])).await? {
-        let record = db::duties::credential_record(pool, officer.user_id).await?;
+    for officer in roster {
+        let record = records.get(&officer.user_id).cloned().unwrap_or_default();
         r.officers_at_period_end
             .insert(officer.username, eligibility(&record, period_end, tz).reasons);
     }
-    r.last_annual_review = db::agreement::reviews(pool, Some(&[f.id]))
+    r.last_annual_review = db::agreement::reviews(&mut *tx, Some(&[f.id]))
         .await?
         .into_iter()
         .map(|x| x.held_on)
         .filter(|d| *d <= scope.to)
         .max();
+    tx.commit().await?;
     Ok(r)
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::Caller;
 use crate::db::{self, users::User};
@@ -11,10 +11,11 @@ use crate::domain::roster::NewCertification;
 use crate::error::{AppError, AppResult};
 
 /// The officer or supervisor `username`, who must share a facility with the calling supervisor
-/// (admins manage every facility's roster). Nobody certifies or revokes themselves.
-async fn officer_for(pool: &PgPool, caller: &Caller<'_>, username: &str) -> AppResult<User> {
+/// (admins manage every facility's roster). Nobody certifies or revokes themselves. Their
+/// credentials are locked for the change until `conn`'s transaction ends.
+async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &str) -> AppResult<User> {
     caller.require(&[Role::Supervisor, Role::Admin])?;
-    let officer = db::users::by_username(pool, username)
+    let officer = db::users::by_username(&mut *conn, username)
         .await?
         .ok_or(AppError::NotFound)?;
     if !matches!(officer.role, Role::Officer | Role::Supervisor) {
@@ -41,6 +42,7 @@ async fn officer_for(pool: &PgPool, caller: &Caller<'_>, username: &str) -> AppR
             message: format!("{username} does not work at your facilities"),
         });
     }
+    db::users::lock_credentials(&mut *conn, officer.id).await?;
     Ok(officer)
 }
 
@@ -51,8 +53,8 @@ pub async fn certify(
     c: &NewCertification,
     now: DateTime<Utc>,
 ) -> AppResult<db::certifications::CertificationRow> {
-    let officer = officer_for(pool, &caller, username).await?;
     let mut tx = pool.begin().await?;
+    let officer = officer_for(&mut tx, &caller, username).await?;
     let row = db::certifications::insert(&mut *tx, officer.id, c, Some(caller.user.id), now).await?;
     let detail = json!({
         "username": officer.username, "certification_id": row.id, "certified_on": c.certified_on,
@@ -71,12 +73,13 @@ pub async fn revoke(
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let officer = officer_for(pool, &caller, username).await?;
     let reason = reason.trim();
     if reason.is_empty() {
+        caller.require(&[Role::Supervisor, Role::Admin])?;
         return Err(AppError::field("reason", "reason is required"));
     }
     let mut tx = pool.begin().await?;
+    let officer = officer_for(&mut tx, &caller, username).await?;
     if db::certifications::revoke_all(&mut *tx, officer.id, now, reason).await? == 0 {
         return Err(AppError::Conflict {
             code: "not_certified",
@@ -128,23 +131,23 @@ pub async fn record_fact(
     fact: Fact<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let officer = officer_for(pool, &caller, username).await?;
-    let record = db::duties::credential_record(pool, officer.id).await?;
     let mut tx = pool.begin().await?;
+    let officer = officer_for(&mut tx, &caller, username).await?;
+    let record = db::credentials::record(&mut tx, officer.id).await?;
     let (action, detail) = match fact {
         Fact::Exam { taken_on, score } => {
             if !(0..=100).contains(&score) {
                 return Err(AppError::field("score", "score is a percentage, 0 to 100"));
             }
             crate::domain::credentials::check_new_exam(&record.exams)?;
-            db::duties::insert_exam(&mut *tx, officer.id, taken_on, score, caller.user.id, now).await?;
+            db::credentials::insert_exam(&mut *tx, officer.id, taken_on, score, caller.user.id, now).await?;
             (
                 "exam_recorded",
                 json!({ "taken_on": taken_on, "score": score, "passed": score >= crate::domain::credentials::PASS_MARK }),
             )
         }
         Fact::Credential { number, issued_on } => {
-            db::duties::insert_credential(&mut *tx, officer.id, number, issued_on, caller.user.id, now).await?;
+            db::credentials::insert_credential(&mut *tx, officer.id, number, issued_on, caller.user.id, now).await?;
             (
                 "credentials_issued",
                 json!({ "form_70_006_number": number, "issued_on": issued_on }),
@@ -162,7 +165,7 @@ pub async fn record_fact(
                     "the credentials cannot be returned before they were issued",
                 ));
             }
-            if !db::duties::return_credential(&mut *tx, officer.id, on).await? {
+            if !db::credentials::return_credential(&mut *tx, officer.id, on).await? {
                 return Err(AppError::Conflict {
                     code: "no_credentials",
                     message: format!("{username} holds no credentials to return"),
@@ -174,7 +177,8 @@ pub async fn record_fact(
             received_on,
             effective_on,
         } => {
-            db::duties::insert_withdrawal(&mut *tx, officer.id, received_on, effective_on, caller.user.id, now).await?;
+            db::credentials::insert_withdrawal(&mut *tx, officer.id, received_on, effective_on, caller.user.id, now)
+                .await?;
             (
                 "withdrawal_recorded",
                 json!({ "received_on": received_on, "effective_on": effective_on }),
@@ -184,7 +188,7 @@ pub async fn record_fact(
             if departs_on < given_on {
                 return Err(AppError::field("departs_on", "the departure is before the notice"));
             }
-            db::duties::insert_departure(&mut *tx, officer.id, given_on, departs_on, caller.user.id, now).await?;
+            db::credentials::insert_departure(&mut *tx, officer.id, given_on, departs_on, caller.user.id, now).await?;
             let short = crate::domain::credentials::short_notice(given_on, departs_on);
             (
                 "departure_notice_recorded",

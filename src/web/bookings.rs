@@ -11,12 +11,13 @@ use crate::auth::{CurrentUser, session};
 use crate::db::{self, bookings::Booking, bookings::Charge, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::booking::{BookingInput, ChargeInput};
+use crate::domain::case::Allowed;
 use crate::domain::input::TimeInput;
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
 use crate::services;
 use crate::state::AppState;
-use crate::web::case_view::{self, Actions, ClockView, DocumentRow, EventRow, NotificationRow};
+use crate::web::case_view::{self, ClockView, DocumentRow, EventRow, NotificationRow};
 use crate::web::extract::{Acting, PathId};
 use crate::web::forms::{FormData, FormState, local_input};
 use crate::web::layout::Layout;
@@ -191,7 +192,7 @@ pub struct CasePage {
     notifications: Vec<NotificationRow>,
     events: Vec<EventRow>,
     clock: Option<ClockView>,
-    can: Actions,
+    can: Allowed,
     form: FormState,
     now_input: String,
     zone: String,

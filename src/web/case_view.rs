@@ -9,9 +9,7 @@ use crate::db::audit::Entry;
 use crate::db::bookings::{Booking, Charge};
 use crate::db::documents::{Document, Notification};
 use crate::db::users::User;
-use crate::domain::Role;
-use crate::domain::case::{self, Stage};
-use crate::domain::types::Status;
+use crate::domain::case::{self, Allowed, IceDocument, Stage, Viewer};
 use crate::web::forms::duration_words;
 use crate::web::local_time;
 
@@ -63,53 +61,21 @@ pub struct NotificationRow {
     pub when: String,
 }
 
-/// The actions offered; the server checks each again when it is submitted.
-#[derive(Default)]
-pub struct Actions {
-    pub correct: bool,
-    pub add_document: bool,
-    pub notify: bool,
-    pub withdraw: bool,
-    pub release_point: bool,
-    pub serve: bool,
-    pub transfer: bool,
-    pub release: bool,
-    pub igsa: bool,
-}
-
-impl Actions {
-    pub fn any(&self) -> bool {
-        self.add_document
-            || self.notify
-            || self.release_point
-            || self.serve
-            || self.transfer
-            || self.release
-            || self.igsa
-    }
-}
-
-pub fn actions(user: &User, b: &Booking, documents: &[Document], now: DateTime<Utc>) -> Actions {
-    let here = user.facility_ids.contains(&b.facility_id);
-    let staff = here && matches!(user.role, Role::Officer | Role::Supervisor);
-    let supervisor = here && user.role == Role::Supervisor;
-    let open = !matches!(b.status, Status::Transferred | Status::Released);
-    let held = matches!(b.status, Status::WsoHold | Status::IgsaHold);
-    let awaiting_service = b.status == Status::InCustody && b.release_point_at.is_some();
-    Actions {
-        correct: staff,
-        add_document: staff && open,
-        notify: staff,
-        withdraw: staff && open,
-        release_point: staff && b.status == Status::InCustody && b.release_point_at.is_none(),
-        serve: staff && awaiting_service && documents.iter().any(|d| d.is_active_warrant_at(now)),
-        transfer: here && held && matches!(user.role, Role::IceLiaison | Role::Supervisor),
-        release: supervisor && (held || awaiting_service),
-        igsa: supervisor
-            && b.facility_igsa
-            && b.status == Status::WsoHold
-            && b.custody_deadline.is_some_and(|d| now <= d),
-    }
+/// The actions offered (the rule is `domain::case::allowed`; the services check each step
+/// again when it is submitted).
+pub fn actions(user: &User, b: &Booking, documents: &[Document], now: DateTime<Utc>) -> Allowed {
+    let viewer = Viewer {
+        role: user.role,
+        at_facility: user.facility_ids.contains(&b.facility_id),
+    };
+    let facts: Vec<IceDocument> = documents.iter().map(Document::facts).collect();
+    case::allowed(
+        &b.case(),
+        viewer,
+        case::active_warrant(&facts, now),
+        b.facility_igsa,
+        now,
+    )
 }
 
 pub fn document_rows(documents: Vec<Document>, tz: Tz) -> Vec<DocumentRow> {

@@ -69,8 +69,10 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
         })
         .collect();
     let mut rows = rows;
+    let ids: Vec<i64> = rows.iter().map(|row| row.r.user_id).collect();
+    let records = db::credentials::records(&mut *state.db.acquire().await?, &ids).await?;
     for row in rows.iter_mut() {
-        let record = db::duties::credential_record(&state.db, row.r.user_id).await?;
+        let record = records.get(&row.r.user_id).cloned().unwrap_or_default();
         let e = crate::domain::credentials::eligibility(&record, now, tz);
         row.may_serve = e.may_serve;
         row.why_not = e

@@ -14,7 +14,7 @@ use crate::auth::ApiUser;
 use crate::db::{self, bookings::Booking};
 use crate::domain::Role;
 use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
-use crate::domain::case::to_second;
+use crate::domain::case::{self, to_second};
 use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
@@ -35,7 +35,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
         .map(|c| ClaimSummary::from(&c));
     if let Some(served) = served_at {
         json.post_service_notice = Some(PostServiceNotice {
-            due_at: served + chrono::Duration::hours(1),
+            due_at: case::post_service_notice_due(served),
             notified_at: db::duties::post_service_notified_at(&state.db, id).await?,
         });
     }
@@ -375,7 +375,7 @@ pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<J
                     served_at,
                     custody_deadline: deadline,
                     seconds_remaining,
-                    overdue: now >= deadline,
+                    overdue: case::stage(deadline, now).is_overdue(),
                     citizenship_claim: flagged.contains(&b.id),
                 })
             })

@@ -184,7 +184,7 @@ async fn eligibility_json(
             .unwrap_or(chrono_tz::UTC),
         None => chrono_tz::UTC,
     };
-    let record = db::duties::credential_record(&state.db, officer.id).await?;
+    let record = db::credentials::record(&mut *state.db.acquire().await?, officer.id).await?;
     let e = crate::domain::credentials::eligibility(&record, at, tz);
     Ok(Json(
         json!({ "username": officer.username, "at": at, "may_serve": e.may_serve, "reasons": e.reasons }),
