@@ -10,4 +10,5 @@ mod duties;
 mod foundation;
 mod helpers;
 mod reports;
+mod services;
 mod smtp;
