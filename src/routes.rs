@@ -14,10 +14,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{
-    admin, agreement, alerts, api, bookings, case_actions, complaints, dashboard, health, login, middleware, records,
-    reports, roster, transfers,
-};
+use crate::web::{admin, agreement, alerts, api, bookings, case_actions, complaints, compliance, dashboard, health, login, middleware, public, records, reports, roster, transfers};
 
 pub const SESSION_COOKIE: &str = "wso_session";
 
@@ -57,9 +54,9 @@ pub fn app(state: AppState) -> Router {
         .route("/reports/program", get(reports::program))
         .route("/reports/program.csv", get(reports::program_csv))
         .route("/reports/igsa", get(reports::igsa))
-        .route("/reports/compliance", get(reports::compliance))
+        .route("/reports/compliance", get(compliance::compliance))
         .route("/reports/igsa.csv", get(reports::igsa_csv))
-        .route("/public/{facility_code}", get(reports::public))
+        .route("/public/{facility_code}", get(public::public))
         .route("/agreement", get(agreement::show))
         .route("/agreement/interpreters", post(agreement::add_interpreter))
         .route("/agreement/disclosures", post(agreement::add_disclosure))
@@ -102,7 +99,7 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/release", post(api::bookings::release))
         .route("/bookings/{id}/igsa-hold", post(api::bookings::igsa_hold))
         .route("/bookings/{id}/corrections", post(api::bookings::correct))
-        .route("/transfers/pending", get(api::bookings::pending))
+        .route("/transfers/pending", get(api::transfers::pending))
         .route("/bookings/{id}/citizenship-claims", post(api::duties::record_claim))
         .route(
             "/bookings/{id}/citizenship-claims/{claim_id}/report",

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use super::{Raise, raise};
 use crate::db;
 use crate::domain::alerts::{AlertKind, due, most_urgent_due, schedule};
-use crate::domain::case::POST_SERVICE_NOTICE_WITHIN;
+use crate::domain::notice::POST_SERVICE_NOTICE_WITHIN;
 use crate::error::AppResult;
 
 /// Raises every alert due at `now` (custody clocks, citizenship claims, post-service notices,

@@ -1,6 +1,7 @@
 //! Pure rules: no I/O, no clock. Every function takes `now` (when it needs it) as an argument.
 
 pub mod account;
+pub mod allowed;
 pub mod alerts;
 pub mod anumber;
 pub mod booking;
@@ -9,6 +10,7 @@ pub mod case;
 mod case_tests;
 pub mod credentials;
 pub mod input;
+pub mod notice;
 pub mod role;
 pub mod roster;
 pub mod stats;

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use crate::db;
 use crate::domain::Role;
-use crate::domain::case::{self, NoticeTiming};
+use crate::domain::notice::{NoticeTiming, post_service_notice_timing};
 use crate::domain::credentials::eligibility;
 use crate::error::{AppError, AppResult};
 use crate::services::Caller;
@@ -107,7 +107,7 @@ pub async fn report(
         if !eligibility(&record, s.served_at, tz).may_serve {
             r.services_by_ineligible_officers.push(s.id);
         }
-        match case::post_service_notice_timing(s.served_at, s.notified_at) {
+        match post_service_notice_timing(s.served_at, s.notified_at) {
             NoticeTiming::OnTime => r.post_service_notice_on_time.push(s.id),
             NoticeTiming::Late => r.post_service_notice_late.push(s.id),
             NoticeTiming::Missing => r.post_service_notice_missing.push(s.id),

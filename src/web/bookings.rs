@@ -11,7 +11,7 @@ use crate::auth::{CurrentUser, session};
 use crate::db::{self, bookings::Booking, bookings::Charge, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::booking::{BookingInput, ChargeInput};
-use crate::domain::case::Allowed;
+use crate::domain::allowed::Allowed;
 use crate::domain::input::TimeInput;
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};

@@ -9,7 +9,8 @@ use crate::db::audit::Entry;
 use crate::db::bookings::{Booking, Charge};
 use crate::db::documents::{Document, Notification};
 use crate::db::users::User;
-use crate::domain::case::{self, Allowed, IceDocument, Stage, Viewer};
+use crate::domain::allowed::{self, Allowed, Viewer};
+use crate::domain::case::{self, IceDocument, Stage};
 use crate::web::forms::duration_words;
 use crate::web::local_time;
 
@@ -69,7 +70,7 @@ pub fn actions(user: &User, b: &Booking, documents: &[Document], now: DateTime<U
         at_facility: user.facility_ids.contains(&b.facility_id),
     };
     let facts: Vec<IceDocument> = documents.iter().map(Document::facts).collect();
-    case::allowed(
+    allowed::allowed(
         &b.case(),
         viewer,
         case::active_warrant(&facts, now),

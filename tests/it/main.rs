@@ -9,6 +9,7 @@ mod cli;
 mod duties;
 mod foundation;
 mod helpers;
+mod layering;
 mod reports;
 mod services;
 mod smtp;

@@ -7,14 +7,14 @@ use serde::Deserialize;
 
 use super::json::ApiJson;
 use super::views::{
-    BookingJson, ChargeJson, ClaimSummary, DocumentJson, EventJson, NotificationJson, PendingJson, PostServiceNotice,
+    BookingJson, ChargeJson, ClaimSummary, DocumentJson, EventJson, NotificationJson, PostServiceNotice,
 };
 
 use crate::auth::ApiUser;
 use crate::db::{self, bookings::Booking};
 use crate::domain::Role;
 use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
-use crate::domain::case::{self, to_second};
+use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
@@ -35,7 +35,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
         .map(|c| ClaimSummary::from(&c));
     if let Some(served) = served_at {
         json.post_service_notice = Some(PostServiceNotice {
-            due_at: case::post_service_notice_due(served),
+            due_at: crate::domain::notice::post_service_notice_due(served),
             notified_at: db::duties::post_service_notified_at(&state.db, id).await?,
         });
     }
@@ -353,36 +353,6 @@ pub async fn igsa_hold(
     services::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
     reload(&state, &caller, booking_id).await
 }
-
-pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<Json<Vec<PendingJson>>> {
-    let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin])?;
-    let now = state.clock.now();
-    let rows = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
-    let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
-    let flagged = db::duties::flagged(&state.db, &ids).await?;
-    Ok(Json(
-        rows.into_iter()
-            .filter_map(|b| {
-                let (served_at, deadline) = (b.served_at?, b.custody_deadline?);
-                let seconds_remaining = (deadline - now).num_seconds();
-                Some(PendingJson {
-                    booking_id: b.id,
-                    booking_number: b.booking_number,
-                    last_name: b.last_name,
-                    first_name: b.first_name,
-                    facility: b.facility_code,
-                    served_at,
-                    custody_deadline: deadline,
-                    seconds_remaining,
-                    overdue: case::stage(deadline, now).is_overdue(),
-                    citizenship_claim: flagged.contains(&b.id),
-                })
-            })
-            .collect(),
-    ))
-}
-
 #[derive(Deserialize)]
 pub struct CorrectionInput {
     event_id: Option<i64>,

@@ -9,6 +9,7 @@ pub mod me;
 pub mod officers;
 pub mod reports;
 pub mod roster;
+pub mod transfers;
 pub mod views;
 
 /// An optional date field: empty or absent is `None`.

@@ -1,0 +1,46 @@
+//! The post-service notice: ICE is told immediately after each warrant service.
+
+use chrono::{DateTime, Duration, Utc};
+
+/// ICE is notified immediately after each service; one hour later the notice is overdue.
+pub const POST_SERVICE_NOTICE_WITHIN: Duration = Duration::hours(1);
+
+/// When the post-service notice to ICE is due for a service at `served_at`.
+pub fn post_service_notice_due(served_at: DateTime<Utc>) -> DateTime<Utc> {
+    served_at + POST_SERVICE_NOTICE_WITHIN
+}
+
+/// How the post-service notice went, for the compliance report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeTiming {
+    OnTime,
+    Late,
+    Missing,
+}
+
+pub fn post_service_notice_timing(served_at: DateTime<Utc>, notified_at: Option<DateTime<Utc>>) -> NoticeTiming {
+    match notified_at {
+        Some(n) if n <= post_service_notice_due(served_at) => NoticeTiming::OnTime,
+        Some(_) => NoticeTiming::Late,
+        None => NoticeTiming::Missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_notice_is_on_time_up_to_one_hour_after_service() {
+        let served = t("2026-11-22T09:00:00Z");
+        assert_eq!(post_service_notice_due(served), t("2026-11-22T10:00:00Z"));
+        let timing = |n: Option<&str>| post_service_notice_timing(served, n.map(t));
+        assert_eq!(timing(Some("2026-11-22T10:00:00Z")), NoticeTiming::OnTime);
+        assert_eq!(timing(Some("2026-11-22T10:00:01Z")), NoticeTiming::Late);
+        assert_eq!(timing(None), NoticeTiming::Missing);
+    }
+}
