@@ -14,7 +14,10 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{admin, agreement, alerts, api, bookings, case_actions, complaints, compliance, dashboard, health, login, middleware, public, records, reports, roster, transfers};
+use crate::web::{
+    admin, agreement, alerts, api, bookings, case_actions, complaints, compliance, dashboard, health, login,
+    middleware, public, records, reports, roster, transfers,
+};
 
 pub const SESSION_COOKIE: &str = "wso_session";
 
@@ -100,14 +103,14 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/igsa-hold", post(api::bookings::igsa_hold))
         .route("/bookings/{id}/corrections", post(api::bookings::correct))
         .route("/transfers/pending", get(api::transfers::pending))
-        .route("/bookings/{id}/citizenship-claims", post(api::duties::record_claim))
+        .route("/bookings/{id}/citizenship-claims", post(api::claims::record_claim))
         .route(
             "/bookings/{id}/citizenship-claims/{claim_id}/report",
-            post(api::duties::report_claim),
+            post(api::claims::report_claim),
         )
         .route(
             "/interpreters",
-            get(api::duties::interpreters).post(api::duties::add_interpreter),
+            get(api::claims::interpreters).post(api::claims::add_interpreter),
         )
         .route(
             "/complaints",
@@ -132,9 +135,12 @@ pub fn app(state: AppState) -> Router {
         .route("/officers/{username}/eligibility", get(api::officers::eligibility))
         .route(
             "/disclosures",
-            get(api::duties::disclosures).post(api::duties::record_disclosure),
+            get(api::agreement::disclosures).post(api::agreement::record_disclosure),
         )
-        .route("/reviews", get(api::duties::reviews).post(api::duties::record_review))
+        .route(
+            "/reviews",
+            get(api::agreement::reviews).post(api::agreement::record_review),
+        )
         .route("/reports/program", get(api::reports::program))
         .route("/reports/igsa", get(api::reports::igsa))
         .route("/reports/compliance", get(api::reports::compliance))

@@ -1,7 +1,7 @@
 //! Alerts: raised once per case and threshold, written with their e-mail into the outbox in the
 //! same transaction as their cause, delivered by a worker, acknowledged in the app.
 
-mod duties;
+mod agreement;
 mod mail;
 mod watcher;
 

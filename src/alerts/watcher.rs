@@ -25,14 +25,14 @@ pub async fn check_deadlines(
     let mut count = check_clocks(pool, now, hours_left, mail_from).await?;
     count += check_claims(pool, now, mail_from).await?;
     count += check_post_service(pool, now, mail_from).await?;
-    count += super::duties::check_complaints(pool, now, mail_from).await?;
-    count += super::duties::check_reviews(pool, now, mail_from).await?;
+    count += super::agreement::check_complaints(pool, now, mail_from).await?;
+    count += super::agreement::check_reviews(pool, now, mail_from).await?;
     Ok(count)
 }
 
 async fn check_claims(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
     let mut count = 0;
-    for claim in db::duties::unreported_claims(pool).await? {
+    for claim in db::claims::unreported_claims(pool).await? {
         let thresholds = [
             (
                 AlertKind::CitizenshipClaimReportDue,
@@ -70,7 +70,7 @@ async fn check_post_service(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) 
     let mut count = 0;
     // A notice is overdue one hour after its service; the watcher looks back a week.
     let served_by = now - POST_SERVICE_NOTICE_WITHIN;
-    for id in db::duties::without_post_service_notice(pool, now - chrono::Duration::days(7), served_by).await? {
+    for id in db::claims::without_post_service_notice(pool, now - chrono::Duration::days(7), served_by).await? {
         let mut tx = pool.begin().await?;
         let Some(b) = db::bookings::try_lock(&mut tx, id, false).await? else {
             continue;

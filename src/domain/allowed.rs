@@ -88,12 +88,24 @@ mod tests {
     #[test]
     fn only_staff_of_the_facility_serve_and_only_with_an_active_warrant() {
         let now = t("2026-11-21T09:00:00Z");
-        let officer = Viewer { role: Role::Officer, at_facility: true };
+        let officer = Viewer {
+            role: Role::Officer,
+            at_facility: true,
+        };
         assert!(allowed(&awaiting_service(), officer, true, false, now).serve);
         assert!(!allowed(&awaiting_service(), officer, false, false, now).serve);
-        let elsewhere = Viewer { role: Role::Officer, at_facility: false };
-        assert_eq!(allowed(&awaiting_service(), elsewhere, true, false, now), Allowed::default());
-        let liaison = Viewer { role: Role::IceLiaison, at_facility: true };
+        let elsewhere = Viewer {
+            role: Role::Officer,
+            at_facility: false,
+        };
+        assert_eq!(
+            allowed(&awaiting_service(), elsewhere, true, false, now),
+            Allowed::default()
+        );
+        let liaison = Viewer {
+            role: Role::IceLiaison,
+            at_facility: true,
+        };
         assert!(!allowed(&awaiting_service(), liaison, true, false, now).any());
     }
 
@@ -104,8 +116,14 @@ mod tests {
             served_at: Some(t("2026-11-21T09:00:00Z")),
             ..awaiting_service()
         };
-        let liaison = Viewer { role: Role::IceLiaison, at_facility: true };
-        let supervisor = Viewer { role: Role::Supervisor, at_facility: true };
+        let liaison = Viewer {
+            role: Role::IceLiaison,
+            at_facility: true,
+        };
+        let supervisor = Viewer {
+            role: Role::Supervisor,
+            at_facility: true,
+        };
         assert!(allowed(&held, liaison, false, true, t("2026-11-22T09:00:00Z")).transfer);
         assert!(allowed(&held, supervisor, false, true, t("2026-11-23T09:00:00Z")).igsa);
         assert!(!allowed(&held, supervisor, false, true, t("2026-11-23T09:00:01Z")).igsa);

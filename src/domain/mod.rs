@@ -1,8 +1,8 @@
 //! Pure rules: no I/O, no clock. Every function takes `now` (when it needs it) as an argument.
 
 pub mod account;
-pub mod allowed;
 pub mod alerts;
+pub mod allowed;
 pub mod anumber;
 pub mod booking;
 pub mod case;

@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use super::{Caller, event, lock};
-use crate::db::{self, bookings::Booking, duties::Claim, duties::Interpreter};
+use crate::db::{self, bookings::Booking, claims::Claim, claims::Interpreter};
 use crate::domain::Role;
 use crate::domain::case::check_time;
 use crate::domain::types::Status;
@@ -16,7 +16,7 @@ const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
 /// The interpreter `id`, who must work for the case's facility.
 pub async fn interpreter_for(conn: &mut PgConnection, b: &Booking, id: Option<i64>) -> AppResult<Option<Interpreter>> {
     let Some(id) = id else { return Ok(None) };
-    match db::duties::interpreter(&mut *conn, id).await? {
+    match db::claims::interpreter(&mut *conn, id).await? {
         Some(i) if i.facility_id == b.facility_id => Ok(Some(i)),
         _ => Err(AppError::Rule {
             code: "unknown_interpreter",
@@ -53,7 +53,7 @@ pub async fn record_claim(
     }
     check_time(c.at, now, b.booked_at, "the booking")?;
     let interpreter = interpreter_for(&mut tx, &b, c.interpreter_id).await?;
-    let claim = db::duties::insert_claim(
+    let claim = db::claims::insert_claim(
         &mut *tx,
         id,
         c.at,
@@ -91,7 +91,7 @@ pub async fn report_claim(
     caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
     let _case = lock(&mut tx, &caller, id).await?;
-    let claim = db::duties::claims(&mut *tx, id)
+    let claim = db::claims::claims(&mut *tx, id)
         .await?
         .into_iter()
         .find(|c| c.id == claim_id)
@@ -103,7 +103,7 @@ pub async fn report_claim(
         });
     }
     check_time(r.at, now, claim.claimed_at, "the claim")?;
-    db::duties::report_claim(
+    db::claims::report_claim(
         &mut *tx,
         claim_id,
         r.at,
@@ -118,7 +118,7 @@ pub async fn report_claim(
         "within_one_hour": r.at <= claim.report_due_at,
     });
     event(&mut tx, &caller, id, "citizenship_claim_reported", r.at, now, detail).await?;
-    let reported = db::duties::claims(&mut *tx, id)
+    let reported = db::claims::claims(&mut *tx, id)
         .await?
         .into_iter()
         .find(|c| c.id == claim_id)
@@ -129,7 +129,7 @@ pub async fn report_claim(
 
 /// Refuses a service while any claim of the case is unreported.
 pub async fn require_claims_reported(conn: &mut PgConnection, id: i64) -> AppResult<()> {
-    if db::duties::claims(&mut *conn, id)
+    if db::claims::claims(&mut *conn, id)
         .await?
         .iter()
         .any(|c| c.reported_at.is_none())
@@ -164,9 +164,9 @@ pub async fn add_interpreter(
         });
     }
     let mut tx = pool.begin().await?;
-    let id = db::duties::insert_interpreter(&mut *tx, f.id, name, languages, contact, caller.user.id, now).await?;
+    let id = db::claims::insert_interpreter(&mut *tx, f.id, name, languages, contact, caller.user.id, now).await?;
     let detail = json!({ "interpreter_id": id, "facility": f.code, "name": name, "languages": languages });
     super::record(&mut tx, &caller, None, "interpreter_added", now, now, detail).await?;
     tx.commit().await?;
-    db::duties::interpreter(pool, id).await?.ok_or(AppError::NotFound)
+    db::claims::interpreter(pool, id).await?.ok_or(AppError::NotFound)
 }

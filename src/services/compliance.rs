@@ -9,8 +9,8 @@ use sqlx::PgPool;
 
 use crate::db;
 use crate::domain::Role;
-use crate::domain::notice::{NoticeTiming, post_service_notice_timing};
 use crate::domain::credentials::eligibility;
+use crate::domain::notice::{NoticeTiming, post_service_notice_timing};
 use crate::error::{AppError, AppResult};
 use crate::services::Caller;
 

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, session};
 use crate::db::{self, bookings::Booking, bookings::Charge, facilities::Facility};
 use crate::domain::Role;
-use crate::domain::booking::{BookingInput, ChargeInput};
 use crate::domain::allowed::Allowed;
+use crate::domain::booking::{BookingInput, ChargeInput};
 use crate::domain::input::TimeInput;
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
@@ -82,7 +82,7 @@ pub async fn list(
         })
         .collect::<Vec<_>>();
     let ids: Vec<i64> = rows.iter().map(|r| r.b.id).collect();
-    let flagged = db::duties::flagged(&state.db, &ids).await?;
+    let flagged = db::claims::flagged(&state.db, &ids).await?;
     let rows = rows
         .into_iter()
         .map(|r| ListRow {
@@ -208,12 +208,12 @@ pub struct CasePage {
     release_reasons: &'static [ReleaseReason],
     /// Citizenship claims, newest first, with local times.
     claims: Vec<ClaimRow>,
-    interpreters: Vec<crate::db::duties::Interpreter>,
+    interpreters: Vec<crate::db::claims::Interpreter>,
     served_interpreter: Option<String>,
 }
 
 pub struct ClaimRow {
-    pub c: crate::db::duties::Claim,
+    pub c: crate::db::claims::Claim,
     pub claimed: String,
     pub due: String,
     pub reported: Option<String>,
@@ -251,7 +251,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
         )
     };
     let running = matches!(b.status, Status::WsoHold);
-    let claims = db::duties::claims(&state.db, id)
+    let claims = db::claims::claims(&state.db, id)
         .await?
         .into_iter()
         .map(|c| ClaimRow {
@@ -261,7 +261,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             c,
         })
         .collect();
-    let interpreters = db::duties::interpreters(&state.db, Some(&[b.facility_id])).await?;
+    let interpreters = db::claims::interpreters(&state.db, Some(&[b.facility_id])).await?;
     let served_interpreter = b.served_interpreter_id.and_then(|i| {
         interpreters
             .iter()

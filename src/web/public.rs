@@ -122,4 +122,3 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
         charts: charts_for(&suppressed),
     })
 }
-

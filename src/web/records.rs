@@ -60,7 +60,7 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
     let served_document = documents.into_iter().find(|d| Some(d.id) == b.served_document_id);
     let charges = db::bookings::charges(&state.db, id).await?;
     let interpreter = match b.served_interpreter_id {
-        Some(i) => db::duties::interpreter(&state.db, i)
+        Some(i) => db::claims::interpreter(&state.db, i)
             .await?
             .map(|i| format!("{} ({})", i.name, i.languages)),
         None => None,

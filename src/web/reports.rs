@@ -215,4 +215,3 @@ pub async fn igsa_csv(
         reports::igsa_csv(&r)?,
     ))
 }
-

@@ -84,7 +84,7 @@ pub async fn pending(
         })
         .collect();
     let ids: Vec<i64> = rows.iter().map(|r| r.b.id).collect();
-    let flagged = db::duties::flagged(&state.db, &ids).await?;
+    let flagged = db::claims::flagged(&state.db, &ids).await?;
     let rows: Vec<PendingRow> = rows
         .into_iter()
         .map(|r| PendingRow {

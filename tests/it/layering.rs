@@ -177,7 +177,11 @@ fn root(dir: &str) -> PathBuf {
 #[test]
 fn the_source_keeps_the_layering_rule() {
     let files = read_tree(&root("src"));
-    assert!(files.len() > 50, "the check reads the whole tree ({} files)", files.len());
+    assert!(
+        files.len() > 50,
+        "the check reads the whole tree ({} files)",
+        files.len()
+    );
     let broken = violations(&files);
     assert!(broken.is_empty(), "layering broken:\n{}", broken.join("\n"));
 }
@@ -214,9 +218,15 @@ fn the_check_fails_on_a_tree_that_breaks_each_rule() {
 #[test]
 fn imports_are_read_through_groups_and_super_paths() {
     let m = |s: &str| module_of(Path::new(s));
-    let (modules, _) = imports(&m("web/api/bookings.rs"), "use crate::{db::{self, x}, domain};\nuse super::super::auth;");
+    let (modules, _) = imports(
+        &m("web/api/bookings.rs"),
+        "use crate::{db::{self, x}, domain};\nuse super::super::auth;",
+    );
     assert_eq!(modules, vec!["db", "domain", "web"]);
-    let (modules, externals) = imports(&m("domain/case.rs"), "// crate::web in a comment\nuse super::types::Status;");
+    let (modules, externals) = imports(
+        &m("domain/case.rs"),
+        "// crate::web in a comment\nuse super::types::Status;",
+    );
     assert_eq!((modules, externals), (vec!["domain".to_string()], vec![]));
     let (_, externals) = imports(&m("domain/x.rs"), "#[derive(sqlx::Type)]\nstruct A;");
     assert_eq!(externals, vec!["sqlx"]);

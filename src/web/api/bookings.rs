@@ -28,7 +28,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
     let id = b.id;
     let served_at = b.served_at;
     let mut json = BookingJson::summary(b);
-    json.citizenship_claim = db::duties::claims(&state.db, id)
+    json.citizenship_claim = db::claims::claims(&state.db, id)
         .await?
         .into_iter()
         .next()
@@ -36,7 +36,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
     if let Some(served) = served_at {
         json.post_service_notice = Some(PostServiceNotice {
             due_at: crate::domain::notice::post_service_notice_due(served),
-            notified_at: db::duties::post_service_notified_at(&state.db, id).await?,
+            notified_at: db::claims::post_service_notified_at(&state.db, id).await?,
         });
     }
     json.documents = Some(
@@ -125,7 +125,7 @@ pub async fn list(
     };
     let rows = db::bookings::list(&state.db, filter).await?;
     let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
-    let claims = db::duties::latest_claims(&state.db, &ids).await?;
+    let claims = db::claims::latest_claims(&state.db, &ids).await?;
     let list = rows
         .into_iter()
         .map(|b| {

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::duties::ReportInput;
+use super::claims::ReportInput;
 use super::json::ApiJson;
 
 use crate::auth::ApiUser;

@@ -12,14 +12,13 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::extract::Acting;
 
-
 pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<Json<Vec<PendingJson>>> {
     let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin])?;
     let now = state.clock.now();
     let rows = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
     let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
-    let flagged = db::duties::flagged(&state.db, &ids).await?;
+    let flagged = db::claims::flagged(&state.db, &ids).await?;
     Ok(Json(
         rows.into_iter()
             .filter_map(|b| {
@@ -41,4 +40,3 @@ pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<J
             .collect(),
     ))
 }
-

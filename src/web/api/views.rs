@@ -95,8 +95,8 @@ pub struct ClaimSummary {
     pub reported_at: Option<DateTime<Utc>>,
 }
 
-impl From<&crate::db::duties::Claim> for ClaimSummary {
-    fn from(c: &crate::db::duties::Claim) -> Self {
+impl From<&crate::db::claims::Claim> for ClaimSummary {
+    fn from(c: &crate::db::claims::Claim) -> Self {
         Self {
             id: c.id,
             claimed_at: c.claimed_at,

@@ -1,5 +1,4 @@
-//! The agreement's duties: citizenship claims, interpreters, complaints, officer credentials,
-//! disclosures, annual reviews.
+//! Citizenship claims and their report to ICE, and interpreters.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;

@@ -1,0 +1,129 @@
+//! API v1 for the facility-level records of the agreement: disclosures and annual reviews.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json::ApiJson;
+use super::optional_date;
+use super::{FacilityQuery, facility_scope};
+use crate::auth::ApiUser;
+use crate::db::{self};
+use crate::domain::Role;
+use crate::domain::input::Checker;
+use crate::error::{ApiResult, AppError};
+use crate::services::{self, DisclosureInput};
+use crate::state::AppState;
+use crate::web::extract::Acting;
+
+// ---- Disclosures and reviews ----
+
+#[derive(Deserialize)]
+pub struct DisclosureJsonInput {
+    facility: Option<String>,
+    what: Option<String>,
+    recipient: Option<String>,
+    requested_on: Option<String>,
+    clearance_requested_on: Option<String>,
+    cleared_on: Option<String>,
+    released_on: Option<String>,
+    early_release_reason: Option<String>,
+}
+
+pub async fn record_disclosure(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiJson(i): ApiJson<DisclosureJsonInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let caller = api.caller();
+    caller.require(&[Role::Supervisor])?;
+    let mut c = Checker::new();
+    let facility = c.text("facility", i.facility.as_deref(), 16);
+    let what = c.text("what", i.what.as_deref(), 2000);
+    let recipient = c.text("recipient", i.recipient.as_deref(), 500);
+    let requested_on = c.date("requested_on", i.requested_on.as_deref());
+    let clearance_requested_on = optional_date(&mut c, "clearance_requested_on", i.clearance_requested_on.as_deref());
+    let cleared_on = optional_date(&mut c, "cleared_on", i.cleared_on.as_deref());
+    let released_on = optional_date(&mut c, "released_on", i.released_on.as_deref());
+    c.done()?;
+    let input = DisclosureInput {
+        facility: facility.as_deref().expect("checked"),
+        what: what.as_deref().expect("checked"),
+        recipient: recipient.as_deref().expect("checked"),
+        requested_on: requested_on.expect("checked"),
+        clearance_requested_on,
+        cleared_on,
+        released_on,
+        early_release_reason: i.early_release_reason.as_deref(),
+    };
+    let id = services::record_disclosure(&state.db, caller, input, state.clock.now()).await?;
+    let stored = db::agreement::disclosures(&state.db, None)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(json!(stored))))
+}
+
+pub async fn disclosures(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(q): Query<FacilityQuery>,
+) -> ApiResult<Json<Vec<db::agreement::Disclosure>>> {
+    let caller = api.caller();
+    caller.require(&[Role::Supervisor, Role::Admin])?;
+    let scope = facility_scope(&state, &caller, q.facility.as_deref()).await?;
+    Ok(Json(db::agreement::disclosures(&state.db, scope.as_deref()).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewInput {
+    facility: Option<String>,
+    held_on: Option<String>,
+    attendees: Option<String>,
+    notes: Option<String>,
+}
+
+pub async fn record_review(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiJson(i): ApiJson<ReviewInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let caller = api.caller();
+    caller.require(&[Role::Supervisor])?;
+    let mut c = Checker::new();
+    let facility = c.text("facility", i.facility.as_deref(), 16);
+    let held_on = c.date("held_on", i.held_on.as_deref());
+    let attendees = c.text("attendees", i.attendees.as_deref(), 2000);
+    let notes = c.optional_text("notes", i.notes.as_deref(), 10_000);
+    c.done()?;
+    let id = services::record_review(
+        &state.db,
+        caller,
+        facility.as_deref().expect("checked"),
+        held_on.expect("checked"),
+        attendees.as_deref().expect("checked"),
+        notes.as_deref(),
+        state.clock.now(),
+    )
+    .await?;
+    let stored = db::agreement::reviews(&state.db, None)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(json!(stored))))
+}
+
+pub async fn reviews(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(q): Query<FacilityQuery>,
+) -> ApiResult<Json<Vec<db::agreement::Review>>> {
+    let caller = api.caller();
+    caller.require(&[Role::Supervisor, Role::Admin])?;
+    let scope = facility_scope(&state, &caller, q.facility.as_deref()).await?;
+    Ok(Json(db::agreement::reviews(&state.db, scope.as_deref()).await?))
+}

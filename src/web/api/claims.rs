@@ -1,0 +1,129 @@
+//! API v1 for a case's citizenship claims (and their report to ICE) and the interpreters.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::json::ApiJson;
+use super::{FacilityQuery, facility_scope};
+use crate::auth::ApiUser;
+use crate::db::{self, claims::Claim};
+use crate::domain::Role;
+use crate::domain::case::to_second;
+use crate::domain::input::{Checker, TimeInput};
+use crate::error::ApiResult;
+use crate::services::{self, ClaimReport, NewClaim};
+use crate::state::AppState;
+use crate::web::extract::{Acting, ApiPathId, ApiPathIds};
+
+// ---- Citizenship claims ----
+
+#[derive(Deserialize)]
+pub struct ClaimInput {
+    at: Option<String>,
+    how: Option<String>,
+    document: Option<String>,
+    interpreter_id: Option<i64>,
+}
+
+pub async fn record_claim(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiPathId(id): ApiPathId,
+    ApiJson(input): ApiJson<ClaimInput>,
+) -> ApiResult<(StatusCode, Json<Claim>)> {
+    let caller = api.caller();
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let mut c = Checker::new();
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    let how = c.text("how", input.how.as_deref(), 500);
+    let document = c.optional_text("document", input.document.as_deref(), 500);
+    c.done()?;
+    let claim = NewClaim {
+        at: at.expect("checked"),
+        how: how.as_deref().expect("checked"),
+        document: document.as_deref(),
+        interpreter_id: input.interpreter_id,
+    };
+    let stored = services::record_claim(&state.db, caller, id, claim, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+#[derive(Deserialize)]
+pub struct ReportInput {
+    pub at: Option<String>,
+    pub method: Option<String>,
+    pub ice_contact: Option<String>,
+    pub response: Option<String>,
+}
+
+pub async fn report_claim(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiPathIds(id, claim_id): ApiPathIds,
+    ApiJson(input): ApiJson<ReportInput>,
+) -> ApiResult<Json<Claim>> {
+    let caller = api.caller();
+    caller.require(&[Role::Officer, Role::Supervisor])?;
+    let mut c = Checker::new();
+    let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
+    let method = c.text("method", input.method.as_deref(), 100);
+    let contact = c.text("ice_contact", input.ice_contact.as_deref(), 200);
+    let response = c.optional_text("response", input.response.as_deref(), 2000);
+    c.done()?;
+    let report = ClaimReport {
+        at: at.expect("checked"),
+        method: method.as_deref().expect("checked"),
+        ice_contact: contact.as_deref().expect("checked"),
+        response: response.as_deref(),
+    };
+    let stored = services::report_claim(&state.db, caller, id, claim_id, report, state.clock.now()).await?;
+    Ok(Json(stored))
+}
+
+// ---- Interpreters ----
+
+#[derive(Deserialize)]
+pub struct InterpreterInput {
+    facility: Option<String>,
+    name: Option<String>,
+    languages: Option<String>,
+    contact: Option<String>,
+}
+
+pub async fn add_interpreter(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiJson(input): ApiJson<InterpreterInput>,
+) -> ApiResult<(StatusCode, Json<db::claims::Interpreter>)> {
+    let caller = api.caller();
+    caller.require(&[Role::Supervisor])?;
+    let mut c = Checker::new();
+    let facility = c.text("facility", input.facility.as_deref(), 16);
+    let name = c.text("name", input.name.as_deref(), 200);
+    let languages = c.text("languages", input.languages.as_deref(), 200);
+    let contact = c.optional_text("contact", input.contact.as_deref(), 200);
+    c.done()?;
+    let i = services::add_interpreter(
+        &state.db,
+        caller,
+        &facility.expect("checked"),
+        &name.expect("checked"),
+        &languages.expect("checked"),
+        contact.as_deref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(i)))
+}
+
+pub async fn interpreters(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(q): Query<FacilityQuery>,
+) -> ApiResult<Json<Vec<db::claims::Interpreter>>> {
+    let caller = api.caller();
+    let scope = facility_scope(&state, &caller, q.facility.as_deref()).await?;
+    Ok(Json(db::claims::interpreters(&state.db, scope.as_deref()).await?))
+}
