@@ -23,6 +23,13 @@ pub enum AppError {
     /// A state conflict or duplicate; `code` is a stable word callers match on.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A value that must be unique already exists: 409, reported on its field.
+    #[error("{message}")]
+    Duplicate {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     /// Well-formed values that break a rule; the first one is reported by the API.
     #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("invalid input"))]
     Validation(Vec<FieldError>),
@@ -70,7 +77,7 @@ impl AppError {
             AppError::Unauthorized => 401,
             AppError::Forbidden { .. } | AppError::Csrf => 403,
             AppError::NotFound => 404,
-            AppError::Conflict { .. } => 409,
+            AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
             AppError::Validation(_) | AppError::Rule { .. } => 422,
             AppError::Internal(_) => 500,
         }
@@ -83,7 +90,7 @@ impl AppError {
             AppError::Forbidden { code, .. } => code,
             AppError::Csrf => "csrf_token_invalid",
             AppError::NotFound => "not_found",
-            AppError::Conflict { code, .. } | AppError::Rule { code, .. } => code,
+            AppError::Conflict { code, .. } | AppError::Rule { code, .. } | AppError::Duplicate { code, .. } => code,
             AppError::Validation(_) => "validation_failed",
             AppError::Internal(_) => "internal_error",
         }
@@ -109,6 +116,7 @@ impl AppError {
         match self {
             AppError::BadRequest { field, .. } | AppError::Rule { field, .. } => field.clone(),
             AppError::Validation(errors) => errors.first().map(|e| e.field.clone()),
+            AppError::Duplicate { field, .. } => Some(field.to_string()),
             _ => None,
         }
     }

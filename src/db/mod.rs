@@ -13,6 +13,7 @@ mod encode;
 pub mod facilities;
 pub mod reports;
 pub mod tokens;
+pub mod unique;
 pub mod users;
 
 use anyhow::Context;

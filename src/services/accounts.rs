@@ -86,7 +86,7 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
     let mut tx = pool.begin().await?;
     let id = match db::users::insert(&mut *tx, &username, role, email.as_deref(), &hash, now).await {
         Ok(id) => id,
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+        Err(e) if db::unique::violated(&e).is_some_and(|u| u.field == "username") => {
             return Err(AppError::field(
                 "username",
                 format!("the username `{username}` is already taken"),
@@ -193,7 +193,7 @@ pub async fn create_facility(
     let mut tx = pool.begin().await?;
     let facility = match db::facilities::insert(&mut *tx, &code, name, tz.name(), igsa, now).await {
         Ok(f) => f,
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+        Err(e) if db::unique::violated(&e).is_some_and(|u| u.field == "code") => {
             return Err(AppError::field("code", format!("a facility `{code}` already exists")));
         }
         Err(e) => return Err(e.into()),

@@ -34,7 +34,6 @@ pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, n
         .map_err(|e| {
             duplicate(
                 e,
-                "duplicate_booking_number",
                 format!(
                     "booking number {} already exists at {}",
                     b.booking_number, facility.code
@@ -83,7 +82,6 @@ pub async fn add_document(
         .map_err(|e| {
             duplicate(
                 e,
-                "duplicate_document",
                 format!("{} {} is already recorded on this booking", d.kind, d.number),
             )
         })?;

@@ -137,10 +137,15 @@ async fn event(
     record(conn, caller, Some(booking_id), action, at, now, detail).await
 }
 
-/// A unique violation becomes a 409 with `code`; anything else stays an internal error.
-fn duplicate(e: sqlx::Error, code: &'static str, message: String) -> AppError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict { code, message },
-        _ => e.into(),
+/// A unique violation becomes a 409 on the field its constraint protects (`db::unique`), saying
+/// `message`; anything else stays an internal error.
+fn duplicate(e: sqlx::Error, message: String) -> AppError {
+    match db::unique::violated(&e) {
+        Some(u) => AppError::Duplicate {
+            code: u.code,
+            field: u.field,
+            message,
+        },
+        None => e.into(),
     }
 }

@@ -48,6 +48,7 @@ impl FormState {
             AppError::Rule { message, field, .. } => {
                 vec![FieldError::new(field.unwrap_or_else(|| "at".into()), message)]
             }
+            AppError::Duplicate { field, message, .. } => vec![FieldError::new(field, message)],
             AppError::Conflict { message, .. } | AppError::Forbidden { message, .. } => {
                 vec![FieldError::new("form", message)]
             }

@@ -564,3 +564,30 @@ async fn complaints_and_agreement_pages_work_for_their_roles() {
         "rookie may not serve, and the page says why"
     );
 }
+
+#[tokio::test]
+async fn a_duplicate_booking_number_is_reported_beside_that_field() {
+    let w = World::new().await;
+    let officer = w.app.login("wso1").await;
+    let r = post(&w, &officer, "/bookings", &booking_form("DUP-9", "Reyes")).await;
+    assert_eq!(r.status(), 303);
+    let before = w.app.table_counts().await;
+    let r = post(&w, &officer, "/bookings", &booking_form("DUP-9", "Reyes")).await;
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"id="booking-booking_number-error""#) && html.contains("booking number DUP-9 already exists"),
+        "the error sits beside the booking number"
+    );
+    assert!(
+        html.contains(r##"href="#booking-booking_number""##),
+        "the summary links to it"
+    );
+    assert_eq!(w.app.table_counts().await, before);
+
+    // The API names the field too.
+    let (s, e) = w.as_("wso1").await.post("/bookings", booking("DUP-9")).await;
+    assert_eq!(s, 409);
+    assert_eq!(e["error"]["code"], "duplicate_booking_number");
+    assert_eq!(e["error"]["field"], "booking_number");
+}
