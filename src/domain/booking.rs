@@ -94,14 +94,21 @@ impl BookingInput {
                 }
             }
         }
-        c.finish()?;
+        let (facility, booking_number, last_name, first_name, date_of_birth, booked_at) = c.values((
+            facility,
+            booking_number,
+            last_name,
+            first_name,
+            date_of_birth,
+            booked_at,
+        ))?;
         Ok(NewBooking {
-            facility: facility.expect("checked"),
-            booking_number: booking_number.expect("checked"),
-            last_name: last_name.expect("checked"),
-            first_name: first_name.expect("checked"),
-            date_of_birth: date_of_birth.expect("checked"),
-            booked_at: booked_at.expect("checked"),
+            facility,
+            booking_number,
+            last_name,
+            first_name,
+            date_of_birth,
+            booked_at,
             charges,
         })
     }
@@ -150,13 +157,14 @@ impl DocumentInput {
                 ));
             }
         }
-        c.finish()?;
+        let (kind, number, a_number, issued_at, received_at) =
+            c.values((kind, number, a_number, issued_at, received_at))?;
         Ok(NewDocument {
-            kind: kind.expect("checked"),
-            number: number.expect("checked"),
-            a_number: a_number.expect("checked"),
-            issued_at: issued_at.expect("checked"),
-            received_at: received_at.expect("checked"),
+            kind,
+            number,
+            a_number,
+            issued_at,
+            received_at,
         })
     }
 }
@@ -191,12 +199,12 @@ impl NotificationInput {
             Some(k) => c.check("kind", k.parse()),
             None => Some(NotificationKind::InCustody),
         };
-        c.finish()?;
+        let (at, method, contact, kind) = c.values((at, method, contact, kind))?;
         Ok(NewNotification {
-            at: at.expect("checked"),
-            method: method.expect("checked"),
-            contact: contact.expect("checked"),
-            kind: kind.expect("checked"),
+            at,
+            method,
+            contact,
+            kind,
             interpreter_id: self.interpreter_id,
         })
     }

@@ -52,6 +52,15 @@ impl Checker {
         v
     }
 
+    /// A required value that arrived already typed (a JSON number): "X is required" when absent.
+    pub fn present<T>(&mut self, field: &str, v: Option<T>) -> Option<T> {
+        if v.is_none() {
+            self.errors
+                .push(FieldError::new(field, format!("{} is required", human(field))));
+        }
+        v
+    }
+
     /// Required text of at most `max` characters, kept verbatim apart from outer spaces.
     pub fn text(&mut self, field: &str, v: Option<&str>, max: usize) -> Option<String> {
         let v = self.required(field, v)?;
@@ -150,6 +159,9 @@ all_present!(A);
 all_present!(A, B);
 all_present!(A, B, C);
 all_present!(A, B, C, D);
+all_present!(A, B, C, D, E);
+all_present!(A, B, C, D, E, F);
+all_present!(A, B, C, D, E, F, G);
 
 /// An event with a time, a reason word and an optional note: a point of release, a release.
 #[derive(Debug, Clone)]
@@ -170,12 +182,8 @@ pub fn reasoned<R: std::str::FromStr<Err = String>>(
     let at = c.time("at", at, times).map(crate::domain::case::to_second);
     let reason = c.word::<R>("reason", reason);
     let note = c.optional_text("note", note, 1000);
-    c.finish()?;
-    Ok(Reasoned {
-        at: at.expect("checked"),
-        reason: reason.expect("checked"),
-        note,
-    })
+    let (at, reason) = c.values((at, reason))?;
+    Ok(Reasoned { at, reason, note })
 }
 
 /// `booked_at` → "booked at"; `charges[0].category` → "charges[0] category".

@@ -127,10 +127,10 @@ impl CertificationInput {
                     .push(FieldError::new(field, "this step comes before certification"));
             }
         }
-        c.finish()?;
+        let (certified_on, expires_on) = c.values((certified_on, expires_on))?;
         Ok(NewCertification {
-            certified_on: certified_on.expect("checked"),
-            expires_on: expires_on.expect("checked"),
+            certified_on,
+            expires_on,
             nominated_on,
             background_cleared_on,
             trained_on,

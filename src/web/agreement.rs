@@ -74,13 +74,9 @@ pub async fn add_interpreter(
     let name = c.text("name", data.get("name"), 200);
     let languages = c.text("languages", data.get("languages"), 200);
     let contact = c.optional_text("contact", data.get("contact"), 200);
-    let r = match c.finish() {
-        Ok(()) => {
-            let (f, n, l) = (
-                facility.expect("checked"),
-                name.expect("checked"),
-                languages.expect("checked"),
-            );
+    let r = match c.values((facility, name, languages)) {
+        Ok((facility, name, languages)) => {
+            let (f, n, l) = (facility, name, languages);
             services::add_interpreter(
                 &state.db,
                 user.caller(),
@@ -116,13 +112,13 @@ pub async fn add_disclosure(
         optional("cleared_on"),
         optional("released_on"),
     );
-    let r = match c.finish() {
-        Ok(()) => {
+    let r = match c.values((facility, what, recipient, requested_on)) {
+        Ok((facility, what, recipient, requested_on)) => {
             let input = DisclosureInput {
-                facility: facility.as_deref().expect("checked"),
-                what: what.as_deref().expect("checked"),
-                recipient: recipient.as_deref().expect("checked"),
-                requested_on: requested_on.expect("checked"),
+                facility: facility.as_str(),
+                what: what.as_str(),
+                recipient: recipient.as_str(),
+                requested_on,
                 clearance_requested_on,
                 cleared_on,
                 released_on,
@@ -145,13 +141,9 @@ pub async fn add_review(
     let held_on = c.date("held_on", data.get("held_on"));
     let attendees = c.text("attendees", data.get("attendees"), 2000);
     let notes = c.optional_text("notes", data.get("notes"), 10_000);
-    let r = match c.finish() {
-        Ok(()) => {
-            let (f, h, a) = (
-                facility.expect("checked"),
-                held_on.expect("checked"),
-                attendees.expect("checked"),
-            );
+    let r = match c.values((facility, held_on, attendees)) {
+        Ok((facility, held_on, attendees)) => {
+            let (f, h, a) = (facility, held_on, attendees);
             services::record_review(&state.db, user.caller(), &f, h, &a, notes.as_deref(), state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),

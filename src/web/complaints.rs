@@ -128,14 +128,14 @@ pub async fn create(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    let r = match c.finish() {
-        Ok(()) => {
+    let r = match c.values((facility, received, complainant, summary)) {
+        Ok((facility, received, complainant, summary)) => {
             let new = NewComplaint {
-                facility: facility.as_deref().expect("checked"),
-                received_at: received.expect("checked"),
-                complainant: complainant.as_deref().expect("checked"),
+                facility: facility.as_str(),
+                received_at: received,
+                complainant: complainant.as_str(),
                 officers: &officers,
-                summary: summary.as_deref().expect("checked"),
+                summary: summary.as_str(),
             };
             services::record_complaint(&state.db, user.caller(), new, state.clock.now()).await
         }
@@ -170,13 +170,9 @@ pub async fn notified(
     let at = c.time("at", data.get("at"), times).map(to_second);
     let method = c.text("method", data.get("method"), 100);
     let contact = c.text("ice_contact", data.get("ice_contact"), 200);
-    let r = match c.finish() {
-        Ok(()) => {
-            let (at, method, contact) = (
-                at.expect("checked"),
-                method.expect("checked"),
-                contact.expect("checked"),
-            );
+    let r = match c.values((at, method, contact)) {
+        Ok((at, method, contact)) => {
+            let (at, method, contact) = (at, method, contact);
             services::complaint_sent_to_ice(&state.db, user.caller(), id, at, &method, &contact, state.clock.now())
                 .await
         }
@@ -207,9 +203,9 @@ pub async fn outcome(
         Some(v) => c.time("reported_to_ice_at", Some(v), times).map(to_second),
         None => None,
     };
-    let r = match c.finish() {
-        Ok(()) => {
-            let (at, summary) = (at.expect("checked"), summary.expect("checked"));
+    let r = match c.values((at, summary)) {
+        Ok((at, summary)) => {
+            let (at, summary) = (at, summary);
             services::complaint_outcome(&state.db, user.caller(), id, at, &summary, reported, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),

@@ -47,12 +47,12 @@ pub async fn record_disclosure(
     let clearance_requested_on = optional_date(&mut c, "clearance_requested_on", i.clearance_requested_on.as_deref());
     let cleared_on = optional_date(&mut c, "cleared_on", i.cleared_on.as_deref());
     let released_on = optional_date(&mut c, "released_on", i.released_on.as_deref());
-    c.done()?;
+    let (facility, what, recipient, requested_on) = c.values((facility, what, recipient, requested_on))?;
     let input = DisclosureInput {
-        facility: facility.as_deref().expect("checked"),
-        what: what.as_deref().expect("checked"),
-        recipient: recipient.as_deref().expect("checked"),
-        requested_on: requested_on.expect("checked"),
+        facility: facility.as_str(),
+        what: what.as_str(),
+        recipient: recipient.as_str(),
+        requested_on,
         clearance_requested_on,
         cleared_on,
         released_on,
@@ -98,13 +98,13 @@ pub async fn record_review(
     let held_on = c.date("held_on", i.held_on.as_deref());
     let attendees = c.text("attendees", i.attendees.as_deref(), 2000);
     let notes = c.optional_text("notes", i.notes.as_deref(), 10_000);
-    c.done()?;
+    let (facility, held_on, attendees) = c.values((facility, held_on, attendees))?;
     let id = services::record_review(
         &state.db,
         caller,
-        facility.as_deref().expect("checked"),
-        held_on.expect("checked"),
-        attendees.as_deref().expect("checked"),
+        facility.as_str(),
+        held_on,
+        attendees.as_str(),
         notes.as_deref(),
         state.clock.now(),
     )

@@ -183,8 +183,8 @@ pub struct AtInput {
 fn at(field_value: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
     let mut c = Checker::new();
     let t = c.time("at", field_value, TimeInput::Rfc3339);
-    c.done()?;
-    Ok(to_second(t.expect("checked")))
+    let (t,) = c.values((t,))?;
+    Ok(to_second(t))
 }
 
 pub async fn withdraw_document(
@@ -266,18 +266,15 @@ pub async fn serve(
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
     let mut c = Checker::new();
-    if input.document_id.is_none() {
-        c.errors
-            .push(crate::error::FieldError::new("document_id", "document_id is required"));
-    }
+    let document_id = c.present("document_id", input.document_id);
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
-    c.done()?;
+    let (document_id, at) = c.values((document_id, at))?;
     services::serve(
         &state.db,
         caller,
         booking_id,
-        input.document_id.expect("checked"),
-        at.expect("checked"),
+        document_id,
+        at,
         input.interpreter_id,
         now,
         &state.config,
@@ -306,17 +303,8 @@ pub async fn transfer(
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let officer = c.text("receiving_officer", input.receiving_officer.as_deref(), 200);
     let late_reason = c.optional_text("late_reason", input.late_reason.as_deref(), 2000);
-    c.done()?;
-    services::transfer(
-        &state.db,
-        caller,
-        booking_id,
-        at.expect("checked"),
-        &officer.expect("checked"),
-        late_reason.as_deref(),
-        now,
-    )
-    .await?;
+    let (at, officer) = c.values((at, officer))?;
+    services::transfer(&state.db, caller, booking_id, at, &officer, late_reason.as_deref(), now).await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -368,21 +356,10 @@ pub async fn correct(
     let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let mut c = Checker::new();
-    if input.event_id.is_none() {
-        c.errors
-            .push(crate::error::FieldError::new("event_id", "event_id is required"));
-    }
+    let event_id = c.present("event_id", input.event_id);
     let note = c.text("note", input.note.as_deref(), 2000);
-    c.done()?;
-    let new_id = services::correct(
-        &state.db,
-        caller,
-        booking_id,
-        input.event_id.expect("checked"),
-        &note.expect("checked"),
-        state.clock.now(),
-    )
-    .await?;
+    let (event_id, note) = c.values((event_id, note))?;
+    let new_id = services::correct(&state.db, caller, booking_id, event_id, &note, state.clock.now()).await?;
     let entry = db::audit::for_booking(&state.db, booking_id)
         .await?
         .into_iter()

@@ -39,10 +39,10 @@ pub async fn record_claim(
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let how = c.text("how", input.how.as_deref(), 500);
     let document = c.optional_text("document", input.document.as_deref(), 500);
-    c.done()?;
+    let (at, how) = c.values((at, how))?;
     let claim = NewClaim {
-        at: at.expect("checked"),
-        how: how.as_deref().expect("checked"),
+        at,
+        how: how.as_str(),
         document: document.as_deref(),
         interpreter_id: input.interpreter_id,
     };
@@ -71,11 +71,11 @@ pub async fn report_claim(
     let method = c.text("method", input.method.as_deref(), 100);
     let contact = c.text("ice_contact", input.ice_contact.as_deref(), 200);
     let response = c.optional_text("response", input.response.as_deref(), 2000);
-    c.done()?;
+    let (at, method, contact) = c.values((at, method, contact))?;
     let report = ClaimReport {
-        at: at.expect("checked"),
-        method: method.as_deref().expect("checked"),
-        ice_contact: contact.as_deref().expect("checked"),
+        at,
+        method: method.as_str(),
+        ice_contact: contact.as_str(),
         response: response.as_deref(),
     };
     let stored = services::report_claim(&state.db, caller, id, claim_id, report, state.clock.now()).await?;
@@ -104,13 +104,13 @@ pub async fn add_interpreter(
     let name = c.text("name", input.name.as_deref(), 200);
     let languages = c.text("languages", input.languages.as_deref(), 200);
     let contact = c.optional_text("contact", input.contact.as_deref(), 200);
-    c.done()?;
+    let (facility, name, languages) = c.values((facility, name, languages))?;
     let i = services::add_interpreter(
         &state.db,
         caller,
-        &facility.expect("checked"),
-        &name.expect("checked"),
-        &languages.expect("checked"),
+        &facility,
+        &name,
+        &languages,
         contact.as_deref(),
         state.clock.now(),
     )

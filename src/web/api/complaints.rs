@@ -102,15 +102,15 @@ pub async fn record_complaint(
         .map(to_second);
     let complainant = c.text("complainant", input.complainant.as_deref(), 500);
     let summary = c.text("summary", input.summary.as_deref(), 5000);
-    c.done()?;
+    let (facility, received, complainant, summary) = c.values((facility, received, complainant, summary))?;
     let officers = input.officers.unwrap_or_default();
     let now = state.clock.now();
     let new = NewComplaint {
-        facility: facility.as_deref().expect("checked"),
-        received_at: received.expect("checked"),
-        complainant: complainant.as_deref().expect("checked"),
+        facility: facility.as_str(),
+        received_at: received,
+        complainant: complainant.as_str(),
         officers: &officers,
-        summary: summary.as_deref().expect("checked"),
+        summary: summary.as_str(),
     };
     let stored = services::record_complaint(&state.db, caller, new, now).await?;
     Ok((StatusCode::CREATED, Json(ComplaintJson::new(stored, now))))
@@ -128,18 +128,10 @@ pub async fn complaint_notified(
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let method = c.text("method", input.method.as_deref(), 100);
     let contact = c.text("ice_contact", input.ice_contact.as_deref(), 200);
-    c.done()?;
+    let (at, method, contact) = c.values((at, method, contact))?;
     let now = state.clock.now();
-    let stored = services::complaint_sent_to_ice(
-        &state.db,
-        caller,
-        id,
-        at.expect("checked"),
-        method.as_deref().expect("checked"),
-        contact.as_deref().expect("checked"),
-        now,
-    )
-    .await?;
+    let stored =
+        services::complaint_sent_to_ice(&state.db, caller, id, at, method.as_str(), contact.as_str(), now).await?;
     Ok(Json(ComplaintJson::new(stored, now)))
 }
 
@@ -165,18 +157,9 @@ pub async fn complaint_outcome(
         Some(v) => c.time("reported_to_ice_at", Some(v), TimeInput::Rfc3339).map(to_second),
         None => None,
     };
-    c.done()?;
+    let (at, summary) = c.values((at, summary))?;
     let now = state.clock.now();
-    let stored = services::complaint_outcome(
-        &state.db,
-        caller,
-        id,
-        at.expect("checked"),
-        summary.as_deref().expect("checked"),
-        reported,
-        now,
-    )
-    .await?;
+    let stored = services::complaint_outcome(&state.db, caller, id, at, summary.as_str(), reported, now).await?;
     Ok(Json(ComplaintJson::new(stored, now)))
 }
 

@@ -12,7 +12,7 @@ use crate::auth::ApiUser;
 use crate::db::{self};
 use crate::domain::Role;
 use crate::domain::input::{Checker, TimeInput};
-use crate::error::{ApiResult, AppError, FieldError};
+use crate::error::{ApiResult, AppError};
 use crate::services::{self, Caller, Fact};
 use crate::state::AppState;
 use crate::web::extract::Acting;
@@ -57,20 +57,9 @@ pub async fn exam(
     guard(&api)?;
     let mut c = Checker::new();
     let taken_on = c.date("taken_on", i.taken_on.as_deref());
-    if i.score.is_none() {
-        c.errors.push(FieldError::new("score", "score is required"));
-    }
-    c.done()?;
-    fact(
-        &state,
-        &api,
-        &u,
-        Fact::Exam {
-            taken_on: taken_on.expect("checked"),
-            score: i.score.expect("checked"),
-        },
-    )
-    .await
+    let score = c.present("score", i.score);
+    let (taken_on, score) = c.values((taken_on, score))?;
+    fact(&state, &api, &u, Fact::Exam { taken_on, score }).await
 }
 
 pub async fn credentials(
@@ -83,14 +72,14 @@ pub async fn credentials(
     let mut c = Checker::new();
     let number = c.text("form_70_006_number", i.form_70_006_number.as_deref(), 50);
     let issued_on = c.date("issued_on", i.issued_on.as_deref());
-    c.done()?;
+    let (number, issued_on) = c.values((number, issued_on))?;
     fact(
         &state,
         &api,
         &u,
         Fact::Credential {
-            number: number.as_deref().expect("checked"),
-            issued_on: issued_on.expect("checked"),
+            number: number.as_str(),
+            issued_on,
         },
     )
     .await
@@ -105,16 +94,8 @@ pub async fn credentials_returned(
     guard(&api)?;
     let mut c = Checker::new();
     let on = c.date("on", i.on.as_deref());
-    c.done()?;
-    fact(
-        &state,
-        &api,
-        &u,
-        Fact::CredentialReturned {
-            on: on.expect("checked"),
-        },
-    )
-    .await
+    let (on,) = c.values((on,))?;
+    fact(&state, &api, &u, Fact::CredentialReturned { on }).await
 }
 
 pub async fn withdrawal(
@@ -127,14 +108,14 @@ pub async fn withdrawal(
     let mut c = Checker::new();
     let received_on = c.date("received_on", i.received_on.as_deref());
     let effective_on = c.date("effective_on", i.effective_on.as_deref());
-    c.done()?;
+    let (received_on, effective_on) = c.values((received_on, effective_on))?;
     fact(
         &state,
         &api,
         &u,
         Fact::Withdrawal {
-            received_on: received_on.expect("checked"),
-            effective_on: effective_on.expect("checked"),
+            received_on,
+            effective_on,
         },
     )
     .await
@@ -150,8 +131,8 @@ pub async fn departure_notice(
     let mut c = Checker::new();
     let given_on = c.date("given_on", i.given_on.as_deref());
     let departs_on = c.date("departs_on", i.departs_on.as_deref());
-    c.done()?;
-    let (given_on, departs_on) = (given_on.expect("checked"), departs_on.expect("checked"));
+    let (given_on, departs_on) = c.values((given_on, departs_on))?;
+    let (given_on, departs_on) = (given_on, departs_on);
     let (status, Json(mut body)) = fact(&state, &api, &u, Fact::DepartureNotice { given_on, departs_on }).await?;
     if crate::domain::credentials::short_notice(given_on, departs_on) {
         body["warning"] = json!("less than 90 days' notice to ICE before the departure");
