@@ -62,7 +62,7 @@ pub async fn check_complaints(pool: &PgPool, now: DateTime<Utc>, mail_from: &str
 pub async fn check_reviews(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
     let mut count = 0;
     for (facility_id, code, timezone, since) in db::agreement::review_baselines(pool).await? {
-        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+        let tz = timezone.0;
         let Some(due_day) = since.checked_add_months(Months::new(11)) else {
             continue;
         };

@@ -3,12 +3,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;
 
+use crate::domain::types::Zone;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Complaint {
     pub id: i64,
     pub facility_id: i64,
     pub facility: String,
-    pub facility_timezone: String,
+    pub facility_timezone: Zone,
     pub received_at: DateTime<Utc>,
     pub complainant: String,
     pub officers: Vec<String>,
@@ -25,7 +27,7 @@ pub struct Complaint {
 
 impl Complaint {
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.facility_timezone.parse().unwrap_or(chrono_tz::UTC)
+        self.facility_timezone.0
     }
 }
 
@@ -247,7 +249,7 @@ pub async fn reviews(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> s
 }
 
 /// Per facility: the date the next review is measured from (last review, else agreement start).
-pub async fn review_baselines(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(i64, String, String, NaiveDate)>> {
+pub async fn review_baselines(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(i64, String, Zone, NaiveDate)>> {
     sqlx::query_as(
         "SELECT f.id, f.code, f.timezone, coalesce((SELECT max(held_on) FROM annual_reviews r WHERE r.facility_id = f.id), f.agreement_start_on)
          FROM facilities f

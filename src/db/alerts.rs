@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::Role;
+use crate::domain::types::Zone;
 use crate::domain::alerts::{AlertKind, CLOCK_PREFIX, Seen};
 
 /// The `LIKE` pattern of every clock alert's kind.
@@ -189,7 +190,7 @@ pub struct Listed {
     pub booking_id: Option<i64>,
     pub booking_number: Option<String>,
     pub facility_code: String,
-    pub facility_timezone: String,
+    pub facility_timezone: Zone,
     pub raised_at: DateTime<Utc>,
     pub title: String,
     pub body: String,

@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::domain::booking::NewBooking;
 use crate::domain::case::{Case, Served};
-use crate::domain::types::{ChargeCategory, ReleasePointReason, ReleaseReason, Status};
+use crate::domain::types::{Zone, ChargeCategory, ReleasePointReason, ReleaseReason, Status};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Booking {
@@ -13,7 +13,7 @@ pub struct Booking {
     pub facility_id: i64,
     pub facility_code: String,
     pub facility_name: String,
-    pub facility_timezone: String,
+    pub facility_timezone: Zone,
     pub facility_igsa: bool,
     pub booking_number: String,
     pub last_name: String,
@@ -41,7 +41,7 @@ pub struct Booking {
 
 impl Booking {
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.facility_timezone.parse().unwrap_or(chrono_tz::UTC)
+        self.facility_timezone.0
     }
 
     /// What the case rules need.

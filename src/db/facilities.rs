@@ -1,12 +1,14 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::domain::types::Zone;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Facility {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub timezone: String,
+    pub timezone: Zone,
     pub igsa: bool,
     /// Contact printed on the complaint-process notice.
     pub contact: Option<String>,
@@ -16,9 +18,9 @@ pub struct Facility {
 }
 
 impl Facility {
-    /// The zone was validated on the way in; UTC is only a fallback for hand-edited rows.
+    /// The zone was validated on the way in and is decoded strictly (`db/encode.rs`).
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+        self.timezone.0
     }
 }
 

@@ -57,7 +57,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
     let rows = listed
         .into_iter()
         .map(|a| {
-            let tz = a.facility_timezone.parse().unwrap_or(chrono_tz::UTC);
+            let tz = a.facility_timezone.0;
             let delivery = match (&a.delivered_at, a.recipients.is_empty(), smtp) {
                 (Some(t), _, _) => format!("e-mailed {} to {}", local_time(*t, tz), a.recipients.join(", ")),
                 (None, true, _) => "not e-mailed: nobody at the facility has an e-mail address for it".into(),

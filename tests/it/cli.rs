@@ -50,7 +50,7 @@ async fn facilities_users_and_tokens_are_created_from_the_command_line() {
         .unwrap()
         .unwrap();
     assert!(f.igsa);
-    assert_eq!(f.timezone, "America/New_York");
+    assert_eq!(f.timezone.to_string(), "America/New_York");
 
     let o = run(
         url,
