@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::Role;
-use crate::domain::types::Zone;
 use crate::domain::alerts::{AlertKind, CLOCK_PREFIX, Seen};
+use crate::domain::types::Zone;
 
 /// The `LIKE` pattern of every clock alert's kind.
 fn clock_pattern() -> String {

@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::domain::booking::NewBooking;
 use crate::domain::case::{Case, Served};
-use crate::domain::types::{Zone, ChargeCategory, ReleasePointReason, ReleaseReason, Status};
+use crate::domain::types::{ChargeCategory, ReleasePointReason, ReleaseReason, Status, Zone};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Booking {

@@ -31,3 +31,8 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .context("creating the session store")?;
     Ok(())
 }
+
+/// Whether the database answers (for `/healthz`).
+pub async fn ping(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(db).await.map(|_| ())
+}

@@ -149,3 +149,108 @@ fn duplicate(e: sqlx::Error, message: String) -> AppError {
         None => e.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, facility_ids: &[i64]) -> User {
+        User {
+            id: 1,
+            username: "someone".into(),
+            role,
+            email: None,
+            password_hash: String::new(),
+            failed_logins: 0,
+            locked_at: None,
+            facilities: vec![],
+            facility_ids: facility_ids.to_vec(),
+        }
+    }
+
+    fn case_at(facility_id: i64, status: Status) -> Booking {
+        Booking {
+            id: 7,
+            facility_id,
+            facility_code: "RCDC".into(),
+            facility_name: "RCDC Detention Center".into(),
+            facility_timezone: "America/New_York".parse().unwrap(),
+            facility_igsa: false,
+            booking_number: "A-1".into(),
+            last_name: "Doe".into(),
+            first_name: "John".into(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 4, 30).unwrap(),
+            booked_at: "2026-11-20T13:00:00Z".parse().unwrap(),
+            status,
+            release_point_at: None,
+            release_point_reason: None,
+            release_point_note: None,
+            served_at: None,
+            served_document_id: None,
+            served_by_username: None,
+            served_interpreter_id: None,
+            custody_deadline: None,
+            igsa_at: None,
+            closed_at: None,
+            release_reason: None,
+            release_note: None,
+            receiving_officer: None,
+            late_reason: None,
+            over_detained_seconds: 0,
+        }
+    }
+
+    #[test]
+    fn staff_see_their_facilities_cases_and_liaisons_only_those_held_for_ice() {
+        let officer = user(Role::Officer, &[1]);
+        let liaison = user(Role::IceLiaison, &[1]);
+        let admin = user(Role::Admin, &[]);
+        let as_caller = |u: &User| -> bool { visible(&Caller { user: u, ip: None }, &case_at(1, Status::InCustody)) };
+        assert!(as_caller(&officer));
+        assert!(
+            !as_caller(&liaison),
+            "a liaison does not see a case before a warrant is served"
+        );
+        assert!(as_caller(&admin));
+        let held = case_at(1, Status::WsoHold);
+        assert!(visible(
+            &Caller {
+                user: &liaison,
+                ip: None
+            },
+            &held
+        ));
+        let elsewhere = case_at(2, Status::WsoHold);
+        assert!(!visible(
+            &Caller {
+                user: &officer,
+                ip: None
+            },
+            &elsewhere
+        ));
+        assert!(!visible(
+            &Caller {
+                user: &liaison,
+                ip: None
+            },
+            &elsewhere
+        ));
+    }
+
+    #[test]
+    fn list_filters_follow_the_same_rule() {
+        let liaison = user(Role::IceLiaison, &[1]);
+        let c = Caller {
+            user: &liaison,
+            ip: None,
+        };
+        assert_eq!(c.list_statuses(Some(Status::InCustody)), Some(vec![]));
+        assert_eq!(c.list_statuses(Some(Status::WsoHold)), Some(vec![Status::WsoHold]));
+        assert_eq!(c.list_statuses(None).map(|s| s.len()), Some(3));
+        assert_eq!(c.facility_scope(), Some(&[1][..]));
+        let admin = user(Role::Admin, &[]);
+        let c = Caller { user: &admin, ip: None };
+        assert_eq!(c.list_statuses(None), None);
+        assert_eq!(c.facility_scope(), None);
+    }
+}

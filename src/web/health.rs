@@ -7,7 +7,7 @@ use crate::state::AppState;
 
 /// `/healthz`: 200 when the database answers, 503 otherwise. No sign-in (for load balancers).
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.db).await {
+    match crate::db::ping(&state.db).await {
         Ok(_) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
