@@ -1,4 +1,5 @@
-//! The WSO roster: certifications granted and revoked by supervisors.
+//! The WSO roster: certifications granted and revoked by supervisors, and the other credential
+//! facts of an officer (exams, Form 70-006, withdrawals, departures).
 
 use chrono::{DateTime, Utc};
 use serde_json::json;

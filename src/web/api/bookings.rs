@@ -1,4 +1,4 @@
-//! `/api/v1/bookings…` and `/api/v1/transfers/pending`.
+//! `/api/v1/bookings…`: the case over the JSON API (the running clocks are `api/transfers.rs`).
 
 use axum::Json;
 use axum::extract::{Query, State};
