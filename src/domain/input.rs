@@ -52,11 +52,11 @@ impl Checker {
         v
     }
 
-    /// A required value that arrived already typed (a JSON number): "X is required" when absent.
+    /// A required value that arrived already typed (a JSON number): "`field` is required" when
+    /// absent (the API's own field name, as it has always said).
     pub fn present<T>(&mut self, field: &str, v: Option<T>) -> Option<T> {
         if v.is_none() {
-            self.errors
-                .push(FieldError::new(field, format!("{} is required", human(field))));
+            self.errors.push(FieldError::new(field, format!("{field} is required")));
         }
         v
     }
