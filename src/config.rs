@@ -35,6 +35,19 @@ pub struct Config {
     pub outbox_interval_secs: u64,
     /// `WSO_OUTBOX_BACKOFF_CAP_SECS` (default 60): the longest wait between delivery attempts.
     pub outbox_backoff_cap_secs: i64,
+    /// `WSO_MFA_REQUIRED` (default true): every web sign-in needs a TOTP code. `false` is for
+    /// development only (admins then see a banner on every page).
+    pub mfa_required: bool,
+    /// `WSO_LOCKOUT_MINUTES` (default 30): how long five failures within 15 minutes lock an account.
+    pub lockout_minutes: i64,
+    /// `WSO_LOGIN_THROTTLE_PER_MINUTE` (default 10): failed sign-ins per client address per minute
+    /// before every attempt from it gets 429.
+    pub login_throttle_per_minute: i64,
+    /// `WSO_INACTIVE_DAYS` (default 90): accounts unused this long are disabled.
+    pub inactive_days: i64,
+    /// `WSO_SESSION_MAX_HOURS` (default 12): a session ends this long after sign-in, whatever the
+    /// activity.
+    pub session_max_hours: i64,
 }
 
 pub const DEFAULT_NOTICE: &str = "This is a criminal justice information system of the county. \
@@ -91,6 +104,15 @@ impl Config {
             watch_interval_secs: parse_num("WSO_WATCH_INTERVAL_SECS", 5)?.max(1) as u64,
             outbox_interval_secs: parse_num("WSO_OUTBOX_INTERVAL_SECS", 2)?.max(1) as u64,
             outbox_backoff_cap_secs: parse_num("WSO_OUTBOX_BACKOFF_CAP_SECS", 60)?.max(1),
+            mfa_required: match var("WSO_MFA_REQUIRED").as_deref() {
+                None | Some("true" | "1" | "yes") => true,
+                Some("false" | "0" | "no") => false,
+                Some(v) => anyhow::bail!("WSO_MFA_REQUIRED must be true or false, got {v}"),
+            },
+            lockout_minutes: parse_num("WSO_LOCKOUT_MINUTES", 30)?.max(1),
+            login_throttle_per_minute: parse_num("WSO_LOGIN_THROTTLE_PER_MINUTE", 10)?.max(1),
+            inactive_days: parse_num("WSO_INACTIVE_DAYS", 90)?.max(1),
+            session_max_hours: parse_num("WSO_SESSION_MAX_HOURS", 12)?.max(1),
         })
     }
 
@@ -110,6 +132,12 @@ impl Config {
             watch_interval_secs: 5,
             outbox_interval_secs: 2,
             outbox_backoff_cap_secs: 60,
+            // The suite signs in hundreds of times; the MFA tests turn it on.
+            mfa_required: false,
+            lockout_minutes: 30,
+            login_throttle_per_minute: 10,
+            inactive_days: 90,
+            session_max_hours: 12,
         }
     }
 }

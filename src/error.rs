@@ -18,6 +18,9 @@ pub enum AppError {
     Forbidden { code: &'static str, message: String },
     #[error("a POST without a valid CSRF token was refused")]
     Csrf,
+    /// Signed in, but an admin reset the password: only the password page may be opened.
+    #[error("choose a new password first")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     /// A state conflict or duplicate; `code` is a stable word callers match on.
@@ -75,6 +78,7 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => 400,
             AppError::Unauthorized => 401,
+            AppError::PasswordChangeRequired => 303,
             AppError::Forbidden { .. } | AppError::Csrf => 403,
             AppError::NotFound => 404,
             AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
@@ -87,6 +91,7 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => "bad_request",
             AppError::Unauthorized => "unauthorized",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::Forbidden { code, .. } => code,
             AppError::Csrf => "csrf_token_invalid",
             AppError::NotFound => "not_found",

@@ -15,8 +15,8 @@ use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
-    admin, agreement, alerts, api, bookings, case_actions, complaints, compliance, dashboard, health, login,
-    middleware, public, records, reports, roster, transfers,
+    account, admin, admin_accounts, agreement, alerts, api, bookings, case_actions, complaints, compliance, dashboard,
+    health, login, mfa, middleware, public, records, reports, roster, transfers,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -26,6 +26,14 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(dashboard::show))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/login/mfa", get(mfa::code_page).post(mfa::submit_code))
+        .route("/account/mfa/setup", get(mfa::setup).post(mfa::confirm_setup))
+        .route("/account", get(account::show))
+        .route(
+            "/account/password",
+            get(account::password).post(account::change_password),
+        )
+        .route("/account/sessions/end-others", post(account::end_other_sessions))
         .route("/bookings", get(bookings::list).post(bookings::create))
         .route("/bookings/new", get(bookings::new))
         .route("/bookings/{id}", get(bookings::show))
@@ -73,6 +81,12 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", get(admin::edit_user).post(admin::update_user))
         .route("/admin/users/{id}/unlock", post(admin::unlock_user))
+        .route("/admin/users/{id}/disable", post(admin_accounts::disable))
+        .route("/admin/users/{id}/enable", post(admin_accounts::enable))
+        .route("/admin/users/{id}/reset-password", post(admin_accounts::reset_password))
+        .route("/admin/users/{id}/reset-mfa", post(admin_accounts::reset_mfa))
+        .route("/admin/users/{id}/tokens", post(admin_accounts::create_token))
+        .route("/admin/tokens/{id}/revoke", post(admin_accounts::revoke_token))
         .route("/admin/facilities", get(admin::facilities).post(admin::create_facility))
         .route("/admin/facilities/{code}/settings", post(admin::facility_settings))
         .route("/admin/facilities/{code}/public", post(admin::facility_public))

@@ -33,7 +33,8 @@ pub async fn check_complaints(pool: &PgPool, now: DateTime<Utc>, mail_from: &str
             continue;
         }
         let g = Generic {
-            facility_id: c.facility_id,
+            facility_id: Some(c.facility_id),
+            to: None,
             booking_id: None,
             complaint_id: Some(c.id),
             kind,
@@ -75,7 +76,8 @@ pub async fn check_reviews(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -
         }
         let mut tx = pool.begin().await?;
         let g = Generic {
-            facility_id,
+            facility_id: Some(facility_id),
+            to: None,
             booking_id: None,
             complaint_id: None,
             kind: AlertKind::AnnualReviewDue,

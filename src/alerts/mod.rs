@@ -30,7 +30,10 @@ pub struct Raise {
 
 /// An alert about anything: its facility, what it names, and the e-mail header that says so.
 pub struct Generic {
-    pub facility_id: i64,
+    /// `None`: an alert about an account (admins see it).
+    pub facility_id: Option<i64>,
+    /// Who is e-mailed, when not the facility's staff by role (e.g. the owner of an account).
+    pub to: Option<Vec<String>>,
     pub booking_id: Option<i64>,
     pub complaint_id: Option<i64>,
     pub kind: AlertKind,
@@ -63,7 +66,11 @@ pub async fn raise_generic(
     let Some(id) = db::alerts::insert(&mut *conn, &alert).await? else {
         return Ok(None);
     };
-    let recipients = db::alerts::recipients(&mut *conn, g.facility_id, &g.kind.mailed_to()).await?;
+    let recipients = match (g.to, g.facility_id) {
+        (Some(to), _) => to,
+        (None, Some(facility)) => db::alerts::recipients(&mut *conn, facility, &g.kind.mailed_to()).await?,
+        (None, None) => vec![],
+    };
     let domain = mail_from
         .rsplit_once('@')
         .map(|(_, d)| d.trim_end_matches('>'))
@@ -117,7 +124,8 @@ pub async fn raise(
     }
     body.push_str(&format!("\nCase: /bookings/{}\n", b.id));
     let g = Generic {
-        facility_id: b.facility_id,
+        facility_id: Some(b.facility_id),
+        to: None,
         booking_id: Some(b.id),
         complaint_id: None,
         kind: r.kind,

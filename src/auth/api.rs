@@ -1,4 +1,5 @@
-//! The API caller: `Authorization: Bearer TOKEN`, answered 401 (JSON) when missing or unknown.
+//! The API caller: `Authorization: Bearer TOKEN`, answered 401 (JSON) when missing, unknown,
+//! expired or revoked, or when its account is disabled or locked.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -37,13 +38,16 @@ impl FromRequestParts<AppState> for ApiUser {
             .filter(|t| !t.is_empty())
             .ok_or(ApiError(AppError::Unauthorized))?;
         let digest = super::token::digest(token);
-        let user_id = db::tokens::user_id_for(&state.db, &digest)
+        let now = state.clock.now();
+        // Expired or revoked tokens, disabled accounts and people's locked accounts answer 401.
+        let live = db::tokens::live(&state.db, &digest, now)
             .await?
             .ok_or(ApiError(AppError::Unauthorized))?;
-        let user = db::users::by_id(&state.db, user_id)
+        let user = db::users::by_id(&state.db, live.user_id)
             .await?
-            .filter(|u| !u.is_locked())
+            .filter(|u| !u.is_disabled() && !u.is_locked(now))
             .ok_or(ApiError(AppError::Unauthorized))?;
+        db::tokens::used(&state.db, &live, now).await?;
         Ok(ApiUser {
             user,
             ip: super::session::client_ip(parts),

@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod password;
 pub mod session;
 pub mod token;
+pub mod totp;
 
 pub use api::ApiUser;
 pub use session::CurrentUser;

@@ -1,6 +1,7 @@
 //! Signed-in users. The session (server-side, in PostgreSQL via tower-sessions) holds the user
-//! id, the last time the user did something (by the app clock, so idle expiry is testable),
-//! the CSRF token and a one-shot flash message.
+//! id and their `user_sessions` row, when it started and the last time the user did something
+//! (by the app clock, so idle and maximum age are testable), the CSRF token and a one-shot flash
+//! message; between password and second factor it holds only a [`Pending`] step.
 
 use std::net::SocketAddr;
 
@@ -16,6 +17,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 const AUTH_KEY: &str = "auth";
+const PENDING_KEY: &str = "pending";
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 /// Sent by `static/live.js` on its automatic refreshes.
@@ -24,15 +26,52 @@ pub const LIVE_REFRESH_HEADER: &str = "x-live-refresh";
 #[derive(Serialize, Deserialize, Clone, Debug)]
 struct AuthData {
     user_id: i64,
+    /// The `user_sessions` row: ending it ends this session at once.
+    sid: String,
+    started_at: DateTime<Utc>,
     last_seen: DateTime<Utc>,
 }
 
+/// Between a correct password and a correct second factor: the session holds no signed-in
+/// identity, only this, and no page but the second step accepts it.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Pending {
+    pub user_id: i64,
+    pub stage: PendingStage,
+    pub since: DateTime<Utc>,
+    /// The secret being enrolled (shown once on the setup page, stored when confirmed).
+    pub setup_secret: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingStage {
+    /// Enter a TOTP or recovery code.
+    Code,
+    /// Enrol an authenticator first.
+    Setup,
+}
+
+/// How long a password stays good for its second step.
+pub const PENDING_MINUTES: i64 = 10;
+
+/// A signed-in user, whether or not they must still change their password (only the password
+/// page and sign-out take this; every other page takes [`CurrentUser`]).
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+    pub ip: Option<String>,
+    /// The `user_sessions` row of this session.
+    pub sid: String,
+}
+
 /// The signed-in user of a page request. Extracting it refuses (redirect to `/login`) when no
-/// one is signed in, the session has been idle too long, or the account is locked.
+/// one is signed in, the session has ended (idle, too old, signed out elsewhere), or the account
+/// is locked or disabled; and sends a user who must change their password to that page.
 pub struct CurrentUser {
     pub user: User,
     pub session: Session,
     pub ip: Option<String>,
+    pub sid: String,
 }
 
 impl CurrentUser {
@@ -56,7 +95,32 @@ pub fn client_ip(parts: &Parts) -> Option<String> {
         .map(|c| c.0.ip().to_string())
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+async fn expire(state: &AppState, session: &Session, auth: &AuthData, reason: &str, ip: Option<String>) -> AppError {
+    let now = state.clock.now();
+    if let Err(e) = session.flush().await {
+        return session_err(e);
+    }
+    if let Err(e) = db::sessions::end(&state.db, &auth.sid, reason, now).await {
+        return e.into();
+    }
+    let user = db::users::by_id(&state.db, auth.user_id).await.ok().flatten();
+    let entry = db::audit::NewEntry {
+        at: now,
+        recorded_at: now,
+        actor_id: Some(auth.user_id),
+        actor: user.as_ref().map(|u| u.username.as_str()),
+        action: "session_expired",
+        ip,
+        detail: serde_json::json!({ "last_seen": auth.last_seen, "started_at": auth.started_at, "reason": reason }),
+        booking_id: None,
+    };
+    match db::audit::record(&state.db, entry).await {
+        Ok(_) => AppError::Unauthorized,
+        Err(e) => e.into(),
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -69,26 +133,13 @@ impl FromRequestParts<AppState> for CurrentUser {
         let now = state.clock.now();
         let ip = client_ip(parts);
         if now - auth.last_seen > Duration::minutes(state.config.session_idle_minutes) {
-            session.flush().await.map_err(session_err)?;
-            let user = db::users::by_id(&state.db, auth.user_id).await?;
-            db::audit::record(
-                &state.db,
-                db::audit::NewEntry {
-                    at: now,
-                    recorded_at: now,
-                    actor_id: Some(auth.user_id),
-                    actor: user.as_ref().map(|u| u.username.as_str()),
-                    action: "session_expired",
-                    ip,
-                    detail: serde_json::json!({ "last_seen": auth.last_seen }),
-                    booking_id: None,
-                },
-            )
-            .await?;
-            return Err(AppError::Unauthorized);
+            return Err(expire(state, &session, &auth, "idle", ip).await);
         }
-        let user = match db::users::by_id(&state.db, auth.user_id).await? {
-            Some(u) if !u.is_locked() => u,
+        if now - auth.started_at > Duration::hours(state.config.session_max_hours) {
+            return Err(expire(state, &session, &auth, "max_age", ip).await);
+        }
+        let user = match db::sessions::user_of(&state.db, &auth.sid).await? {
+            Some(u) if !u.is_locked(now) && !u.is_disabled() => u,
             _ => {
                 session.flush().await.map_err(session_err)?;
                 return Err(AppError::Unauthorized);
@@ -101,12 +152,35 @@ impl FromRequestParts<AppState> for CurrentUser {
         let stale = now - auth.last_seen >= Duration::seconds(60);
         if stale && !parts.headers.contains_key(LIVE_REFRESH_HEADER) {
             let seen = AuthData {
-                user_id: user.id,
                 last_seen: now,
+                ..auth.clone()
             };
             session.insert(AUTH_KEY, seen).await.map_err(session_err)?;
+            db::sessions::seen(&state.db, &auth.sid, now).await?;
         }
-        Ok(CurrentUser { user, session, ip })
+        Ok(SignedIn {
+            user,
+            session,
+            ip,
+            sid: auth.sid,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let s = SignedIn::from_request_parts(parts, state).await?;
+        if s.user.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(CurrentUser {
+            user: s.user,
+            session: s.session,
+            ip: s.ip,
+            sid: s.sid,
+        })
     }
 }
 
@@ -114,28 +188,51 @@ fn session_err(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(anyhow::anyhow!("session store: {e}"))
 }
 
-/// Signs `user_id` in: a new session id (no fixation), a new CSRF token.
-pub async fn sign_in(session: &Session, user_id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+/// Signs `user_id` in: a new session id (no fixation), a new CSRF token, and the
+/// `user_sessions` row `sid` (written by the caller, in its transaction).
+pub async fn sign_in(session: &Session, user_id: i64, sid: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
-    session
-        .insert(
-            AUTH_KEY,
-            AuthData {
-                user_id,
-                last_seen: now,
-            },
-        )
-        .await
-        .map_err(session_err)?;
+    session.remove::<Pending>(PENDING_KEY).await.map_err(session_err)?;
+    let auth = AuthData {
+        user_id,
+        sid: sid.to_string(),
+        started_at: now,
+        last_seen: now,
+    };
+    session.insert(AUTH_KEY, auth).await.map_err(session_err)?;
     session.insert(CSRF_KEY, new_csrf_token()).await.map_err(session_err)?;
     Ok(())
+}
+
+/// A new `user_sessions` id: 256 random bits, hex.
+pub fn new_session_id() -> String {
+    super::token::to_hex(&super::token::digest(&super::token::generate()))
+}
+
+/// A correct password, a second step to go: a new session id, a CSRF token for the step's form.
+pub async fn start_pending(session: &Session, pending: &Pending) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_err)?;
+    session.insert(PENDING_KEY, pending).await.map_err(session_err)?;
+    session.insert(CSRF_KEY, new_csrf_token()).await.map_err(session_err)?;
+    Ok(())
+}
+
+/// The pending second step, unless it is older than [`PENDING_MINUTES`].
+pub async fn pending(session: &Session, now: DateTime<Utc>) -> Result<Option<Pending>, AppError> {
+    let p = session.get::<Pending>(PENDING_KEY).await.map_err(session_err)?;
+    Ok(p.filter(|p| now - p.since <= Duration::minutes(PENDING_MINUTES)))
+}
+
+pub async fn set_pending(session: &Session, pending: &Pending) -> Result<(), AppError> {
+    session.insert(PENDING_KEY, pending).await.map_err(session_err)
 }
 
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_err)
 }
 
-/// The session's CSRF token, created on first use (anonymous sessions too: the login form).
+/// The session's CSRF token, created on first use. (The login form of an anonymous visitor
+/// uses a cookie instead, so that looking at `/login` stores nothing: `auth/csrf.rs`.)
 pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(t) = session.get::<String>(CSRF_KEY).await.map_err(session_err)? {
         return Ok(t);
@@ -150,7 +247,7 @@ pub async fn stored_csrf_token(session: &Session) -> Option<String> {
     session.get::<String>(CSRF_KEY).await.ok().flatten()
 }
 
-fn new_csrf_token() -> String {
+pub fn new_csrf_token() -> String {
     super::token::to_hex(&super::token::digest(&super::token::generate()))
 }
 

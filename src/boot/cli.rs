@@ -4,7 +4,9 @@ use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
+use sqlx::PgPool;
 
 use crate::boot::DatabaseTarget;
 use crate::clock::Clock;
@@ -12,6 +14,7 @@ use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
 use crate::services::accounts::{self, Actor, NewUser};
+use crate::services::identity;
 use crate::state::AppState;
 
 #[derive(Parser, Debug)]
@@ -82,15 +85,37 @@ pub enum UserCommand {
         /// Where alerts for this user are sent.
         #[arg(long)]
         email: Option<String>,
+        /// A service account for a jail system or an ICE-side tool: no password, no web
+        /// sign-in, acts only through API tokens (and cannot be locked by guessing).
+        #[arg(long)]
+        api_only: bool,
     },
     /// Unlock an account locked after failed sign-ins.
     Unlock { username: String },
+    /// Disable an account: no sign-in, its tokens answer 401, its sessions end at once.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Set a one-time temporary password (printed alone on the last line); the user must choose a
+    /// new one at the next sign-in. Every session of the account ends.
+    ResetPassword { username: String },
+    /// Forget the user's authenticator: they enrol again at the next sign-in.
+    ResetMfa { username: String },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
     /// Create an API token acting as USERNAME; printed alone on the last line.
-    Create { username: String },
+    Create {
+        username: String,
+        /// Days until it expires (default 90, at most 366).
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// List USERNAME's tokens: id, created, expires, last used (never the token).
+    List { username: String },
+    /// Revoke a token by its id (from `token list`).
+    Revoke { token_id: i64 },
 }
 
 /// Runs a command to completion. The private cluster (if any) is started on this thread before
@@ -153,15 +178,17 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
                     role,
                     facilities,
                     email,
+                    api_only,
                 },
         } => {
-            let password = read_password()?;
+            let password = if api_only { String::new() } else { read_password()? };
             let input = NewUser {
                 username: username.clone(),
                 role,
                 email,
                 facilities,
                 password,
+                api_only,
             };
             accounts::create_user(&pool, input, Actor::CLI, now)
                 .await
@@ -169,31 +196,101 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
             println!("user {} added", username.trim());
             Ok(())
         }
-        Command::User {
-            command: UserCommand::Unlock { username },
+
+        Command::User { command } => user_command(&pool, command, now).await,
+        Command::Token {
+            command: TokenCommand::Create {
+                username,
+                expires_in_days,
+            },
         } => {
-            let user = db::users::by_username(&pool, &username)
-                .await?
-                .with_context(|| format!("there is no user `{username}`"))?;
-            accounts::unlock_user(&pool, user.id, Actor::CLI, now)
+            let (id, token) = identity::create_token(&pool, &username, expires_in_days, Actor::CLI, now)
                 .await
                 .map_err(one_line)?;
-            println!("user {username} unlocked");
+            println!("API token {id} for {username} (shown once; only its hash is stored):");
+            println!("{token}");
             Ok(())
         }
         Command::Token {
-            command: TokenCommand::Create { username },
+            command: TokenCommand::List { username },
         } => {
-            let token = accounts::create_token(&pool, &username, Actor::CLI, now)
+            let (_, tokens) = identity::tokens_of(&pool, &username).await.map_err(one_line)?;
+            println!("id\tcreated\texpires\tlast_used\tstate");
+            for t in tokens {
+                let state = match (t.revoked_at, t.expires_at > now) {
+                    (Some(_), _) => "revoked",
+                    (None, false) => "expired",
+                    (None, true) => "live",
+                };
+                let used = t.last_used_at.map_or("never".to_string(), |u| u.to_rfc3339());
+                println!(
+                    "{}\t{}\t{}\t{used}\t{state}",
+                    t.id,
+                    t.created_at.to_rfc3339(),
+                    t.expires_at.to_rfc3339()
+                );
+            }
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { token_id },
+        } => {
+            identity::revoke_token(&pool, token_id, Actor::CLI, now)
                 .await
                 .map_err(one_line)?;
-            println!("API token for {username} (shown once; only its hash is stored):");
-            println!("{token}");
+            println!("token {token_id} revoked");
             Ok(())
         }
     };
     pool.close().await;
     result
+}
+
+/// `user unlock|disable|enable|reset-password|reset-mfa USERNAME`.
+async fn user_command(pool: &PgPool, command: UserCommand, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let name = match &command {
+        UserCommand::Add { username, .. }
+        | UserCommand::Unlock { username }
+        | UserCommand::Disable { username }
+        | UserCommand::Enable { username }
+        | UserCommand::ResetPassword { username }
+        | UserCommand::ResetMfa { username } => username.clone(),
+    };
+    let user = identity::by_username(pool, &name).await.map_err(one_line)?;
+    let actor = Actor::CLI;
+    match command {
+        UserCommand::Add { .. } => unreachable!("handled by dispatch"),
+        UserCommand::Unlock { .. } => {
+            accounts::unlock_user(pool, user.id, actor, now)
+                .await
+                .map_err(one_line)?;
+            println!("user {name} unlocked");
+        }
+        UserCommand::Disable { .. } => {
+            identity::set_disabled(pool, user.id, true, actor, now)
+                .await
+                .map_err(one_line)?;
+            println!("user {name} disabled: sessions ended, tokens refused");
+        }
+        UserCommand::Enable { .. } => {
+            identity::set_disabled(pool, user.id, false, actor, now)
+                .await
+                .map_err(one_line)?;
+            println!("user {name} enabled");
+        }
+        UserCommand::ResetPassword { .. } => {
+            let temporary = identity::reset_password(pool, user.id, actor, now)
+                .await
+                .map_err(one_line)?;
+            println!("temporary password for {name} (works once; a new one must be chosen at the next sign-in):");
+            println!("{temporary}");
+        }
+        UserCommand::ResetMfa { .. } => {
+            identity::reset_mfa(pool, user.id, actor, now).await.map_err(one_line)?;
+            println!("authenticator of {name} reset: they enrol again at the next sign-in");
+        }
+    }
+    Ok(())
 }
 
 /// Validation errors name their field, on one line.

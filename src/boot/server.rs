@@ -70,6 +70,7 @@ async fn ensure_first_admin(pool: &PgPool, state: &AppState) -> anyhow::Result<(
         email: None,
         facilities: vec![],
         password: password.clone(),
+        api_only: false,
     };
     match accounts::create_user(pool, input, Actor::CLI, state.clock.now()).await {
         Ok(_) => {
@@ -107,7 +108,22 @@ async fn watch_deadlines(state: AppState) {
             Ok(n) => tracing::info!(raised = n, "deadline alerts raised"),
             Err(e) => tracing::error!(error = %e, "deadline watcher failed; retrying next tick"),
         }
+        if let Err(e) = watch_accounts(&state).await {
+            tracing::error!(error = %e, "account watcher failed; retrying next tick");
+        }
     }
+}
+
+/// On the same tick: accounts unused for `WSO_INACTIVE_DAYS` are disabled, and failed sign-ins
+/// older than an hour are forgotten.
+async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
+    let (now, c) = (state.clock.now(), &state.config);
+    let n = crate::services::identity::disable_inactive(&state.db, c.inactive_days, now, &c.mail_from).await?;
+    if n > 0 {
+        tracing::info!(disabled = n, "inactive accounts disabled");
+    }
+    crate::db::logins::prune(&state.db, now).await?;
+    Ok(())
 }
 
 /// The outbox delivery worker, every `WSO_OUTBOX_INTERVAL_SECS`.

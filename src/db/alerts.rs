@@ -33,7 +33,8 @@ pub struct NewAlert<'a> {
     pub urgency: i32,
     pub booking_id: Option<i64>,
     pub complaint_id: Option<i64>,
-    pub facility_id: i64,
+    /// `None`: about an account, for admins.
+    pub facility_id: Option<i64>,
     pub raised_at: DateTime<Utc>,
     pub title: &'a str,
     pub body: &'a str,
@@ -210,11 +211,12 @@ pub async fn list(
 ) -> sqlx::Result<Vec<Listed>> {
     let (named, clock) = seen_binds(seen);
     sqlx::query_as(&format!(
-        "SELECT a.id, a.kind, a.booking_id, b.booking_number, f.code AS facility_code, f.timezone AS facility_timezone,
+        "SELECT a.id, a.kind, a.booking_id, b.booking_number, coalesce(f.code, '') AS facility_code,
+                coalesce(f.timezone, 'UTC') AS facility_timezone,
                 a.raised_at, a.title, a.body, COALESCE(o.recipients, '{{}}') AS recipients, COALESCE(o.attempts, 0) AS attempts,
                 o.delivered_at, o.last_error, k.at AS acked_at
          FROM alerts a
-         JOIN facilities f ON f.id = a.facility_id
+         LEFT JOIN facilities f ON f.id = a.facility_id
          LEFT JOIN bookings b ON b.id = a.booking_id
          LEFT JOIN outbox o ON o.alert_id = a.id
          LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $4
@@ -231,7 +233,7 @@ pub async fn list(
     .await
 }
 
-pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(i64, AlertKind)>> {
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(Option<i64>, AlertKind)>> {
     sqlx::query_as("SELECT facility_id, kind FROM alerts WHERE id = $1")
         .bind(id)
         .fetch_optional(db)

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::Role;
@@ -9,9 +9,18 @@ pub struct User {
     pub username: String,
     pub role: Role,
     pub email: Option<String>,
-    pub password_hash: String,
+    /// argon2id PHC string; `None` for an `--api-only` service account.
+    pub password_hash: Option<String>,
     pub failed_logins: i32,
     pub locked_at: Option<DateTime<Utc>>,
+    /// A lock lifts at this time (or when an admin releases it).
+    pub locked_until: Option<DateTime<Utc>>,
+    pub api_only: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub must_change_password: bool,
+    pub mfa_enrolled: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub last_token_use_at: Option<DateTime<Utc>>,
     /// Codes of the facilities the user works at.
     pub facilities: Vec<String>,
     /// Ids of the same facilities, for scoping queries.
@@ -19,12 +28,20 @@ pub struct User {
 }
 
 impl User {
-    pub fn is_locked(&self) -> bool {
-        self.locked_at.is_some()
+    /// Locked after failed sign-ins, and the lock has not lifted yet at `now`.
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
     }
 }
 
-const SELECT: &str = "SELECT u.id, u.username, u.role, u.email, u.password_hash, u.failed_logins, u.locked_at,
+pub(crate) const SELECT: &str =
+    "SELECT u.id, u.username, u.role, u.email, u.password_hash, u.failed_logins, u.locked_at,
+        u.locked_until, u.api_only, u.disabled_at, u.must_change_password, u.mfa_secret IS NOT NULL AS mfa_enrolled,
+        u.last_login_at, u.last_token_use_at,
         COALESCE(array_agg(f.code ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facilities,
         COALESCE(array_agg(f.id ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_ids
     FROM users u
@@ -59,22 +76,34 @@ pub async fn by_username_for_update(db: impl PgExecutor<'_>, username: &str) -> 
     .await
 }
 
+/// Same as `by_id`, locking the row (a second sign-in step counts failures one by one).
+pub async fn by_id_for_update(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE u.id = (SELECT id FROM users WHERE id = $1 FOR UPDATE) GROUP BY u.id"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<User>> {
     sqlx::query_as(&format!("{SELECT} GROUP BY u.id ORDER BY u.username"))
         .fetch_all(db)
         .await
 }
 
+/// A new account; `password_hash: None` makes an `--api-only` service account.
 pub async fn insert(
     db: impl PgExecutor<'_>,
     username: &str,
     role: Role,
     email: Option<&str>,
-    password_hash: &str,
+    password_hash: Option<&str>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO users (username, role, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO users (username, role, email, password_hash, api_only, created_at)
+         VALUES ($1, $2, $3, $4, $4 IS NULL, $5) RETURNING id",
     )
     .bind(username)
     .bind(role)
@@ -110,42 +139,98 @@ pub async fn set_role(db: impl PgExecutor<'_>, user_id: i64, role: Role) -> sqlx
     Ok(())
 }
 
-/// Counts a failed login and locks the account at `lock_after` consecutive failures.
-/// Returns the new count and whether this failure locked it.
+/// Counts a failed sign-in: failures count within `window` of the first of the streak; at
+/// `lock_after` the account locks until `now + lock_for`. Returns the new count and whether this
+/// failure locked it.
 pub async fn record_failed_login(
     db: impl PgExecutor<'_>,
     user_id: i64,
     lock_after: i32,
+    window: Duration,
+    lock_for: Duration,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(i32, bool)> {
     sqlx::query_as(
-        "UPDATE users SET failed_logins = failed_logins + 1,
-                locked_at = CASE WHEN locked_at IS NULL AND failed_logins + 1 >= $2 THEN $3 ELSE locked_at END
+        "UPDATE users SET
+                failed_logins = CASE WHEN first_failure_at IS NULL OR first_failure_at < $4 THEN 1 ELSE failed_logins + 1 END,
+                first_failure_at = CASE WHEN first_failure_at IS NULL OR first_failure_at < $4 THEN $3 ELSE first_failure_at END,
+                locked_at = CASE WHEN (locked_until IS NULL OR locked_until <= $3)
+                                  AND (CASE WHEN first_failure_at IS NULL OR first_failure_at < $4 THEN 1 ELSE failed_logins + 1 END) >= $2
+                                 THEN $3 ELSE locked_at END,
+                locked_until = CASE WHEN (locked_until IS NULL OR locked_until <= $3)
+                                  AND (CASE WHEN first_failure_at IS NULL OR first_failure_at < $4 THEN 1 ELSE failed_logins + 1 END) >= $2
+                                 THEN $5 ELSE locked_until END
          WHERE id = $1
-         RETURNING failed_logins, COALESCE(locked_at = $3, false)",
+         RETURNING failed_logins, COALESCE(locked_at = $3 AND locked_until = $5, false)",
     )
     .bind(user_id)
     .bind(lock_after)
     .bind(now)
+    .bind(now - window)
+    .bind(now + lock_for)
     .fetch_one(db)
     .await
 }
 
-pub async fn reset_failed_logins(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET failed_logins = 0 WHERE id = $1")
-        .bind(user_id)
-        .execute(db)
-        .await?;
+/// A successful sign-in: the failure streak ends, the lock (already lifted) is cleared.
+pub async fn record_login(db: impl PgExecutor<'_>, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET failed_logins = 0, first_failure_at = NULL, locked_at = NULL, locked_until = NULL,
+                last_login_at = $2
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Returns false when the account was not locked.
 pub async fn unlock(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE users SET locked_at = NULL, failed_logins = 0 WHERE id = $1 AND locked_at IS NOT NULL")
+    let r = sqlx::query(
+        "UPDATE users SET locked_at = NULL, locked_until = NULL, failed_logins = 0, first_failure_at = NULL
+         WHERE id = $1 AND locked_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Disables (`Some(now)`) or enables (`None`) an account; false when it already was.
+pub async fn set_disabled(db: impl PgExecutor<'_>, user_id: i64, at: Option<DateTime<Utc>>) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1 AND (disabled_at IS NULL) = ($2 IS NOT NULL)")
         .bind(user_id)
+        .bind(at)
         .execute(db)
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// A new password; `must_change`: the next sign-in must set another before anything else.
+pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str, must_change: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3 WHERE id = $1 AND NOT api_only")
+        .bind(user_id)
+        .bind(hash)
+        .bind(must_change)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Accounts (people and service accounts) with no sign-in and no token use since `before`
+/// (nor created since), not yet disabled.
+pub async fn inactive_since(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT id, username FROM users
+         WHERE disabled_at IS NULL AND created_at < $1
+           AND coalesce(last_login_at, '-infinity') < $1 AND coalesce(last_token_use_at, '-infinity') < $1
+         ORDER BY id",
+    )
+    .bind(before)
+    .fetch_all(db)
+    .await
 }
 
 /// Holds an officer's credentials still while a warrant is served on them (`FOR SHARE`): a

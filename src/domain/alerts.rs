@@ -26,10 +26,14 @@ pub enum AlertKind {
     ComplaintIceDue,
     ComplaintIceOverdue,
     AnnualReviewDue,
+    /// An account locked after failed sign-ins (e-mailed to its owner; admins see it).
+    AccountLocked,
+    /// An account disabled after `WSO_INACTIVE_DAYS` without use (admins see it).
+    AccountDisabledInactive,
 }
 
 /// The kinds with a fixed word, and the word.
-const NAMED: [(AlertKind, &str); 10] = [
+const NAMED: [(AlertKind, &str); 12] = [
     (AlertKind::ClockStarted, "deadline_at_service"),
     (AlertKind::DeadlinePassed, "deadline_passed"),
     (AlertKind::IceDocumentRecorded, "ice_document_recorded"),
@@ -43,6 +47,8 @@ const NAMED: [(AlertKind, &str); 10] = [
     (AlertKind::ComplaintIceDue, "complaint_ice_due"),
     (AlertKind::ComplaintIceOverdue, "complaint_ice_overdue"),
     (AlertKind::AnnualReviewDue, "annual_review_due"),
+    (AlertKind::AccountLocked, "account_locked"),
+    (AlertKind::AccountDisabledInactive, "account_disabled_inactive"),
 ];
 
 /// Every custody-clock kind's word starts with this (and no other kind's does).
@@ -102,6 +108,8 @@ impl AlertKind {
             ComplaintIceDue => "complaint: 12 weekday hours left to send it to ICE".into(),
             ComplaintIceOverdue => "complaint NOT sent to ICE within 48 weekday hours".into(),
             AnnualReviewDue => "annual review of the agreement with ICE is due".into(),
+            AccountLocked => "account locked after failed sign-ins".into(),
+            AccountDisabledInactive => "account disabled after a long time unused".into(),
         }
     }
 }

@@ -25,7 +25,22 @@ impl Actor<'_> {
         ip: None,
     };
 
-    fn entry<'b>(&'b self, action: &'b str, now: DateTime<Utc>, detail: serde_json::Value) -> NewEntry<'b> {
+    /// The server itself (the watcher).
+    pub const SYSTEM: Actor<'static> = Actor {
+        id: None,
+        name: Some("system"),
+        ip: None,
+    };
+
+    fn via(&self) -> &'static str {
+        match (self.id, self.name) {
+            (Some(_), _) => "web",
+            (None, Some(_)) => "system",
+            (None, None) => "cli",
+        }
+    }
+
+    pub(crate) fn entry<'b>(&'b self, action: &'b str, now: DateTime<Utc>, detail: serde_json::Value) -> NewEntry<'b> {
         NewEntry {
             at: now,
             recorded_at: now,
@@ -33,7 +48,7 @@ impl Actor<'_> {
             actor: self.name,
             action,
             ip: self.ip.map(str::to_owned),
-            detail: json!({ "via": if self.id.is_some() { "web" } else { "cli" }, "detail": detail }),
+            detail: json!({ "via": self.via(), "detail": detail }),
             booking_id: None,
         }
     }
@@ -44,7 +59,10 @@ pub struct NewUser {
     pub role: String,
     pub email: Option<String>,
     pub facilities: Vec<String>,
+    /// Ignored for an `api_only` account, which has no password.
     pub password: String,
+    /// A service account: no password, no web sign-in, acts only through tokens.
+    pub api_only: bool,
 }
 
 /// Creates an account. Every problem is reported against its field, nothing is written then.
@@ -66,7 +84,9 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
         None => None,
     };
     let context: Vec<&str> = username.iter().map(String::as_str).collect();
-    if let Err(m) = account::check_password_strength(&input.password, &context) {
+    if !input.api_only
+        && let Err(m) = account::check_password_strength(&input.password, &context)
+    {
         errors.push(FieldError::new("password", m));
     }
     let facilities = existing_facilities(pool, &input.facilities, &mut errors).await?;
@@ -81,10 +101,13 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
     let (Some(username), Some(role), true) = (username, role, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let hash = password::hash(input.password).await?;
+    let hash = match input.api_only {
+        true => None,
+        false => Some(password::hash(input.password).await?),
+    };
 
     let mut tx = pool.begin().await?;
-    let id = match db::users::insert(&mut *tx, &username, role, email.as_deref(), &hash, now).await {
+    let id = match db::users::insert(&mut *tx, &username, role, email.as_deref(), hash.as_deref(), now).await {
         Ok(id) => id,
         Err(e) if db::unique::violated(&e).is_some_and(|u| u.field == "username") => {
             return Err(AppError::field(
@@ -95,7 +118,9 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
         Err(e) => return Err(e.into()),
     };
     db::users::set_facilities(&mut tx, id, &facilities).await?;
-    let detail = json!({ "username": username, "role": role, "email": email, "facilities": facilities });
+    let detail = json!({
+        "username": username, "role": role, "email": email, "facilities": facilities, "api_only": input.api_only,
+    });
     db::audit::record(&mut *tx, actor.entry("user_created", now, detail)).await?;
     tx.commit().await?;
     Ok(id)
@@ -202,25 +227,4 @@ pub async fn create_facility(
     db::audit::record(&mut *tx, actor.entry("facility_created", now, detail)).await?;
     tx.commit().await?;
     Ok(facility)
-}
-
-/// Creates an API token for `username`; returns the token (shown once; only its hash is kept).
-pub async fn create_token(pool: &PgPool, username: &str, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<String> {
-    let user = db::users::by_username(pool, username)
-        .await?
-        .ok_or_else(|| AppError::field("username", format!("there is no user `{username}`")))?;
-    let token = crate::auth::token::generate();
-    let mut tx = pool.begin().await?;
-    let id = db::tokens::insert(&mut *tx, user.id, &crate::auth::token::digest(&token), now).await?;
-    db::audit::record(
-        &mut *tx,
-        actor.entry(
-            "api_token_created",
-            now,
-            json!({ "username": user.username, "token_id": id }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(token)
 }

@@ -10,7 +10,9 @@ mod case;
 mod claims;
 pub mod compliance;
 mod credentials;
+pub mod identity;
 pub mod reports;
+pub mod signin;
 
 pub use agreement::*;
 pub use case::*;
@@ -160,9 +162,16 @@ mod tests {
             username: "someone".into(),
             role,
             email: None,
-            password_hash: String::new(),
+            password_hash: None,
             failed_logins: 0,
             locked_at: None,
+            locked_until: None,
+            api_only: false,
+            disabled_at: None,
+            must_change_password: false,
+            mfa_enrolled: false,
+            last_login_at: None,
+            last_token_use_at: None,
             facilities: vec![],
             facility_ids: facility_ids.to_vec(),
         }

@@ -35,7 +35,7 @@ fn all_of(pairs: &Pairs, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn actor(user: &CurrentUser) -> Actor<'_> {
+pub(crate) fn actor(user: &CurrentUser) -> Actor<'_> {
     Actor {
         id: Some(user.user.id),
         name: Some(&user.user.username),
@@ -59,6 +59,7 @@ pub struct UsersPage {
     roles: [Role; 4],
     form: UserForm,
     errors: Vec<FieldError>,
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 impl UsersPage {
@@ -80,6 +81,7 @@ async fn users_page(
         roles: Role::ALL,
         form,
         errors,
+        now: state.clock.now(),
     })
 }
 
@@ -106,6 +108,7 @@ pub async fn create_user(
         email: Some(field(&pairs, "email").to_string()),
         facilities: all_of(&pairs, "facilities"),
         password: field(&pairs, "password").to_string(),
+        api_only: field(&pairs, "api_only") == "on",
     };
     let form = UserForm {
         username: input.username.clone(),
@@ -140,6 +143,23 @@ pub struct UserEditPage {
     facilities: Vec<Facility>,
     roles: [Role; 4],
     errors: Vec<FieldError>,
+    locked: bool,
+    tokens: Vec<crate::web::admin_accounts::TokenView>,
+}
+
+impl UserEditPage {
+    async fn new(state: &AppState, user: &CurrentUser, account: User, errors: Vec<FieldError>) -> AppResult<Self> {
+        let tokens = crate::web::admin_accounts::token_views(state, account.id).await?;
+        Ok(UserEditPage {
+            layout: Layout::new(state, user, format!("User {}", account.username), "users").await?,
+            locked: account.is_locked(state.clock.now()),
+            account,
+            facilities: db::facilities::all(&state.db).await?,
+            roles: Role::ALL,
+            errors,
+            tokens,
+        })
+    }
 }
 
 pub async fn edit_user(
@@ -149,13 +169,7 @@ pub async fn edit_user(
 ) -> AppResult<UserEditPage> {
     user.require(&[Role::Admin])?;
     let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    Ok(UserEditPage {
-        layout: Layout::new(&state, &user, format!("User {}", account.username), "users").await?,
-        account,
-        facilities: db::facilities::all(&state.db).await?,
-        roles: Role::ALL,
-        errors: vec![],
-    })
+    UserEditPage::new(&state, &user, account, vec![]).await
 }
 
 pub async fn update_user(
@@ -182,13 +196,7 @@ pub async fn update_user(
         }
         Err(AppError::Validation(errors)) => {
             let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-            let page = UserEditPage {
-                layout: Layout::new(&state, &user, format!("User {}", account.username), "users").await?,
-                account,
-                facilities: db::facilities::all(&state.db).await?,
-                roles: Role::ALL,
-                errors,
-            };
+            let page = UserEditPage::new(&state, &user, account, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),

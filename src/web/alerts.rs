@@ -87,7 +87,8 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
 pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Redirect> {
     let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let allowed_kind = kind.seen_by(user.user.role);
-    let allowed_facility = user.user.role == Role::Admin || user.user.facility_ids.contains(&facility_id);
+    let allowed_facility =
+        user.user.role == Role::Admin || facility_id.is_some_and(|f| user.user.facility_ids.contains(&f));
     if !allowed_kind || !allowed_facility {
         return Err(AppError::forbidden());
     }

@@ -22,8 +22,10 @@ pub fn status(e: &AppError) -> StatusCode {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        if let AppError::Unauthorized = self {
-            return Redirect::to("/login").into_response();
+        match self {
+            AppError::Unauthorized => return Redirect::to("/login").into_response(),
+            AppError::PasswordChangeRequired => return Redirect::to("/account/password").into_response(),
+            _ => {}
         }
         let status = status(&self);
         let page = ErrorPage {

@@ -1,11 +1,19 @@
 //! What every page's base layout needs: title, signed-in user, navigation by role, CSRF token
 //! for the forms (logout included) and the one-shot flash message.
 
+use tower_sessions::Session;
+
 use crate::auth::CurrentUser;
 use crate::auth::session::{self, Flash};
+use crate::db::users::User;
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::state::AppState;
+
+struct UserView<'a> {
+    user: &'a User,
+    session: &'a Session,
+}
 
 pub struct NavItem {
     pub href: &'static str,
@@ -24,6 +32,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     /// The app clock's now (RFC 3339), so the browser counts down by the server's time.
     pub server_now: String,
+    /// Shown to admins on every page while `WSO_MFA_REQUIRED=false`.
+    pub mfa_off: bool,
 }
 
 impl Layout {
@@ -33,6 +43,19 @@ impl Layout {
         title: impl Into<String>,
         current: &'static str,
     ) -> AppResult<Self> {
+        Self::for_user(state, &user.user, &user.session, title, current).await
+    }
+
+    /// For pages that a signed-in user reaches before they may open the others (the forced
+    /// password change).
+    pub async fn for_user(
+        state: &AppState,
+        user: &User,
+        session: &Session,
+        title: impl Into<String>,
+        current: &'static str,
+    ) -> AppResult<Self> {
+        let user = UserView { user, session };
         let now = state.clock.now();
         let unread = crate::db::alerts::unread_count(
             &state.db,
@@ -47,10 +70,11 @@ impl Layout {
             username: user.user.username.clone(),
             role: user.user.role,
             facilities: user.user.facilities.join(", "),
-            csrf: session::csrf_token(&user.session).await?,
-            flash: session::take_flash(&user.session).await,
+            csrf: session::csrf_token(user.session).await?,
+            flash: session::take_flash(user.session).await,
             nav: nav_for(user.user.role, unread),
             server_now: now.to_rfc3339(),
+            mfa_off: user.user.role == Role::Admin && !state.config.mfa_required,
         })
     }
 }

@@ -1,25 +1,27 @@
-//! Sign-in and sign-out. Five consecutive failures lock the account until an admin unlocks it;
-//! every failure, lock and sign-in is audited; unknown user and wrong password read the same.
+//! Sign-in and sign-out: the password (`/login`), then the second factor (`web/mfa.rs`).
+//! Unknown user, wrong password, locked and disabled accounts all read the same; throttled
+//! addresses get 429 with `Retry-After`; a flood that outruns the hashing permits gets 503.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, Request, State};
+use axum::http::header::{RETRY_AFTER, SET_COOKIE, USER_AGENT};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-use crate::auth::{CurrentUser, password, session};
-use crate::db::{self, audit::NewEntry};
+use crate::auth::csrf::{LOGIN_COOKIE, login_cookie};
+use crate::auth::session::{self, Pending, PendingStage, SignedIn};
+use crate::db::{self, audit::NewEntry, users::User};
 use crate::error::AppResult;
+use crate::services::signin::{self, Client, Outcome};
 use crate::state::AppState;
 use crate::web::ClientIp;
 
-pub const LOCK_AFTER_FAILURES: i32 = 5;
-const BAD_CREDENTIALS: &str = "The username or password is incorrect.";
-const LOCKED: &str = "This account is locked after too many failed sign-ins. Ask an administrator to unlock it.";
+pub const BAD_CREDENTIALS: &str = "The username or password is incorrect.";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
@@ -27,7 +29,7 @@ pub struct LoginPage {
     notice: String,
     csrf: String,
     username: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     info: Option<&'static str>,
 }
 
@@ -37,18 +39,44 @@ pub struct LoginQuery {
     signed_out: Option<String>,
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    session: Session,
-    Query(q): Query<LoginQuery>,
-) -> AppResult<LoginPage> {
-    Ok(LoginPage {
+/// The sign-in form's token: the cookie's value when the browser already has one, else a new
+/// one set with the page. Nothing is stored on the server.
+fn login_token(request_token: Option<String>, secure: bool) -> (String, Option<String>) {
+    match request_token {
+        Some(t) => (t, None),
+        None => {
+            let t = session::new_csrf_token();
+            let secure = if secure { "; Secure" } else { "" };
+            let cookie = format!("{LOGIN_COOKIE}={t}; Path=/login; HttpOnly; SameSite=Strict{secure}");
+            (t, Some(cookie))
+        }
+    }
+}
+
+fn page(
+    state: &AppState,
+    csrf: String,
+    username: String,
+    error: Option<String>,
+    info: Option<&'static str>,
+) -> LoginPage {
+    LoginPage {
         notice: state.config.system_use_notice.clone(),
-        csrf: session::csrf_token(&session).await?,
-        username: String::new(),
-        error: None,
-        info: q.signed_out.map(|_| "You have been signed out."),
-    })
+        csrf,
+        username,
+        error,
+        info,
+    }
+}
+
+pub async fn show(State(state): State<AppState>, Query(q): Query<LoginQuery>, request: Request) -> Response {
+    let (csrf, cookie) = login_token(login_cookie(&request), state.config.cookie_secure);
+    let info = q.signed_out.map(|_| "You have been signed out.");
+    let mut response = page(&state, csrf, String::new(), None, info).into_response();
+    if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -57,94 +85,115 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// The client of a sign-in step, for throttling, the audit log and the session list.
+pub fn client<'a>(ip: &'a Option<String>, headers: &'a HeaderMap) -> Client<'a> {
+    Client {
+        ip: ip.as_deref(),
+        user_agent: headers.get(USER_AGENT).and_then(|v| v.to_str().ok()),
+    }
+}
+
+/// The answer to a refused, throttled or busy step, on the step's own page.
+pub fn refusal(outcome: &Outcome, page: impl IntoResponse) -> Response {
+    match outcome {
+        Outcome::Throttled { retry_after } => {
+            let mut r = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+            if let Ok(v) = retry_after.to_string().parse() {
+                r.headers_mut().insert(RETRY_AFTER, v);
+            }
+            r
+        }
+        Outcome::Busy => (StatusCode::SERVICE_UNAVAILABLE, page).into_response(),
+        _ => (StatusCode::UNAUTHORIZED, page).into_response(),
+    }
+}
+
+pub fn refusal_words(outcome: &Outcome, wrong: &str) -> String {
+    match outcome {
+        Outcome::Throttled { retry_after } => {
+            format!("Too many failed sign-ins from this address. Try again in {retry_after} seconds.")
+        }
+        Outcome::Busy => "The server is busy checking other sign-ins. Try again in a moment.".into(),
+        _ => wrong.into(),
+    }
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     session: Session,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let now = state.clock.now();
-    let username = form.username.trim().to_lowercase();
-    let mut tx = state.db.begin().await?;
-    // The row lock serialises concurrent attempts on one account, so failures are counted exactly.
-    let user = db::users::by_username_for_update(&mut *tx, &username).await?;
-    let ok = password::verify(form.password, user.as_ref().map(|u| u.password_hash.clone())).await;
-    let entry = |action: &'static str, detail: serde_json::Value| NewEntry {
-        at: now,
-        recorded_at: now,
-        actor_id: user.as_ref().map(|u| u.id),
-        actor: user.as_ref().map(|u| u.username.as_str()),
-        action,
-        ip: ip.clone(),
-        detail,
-        booking_id: None,
-    };
-
-    let error = match &user {
-        None => {
-            db::audit::record(
-                &mut *tx,
-                entry(
-                    "login_failed",
-                    json!({ "username": username, "reason": "unknown_user" }),
-                ),
-            )
-            .await?;
-            BAD_CREDENTIALS
-        }
-        Some(u) if u.is_locked() => {
-            db::audit::record(&mut *tx, entry("login_refused_locked", json!({}))).await?;
-            if ok { LOCKED } else { BAD_CREDENTIALS }
-        }
-        Some(u) if !ok => {
-            let (failures, locked_now) =
-                db::users::record_failed_login(&mut *tx, u.id, LOCK_AFTER_FAILURES, now).await?;
-            db::audit::record(
-                &mut *tx,
-                entry(
-                    "login_failed",
-                    json!({ "reason": "wrong_password", "consecutive_failures": failures }),
-                ),
-            )
-            .await?;
-            if locked_now {
-                db::audit::record(
-                    &mut *tx,
-                    entry("account_locked", json!({ "consecutive_failures": failures })),
-                )
-                .await?;
-            }
-            BAD_CREDENTIALS
-        }
-        Some(u) => {
-            db::users::reset_failed_logins(&mut *tx, u.id).await?;
-            db::audit::record(&mut *tx, entry("login", json!({}))).await?;
-            tx.commit().await?;
-            session::sign_in(&session, u.id, now).await?;
-            return Ok(Redirect::to("/").into_response());
+    let client = client(&ip, &headers);
+    let outcome = signin::check_password(&state.db, &state.config, &form.username, form.password, client, now).await?;
+    let user = match outcome {
+        Outcome::Accepted(user) => user,
+        refused => {
+            let words = refusal_words(&refused, BAD_CREDENTIALS);
+            let username = form.username.trim().to_lowercase();
+            return Ok(refusal(
+                &refused,
+                page(&state, form.csrf_token, username, Some(words), None),
+            ));
         }
     };
-    tx.commit().await?;
-    let page = LoginPage {
-        notice: state.config.system_use_notice.clone(),
-        csrf: session::csrf_token(&session).await?,
-        username,
-        error: Some(error),
-        info: None,
+    // The second step: an authenticator code, or enrolling one first.
+    let stage = match (user.mfa_enrolled, state.config.mfa_required) {
+        (true, _) => Some(PendingStage::Code),
+        (false, true) => Some(PendingStage::Setup),
+        (false, false) => None,
     };
-    Ok((StatusCode::UNAUTHORIZED, page).into_response())
+    if let Some(stage) = stage {
+        let pending = Pending {
+            user_id: user.id,
+            stage,
+            since: now,
+            setup_secret: None,
+        };
+        session::start_pending(&session, &pending).await?;
+        let to = if stage == PendingStage::Code {
+            "/login/mfa"
+        } else {
+            "/account/mfa/setup"
+        };
+        return Ok(Redirect::to(to).into_response());
+    }
+    finish(&state, &session, &user, client).await
 }
 
-pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<Redirect> {
+/// Both steps done: the session becomes the user's; a reset password is changed first.
+pub async fn finish(state: &AppState, session: &Session, user: &User, client: Client<'_>) -> AppResult<Response> {
+    let to = sign_in(state, session, user, client).await?;
+    Ok(Redirect::to(to).into_response())
+}
+
+/// Signs the user in; returns where they go next.
+pub async fn sign_in(state: &AppState, session: &Session, user: &User, client: Client<'_>) -> AppResult<&'static str> {
     let now = state.clock.now();
+    let sid = signin::complete(&state.db, user, client, now).await?;
+    session::sign_in(session, user.id, &sid, now).await?;
+    Ok(if user.must_change_password {
+        "/account/password"
+    } else {
+        "/"
+    })
+}
+
+pub async fn logout(State(state): State<AppState>, user: SignedIn) -> AppResult<Redirect> {
+    let now = state.clock.now();
+    db::sessions::end(&state.db, &user.sid, "logout", now).await?;
     db::audit::record(
         &state.db,
         NewEntry {
             at: now,
             recorded_at: now,
-            actor_id: Some(user.id()),
+            actor_id: Some(user.user.id),
             actor: Some(&user.user.username),
             action: "logout",
             ip: user.ip.clone(),

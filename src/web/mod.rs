@@ -1,6 +1,8 @@
 //! HTTP handlers, one file per page area, each beside its template struct.
 
+pub mod account;
 pub mod admin;
+pub mod admin_accounts;
 pub mod agreement;
 pub mod alerts;
 pub mod api;
@@ -17,6 +19,7 @@ pub mod forms;
 pub mod health;
 pub mod layout;
 pub mod login;
+pub mod mfa;
 pub mod middleware;
 pub mod public;
 pub mod records;

@@ -92,7 +92,7 @@ async fn facilities_users_and_tokens_are_created_from_the_command_line() {
     assert_eq!(me["username"], "sgt.smith");
 
     let actions = app.audit_actions().await;
-    assert_eq!(actions, vec!["facility_created", "user_created", "api_token_created"]);
+    assert_eq!(actions, vec!["facility_created", "user_created", "token_created"]);
 }
 
 #[tokio::test]

@@ -222,6 +222,7 @@ impl TestApp {
             email: Some(format!("{username}@county.example.org")),
             facilities: facilities.iter().map(|f| f.to_string()).collect(),
             password: PASSWORD.into(),
+            api_only: false,
         };
         accounts::create_user(&self.db, input, Actor::CLI, self.clock.now())
             .await
@@ -230,9 +231,10 @@ impl TestApp {
 
     /// An API token acting as `username`.
     pub async fn token(&self, username: &str) -> String {
-        accounts::create_token(&self.db, username, Actor::CLI, self.clock.now())
+        wso_tracker::services::identity::create_token(&self.db, username, None, Actor::CLI, self.clock.now())
             .await
             .unwrap()
+            .1
     }
 
     /// Signs in through the login form; returns the signed-in client.

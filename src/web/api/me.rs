@@ -17,9 +17,9 @@ pub struct UserJson {
     locked: bool,
 }
 
-impl From<db::users::User> for UserJson {
-    fn from(u: db::users::User) -> Self {
-        let locked = u.is_locked();
+impl UserJson {
+    fn at(u: db::users::User, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let locked = u.is_locked(now);
         Self {
             username: u.username,
             role: u.role,
@@ -31,8 +31,8 @@ impl From<db::users::User> for UserJson {
 }
 
 /// `GET /api/v1/me`: who the token acts as.
-pub async fn me(caller: ApiUser) -> Json<UserJson> {
-    Json(caller.user.into())
+pub async fn me(State(state): State<AppState>, caller: ApiUser) -> Json<UserJson> {
+    Json(UserJson::at(caller.user, state.clock.now()))
 }
 
 /// `GET /api/v1/users` (admin): every account.
@@ -42,7 +42,7 @@ pub async fn users(State(state): State<AppState>, caller: ApiUser) -> ApiResult<
         db::users::all(&state.db)
             .await?
             .into_iter()
-            .map(UserJson::from)
+            .map(|u| UserJson::at(u, state.clock.now()))
             .collect(),
     ))
 }

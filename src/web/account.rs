@@ -1,0 +1,125 @@
+//! `/account`: the signed-in user's own account: MFA status, their open sessions ("sign out all
+//! other sessions"), and `/account/password` (also where a reset password must be replaced
+//! before any other page opens).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::CurrentUser;
+use crate::auth::session::{self, SignedIn};
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::services::identity;
+use crate::state::AppState;
+use crate::web::forms::{FormData, FormState};
+use crate::web::layout::Layout;
+use crate::web::local_time;
+
+pub struct SessionRow {
+    pub current: bool,
+    pub started: String,
+    pub last_seen: String,
+    pub ip: String,
+    pub browser: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/show.html")]
+pub struct AccountPage {
+    layout: Layout,
+    mfa: bool,
+    last_login: Option<String>,
+    sessions: Vec<SessionRow>,
+}
+
+fn tz_of(user: &db::users::User) -> chrono_tz::Tz {
+    // The account page speaks the user's first facility's time; admins without one, UTC.
+    let _ = user;
+    chrono_tz::UTC
+}
+
+pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<AccountPage> {
+    let tz = tz_of(&user.user);
+    let sessions = db::sessions::open_for(&state.db, user.user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            current: s.id == user.sid,
+            started: local_time(s.started_at, tz),
+            last_seen: local_time(s.last_seen_at, tz),
+            ip: s.ip.unwrap_or_default(),
+            browser: s.user_agent.unwrap_or_default(),
+        })
+        .collect();
+    Ok(AccountPage {
+        layout: Layout::new(&state, &user, "Your account", "account").await?,
+        mfa: user.user.mfa_enrolled,
+        last_login: user.user.last_login_at.map(|t| local_time(t, tz)),
+        sessions,
+    })
+}
+
+pub async fn end_other_sessions(State(state): State<AppState>, user: CurrentUser) -> AppResult<Redirect> {
+    let now = state.clock.now();
+    let n = identity::end_other_sessions(&state.db, &user.user, &user.sid, user.ip.as_deref(), now).await?;
+    let message = match n {
+        0 => "You had no other sessions.".to_string(),
+        1 => "Your other session was signed out.".to_string(),
+        n => format!("Your {n} other sessions were signed out."),
+    };
+    session::set_flash(&user.session, "success", message).await?;
+    Ok(Redirect::to("/account"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/password.html")]
+pub struct PasswordPage {
+    layout: Layout,
+    forced: bool,
+    form: FormState,
+}
+
+async fn password_page(state: &AppState, user: &SignedIn, form: FormState) -> AppResult<PasswordPage> {
+    Ok(PasswordPage {
+        layout: Layout::for_user(state, &user.user, &user.session, "Change your password", "account").await?,
+        forced: user.user.must_change_password,
+        form,
+    })
+}
+
+pub async fn password(State(state): State<AppState>, user: SignedIn) -> AppResult<PasswordPage> {
+    password_page(&state, &user, FormState::default()).await
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
+    let now = state.clock.now();
+    let current = data.get("current_password").unwrap_or("").to_string();
+    let new = data.get("new_password").unwrap_or("").to_string();
+    let result =
+        identity::change_password(&state.db, &user.user, &user.sid, current, new, user.ip.as_deref(), now).await;
+    match result {
+        Ok(()) => {
+            session::set_flash(
+                &user.session,
+                "success",
+                "Your password is changed; your other sessions were signed out.",
+            )
+            .await?;
+            Ok(Redirect::to("/account").into_response())
+        }
+        Err(e @ AppError::Validation(_)) => {
+            let status = crate::web::error_page::status(&e);
+            // Passwords are never typed back into the page.
+            let form = FormState::failed("password", FormData::default(), e)?;
+            Ok((status, password_page(&state, &user, form).await?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
