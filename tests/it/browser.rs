@@ -350,3 +350,73 @@ async fn a_citizenship_claim_recorded_in_the_browser_flags_the_case_on_the_board
     b.snap("board-with-claim").await;
     b.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_officer_enrols_an_authenticator_in_the_browser_and_signs_in_with_a_code() {
+    let mut config = wso_tracker::config::Config::for_tests();
+    config.mfa_required = true;
+    let app = crate::helpers::spawn_app_with(config).await;
+    app.user("jdoe", "officer", &[]).await;
+    let b = browser().await;
+    let c = &b.client;
+    let type_into = |css: &'static str, text: String| async move {
+        c.find(Locator::Css(css)).await.unwrap().send_keys(&text).await.unwrap();
+    };
+    let submit = || async {
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    c.goto(&app.url("/login")).await.unwrap();
+    type_into("input[name=username]", "jdoe".into()).await;
+    type_into("input[name=password]", PASSWORD.into()).await;
+    submit().await;
+    // The enrolment page: a QR code and the key as text.
+    let secret = c
+        .wait()
+        .for_element(Locator::Id("totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(c.find(Locator::Css(".qr svg")).await.is_ok(), "the QR code is drawn");
+    let code = wso_tracker::auth::totp::code_at(secret.trim(), app.clock.now().timestamp()).unwrap();
+    type_into("input[name=code]", code).await;
+    submit().await;
+    c.wait().for_element(Locator::Css(".recovery-code")).await.unwrap();
+    assert_eq!(c.find_all(Locator::Css(".recovery-code")).await.unwrap().len(), 10);
+    c.find(Locator::LinkText("Continue"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("header .user-box")).await.unwrap();
+
+    // Signed out, then in again with the next code.
+    c.find(Locator::Css(".user-box button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=username]"))
+        .await
+        .unwrap();
+    type_into("input[name=username]", "jdoe".into()).await;
+    type_into("input[name=password]", PASSWORD.into()).await;
+    submit().await;
+    c.wait().for_element(Locator::Css("input[name=code]")).await.unwrap();
+    app.clock.advance(chrono::Duration::seconds(30));
+    let code = wso_tracker::auth::totp::code_at(secret.trim(), app.clock.now().timestamp()).unwrap();
+    type_into("input[name=code]", code).await;
+    submit().await;
+    c.wait().for_element(Locator::Css("header .user-box")).await.unwrap();
+    let h1 = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(h1, "Dashboard");
+}

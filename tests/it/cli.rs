@@ -317,3 +317,86 @@ async fn without_database_url_the_server_runs_its_own_postgresql_and_the_cli_sha
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+fn last_line(o: &Output) -> String {
+    stdout(o).lines().last().unwrap_or("").to_string()
+}
+
+#[tokio::test]
+async fn accounts_and_tokens_live_their_whole_life_from_the_command_line() {
+    let app = spawn_app().await;
+    let url = &app.database_url;
+    app.user("jdoe", "officer", &[]).await;
+
+    // A service account: no password asked for, none stored.
+    let o = run(
+        url,
+        &["user", "add", "jms-bridge", "--role", "officer", "--api-only"],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let api_only: bool =
+        sqlx::query_scalar("SELECT api_only AND password_hash IS NULL FROM users WHERE username = 'jms-bridge'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(api_only);
+
+    // Tokens: created with an expiry, listed without the token, revoked.
+    let o = run(url, &["token", "create", "jms-bridge", "--expires-in-days", "30"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = last_line(&o);
+    assert!(token.starts_with("wso_"), "the token alone on the last line: {token}");
+    let o = run(url, &["token", "create", "jms-bridge", "--expires-in-days", "400"], "");
+    assert!(
+        !o.status.success() && stderr(&o).contains("expires_in_days"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(url, &["token", "list", "jms-bridge"], "");
+    let listing = stdout(&o);
+    assert!(listing.contains("live") && !listing.contains(&token), "{listing}");
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens ORDER BY id DESC LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let o = run(url, &["token", "revoke", &id.to_string()], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&run(url, &["token", "list", "jms-bridge"], "")).contains("revoked"));
+
+    // Disable and enable.
+    let api = app.api("jdoe").await;
+    assert!(run(url, &["user", "disable", "jdoe"], "").status.success());
+    assert_eq!(api.get("/me").await.0, 401);
+    assert!(run(url, &["user", "enable", "jdoe"], "").status.success());
+    assert_eq!(api.get("/me").await.0, 200);
+
+    // A reset password, alone on the last line, must be changed at the next sign-in.
+    let o = run(url, &["user", "reset-password", "jdoe"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let temporary = last_line(&o);
+    let r = app.try_login(&app.client(), "jdoe", &temporary).await;
+    assert_eq!(r.headers()["location"], "/account/password");
+
+    // No authenticator to reset: a clear refusal.
+    let o = run(url, &["user", "reset-mfa", "jdoe"], "");
+    assert!(
+        !o.status.success() && stderr(&o).contains("no authenticator"),
+        "{}",
+        stderr(&o)
+    );
+    let actions = app.audit_actions().await;
+    for a in [
+        "token_created",
+        "token_revoked",
+        "account_disabled",
+        "account_enabled",
+        "password_reset",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a}");
+    }
+}

@@ -9,6 +9,7 @@ mod cli;
 mod duties;
 mod foundation;
 mod helpers;
+mod identity;
 mod layering;
 mod reports;
 mod services;
