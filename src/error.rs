@@ -43,6 +43,9 @@ pub enum AppError {
         message: String,
         field: Option<String>,
     },
+    /// Too much work at once (e.g. password hashing): try again shortly (503).
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -83,6 +86,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
             AppError::Validation(_) | AppError::Rule { .. } => 422,
+            AppError::Busy(_) => 503,
             AppError::Internal(_) => 500,
         }
     }
@@ -97,6 +101,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } | AppError::Rule { code, .. } | AppError::Duplicate { code, .. } => code,
             AppError::Validation(_) => "validation_failed",
+            AppError::Busy(_) => "busy",
             AppError::Internal(_) => "internal_error",
         }
     }

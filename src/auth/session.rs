@@ -212,6 +212,8 @@ pub fn new_session_id() -> String {
 /// A correct password, a second step to go: a new session id, a CSRF token for the step's form.
 pub async fn start_pending(session: &Session, pending: &Pending) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
+    // Whoever was signed in on this browser is not any more.
+    session.remove::<AuthData>(AUTH_KEY).await.map_err(session_err)?;
     session.insert(PENDING_KEY, pending).await.map_err(session_err)?;
     session.insert(CSRF_KEY, new_csrf_token()).await.map_err(session_err)?;
     Ok(())

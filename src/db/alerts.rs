@@ -77,7 +77,7 @@ pub async fn raised_urgency(db: impl PgExecutor<'_>, booking_ids: &[i64]) -> sql
 pub async fn recipients(db: impl PgExecutor<'_>, facility_id: i64, roles: &[Role]) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT DISTINCT u.email FROM users u JOIN user_facilities uf ON uf.user_id = u.id
-         WHERE uf.facility_id = $1 AND u.role = ANY($2) AND u.email IS NOT NULL AND u.locked_at IS NULL
+         WHERE uf.facility_id = $1 AND u.role = ANY($2) AND u.email IS NOT NULL AND u.disabled_at IS NULL
          ORDER BY u.email",
     )
     .bind(facility_id)

@@ -89,13 +89,22 @@ pub async fn end_all(
     Ok(r.rows_affected())
 }
 
-/// The user's open sessions, most recently seen first.
-pub async fn open_for(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<UserSession>> {
+/// The user's live sessions (open, seen since `seen_since`, started since `started_since`),
+/// most recently seen first. (A session left idle ends without a request to close its row.)
+pub async fn open_for(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    seen_since: DateTime<Utc>,
+    started_since: DateTime<Utc>,
+) -> sqlx::Result<Vec<UserSession>> {
     sqlx::query_as(
         "SELECT id, started_at, last_seen_at, ip, user_agent FROM user_sessions
-         WHERE user_id = $1 AND ended_at IS NULL ORDER BY last_seen_at DESC",
+         WHERE user_id = $1 AND ended_at IS NULL AND last_seen_at >= $2 AND started_at >= $3
+         ORDER BY last_seen_at DESC",
     )
     .bind(user_id)
+    .bind(seen_since)
+    .bind(started_since)
     .fetch_all(db)
     .await
 }

@@ -219,6 +219,16 @@ pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str, mus
     Ok(())
 }
 
+/// Whether `user_id` is an administrator and no other enabled administrator exists (locks the
+/// administrators' rows, so two sweeps cannot both decide "not the last").
+pub async fn is_last_enabled_admin(conn: &mut sqlx::PgConnection, user_id: i64) -> sqlx::Result<bool> {
+    let admins: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(admins == [user_id])
+}
+
 /// Accounts (people and service accounts) with no sign-in and no token use since `before`
 /// (nor created since), not yet disabled.
 pub async fn inactive_since(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Result<Vec<(i64, String)>> {

@@ -18,6 +18,16 @@ use crate::error::{AppError, AppResult};
 pub const TOKEN_DEFAULT_DAYS: i64 = 90;
 pub const TOKEN_MAX_DAYS: i64 = 366;
 
+/// A new password's hash; too many at once is a 503, not a 500.
+async fn hashed(password: String) -> AppResult<String> {
+    password::hash(password)
+        .await
+        .map_err(|e| match e.downcast::<password::Busy>() {
+            Ok(busy) => AppError::Busy(busy.to_string()),
+            Err(other) => AppError::Internal(other),
+        })
+}
+
 async fn user_named(pool: &PgPool, username: &str) -> AppResult<User> {
     db::users::by_username(pool, username.trim())
         .await?
@@ -81,7 +91,7 @@ pub async fn reset_password(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: 
         });
     }
     let temporary = token::generate().trim_start_matches("wso_")[..20].to_string();
-    let hash = password::hash(temporary.clone()).await?;
+    let hash = hashed(temporary.clone()).await?;
     let mut tx = pool.begin().await?;
     db::users::set_password(&mut *tx, user.id, &hash, true).await?;
     let ended = db::sessions::end_all(&mut *tx, user.id, None, "password_reset", now).await?;
@@ -126,7 +136,7 @@ pub async fn change_password(
     let mut errors = Vec::new();
     let ok = password::verify(current, user.password_hash.clone())
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| AppError::Busy(e.to_string()))?;
     if !ok {
         errors.push(crate::error::FieldError::new(
             "current_password",
@@ -142,7 +152,7 @@ pub async fn change_password(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let hash = password::hash(new).await?;
+    let hash = hashed(new).await?;
     let mut tx = pool.begin().await?;
     db::users::set_password(&mut *tx, user.id, &hash, false).await?;
     let ended = db::sessions::end_all(&mut *tx, user.id, Some(keep_session), "password_changed", now).await?;
@@ -217,7 +227,8 @@ pub async fn tokens_of(pool: &PgPool, username: &str) -> AppResult<(User, Vec<To
     Ok((user, tokens))
 }
 
-pub async fn revoke_token(pool: &PgPool, token_id: i64, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<()> {
+/// Revokes a token; returns its user's id.
+pub async fn revoke_token(pool: &PgPool, token_id: i64, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
     let Some(user_id) = db::tokens::revoke(&mut *tx, token_id, now).await? else {
         return Err(AppError::Conflict {
@@ -229,7 +240,7 @@ pub async fn revoke_token(pool: &PgPool, token_id: i64, actor: Actor<'_>, now: D
     let detail = json!({ "token_id": token_id, "username": username });
     db::audit::record(&mut *tx, actor.entry("token_revoked", now, detail)).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(user_id)
 }
 
 /// Disables every account with no sign-in and no token use for `days` (the watcher runs this);
@@ -239,6 +250,10 @@ pub async fn disable_inactive(pool: &PgPool, days: i64, now: DateTime<Utc>, mail
     let mut count = 0;
     for (id, username) in db::users::inactive_since(pool, before).await? {
         let mut tx = pool.begin().await?;
+        // The last enabled administrator is kept: someone must be able to enable the others.
+        if db::users::is_last_enabled_admin(&mut *tx, id).await? {
+            continue;
+        }
         if !db::users::set_disabled(&mut *tx, id, Some(now)).await? {
             continue;
         }

@@ -147,14 +147,19 @@ pub async fn check_password(
         return Ok(Outcome::Throttled { retry_after });
     }
     let username = username.trim().to_lowercase();
+    // The hash is checked before any transaction: a sign-in waiting for a hashing permit holds
+    // no database connection. A service account has no password: it is checked against the
+    // dummy hash like a stranger.
+    let seen = db::users::by_username(pool, &username).await?;
+    let hash = seen.as_ref().and_then(|u| u.password_hash.clone());
+    let Ok(ok) = password::verify(given, hash.clone()).await else {
+        return Ok(Outcome::Busy);
+    };
     let mut tx = pool.begin().await?;
     // The row lock serialises concurrent attempts on one account, so failures are counted exactly.
     let user = db::users::by_username_for_update(&mut *tx, &username).await?;
-    // A service account has no password: it is checked against the dummy hash like a stranger.
-    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let Ok(ok) = password::verify(given, hash).await else {
-        return Ok(Outcome::Busy);
-    };
+    // A password changed meanwhile was not the one checked.
+    let ok = ok && user.as_ref().and_then(|u| u.password_hash.clone()) == hash;
     let (action, detail) = match &user {
         None => (
             "login_failed",

@@ -35,15 +35,14 @@ pub struct AccountPage {
     sessions: Vec<SessionRow>,
 }
 
-fn tz_of(user: &db::users::User) -> chrono_tz::Tz {
-    // The account page speaks the user's first facility's time; admins without one, UTC.
-    let _ = user;
-    chrono_tz::UTC
-}
-
 pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<AccountPage> {
-    let tz = tz_of(&user.user);
-    let sessions = db::sessions::open_for(&state.db, user.user.id)
+    // Sessions belong to no facility: their times are shown in UTC.
+    let tz = chrono_tz::UTC;
+    let now = state.clock.now();
+    // `last_seen` is written at most once a minute: a minute of slack on the idle limit.
+    let seen_since = now - chrono::Duration::minutes(state.config.session_idle_minutes + 1);
+    let started_since = now - chrono::Duration::hours(state.config.session_max_hours);
+    let sessions = db::sessions::open_for(&state.db, user.user.id, seen_since, started_since)
         .await?
         .into_iter()
         .map(|s| SessionRow {

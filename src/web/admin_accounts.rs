@@ -136,7 +136,7 @@ pub async fn revoke_token(
     PathId(token_id): PathId,
 ) -> AppResult<Response> {
     user.require(&[Role::Admin])?;
-    identity::revoke_token(&state.db, token_id, actor(&user), state.clock.now()).await?;
+    let owner = identity::revoke_token(&state.db, token_id, actor(&user), state.clock.now()).await?;
     session::set_flash(&user.session, "success", format!("Token {token_id} revoked.")).await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    Ok(Redirect::to(&format!("/admin/users/{owner}")).into_response())
 }

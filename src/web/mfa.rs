@@ -136,7 +136,8 @@ pub async fn confirm_setup(
     let client = client(&ip, &headers);
     let now = state.clock.now();
     match signin::enrol(&state.db, &state.config, p.user_id, &secret, &form.code, client, now).await? {
-        Ok((user, codes)) => {
+        Ok((mut user, codes)) => {
+            user.mfa_enrolled = true;
             let next = sign_in(&state, &session, &user, client).await?;
             Ok(RecoveryPage { codes, next }.into_response())
         }

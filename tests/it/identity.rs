@@ -501,3 +501,90 @@ async fn anonymous_visits_to_the_sign_in_form_store_no_session() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn a_session_ends_after_the_maximum_hours_however_active() {
+    let app = spawn_app().await;
+    app.user("jdoe", "officer", &[]).await;
+    let client = app.login("jdoe").await;
+    // Active every 20 minutes (inside the 30-minute idle limit) for 12 hours.
+    for _ in 0..36 {
+        app.clock.advance(Duration::minutes(20));
+        let r = client.get(app.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "at {}", app.clock.now());
+    }
+    app.clock.advance(Duration::minutes(1));
+    let r = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/login".into()),
+        "twelve hours is the most"
+    );
+    let reasons: Vec<String> = sqlx::query_scalar("SELECT ended_reason FROM user_sessions")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(reasons, vec!["max_age"]);
+}
+
+#[tokio::test]
+async fn an_admin_reset_of_the_authenticator_makes_the_user_enrol_again() {
+    let app = app_with_mfa().await;
+    let jdoe = app.user("jdoe", "officer", &[]).await;
+    app.user("boss", "admin", &[]).await;
+    enrol(&app, "jdoe").await;
+    let (_, _, admin) = enrol(&app, "boss").await;
+    let r = post(
+        &app,
+        &admin,
+        "/admin/users",
+        &format!("/admin/users/{jdoe}/reset-mfa"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = password_step(&app, &app.client(), "jdoe", PASSWORD).await;
+    assert_eq!(location(&r), "/account/mfa/setup", "enrols again");
+    assert!(app.audit_actions().await.contains(&"mfa_reset".to_string()));
+}
+
+#[tokio::test]
+async fn signing_out_the_other_sessions_leaves_this_one() {
+    let app = spawn_app().await;
+    app.user("jdoe", "officer", &[]).await;
+    let here = app.login("jdoe").await;
+    let there = app.login("jdoe").await;
+    let r = post(&app, &here, "/account", "/account/sessions/end-others", &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(here.get(app.url("/")).send().await.unwrap().status(), 200);
+    assert_eq!(there.get(app.url("/")).send().await.unwrap().status(), 303);
+    assert!(app.audit_actions().await.contains(&"session_revoked".to_string()));
+}
+
+#[tokio::test]
+async fn a_disabled_account_answers_like_a_wrong_password_and_the_last_admin_is_never_swept() {
+    let app = spawn_app().await;
+    let jdoe = app.user("jdoe", "officer", &[]).await;
+    app.user("boss", "admin", &[]).await;
+    identity::set_disabled(&app.db, jdoe, true, Actor::CLI, app.clock.now())
+        .await
+        .unwrap();
+    let right = password_step(&app, &app.client(), "jdoe", PASSWORD).await;
+    let wrong = password_step(&app, &app.client(), "nobody", PASSWORD).await;
+    assert_eq!((right.status().as_u16(), wrong.status().as_u16()), (401, 401));
+    let strip = |h: String| {
+        csrf_in(&h)
+            .map_or(h.clone(), |t| h.replace(&t, ""))
+            .replace("nobody", "jdoe")
+    };
+    assert_eq!(strip(right.text().await.unwrap()), strip(wrong.text().await.unwrap()));
+    app.clock.advance(Duration::days(100));
+    identity::disable_inactive(&app.db, 90, app.clock.now(), "x@y.z")
+        .await
+        .unwrap();
+    let boss_disabled: bool = sqlx::query_scalar("SELECT disabled_at IS NOT NULL FROM users WHERE username = 'boss'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(!boss_disabled, "the last enabled administrator stays");
+}
