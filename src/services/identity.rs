@@ -251,7 +251,7 @@ pub async fn disable_inactive(pool: &PgPool, days: i64, now: DateTime<Utc>, mail
     for (id, username) in db::users::inactive_since(pool, before).await? {
         let mut tx = pool.begin().await?;
         // The last enabled administrator is kept: someone must be able to enable the others.
-        if db::users::is_last_enabled_admin(&mut *tx, id).await? {
+        if db::users::is_last_enabled_admin(&mut tx, id).await? {
             continue;
         }
         if !db::users::set_disabled(&mut *tx, id, Some(now)).await? {
