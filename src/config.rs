@@ -48,6 +48,8 @@ pub struct Config {
     /// `WSO_SESSION_MAX_HOURS` (default 12): a session ends this long after sign-in, whatever the
     /// activity.
     pub session_max_hours: i64,
+    /// `WSO_AUDIT_VERIFY_MINUTES` (default 60): how often the watcher verifies the audit chain.
+    pub audit_verify_minutes: i64,
 }
 
 pub const DEFAULT_NOTICE: &str = "This is a criminal justice information system of the county. \
@@ -113,6 +115,7 @@ impl Config {
             login_throttle_per_minute: parse_num("WSO_LOGIN_THROTTLE_PER_MINUTE", 10)?.max(1),
             inactive_days: parse_num("WSO_INACTIVE_DAYS", 90)?.max(1),
             session_max_hours: parse_num("WSO_SESSION_MAX_HOURS", 12)?.max(1),
+            audit_verify_minutes: parse_num("WSO_AUDIT_VERIFY_MINUTES", 60)?.max(1),
         })
     }
 
@@ -138,6 +141,7 @@ impl Config {
             login_throttle_per_minute: 10,
             inactive_days: 90,
             session_max_hours: 12,
+            audit_verify_minutes: 60,
         }
     }
 }

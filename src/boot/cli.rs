@@ -53,6 +53,21 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Check the audit log's hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the whole chain: print the number of entries and the head hash and exit 0, or name
+    /// the first entry that does not match and exit 1.
+    Verify,
+    /// Print the current head hash (keep it outside the system to prove later that nothing
+    /// before it changed).
+    Head,
 }
 
 #[derive(Subcommand, Debug)]
@@ -230,6 +245,26 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
                     t.expires_at.to_rfc3339()
                 );
             }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => match crate::services::audit::verify(&pool, &crate::services::audit::Verified::START).await? {
+            Ok(v) => {
+                println!("audit chain intact: {} entries", v.seq);
+                println!("head {}", crate::services::audit::hex(&v.head));
+                Ok(())
+            }
+            Err(broken) => {
+                pool.close().await;
+                bail!("audit chain broken at {broken}");
+            }
+        },
+        Command::Audit {
+            command: AuditCommand::Head,
+        } => {
+            let (seq, hash) = db::audit::head(&pool).await?;
+            println!("{seq} {}", crate::services::audit::hex(&hash));
             Ok(())
         }
         Command::Token {

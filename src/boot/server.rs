@@ -97,11 +97,22 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
-/// The deadline watcher, every `WSO_WATCH_INTERVAL_SECS`.
+/// The deadline watcher, every `WSO_WATCH_INTERVAL_SECS`; the audit chain's check every
+/// `WSO_AUDIT_VERIFY_MINUTES` (the whole chain first, then what is new).
 async fn watch_deadlines(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.watch_interval_secs));
+    let mut verified = crate::services::audit::Verified::START;
+    let mut next_audit_check = state.clock.now();
     loop {
         tick.tick().await;
+        if state.clock.now() >= next_audit_check {
+            let (now, from) = (state.clock.now(), &state.config.mail_from);
+            match crate::services::audit::check(&state.db, &verified, now, from).await {
+                Ok(v) => verified = v,
+                Err(e) => tracing::error!(error = %e, "audit chain check failed; retrying next time"),
+            }
+            next_audit_check = now + chrono::Duration::minutes(state.config.audit_verify_minutes);
+        }
         let c = &state.config;
         match crate::alerts::check_deadlines(&state.db, state.clock.now(), &c.alert_hours_left, &c.mail_from).await {
             Ok(0) => {}

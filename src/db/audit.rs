@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgExecutor;
 
+use crate::domain::chain::Link;
+
 /// One entry. `at` is when it happened, `recorded_at` when it was entered.
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {
@@ -67,6 +69,44 @@ pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Resu
 pub async fn last_id_for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT max(id) FROM audit_log WHERE booking_id = $1")
         .bind(booking_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Up to `limit` chain links after position `after_seq`, in chain order, with their canonical
+/// bytes as stored now.
+pub async fn links_after(db: impl PgExecutor<'_>, after_seq: i64, limit: i64) -> sqlx::Result<Vec<Link>> {
+    let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+        "SELECT a.chain_seq, a.id, a.prev_hash, a.hash, audit_canonical(a)
+         FROM audit_log a WHERE a.chain_seq > $1 ORDER BY a.chain_seq LIMIT $2",
+    )
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, id, prev_hash, hash, canonical)| Link {
+            seq,
+            id,
+            prev_hash,
+            hash,
+            canonical,
+        })
+        .collect())
+}
+
+/// The hash of the entry at `seq` (the chain's start for a check that resumes there).
+pub async fn hash_at(db: impl PgExecutor<'_>, seq: i64) -> sqlx::Result<Option<Vec<u8>>> {
+    sqlx::query_scalar("SELECT hash FROM audit_log WHERE chain_seq = $1")
+        .bind(seq)
+        .fetch_optional(db)
+        .await
+}
+
+/// The chain's head as the database keeps it: (position, hash).
+pub async fn head(db: impl PgExecutor<'_>) -> sqlx::Result<(i64, Vec<u8>)> {
+    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE one")
         .fetch_one(db)
         .await
 }

@@ -30,10 +30,12 @@ pub enum AlertKind {
     AccountLocked,
     /// An account disabled after `WSO_INACTIVE_DAYS` without use (admins see it).
     AccountDisabledInactive,
+    /// `audit verify` failed: an audit entry was changed, removed or inserted (admins see it).
+    AuditChainBroken,
 }
 
 /// The kinds with a fixed word, and the word.
-const NAMED: [(AlertKind, &str); 12] = [
+const NAMED: [(AlertKind, &str); 13] = [
     (AlertKind::ClockStarted, "deadline_at_service"),
     (AlertKind::DeadlinePassed, "deadline_passed"),
     (AlertKind::IceDocumentRecorded, "ice_document_recorded"),
@@ -49,6 +51,7 @@ const NAMED: [(AlertKind, &str); 12] = [
     (AlertKind::AnnualReviewDue, "annual_review_due"),
     (AlertKind::AccountLocked, "account_locked"),
     (AlertKind::AccountDisabledInactive, "account_disabled_inactive"),
+    (AlertKind::AuditChainBroken, "audit_chain_broken"),
 ];
 
 /// Every custody-clock kind's word starts with this (and no other kind's does).
@@ -110,6 +113,7 @@ impl AlertKind {
             AnnualReviewDue => "annual review of the agreement with ICE is due".into(),
             AccountLocked => "account locked after failed sign-ins".into(),
             AccountDisabledInactive => "account disabled after a long time unused".into(),
+            AuditChainBroken => "AUDIT LOG TAMPERED: an entry was changed, removed or inserted".into(),
         }
     }
 }

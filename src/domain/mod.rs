@@ -8,6 +8,7 @@ pub mod booking;
 pub mod case;
 #[cfg(test)]
 mod case_tests;
+pub mod chain;
 pub mod credentials;
 pub mod input;
 pub mod notice;

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod agreement;
+pub mod audit;
 mod case;
 mod claims;
 pub mod compliance;

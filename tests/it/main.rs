@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): real PostgreSQL, real HTTP, real Chromium.
 
 mod alerts;
+mod audit;
 mod browser;
 mod case_pages;
 mod cases;

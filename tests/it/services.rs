@@ -60,6 +60,8 @@ async fn a_certification_revoked_while_a_warrant_is_served_never_lets_that_servi
     )
     .await;
 
+    // Tokens first: creating one appends to the audit log, which the held service blocks.
+    let (wso_token, sgt_token) = (w.app.token("wso1").await, w.app.token("sgt").await);
     // Hold the service inside its transaction, after it has read the officer's credentials: it
     // queues its first clock alert, and this transaction keeps the alerts table to itself.
     let mut gate = w.app.db.begin().await.unwrap();
@@ -69,7 +71,7 @@ async fn a_certification_revoked_while_a_warrant_is_served_never_lets_that_servi
         .unwrap();
     let service = post(
         w.app.url(&format!("/api/v1/bookings/{id}/service")),
-        w.app.token("wso1").await,
+        wso_token,
         json!({ "document_id": doc, "at": "2026-11-23T12:00:00Z" }),
     );
     until_waiting(&w.app.db, "INSERT INTO alerts%").await;
@@ -77,7 +79,7 @@ async fn a_certification_revoked_while_a_warrant_is_served_never_lets_that_servi
     // The revocation, while that service is in flight.
     let revocation = post(
         w.app.url("/api/v1/officers/wso1/certification/revoke"),
-        w.app.token("sgt").await,
+        sgt_token,
         json!({ "reason": "credentials withdrawn" }),
     );
     // It must not commit before the service does: give it every chance to.
