@@ -73,10 +73,13 @@ pub async fn last_id_for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sq
         .await
 }
 
+/// (chain position, id, prev hash, hash, canonical bytes)
+type LinkRow = (i64, i64, Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// Up to `limit` chain links after position `after_seq`, in chain order, with their canonical
 /// bytes as stored now.
 pub async fn links_after(db: impl PgExecutor<'_>, after_seq: i64, limit: i64) -> sqlx::Result<Vec<Link>> {
-    let rows: Vec<(i64, i64, Vec<u8>, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+    let rows: Vec<LinkRow> = sqlx::query_as(
         "SELECT a.chain_seq, a.id, a.prev_hash, a.hash, audit_canonical(a)
          FROM audit_log a WHERE a.chain_seq > $1 ORDER BY a.chain_seq LIMIT $2",
     )
