@@ -6,8 +6,11 @@ use std::path::PathBuf;
 
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `DATABASE_URL`: an existing PostgreSQL; unset = the private cluster under `data_dir`.
+    /// `DATABASE_URL`: an existing PostgreSQL, as the app's role; unset = the private cluster
+    /// under `data_dir`.
     pub database_url: Option<String>,
+    /// `DATABASE_OWNER_URL`: the schema owner's role, for migrations (default: `DATABASE_URL`).
+    pub database_owner_url: Option<String>,
     /// `WSO_DATA_DIR` (default `./var`): private cluster data and other local state.
     pub data_dir: PathBuf,
     /// `WSO_BIND` (default `127.0.0.1:3000`); `serve --bind` overrides it.
@@ -89,6 +92,7 @@ impl Config {
         };
         Ok(Self {
             database_url: var("DATABASE_URL"),
+            database_owner_url: var("DATABASE_OWNER_URL"),
             data_dir: var("WSO_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("var")),
@@ -123,6 +127,7 @@ impl Config {
     pub fn for_tests() -> Self {
         Self {
             database_url: None,
+            database_owner_url: None,
             data_dir: PathBuf::from("var"),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             system_use_notice: DEFAULT_NOTICE.to_string(),

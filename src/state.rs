@@ -11,6 +11,9 @@ pub struct AppState {
     pub db: PgPool,
     pub clock: Clock,
     pub config: Arc<Config>,
+    /// Set at start when the database connection has more power than the app needs (a
+    /// superuser, or the audit log's owner): logged, and shown to admins on every page.
+    pub db_warning: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -19,6 +22,7 @@ impl AppState {
             db,
             clock,
             config: Arc::new(config),
+            db_warning: None,
         }
     }
 }

@@ -152,8 +152,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> anyhow::Result<()> {
-    let pool = target.pool().await?;
-    db::migrate(&pool).await?;
+    let pool = target.prepare().await?;
     let clock = Clock::System;
     let now = clock.now();
     let result = match command {

@@ -4,16 +4,27 @@ use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
 use super::cluster::{Durability, PrivateCluster};
 use crate::config::Config;
+use crate::db::roles;
 
 /// The database of the private cluster.
 pub const PRIVATE_DATABASE: &str = "wso_tracker";
 
-/// Where the database lives: a URL, or the private cluster (started, or joined, on the calling
-/// thread, which must outlive it; see `cluster`).
+/// Where the database lives, and as whom to connect: the app role for the server, the owner
+/// role for migrations (decision 0017). With `DATABASE_URL` these are that URL and
+/// `DATABASE_OWNER_URL` (default: the same); with the private cluster, the roles `wso_app` and
+/// `wso_owner`, created on first start with passwords kept in `WSO_DATA_DIR/db-roles` (0600).
 pub struct DatabaseTarget {
-    pub options: PgConnectOptions,
+    pub app: PgConnectOptions,
+    pub owner: PgConnectOptions,
+    /// The private cluster's superuser, to create the database and the roles, and the roles'
+    /// passwords (owner, app).
+    admin: Option<(PgConnectOptions, String, String)>,
     pub cluster: Option<PrivateCluster>,
 }
 
@@ -21,31 +32,89 @@ impl DatabaseTarget {
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         match &config.database_url {
             Some(url) => {
-                let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a PostgreSQL URL")?;
-                Ok(Self { options, cluster: None })
+                let app: PgConnectOptions = url.parse().context("DATABASE_URL is not a PostgreSQL URL")?;
+                let owner = match &config.database_owner_url {
+                    Some(o) => o.parse().context("DATABASE_OWNER_URL is not a PostgreSQL URL")?,
+                    None => app.clone(),
+                };
+                Ok(Self {
+                    app,
+                    owner,
+                    admin: None,
+                    cluster: None,
+                })
             }
             None => {
                 let cluster = PrivateCluster::start(&config.data_dir.join("pgdata"), Durability::Full)?;
-                let options = cluster.connect_options(PRIVATE_DATABASE);
+                let (owner_pw, app_pw) = role_passwords(&config.data_dir)?;
+                let base = cluster.connect_options(PRIVATE_DATABASE);
                 Ok(Self {
-                    options,
+                    app: base.clone().username(roles::APP).password(&app_pw),
+                    owner: base.username(roles::OWNER).password(&owner_pw),
+                    admin: Some((cluster.connect_options("postgres"), owner_pw.clone(), app_pw.clone())),
                     cluster: Some(cluster),
                 })
             }
         }
     }
 
-    /// Connects, creating the private database on first use.
-    pub async fn pool(&self) -> anyhow::Result<PgPool> {
-        if let Some(cluster) = &self.cluster {
-            create_database_if_missing(cluster.connect_options("postgres"), PRIVATE_DATABASE).await?;
+    /// Makes the database ready and connects the server: (private cluster) the database, the
+    /// roles and their ownership; then the migrations as the owner, the app role's grants; and
+    /// returns the app role's pool.
+    pub async fn prepare(&self) -> anyhow::Result<PgPool> {
+        if let Some((admin, owner_pw, app_pw)) = &self.admin {
+            create_database_if_missing(admin.clone(), PRIVATE_DATABASE).await?;
+            let mut conn = sqlx::PgConnection::connect_with(&admin.clone().database(PRIVATE_DATABASE))
+                .await
+                .context("connecting to the private PostgreSQL")?;
+            roles::ensure_role(&mut conn, roles::OWNER, owner_pw).await?;
+            roles::ensure_role(&mut conn, roles::APP, app_pw).await?;
+            roles::hand_over(&mut conn, PRIVATE_DATABASE, roles::OWNER).await?;
+            conn.close().await?;
         }
+        let owner = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(self.owner.clone().log_statements(tracing::log::LevelFilter::Debug))
+            .await
+            .context("connecting to PostgreSQL as the schema owner")?;
+        crate::db::migrate(&owner).await?;
+        let app_role = self.app.get_username().to_string();
+        if app_role != self.owner.get_username() {
+            roles::grant_app(&owner, &app_role)
+                .await
+                .context("granting the app role its rights")?;
+        }
+        owner.close().await;
         PgPoolOptions::new()
             .max_connections(20)
-            .connect_with(self.options.clone().log_statements(tracing::log::LevelFilter::Debug))
+            .connect_with(self.app.clone().log_statements(tracing::log::LevelFilter::Debug))
             .await
             .context("connecting to PostgreSQL")
     }
+}
+
+/// The owner's and the app's passwords for the private cluster, made on first use and kept in
+/// `data_dir/db-roles` (mode 0600).
+fn role_passwords(data_dir: &Path) -> anyhow::Result<(String, String)> {
+    let path = data_dir.join("db-roles");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let mut lines = text.lines().filter_map(|l| l.split_once(' '));
+        if let (Some((_, owner)), Some((_, app))) = (lines.next(), lines.next()) {
+            return Ok((owner.to_string(), app.to_string()));
+        }
+    }
+    let new = || crate::auth::token::generate().trim_start_matches("wso_")[..32].to_string();
+    let (owner, app) = (new(), new());
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    writeln!(f, "{} {owner}\n{} {app}", roles::OWNER, roles::APP)?;
+    Ok((owner, app))
 }
 
 pub async fn create_database_if_missing(admin: PgConnectOptions, name: &str) -> anyhow::Result<()> {

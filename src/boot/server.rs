@@ -13,7 +13,11 @@ use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
 use crate::{db, routes};
 
-pub async fn serve(state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
+    if let Some(warning) = crate::db::roles::too_powerful(&state.db).await? {
+        tracing::warn!("{warning}: it could rewrite the audit log; connect as the app role (docs/deployment.md)");
+        state.db_warning = Some(warning.into());
+    }
     ensure_first_admin(&state.db, &state).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await

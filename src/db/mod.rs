@@ -14,6 +14,7 @@ pub mod facilities;
 pub mod logins;
 pub mod mfa;
 pub mod reports;
+pub mod roles;
 pub mod sessions;
 pub mod tokens;
 pub mod unique;

@@ -34,6 +34,8 @@ pub struct Layout {
     pub server_now: String,
     /// Shown to admins on every page while `WSO_MFA_REQUIRED=false`.
     pub mfa_off: bool,
+    /// Shown to admins: the server's database role could rewrite history.
+    pub db_warning: Option<String>,
 }
 
 impl Layout {
@@ -75,6 +77,11 @@ impl Layout {
             nav: nav_for(user.user.role, unread),
             server_now: now.to_rfc3339(),
             mfa_off: user.user.role == Role::Admin && !state.config.mfa_required,
+            db_warning: state
+                .db_warning
+                .as_deref()
+                .filter(|_| user.user.role == Role::Admin)
+                .map(str::to_owned),
         })
     }
 }

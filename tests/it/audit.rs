@@ -13,6 +13,7 @@ fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
         .args(args)
         .env("DATABASE_URL", database_url)
+        .env("DATABASE_OWNER_URL", crate::helpers::owner_url_for(database_url))
         .env("RUST_LOG", "off")
         .output()
         .unwrap();
@@ -67,7 +68,7 @@ async fn a_changed_entry_is_named_by_verify_and_the_watcher_alerts_admins() {
         .await
         .unwrap();
     as_superuser(
-        &w.app.db,
+        &w.app.admin_db,
         &format!("UPDATE audit_log SET at = at - interval '3 hours' WHERE id = {served}"),
     )
     .await;
@@ -105,7 +106,7 @@ async fn a_removed_entry_is_found_at_the_next_one() {
         .fetch_all(&w.app.db)
         .await
         .unwrap();
-    as_superuser(&w.app.db, &format!("DELETE FROM audit_log WHERE id = {}", ids[3])).await;
+    as_superuser(&w.app.admin_db, &format!("DELETE FROM audit_log WHERE id = {}", ids[3])).await;
     let broken = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap_err();
     assert_eq!(broken.id, ids[4], "the entry after the gap");
 }

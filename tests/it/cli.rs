@@ -11,6 +11,7 @@ fn run(database_url: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
         .args(args)
         .env("DATABASE_URL", database_url)
+        .env("DATABASE_OWNER_URL", crate::helpers::owner_url_for(database_url))
         .env("RUST_LOG", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -207,7 +208,8 @@ impl Server {
 #[tokio::test]
 async fn the_first_start_creates_an_admin_once_and_sigterm_stops_cleanly() {
     let app = spawn_app().await;
-    let server = Server::start(&[("DATABASE_URL", &app.database_url)]);
+    let owner = crate::helpers::owner_url_for(&app.database_url);
+    let server = Server::start(&[("DATABASE_URL", &app.database_url), ("DATABASE_OWNER_URL", &owner)]);
     let (lines, base) = server.wait_listening();
     let password = lines
         .iter()
@@ -242,7 +244,7 @@ async fn the_first_start_creates_an_admin_once_and_sigterm_stops_cleanly() {
     assert_eq!(r.status(), 303, "the printed password signs in");
     assert!(server.terminate().success(), "SIGTERM is a graceful stop");
 
-    let again = Server::start(&[("DATABASE_URL", &app.database_url)]);
+    let again = Server::start(&[("DATABASE_URL", &app.database_url), ("DATABASE_OWNER_URL", &owner)]);
     let (lines, _) = again.wait_listening();
     assert!(
         !lines.iter().any(|l| l.contains("password")),

@@ -344,14 +344,15 @@ async fn the_api_wants_a_bearer_token_and_the_right_role() {
 async fn the_audit_log_cannot_be_changed_or_deleted() {
     let app = spawn_app().await;
     app.user("jdoe", "officer", &[]).await;
+    // Even the table's owner and a superuser meet the triggers.
     let update = sqlx::query("UPDATE audit_log SET actor = 'someone else'")
-        .execute(&app.db)
+        .execute(&app.admin_db)
         .await;
     assert!(update.unwrap_err().to_string().contains("append-only"));
-    let delete = sqlx::query("DELETE FROM audit_log").execute(&app.db).await;
+    let delete = sqlx::query("DELETE FROM audit_log").execute(&app.admin_db).await;
     assert!(delete.unwrap_err().to_string().contains("append-only"));
-    let truncate = sqlx::query("TRUNCATE audit_log").execute(&app.db).await;
-    assert!(truncate.is_err());
+    let truncate = sqlx::query("TRUNCATE audit_log").execute(&app.admin_db).await;
+    assert!(truncate.unwrap_err().to_string().contains("append-only"));
     assert_eq!(app.audit_actions().await, vec!["user_created"]);
 }
 
@@ -394,4 +395,52 @@ async fn unknown_pages_get_a_404_page_and_unknown_api_paths_json() {
     let r = app.client().get(app.url("/api/v1/nowhere")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn the_server_s_database_role_cannot_touch_the_audit_log_by_any_route() {
+    let app = spawn_app().await;
+    app.user("jdoe", "officer", &[]).await;
+    let who: (String, bool) =
+        sqlx::query_as("SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        who,
+        ("wso_app".to_string(), false),
+        "the server connects as the app role"
+    );
+    for sql in [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER USER",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete",
+        "SET session_replication_role = replica",
+        "UPDATE audit_head SET seq = 0",
+        "CREATE TABLE sneaky (id int)",
+    ] {
+        let mut tx = app.db.begin().await.unwrap();
+        let r = sqlx::query(sql).execute(&mut *tx).await;
+        let e = r.expect_err(sql).to_string();
+        assert!(
+            e.contains("permission denied") || e.contains("must be owner") || e.contains("must be superuser"),
+            "{sql}: {e}"
+        );
+    }
+    // What it needs still works: the sign-up above wrote its entry, and reading is allowed.
+    assert_eq!(app.audit_actions().await, vec!["user_created"]);
+}
+
+#[tokio::test]
+async fn a_connection_that_could_rewrite_history_is_noticed() {
+    let app = spawn_app().await;
+    use wso_tracker::db::roles::too_powerful;
+    assert_eq!(too_powerful(&app.db).await.unwrap(), None, "the app role is fine");
+    let warning = too_powerful(&app.admin_db)
+        .await
+        .unwrap()
+        .expect("a superuser is noticed");
+    assert!(warning.contains("superuser"));
 }

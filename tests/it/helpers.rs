@@ -14,10 +14,15 @@ use sqlx::{ConnectOptions, Connection, PgPool};
 use wso_tracker::boot::cluster::{Durability, PrivateCluster};
 use wso_tracker::clock::Clock;
 use wso_tracker::config::Config;
+use wso_tracker::db::roles;
 use wso_tracker::services::accounts::{self, Actor, NewUser};
 use wso_tracker::state::AppState;
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The database roles of the tests (decision 0017): the owner migrates, the app is the server.
+const OWNER_PASSWORD: &str = "test owner password";
+const APP_PASSWORD: &str = "test app password";
 
 struct Server {
     /// Options for the maintenance database; the test database name is set per test.
@@ -53,23 +58,33 @@ fn init_server() -> Server {
             let mut conn = sqlx::PgConnection::connect_with(&admin)
                 .await
                 .expect("connect to test PostgreSQL");
+            roles::ensure_role(&mut conn, roles::OWNER, OWNER_PASSWORD)
+                .await
+                .unwrap();
+            roles::ensure_role(&mut conn, roles::APP, APP_PASSWORD).await.unwrap();
             sqlx::query(&format!("DROP DATABASE IF EXISTS {template}"))
                 .execute(&mut conn)
                 .await
                 .unwrap();
-            sqlx::query(&format!("CREATE DATABASE {template}"))
+            sqlx::query(&format!("CREATE DATABASE {template} OWNER {}", roles::OWNER))
                 .execute(&mut conn)
                 .await
                 .unwrap();
             conn.close().await.unwrap();
+            let owner = admin
+                .clone()
+                .database(&template)
+                .username(roles::OWNER)
+                .password(OWNER_PASSWORD);
             let pool = PgPoolOptions::new()
                 .max_connections(1)
-                .connect_with(admin.clone().database(&template))
+                .connect_with(owner)
                 .await
                 .unwrap();
             wso_tracker::db::migrate(&pool)
                 .await
                 .expect("migrations apply to an empty database");
+            roles::grant_app(&pool, roles::APP).await.unwrap();
             pool.close().await;
         });
         Server {
@@ -78,6 +93,22 @@ fn init_server() -> Server {
             template,
         }
     }
+}
+
+/// The owner's URL for a test database, given its app-role URL (for the CLI's migrations).
+pub fn owner_url_for(app_url: &str) -> String {
+    app_url.replace(
+        &format!("{}:{}@", roles::APP, APP_PASSWORD.replace(' ', "%20")),
+        &format!("{}:{}@", roles::OWNER, OWNER_PASSWORD.replace(' ', "%20")),
+    )
+}
+
+/// `postgres://u@h:p/` with another user and password.
+fn with_user(base: &str, user: &str, password: &str) -> String {
+    let enc = |s: &str| s.replace(' ', "%20");
+    let (scheme, rest) = base.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    format!("{scheme}://{}:{}@{host}", enc(user), enc(password))
 }
 
 /// `postgres://u@h:p/db?x` → ("postgres://u@h:p/", "?x")
@@ -141,7 +172,10 @@ fn remove_stale_clusters(root: &PathBuf) {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The server's pool: the app role, as in production.
     pub db: PgPool,
+    /// The database's superuser, for tests that play an insider with every right.
+    pub admin_db: PgPool,
     pub clock: Clock,
     /// `DATABASE_URL` of this test's database, for running the CLI against it.
     pub database_url: String,
@@ -156,15 +190,25 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     let server = server();
     let name = format!("wso_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect_with(&server.admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {}", server.template))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE {} OWNER {}",
+        server.template,
+        roles::OWNER
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
     conn.close().await.unwrap();
-    let options = server.admin.clone().database(&name).disable_statement_logging();
+    let superuser = server.admin.clone().database(&name).disable_statement_logging();
+    let app_role = superuser.clone().username(roles::APP).password(APP_PASSWORD);
     let db = PgPoolOptions::new()
         .max_connections(10)
-        .connect_with(options)
+        .connect_with(app_role)
+        .await
+        .unwrap();
+    let admin_db = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(superuser)
         .await
         .unwrap();
 
@@ -178,12 +222,16 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
             .await
             .unwrap();
     });
-    let database_url = format!("{}{name}{}", server.url_base.0, server.url_base.1);
+    let url = |user: &str, password: &str| {
+        let base = with_user(&server.url_base.0, user, password);
+        format!("{base}{name}{}", server.url_base.1)
+    };
     TestApp {
         addr,
         db,
+        admin_db,
         clock,
-        database_url,
+        database_url: url(roles::APP, APP_PASSWORD),
     }
 }
 
