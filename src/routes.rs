@@ -15,8 +15,8 @@ use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
-    account, admin, admin_accounts, agreement, alerts, api, bookings, case_actions, complaints, compliance, dashboard,
-    health, login, mfa, middleware, public, records, reports, roster, transfers,
+    access, account, admin, admin_accounts, agreement, alerts, api, audit, bookings, case_actions, complaints,
+    compliance, dashboard, health, login, mfa, middleware, public, records, reports, roster, transfers,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -90,13 +90,15 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/facilities", get(admin::facilities).post(admin::create_facility))
         .route("/admin/facilities/{code}/settings", post(admin::facility_settings))
         .route("/admin/facilities/{code}/public", post(admin::facility_public))
-        .route("/admin/audit", get(admin::audit))
+        .route("/admin/audit", get(audit::page))
+        .route("/admin/audit.csv", get(audit::csv))
         .fallback(|| async { AppError::NotFound })
         .layer(from_fn(csrf::verify))
         .layer(session_layer(&state));
 
     let api = Router::new()
         .route("/me", get(api::me::me))
+        .route("/audit", get(api::audit::list))
         .route("/users", get(api::me::users))
         .route("/bookings", get(api::bookings::list).post(api::bookings::create))
         .route("/bookings/{id}", get(api::bookings::show))
@@ -175,6 +177,10 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(assets)
         .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::audit_denials,
+        ))
         .with_state(state.clone());
     middleware::apply(router, state.config.request_timeout_secs)
 }

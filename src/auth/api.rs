@@ -48,6 +48,9 @@ impl FromRequestParts<AppState> for ApiUser {
             .filter(|u| !u.is_disabled() && !u.is_locked(now))
             .ok_or(ApiError(AppError::Unauthorized))?;
         db::tokens::used(&state.db, &live, now).await?;
+        if let Some(who) = parts.extensions.get::<super::Who>() {
+            who.set(&user);
+        }
         Ok(ApiUser {
             user,
             ip: super::session::client_ip(parts),

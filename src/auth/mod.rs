@@ -6,6 +6,8 @@ pub mod password;
 pub mod session;
 pub mod token;
 pub mod totp;
+pub mod who;
 
 pub use api::ApiUser;
 pub use session::CurrentUser;
+pub use who::Who;

@@ -56,12 +56,17 @@ pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Ent
         .await
 }
 
-/// A case's events in the order they happened.
+/// Audit actions that record a look at a case, not a change to it: kept out of its timeline.
+pub const ACCESS_ACTIONS: &[&str] = &["record_viewed"];
+
+/// A case's events in the order they happened (its views are in the audit log, not here).
 pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Entry>> {
     sqlx::query_as(
-        "SELECT id, at, recorded_at, actor, action, ip, detail FROM audit_log WHERE booking_id = $1 ORDER BY at, id",
+        "SELECT id, at, recorded_at, actor, action, ip, detail FROM audit_log
+         WHERE booking_id = $1 AND action <> ALL($2) ORDER BY at, id",
     )
     .bind(booking_id)
+    .bind(ACCESS_ACTIONS)
     .fetch_all(db)
     .await
 }

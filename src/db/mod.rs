@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod alerts;
 pub mod audit;
+pub mod audit_search;
 pub mod bookings;
 pub mod certifications;
 pub mod claims;

@@ -97,63 +97,6 @@ pub async fn program(pool: &PgPool, s: &Scope) -> AppResult<ProgramReport> {
     })
 }
 
-/// The report as CSV: `period,figure,value` rows (`total` or `YYYY-MM`), the same figures as
-/// the JSON.
-pub fn program_csv(r: &ProgramReport) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut row = |period: &str, figure: &str, value: String| w.write_record([period, figure, &value]);
-    let csv_err = |e: csv::Error| AppError::Internal(e.into());
-    row("facility", "facility", r.facility.clone()).map_err(csv_err)?;
-    row("period", "from", r.from.to_string()).map_err(csv_err)?;
-    row("period", "to", r.to.to_string()).map_err(csv_err)?;
-    let s = &r.stats;
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    for (figure, value) in [
-        ("people_with_ice_documents", s.people_with_ice_documents.to_string()),
-        ("with_detainer", s.with_detainer.to_string()),
-        ("with_warrant", s.with_warrant.to_string()),
-        ("with_both", s.with_both.to_string()),
-        ("served", s.served.to_string()),
-        ("transferred", s.transferred.to_string()),
-        ("released_at_limit", s.released_at_limit.to_string()),
-        ("released_other", s.released_other.to_string()),
-        ("igsa_holds", s.igsa_holds.to_string()),
-        ("still_held", s.still_held.to_string()),
-        ("over_detained", s.over_detained.to_string()),
-        ("over_detained_seconds_total", s.over_detained_seconds_total.to_string()),
-        (
-            "median_service_to_transfer_seconds",
-            opt(s.median_service_to_transfer_seconds),
-        ),
-        (
-            "longest_service_to_transfer_seconds",
-            opt(s.longest_service_to_transfer_seconds),
-        ),
-    ] {
-        row("total", figure, value).map_err(csv_err)?;
-    }
-    for (category, n) in &s.charges_by_category {
-        row("total", &format!("charges.{category}"), n.to_string()).map_err(csv_err)?;
-    }
-    for m in &s.by_month {
-        for (figure, value) in [
-            ("people_with_ice_documents", m.people_with_ice_documents),
-            ("served", m.served),
-            ("transferred", m.transferred),
-            ("released_at_limit", m.released_at_limit),
-            ("released_other", m.released_other),
-            ("igsa_holds", m.igsa_holds),
-            ("still_held", m.still_held),
-        ] {
-            row(&m.month, figure, value.to_string()).map_err(csv_err)?;
-        }
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
-}
-
 #[derive(Serialize)]
 pub struct IgsaRow {
     pub booking_id: i64,
@@ -237,55 +180,4 @@ pub async fn igsa(
         total_days,
         rows,
     })
-}
-
-pub fn igsa_csv(r: &IgsaReport) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let e = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record([
-        "facility",
-        "month",
-        "booking_id",
-        "booking_number",
-        "name",
-        "held_from",
-        "held_until",
-        "days",
-        "daily_rate_cents",
-        "amount_cents",
-    ])
-    .map_err(e)?;
-    let rate = r.daily_rate_cents.map(|c| c.to_string()).unwrap_or_default();
-    for row in &r.rows {
-        w.write_record([
-            r.facility.as_str(),
-            r.month.as_str(),
-            &row.booking_id.to_string(),
-            &row.booking_number,
-            &row.name,
-            &row.held_from.to_rfc3339(),
-            &row.held_until.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            &row.days.to_string(),
-            &rate,
-            &row.amount_cents.map(|c| c.to_string()).unwrap_or_default(),
-        ])
-        .map_err(e)?;
-    }
-    w.write_record([
-        r.facility.as_str(),
-        r.month.as_str(),
-        "total",
-        "",
-        "",
-        "",
-        "",
-        &r.total_days.to_string(),
-        &rate,
-        &r.total_cents.map(|c| c.to_string()).unwrap_or_default(),
-    ])
-    .map_err(e)?;
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::{CurrentUser, session};
-use crate::db::{self, audit::Entry, facilities::Facility, users::User};
+use crate::db::{self, facilities::Facility, users::User};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::accounts::{self, Actor, NewUser};
@@ -268,21 +268,6 @@ pub async fn create_facility(
         }
         Err(e) => Err(e),
     }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/audit.html")]
-pub struct AuditPage {
-    layout: Layout,
-    entries: Vec<Entry>,
-}
-
-pub async fn audit(State(state): State<AppState>, user: CurrentUser) -> AppResult<AuditPage> {
-    user.require(&[Role::Admin])?;
-    Ok(AuditPage {
-        layout: Layout::new(&state, &user, "Audit log", "audit").await?,
-        entries: db::audit::recent(&state.db, 200).await?,
-    })
 }
 
 /// Facility settings: complaint-notice contact, agreement start (annual-review reminder), the

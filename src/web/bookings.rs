@@ -302,5 +302,16 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
 }
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<CasePage> {
-    case_page(&state, &user, id, FormState::default()).await
+    let page = case_page(&state, &user, id, FormState::default()).await?;
+    let detail = serde_json::json!({ "view": "case_page" });
+    crate::web::access::record(
+        &state,
+        &user.user,
+        user.ip.as_deref(),
+        "record_viewed",
+        Some(id),
+        detail,
+    )
+    .await?;
+    Ok(page)
 }

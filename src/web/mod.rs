@@ -1,17 +1,20 @@
 //! HTTP handlers, one file per page area, each beside its template struct.
 
+pub mod access;
 pub mod account;
 pub mod admin;
 pub mod admin_accounts;
 pub mod agreement;
 pub mod alerts;
 pub mod api;
+pub mod audit;
 pub mod bookings;
 pub mod case_actions;
 pub mod case_view;
 pub mod charts;
 pub mod complaints;
 pub mod compliance;
+pub mod csv;
 pub mod dashboard;
 pub mod error_page;
 pub mod extract;

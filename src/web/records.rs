@@ -21,7 +21,8 @@ use crate::web::local_time;
 pub struct RecordPage {
     b: Booking,
     transfer: bool,
-    charges: String,
+    /// `None` for an ICE liaison (charges are the jail's business).
+    charges: Option<String>,
     served_document: Option<db::documents::Document>,
     a_number: String,
     booked: String,
@@ -58,7 +59,12 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
     let tz = b.tz();
     let documents = db::documents::for_booking(&state.db, id).await?;
     let served_document = documents.into_iter().find(|d| Some(d.id) == b.served_document_id);
-    let charges = db::bookings::charges(&state.db, id).await?;
+    // A liaison sees no charges, here as on the case page and in the API.
+    let liaison = user.user.role == crate::domain::Role::IceLiaison;
+    let charges = match liaison {
+        true => None,
+        false => Some(charge_summary(&db::bookings::charges(&state.db, id).await?)),
+    };
     let interpreter = match b.served_interpreter_id {
         Some(i) => db::claims::interpreter(&state.db, i)
             .await?
@@ -66,9 +72,12 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
         None => None,
     };
     let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| local_time(t, tz)).unwrap_or_default();
+    let kind = if transfer { "transfer_record" } else { "release_record" };
+    let detail = serde_json::json!({ "view": kind });
+    crate::web::access::record(state, &user.user, user.ip.as_deref(), "record_viewed", Some(id), detail).await?;
     Ok(RecordPage {
         transfer,
-        charges: charge_summary(&charges),
+        charges,
         a_number: served_document
             .as_ref()
             .map(|d| d.a_number_display())

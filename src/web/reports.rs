@@ -3,9 +3,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, RawQuery, State};
+use axum::response::Response;
 
 use crate::auth::CurrentUser;
 use crate::db::{self, facilities::Facility};
@@ -18,6 +17,7 @@ use crate::web::charts::{self, Chart};
 use crate::web::extract::Acting;
 use crate::web::forms::duration_words;
 use crate::web::layout::Layout;
+use crate::web::{access, csv};
 
 pub(crate) fn charts_for(r: &ProgramReport) -> Vec<Chart> {
     let months: Vec<charts::Column> = r
@@ -128,28 +128,24 @@ pub(crate) async fn visible_facilities(state: &AppState, user: &CurrentUser) -> 
         .collect())
 }
 
-fn csv_response(name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 pub async fn program_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ReportQuery>,
+    RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     let scope = scope_for(&state, &user, &q).await?;
     let r = reports::program(&state.db, &scope).await?;
-    Ok(csv_response(
-        &format!("program-{}-{}-{}.csv", r.facility, r.from, r.to),
-        reports::program_csv(&r)?,
-    ))
+    let name = format!("program-{}-{}-{}.csv", r.facility, r.from, r.to);
+    let body = csv::program(&r)?;
+    exported(&state, &user, &name, raw).await?;
+    Ok(csv::respond(&name, body))
+}
+
+/// The `export_downloaded` entry of a CSV, with its query.
+pub(crate) async fn exported(state: &AppState, user: &CurrentUser, name: &str, query: Option<String>) -> AppResult<()> {
+    let detail = serde_json::json!({ "export": name, "query": query.unwrap_or_default() });
+    access::record(state, &user.user, user.ip.as_deref(), "export_downloaded", None, detail).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -201,6 +197,7 @@ pub async fn igsa_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ReportQuery>,
+    RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     let r = reports::igsa(
         &state.db,
@@ -210,8 +207,8 @@ pub async fn igsa_csv(
         state.clock.now(),
     )
     .await?;
-    Ok(csv_response(
-        &format!("igsa-{}-{}.csv", r.facility, r.month),
-        reports::igsa_csv(&r)?,
-    ))
+    let name = format!("igsa-{}-{}.csv", r.facility, r.month);
+    let body = csv::igsa(&r)?;
+    exported(&state, &user, &name, raw).await?;
+    Ok(csv::respond(&name, body))
 }

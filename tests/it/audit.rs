@@ -138,3 +138,172 @@ async fn concurrent_writers_extend_one_chain() {
     let v = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap();
     assert_eq!(v.seq, entries(&w.app.db).await, "no fork, no gap");
 }
+
+async fn actions_of(db: &PgPool, action: &str) -> Vec<(Option<String>, Option<i64>, serde_json::Value)> {
+    sqlx::query_as("SELECT actor, booking_id, detail FROM audit_log WHERE action = $1 ORDER BY id")
+        .bind(action)
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_look_at_a_record_every_export_and_every_refusal_is_written_once() {
+    let w = World::new().await;
+    let id = w.served("A-1").await;
+    let sgt = w.app.login("sgt").await;
+    let r = sgt.get(w.app.url(&format!("/bookings/{id}"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (s, _) = w.as_("wso1").await.get(&format!("/bookings/{id}")).await;
+    assert_eq!(s, 200);
+    let viewed = actions_of(&w.app.db, "record_viewed").await;
+    assert_eq!(viewed.len(), 2, "one entry per look: {viewed:?}");
+    assert_eq!((viewed[0].0.as_deref(), viewed[0].1), (Some("sgt"), Some(id)));
+    assert_eq!(
+        (viewed[1].0.as_deref(), viewed[1].2["view"].as_str()),
+        (Some("wso1"), Some("api"))
+    );
+
+    let r = sgt
+        .get(
+            w.app
+                .url("/reports/program.csv?facility=RCDC&from=2026-01-01&to=2026-11-23"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let exports = actions_of(&w.app.db, "export_downloaded").await;
+    assert_eq!(exports.len(), 1);
+    assert!(exports[0].2["query"].as_str().unwrap().contains("facility=RCDC"));
+
+    // Another facility's case: refused, and the refusal written with who, method and path.
+    let other = w.app.login("other").await;
+    let r = other.get(w.app.url(&format!("/bookings/{id}"))).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let (s, _) = w.as_("other").await.get(&format!("/bookings/{id}")).await;
+    assert_eq!(s, 403);
+    let denied = actions_of(&w.app.db, "access_denied").await;
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert_eq!(denied[0].0.as_deref(), Some("other"));
+    assert_eq!(denied[0].2["method"], "GET");
+    assert_eq!(denied[0].2["path"], format!("/bookings/{id}"));
+    assert_eq!(denied[1].2["path"], format!("/api/v1/bookings/{id}"));
+    // Views of a case stay out of its timeline.
+    let (_, b) = w.as_("wso1").await.get(&format!("/bookings/{id}")).await;
+    assert!(
+        b["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["action"] != "record_viewed")
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_is_searched_and_paged_back_to_its_first_entry() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    for i in 0..120 {
+        wso.ok(201, "/bookings", booking(&format!("P-{i}"))).await;
+    }
+    let first: i64 = sqlx::query_scalar("SELECT min(id) FROM audit_log")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    let admin = w.app.login("boss").await;
+    // Pages of 100, newest first, "Older" down to the very first entry.
+    let mut path = "/admin/audit".to_string();
+    let mut pages = 0;
+    let html = loop {
+        let html = admin.get(w.app.url(&path)).send().await.unwrap().text().await.unwrap();
+        pages += 1;
+        let Some(i) = html.find("\">Older →") else { break html };
+        let start = html[..i].rfind("href=\"").unwrap() + 6;
+        path = html[start..i].replace("&amp;", "&");
+        assert!(pages < 10);
+    };
+    assert!(pages >= 2);
+    assert!(
+        html.contains(&format!(">{first}</td>")),
+        "the oldest entry is reachable"
+    );
+    // A filter: one actor, one action.
+    let html = admin
+        .get(w.app.url("/admin/audit?actor=wso1&action=booking_created"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("<code>booking_created</code>").count(), 100);
+    assert!(!html.contains("<code>user_created</code>"));
+    // CSV of the same.
+    let csv = admin
+        .get(w.app.url("/admin/audit.csv?action=booking_created"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 121, "a header and 120 rows");
+    // The API, oldest first, following Link: rel="next".
+    let token = w.app.token("boss").await;
+    let mut url = w.app.url("/api/v1/audit?action=booking_created&limit=50");
+    let mut seen = 0;
+    loop {
+        let r = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
+        let page: Vec<serde_json::Value> = r.json().await.unwrap();
+        assert!(page.iter().all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64)));
+        seen += page.len();
+        match next {
+            Some(l) => url = w.app.url(&l[1..l.find('>').unwrap()]),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 120);
+    let (s, _) = w.as_("sgt").await.get("/audit").await;
+    assert_eq!(s, 403, "admins only");
+}
+
+#[tokio::test]
+async fn a_liaison_s_printable_record_carries_no_charges_and_is_logged() {
+    let w = World::new().await;
+    let id = w.served("L-1").await;
+    w.as_("ice")
+        .await
+        .ok(
+            200,
+            &format!("/bookings/{id}/transfer"),
+            serde_json::json!({ "at": "2026-11-23T10:00:00Z", "receiving_officer": "SDDO Rivera" }),
+        )
+        .await;
+    let page = |user: &'static str| {
+        let w = &w;
+        async move {
+            let c = w.app.login(user).await;
+            c.get(w.app.url(&format!("/bookings/{id}/transfer-record")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let liaison = page("ice").await;
+    assert!(liaison.contains("SDDO Rivera"), "the record itself is there");
+    assert!(!liaison.contains("Driving while impaired") && !liaison.contains("<dt>Charges</dt>"));
+    let supervisor = page("sgt").await;
+    assert!(supervisor.contains("Driving while impaired"));
+    assert_eq!(actions_of(&w.app.db, "record_viewed").await.len(), 2);
+}

@@ -95,7 +95,10 @@ pub async fn show(
     api: ApiUser,
     ApiPathId(id): ApiPathId,
 ) -> ApiResult<Json<BookingJson>> {
-    reload(&state, &api.caller(), id).await
+    let json = reload(&state, &api.caller(), id).await?;
+    let detail = serde_json::json!({ "view": "api" });
+    crate::web::access::record(&state, &api.user, api.ip.as_deref(), "record_viewed", Some(id), detail).await?;
+    Ok(json)
 }
 
 #[derive(Deserialize)]

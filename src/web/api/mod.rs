@@ -1,6 +1,7 @@
 //! JSON API v1: bearer-token callers (jail systems, ICE-side tools, scripts).
 
 pub mod agreement;
+pub mod audit;
 pub mod bookings;
 pub mod claims;
 pub mod complaints;
@@ -19,6 +20,18 @@ use crate::db;
 use crate::error::AppError;
 use crate::services::Caller;
 use crate::state::AppState;
+
+/// Lists take `limit`: 100 unless given, 1 to 1000.
+pub const PAGE_DEFAULT: i64 = 100;
+pub const PAGE_MAX: i64 = 1000;
+
+pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(PAGE_DEFAULT),
+        Some(n) if (1..=PAGE_MAX).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::field("limit", format!("limit is 1 to {PAGE_MAX}"))),
+    }
+}
 
 /// An optional date field: empty or absent is `None`.
 pub fn optional_date(c: &mut crate::domain::input::Checker, field: &str, v: Option<&str>) -> Option<chrono::NaiveDate> {

@@ -1,0 +1,67 @@
+//! Access to criminal-justice information leaves a trace (CJIS): `record_viewed` (a case page,
+//! `GET /api/v1/bookings/{id}`, a printable record), `export_downloaded` (every CSV, with its
+//! query) and `access_denied` (every 403, with method and path). One insert each.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::auth::Who;
+use crate::db::{self, audit::NewEntry, users::User};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// Appends an access entry by `user` (from `ip`).
+pub async fn record(
+    state: &AppState,
+    user: &User,
+    ip: Option<&str>,
+    action: &str,
+    booking_id: Option<i64>,
+    detail: Value,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let entry = NewEntry {
+        at: now,
+        recorded_at: now,
+        actor_id: Some(user.id),
+        actor: Some(&user.username),
+        action,
+        ip: ip.map(str::to_owned),
+        detail,
+        booking_id,
+    };
+    db::audit::record(&state.db, entry).await?;
+    Ok(())
+}
+
+/// Middleware: every 403 answer is audited as `access_denied` with its method and path.
+pub async fn audit_denials(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let who = Who::default();
+    request.extensions_mut().insert(who.clone());
+    let (method, path) = (request.method().to_string(), request.uri().path().to_string());
+    let ip = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let response = next.run(request).await;
+    if response.status() == axum::http::StatusCode::FORBIDDEN {
+        let actor = who.0.lock().ok().and_then(|w| w.clone());
+        let now = state.clock.now();
+        let entry = NewEntry {
+            at: now,
+            recorded_at: now,
+            actor_id: actor.as_ref().map(|(id, _)| *id),
+            actor: actor.as_ref().map(|(_, name)| name.as_str()),
+            action: "access_denied",
+            ip,
+            detail: json!({ "method": method, "path": path }),
+            booking_id: None,
+        };
+        if let Err(e) = db::audit::record(&state.db, entry).await {
+            tracing::error!(error = %e, "could not audit a refused access");
+        }
+    }
+    response
+}

@@ -1,0 +1,162 @@
+//! `/admin/audit`: the audit log searched by actor, action, case, facility and time, 100 entries
+//! a page back to the oldest, and the same as CSV (`/admin/audit.csv`). The API's
+//! `GET /api/v1/audit` (`web/api/audit.rs`) reads the same search.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, RawQuery, State};
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::db::audit_search::{self, AuditFilter, Found, Page};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::layout::Layout;
+use crate::web::{csv as csv_out, reports::exported};
+
+pub const PAGE: i64 = 100;
+/// The most rows one CSV download carries (narrow the filter for more).
+pub const CSV_MAX: i64 = 100_000;
+
+/// The filter as the page, the CSV and the API receive it.
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub booking: Option<String>,
+    pub facility: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// A `from`/`to` bound: a date (`2026-11-01`, midnight UTC) or an RFC 3339 time.
+fn bound(field: &str, v: &Option<String>, end: bool) -> AppResult<Option<DateTime<Utc>>> {
+    let Some(v) = text(v) else { return Ok(None) };
+    if let Ok(t) = DateTime::parse_from_rfc3339(&v) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+        .map_err(|_| AppError::field(field, "use a date like 2026-11-01 or an RFC 3339 time"))?;
+    let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+    Ok(Some(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
+}
+
+impl AuditQuery {
+    pub fn filter(&self) -> AppResult<AuditFilter> {
+        let booking_id = match text(&self.booking) {
+            Some(b) => Some(
+                b.parse()
+                    .map_err(|_| AppError::field("booking", "a booking id is a number"))?,
+            ),
+            None => None,
+        };
+        Ok(AuditFilter {
+            actor: text(&self.actor),
+            action: text(&self.action),
+            booking_id,
+            facility: text(&self.facility).map(|f| f.to_uppercase()),
+            from: bound("from", &self.from, false)?,
+            to: bound("to", &self.to, true)?,
+        })
+    }
+
+    /// The query string of this filter with another cursor.
+    pub fn with_cursor(&self, cursor: &str, id: i64) -> String {
+        let mut parts: Vec<String> = [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("booking", &self.booking),
+            ("facility", &self.facility),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .iter()
+        .filter_map(|(k, v)| text(v).map(|v| format!("{k}={}", urlencode(&v))))
+        .collect();
+        parts.push(format!("{cursor}={id}"));
+        parts.join("&")
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    layout: Layout,
+    q: AuditQuery,
+    entries: Vec<Found>,
+    older: Option<String>,
+    newer: Option<String>,
+    csv: String,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<AuditPage> {
+    user.require(&[Role::Admin])?;
+    let f = q.filter()?;
+    // Newest first; "older" pages go back to the first entry ever written.
+    let (mut entries, newest_first) = match q.after {
+        Some(after) => (
+            audit_search::search(&state.db, &f, Page::After(after), PAGE + 1).await?,
+            false,
+        ),
+        None => (
+            audit_search::search(&state.db, &f, Page::Before(q.before.unwrap_or(i64::MAX)), PAGE + 1).await?,
+            true,
+        ),
+    };
+    let more = entries.len() as i64 > PAGE;
+    entries.truncate(PAGE as usize);
+    if !newest_first {
+        entries.reverse();
+    }
+    let (first, last) = (entries.first().map(|e| e.id), entries.last().map(|e| e.id));
+    let older = match (newest_first && more) || (!newest_first && last.is_some()) {
+        true => last.map(|id| q.with_cursor("before", id)),
+        false => None,
+    };
+    let newer = match (q.before.is_some() && newest_first) || (!newest_first && more) {
+        true => first.map(|id| q.with_cursor("after", id)),
+        false => None,
+    };
+    let csv = q.with_cursor("limit", CSV_MAX);
+    Ok(AuditPage {
+        layout: Layout::new(&state, &user, "Audit log", "audit").await?,
+        q,
+        entries,
+        older,
+        newer,
+        csv,
+    })
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<AuditQuery>,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    let f = q.filter()?;
+    let entries = audit_search::search(&state.db, &f, Page::After(q.after.unwrap_or(0)), CSV_MAX).await?;
+    let body = csv_out::audit(&entries)?;
+    let name = "audit.csv";
+    exported(&state, &user, name, raw).await?;
+    Ok(csv_out::respond(name, body))
+}
