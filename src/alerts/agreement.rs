@@ -42,11 +42,10 @@ pub async fn check_complaints(pool: &PgPool, now: DateTime<Utc>, mail_from: &str
             dedupe_key: format!("complaint:{}:{kind}", c.id),
             title: format!("Complaint {} ({}): {}", c.id, c.facility, kind.words()),
             body: format!(
-                "{}\n\nComplaint {} received {} from {}.\nIt must reach ICE by {} (48 hours, weekends excluded).\n\nComplaint: /complaints#complaint-{}\n",
+                "{}\n\nComplaint {} received {}.\nIt must reach ICE by {} (48 hours, weekends excluded).\n\nComplaint: /complaints#complaint-{}\n",
                 kind.words(),
                 c.id,
                 local_time(c.received_at, tz),
-                c.complainant,
                 local_time(c.ice_due_at, tz),
                 c.id
             ),

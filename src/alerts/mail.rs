@@ -24,6 +24,7 @@ pub struct Mailer {
 impl Mailer {
     /// From `SMTP_URL` (`smtp://host:port` plain, `smtps://user:pass@host` TLS) and `MAIL_FROM`.
     pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+        check_smtp_url(url).map_err(|e| anyhow::anyhow!("{e}"))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
             .timeout(Some(StdDuration::from_secs(15)))
@@ -124,5 +125,58 @@ mod tests {
     fn backoff_doubles_up_to_the_cap() {
         let secs: Vec<i64> = (1..=8).map(|a| super::backoff(a, 60).num_seconds()).collect();
         assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+}
+
+/// Mail to another host travels encrypted: `smtps://`, or `smtp://…?tls=required` (STARTTLS
+/// required). A plain `smtp://` is accepted only for a relay on this machine (loopback).
+pub fn check_smtp_url(url: &str) -> Result<(), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("SMTP_URL must look like smtps://user:pass@host or smtp://127.0.0.1:25, got {url}"))?;
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let starttls_required = rest
+        .split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|p| p == "tls=required"));
+    match scheme {
+        "smtps" => Ok(()),
+        "smtp" if starttls_required || loopback => Ok(()),
+        "smtp" => Err(format!(
+            "SMTP_URL would send alert mail unencrypted to {host}: use smtps://… or smtp://…?tls=required (STARTTLS), or a relay on this machine"
+        )),
+        other => Err(format!("SMTP_URL has the scheme {other}: use smtps:// or smtp://")),
+    }
+}
+
+#[cfg(test)]
+mod smtp_url_tests {
+    use super::check_smtp_url;
+
+    #[test]
+    fn plain_text_mail_goes_only_to_this_machine() {
+        for ok in [
+            "smtps://user:pass@mail.county.gov",
+            "smtp://mail.county.gov:587?tls=required",
+            "smtp://127.0.0.1:2525",
+            "smtp://localhost",
+            "smtp://[::1]:25",
+        ] {
+            assert!(check_smtp_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "smtp://mail.county.gov",
+            "smtp://user:pass@10.0.0.5:25",
+            "smtp://mail?tls=opportunistic",
+            "ftp://x",
+        ] {
+            assert!(check_smtp_url(bad).is_err(), "{bad}");
+        }
     }
 }

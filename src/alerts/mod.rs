@@ -103,11 +103,11 @@ pub async fn raise(
 ) -> AppResult<Option<i64>> {
     let tz = b.tz();
     let title = format!("{} ({}): {}", b.booking_number, b.facility_code, r.kind.words());
+    // E-mail leaves the system: no name, date of birth or A-number, only the booking number,
+    // the facility, what is due and when, and the link.
     let mut body = format!(
-        "{}\n\nPerson: {}, {} (booking {} at {})\n",
+        "{}\n\nBooking {} at {}\n",
         r.kind.words(),
-        b.last_name,
-        b.first_name,
         b.booking_number,
         b.facility_name
     );

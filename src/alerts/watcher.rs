@@ -52,9 +52,8 @@ async fn check_claims(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> App
             urgency: 0,
             dedupe_key: format!("claim:{}:{kind}", claim.id),
             detail: format!(
-                "The person claimed to be a U.S. citizen at {} ({}). ICE must be told within one hour: by {}.",
+                "A U.S. citizenship claim was made at {}. ICE must be told within one hour: by {}.",
                 crate::clock::local_time(claim.claimed_at, b.tz()),
-                claim.how,
                 crate::clock::local_time(claim.report_due_at, b.tz())
             ),
         };

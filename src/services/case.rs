@@ -95,10 +95,9 @@ pub async fn add_document(
         urgency: 0,
         dedupe_key: format!("document:{doc_id}:ice_document_recorded"),
         detail: format!(
-            "Document: {} {}, A-number {}, received {}\nThe subject is in custody at {}.",
+            "Document: {} {}, received {}\nThe subject is in custody at {}.",
             d.kind.label(),
             d.number,
-            d.a_number,
             crate::clock::local_time(d.received_at, b.tz()),
             b.facility_name
         ),

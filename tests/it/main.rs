@@ -12,6 +12,7 @@ mod foundation;
 mod helpers;
 mod identity;
 mod layering;
+mod leaks;
 mod reports;
 mod services;
 mod smtp;
