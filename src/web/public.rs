@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use chrono::{Datelike, NaiveDate};
 
 use crate::db::{self, facilities::Facility};
-use crate::domain::stats::suppress;
+use crate::domain::stats::publish;
 use crate::error::{AppError, AppResult};
 use crate::services::reports::{self, ProgramReport, Scope};
 use crate::state::AppState;
@@ -28,30 +28,51 @@ pub struct PublicPage {
     charts: Vec<Chart>,
 }
 
+/// The rows of a public table and the equations that tie them: total = detainer + warrant −
+/// both; total = the outcomes (with the IGSA holds, conservatively).
+const ROW_GROUPS: &[&[usize]] = &[&[0, 1, 2, 3], &[0, 5, 6, 7, 8, 9]];
+
 fn public_table(title: String, r: &ProgramReport) -> PublicTable {
     let s = &r.stats;
+    let labels = [
+        "People booked with an ICE document",
+        "… with a detainer (I-247A)",
+        "… with a warrant (I-200 or I-205)",
+        "… with both",
+        "Warrants served in the jail",
+        "Transferred to ICE",
+        "Released at the 48-hour limit",
+        "Released otherwise",
+        "Held under the IGSA",
+        "Still held",
+        "Held past the 48-hour limit",
+    ];
+    let values = [
+        s.people_with_ice_documents,
+        s.with_detainer,
+        s.with_warrant,
+        s.with_both,
+        s.served,
+        s.transferred,
+        s.released_at_limit,
+        s.released_other,
+        s.igsa_holds,
+        s.still_held,
+        s.over_detained,
+    ];
+    let shown = publish(&values, ROW_GROUPS);
+    // Charges: every category with a small count, and never exactly one hidden.
+    let charge_values: Vec<i64> = s.charges_by_category.values().copied().collect();
+    let all: Vec<usize> = (0..charge_values.len()).collect();
+    let charges_shown = publish(&charge_values, &[all.as_slice()]);
     PublicTable {
         title,
-        rows: vec![
-            (
-                "People booked with an ICE document",
-                suppress(s.people_with_ice_documents),
-            ),
-            ("… with a detainer (I-247A)", suppress(s.with_detainer)),
-            ("… with a warrant (I-200 or I-205)", suppress(s.with_warrant)),
-            ("… with both", suppress(s.with_both)),
-            ("Warrants served in the jail", suppress(s.served)),
-            ("Transferred to ICE", suppress(s.transferred)),
-            ("Released at the 48-hour limit", suppress(s.released_at_limit)),
-            ("Released otherwise", suppress(s.released_other)),
-            ("Held under the IGSA", suppress(s.igsa_holds)),
-            ("Still held", suppress(s.still_held)),
-            ("Held past the 48-hour limit", suppress(s.over_detained)),
-        ],
+        rows: labels.into_iter().zip(shown.iter().map(|p| p.to_string())).collect(),
         charges: s
             .charges_by_category
-            .iter()
-            .map(|(k, v)| (k.replace('_', " "), suppress(*v)))
+            .keys()
+            .zip(charges_shown)
+            .map(|(k, p)| (k.replace('_', " "), p.to_string()))
             .collect(),
     }
 }
@@ -68,15 +89,21 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
     let tz = facility.tz();
     let today = state.clock.now().with_timezone(&tz).date_naive();
     let ids = vec![facility.id];
+    // Complete calendar months only: the month in progress would let a reader watch one
+    // person's booking appear.
+    let month_start = today.with_day(1).unwrap_or(today);
+    let last_month_end = month_start.pred_opt().unwrap_or(month_start);
     let last12 = Scope {
         label: facility.code.clone(),
         facility_ids: Some(ids.clone()),
-        from: reports::last_twelve_months_from(today),
-        to: today,
+        from: month_start
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap_or(month_start),
+        to: last_month_end,
     };
     let recent = reports::program(&state.db, &last12).await?;
     let mut tables = vec![public_table(
-        format!("The last 12 months ({} to {})", last12.from, last12.to),
+        format!("The last 12 complete months ({} to {})", last12.from, last12.to),
         &recent,
     )];
     let first_year = db::reports::first_booking_year(&state.db, facility.id)

@@ -265,11 +265,16 @@ async fn the_public_page_is_opt_in_suppresses_small_counts_and_shows_no_one() {
         .await;
     assert_eq!(s, 200);
     assert!(w.app.audit_actions().await.contains(&"public_page_enabled".to_string()));
+    // Only complete months are published: November counts once December has begun.
+    w.app.clock.advance(chrono::Duration::days(9));
     let r = anonymous.get(w.app.url("/public/RCDC")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    assert!(html.contains("The last 12 months"));
-    assert!(html.contains("fewer than 5"), "4 people is a small cell");
+    assert!(html.contains("The last 12 complete months"));
+    assert!(
+        html.contains(r#"<th scope="row">… with a detainer (I-247A)</th><td class="mono">fewer than 5</td>"#),
+        "a small count is suppressed in the table itself, not only named in the explanation"
+    );
     assert!(html.contains("What the jail does not do"));
     for private in [
         "Doe",
@@ -473,4 +478,70 @@ async fn the_compliance_report_counts_each_duty_with_its_cases() {
         .unwrap();
     assert!(html.contains(&format!(r#"href="/bookings/{c}""#)) && html.contains("Held past the limit"));
     assert_eq!(w.as_("ice").await.get("/reports/compliance?facility=RCDC").await.0, 403);
+}
+
+/// The rows of the first (last 12 complete months) table of the public page: label → value.
+fn public_rows(html: &str) -> Vec<(String, String)> {
+    let table = html.split("<tbody>").nth(1).unwrap().split("</tbody>").next().unwrap();
+    table
+        .split("<tr>")
+        .skip(1)
+        .map(|row| {
+            let label = row
+                .split("<th scope=\"row\">")
+                .nth(1)
+                .unwrap()
+                .split("</th>")
+                .next()
+                .unwrap();
+            let value = row
+                .split("<td class=\"mono\">")
+                .nth(1)
+                .unwrap()
+                .split("</td>")
+                .next()
+                .unwrap();
+            (label.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn no_small_count_on_the_public_page_follows_from_the_others() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    // Six people with ICE paper: five with a detainer only, one with a warrant only. Without
+    // complementary suppression: total 6, detainer 5, both 0, so "warrant: fewer than 5" = 1.
+    for i in 0..6 {
+        let id = wso.ok(201, "/bookings", booking(&format!("S-{i}"))).await["id"]
+            .as_i64()
+            .unwrap();
+        let doc = if i < 5 {
+            warrant("I-247A", &format!("D-{i}"))
+        } else {
+            warrant("I-200", "W-1")
+        };
+        wso.ok(201, &format!("/bookings/{id}/documents"), doc).await;
+    }
+    w.as_("boss")
+        .await
+        .http_put("/facilities/RCDC/public", json!({ "enabled": true }))
+        .await;
+    w.app.clock.advance(chrono::Duration::days(9));
+    let html = reqwest::get(w.app.url("/public/RCDC"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows = public_rows(&html);
+    let value = |label: &str| rows.iter().find(|(l, _)| l.starts_with(label)).unwrap().1.clone();
+    assert_eq!(value("People booked"), "6");
+    assert_eq!(value("… with a warrant"), "fewer than 5");
+    let hidden = ["People booked", "… with a detainer", "… with a warrant", "… with both"]
+        .iter()
+        .filter(|l| !value(l).chars().all(|c| c.is_ascii_digit()))
+        .count();
+    assert!(hidden >= 2, "a second cell is withheld: {rows:?}");
+    assert!(html.contains("withheld"));
 }
