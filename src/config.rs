@@ -53,6 +53,14 @@ pub struct Config {
     pub session_max_hours: i64,
     /// `WSO_AUDIT_VERIFY_MINUTES` (default 60): how often the watcher verifies the audit chain.
     pub audit_verify_minutes: i64,
+    /// `WSO_PUBLIC_URL` (e.g. `https://wso.county.gov`): when https, the session cookie is
+    /// `__Host-wso_session` and `Secure`, and every response carries HSTS.
+    pub public_url: Option<String>,
+    /// `WSO_TRUSTED_PROXIES` (CIDRs, comma-separated; default none): only from these addresses is
+    /// `X-Forwarded-For` believed for the client's address.
+    pub trusted_proxies: Vec<crate::web::client::Cidr>,
+    /// `WSO_MAX_CONNECTIONS` (default 1024): concurrent connections one server process accepts.
+    pub max_connections: usize,
 }
 
 pub const DEFAULT_NOTICE: &str = "This is a criminal justice information system of the county. \
@@ -74,6 +82,11 @@ pub fn parse_hours_left(v: &str) -> anyhow::Result<Vec<i64>> {
 }
 
 impl Config {
+    /// Served over https (as `WSO_PUBLIC_URL` says).
+    pub fn https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let bind = match var("WSO_BIND") {
@@ -120,6 +133,16 @@ impl Config {
             inactive_days: parse_num("WSO_INACTIVE_DAYS", 90)?.max(1),
             session_max_hours: parse_num("WSO_SESSION_MAX_HOURS", 12)?.max(1),
             audit_verify_minutes: parse_num("WSO_AUDIT_VERIFY_MINUTES", 60)?.max(1),
+            public_url: var("WSO_PUBLIC_URL"),
+            trusted_proxies: match var("WSO_TRUSTED_PROXIES") {
+                Some(v) => v
+                    .split(',')
+                    .map(|c| c.trim().parse())
+                    .collect::<Result<Vec<_>, String>>()
+                    .map_err(|e| anyhow::anyhow!("WSO_TRUSTED_PROXIES: {e}"))?,
+                None => vec![],
+            },
+            max_connections: parse_num("WSO_MAX_CONNECTIONS", 1024)?.max(1) as usize,
         })
     }
 
@@ -147,6 +170,9 @@ impl Config {
             inactive_days: 90,
             session_max_hours: 12,
             audit_verify_minutes: 60,
+            public_url: None,
+            trusted_proxies: vec![],
+            max_connections: 1024,
         }
     }
 }

@@ -12,6 +12,21 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A panic is one log line (where, and what), never a backtrace per request; the request
+    // still gets its 500 (`web::middleware`).
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(at, "panic: {}", what.replace('\n', " "));
+    }));
     match wso_tracker::boot::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

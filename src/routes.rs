@@ -15,11 +15,22 @@ use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
-    access, account, admin, admin_accounts, agreement, alerts, api, audit, bookings, case_actions, complaints,
-    compliance, dashboard, health, login, mfa, middleware, public, records, reports, roster, transfers,
+    access, account, admin, admin_accounts, agreement, alerts, api, audit, bookings, case_actions, client, complaints,
+    compliance, dashboard, health, hostile, login, mfa, middleware, public, records, reports, roster, transfers,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
+/// Over https (`WSO_PUBLIC_URL`): a `__Host-` cookie, which browsers accept only with `Secure`,
+/// `Path=/` and no `Domain`, so no other site or subdomain can plant or read it.
+pub const SESSION_COOKIE_HOST: &str = "__Host-wso_session";
+
+pub fn session_cookie_name(config: &crate::config::Config) -> &'static str {
+    if config.https() {
+        SESSION_COOKIE_HOST
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 pub fn app(state: AppState) -> Router {
     let pages = Router::new()
@@ -163,7 +174,8 @@ pub fn app(state: AppState) -> Router {
         .route("/facilities/{code}/public", put(api::reports::set_public))
         .route("/officers/{username}/certification", post(api::roster::certify))
         .route("/officers/{username}/certification/revoke", post(api::roster::revoke))
-        .fallback(|| async { crate::error::ApiError(AppError::NotFound) });
+        .fallback(|| async { crate::error::ApiError(AppError::NotFound) })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::api_panic));
 
     let assets = Router::new()
         .nest_service("/static", ServeDir::new(static_dir()))
@@ -181,8 +193,13 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             access::audit_denials,
         ))
+        .layer(axum::middleware::from_fn(hostile::reject_control_characters))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::client_address,
+        ))
         .with_state(state.clone());
-    middleware::apply(router, state.config.request_timeout_secs)
+    middleware::apply(router, state.config.request_timeout_secs, state.config.https())
 }
 
 /// Sessions live in PostgreSQL; the cookie is HttpOnly, SameSite=Strict, Secure behind TLS.
@@ -190,10 +207,10 @@ pub fn app(state: AppState) -> Router {
 /// own clock on every request (see `auth::session`).
 fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
     SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie_name(&state.config))
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
-        .with_secure(state.config.cookie_secure)
+        .with_secure(state.config.cookie_secure || state.config.https())
         .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
             state.config.session_idle_minutes,
         )))

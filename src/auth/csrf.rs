@@ -57,6 +57,9 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
         }
         .into_response();
     };
+    if let Some(errors) = crate::domain::input::control_in_pairs(&bytes) {
+        return AppError::Validation(errors).into_response();
+    }
     let sent = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned());

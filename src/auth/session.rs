@@ -88,7 +88,11 @@ impl CurrentUser {
     }
 }
 
+/// The client's address: as resolved by `web::client` (trusted proxies), else the TCP peer.
 pub fn client_ip(parts: &Parts) -> Option<String> {
+    if let Some(addr) = parts.extensions.get::<crate::web::client::ClientAddr>() {
+        return addr.0.map(|ip| ip.to_string());
+    }
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

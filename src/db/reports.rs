@@ -1,6 +1,6 @@
 //! The facts reports are computed from (SQL only; the arithmetic is in `domain::stats`).
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::stats::BookingFacts;
@@ -35,12 +35,7 @@ pub async fn program_facts(
         .filter(|f| facility_ids.is_none_or(|ids| ids.contains(&f.id)))
     {
         let tz = f.tz();
-        let bound = |d: NaiveDate| {
-            tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .expect("midnight exists")
-        };
+        let bound = |d: NaiveDate| crate::domain::input::start_of_day(d, tz);
         let (start, end) = (bound(from), bound(to + chrono::Duration::days(1)));
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT b.booked_at, b.status, b.served_at, b.igsa_at, b.closed_at, b.release_reason, b.over_detained_seconds,

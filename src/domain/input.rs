@@ -64,6 +64,11 @@ impl Checker {
     /// Required text of at most `max` characters, kept verbatim apart from outer spaces.
     pub fn text(&mut self, field: &str, v: Option<&str>, max: usize) -> Option<String> {
         let v = self.required(field, v)?;
+        if let Some(m) = refuse_control(v) {
+            self.errors
+                .push(FieldError::new(field, format!("{} {m}", human(field))));
+            return None;
+        }
         if v.chars().count() > max {
             self.errors.push(FieldError::new(
                 field,
@@ -104,7 +109,9 @@ impl Checker {
         let v = self.required(field, v)?;
         self.check(
             field,
-            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| "use a date like 1990-04-30".to_string()),
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| "use a date like 1990-04-30".to_string())
+                .and_then(in_years),
         )
     }
 
@@ -191,7 +198,66 @@ fn human(field: &str) -> String {
     field.replace(['_', '.'], " ")
 }
 
+/// The years a date or time may fall in: anything else is a typing mistake or an attack.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// A control character (C0 other than tab, newline and carriage return, or DEL): PostgreSQL
+/// refuses NUL, and none of them belongs in a name, a number or a note.
+pub fn control_character(v: &str) -> Option<char> {
+    v.chars()
+        .find(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || *c == '\u{7f}')
+}
+
+/// The message for a value carrying a control character, or `None`.
+pub fn refuse_control(v: &str) -> Option<String> {
+    control_character(v).map(|c| {
+        format!(
+            "contains a control character (U+{:04X}), which is not allowed",
+            c as u32
+        )
+    })
+}
+
+/// The first `name=value` pair of a URL-encoded string with a control character in its name
+/// or value, as the field error to report.
+pub fn control_in_pairs(encoded: &[u8]) -> Option<Vec<FieldError>> {
+    form_urlencoded::parse(encoded).find_map(|(k, v)| {
+        let m = refuse_control(&k).or_else(|| refuse_control(&v))?;
+        Some(vec![FieldError::new(k.to_string(), format!("{k} {m}"))])
+    })
+}
+
+/// The first instant of day `d` in `tz` (midnight, or the first hour after it where a zone
+/// skips midnight).
+pub fn start_of_day(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    (0..3)
+        .find_map(|h| {
+            tz.from_local_datetime(&d.and_hms_opt(h, 0, 0).unwrap_or_default())
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+pub fn in_years(d: NaiveDate) -> Result<NaiveDate, String> {
+    if YEARS.contains(&chrono::Datelike::year(&d)) {
+        Ok(d)
+    } else {
+        Err(format!(
+            "the year must be between {} and {}",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
 pub fn parse_time(v: &str, input: TimeInput) -> Result<DateTime<Utc>, String> {
+    let t = parse_time_any(v, input)?;
+    in_years(t.date_naive())?;
+    Ok(t)
+}
+
+fn parse_time_any(v: &str, input: TimeInput) -> Result<DateTime<Utc>, String> {
     match input {
         TimeInput::Rfc3339 => DateTime::parse_from_rfc3339(v)
             .map(|t| t.with_timezone(&Utc))

@@ -12,6 +12,7 @@ pub mod chain;
 pub mod credentials;
 pub mod input;
 pub mod notice;
+pub mod publish;
 pub mod role;
 pub mod roster;
 pub mod stats;

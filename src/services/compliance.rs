@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -76,12 +76,7 @@ pub async fn report(
     let scope = crate::services::reports::scope(pool, caller, Some(code), from, to, now).await?;
     let f = db::facilities::by_code(pool, code).await?.ok_or(AppError::NotFound)?;
     let tz = f.tz();
-    let at = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .expect("midnight exists")
-    };
+    let at = |d: NaiveDate| crate::domain::input::start_of_day(d, tz);
     let (start, end) = (at(scope.from), at(scope.to + Duration::days(1)));
     let mut r = ComplianceReport {
         facility: f.code.clone(),

@@ -1,7 +1,7 @@
 //! Reports shared by the pages, the CSV downloads and the API: which facilities, which period,
 //! and the figures.
 
-use chrono::{DateTime, Months, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -49,8 +49,10 @@ pub async fn scope(
     let parse = |field: &str, v: Option<&str>| -> AppResult<Option<NaiveDate>> {
         match v.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| "use a date like 2026-01-31".to_string())
+                .and_then(crate::domain::input::in_years)
                 .map(Some)
-                .map_err(|_| AppError::field(field, "use a date like 2026-01-31")),
+                .map_err(|m| AppError::field(field, m)),
             None => Ok(None),
         }
     };
@@ -140,19 +142,18 @@ pub async fn igsa(
     let tz = f.tz();
     let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| AppError::field("month", "use a month like 2026-11"))?,
+            .map_err(|_| "use a month like 2026-11".to_string())
+            .and_then(crate::domain::input::in_years)
+            .map_err(|m| AppError::field("month", m))?,
         None => {
             let today = now.with_timezone(&tz).date_naive();
             NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), chrono::Datelike::month(&today), 1).expect("valid")
         }
     };
-    let next = first.checked_add_months(Months::new(1)).expect("in range");
-    let at = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .expect("midnight exists")
-    };
+    let next = first
+        .checked_add_months(Months::new(1))
+        .ok_or_else(|| AppError::field("month", "the month is out of range"))?;
+    let at = |d: NaiveDate| crate::domain::input::start_of_day(d, tz);
     let rate = db::facilities::igsa_rate(pool, f.id).await?;
     let rows: Vec<IgsaRow> = db::reports::igsa_holds(pool, f.id, at(first), at(next))
         .await?

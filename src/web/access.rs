@@ -43,8 +43,9 @@ pub async fn audit_denials(State(state): State<AppState>, mut request: Request, 
     let (method, path) = (request.method().to_string(), request.uri().path().to_string());
     let ip = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .get::<crate::web::client::ClientAddr>()
+        .and_then(|a| a.0)
+        .map(|ip| ip.to_string());
     let response = next.run(request).await;
     if response.status() == axum::http::StatusCode::FORBIDDEN {
         let actor = who.0.lock().ok().and_then(|w| w.clone());

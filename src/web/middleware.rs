@@ -16,14 +16,38 @@ use tower_http::trace::TraceLayer;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn apply(router: Router, timeout_secs: u64) -> Router {
+/// A panic on an API route: the API's JSON error (the handler's panic is logged once by the
+/// panic hook set in `main`).
+pub fn api_panic(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    crate::error::ApiError(crate::error::AppError::Internal(anyhow::anyhow!("a handler panicked"))).into_response()
+}
+
+/// A panic on a page: the calm error page.
+fn page_panic(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    crate::error::AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
+}
+
+/// `Strict-Transport-Security` on every response, when the app is served over https.
+pub const HSTS: &str = "max-age=31536000";
+
+pub fn apply(router: Router, timeout_secs: u64, https: bool) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     // Innermost first: panics and timeouts become responses *inside* the header layers, so
     // a 500 or 408 carries the security headers too.
+    let router = if https {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ))
+    } else {
+        router
+    };
     router
-        .layer(CatchPanicLayer::new())
+        .layer(CatchPanicLayer::custom(page_panic))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(timeout_secs),

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use chrono::{Datelike, NaiveDate};
 
 use crate::db::{self, facilities::Facility};
-use crate::domain::stats::publish;
+use crate::domain::publish::publish;
 use crate::error::{AppError, AppResult};
 use crate::services::reports::{self, ProgramReport, Scope};
 use crate::state::AppState;

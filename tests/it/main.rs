@@ -10,6 +10,7 @@ mod cli;
 mod duties;
 mod foundation;
 mod helpers;
+mod hostile;
 mod identity;
 mod layering;
 mod leaks;

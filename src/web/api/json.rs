@@ -30,6 +30,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             }
             .into());
         }
+        if let Some((path, message)) = control_in(&value, String::new()) {
+            return Err(AppError::field(&path, format!("{path} {message}")).into());
+        }
         serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
             let path = e.path().to_string();
             let message = e.inner().to_string();
@@ -55,5 +58,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 .into()
             }
         })
+    }
+}
+
+/// The first string in the body (key or value) with a control character: its path and why.
+fn control_in(value: &serde_json::Value, path: String) -> Option<(String, String)> {
+    use crate::domain::input::refuse_control;
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) => refuse_control(s).map(|m| (path, m)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_in(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| match refuse_control(k) {
+            Some(m) => Some((at(k), m)),
+            None => control_in(v, at(k)),
+        }),
+        _ => None,
     }
 }

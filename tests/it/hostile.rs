@@ -1,0 +1,161 @@
+//! Hostile input gets a clear error and nothing else; the transport says what it should.
+
+use serde_json::json;
+use wso_tracker::config::Config;
+
+use crate::helpers::{PASSWORD, World, booking, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn control_characters_anywhere_are_a_422_naming_the_field_and_change_nothing() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let page = w.app.login("wso1").await;
+    let before = w.app.table_counts().await;
+    for (field, value) in [
+        ("last_name", "Doe\u{0}"),
+        ("booking_number", "A\u{1b}1"),
+        ("first_name", "Jo\u{7f}hn"),
+    ] {
+        let mut b = booking("N-1");
+        b[field] = json!(value);
+        let (s, e) = wso.post("/bookings", b).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (422, Some(field)), "{e}");
+    }
+    let mut b = booking("N-2");
+    b["charges"][0]["description"] = json!("DWI\u{0}");
+    let (s, e) = wso.post("/bookings", b).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("charges[0].description")),
+        "{e}"
+    );
+    // A query string, on the API and on a page.
+    let (s, e) = wso.get("/bookings?q=Doe%00").await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("q")));
+    let r = page.get(w.app.url("/bookings?q=%00")).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    // A form field.
+    let r = w
+        .app
+        .post_form(
+            &page,
+            "/bookings",
+            &[
+                ("facility", "RCDC"),
+                ("booking_number", "N-3"),
+                ("last_name", "Do\u{0}e"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("last_name"));
+    assert_eq!(w.app.table_counts().await, before, "nothing was written");
+}
+
+#[tokio::test]
+async fn dates_outside_1900_to_2100_and_periods_over_ten_years_are_refused_not_panics() {
+    let w = World::new().await;
+    let sgt = w.as_("sgt").await;
+    for (path, field) in [
+        ("/reports/program?to=%2B262142-12-31", "to"),
+        ("/reports/program?from=1899-12-31", "from"),
+        ("/reports/program?from=2001-01-01&to=2026-01-01", "from"),
+        ("/reports/igsa?facility=WAKE&month=%2B262142-12", "month"),
+        ("/reports/compliance?facility=RCDC&to=2101-01-01", "to"),
+    ] {
+        let (s, e) = w.as_("boss").await.get(path).await;
+        assert_eq!((s, e["error"]["field"].as_str()), (422, Some(field)), "{path}: {e}");
+    }
+    let page = w.app.login("sgt").await;
+    let r = page
+        .get(w.app.url("/reports/igsa?facility=WAKE&month=%2B262142-12"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == 422 || r.status() == 403,
+        "a page answers, it does not panic: {}",
+        r.status()
+    );
+    let mut b = booking("D-1");
+    b["booked_at"] = json!("2101-01-01T00:00:00Z");
+    let (s, e) = sgt.post("/bookings", b).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("booked_at")));
+    let mut b = booking("D-2");
+    b["date_of_birth"] = json!("1850-01-01");
+    let (s, e) = sgt.post("/bookings", b).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("date_of_birth")));
+}
+
+#[test]
+fn a_panic_on_an_api_route_is_the_api_s_json_500() {
+    let r = wso_tracker::web::middleware::api_panic(Box::new("boom"));
+    assert_eq!(r.status(), 500);
+    assert_eq!(r.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_host_bound_and_secure_and_hsts_is_sent() {
+    let mut config = Config::for_tests();
+    config.public_url = Some("https://wso.county.example".into());
+    let app = spawn_app_with(config).await;
+    app.user("jdoe", "officer", &[]).await;
+    let r = app.client().get(app.url("/login")).send().await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    let r = app.try_login(&app.client(), "jdoe", PASSWORD).await;
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-wso_session="))
+        .expect("a __Host- cookie");
+    assert!(
+        session.contains("Secure") && session.contains("Path=/") && !session.contains("Domain"),
+        "{session}"
+    );
+    // Plain http (the default): no HSTS.
+    let plain = spawn_app().await;
+    let r = plain.client().get(plain.url("/login")).send().await.unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
+}
+
+async fn last_failure_address(app: &crate::helpers::TestApp) -> Option<String> {
+    sqlx::query_scalar("SELECT ip FROM audit_log WHERE action = 'login_failed' ORDER BY id DESC LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
+    let send = |app: &crate::helpers::TestApp| {
+        let client = app.client();
+        let url = app.url("/login");
+        async move {
+            let html = client.get(&url).send().await.unwrap().text().await.unwrap();
+            let csrf = crate::helpers::csrf_in(&html).unwrap();
+            client
+                .post(&url)
+                .header("x-forwarded-for", "198.51.100.7")
+                .form(&[("username", "nobody"), ("password", "x"), ("csrf_token", &csrf)])
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let untrusting = spawn_app().await;
+    send(&untrusting).await;
+    assert_eq!(last_failure_address(&untrusting).await.as_deref(), Some("127.0.0.1"));
+    let mut config = Config::for_tests();
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    let behind_proxy = spawn_app_with(config).await;
+    send(&behind_proxy).await;
+    assert_eq!(
+        last_failure_address(&behind_proxy).await.as_deref(),
+        Some("198.51.100.7")
+    );
+}
