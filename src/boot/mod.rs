@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod database;
+pub mod http;
 pub mod server;
 
 pub use database::DatabaseTarget;

@@ -40,13 +40,10 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     );
     tracing::info!(%addr, "wso-tracker listening on http://{addr}");
     println!("wso-tracker listening on http://{addr} (Ctrl-C to stop)");
-    axum::serve(
-        listener,
-        routes::app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("serving HTTP")?;
+    let max = state.config.max_connections;
+    super::http::serve(listener, routes::app(state), max, shutdown)
+        .await
+        .context("serving HTTP")?;
     cleanup.abort();
     // Stopping mid-send is safe: the message's lease runs out and it is sent again, same Message-ID.
     watcher.abort();

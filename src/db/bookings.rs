@@ -119,7 +119,16 @@ pub struct ListFilter<'a> {
     pub statuses: Option<&'a [Status]>,
     /// Part of a name or booking number.
     pub q: Option<&'a str>,
+    /// Where the page starts (newest first): after (older than) or before (newer than) the
+    /// booking with this id; `None`: the newest.
+    pub cursor: Option<Cursor>,
     pub limit: i64,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Cursor {
+    After(i64),
+    Before(i64),
 }
 
 /// Locks the case for the watcher unless another process holds it (then `None`: next tick).
@@ -150,21 +159,33 @@ pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Ve
                 .replace('_', "\\_")
         )
     });
-    sqlx::query_as(&format!(
+    // Keyset pages in the list's order (booked_at DESC, id DESC), from the cursor's booking.
+    let (cursor, cmp, order) = match f.cursor {
+        None => (None, "<", "DESC"),
+        Some(Cursor::After(id)) => (Some(id), "<", "DESC"),
+        Some(Cursor::Before(id)) => (Some(id), ">", "ASC"),
+    };
+    let mut rows: Vec<Booking> = sqlx::query_as(&format!(
         "{SELECT}
          WHERE ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
            AND ($2::text[] IS NULL OR b.status = ANY($2))
            AND ($3::text IS NULL OR lower(b.last_name) LIKE $3 OR lower(b.first_name) LIKE $3
                 OR lower(b.last_name || ', ' || b.first_name) LIKE $3 OR lower(b.booking_number) LIKE $3)
-         ORDER BY b.booked_at DESC, b.id DESC
+           AND ($5::bigint IS NULL OR (b.booked_at, b.id) {cmp} (SELECT c.booked_at, c.id FROM bookings c WHERE c.id = $5))
+         ORDER BY b.booked_at {order}, b.id {order}
          LIMIT $4"
     ))
     .bind(f.facility_ids)
     .bind(statuses)
     .bind(pattern)
     .bind(f.limit)
+    .bind(cursor)
     .fetch_all(db)
-    .await
+    .await?;
+    if matches!(f.cursor, Some(Cursor::Before(_))) {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 /// Running clocks, soonest deadline first.

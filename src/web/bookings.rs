@@ -35,6 +35,9 @@ pub struct ListRow {
 pub struct ListPage {
     layout: Layout,
     rows: Vec<ListRow>,
+    /// Links to the next older and newer pages, when there are any.
+    older: Option<String>,
+    newer: Option<String>,
     q: String,
     status: String,
     statuses: &'static [Status],
@@ -47,7 +50,12 @@ pub struct ListQuery {
     q: String,
     #[serde(default)]
     status: String,
+    after: Option<i64>,
+    before: Option<i64>,
 }
+
+/// Bookings per page of the list.
+pub const PAGE: i64 = 100;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -63,10 +71,42 @@ pub async fn list(
         facility_ids: caller.facility_scope(),
         statuses: statuses.as_deref(),
         q: (!q.is_empty()).then_some(q),
-        limit: 200,
+        cursor: match (query.after, query.before) {
+            (Some(a), _) => Some(db::bookings::Cursor::After(a)),
+            (None, Some(b)) => Some(db::bookings::Cursor::Before(b)),
+            (None, None) => None,
+        },
+        limit: PAGE + 1,
     };
-    let rows = db::bookings::list(&state.db, filter)
-        .await?
+    let mut found = db::bookings::list(&state.db, filter).await?;
+    let more = found.len() as i64 > PAGE;
+    match query.before {
+        Some(_) if more => {
+            found.remove(0);
+        }
+        _ => found.truncate(PAGE as usize),
+    }
+    let keep = |k: &str, v: &str| (!v.is_empty()).then(|| format!("{k}={}", crate::web::audit::urlencode(v)));
+    let base: Vec<String> = [keep("q", q), keep("status", &query.status)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let link = |cursor: String| {
+        let mut parts = base.clone();
+        parts.push(cursor);
+        format!("/bookings?{}", parts.join("&"))
+    };
+    let older_exists = more || query.before.is_some();
+    let older = found
+        .last()
+        .filter(|_| older_exists)
+        .map(|b| link(format!("after={}", b.id)));
+    let newer_exists = query.after.is_some() || (query.before.is_some() && more);
+    let newer = found
+        .first()
+        .filter(|_| newer_exists)
+        .map(|b| link(format!("before={}", b.id)));
+    let rows = found
         .into_iter()
         .map(|b| {
             let tz = b.tz();
@@ -93,6 +133,8 @@ pub async fn list(
     Ok(ListPage {
         layout: Layout::new(&state, &user, "Bookings", "bookings").await?,
         rows,
+        older,
+        newer,
         q: q.to_string(),
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses: Status::ALL,

@@ -216,9 +216,10 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     let state = AppState::new(db.clone(), clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let max = state.config.max_connections;
     let app = wso_tracker::routes::app(state);
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        wso_tracker::boot::http::serve(listener, app, max, std::future::pending())
             .await
             .unwrap();
     });

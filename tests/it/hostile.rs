@@ -159,3 +159,100 @@ async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
         Some("198.51.100.7")
     );
 }
+
+#[tokio::test]
+async fn lists_are_paged_back_to_the_oldest_of_1500_bookings() {
+    let w = World::new().await;
+    sqlx::query(
+        "INSERT INTO bookings (facility_id, booking_number, last_name, first_name, date_of_birth, booked_at,
+                               created_at, created_by)
+         SELECT f.id, 'B-' || n, 'Last' || n, 'First', date '1980-01-01',
+                timestamptz '2026-11-20 00:00Z' - n * interval '1 hour', now(), u.id
+         FROM generate_series(1, 1500) n, facilities f, users u WHERE f.code = 'RCDC' AND u.username = 'wso1'",
+    )
+    .execute(&w.app.db)
+    .await
+    .unwrap();
+    // The API: pages of 1000 at most, following Link: rel="next".
+    let token = w.app.token("wso1").await;
+    let (s, e) = w.as_("wso1").await.get("/bookings?limit=1001").await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("limit")));
+    let mut url = w.app.url("/api/v1/bookings?limit=1000");
+    let mut numbers = Vec::new();
+    loop {
+        let r = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
+        let page: Vec<serde_json::Value> = r.json().await.unwrap();
+        numbers.extend(page.iter().map(|b| b["booking_number"].as_str().unwrap().to_string()));
+        match next {
+            Some(l) => url = w.app.url(&l[1..l.find('>').unwrap()]),
+            None => break,
+        }
+    }
+    assert_eq!(numbers.len(), 1500, "nothing is silently cut off");
+    assert_eq!(numbers.last().unwrap(), "B-1500", "the oldest is reached");
+    let mut unique = numbers.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 1500, "no booking twice");
+    // The page: 100 a page, "Older bookings" down to the oldest, "Newer" back up.
+    let page = w.app.login("wso1").await;
+    let mut path = "/bookings".to_string();
+    let mut pages = 0;
+    let last = loop {
+        let html = page.get(w.app.url(&path)).send().await.unwrap().text().await.unwrap();
+        pages += 1;
+        match html.find("\">Older bookings") {
+            Some(i) => {
+                let start = html[..i].rfind("href=\"").unwrap() + 6;
+                path = html[start..i].replace("&amp;", "&");
+            }
+            None => break html,
+        }
+        assert!(pages <= 16);
+    };
+    assert_eq!(pages, 15);
+    assert!(last.contains("B-1500") && last.contains("Newer bookings"));
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_cut_off_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = Config::for_tests();
+    config.max_connections = 2;
+    let app = spawn_app_with(config).await;
+    // Two connections that never finish their headers hold both places…
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        slow.push(s);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // …so a third client waits,
+    let quick = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
+    assert!(quick.get(app.url("/healthz")).send().await.is_err(), "the cap holds");
+    // …until the header timeout (10 s) closes the slow ones.
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), slow[0].read(&mut buf))
+        .await
+        .expect("closed within the header timeout")
+        .unwrap_or(0);
+    let answer = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(
+        n == 0 || answer.starts_with("HTTP/1.1 408"),
+        "closed, not served: {answer}"
+    );
+    assert!(started.elapsed() <= std::time::Duration::from_secs(12));
+    let r = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(r.status(), 200, "served once the slow clients are gone");
+}

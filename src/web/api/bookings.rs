@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::json::ApiJson;
@@ -105,14 +106,18 @@ pub async fn show(
 pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
+    /// Continue after this booking (from the `Link: rel="next"` header).
+    after: Option<i64>,
+    limit: Option<i64>,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     api: ApiUser,
     Query(query): Query<ListQuery>,
-) -> ApiResult<Json<Vec<BookingJson>>> {
+) -> ApiResult<axum::response::Response> {
     let caller = api.caller();
+    let limit = super::page_limit(query.limit)?;
     let mut c = Checker::new();
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => c.check::<Status>("status", s.parse()),
@@ -124,9 +129,22 @@ pub async fn list(
         facility_ids: caller.facility_scope(),
         statuses: statuses.as_deref(),
         q: query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
-        limit: 500,
+        cursor: query.after.map(db::bookings::Cursor::After),
+        limit: limit + 1,
     };
-    let rows = db::bookings::list(&state.db, filter).await?;
+    let mut rows = db::bookings::list(&state.db, filter).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = rows.last().filter(|_| more).map(|b| {
+        let mut q = vec![format!("after={}", b.id), format!("limit={limit}")];
+        if let Some(s) = query.status.as_deref().filter(|s| !s.is_empty()) {
+            q.push(format!("status={}", crate::web::audit::urlencode(s)));
+        }
+        if let Some(v) = query.q.as_deref().filter(|s| !s.is_empty()) {
+            q.push(format!("q={}", crate::web::audit::urlencode(v)));
+        }
+        format!("</api/v1/bookings?{}>; rel=\"next\"", q.join("&"))
+    });
     let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
     let claims = db::claims::latest_claims(&state.db, &ids).await?;
     let list = rows
@@ -138,8 +156,12 @@ pub async fn list(
                 ..BookingJson::summary(b)
             }
         })
-        .collect();
-    Ok(Json(list))
+        .collect::<Vec<BookingJson>>();
+    let mut response = Json(list).into_response();
+    if let Some(link) = next.and_then(|l| l.parse().ok()) {
+        response.headers_mut().insert(axum::http::header::LINK, link);
+    }
+    Ok(response)
 }
 
 pub async fn audit(
