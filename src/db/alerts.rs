@@ -208,6 +208,7 @@ pub async fn list(
     seen: Option<&Seen>,
     user_id: i64,
     limit: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<Listed>> {
     let (named, clock) = seen_binds(seen);
     sqlx::query_as(&format!(
@@ -222,13 +223,14 @@ pub async fn list(
          LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $4
          WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
          ORDER BY (k.at IS NULL) DESC, a.raised_at DESC, a.id DESC
-         LIMIT $5"
+         LIMIT $5 OFFSET $6"
     ))
     .bind(facility_ids)
     .bind(named)
     .bind(clock)
     .bind(user_id)
     .bind(limit)
+    .bind(offset)
     .fetch_all(db)
     .await
 }

@@ -60,6 +60,7 @@ pub struct UsersPage {
     form: UserForm,
     errors: Vec<FieldError>,
     now: chrono::DateTime<chrono::Utc>,
+    pager: crate::web::forms::Pager,
 }
 
 impl UsersPage {
@@ -73,10 +74,13 @@ async fn users_page(
     user: &CurrentUser,
     form: UserForm,
     errors: Vec<FieldError>,
+    page: Option<i64>,
 ) -> AppResult<UsersPage> {
+    let (users, pager) = crate::web::forms::Pager::slice(db::users::all(&state.db).await?, "/admin/users", page);
     Ok(UsersPage {
         layout: Layout::new(state, user, "Users", "users").await?,
-        users: db::users::all(&state.db).await?,
+        users,
+        pager,
         facilities: db::facilities::all(&state.db).await?,
         roles: Role::ALL,
         form,
@@ -85,7 +89,16 @@ async fn users_page(
     })
 }
 
-pub async fn users(State(state): State<AppState>, user: CurrentUser) -> AppResult<UsersPage> {
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
+) -> AppResult<UsersPage> {
     user.require(&[Role::Admin])?;
     let form = UserForm {
         username: String::new(),
@@ -93,7 +106,7 @@ pub async fn users(State(state): State<AppState>, user: CurrentUser) -> AppResul
         email: String::new(),
         facilities: vec![],
     };
-    users_page(&state, &user, form, vec![]).await
+    users_page(&state, &user, form, vec![], q.page).await
 }
 
 pub async fn create_user(
@@ -128,7 +141,7 @@ pub async fn create_user(
         }
         Err(AppError::Validation(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            users_page(&state, &user, form, errors).await?,
+            users_page(&state, &user, form, errors, None).await?,
         )
             .into_response()),
         Err(e) => Err(e),

@@ -14,6 +14,7 @@ use crate::domain::alerts::{AlertKind, seen_by};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::{Acting, PathId};
+use crate::web::forms::{Pager, ROWS_PER_PAGE};
 use crate::web::layout::Layout;
 use crate::web::local_time;
 
@@ -41,19 +42,33 @@ pub struct AlertsPage {
     layout: Layout,
     rows: Vec<AlertRow>,
     smtp: bool,
+    pager: Pager,
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<AlertsPage> {
+#[derive(serde::Deserialize)]
+pub struct AlertsQuery {
+    page: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<AlertsQuery>,
+) -> AppResult<AlertsPage> {
     let caller = user.caller();
     let smtp = state.config.smtp_url.is_some();
-    let listed = db::alerts::list(
+    let (page, offset) = Pager::offset(q.page);
+    let mut listed = db::alerts::list(
         &state.db,
         caller.facility_scope(),
         seen_by(user.user.role).as_ref(),
         user.user.id,
-        300,
+        ROWS_PER_PAGE + 1,
+        offset,
     )
     .await?;
+    let pager = Pager::new("/alerts", page, listed.len() as i64 > ROWS_PER_PAGE);
+    listed.truncate(ROWS_PER_PAGE as usize);
     let rows = listed
         .into_iter()
         .map(|a| {
@@ -81,6 +96,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult
         layout: Layout::new(&state, &user, "Alerts", "alerts").await?,
         rows,
         smtp,
+        pager,
     })
 }
 

@@ -40,6 +40,7 @@ pub struct ComplaintsPage {
     form: FormState,
     now_input: String,
     supervisor: bool,
+    pager: crate::web::forms::Pager,
 }
 
 impl ComplaintsPage {
@@ -53,6 +54,15 @@ impl ComplaintsPage {
 }
 
 async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<ComplaintsPage> {
+    numbered(state, user, form, None).await
+}
+
+async fn numbered(
+    state: &AppState,
+    user: &CurrentUser,
+    form: FormState,
+    page: Option<i64>,
+) -> AppResult<ComplaintsPage> {
     user.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
     let caller = user.caller();
     let now = state.clock.now();
@@ -70,7 +80,8 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
                 c,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let (rows, pager) = crate::web::forms::Pager::slice(rows, "/complaints", page);
     let facilities: Vec<Facility> = db::facilities::all(&state.db)
         .await?
         .into_iter()
@@ -84,11 +95,21 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
         form,
         now_input: local_input(now, tz),
         supervisor: user.user.role == Role::Supervisor,
+        pager,
     })
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<ComplaintsPage> {
-    page(&state, &user, FormState::default()).await
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PageQuery>,
+) -> AppResult<ComplaintsPage> {
+    numbered(&state, &user, FormState::default(), q.page).await
 }
 
 async fn respond<T>(

@@ -127,6 +127,47 @@ where
     }
 }
 
+/// Numbered pages of a list (100 rows each) for pages whose order is not a keyset: `?page=N`.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    /// 1-based.
+    pub page: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+pub const ROWS_PER_PAGE: i64 = 100;
+
+impl Pager {
+    /// The page asked for, from 1.
+    pub fn offset(page: Option<i64>) -> (i64, i64) {
+        let page = page.unwrap_or(1).max(1);
+        (page, (page - 1) * ROWS_PER_PAGE)
+    }
+
+    /// Links for page `page` of `path` when `more` rows follow it.
+    pub fn new(path: &str, page: i64, more: bool) -> Self {
+        let link = |n: i64| format!("{path}?page={n}");
+        Pager {
+            page,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: more.then(|| link(page + 1)),
+        }
+    }
+
+    /// The rows of page `page` of a whole list, and the pager.
+    pub fn slice<T>(all: Vec<T>, path: &str, page: Option<i64>) -> (Vec<T>, Pager) {
+        let (page, offset) = Self::offset(page);
+        let more = all.len() as i64 > offset + ROWS_PER_PAGE;
+        let rows = all
+            .into_iter()
+            .skip(offset as usize)
+            .take(ROWS_PER_PAGE as usize)
+            .collect();
+        (rows, Pager::new(path, page, more))
+    }
+}
+
 /// For `datetime-local` inputs: the facility's wall-clock time.
 pub fn local_input(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()

@@ -256,3 +256,118 @@ async fn a_client_that_trickles_its_headers_is_cut_off_and_connections_are_cappe
     let r = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(r.status(), 200, "served once the slow clients are gone");
 }
+
+#[tokio::test]
+async fn a_nul_in_any_string_on_every_api_write_is_a_422_that_writes_nothing() {
+    let w = World::new().await;
+    let id = w.served("F-1").await;
+    let boss = w.as_("boss").await;
+    let sgt = w.as_("sgt").await;
+    let before = w.app.table_counts().await;
+    let paths = [
+        "/bookings".to_string(),
+        format!("/bookings/{id}/documents"),
+        format!("/bookings/{id}/documents/1/withdraw"),
+        format!("/bookings/{id}/ice-notifications"),
+        format!("/bookings/{id}/release-point"),
+        format!("/bookings/{id}/service"),
+        format!("/bookings/{id}/transfer"),
+        format!("/bookings/{id}/release"),
+        format!("/bookings/{id}/igsa-hold"),
+        format!("/bookings/{id}/corrections"),
+        format!("/bookings/{id}/citizenship-claims"),
+        format!("/bookings/{id}/citizenship-claims/1/report"),
+        "/interpreters".to_string(),
+        "/complaints".to_string(),
+        "/complaints/1/ice-notified".to_string(),
+        "/complaints/1/outcome".to_string(),
+        "/officers/wso1/exam".to_string(),
+        "/officers/wso1/credentials".to_string(),
+        "/officers/wso1/credentials/returned".to_string(),
+        "/officers/wso1/withdrawal".to_string(),
+        "/officers/wso1/departure-notice".to_string(),
+        "/disclosures".to_string(),
+        "/reviews".to_string(),
+        "/officers/rookie/certification".to_string(),
+        "/officers/wso1/certification/revoke".to_string(),
+    ];
+    for path in &paths {
+        for caller in [&sgt, &boss] {
+            let (s, e) = caller.post(path, json!({ "note": "a\u{0}b", "reason": "x" })).await;
+            assert_eq!(
+                (s, e["error"]["field"].as_str()),
+                (422, Some("note")),
+                "POST {path}: {e}"
+            );
+        }
+    }
+    let (s, e) = boss
+        .http_put("/facilities/RCDC/public", json!({ "enabled": true, "x": "\u{1}" }))
+        .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("x")));
+    assert_eq!(w.app.table_counts().await, before, "nothing was written");
+}
+
+#[tokio::test]
+async fn the_users_list_is_paged_on_the_api_and_the_page() {
+    let w = World::new().await;
+    for i in 0..120 {
+        let input = wso_tracker::services::accounts::NewUser {
+            username: format!("svc{i:03}"),
+            role: "officer".into(),
+            email: None,
+            facilities: vec![],
+            password: String::new(),
+            api_only: true,
+        };
+        wso_tracker::services::accounts::create_user(
+            &w.app.db,
+            input,
+            wso_tracker::services::accounts::Actor::CLI,
+            w.app.clock.now(),
+        )
+        .await
+        .unwrap();
+    }
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    let token = w.app.token("boss").await;
+    let mut url = w.app.url("/api/v1/users?limit=50");
+    let mut seen = 0;
+    loop {
+        let r = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
+        seen += r.json::<Vec<serde_json::Value>>().await.unwrap().len() as i64;
+        match next {
+            Some(l) => url = w.app.url(&l[1..l.find('>').unwrap()]),
+            None => break,
+        }
+    }
+    assert_eq!(seen, total);
+    let admin = w.app.login("boss").await;
+    let first = admin
+        .get(w.app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("Next page") && !first.contains("Previous page"));
+    let second = admin
+        .get(w.app.url("/admin/users?page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(second.contains("Previous page") && second.contains("Page 2"));
+}

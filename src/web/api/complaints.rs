@@ -166,14 +166,17 @@ pub async fn complaint_outcome(
 #[derive(Deserialize)]
 pub struct ComplaintQuery {
     status: Option<String>,
+    after: Option<i64>,
+    limit: Option<i64>,
 }
 
 pub async fn complaints(
     State(state): State<AppState>,
     api: ApiUser,
     Query(q): Query<ComplaintQuery>,
-) -> ApiResult<Json<Vec<ComplaintJson>>> {
+) -> ApiResult<axum::response::Response> {
     let caller = api.caller();
+    let limit = super::page_limit(q.limit)?;
     caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
     let now = state.clock.now();
     let wanted = q.status.as_deref().filter(|s| !s.is_empty());
@@ -190,6 +193,10 @@ pub async fn complaints(
             Some("overdue") => c.status == "overdue",
             Some(_) => c.status != "closed",
         })
-        .collect();
-    Ok(Json(list))
+        .collect::<Vec<ComplaintJson>>();
+    let path = match wanted {
+        Some(s) => format!("/api/v1/complaints?status={s}"),
+        None => "/api/v1/complaints".to_string(),
+    };
+    Ok(super::paged(list, |c| c.id, q.after, limit, &path))
 }

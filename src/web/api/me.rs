@@ -10,6 +10,8 @@ use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct UserJson {
+    /// The account's id (the cursor of `GET /api/v1/users?after=`).
+    id: i64,
     username: String,
     role: Role,
     email: Option<String>,
@@ -21,6 +23,7 @@ impl UserJson {
     fn at(u: db::users::User, now: chrono::DateTime<chrono::Utc>) -> Self {
         let locked = u.is_locked(now);
         Self {
+            id: u.id,
             username: u.username,
             role: u.role,
             email: u.email,
@@ -36,13 +39,17 @@ pub async fn me(State(state): State<AppState>, caller: ApiUser) -> Json<UserJson
 }
 
 /// `GET /api/v1/users` (admin): every account.
-pub async fn users(State(state): State<AppState>, caller: ApiUser) -> ApiResult<Json<Vec<UserJson>>> {
+pub async fn users(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    axum::extract::Query(page): axum::extract::Query<super::PageQuery>,
+) -> ApiResult<axum::response::Response> {
     caller.require(&[Role::Admin])?;
-    Ok(Json(
-        db::users::all(&state.db)
-            .await?
-            .into_iter()
-            .map(|u| UserJson::at(u, state.clock.now()))
-            .collect(),
-    ))
+    let limit = super::page_limit(page.limit)?;
+    let users: Vec<UserJson> = db::users::all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| UserJson::at(u, state.clock.now()))
+        .collect();
+    Ok(super::paged(users, |u| u.id, page.after, limit, "/api/v1/users"))
 }

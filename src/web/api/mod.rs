@@ -33,6 +33,39 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     }
 }
 
+/// A page of a list in id order: the items after `after`, at most `limit`, and the
+/// `Link: <path?…&after=ID&limit=N>; rel="next"` header when more follow. `path_query` is the
+/// request's own path and query without `after`/`limit`.
+pub fn paged<T: serde::Serialize>(
+    mut items: Vec<T>,
+    id: impl Fn(&T) -> i64,
+    after: Option<i64>,
+    limit: i64,
+    path_query: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    items.sort_by_key(|i| id(i));
+    let items: Vec<T> = items.into_iter().filter(|i| after.is_none_or(|a| id(i) > a)).collect();
+    let more = items.len() as i64 > limit;
+    let page: Vec<&T> = items.iter().take(limit as usize).collect();
+    let next = page.last().filter(|_| more).map(|last| {
+        let sep = if path_query.contains('?') { '&' } else { '?' };
+        format!("<{path_query}{sep}after={}&limit={limit}>; rel=\"next\"", id(last))
+    });
+    let mut response = axum::Json(&page).into_response();
+    if let Some(link) = next.and_then(|l| l.parse().ok()) {
+        response.headers_mut().insert(axum::http::header::LINK, link);
+    }
+    response
+}
+
+/// `after` and `limit` as every paged list takes them.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
 /// An optional date field: empty or absent is `None`.
 pub fn optional_date(c: &mut crate::domain::input::Checker, field: &str, v: Option<&str>) -> Option<chrono::NaiveDate> {
     v.map(str::trim)
