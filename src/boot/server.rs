@@ -34,6 +34,7 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
         }
     };
     let watcher = tokio::spawn(watch_deadlines(state.clone()));
+    let auditor = tokio::spawn(watch_audit_chain(state.clone()));
     let delivery = mailer.map(|m| tokio::spawn(deliver_outbox(state.clone(), m)));
     let cleanup = tokio::spawn(
         PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),
@@ -47,6 +48,7 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     cleanup.abort();
     // Stopping mid-send is safe: the message's lease runs out and it is sent again, same Message-ID.
     watcher.abort();
+    auditor.abort();
     if let Some(d) = delivery {
         d.abort();
     }
@@ -98,22 +100,11 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
-/// The deadline watcher, every `WSO_WATCH_INTERVAL_SECS`; the audit chain's check every
-/// `WSO_AUDIT_VERIFY_MINUTES` (the whole chain first, then what is new).
+/// The deadline watcher, every `WSO_WATCH_INTERVAL_SECS`.
 async fn watch_deadlines(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.watch_interval_secs));
-    let mut verified = crate::services::audit::Verified::START;
-    let mut next_audit_check = state.clock.now();
     loop {
         tick.tick().await;
-        if state.clock.now() >= next_audit_check {
-            let (now, from) = (state.clock.now(), &state.config.mail_from);
-            match crate::services::audit::check(&state.db, &verified, now, from).await {
-                Ok(v) => verified = v,
-                Err(e) => tracing::error!(error = %e, "audit chain check failed; retrying next time"),
-            }
-            next_audit_check = now + chrono::Duration::minutes(state.config.audit_verify_minutes);
-        }
         let c = &state.config;
         match crate::alerts::check_deadlines(&state.db, state.clock.now(), &c.alert_hours_left, &c.mail_from).await {
             Ok(0) => {}
@@ -122,6 +113,21 @@ async fn watch_deadlines(state: AppState) {
         }
         if let Err(e) = watch_accounts(&state).await {
             tracing::error!(error = %e, "account watcher failed; retrying next tick");
+        }
+    }
+}
+
+/// The audit chain's whole walk every `WSO_AUDIT_VERIFY_MINUTES`, on its own task so that a
+/// long walk never delays a deadline alert.
+async fn watch_audit_chain(state: AppState) {
+    let minutes = state.config.audit_verify_minutes.max(1) as u64;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60 * minutes));
+    loop {
+        tick.tick().await;
+        let (now, from) = (state.clock.now(), &state.config.mail_from);
+        let start = crate::services::audit::Verified::START;
+        if let Err(e) = crate::services::audit::check(&state.db, &start, now, from).await {
+            tracing::error!(error = %e, "audit chain check failed; retrying next time");
         }
     }
 }

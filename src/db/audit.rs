@@ -49,13 +49,6 @@ pub struct Entry {
     pub detail: Value,
 }
 
-pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Entry>> {
-    sqlx::query_as("SELECT id, at, recorded_at, actor, action, ip, detail FROM audit_log ORDER BY id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(db)
-        .await
-}
-
 /// Audit actions that record a look at a case, not a change to it: kept out of its timeline.
 pub const ACCESS_ACTIONS: &[&str] = &["record_viewed"];
 

@@ -39,9 +39,16 @@ pub struct Found {
 }
 
 pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit: i64) -> sqlx::Result<Vec<Found>> {
+    // Pages follow the chain's order (ids are taken before an append waits for the chain's
+    // lock, so a later entry can have a lower id); the cursor is an entry's id.
     let (cursor, order, cmp) = match page {
         Page::After(id) => (id, "ASC", ">"),
         Page::Before(id) => (id, "DESC", "<"),
+    };
+    let position = match page {
+        Page::After(0) => "0".to_string(),
+        Page::Before(i64::MAX) => "9223372036854775807".to_string(),
+        _ => "coalesce((SELECT c.chain_seq FROM audit_log c WHERE c.id = $1), 0)".to_string(),
     };
     sqlx::query_as(&format!(
         "SELECT a.id, a.at, a.recorded_at, a.actor, a.action, a.booking_id, fa.code AS facility, a.ip AS address,
@@ -49,14 +56,14 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
          FROM audit_log a
          LEFT JOIN bookings b ON b.id = a.booking_id
          LEFT JOIN facilities fa ON fa.id = b.facility_id
-         WHERE a.id {cmp} $1
+         WHERE a.chain_seq {cmp} {position} AND $1::bigint IS NOT NULL
            AND ($2::text IS NULL OR a.actor = $2)
            AND ($3::text IS NULL OR a.action = $3)
            AND ($4::bigint IS NULL OR a.booking_id = $4)
            AND ($5::text IS NULL OR fa.code = $5)
            AND ($6::timestamptz IS NULL OR a.recorded_at >= $6)
            AND ($7::timestamptz IS NULL OR a.recorded_at < $7)
-         ORDER BY a.id {order}
+         ORDER BY a.chain_seq {order}
          LIMIT $8"
     ))
     .bind(cursor)

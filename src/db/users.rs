@@ -219,6 +219,15 @@ pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str, mus
     Ok(())
 }
 
+/// The addresses of every enabled administrator who has one.
+pub async fn admin_emails(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT email FROM users WHERE role = 'admin' AND disabled_at IS NULL AND email IS NOT NULL ORDER BY email",
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Whether `user_id` is an administrator and no other enabled administrator exists (locks the
 /// administrators' rows, so two sweeps cannot both decide "not the last").
 pub async fn is_last_enabled_admin(conn: &mut sqlx::PgConnection, user_id: i64) -> sqlx::Result<bool> {

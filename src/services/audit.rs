@@ -43,37 +43,46 @@ pub async fn verify(pool: &PgPool, from: &Verified) -> AppResult<Result<Verified
     loop {
         let links = db::audit::links_after(pool, at.seq, BATCH).await?;
         if links.is_empty() {
-            break;
+            // At the end: the head must be this entry. A head further on means entries were
+            // appended meanwhile (then they are there now) or the newest ones were removed.
+            let (head_seq, head_hash) = db::audit::head(pool).await?;
+            if head_seq == at.seq && head_hash == at.head {
+                break;
+            }
+            if head_seq > at.seq && !db::audit::links_after(pool, at.seq, 1).await?.is_empty() {
+                continue;
+            }
+            return Ok(Err(Broken {
+                id: 0,
+                seq: head_seq,
+                reason: if head_seq > at.seq {
+                    "the newest entries were removed (the head is further on)"
+                } else {
+                    "the chain's head does not match its last entry"
+                },
+            }));
         }
         match chain::verify(at.seq, &at.head, &links) {
             Ok((seq, head)) => at = Verified { seq, head },
             Err(broken) => return Ok(Err(broken)),
         }
     }
-    let (head_seq, head_hash) = db::audit::head(pool).await?;
-    if head_seq < at.seq || (head_seq == at.seq && head_hash != at.head) {
-        return Ok(Err(Broken {
-            id: 0,
-            seq: head_seq,
-            reason: "the chain's head does not match its last entry",
-        }));
-    }
-    // Entries appended while we read (head beyond `at`) are checked next time.
     Ok(Ok(at))
 }
 
-/// The watcher's check: verifies what is new since `from`; on a break raises one alert for
-/// admins (once per break) and returns `from` unchanged, so the break is reported again only
-/// if it changes.
+/// The watcher's check: walks the chain after `from` (the whole chain for
+/// `Verified::START`); on a break raises one alert for admins, e-mailed to every admin with an
+/// address (once per break), and returns `from` unchanged.
 pub async fn check(pool: &PgPool, from: &Verified, now: DateTime<Utc>, mail_from: &str) -> AppResult<Verified> {
     match verify(pool, from).await? {
         Ok(v) => Ok(v),
         Err(broken) => {
             tracing::error!(%broken, "audit chain broken");
             let mut tx = pool.begin().await?;
+            let admins = db::users::admin_emails(pool).await?;
             let g = Generic {
                 facility_id: None,
-                to: None,
+                to: Some(admins),
                 booking_id: None,
                 complaint_id: None,
                 kind: AlertKind::AuditChainBroken,

@@ -300,7 +300,9 @@ pub async fn facility_settings(
         "" => None,
         d => Some(
             chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| AppError::field("agreement_start_on", "use a date like 2020-03-01"))?,
+                .map_err(|_| "use a date like 2020-03-01".to_string())
+                .and_then(crate::domain::input::in_years)
+                .map_err(|m| AppError::field("agreement_start_on", m))?,
         ),
     };
     let rate = match field(&pairs, "igsa_daily_rate").trim() {

@@ -42,11 +42,14 @@ fn text(v: &Option<String>) -> Option<String> {
 /// A `from`/`to` bound: a date (`2026-11-01`, midnight UTC) or an RFC 3339 time.
 fn bound(field: &str, v: &Option<String>, end: bool) -> AppResult<Option<DateTime<Utc>>> {
     let Some(v) = text(v) else { return Ok(None) };
+    let years = |d: NaiveDate| crate::domain::input::in_years(d).map_err(|m| AppError::field(field, m));
     if let Ok(t) = DateTime::parse_from_rfc3339(&v) {
+        years(t.date_naive())?;
         return Ok(Some(t.with_timezone(&Utc)));
     }
     let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
         .map_err(|_| AppError::field(field, "use a date like 2026-11-01 or an RFC 3339 time"))?;
+    let d = years(d)?;
     let d = if end { d.succ_opt().unwrap_or(d) } else { d };
     Ok(Some(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
 }

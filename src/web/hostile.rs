@@ -1,7 +1,7 @@
 //! Hostile input gets a clear error and nothing else: a control character (NUL and the other C0
-//! characters but tab and line breaks) in a query string or a form field is a 422 naming the
-//! field, before any handler or database sees it. (JSON bodies: `api/json.rs`; checked text
-//! fields: `domain::input`.)
+//! characters but tab and line breaks) in a query string is a 422 naming the field, before any
+//! handler or database sees it. (Form bodies: the CSRF layer, which reads them anyway; JSON
+//! bodies: `api/json.rs`; checked text fields: `domain::input`.)
 
 use axum::extract::Request;
 use axum::middleware::Next;

@@ -70,7 +70,10 @@ fn page(
 }
 
 pub async fn show(State(state): State<AppState>, Query(q): Query<LoginQuery>, request: Request) -> Response {
-    let (csrf, cookie) = login_token(login_cookie(&request), state.config.cookie_secure);
+    let (csrf, cookie) = login_token(
+        login_cookie(&request),
+        state.config.cookie_secure || state.config.https(),
+    );
     let info = q.signed_out.map(|_| "You have been signed out.");
     let mut response = page(&state, csrf, String::new(), None, info).into_response();
     if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {

@@ -121,25 +121,48 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
             &reports::program(&state.db, &scope).await?,
         ));
     }
-    // Charts of the last 12 months, with small counts suppressed the same way (drawn as 0).
+    // Charts of the last 12 complete months. Each series is published like a table whose
+    // total is shown: small months are hidden, and more when one could be had as the total
+    // minus the others; a hidden month is drawn as 0 (the page says so).
     let mut suppressed = recent;
-    for m in suppressed.stats.by_month.iter_mut() {
-        for v in [
-            &mut m.people_with_ice_documents,
-            &mut m.transferred,
-            &mut m.released_at_limit,
-            &mut m.released_other,
-            &mut m.igsa_holds,
-            &mut m.still_held,
-            &mut m.served,
-        ] {
-            if (1..5).contains(v) {
-                *v = 0;
+    let months = suppressed.stats.by_month.len();
+    let hide = |values: Vec<i64>| -> Vec<bool> {
+        let total: i64 = values.iter().sum();
+        let mut cells = vec![total];
+        cells.extend(values);
+        let group: Vec<usize> = (0..cells.len()).collect();
+        publish(&cells, &[group.as_slice()])
+            .into_iter()
+            .skip(1)
+            .map(|p| !matches!(p, crate::domain::publish::Published::Count(_)))
+            .collect()
+    };
+    type Field = fn(&mut crate::domain::stats::Month) -> &mut i64;
+    let fields: [Field; 7] = [
+        |m| &mut m.people_with_ice_documents,
+        |m| &mut m.transferred,
+        |m| &mut m.released_at_limit,
+        |m| &mut m.released_other,
+        |m| &mut m.igsa_holds,
+        |m| &mut m.still_held,
+        |m| &mut m.served,
+    ];
+    for field in fields {
+        let values: Vec<i64> = suppressed.stats.by_month.iter_mut().map(|m| *field(m)).collect();
+        for (i, hidden) in hide(values).into_iter().enumerate().take(months) {
+            if hidden {
+                *field(&mut suppressed.stats.by_month[i]) = 0;
             }
         }
     }
-    for v in suppressed.stats.charges_by_category.values_mut() {
-        if (1..5).contains(v) {
+    let charge_values: Vec<i64> = suppressed.stats.charges_by_category.values().copied().collect();
+    for (v, hidden) in suppressed
+        .stats
+        .charges_by_category
+        .values_mut()
+        .zip(hide(charge_values))
+    {
+        if hidden {
             *v = 0;
         }
     }

@@ -307,3 +307,23 @@ async fn a_liaison_s_printable_record_carries_no_charges_and_is_logged() {
     assert!(supervisor.contains("Driving while impaired"));
     assert_eq!(actions_of(&w.app.db, "record_viewed").await.len(), 2);
 }
+
+#[tokio::test]
+async fn removing_the_newest_entries_is_found_too_and_the_head_cannot_go_back() {
+    let w = World::new().await;
+    w.served("N-1").await;
+    let last: i64 = sqlx::query_scalar("SELECT id FROM audit_log ORDER BY chain_seq DESC LIMIT 1")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    as_superuser(&w.app.admin_db, &format!("DELETE FROM audit_log WHERE id = {last}")).await;
+    let broken = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap_err();
+    assert!(broken.reason.contains("newest"), "{broken}");
+    let back = sqlx::query("UPDATE audit_head SET seq = seq - 1")
+        .execute(&w.app.admin_db)
+        .await;
+    assert!(
+        back.unwrap_err().to_string().contains("forward"),
+        "even the owner cannot move the head back"
+    );
+}
