@@ -24,7 +24,11 @@ mod tests {
         let (a, b) = (super::generate(), super::generate());
         assert_ne!(a, b);
         assert_eq!(a.len(), 4 + 64);
-        assert_eq!(super::digest(&a), super::digest(&a));
         assert_ne!(super::digest(&a), super::digest(&b));
+        // SHA-256 itself, checked against the standard's test vector ("abc", FIPS 180-2).
+        assert_eq!(
+            super::to_hex(&super::digest("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

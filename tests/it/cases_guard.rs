@@ -82,24 +82,47 @@ async fn of_many_simultaneous_releases_exactly_one_wins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_pickup_racing_a_release_leaves_one_outcome() {
     let w = World::new().await;
-    let id = w.served("RACE-3").await;
-    let pickup = race(
-        &w,
-        "ice",
-        format!("/bookings/{id}/transfer"),
-        json!({ "at": "2026-11-23T11:00:00Z", "receiving_officer": "X" }),
-        1,
-    );
-    let release = race(
-        &w,
-        "sgt",
-        format!("/bookings/{id}/release"),
-        json!({ "at": "2026-11-23T11:00:00Z", "reason": "other" }),
-        1,
-    );
-    let (a, b) = tokio::join!(pickup, release);
-    let wins = a.iter().chain(b.iter()).filter(|s| **s == 200).count();
-    assert_eq!(wins, 1, "{a:?} {b:?}");
+    // Tokens first, so that nothing but the barrier stands between the two requests.
+    let (ice, sgt) = (w.app.token("ice").await, w.app.token("sgt").await);
+    for round in 0..5 {
+        let id = w.served(&format!("RACE-3-{round}")).await;
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let go = |token: String, path: String, body: serde_json::Value| {
+            let (barrier, url) = (barrier.clone(), w.app.url(&format!("/api/v1{path}")));
+            tokio::spawn(async move {
+                // Separate clients: separate connections to the server and to PostgreSQL.
+                let client = reqwest::Client::new();
+                barrier.wait().await;
+                let r = client.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+                let status = r.status().as_u16();
+                let body: serde_json::Value = r.json().await.unwrap();
+                (status, body["error"]["code"].as_str().map(str::to_owned))
+            })
+        };
+        let pickup = go(
+            ice.clone(),
+            format!("/bookings/{id}/transfer"),
+            json!({ "at": "2026-11-23T11:00:00Z", "receiving_officer": "X" }),
+        );
+        let release = go(
+            sgt.clone(),
+            format!("/bookings/{id}/release"),
+            json!({ "at": "2026-11-23T11:00:00Z", "reason": "other" }),
+        );
+        let mut outcomes = vec![pickup.await.unwrap(), release.await.unwrap()];
+        outcomes.sort();
+        assert_eq!(
+            outcomes,
+            vec![(200, None), (409, Some("invalid_state".to_string()))],
+            "round {round}: one winner, and the loser told why (never a 500 from the CHECK)"
+        );
+        let status: String = sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
+            .bind(id)
+            .fetch_one(&w.app.db)
+            .await
+            .unwrap();
+        assert!(status == "transferred" || status == "released");
+    }
 }
 
 #[tokio::test]
@@ -135,57 +158,65 @@ async fn rejected_requests_leave_every_table_unchanged() {
         .unwrap();
     let mut bad_charge = booking("NOOP-2");
     bad_charge["charges"][1]["category"] = json!("treason");
-    let refused = [
-        wso.post("/bookings", bad_charge).await.0,
-        wso.post("/bookings", booking("NOOP-1")).await.0,
+    let refused: Vec<(u16, serde_json::Value)> = vec![
+        wso.post("/bookings", bad_charge).await,
+        wso.post("/bookings", booking("NOOP-1")).await,
         wso.post(
             &format!("/bookings/{id}/documents"),
             json!({ "kind": "I-200", "number": "W-2", "a_number": "123" }),
         )
-        .await
-        .0,
+        .await,
         wso.post(
             &format!("/bookings/{id}/release-point"),
             json!({ "at": "2026-11-22T08:00:00Z", "reason": "bond_posted" }),
         )
-        .await
-        .0,
+        .await,
         ice.post(
             &format!("/bookings/{id}/transfer"),
             json!({ "at": "2026-11-25T00:00:00Z", "receiving_officer": "X" }),
         )
-        .await
-        .0,
+        .await,
         ice.post(
             &format!("/bookings/{id}/transfer"),
             json!({ "at": "2026-11-22T08:59:00Z", "receiving_officer": "X" }),
         )
-        .await
-        .0,
+        .await,
         sgt.post(
             &format!("/bookings/{id}/release"),
             json!({ "at": "2026-11-23T11:00:00Z", "reason": "clock_expired" }),
         )
-        .await
-        .0,
+        .await,
         sgt.post(
             &format!("/bookings/{id}/igsa-hold"),
             json!({ "at": "2026-11-23T11:00:00Z" }),
         )
-        .await
-        .0,
+        .await,
         wso.post(
             &format!("/bookings/{id}/release"),
             json!({ "at": "2026-11-23T11:00:00Z", "reason": "other" }),
         )
-        .await
-        .0,
+        .await,
         other
             .post(&format!("/bookings/{id}/documents"), warrant("I-205", "W-3"))
-            .await
-            .0,
+            .await,
     ];
-    assert!(refused.iter().all(|s| *s >= 400), "{refused:?}");
+    let refused: Vec<(u16, Option<&str>)> = refused.iter().map(|(s, e)| (*s, e["error"]["code"].as_str())).collect();
+    // Each refused for its own reason, never a crash.
+    assert_eq!(
+        refused,
+        vec![
+            (422, Some("validation_failed")),
+            (409, Some("duplicate_booking_number")),
+            (422, Some("validation_failed")),
+            (409, Some("release_point_already_recorded")),
+            (422, Some("in_the_future")),
+            (422, Some("before_previous_step")),
+            (422, Some("clock_not_expired")),
+            (409, Some("no_igsa")),
+            (403, Some("forbidden")),
+            (403, Some("forbidden")),
+        ]
+    );
     assert_eq!(w.app.table_counts().await, before);
     let state_after: String = sqlx::query_scalar("SELECT row_to_json(b)::text FROM bookings b WHERE id = $1")
         .bind(id)
