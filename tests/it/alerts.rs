@@ -71,14 +71,27 @@ async fn each_deadline_alert_is_raised_exactly_once_by_two_watchers() {
     for (now, expected) in steps {
         let now = t(now);
         for _ in 0..3 {
-            let (a, b) = tokio::join!(
-                check_deadlines(&w.app.db, now, &HOURS, FROM),
-                check_deadlines(&other, now, &HOURS, FROM)
-            );
-            a.unwrap();
-            b.unwrap();
+            // Two "processes": separate tasks, separate pools, released together.
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+            let run = |pool: PgPool| {
+                let barrier = barrier.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    check_deadlines(&pool, now, &HOURS, FROM).await.unwrap()
+                })
+            };
+            let (a, b) = (run(w.app.db.clone()), run(other.clone()));
+            a.await.unwrap();
+            b.await.unwrap();
         }
         assert_eq!(kinds(&w.app.db).await, expected, "at {now}");
+        // Never a milder alert after a more urgent one.
+        let urgencies: Vec<i32> =
+            sqlx::query_scalar("SELECT urgency FROM alerts WHERE kind LIKE 'deadline%' ORDER BY id")
+                .fetch_all(&w.app.db)
+                .await
+                .unwrap();
+        assert!(urgencies.windows(2).all(|p| p[0] < p[1]), "{urgencies:?}");
     }
     let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
         .fetch_one(&w.app.db)
@@ -206,15 +219,24 @@ async fn while_the_mail_server_is_down_messages_wait_and_go_out_when_it_returns(
         .await
         .unwrap();
     assert_eq!(pending, 3, "nothing is lost");
-    // Backing off: not due again until the backoff has passed.
+    // Backing off, with the server back: the third failure (at `last`) waits 4 s (1, 2, 4 s…),
+    // so 2 s later nothing is sent even though the server would take it, and at 4 s all is.
+    let last = now - Duration::seconds(61);
+    sink.restart().await;
     assert_eq!(
-        deliver_due(&w.app.db, &mailer, now - Duration::seconds(60), 60)
+        deliver_due(&w.app.db, &mailer, last + Duration::seconds(2), 60)
             .await
             .unwrap(),
-        0
+        0,
+        "the backoff holds while it runs"
     );
-    sink.restart().await;
-    assert_eq!(deliver_due(&w.app.db, &mailer, now, 60).await.unwrap(), 3);
+    assert_eq!(sink.received().len(), 0);
+    assert_eq!(
+        deliver_due(&w.app.db, &mailer, last + Duration::seconds(4), 60)
+            .await
+            .unwrap(),
+        3
+    );
     assert_eq!(sink.received().len(), 3);
     assert_eq!(
         deliver_due(&w.app.db, &mailer, now + Duration::seconds(120), 60)

@@ -402,3 +402,41 @@ async fn accounts_and_tokens_live_their_whole_life_from_the_command_line() {
         assert!(actions.iter().any(|x| x == a), "{a}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_server_s_watcher_raises_and_its_worker_delivers() {
+    // The case is written through the in-test app (its clock: the service on 2026-11-22, deadline
+    // 2026-11-24); the real server process, started on the same database with mail going to a
+    // real SMTP peer and the system clock (later than the deadline), must do the rest by itself:
+    // its worker sends the alert queued at service, and its watcher raises `deadline_passed`,
+    // which the worker sends too.
+    let w = crate::helpers::World::new().await;
+    w.served("BG-1").await;
+    let sink = crate::smtp::Sink::start().await;
+    let owner = crate::helpers::owner_url_for(&w.app.database_url);
+    let smtp = sink.url();
+    let server = Server::start(&[
+        ("DATABASE_URL", &w.app.database_url),
+        ("DATABASE_OWNER_URL", &owner),
+        ("SMTP_URL", &smtp),
+        ("WSO_WATCH_INTERVAL_SECS", "1"),
+        ("WSO_OUTBOX_INTERVAL_SECS", "1"),
+    ]);
+    server.wait_listening();
+    let wanted = ["deadline_at_service", "deadline_passed"];
+    let mut kinds: Vec<String> = vec![];
+    for _ in 0..60 {
+        kinds = sink.received().iter().filter_map(|m| m.header("X-WSO-Alert")).collect();
+        if wanted.iter().all(|k| kinds.iter().any(|x| x == k)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    for k in wanted {
+        assert!(
+            kinds.iter().any(|x| x == k),
+            "{k} e-mailed by the running server: {kinds:?}"
+        );
+    }
+    assert!(server.terminate().success());
+}
