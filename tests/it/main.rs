@@ -14,6 +14,7 @@ mod hostile;
 mod identity;
 mod layering;
 mod leaks;
+mod promises;
 mod reports;
 mod services;
 mod smtp;
