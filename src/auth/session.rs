@@ -131,7 +131,8 @@ impl FromRequestParts<AppState> for SignedIn {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        let Some(auth) = session.get::<AuthData>(AUTH_KEY).await.map_err(session_err)? else {
+        // A session written by an older version (another shape) is simply not signed in.
+        let Some(auth) = session.get::<AuthData>(AUTH_KEY).await.ok().flatten() else {
             return Err(AppError::Unauthorized);
         };
         let now = state.clock.now();

@@ -459,7 +459,12 @@ async fn disclosures_before_clearance_need_a_reason_and_reviews_are_reminded() {
         json!({ "facility": "RCDC", "held_on": "2025-12-15", "attendees": "Sheriff, ICE ERO", "notes": "No issues" }),
     )
     .await;
-    // Reminder 11 months after the last review: 2026-11-15 (New York midnight).
+    // Reminder 11 months after the last review: 2026-11-15 (New York midnight, 05:00 UTC), not
+    // a second before.
+    watch(&w, "2026-11-15T04:59:59Z").await;
+    assert!(alert_kinds(&w, "annual%").await.is_empty(), "not before eleven months");
+    watch(&w, "2026-11-15T05:00:00Z").await;
+    assert_eq!(alert_kinds(&w, "annual%").await, vec!["annual_review_due"]);
     watch(&w, "2026-11-23T12:00:00Z").await;
     watch(&w, "2026-11-23T12:00:10Z").await;
     assert_eq!(alert_kinds(&w, "annual%").await, vec!["annual_review_due"]);
