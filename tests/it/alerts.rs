@@ -331,3 +331,43 @@ async fn alerts_at_configured_hours_reach_supervisors_and_liaisons() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_outbox_workers_at_once_send_each_message_once() {
+    let w = World::new().await;
+    let sink = Sink::start().await;
+    for i in 0..4 {
+        w.served(&format!("W2-{i}")).await;
+    }
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert!(queued >= 8, "{queued} messages queued");
+    let other = second_pool(&w.app.db).await;
+    let now = w.app.clock.now();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let run = |pool: PgPool| {
+        let (barrier, mailer) = (barrier.clone(), Mailer::new(&sink.url(), FROM).unwrap());
+        tokio::spawn(async move {
+            barrier.wait().await;
+            deliver_due(&pool, &mailer, now, 60).await.unwrap()
+        })
+    };
+    let (a, b) = (run(w.app.db.clone()), run(other));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert_eq!(
+        a + b,
+        queued as usize,
+        "every message by one worker or the other: {a} + {b}"
+    );
+    let mut ids: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids.len(), queued as usize, "each sent once");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), queued as usize);
+}

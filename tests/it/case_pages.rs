@@ -555,6 +555,25 @@ async fn complaints_and_agreement_pages_work_for_their_roles() {
         ("score", "40".to_string()),
     ];
     assert_eq!(post(&w, &sgt, "/roster/facts", &exam).await.status(), 303);
+    let stored: Vec<(chrono::NaiveDate, i32)> = sqlx::query_as(
+        "SELECT e.taken_on, e.score FROM wso_exams e JOIN users u ON u.id = e.user_id WHERE u.username = 'rookie'",
+    )
+    .fetch_all(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored,
+        vec![(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), 40)],
+        "the form stored the exam as typed"
+    );
+    // A second failed exam: the roster now gives that reason too.
+    let again = [
+        ("fact", "exam".to_string()),
+        ("username", "rookie".to_string()),
+        ("taken_on", "2026-02-01".to_string()),
+        ("score", "55".to_string()),
+    ];
+    assert_eq!(post(&w, &sgt, "/roster/facts", &again).await.status(), 303);
     let html = sgt
         .get(w.app.url("/roster"))
         .send()
@@ -564,7 +583,7 @@ async fn complaints_and_agreement_pages_work_for_their_roles() {
         .await
         .unwrap();
     assert!(
-        html.contains("no WSO certification recorded"),
+        html.contains("no WSO certification recorded") && html.contains("exam twice"),
         "rookie may not serve, and the page says why"
     );
 }

@@ -440,3 +440,27 @@ async fn the_running_server_s_watcher_raises_and_its_worker_delivers() {
     }
     assert!(server.terminate().success());
 }
+
+#[tokio::test]
+async fn a_bad_setting_in_the_environment_stops_the_start_with_one_line_naming_it() {
+    let app = spawn_app().await;
+    let owner = crate::helpers::owner_url_for(&app.database_url);
+    for (var, value) in [
+        ("WSO_ALERT_HOURS_LEFT", "12,abc"),
+        ("WSO_MFA_REQUIRED", "maybe"),
+        ("WSO_TRUSTED_PROXIES", "10.0.0.0/99"),
+        ("WSO_SESSION_IDLE_MINUTES", "thirty"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+            .args(["migrate"])
+            .env("DATABASE_URL", &app.database_url)
+            .env("DATABASE_OWNER_URL", &owner)
+            .env("RUST_LOG", "off")
+            .env(var, value)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
+        assert!(!o.status.success(), "{var}={value} must not start");
+        assert!(err.contains(var) && err.lines().count() == 1, "{var}: {err}");
+    }
+}
