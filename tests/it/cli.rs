@@ -464,3 +464,40 @@ async fn a_bad_setting_in_the_environment_stops_the_start_with_one_line_naming_i
         assert!(err.contains(var) && err.lines().count() == 1, "{var}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_request_in_flight_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let w = crate::helpers::World::new().await;
+    let token = w.app.token("wso1").await;
+    let owner = crate::helpers::owner_url_for(&w.app.database_url);
+    let server = Server::start(&[("DATABASE_URL", &w.app.database_url), ("DATABASE_OWNER_URL", &owner)]);
+    let (_, base) = server.wait_listening();
+    let addr = base.trim_start_matches("http://").to_string();
+    let body = crate::helpers::booking("INFLIGHT-1").to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(first.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Stop the server while the request's body is still coming.
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    s.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the request in flight finished: {answer}"
+    );
+    assert!(server.terminate().success(), "then the server stopped cleanly");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM bookings WHERE booking_number = 'INFLIGHT-1'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}

@@ -471,3 +471,31 @@ async fn disclosures_before_clearance_need_a_reason_and_reviews_are_reminded() {
     assert_eq!(sgt.get("/reviews").await.1.as_array().unwrap().len(), 1);
     assert_eq!(w.as_("ice").await.get("/reviews").await.0, 403);
 }
+
+#[tokio::test]
+async fn only_a_post_service_notification_answers_the_post_service_notice() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    // Both served 2026-11-22 09:00Z; A gets another kind of notification, B the right one.
+    let (a, b) = (w.served("PS-A").await, w.served("PS-B").await);
+    for (id, kind) in [(a, "in_custody"), (b, "post_service")] {
+        wso.ok(
+            201,
+            &format!("/bookings/{id}/ice-notifications"),
+            json!({ "at": "2026-11-22T09:20:00Z", "method": "phone", "contact": "ERO duty officer", "kind": kind }),
+        )
+        .await;
+    }
+    watch(&w, "2026-11-22T10:01:00Z").await;
+    let overdue: Vec<i64> = sqlx::query_scalar(
+        "SELECT booking_id FROM alerts WHERE kind = 'post_service_notice_overdue' ORDER BY booking_id",
+    )
+    .fetch_all(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        overdue,
+        vec![a],
+        "an in_custody notification is not the post-service notice"
+    );
+}

@@ -371,3 +371,32 @@ async fn the_users_list_is_paged_on_the_api_and_the_page() {
         .unwrap();
     assert!(second.contains("Previous page") && second.contains("Page 2"));
 }
+
+#[tokio::test]
+async fn a_request_slower_than_the_limit_gets_408_and_writes_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = Config::for_tests();
+    config.request_timeout_secs = 1;
+    let w = World::with_config(config).await;
+    let token = w.app.token("wso1").await;
+    let before = w.app.table_counts().await;
+    let body = booking("SLOW-1").to_string();
+    let mut s = tokio::net::TcpStream::connect(w.app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/bookings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body.as_bytes()[..10]).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_string(&mut answer))
+        .await
+        .expect("answered within the limit")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.to_lowercase().contains("content-security-policy"),
+        "with the security headers"
+    );
+    assert_eq!(w.app.table_counts().await, before);
+}
