@@ -420,3 +420,54 @@ async fn an_officer_enrols_an_authenticator_in_the_browser_and_signs_in_with_a_c
     let h1 = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(h1, "Dashboard");
 }
+
+#[tokio::test]
+async fn an_officer_books_by_typing_and_choosing_as_a_person_does() {
+    let w = crate::helpers::World::new().await;
+    let b = browser().await;
+    b.sign_in(&w.app, "wso1").await;
+    let c = &b.client;
+    c.goto(&w.app.url("/bookings/new")).await.unwrap();
+    let keys = |css: &'static str, text: &'static str| async move {
+        let e = c.find(Locator::Css(css)).await.unwrap();
+        // Focus lands on the field's first part (a click would land on whichever part is under
+        // the pointer), then the keys go in as typed.
+        c.execute("document.querySelector(arguments[0]).focus()", vec![css.into()])
+            .await
+            .unwrap();
+        e.send_keys(text).await.unwrap();
+    };
+    keys("#booking-booking_number", "KEY-1").await;
+    keys("#booking-last_name", "Peña").await;
+    keys("#booking-first_name", "José").await;
+    // Date and time inputs take keys segment by segment, as a person types (en-US: month, day,
+    // year; hour, minute, AM/PM).
+    keys("#booking-date_of_birth", "02141985").await;
+    // The year takes up to six digits: an arrow key (WebDriver's Right, U+E014) moves on to the time.
+    keys("#booking-booked_at", "11232026\u{E014}0615A").await;
+    keys("#booking-charges\\[0\\]\\.description", "Possession of a firearm").await;
+    // The category is chosen from its list.
+    c.find(Locator::Css("#booking-charges\\[0\\]\\.category"))
+        .await
+        .unwrap()
+        .select_by_value("weapons")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("h1", "KEY-1").await;
+    let (born, booked, category): (String, String, String) = sqlx::query_as(
+        "SELECT b.date_of_birth::text, to_char(b.booked_at AT TIME ZONE 'America/New_York', 'YYYY-MM-DD HH24:MI'), c.category
+         FROM bookings b JOIN charges c ON c.booking_id = b.id WHERE b.booking_number = 'KEY-1'",
+    )
+    .fetch_one(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(born, "1985-02-14");
+    assert_eq!(booked, "2026-11-23 06:15", "typed in the facility's time");
+    assert_eq!(category, "weapons");
+}
