@@ -212,11 +212,6 @@ pub async fn sign_in(session: &Session, user_id: i64, sid: &str, now: DateTime<U
     Ok(())
 }
 
-/// A new `user_sessions` id: 256 random bits, hex.
-pub fn new_session_id() -> String {
-    super::token::to_hex(&super::token::digest(&super::token::generate()))
-}
-
 /// A correct password, a second step to go: a new session id, a CSRF token for the step's form.
 pub async fn start_pending(session: &Session, pending: &Pending) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
@@ -258,7 +253,7 @@ pub async fn stored_csrf_token(session: &Session) -> Option<String> {
 }
 
 pub fn new_csrf_token() -> String {
-    super::token::to_hex(&super::token::digest(&super::token::generate()))
+    super::token::random_hex()
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]

@@ -13,6 +13,11 @@ pub fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// 256 random bits as 64 hex digits (session ids, CSRF tokens).
+pub fn random_hex() -> String {
+    to_hex(&digest(&generate()))
+}
+
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

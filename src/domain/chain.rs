@@ -71,10 +71,6 @@ pub fn verify(after_seq: i64, prev: &[u8], links: &[Link]) -> Result<(i64, Vec<u
     Ok((seq, prev))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

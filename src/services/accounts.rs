@@ -18,12 +18,21 @@ pub struct Actor<'a> {
     pub ip: Option<&'a str>,
 }
 
-impl Actor<'_> {
+impl<'a> Actor<'a> {
     pub const CLI: Actor<'static> = Actor {
         id: None,
         name: None,
         ip: None,
     };
+
+    /// A signed-in user acting on their own account.
+    pub fn user(user: &'a crate::db::users::User, ip: Option<&'a str>) -> Actor<'a> {
+        Actor {
+            id: Some(user.id),
+            name: Some(&user.username),
+            ip,
+        }
+    }
 
     /// The server itself (the watcher).
     pub const SYSTEM: Actor<'static> = Actor {

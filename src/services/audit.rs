@@ -103,5 +103,5 @@ pub async fn check(pool: &PgPool, from: &Verified, now: DateTime<Utc>, mail_from
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    chain::hex(bytes)
+    crate::auth::token::to_hex(bytes)
 }

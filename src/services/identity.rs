@@ -156,11 +156,7 @@ pub async fn change_password(
     let mut tx = pool.begin().await?;
     db::users::set_password(&mut *tx, user.id, &hash, false).await?;
     let ended = db::sessions::end_all(&mut *tx, user.id, Some(keep_session), "password_changed", now).await?;
-    let actor = Actor {
-        id: Some(user.id),
-        name: Some(&user.username),
-        ip,
-    };
+    let actor = Actor::user(user, ip);
     db::audit::record(
         &mut *tx,
         actor.entry("password_changed", now, json!({ "other_sessions_ended": ended })),
@@ -180,11 +176,7 @@ pub async fn end_other_sessions(
 ) -> AppResult<u64> {
     let mut tx = pool.begin().await?;
     let ended = db::sessions::end_all(&mut *tx, user.id, Some(keep_session), "signed_out_elsewhere", now).await?;
-    let actor = Actor {
-        id: Some(user.id),
-        name: Some(&user.username),
-        ip,
-    };
+    let actor = Actor::user(user, ip);
     db::audit::record(
         &mut *tx,
         actor.entry("session_revoked", now, json!({ "sessions_ended": ended })),

@@ -274,7 +274,7 @@ pub async fn enrol(
 /// Both steps passed: the failure streak ends, the sign-in is recorded and audited, and a
 /// `user_sessions` row is opened; returns its id for the session.
 pub async fn complete(pool: &PgPool, user: &User, client: Client<'_>, now: DateTime<Utc>) -> AppResult<String> {
-    let sid = crate::auth::session::new_session_id();
+    let sid = crate::auth::token::random_hex();
     let mut tx = pool.begin().await?;
     db::users::record_login(&mut *tx, user.id, now).await?;
     let s = db::sessions::NewSession {

@@ -307,14 +307,7 @@ async fn alerts_at_configured_hours_reach_supervisors_and_liaisons() {
     // service"; the liaison's "ICE document recorded" and "warrant served: notify ICE".
     for (user, unread) in [("sgt", 4), ("ice", 5), ("wso1", 3)] {
         let client = w.app.login(user).await;
-        let page = client
-            .get(w.app.url("/alerts"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = w.app.page(&client, "/alerts").await;
         for kind in ["deadline_at_service", "deadline_6h", "deadline_2h"] {
             assert!(
                 page.contains(&format!("<code>{kind}</code>")),

@@ -87,14 +87,7 @@ async fn a_changed_entry_is_named_by_verify_and_the_watcher_alerts_admins() {
         .unwrap();
     assert_eq!(kinds.len(), 1);
     let admin = w.app.login("boss").await;
-    let html = admin
-        .get(w.app.url("/alerts"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&admin, "/alerts").await;
     assert!(html.contains("AUDIT LOG TAMPERED"));
 }
 
@@ -216,7 +209,7 @@ async fn the_audit_log_is_searched_and_paged_back_to_its_first_entry() {
     let mut path = "/admin/audit".to_string();
     let mut pages = 0;
     let html = loop {
-        let html = admin.get(w.app.url(&path)).send().await.unwrap().text().await.unwrap();
+        let html = w.app.page(&admin, &path).await;
         pages += 1;
         let Some(i) = html.find("\">Older →") else { break html };
         let start = html[..i].rfind("href=\"").unwrap() + 6;
@@ -229,47 +222,28 @@ async fn the_audit_log_is_searched_and_paged_back_to_its_first_entry() {
         "the oldest entry is reachable"
     );
     // A filter: one actor, one action.
-    let html = admin
-        .get(w.app.url("/admin/audit?actor=wso1&action=booking_created"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w
+        .app
+        .page(&admin, "/admin/audit?actor=wso1&action=booking_created")
+        .await;
     assert_eq!(html.matches("<code>booking_created</code>").count(), 100);
     assert!(!html.contains("<code>user_created</code>"));
     // CSV of the same.
-    let csv = admin
-        .get(w.app.url("/admin/audit.csv?action=booking_created"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = w.app.page(&admin, "/admin/audit.csv?action=booking_created").await;
     assert_eq!(csv.lines().count(), 121, "a header and 120 rows");
     // The API, oldest first, following Link: rel="next".
     let token = w.app.token("boss").await;
-    let mut url = w.app.url("/api/v1/audit?action=booking_created&limit=50");
-    let mut seen = 0;
-    loop {
-        let r = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
-        let page: Vec<serde_json::Value> = r.json().await.unwrap();
-        assert!(page.iter().all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64)));
-        seen += page.len();
-        match next {
-            Some(l) => url = w.app.url(&l[1..l.find('>').unwrap()]),
-            None => break,
-        }
-    }
+    let pages = w
+        .app
+        .all_pages(&token, "/api/v1/audit?action=booking_created&limit=50")
+        .await;
+    let entries: Vec<&serde_json::Value> = pages.iter().flatten().collect();
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64))
+    );
+    let seen = entries.len();
     assert_eq!(seen, 120);
     let (s, _) = w.as_("sgt").await.get("/audit").await;
     assert_eq!(s, 403, "admins only");
@@ -291,13 +265,7 @@ async fn a_liaison_s_printable_record_carries_no_charges_and_is_logged() {
         let w = &w;
         async move {
             let c = w.app.login(user).await;
-            c.get(w.app.url(&format!("/bookings/{id}/transfer-record")))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
+            w.app.page(&c, &format!("/bookings/{id}/transfer-record")).await
         }
     };
     let liaison = page("ice").await;

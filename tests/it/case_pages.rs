@@ -30,14 +30,7 @@ async fn post(w: &World, client: &reqwest::Client, path: &str, fields: &[(&str, 
 async fn an_officer_books_through_the_form_and_errors_keep_what_was_typed() {
     let w = World::new().await;
     let officer = w.app.login("wso1").await;
-    let page = officer
-        .get(w.app.url("/bookings/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = w.app.page(&officer, "/bookings/new").await;
     assert!(
         page.contains(r#"value="2026-11-23T07:00""#),
         "booked at defaults to now in New York time"
@@ -67,14 +60,7 @@ async fn an_officer_books_through_the_form_and_errors_keep_what_was_typed() {
     let r = post(&w, &officer, "/bookings", &booking_form("F-1", "García")).await;
     assert_eq!(r.status(), 303);
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    let html = officer
-        .get(w.app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&officer, &location).await;
     assert!(html.contains("García, Maria") && html.contains("Driving while impaired"));
     assert!(
         html.contains("2026-11-23 06:15 EST"),
@@ -101,14 +87,7 @@ async fn hostile_text_is_rendered_escaped() {
         "/bookings".to_string(),
         "/bookings?q=script".to_string(),
     ] {
-        let html = officer
-            .get(w.app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = w.app.page(&officer, &path).await;
         assert!(!html.contains("<script>alert"), "{path}");
         assert!(!html.contains("<img src=x"), "{path}");
         assert!(
@@ -126,14 +105,7 @@ async fn each_role_is_offered_only_its_own_next_steps() {
         let w = &w;
         async move {
             let client = w.app.login(user).await;
-            client
-                .get(w.app.url(&format!("/bookings/{id}")))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
+            w.app.page(&client, &format!("/bookings/{id}")).await
         }
     };
     let officer = page("wso1").await;
@@ -217,14 +189,7 @@ async fn the_pending_board_puts_the_soonest_deadline_first_and_overdue_cases_bey
     .await;
     w.app.clock.set(crate::helpers::t("2026-11-24T09:30:00Z"));
     let sgt = w.app.login("sgt").await;
-    let html = sgt
-        .get(w.app.url("/transfers/pending"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&sgt, "/transfers/pending").await;
     assert!(html.contains("<title>(1 overdue) Pending transfers"));
     let (a, b) = (html.find("B-1").unwrap(), html.find("B-2").unwrap());
     assert!(a < b, "soonest deadline first");
@@ -235,18 +200,11 @@ async fn the_pending_board_puts_the_soonest_deadline_first_and_overdue_cases_bey
         html.contains(r#"data-deadline="2026-11-24T09:00:00+00:00""#),
         "the browser counts down to the deadline"
     );
-    let dashboard = sgt.get(w.app.url("/")).send().await.unwrap().text().await.unwrap();
+    let dashboard = w.app.page(&sgt, "/").await;
     assert!(dashboard.contains("<title>(1 overdue) Dashboard") && dashboard.contains("release required now"));
     // A liaison of another facility sees none of it.
     let ice2 = w.app.login("ice2").await;
-    let html = ice2
-        .get(w.app.url("/transfers/pending"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&ice2, "/transfers/pending").await;
     assert!(!html.contains("B-1") && html.contains("No running custody clocks"));
 }
 
@@ -261,14 +219,7 @@ async fn supervisors_keep_the_roster() {
         ("trained_on", "2026-10-01".to_string()),
     ];
     assert_eq!(post(&w, &sgt, "/roster/certifications", &fields).await.status(), 303);
-    let html = sgt
-        .get(w.app.url("/roster"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&sgt, "/roster").await;
     assert!(html.contains("Expires within 30 days"), "rookie expires 2026-12-10");
     let bad = [
         ("username", "rookie".to_string()),
@@ -348,14 +299,7 @@ async fn transfer_and_release_records_print_the_case() {
         )
         .await;
     let sgt = w.app.login("sgt").await;
-    let html = sgt
-        .get(w.app.url(&format!("/bookings/{id}/transfer-record")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&sgt, &format!("/bookings/{id}/transfer-record")).await;
     for expected in [
         "Transfer of custody to ICE",
         "Doe, John",
@@ -390,14 +334,7 @@ async fn transfer_and_release_records_print_the_case() {
         )
         .await;
     let sgt = w.app.login("sgt").await;
-    let html = sgt
-        .get(w.app.url(&format!("/bookings/{id}/release-record")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&sgt, &format!("/bookings/{id}/release-record")).await;
     assert!(
         html.contains("Release from a WSO hold") && html.contains("48-hour clock expired"),
         "{html}"
@@ -420,19 +357,12 @@ async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
     let w = World::new().await;
     w.served("AL-1").await;
     let sgt = w.app.login("sgt").await;
-    let html = sgt.get(w.app.url("/")).send().await.unwrap().text().await.unwrap();
+    let html = w.app.page(&sgt, "/").await;
     assert!(
         html.contains("Alerts (1 unread)"),
         "the service alert, not the liaison-only document alert"
     );
-    let html = sgt
-        .get(w.app.url("/alerts"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&sgt, "/alerts").await;
     // The row's own delivery state (not the page's banner, which always shows without SMTP).
     assert!(
         html.contains("kept here: e-mail is not configured (for ice@county.example.org, sgt@county.example.org)"),
@@ -451,28 +381,12 @@ async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
             .status(),
         303
     );
-    let html = sgt
-        .get(w.app.url("/alerts"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&sgt, "/alerts").await;
     assert!(html.contains("Acknowledged 2026-11-23 07:00 EST") && !html.contains("unread)"));
     assert!(w.app.audit_actions().await.contains(&"alert_acknowledged".to_string()));
     // The liaison still has both unread; another facility's liaison may not touch it.
     let ice = w.app.login("ice").await;
-    assert!(
-        ice.get(w.app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-            .contains("Alerts (3 unread)")
-    );
+    assert!(w.app.page(&ice, "/").await.contains("Alerts (3 unread)"));
     let ice2 = w.app.login("ice2").await;
     assert_eq!(
         w.app
@@ -495,24 +409,10 @@ async fn complaints_and_agreement_pages_work_for_their_roles() {
         ("summary", "Rude during service".to_string()),
     ];
     assert_eq!(post(&w, &officer, "/complaints", &fields).await.status(), 303);
-    let html = officer
-        .get(w.app.url("/complaints"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&officer, "/complaints").await;
     assert!(html.contains("2026-11-24 16:00 EST"), "due Tuesday 16:00");
     assert!(html.contains("&#60;b&#62;A visitor") && !html.contains("<b>A visitor"));
-    let notice = officer
-        .get(w.app.url("/complaints/notice?facility=RCDC"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let notice = w.app.page(&officer, "/complaints/notice?facility=RCDC").await;
     assert!(notice.contains("How to make a complaint") && notice.contains("Cómo presentar una queja"));
     assert!(notice.contains("48 hours") && notice.contains("48 horas"));
     assert_eq!(
@@ -574,14 +474,7 @@ async fn complaints_and_agreement_pages_work_for_their_roles() {
         ("score", "55".to_string()),
     ];
     assert_eq!(post(&w, &sgt, "/roster/facts", &again).await.status(), 303);
-    let html = sgt
-        .get(w.app.url("/roster"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = w.app.page(&sgt, "/roster").await;
     assert!(
         html.contains("no WSO certification recorded") && html.contains("exam twice"),
         "rookie may not serve, and the page says why"

@@ -304,6 +304,33 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The HTML of `path` as `client` sees it.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        client.get(self.url(path)).send().await.unwrap().text().await.unwrap()
+    }
+
+    /// Every page of a paged API list from `path` (`/api/v1/…`), following `Link: rel="next"`;
+    /// each page must answer 200.
+    pub async fn all_pages(&self, token: &str, path: &str) -> Vec<Vec<serde_json::Value>> {
+        let mut url = self.url(path);
+        let mut pages = Vec::new();
+        loop {
+            let r = reqwest::Client::new()
+                .get(&url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{url}");
+            let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
+            pages.push(r.json().await.unwrap());
+            match next {
+                Some(l) => url = self.url(&l[1..l.find('>').unwrap()]),
+                None => return pages,
+            }
+        }
+    }
+
     /// The CSRF token from the form on `path`.
     pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
         let html = client.get(self.url(path)).send().await.unwrap().text().await.unwrap();

@@ -177,23 +177,14 @@ async fn lists_are_paged_back_to_the_oldest_of_1500_bookings() {
     let token = w.app.token("wso1").await;
     let (s, e) = w.as_("wso1").await.get("/bookings?limit=1001").await;
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("limit")));
-    let mut url = w.app.url("/api/v1/bookings?limit=1000");
-    let mut numbers = Vec::new();
-    loop {
-        let r = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
-        let page: Vec<serde_json::Value> = r.json().await.unwrap();
-        numbers.extend(page.iter().map(|b| b["booking_number"].as_str().unwrap().to_string()));
-        match next {
-            Some(l) => url = w.app.url(&l[1..l.find('>').unwrap()]),
-            None => break,
-        }
-    }
+    let numbers: Vec<String> = w
+        .app
+        .all_pages(&token, "/api/v1/bookings?limit=1000")
+        .await
+        .iter()
+        .flatten()
+        .map(|b| b["booking_number"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(numbers.len(), 1500, "nothing is silently cut off");
     assert_eq!(numbers.last().unwrap(), "B-1500", "the oldest is reached");
     let mut unique = numbers.clone();
@@ -205,7 +196,7 @@ async fn lists_are_paged_back_to_the_oldest_of_1500_bookings() {
     let mut path = "/bookings".to_string();
     let mut pages = 0;
     let last = loop {
-        let html = page.get(w.app.url(&path)).send().await.unwrap().text().await.unwrap();
+        let html = w.app.page(&page, &path).await;
         pages += 1;
         match html.find("\">Older bookings") {
             Some(i) => {
@@ -334,41 +325,18 @@ async fn the_users_list_is_paged_on_the_api_and_the_page() {
         .await
         .unwrap();
     let token = w.app.token("boss").await;
-    let mut url = w.app.url("/api/v1/users?limit=50");
-    let mut seen = 0;
-    loop {
-        let r = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
-        seen += r.json::<Vec<serde_json::Value>>().await.unwrap().len() as i64;
-        match next {
-            Some(l) => url = w.app.url(&l[1..l.find('>').unwrap()]),
-            None => break,
-        }
-    }
+    let seen = w
+        .app
+        .all_pages(&token, "/api/v1/users?limit=50")
+        .await
+        .iter()
+        .flatten()
+        .count() as i64;
     assert_eq!(seen, total);
     let admin = w.app.login("boss").await;
-    let first = admin
-        .get(w.app.url("/admin/users"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let first = w.app.page(&admin, "/admin/users").await;
     assert!(first.contains("Next page") && !first.contains("Previous page"));
-    let second = admin
-        .get(w.app.url("/admin/users?page=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let second = w.app.page(&admin, "/admin/users?page=2").await;
     assert!(second.contains("Previous page") && second.contains("Page 2"));
 }
 

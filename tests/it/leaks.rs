@@ -57,14 +57,10 @@ async fn a_hostile_name_reaches_the_igsa_csv_as_text() {
         wakesgt.ok(status, &format!("/bookings/{id}/{step}"), body).await;
     }
     let client = w.app.login("wakesgt").await;
-    let csv = client
-        .get(w.app.url("/reports/igsa.csv?facility=WAKE&month=2026-11"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = w
+        .app
+        .page(&client, "/reports/igsa.csv?facility=WAKE&month=2026-11")
+        .await;
     let row = csv
         .lines()
         .find(|l| l.contains("HYPERLINK"))
