@@ -471,3 +471,58 @@ async fn an_officer_books_by_typing_and_choosing_as_a_person_does() {
     assert_eq!(booked, "2026-11-23 06:15", "typed in the facility's time");
     assert_eq!(category, "weapons");
 }
+
+#[tokio::test]
+async fn an_officer_records_a_warrant_on_a_case_by_typing_and_choosing() {
+    let w = crate::helpers::World::new().await;
+    let wso = w.as_("wso1").await;
+    let b_json = wso.ok(201, "/bookings", crate::helpers::booking("KEY-2")).await;
+    let id = b_json["id"].as_i64().unwrap();
+    let b = browser().await;
+    b.sign_in(&w.app, "wso1").await;
+    let c = &b.client;
+    c.goto(&w.app.url(&format!("/bookings/{id}"))).await.unwrap();
+    let keys = |css: &'static str, text: &'static str| async move {
+        let e = c.find(Locator::Css(css)).await.unwrap();
+        c.execute("document.querySelector(arguments[0]).focus()", vec![css.into()])
+            .await
+            .unwrap();
+        e.send_keys(text).await.unwrap();
+    };
+    // The kind is chosen from its list (the first entry is the detainer).
+    c.find(Locator::Css("#document-kind"))
+        .await
+        .unwrap()
+        .select_by_value("I-200")
+        .await
+        .unwrap();
+    keys("#document-number", "W-77").await;
+    keys("#document-a_number", "123456789").await;
+    // Typed segment by segment; the received time overwrites the preset "now" the same way.
+    keys("#document-issued_at", "11222026\u{E014}0930P").await;
+    keys("#document-received_at", "11222026\u{E014}1000P").await;
+    c.find(Locator::Css("#document button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("#documents + table", "W-77").await;
+    let (kind, a_number, issued, received): (String, String, String, String) = sqlx::query_as(
+        "SELECT kind::text, a_number,
+                to_char(issued_at AT TIME ZONE 'America/New_York', 'YYYY-MM-DD HH24:MI'),
+                to_char(received_at AT TIME ZONE 'America/New_York', 'YYYY-MM-DD HH24:MI')
+         FROM ice_documents WHERE booking_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(kind, "I-200", "the chosen kind, not the list's first entry");
+    assert_eq!(a_number, "123456789");
+    assert_eq!(issued, "2026-11-22 21:30", "typed in the facility's time (PM)");
+    assert_eq!(
+        received, "2026-11-22 22:00",
+        "the preset time was replaced by the typed one"
+    );
+}
