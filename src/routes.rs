@@ -1,11 +1,8 @@
 //! Every path of the application, in one place.
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
 use axum::middleware::from_fn;
 use axum::routing::{get, post, put};
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -177,12 +174,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { crate::error::ApiError(AppError::NotFound) })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::api_panic));
 
-    let assets = Router::new()
-        .nest_service("/static", ServeDir::new(static_dir()))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=3600"),
-        ));
+    let assets = Router::new().route("/static/{*name}", get(crate::web::assets::serve));
 
     let router = Router::new()
         .route("/healthz", get(health::healthz))
@@ -216,12 +208,3 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
         )))
 }
 
-/// `static/` beside the binary's manifest when run from a checkout, else `./static`.
-fn static_dir() -> std::path::PathBuf {
-    let here = std::path::PathBuf::from("static");
-    if here.is_dir() {
-        here
-    } else {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
-    }
-}

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod admin_accounts;
 pub mod agreement;
 pub mod alerts;
+pub mod assets;
 pub mod api;
 pub mod audit;
 pub mod bookings;

@@ -159,7 +159,10 @@ struct Server {
 impl Server {
     fn start(envs: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_wso-tracker"));
+        // Started outside the checkout, as an installed binary is: nothing may be read from
+        // the working directory (templates, migrations and static assets are embedded).
         cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(std::env::temp_dir())
             .env("RUST_LOG", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
@@ -242,6 +245,33 @@ async fn the_first_start_creates_an_admin_once_and_sigterm_stops_cleanly() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "the printed password signs in");
+    // The stylesheet the page links is served from the binary, versioned for long caching.
+    let href = html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page links its stylesheet")
+        .to_string();
+    assert!(href.starts_with("/static/app.css?v="), "{href}");
+    let css = client.get(format!("{base}{href}")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let etag = css.headers()["etag"].clone();
+    let body = css.text().await.unwrap();
+    assert_eq!(body, include_str!("../../static/app.css"));
+    let again = client
+        .get(format!("{base}/static/app.css"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "an unchanged file is not sent again");
+    let js = client.get(format!("{base}/static/live.js")).send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    let missing = client.get(format!("{base}/static/nope.css")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
     assert!(server.terminate().success(), "SIGTERM is a graceful stop");
 
     let again = Server::start(&[("DATABASE_URL", &app.database_url), ("DATABASE_OWNER_URL", &owner)]);
