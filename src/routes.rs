@@ -207,4 +207,3 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
             state.config.session_idle_minutes,
         )))
 }
-

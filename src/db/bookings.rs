@@ -98,6 +98,25 @@ pub async fn insert(
     Ok(id)
 }
 
+/// Whether a booking with this number exists at the facility (given by code), among the
+/// facilities given (the caller's: nobody learns of another facility's numbers).
+pub async fn number_taken(
+    db: impl PgExecutor<'_>,
+    facility_code: &str,
+    number: &str,
+    facility_ids: &[i64],
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM bookings b JOIN facilities f ON f.id = b.facility_id
+                        WHERE f.code = $1 AND b.booking_number = $2 AND f.id = ANY($3))",
+    )
+    .bind(facility_code)
+    .bind(number.trim())
+    .bind(facility_ids)
+    .fetch_one(db)
+    .await
+}
+
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
     sqlx::query_as(&format!("{SELECT} WHERE b.id = $1"))
         .bind(id)

@@ -193,8 +193,15 @@ pub fn reasoned<R: std::str::FromStr<Err = String>>(
     Ok(Reasoned { at, reason, note })
 }
 
-/// `booked_at` → "booked at"; `charges[0].category` → "charges[0] category".
+/// `booked_at` → "booked at"; `charges[0].category` → "charge 1 category".
 fn human(field: &str) -> String {
+    if let Some((list, rest)) = field.split_once('[')
+        && let Some((i, rest)) = rest.split_once(']')
+        && let Ok(i) = i.parse::<usize>()
+    {
+        let one = list.strip_suffix('s').unwrap_or(list);
+        return format!("{one} {}{}", i + 1, rest.replace(['_', '.'], " "));
+    }
     field.replace(['_', '.'], " ")
 }
 
@@ -277,6 +284,41 @@ fn parse_time_any(v: &str, input: TimeInput) -> Result<DateTime<Utc>, String> {
     }
 }
 
+/// An amount of dollars as typed at a desk ("92.50", "$92.50", "1,250", "$ 1,250.5") in cents,
+/// exactly (no floating point); at most `max_cents`.
+pub fn money_cents(text: &str, max_cents: i64) -> Result<i64, String> {
+    let usage = "use an amount in dollars like 92.50";
+    let t = text.trim();
+    let t = t.strip_prefix('$').unwrap_or(t).trim();
+    let (whole, cents) = t.split_once('.').unwrap_or((t, ""));
+    let digits = whole.replace(',', "");
+    let grouped_ok = !whole.contains(',')
+        || whole.split(',').enumerate().all(|(i, g)| {
+            g.chars().all(|c| c.is_ascii_digit())
+                && if i == 0 {
+                    (1..=3).contains(&g.len())
+                } else {
+                    g.len() == 3
+                }
+        });
+    if digits.is_empty()
+        || digits.len() > 12
+        || !grouped_ok
+        || !digits.chars().all(|c| c.is_ascii_digit())
+        || cents.len() > 2
+        || !cents.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(usage.into());
+    }
+    let whole: i64 = digits.parse().map_err(|_| usage.to_string())?;
+    let cents: i64 = format!("{cents:0<2}").parse().map_err(|_| usage.to_string())?;
+    let total = whole * 100 + cents;
+    if total > max_cents {
+        return Err(format!("at most ${}.{:02}", max_cents / 100, max_cents % 100));
+    }
+    Ok(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,5 +357,44 @@ mod tests {
         let errors = c.finish().unwrap_err();
         assert_eq!(errors[0].field, "last_name");
         assert_eq!(errors[1].field, "first_name");
+    }
+
+    #[test]
+    fn amounts_are_read_as_typed_at_a_desk_in_exact_cents() {
+        let max = 10_000_000;
+        for (typed, cents) in [
+            ("92.50", 9250),
+            ("$92.50", 9250),
+            (" $ 92.5 ", 9250),
+            ("92", 9200),
+            ("1,250", 125_000),
+            ("$1,250.05", 125_005),
+            ("0.07", 7),
+            ("100000", max),
+        ] {
+            assert_eq!(super::money_cents(typed, max), Ok(cents), "{typed}");
+        }
+        for typed in [
+            "",
+            "$",
+            "92.505",
+            "9,25",
+            "12,34,567",
+            "-5",
+            "1e3",
+            "92.5x",
+            "abc",
+            ".",
+            "100000.01",
+        ] {
+            assert!(super::money_cents(typed, max).is_err(), "{typed}");
+        }
+    }
+
+    #[test]
+    fn field_names_read_as_words() {
+        assert_eq!(super::human("booked_at"), "booked at");
+        assert_eq!(super::human("charges[0].category"), "charge 1 category");
+        assert_eq!(super::human("charges[11].description"), "charge 12 description");
     }
 }

@@ -10,12 +10,39 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::Role;
 use crate::domain::alerts::AlertKind;
-use crate::domain::booking::{NewBooking, NewDocument, NewNotification};
+use crate::domain::booking::{BookingInput, NewBooking, NewDocument, NewNotification};
 use crate::domain::case::{self, check_time};
+use crate::domain::input::{FieldError, TimeInput};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
 
 const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
+
+/// A booking as typed, checked: every field error at once, a booking number already taken at
+/// the facility included (the insert's unique key still decides a race).
+pub async fn check_booking(
+    pool: &PgPool,
+    caller: Caller<'_>,
+    input: &BookingInput,
+    now: DateTime<Utc>,
+    times: TimeInput,
+) -> AppResult<NewBooking> {
+    match input.check(now, times) {
+        Ok(b) => Ok(b),
+        Err(mut errors) => {
+            if let (Some(f), Some(n)) = (input.facility.as_deref(), input.booking_number.as_deref())
+                && !errors.iter().any(|e| e.field == "booking_number")
+                && db::bookings::number_taken(pool, f.trim(), n, &caller.user.facility_ids).await?
+            {
+                errors.push(FieldError::new(
+                    "booking_number",
+                    format!("booking number {} already exists at {}", n.trim(), f.trim()),
+                ));
+            }
+            Err(AppError::Validation(errors))
+        }
+    }
+}
 
 pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, now: DateTime<Utc>) -> AppResult<i64> {
     caller.require(STAFF)?;

@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
 use crate::web::extract::PathId;
+use crate::web::forms::{FormData, FormState};
 use crate::web::layout::Layout;
 
 /// Repeated form fields (`facilities=A&facilities=B`) arrive as pairs.
@@ -233,9 +234,33 @@ pub struct FacilitiesPage {
     timezone: String,
     igsa: bool,
     errors: Vec<FieldError>,
+    /// The settings form of one facility, re-shown after an error (`settings-<code>`).
+    form: FormState,
 }
 
 impl FacilitiesPage {
+    async fn blank(state: &AppState, user: &CurrentUser) -> AppResult<Self> {
+        Ok(FacilitiesPage {
+            layout: Layout::new(state, user, "Facilities", "facilities").await?,
+            facilities: db::facilities::all(&state.db).await?,
+            code: String::new(),
+            name: String::new(),
+            timezone: "America/New_York".into(),
+            igsa: false,
+            errors: vec![],
+            form: FormState::default(),
+        })
+    }
+
+    fn date(d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.to_string()).unwrap_or_default()
+    }
+
+    /// A facility's IGSA rate as dollars and cents, e.g. "92.50".
+    fn rate(cents: &Option<i64>) -> String {
+        cents.map(|r| format!("{}.{:02}", r / 100, r % 100)).unwrap_or_default()
+    }
+
     fn error_for(&self, name: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
     }
@@ -243,15 +268,7 @@ impl FacilitiesPage {
 
 pub async fn facilities(State(state): State<AppState>, user: CurrentUser) -> AppResult<FacilitiesPage> {
     user.require(&[Role::Admin])?;
-    Ok(FacilitiesPage {
-        layout: Layout::new(&state, &user, "Facilities", "facilities").await?,
-        facilities: db::facilities::all(&state.db).await?,
-        code: String::new(),
-        name: String::new(),
-        timezone: "America/New_York".into(),
-        igsa: false,
-        errors: vec![],
-    })
+    FacilitiesPage::blank(&state, &user).await
 }
 
 pub async fn create_facility(
@@ -269,13 +286,12 @@ pub async fn create_facility(
         }
         Err(AppError::Validation(errors)) => {
             let page = FacilitiesPage {
-                layout: Layout::new(&state, &user, "Facilities", "facilities").await?,
-                facilities: db::facilities::all(&state.db).await?,
                 code: code.into(),
                 name: name.into(),
                 timezone: timezone.into(),
                 igsa,
                 errors,
+                ..FacilitiesPage::blank(&state, &user).await?
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -284,45 +300,43 @@ pub async fn create_facility(
 }
 
 /// Facility settings: complaint-notice contact, agreement start (annual-review reminder), the
-/// IGSA daily rate.
+/// IGSA daily rate. Every field error at once, re-shown with what was typed.
 pub async fn facility_settings(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
-    Form(pairs): Form<Pairs>,
+    Form(data): Form<FormData>,
 ) -> AppResult<Response> {
     user.require(&[Role::Admin])?;
     let f = db::facilities::by_code(&state.db, &code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let contact = Some(field(&pairs, "contact").trim()).filter(|c| !c.is_empty());
-    let start = match field(&pairs, "agreement_start_on").trim() {
+    let text = |name: &str| data.get(name).unwrap_or("").trim().to_string();
+    let mut errors = Vec::new();
+    let contact = Some(text("contact")).filter(|c| !c.is_empty());
+    let start = match text("agreement_start_on").as_str() {
         "" => None,
-        d => Some(
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| "use a date like 2020-03-01".to_string())
-                .and_then(crate::domain::input::in_years)
-                .map_err(|m| AppError::field("agreement_start_on", m))?,
-        ),
+        d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| "use a date like 2020-03-01".to_string())
+            .and_then(crate::domain::input::in_years)
+            .map_err(|m| errors.push(FieldError::new("agreement_start_on", format!("agreement start: {m}"))))
+            .ok(),
     };
-    let rate = match field(&pairs, "igsa_daily_rate").trim() {
+    let rate = match text("igsa_daily_rate").as_str() {
         "" => None,
-        r => {
-            let dollars: f64 = r
-                .parse()
-                .map_err(|_| AppError::field("igsa_daily_rate", "use an amount like 85.50"))?;
-            if !(0.0..=100_000.0).contains(&dollars) {
-                return Err(AppError::field(
-                    "igsa_daily_rate",
-                    "the rate must be between 0 and 100,000",
-                ));
-            }
-            Some((dollars * 100.0).round() as i64)
-        }
+        r => crate::domain::input::money_cents(r, 10_000_000)
+            .map_err(|m| errors.push(FieldError::new("igsa_daily_rate", format!("IGSA daily rate: {m}"))))
+            .ok(),
     };
+    if !errors.is_empty() {
+        let form = FormState::failed(&format!("settings-{}", f.code), data, AppError::Validation(errors))?;
+        let mut page = FacilitiesPage::blank(&state, &user).await?;
+        page.form = form;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    db::facilities::update_settings(&mut *tx, f.id, contact, start, rate).await?;
+    db::facilities::update_settings(&mut *tx, f.id, contact.as_deref(), start, rate).await?;
     let entry = db::audit::NewEntry {
         at: now,
         recorded_at: now,

@@ -48,7 +48,10 @@ pub async fn serve(Path(name): Path<String>, RawQuery(query): RawQuery, headers:
     };
     let mut out = HeaderMap::new();
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    out.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a header value"));
+    out.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex is a header value"),
+    );
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

@@ -14,7 +14,7 @@ use crate::domain::allowed::Allowed;
 use crate::domain::booking::{BookingInput, ChargeInput};
 use crate::domain::input::TimeInput;
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services;
 use crate::state::AppState;
 use crate::web::case_view::{self, ClockView, DocumentRow, EventRow, NotificationRow};
@@ -195,7 +195,13 @@ pub async fn create(
             description: data.owned(&format!("charges[{i}].description")),
             category: data.owned(&format!("charges[{i}].category")),
         })
-        .filter(|c| c.description.as_deref().is_some_and(|d| !d.trim().is_empty()))
+        // A row is in use when anything was entered in it: a category without a description
+        // is an error to show, not a row to drop.
+        .filter(|c| {
+            [&c.description, &c.category]
+                .iter()
+                .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+        })
         .collect();
     let input = BookingInput {
         facility: data.owned("facility"),
@@ -206,9 +212,9 @@ pub async fn create(
         booked_at: data.owned("booked_at"),
         charges: Some(charges),
     };
-    let result = match input.check(now, TimeInput::Local(tz)) {
+    let result = match services::check_booking(&state.db, user.caller(), &input, now, TimeInput::Local(tz)).await {
         Ok(booking) => services::create_booking(&state.db, user.caller(), &booking, now).await,
-        Err(errors) => Err(AppError::Validation(errors)),
+        Err(e) => Err(e),
     };
     match result {
         Ok(id) => {

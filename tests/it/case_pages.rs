@@ -17,7 +17,7 @@ fn booking_form(number: &str, last_name: &str) -> Vec<(&'static str, String)> {
         ("charges[0].description", "Driving while impaired".into()),
         ("charges[0].category", "dwi".into()),
         ("charges[1].description", "".into()),
-        ("charges[1].category", "other".into()),
+        ("charges[1].category", "".into()),
     ]
 }
 

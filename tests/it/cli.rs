@@ -269,7 +269,12 @@ async fn the_first_start_creates_an_admin_once_and_sigterm_stops_cleanly() {
     assert_eq!(again.status(), 304, "an unchanged file is not sent again");
     let js = client.get(format!("{base}/static/live.js")).send().await.unwrap();
     assert_eq!(js.status(), 200);
-    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     let missing = client.get(format!("{base}/static/nope.css")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     assert!(server.terminate().success(), "SIGTERM is a graceful stop");

@@ -21,7 +21,11 @@ async fn case_data_is_never_cached_and_static_assets_are() {
         .unwrap();
     assert_eq!(r.headers()["cache-control"], "no-store");
     let r = reqwest::get(w.app.url("/static/app.css")).await.unwrap();
-    assert_eq!(r.headers()["cache-control"], "public, no-cache", "revalidated by its ETag");
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, no-cache",
+        "revalidated by its ETag"
+    );
 }
 
 #[tokio::test]

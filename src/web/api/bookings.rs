@@ -86,7 +86,7 @@ pub async fn create(
     let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
     let now = state.clock.now();
-    let booking = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
+    let booking = services::check_booking(&state.db, caller, &input, now, TimeInput::Rfc3339).await?;
     let id = services::create_booking(&state.db, caller, &booking, now).await?;
     Ok((StatusCode::CREATED, reload(&state, &caller, id).await?))
 }

@@ -18,6 +18,9 @@ struct ErrorDetail {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// Every field error of a `validation_failed` (the first is also `field`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<crate::error::FieldError>>,
 }
 
 impl IntoResponse for ApiError {
@@ -33,6 +36,10 @@ impl IntoResponse for ApiError {
                 code: e.code(),
                 message,
                 field: e.field_name(),
+                errors: match &e {
+                    AppError::Validation(list) => Some(list.clone()),
+                    _ => None,
+                },
             },
         };
         (status(&e), Json(body)).into_response()

@@ -1,0 +1,177 @@
+//! The booking desk (issue 13): nothing chosen for the officer, every error of a form at once
+//! with what was typed kept, amounts typed as people type them.
+
+use serde_json::json;
+
+use crate::helpers::{World, booking};
+
+fn form(number: &str, last_name: &str, category: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("facility", "RCDC".into()),
+        ("booking_number", number.into()),
+        ("last_name", last_name.into()),
+        ("first_name", "Ana".into()),
+        ("date_of_birth", "1985-02-14".into()),
+        ("booked_at", "2026-11-23T06:15".into()),
+        ("charges[0].description", "Possession of a firearm".into()),
+        ("charges[0].category", category.into()),
+        ("charges[1].description", "".into()),
+        ("charges[1].category", "".into()),
+    ]
+}
+
+async fn post(w: &World, client: &reqwest::Client, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    w.app.post_form(client, path, &borrowed).await
+}
+
+#[tokio::test]
+async fn the_charge_category_is_chosen_by_the_officer_never_preset() {
+    let w = World::new().await;
+    let officer = w.app.login("wso1").await;
+    let page = w.app.page(&officer, "/bookings/new").await;
+    let select = page
+        .split(r#"<select id="booking-charges[0].category""#)
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .expect("the first charge's category list");
+    assert!(
+        select.contains(r#"<option value="" selected>Choose a category…</option>"#),
+        "{select}"
+    );
+    assert_eq!(select.matches(" selected").count(), 1, "no category is preselected");
+
+    let before = w.app.table_counts().await;
+    let r = post(&w, &officer, "/bookings", &form("CAT-1", "Peña", "")).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("charge 1 category is required"),
+        "words, not a field code"
+    );
+    assert!(
+        html.contains(r#"value="Possession of a firearm""#),
+        "what was typed is kept"
+    );
+    // A category chosen on a row without a description is an error, not a dropped row.
+    let mut half = form("CAT-1", "Peña", "weapons");
+    half[9].1 = "drugs".into();
+    let r = post(&w, &officer, "/bookings", &half).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("charge 2 description is required"));
+    assert_eq!(w.app.table_counts().await, before, "refusals change nothing");
+
+    let r = post(&w, &officer, "/bookings", &form("CAT-1", "Peña", "weapons")).await;
+    assert_eq!(r.status(), 303);
+    let stored: String = sqlx::query_scalar(
+        "SELECT c.category FROM charges c JOIN bookings b ON b.id = c.booking_id WHERE b.booking_number = 'CAT-1'",
+    )
+    .fetch_one(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(stored, "weapons");
+}
+
+#[tokio::test]
+async fn a_taken_booking_number_is_reported_with_the_other_errors_at_once() {
+    let w = World::new().await;
+    let officer = w.app.login("wso1").await;
+    assert_eq!(
+        post(&w, &officer, "/bookings", &form("DUP-1", "Peña", "weapons"))
+            .await
+            .status(),
+        303
+    );
+    let before = w.app.table_counts().await;
+    let r = post(&w, &officer, "/bookings", &form("DUP-1", "", "weapons")).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("last name is required"), "{html}");
+    assert!(
+        html.contains("booking number DUP-1 already exists at RCDC"),
+        "the duplicate is reported in the same answer, not after the rest is fixed"
+    );
+    assert_eq!(w.app.table_counts().await, before);
+
+    // The API lists every field error too.
+    let wso = w.as_("wso1").await;
+    wso.ok(201, "/bookings", booking("DUP-2")).await;
+    let mut bad = booking("DUP-2");
+    bad["last_name"] = json!("");
+    let (s, e) = wso.post("/bookings", bad).await;
+    assert_eq!(s, 422);
+    let fields: Vec<&str> = e["error"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["last_name", "booking_number"]);
+    // Another facility's numbers are not revealed: WAKE's officer is told only what is wrong.
+    let other = w.as_("other").await;
+    let mut probe = booking("DUP-2");
+    probe["facility"] = json!("WAKE");
+    probe["last_name"] = json!("");
+    let (s, e) = other.post("/bookings", probe).await;
+    assert_eq!(s, 422);
+    assert_eq!(e["error"]["errors"].as_array().unwrap().len(), 1, "{e}");
+}
+
+#[tokio::test]
+async fn a_daily_rate_is_read_as_typed_and_bad_settings_keep_every_field() {
+    let w = World::new().await;
+    let boss = w.app.login("boss").await;
+    let settings = |contact: &str, start: &str, rate: &str| {
+        vec![
+            ("contact", contact.to_string()),
+            ("agreement_start_on", start.to_string()),
+            ("igsa_daily_rate", rate.to_string()),
+        ]
+    };
+    let r = post(
+        &w,
+        &boss,
+        "/admin/facilities/WAKE/settings",
+        &settings("Lt. Ruiz", "2024-03-01", "$1,092.50"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let cents: Option<i64> = sqlx::query_scalar("SELECT igsa_daily_rate_cents FROM facilities WHERE code = 'WAKE'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(cents, Some(109_250), "exact cents from a typed amount");
+
+    let before = w.app.table_counts().await;
+    let r = post(
+        &w,
+        &boss,
+        "/admin/facilities/WAKE/settings",
+        &settings("Sgt. Díaz", "2024-13-01", "92.505"),
+    )
+    .await;
+    assert_eq!(r.status(), 422, "a field error, not a bare error page");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("There is a problem"));
+    assert!(
+        html.contains("agreement start: use a date like 2020-03-01"),
+        "both errors at once"
+    );
+    assert!(html.contains("IGSA daily rate: use an amount in dollars like 92.50"));
+    assert!(
+        html.contains(r#"value="Sgt. Díaz""#) && html.contains(r#"value="92.505""#),
+        "what was typed is kept"
+    );
+    assert!(html.contains(r#"aria-invalid="true" aria-describedby="settings-WAKE-igsa_daily_rate-error""#));
+    assert!(html.contains(r#"id="settings-WAKE-igsa_daily_rate-error""#));
+    assert_eq!(w.app.table_counts().await, before);
+    let contact: Option<String> = sqlx::query_scalar("SELECT contact FROM facilities WHERE code = 'WAKE'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        contact.as_deref(),
+        Some("Lt. Ruiz"),
+        "nothing of the refused form was saved"
+    );
+}
