@@ -33,7 +33,7 @@ pub enum AppError {
         field: &'static str,
         message: String,
     },
-    /// Well-formed values that break a rule; the first one is reported by the API.
+    /// Well-formed values that break a rule: the API names the first (`field`) and lists all (`errors`).
     #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("invalid input"))]
     Validation(Vec<FieldError>),
     /// A domain rule refusing a well-formed request (422) with its own code.

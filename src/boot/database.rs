@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::cluster::{Durability, PrivateCluster};
 use crate::config::Config;
-use crate::db::roles;
+use crate::db::{self, roles};
 
 /// The database of the private cluster.
 pub const PRIVATE_DATABASE: &str = "wso_tracker";
@@ -87,7 +87,7 @@ impl DatabaseTarget {
         owner.close().await;
         PgPoolOptions::new()
             .max_connections(20)
-            .connect_with(self.app.clone().log_statements(tracing::log::LevelFilter::Debug))
+            .connect_with(db::with_settings(self.app.clone()).log_statements(tracing::log::LevelFilter::Debug))
             .await
             .context("connecting to PostgreSQL")
     }

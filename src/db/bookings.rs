@@ -166,41 +166,67 @@ pub async fn try_lock(conn: &mut PgConnection, id: i64, running: bool) -> sqlx::
     }
 }
 
+/// At most this many words of a search are used (a name and a number fit in far fewer).
+const MAX_SEARCH_WORDS: usize = 6;
+
 pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Vec<Booking>> {
     let statuses: Option<Vec<String>> = f.statuses.map(|s| s.iter().map(|s| s.as_str().to_string()).collect());
-    let pattern = f.q.map(|q| {
-        format!(
-            "%{}%",
-            q.trim()
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
+    // Each word of the search must be found in the names or the booking number, in any order,
+    // without regard to accents or case (`wso_fold`), either as typed (LIKE) or, for names, as
+    // a close match (`<%`: pg_trgm word similarity, tolerating a typo; see `with_settings`).
+    // Both forms use the trigram index `bookings_search_trgm`.
+    let words: Vec<&str> =
+        f.q.map(|q| {
+            q.split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|w| !w.is_empty())
+                .take(MAX_SEARCH_WORDS)
+                .collect()
+        })
+        .unwrap_or_default();
+    let patterns: Vec<String> = words
+        .iter()
+        .map(|w| format!("%{}%", w.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+        .collect();
+    let search: String = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let (p, w) = (5 + 2 * i, 6 + 2 * i);
+            let doc = "wso_search_doc(b.last_name, b.first_name, b.booking_number)";
+            // Close matches only for name-like words (four letters or more, no digit): a
+            // booking number is found as typed.
+            if word.chars().count() >= 4 && word.chars().all(char::is_alphabetic) {
+                format!(" AND ({doc} LIKE wso_fold(${p}) OR wso_fold(${w}) <% {doc})")
+            } else {
+                // (The word is bound either way, so the parameters keep their numbers.)
+                format!(" AND ({doc} LIKE wso_fold(${p}) OR ${w}::text IS NULL)")
+            }
+        })
+        .collect();
     // Keyset pages in the list's order (booked_at DESC, id DESC), from the cursor's booking.
     let (cursor, cmp, order) = match f.cursor {
         None => (None, "<", "DESC"),
         Some(Cursor::After(id)) => (Some(id), "<", "DESC"),
         Some(Cursor::Before(id)) => (Some(id), ">", "ASC"),
     };
-    let mut rows: Vec<Booking> = sqlx::query_as(&format!(
+    let sql = format!(
         "{SELECT}
          WHERE ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
            AND ($2::text[] IS NULL OR b.status = ANY($2))
-           AND ($3::text IS NULL OR lower(b.last_name) LIKE $3 OR lower(b.first_name) LIKE $3
-                OR lower(b.last_name || ', ' || b.first_name) LIKE $3 OR lower(b.booking_number) LIKE $3)
-           AND ($5::bigint IS NULL OR (b.booked_at, b.id) {cmp} (SELECT c.booked_at, c.id FROM bookings c WHERE c.id = $5))
+           AND ($4::bigint IS NULL OR (b.booked_at, b.id) {cmp} (SELECT c.booked_at, c.id FROM bookings c WHERE c.id = $4))
+           {search}
          ORDER BY b.booked_at {order}, b.id {order}
-         LIMIT $4"
-    ))
-    .bind(f.facility_ids)
-    .bind(statuses)
-    .bind(pattern)
-    .bind(f.limit)
-    .bind(cursor)
-    .fetch_all(db)
-    .await?;
+         LIMIT $3"
+    );
+    let mut query = sqlx::query_as(&sql)
+        .bind(f.facility_ids)
+        .bind(statuses)
+        .bind(f.limit)
+        .bind(cursor);
+    for (pattern, word) in patterns.iter().zip(&words) {
+        query = query.bind(pattern).bind(*word);
+    }
+    let mut rows: Vec<Booking> = query.fetch_all(db).await?;
     if matches!(f.cursor, Some(Cursor::Before(_))) {
         rows.reverse();
     }

@@ -27,6 +27,12 @@ use sqlx::PgPool;
 /// Every migration in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
+/// The session settings every connection of the app starts with: the search's typo tolerance
+/// (pg_trgm's `<%` word similarity; its default 0.6 misses "hernadez" for "Hernández").
+pub fn with_settings(options: sqlx::postgres::PgConnectOptions) -> sqlx::postgres::PgConnectOptions {
+    options.options([("pg_trgm.word_similarity_threshold", "0.5")])
+}
+
 /// Applies our migrations and the session store's schema.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("applying migrations")?;

@@ -56,7 +56,9 @@ pub async fn hand_over(admin_in_db: &mut PgConnection, database: &str, owner: &s
            END LOOP;
            FOR r IN SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, {owner_lit}) AS s
                     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                    WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> {owner_lit} LOOP
+                    WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> {owner_lit}
+                      AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') LOOP
              EXECUTE r.s;
            END LOOP;
            IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'tower_sessions') THEN

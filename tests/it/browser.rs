@@ -222,6 +222,7 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
     b.set("#booking-date_of_birth", "1991-07-04").await;
     b.set("#booking-booked_at", "2026-11-23T05:30").await;
     b.set("[name='charges[0].description']", "Driving while impaired").await;
+    b.set("[name='charges[0].category']", "dwi").await;
     b.click("form[action='/bookings'] button[type=submit]").await;
     b.wait_text("h1", "Doe, Jane #2026-4711").await;
 

@@ -200,7 +200,7 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     .unwrap();
     conn.close().await.unwrap();
     let superuser = server.admin.clone().database(&name).disable_statement_logging();
-    let app_role = superuser.clone().username(roles::APP).password(APP_PASSWORD);
+    let app_role = wso_tracker::db::with_settings(superuser.clone().username(roles::APP).password(APP_PASSWORD));
     let db = PgPoolOptions::new()
         .max_connections(10)
         .connect_with(app_role)
