@@ -2,7 +2,7 @@
 //! per field. The API sends RFC 3339 times with an offset; forms send the facility's local
 //! wall-clock time (`2027-03-13T10:00`), which is converted with the facility's zone.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -269,18 +269,7 @@ fn parse_time_any(v: &str, input: TimeInput) -> Result<DateTime<Utc>, String> {
         TimeInput::Rfc3339 => DateTime::parse_from_rfc3339(v)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| "use an RFC 3339 time with offset, like 2027-03-13T10:00:00-05:00".to_string()),
-        TimeInput::Local(tz) => {
-            let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
-                .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
-                .map_err(|_| "use a date and time like 2027-03-13T10:00".to_string())?;
-            match tz.from_local_datetime(&naive) {
-                LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
-                // The hour repeated when clocks go back: the earlier instant. Pages show every
-                // time with its zone abbreviation (EDT/EST), so the choice is visible.
-                LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
-                LocalResult::None => Err(format!("{v} does not exist in {tz} (clocks moved forward)")),
-            }
-        }
+        TimeInput::Local(tz) => super::local_time::parse(v, tz),
     }
 }
 

@@ -11,6 +11,7 @@ mod case_tests;
 pub mod chain;
 pub mod credentials;
 pub mod input;
+pub mod local_time;
 pub mod notice;
 pub mod publish;
 pub mod role;

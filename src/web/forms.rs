@@ -8,12 +8,33 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::auth::{CurrentUser, session};
+use crate::domain::local_time;
 use crate::error::{AppError, AppResult, FieldError};
 
 /// A submitted `application/x-www-form-urlencoded` body, in order, names repeated as sent.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(transparent)]
+/// A local time that happens twice is settled by a companion field `NAME.when` (`earlier` or
+/// `later`, offered by the form after the first refusal): its word is carried on NAME's value,
+/// where `domain::local_time` reads it.
+#[derive(Debug, Default, Clone)]
 pub struct FormData(pub Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for FormData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut pairs = Vec::<(String, String)>::deserialize(d)?;
+        let choices: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(_, v)| local_time::CHOICES.contains(&v.as_str()))
+            .filter_map(|(k, v)| k.strip_suffix(".when").map(|f| (f.to_string(), v.clone())))
+            .collect();
+        for (field, choice) in choices {
+            if let Some((_, v)) = pairs.iter_mut().find(|(k, v)| *k == field && !v.trim().is_empty()) {
+                v.push(' ');
+                v.push_str(&choice);
+            }
+        }
+        Ok(FormData(pairs))
+    }
+}
 
 impl FormData {
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -67,20 +88,21 @@ impl FormState {
 
     /// What was typed in `field` of form `form` (empty for other forms).
     pub fn value(&self, form: &str, field: &str) -> String {
-        if self.name == form {
-            self.data.get(field).unwrap_or("").to_string()
-        } else {
-            String::new()
-        }
+        self.value_or(form, field, "")
     }
 
     /// Like `value`, with a default when the form was not the one sent.
     pub fn value_or(&self, form: &str, field: &str, default: &str) -> String {
         if self.name == form {
-            self.data.get(field).unwrap_or("").to_string()
+            local_time::typed(self.data.get(field).unwrap_or("")).to_string()
         } else {
             default.to_string()
         }
+    }
+
+    /// Whether the field's time happens twice (clocks going back): the form offers the choice.
+    pub fn twice(&self, form: &str, field: &str) -> bool {
+        self.error(form, field).is_some_and(|m| m.contains(local_time::TWICE))
     }
 
     pub fn error(&self, form: &str, field: &str) -> Option<&str> {

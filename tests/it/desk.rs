@@ -249,3 +249,50 @@ async fn search_ignores_accents_case_and_word_order_and_forgives_a_typo() {
         assert!(plan.join("\n").contains("bookings_search_trgm"), "{plan:?}");
     }
 }
+
+#[tokio::test]
+async fn a_time_typed_on_the_night_clocks_go_back_must_be_chosen_and_a_skipped_one_is_refused() {
+    let w = World::new().await;
+    let officer = w.app.login("wso1").await;
+    let mut fields = form("DST-1", "Peña", "weapons");
+    fields[5].1 = "2026-11-01T01:30".into();
+    let before = w.app.table_counts().await;
+    let r = post(&w, &officer, "/bookings", &fields).await;
+    assert_eq!(r.status(), 422, "01:30 happened twice in New York that night");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("2026-11-01 01:30 happens twice in America/New_York"),
+        "{html}"
+    );
+    assert!(html.contains("choose the first (EDT) or the second (EST)"));
+    assert!(
+        html.contains(r#"name="booked_at.when" value="earlier""#)
+            && html.contains(r#"name="booked_at.when" value="later""#),
+        "the form offers the choice"
+    );
+    assert!(html.contains(r#"value="2026-11-01T01:30""#), "the typed time is kept");
+    assert_eq!(w.app.table_counts().await, before);
+
+    fields.push(("booked_at.when", "later".into()));
+    let r = post(&w, &officer, "/bookings", &fields).await;
+    assert_eq!(r.status(), 303);
+    let stored: String = sqlx::query_scalar("SELECT booked_at::text FROM bookings WHERE booking_number = 'DST-1'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, "2026-11-01 06:30:00+00", "the second 01:30, in standard time");
+
+    // A time the clocks skipped is refused, saying what it likely meant; nothing is stored.
+    let mut skipped = form("DST-2", "Peña", "weapons");
+    skipped[5].1 = "2026-03-08T02:30".into();
+    let before = w.app.table_counts().await;
+    let r = post(&w, &officer, "/bookings", &skipped).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("2026-03-08 02:30 does not exist in America/New_York"),
+        "{html}"
+    );
+    assert!(html.contains("did you mean 03:30 EDT?"));
+    assert_eq!(w.app.table_counts().await, before);
+}
