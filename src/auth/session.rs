@@ -260,19 +260,27 @@ pub fn new_csrf_token() -> String {
 pub struct Flash {
     pub kind: String,
     pub message: String,
+    /// A page the message is about (e.g. the record of the person just released).
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 pub async fn set_flash(session: &Session, kind: &str, message: impl Into<String>) -> Result<(), AppError> {
-    session
-        .insert(
-            FLASH_KEY,
-            Flash {
-                kind: kind.into(),
-                message: message.into(),
-            },
-        )
-        .await
-        .map_err(session_err)
+    set_flash_link(session, kind, message, None).await
+}
+
+pub async fn set_flash_link(
+    session: &Session,
+    kind: &str,
+    message: impl Into<String>,
+    link: Option<String>,
+) -> Result<(), AppError> {
+    let flash = Flash {
+        kind: kind.into(),
+        message: message.into(),
+        link,
+    };
+    session.insert(FLASH_KEY, flash).await.map_err(session_err)
 }
 
 /// The flash message, once. Only a session that has one is changed (a remove marks the session

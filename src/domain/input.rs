@@ -195,6 +195,9 @@ pub fn reasoned<R: std::str::FromStr<Err = String>>(
 
 /// `booked_at` → "booked at"; `charges[0].category` → "charge 1 category".
 fn human(field: &str) -> String {
+    if field == "at" {
+        return "the time".into();
+    }
     if let Some((list, rest)) = field.split_once('[')
         && let Some((i, rest)) = rest.split_once(']')
         && let Ok(i) = i.parse::<usize>()

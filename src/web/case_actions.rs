@@ -10,14 +10,15 @@ use super::bookings::case_page;
 use crate::auth::{CurrentUser, session};
 use crate::db;
 use crate::domain::booking::{DocumentInput, NotificationInput};
-use crate::domain::case::to_second;
+use crate::domain::case::{self, to_second};
 use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services;
 use crate::state::AppState;
+use crate::web::confirm::{self, Ask};
 use crate::web::extract::{Acting, PathId, PathIds};
-use crate::web::forms::{FormData, after_form};
+use crate::web::forms::{FormData, after_form, exact_input};
 
 /// A form posted to a case: the case id (and a second id for a document or claim), the time
 /// now, how to read the form's local times (the facility's zone) and the fields.
@@ -39,16 +40,21 @@ impl FromRequest<AppState> for CaseForm {
             Err(_) => (parts.extract::<PathId>().await?.0, None),
         };
         let b = db::bookings::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
-        let Form(data) = Form::<FormData>::from_request(Request::from_parts(parts, body), state)
+        let Form(mut data) = Form::<FormData>::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|e| AppError::BadRequest {
                 message: e.body_text(),
                 field: None,
             })?;
+        let now = state.clock.now();
+        // "Now" chosen on a form that ends custody: the time of this request, to the second.
+        if data.get("at.mode") == Some("now") {
+            data.set("at", exact_input(now, b.tz()));
+        }
         Ok(CaseForm {
             id,
             item,
-            now: state.clock.now(),
+            now,
             times: TimeInput::Local(b.tz()),
             data,
         })
@@ -58,6 +64,23 @@ impl FromRequest<AppState> for CaseForm {
 impl CaseForm {
     fn item(&self) -> AppResult<i64> {
         self.item.ok_or(AppError::NotFound)
+    }
+
+    /// The person of the case, as success messages name them.
+    async fn person(&self, state: &AppState) -> AppResult<String> {
+        let b = db::bookings::get(&state.db, self.id).await?.ok_or(AppError::NotFound)?;
+        Ok(confirm::person(&b))
+    }
+
+    /// The case, when this post still needs a confirmation (see `confirm::due`).
+    async fn to_confirm(
+        &self,
+        state: &AppState,
+        user: &CurrentUser,
+        step: fn(&crate::domain::allowed::Allowed) -> bool,
+        at: DateTime<Utc>,
+    ) -> AppResult<Option<(db::bookings::Booking, bool)>> {
+        confirm::due(state, user, (self.id, &self.data, self.now), step, at).await
     }
 
     /// Back to the case page: with `done` as a flash, or with the form `name`'s errors.
@@ -125,14 +148,34 @@ pub async fn add_notification(State(state): State<AppState>, user: CurrentUser, 
 pub async fn release_point(State(state): State<AppState>, user: CurrentUser, f: CaseForm) -> AppResult<Response> {
     let d = &f.data;
     let result = match reasoned::<ReleasePointReason>(d.get("at"), d.get("reason"), d.get("note"), f.times) {
+        Ok(r) if let Some((b, false)) = f.to_confirm(&state, &user, |a| a.release_point, r.at).await? => {
+            match case::record_release_point(&b.case(), r.at, f.now, false) {
+                Err(e) => Err(e.into()),
+                Ok(_) => {
+                    let who = confirm::person(&b);
+                    return confirm::ask(&state, &user, Ask {
+                        heading: format!("Release {who}?"),
+                        consequence: format!(
+                            "There is no active warrant: recording the point of release {} releases {who}. It cannot be undone.",
+                            confirm::when(d)
+                        ),
+                        action: format!("/bookings/{}/release-point", f.id),
+                        yes: format!("Yes, release {who}"),
+                        back: format!("/bookings/{}#release-point", f.id),
+                        data: d,
+                    })
+                    .await;
+                }
+            }
+        }
         Ok(r) => {
             let note = r.note.as_deref();
             services::record_release_point(&state.db, user.caller(), f.id, r.at, r.reason, note, f.now).await
         }
         Err(errors) => Err(errors.into()),
     };
-    f.respond(&state, &user, "release_point", result, "Point of release recorded.")
-        .await
+    let done = format!("Point of release of {} recorded.", f.person(&state).await?);
+    f.respond(&state, &user, "release_point", result, &done).await
 }
 
 pub async fn serve(State(state): State<AppState>, user: CurrentUser, f: CaseForm) -> AppResult<Response> {
@@ -157,32 +200,73 @@ pub async fn transfer(State(state): State<AppState>, user: CurrentUser, f: CaseF
     let officer = c.text("receiving_officer", f.data.get("receiving_officer"), 200);
     let late_reason = c.optional_text("late_reason", f.data.get("late_reason"), 2000);
     let result = match c.values((at, officer)) {
+        Ok((at, _)) if let Some((b, _)) = f.to_confirm(&state, &user, |a| a.transfer, at).await? => {
+            match case::transfer(&b.case(), at, f.now, user.user.role, late_reason.as_deref()) {
+                Err(e) => Err(e.into()),
+                Ok(_) => {
+                    let who = confirm::person(&b);
+                    return confirm::ask(&state, &user, Ask {
+                        heading: format!("Hand {who} over to ICE?"),
+                        consequence: format!(
+                            "This records that ICE took {who} into custody {}: the jail's custody ends. It cannot be undone.",
+                            confirm::when(&f.data)
+                        ),
+                        action: format!("/bookings/{}/transfer", f.id),
+                        yes: format!("Yes, confirm the pickup of {who}"),
+                        back: format!("/bookings/{}#transfer", f.id),
+                        data: &f.data,
+                    })
+                    .await;
+                }
+            }
+        }
         Ok((at, officer)) => {
             let late = late_reason.as_deref();
-            services::transfer(&state.db, user.caller(), f.id, at, &officer, late, f.now)
-                .await
-                // The deadline rule speaks about the time field.
-                .map_err(|e| match e {
-                    AppError::Conflict {
-                        code: "deadline_passed",
-                        message,
-                    } => AppError::Validation(vec![FieldError::new("at", message)]),
-                    other => other,
-                })
+            services::transfer(&state.db, user.caller(), f.id, at, &officer, late, f.now).await
         }
         Err(errors) => Err(errors.into()),
     };
-    f.respond(&state, &user, "transfer", result, "Transfer to ICE custody recorded.")
-        .await
+    // The deadline rule speaks about the time field.
+    let result = result.map_err(|e| match e {
+        AppError::Conflict {
+            code: "deadline_passed",
+            message,
+        } => AppError::Validation(vec![FieldError::new("at", message)]),
+        other => other,
+    });
+    let done = format!("Transfer of {} to ICE custody recorded.", f.person(&state).await?);
+    f.respond(&state, &user, "transfer", result, &done).await
 }
 
 pub async fn release(State(state): State<AppState>, user: CurrentUser, f: CaseForm) -> AppResult<Response> {
     let d = &f.data;
     let result = match reasoned::<ReleaseReason>(d.get("at"), d.get("reason"), d.get("note"), f.times) {
+        Ok(r) if let Some((b, _)) = f.to_confirm(&state, &user, |a| a.release, r.at).await? => {
+            match case::release(&b.case(), r.at, f.now, r.reason) {
+                Err(e) => Err(e.into()),
+                Ok(_) => {
+                    let who = confirm::person(&b);
+                    return confirm::ask(
+                        &state,
+                        &user,
+                        Ask {
+                            heading: format!("Release {who}?"),
+                            consequence: format!("This releases {who} {}. It cannot be undone.", confirm::when(d)),
+                            action: format!("/bookings/{}/release", f.id),
+                            yes: format!("Yes, release {who}"),
+                            back: format!("/bookings/{}#release", f.id),
+                            data: d,
+                        },
+                    )
+                    .await;
+                }
+            }
+        }
         Ok(r) => services::release(&state.db, user.caller(), f.id, r.at, r.reason, r.note.as_deref(), f.now).await,
         Err(errors) => Err(errors.into()),
     };
-    f.respond(&state, &user, "release", result, "Release recorded.").await
+    let done = format!("Release of {} recorded.", f.person(&state).await?);
+    f.respond(&state, &user, "release", result, &done).await
 }
 
 pub async fn igsa_hold(State(state): State<AppState>, user: CurrentUser, f: CaseForm) -> AppResult<Response> {
@@ -208,27 +292,45 @@ pub async fn correct(State(state): State<AppState>, user: CurrentUser, f: CaseFo
         .await
 }
 
-/// The board's one button for an overdue case: release now, the clock having expired.
-pub async fn release_now(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Response> {
+/// The board's one button for an overdue case: release now, the clock having expired. The
+/// first post asks for confirmation naming the person; the confirmed one releases.
+pub async fn release_now(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId,
+    Form(data): Form<FormData>,
+) -> AppResult<Response> {
     let now = state.clock.now();
+    let b = services::view(&state.db, &user.caller(), id).await?;
+    let who = confirm::person(&b);
+    let documents = db::documents::for_booking(&state.db, id).await?;
+    let may = crate::web::case_view::actions(&user.user, &b, &documents, now).release;
+    if may && !confirm::confirmed(&data) {
+        return confirm::ask(&state, &user, Ask {
+            heading: format!("Release {who} now?"),
+            consequence: format!(
+                "The 48-hour limit has passed: this releases {who} now, with the reason \"48-hour clock expired\". It cannot be undone."
+            ),
+            action: format!("/bookings/{id}/release-now"),
+            yes: format!("Yes, release {who} now"),
+            back: "/transfers/pending".into(),
+            data: &data,
+        })
+        .await;
+    }
     let note = "released from the pending-transfers board at the 48-hour limit";
-    let result = services::release(
-        &state.db,
-        user.caller(),
-        id,
-        now,
-        ReleaseReason::ClockExpired,
-        Some(note),
-        now,
-    )
-    .await;
+    let reason = ReleaseReason::ClockExpired;
+    let result = services::release(&state.db, user.caller(), id, now, reason, Some(note), now).await;
+    let record = Some(format!("/bookings/{id}"));
     match result {
         Ok(_) => {
-            session::set_flash(&user.session, "success", "Released: the 48-hour clock had expired.").await?;
+            let at = crate::clock::local_time(now, b.tz());
+            let message = format!("{who} released at {at}: the 48-hour clock had expired.");
+            session::set_flash_link(&user.session, "success", message, record).await?;
             Ok(Redirect::to("/transfers/pending").into_response())
         }
         Err(e @ (AppError::Conflict { .. } | AppError::Rule { .. })) => {
-            session::set_flash(&user.session, "error", e.to_string()).await?;
+            session::set_flash_link(&user.session, "error", format!("{who}: {e}"), record).await?;
             Ok(Redirect::to("/transfers/pending").into_response())
         }
         Err(e) => Err(e),

@@ -52,6 +52,14 @@ impl FormData {
     pub fn owned(&self, name: &str) -> Option<String> {
         self.get(name).map(str::to_owned)
     }
+
+    /// Replaces the value of `name` (or adds it).
+    pub fn set(&mut self, name: &str, value: String) {
+        match self.0.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name.to_string(), value)),
+        }
+    }
 }
 
 /// One form on a page: its name (which form was sent), typed values and errors.
@@ -193,6 +201,19 @@ impl Pager {
 /// For `datetime-local` inputs: the facility's wall-clock time.
 pub fn local_input(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// `t` as a form's local time to the second, with the choice word when that wall-clock time
+/// happens twice (so "now" during the repeated hour is this one, not a question).
+pub fn exact_input(t: DateTime<Utc>, tz: Tz) -> String {
+    use chrono::TimeZone;
+    let local = t.with_timezone(&tz);
+    let text = local.format("%Y-%m-%dT%H:%M:%S").to_string();
+    match tz.from_local_datetime(&local.naive_local()) {
+        chrono::LocalResult::Ambiguous(first, _) if first == local => format!("{text} earlier"),
+        chrono::LocalResult::Ambiguous(..) => format!("{text} later"),
+        _ => text,
+    }
 }
 
 /// "47 h 30 min", "45 min"; beyond three days "5 d 3 h". A 48-hour clock reads in hours.

@@ -16,6 +16,7 @@ pub mod charts;
 pub mod client;
 pub mod complaints;
 pub mod compliance;
+pub mod confirm;
 pub mod csv;
 pub mod dashboard;
 pub mod error_page;

@@ -238,8 +238,10 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
 
     // Criminal custody ends; the WSO serves the warrant at once.
     b.set("#release_point-at", "2026-11-23T06:45").await;
+    b.set("#release_point-reason", "charges_dismissed").await;
     b.click("#release-point button[type=submit]").await;
-    b.wait_text(".flash", "Point of release recorded").await;
+    b.wait_text(".flash", "Point of release of DOE, Jane (#2026-4711) recorded")
+        .await;
     b.set("#serve-at", "2026-11-23T06:50").await;
     b.click("#serve button[type=submit]").await;
     b.wait_text("section.clock", "2026-11-25 06:50 EST").await;
@@ -257,8 +259,28 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
         .await
         .unwrap();
     b.set("#transfer-receiving_officer", "SDDO Rivera").await;
+    // No time is preset on a step that ends custody: the liaison chooses "Now".
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#transfer-at"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("")
+    );
+    b.click("#transfer-at-now").await;
     b.click("#transfer button[type=submit]").await;
-    b.wait_text(".flash", "Transfer to ICE custody recorded").await;
+    // A confirmation names the person and the consequence before anything is written.
+    b.wait_text("h1", "Hand DOE, Jane (#2026-4711) over to ICE?").await;
+    b.snap("confirm-transfer").await;
+    let (_, case) = w.as_("sgt").await.get("/bookings?q=2026-4711").await;
+    assert_eq!(case[0]["status"], "wso_hold", "nothing written before the confirmation");
+    b.click("form button.danger[type=submit]").await;
+    b.wait_text(".flash", "Transfer of DOE, Jane (#2026-4711) to ICE custody recorded")
+        .await;
     b.wait_text(".lead", "transferred to ICE").await;
     b.snap("case-transferred").await;
 

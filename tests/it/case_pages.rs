@@ -160,6 +160,7 @@ async fn a_late_pickup_in_the_form_is_refused_at_the_time_field() {
     let fields = [
         ("at", "2026-11-24T04:00".to_string()),
         ("receiving_officer", "SDDO Rivera".to_string()),
+        ("confirm", "yes".to_string()),
     ];
     assert_eq!(
         post(&w, &ice, &format!("/bookings/{id}/transfer"), &fields)
@@ -243,8 +244,26 @@ async fn the_boards_one_button_releases_an_overdue_person_and_counts_the_excess(
     let id = w.served("B-3").await;
     w.app.clock.set(crate::helpers::t("2026-11-24T09:30:00Z"));
     let sgt = w.app.login("sgt").await;
+    // The button first asks, naming the person and the consequence; nothing is written yet.
+    let before = w.app.table_counts().await;
     let r = w.app.post_form(&sgt, &format!("/bookings/{id}/release-now"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Release DOE, John (#B-3) now?"), "{html}");
+    assert!(html.contains("this releases DOE, John (#B-3) now") && html.contains("It cannot be undone."));
+    assert!(html.contains(r#"name="confirm" value="yes""#));
+    assert_eq!(w.app.table_counts().await, before, "asking writes nothing");
+    let r = w
+        .app
+        .post_form(&sgt, &format!("/bookings/{id}/release-now"), &[("confirm", "yes")])
+        .await;
     assert_eq!(r.status(), 303);
+    let board = w.app.page(&sgt, "/transfers/pending").await;
+    assert!(
+        board.contains("DOE, John (#B-3) released at 2026-11-24 04:30 EST: the 48-hour clock had expired.")
+            && board.contains(&format!(r#"<a href="/bookings/{id}">Open the record</a>"#)),
+        "the message names the person and links the record"
+    );
     let (_, b) = w.as_("sgt").await.get(&format!("/bookings/{id}")).await;
     assert_eq!(
         (b["status"].as_str(), b["release_reason"].as_str()),

@@ -7,6 +7,7 @@ mod case_pages;
 mod cases;
 mod cases_guard;
 mod cli;
+mod confirm;
 mod desk;
 mod duties;
 mod foundation;
