@@ -2,6 +2,8 @@
 // - [data-deadline="RFC 3339"]: counts down every second, by the server's clock.
 // - [data-live] regions (with an id): refreshed from the server every 4 seconds, with the title.
 // - [data-print]: prints the page.
+// - .error-summary (a refused form) or else [data-focus]: brought into view and given focus,
+//   so the eye and a screen reader land on what needs attention.
 (function () {
   "use strict";
   var REFRESH_MS = 4000; // changes show within 5 s: one interval plus the request
@@ -52,7 +54,18 @@
       .catch(function () { /* offline for a moment: try again next time */ });
   }
 
+  function focusAttention() {
+    var el = document.querySelector(".error-summary") || document.querySelector("[data-focus]");
+    if (!el) return;
+    el.scrollIntoView({ block: "start" });
+    el.focus({ preventScroll: true });
+  }
+
+  // Again once loaded: scrolling to the URL's fragment can take the focus back to the page.
+  window.addEventListener("load", function () { setTimeout(focusAttention, 0); });
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusAttention();
     readServerTime(document);
     tick();
     setInterval(tick, 1000);

@@ -12,6 +12,7 @@ pub mod chain;
 pub mod credentials;
 pub mod input;
 pub mod local_time;
+pub mod next_steps;
 pub mod notice;
 pub mod publish;
 pub mod role;

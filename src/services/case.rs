@@ -258,7 +258,15 @@ pub async fn serve(
     let served = case::serve(&b.case(), at, now, &doc.facts(), eligibility.may_serve).map_err(|e| match e.code {
         "not_certified" => AppError::Forbidden {
             code: "not_certified",
-            message: format!("you may not serve at that time: {}", eligibility.reasons.join(", ")),
+            message: format!(
+                "you may not serve at that time: {}",
+                eligibility
+                    .reasons
+                    .iter()
+                    .map(|r| crate::domain::credentials::reason_words(r))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         },
         _ => e.into(),
     })?;

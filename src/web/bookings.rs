@@ -241,6 +241,9 @@ pub struct CasePage {
     events: Vec<EventRow>,
     clock: Option<ClockView>,
     can: Allowed,
+    /// The steps offered, most urgent first, and why an expected one is not.
+    steps: Vec<crate::domain::next_steps::Step>,
+    blocked: Vec<String>,
     form: FormState,
     now_input: String,
     zone: String,
@@ -289,6 +292,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
     let liaison = user.user.role == Role::IceLiaison;
     let documents = db::documents::for_booking(&state.db, id).await?;
     let can = case_view::actions(&user.user, &b, &documents, now);
+    let (steps, blocked) = case_view::next_steps(state, &user.user, &b, &documents, now).await?;
     let (charges, notifications, events) = if liaison {
         (vec![], vec![], vec![])
     } else {
@@ -331,6 +335,8 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             .filter(|_| running)
             .map(|d| ClockView::new(d, now, tz)),
         can,
+        steps,
+        blocked,
         form,
         now_input: local_input(now, tz),
         zone: tz.name().to_string(),

@@ -92,7 +92,9 @@ impl CaseForm {
         result: AppResult<T>,
         done: &str,
     ) -> AppResult<Response> {
-        let (id, to) = (self.id, format!("/bookings/{}", self.id));
+        // `#top`: the form's own fragment (which brings a refusal into view) is not carried
+        // onto the page that shows the flash of a success.
+        let (id, to) = (self.id, format!("/bookings/{}#top", self.id));
         after_form(user, result, name, self.data, done, &to, |f| {
             case_page(state, user, id, f)
         })

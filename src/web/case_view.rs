@@ -11,6 +11,7 @@ use crate::db::documents::{Document, Notification};
 use crate::db::users::User;
 use crate::domain::allowed::{self, Allowed, Viewer};
 use crate::domain::case::{self, IceDocument, Stage};
+use crate::domain::next_steps::{self, Step};
 use crate::web::forms::duration_words;
 use crate::web::local_time;
 
@@ -164,4 +165,45 @@ pub fn charge_summary(charges: &[Charge]) -> String {
         .map(|c| format!("{} ({})", c.description, c.category.label()))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The steps offered, most urgent first, and in words why an expected step is not (an officer
+/// who may not serve; a liaison after the deadline).
+pub async fn next_steps(
+    state: &crate::state::AppState,
+    user: &User,
+    b: &Booking,
+    documents: &[Document],
+    now: DateTime<Utc>,
+) -> crate::error::AppResult<(Vec<Step>, Vec<String>)> {
+    let mut can = actions(user, b, documents, now);
+    let mut blocked = Vec::new();
+    if can.serve {
+        let e = crate::services::eligibility_now(&state.db, user.id, now, b.tz()).await?;
+        if !e.may_serve {
+            can.serve = false;
+            let why: Vec<_> = e
+                .reasons
+                .iter()
+                .map(|r| crate::domain::credentials::reason_words(r))
+                .collect();
+            blocked.push(format!(
+                "You may not serve a warrant now: {}. A WSO whose certification is current must serve it.",
+                why.join(", ")
+            ));
+        }
+    }
+    let case = b.case();
+    if can.transfer && user.role == crate::domain::Role::IceLiaison && next_steps::overdue(&case, now) {
+        let deadline = case.deadline().map(|d| local_time(d, b.tz())).unwrap_or_default();
+        blocked.push(format!(
+            "Too late for pickup: the 48-hour limit passed at {deadline}. A supervisor must release the person. \
+             Only a pickup that took place before the deadline can still be recorded, with its time."
+        ));
+    }
+    let facts: Vec<IceDocument> = documents.iter().map(Document::facts).collect();
+    Ok((
+        next_steps::order(&case, &can, case::active_warrant(&facts, now), now),
+        blocked,
+    ))
 }

@@ -549,3 +549,42 @@ async fn an_officer_records_a_warrant_on_a_case_by_typing_and_choosing() {
         "the preset time was replaced by the typed one"
     );
 }
+
+#[tokio::test]
+async fn a_refused_service_brings_its_errors_into_view_and_focus() {
+    let w = crate::helpers::World::new().await;
+    let wso = w.as_("wso1").await;
+    let (id, _) = w.booked_with_warrant(&wso, "FOCUS-1").await;
+    wso.ok(
+        200,
+        &format!("/bookings/{id}/release-point"),
+        serde_json::json!({ "at": "2026-11-22T08:00:00Z", "reason": "bond_posted" }),
+    )
+    .await;
+    let b = browser().await;
+    b.sign_in(&w.app, "wso1").await;
+    let c = &b.client;
+    c.goto(&w.app.url(&format!("/bookings/{id}"))).await.unwrap();
+    // Served before the point of release: refused.
+    b.set("#serve-at", "2026-11-21T09:00").await;
+    b.click("#serve button[type=submit]").await;
+    b.wait_text("#serve .error-summary", "There is a problem").await;
+    b.snap("serve-refused").await;
+    let seen = c
+        .execute(
+            "const s = document.querySelector('#serve .error-summary');
+             const r = s.getBoundingClientRect();
+             const field = document.querySelector('#serve-at');
+             return [document.activeElement === s, r.top >= 0 && r.bottom <= window.innerHeight,
+                     field.getAttribute('aria-invalid'), field.getAttribute('aria-describedby'),
+                     location.hash];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        seen,
+        serde_json::json!([true, true, "true", "serve-at-error", "#serve"]),
+        "the summary has focus and is on screen; the field is marked and linked to its message"
+    );
+}

@@ -28,7 +28,7 @@ async fn a_point_of_release_without_a_warrant_asks_before_it_releases() {
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("<h1 id=\"confirm-heading\" tabindex=\"-1\" autofocus>Release DOE, John (#C-1)?</h1>"),
+        html.contains("<h1 id=\"confirm-heading\" tabindex=\"-1\" data-focus>Release DOE, John (#C-1)?</h1>"),
         "{html}"
     );
     assert!(html.contains(

@@ -16,6 +16,7 @@ mod hostile;
 mod identity;
 mod layering;
 mod leaks;
+mod next_steps;
 mod promises;
 mod reports;
 mod services;

@@ -1,0 +1,148 @@
+//! The order in which the case page offers its steps: the most urgent first. An overdue hold
+//! offers the release before a (late) pickup; a booking without a warrant offers the ICE
+//! document before the point of release (which would release the person).
+
+use chrono::{DateTime, Utc};
+
+use super::allowed::Allowed;
+use super::case::Case;
+use super::types::Status;
+
+/// One step of the case page, named as its form is (`bookings/forms/<name>.html`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    ReleasePoint,
+    Serve,
+    Transfer,
+    Release,
+    Igsa,
+    Claim,
+    Document,
+    Notification,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::ReleasePoint => "release_point",
+            Step::Serve => "serve",
+            Step::Transfer => "transfer",
+            Step::Release => "release",
+            Step::Igsa => "igsa",
+            Step::Claim => "claim",
+            Step::Document => "document",
+            Step::Notification => "notification",
+        }
+    }
+
+    fn offered(self, can: &Allowed, case: &Case) -> bool {
+        match self {
+            Step::ReleasePoint => can.release_point,
+            Step::Serve => can.serve,
+            Step::Transfer => can.transfer,
+            Step::Release => can.release,
+            Step::Igsa => can.igsa,
+            Step::Claim => can.notify && !case.status.is_closed(),
+            Step::Document => can.add_document,
+            Step::Notification => can.notify,
+        }
+    }
+}
+
+/// Whether the 48-hour limit of a running hold has passed at `now`.
+pub fn overdue(case: &Case, now: DateTime<Utc>) -> bool {
+    case.status == Status::WsoHold && case.deadline().is_some_and(|d| now > d)
+}
+
+/// The steps `can` allows, most urgent first. `active_warrant`: a warrant is in force now.
+pub fn order(case: &Case, can: &Allowed, active_warrant: bool, now: DateTime<Utc>) -> Vec<Step> {
+    use Step::*;
+    let sequence: &[Step] = match case.status {
+        Status::WsoHold if overdue(case, now) => &[Release, Transfer, Claim, Notification, Document],
+        Status::WsoHold | Status::IgsaHold => &[Transfer, Release, Igsa, Claim, Notification, Document],
+        Status::InCustody if case.release_point_at.is_some() => &[Serve, Release, Claim, Notification, Document],
+        Status::InCustody if active_warrant => &[ReleasePoint, Notification, Claim, Document],
+        _ => &[Document, Notification, Claim, ReleasePoint],
+    };
+    sequence.iter().copied().filter(|s| s.offered(can, case)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Step::*;
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn all() -> Allowed {
+        Allowed {
+            correct: true,
+            add_document: true,
+            notify: true,
+            withdraw: true,
+            release_point: true,
+            serve: true,
+            transfer: true,
+            release: true,
+            igsa: true,
+        }
+    }
+
+    fn case(status: Status, release_point: bool, served: bool) -> Case {
+        Case {
+            status,
+            booked_at: t("2026-11-20T08:00:00Z"),
+            release_point_at: release_point.then(|| t("2026-11-21T08:00:00Z")),
+            served_at: served.then(|| t("2026-11-21T09:00:00Z")),
+            igsa_at: None,
+        }
+    }
+
+    #[test]
+    fn an_overdue_hold_offers_the_release_first() {
+        let held = case(Status::WsoHold, true, true);
+        // The deadline is 2026-11-23T09:00Z: one second later the release leads.
+        assert_eq!(
+            order(&held, &all(), true, t("2026-11-23T09:00:00Z"))[..2],
+            [Transfer, Release]
+        );
+        assert_eq!(
+            order(&held, &all(), true, t("2026-11-23T09:00:01Z"))[..2],
+            [Release, Transfer]
+        );
+        assert!(overdue(&held, t("2026-11-23T09:00:01Z")) && !overdue(&held, t("2026-11-23T09:00:00Z")));
+    }
+
+    #[test]
+    fn a_booking_without_a_warrant_offers_the_document_before_the_point_of_release() {
+        let new = case(Status::InCustody, false, false);
+        assert_eq!(
+            order(&new, &all(), false, t("2026-11-21T00:00:00Z")),
+            [Document, Notification, Claim, ReleasePoint]
+        );
+        assert_eq!(order(&new, &all(), true, t("2026-11-21T00:00:00Z"))[0], ReleasePoint);
+        let awaiting = case(Status::InCustody, true, false);
+        assert_eq!(order(&awaiting, &all(), true, t("2026-11-21T09:00:00Z"))[0], Serve);
+    }
+
+    #[test]
+    fn only_allowed_steps_are_offered_and_a_closed_case_takes_no_claim() {
+        let held = case(Status::WsoHold, true, true);
+        let liaison = Allowed {
+            transfer: true,
+            ..Allowed::default()
+        };
+        assert_eq!(order(&held, &liaison, true, t("2026-11-22T00:00:00Z")), [Transfer]);
+        let closed = case(Status::Released, true, true);
+        let notify_only = Allowed {
+            notify: true,
+            ..Allowed::default()
+        };
+        assert_eq!(
+            order(&closed, &notify_only, false, t("2026-11-22T00:00:00Z")),
+            [Notification]
+        );
+    }
+}
