@@ -13,7 +13,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, audit, bookings, case_actions, client, complaints,
-    compliance, dashboard, health, hostile, login, mfa, middleware, public, records, reports, roster, transfers,
+    compliance, dashboard, display, health, hostile, login, mfa, middleware, public, records, reports, roster,
+    transfers,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -98,6 +99,9 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/facilities", get(admin::facilities).post(admin::create_facility))
         .route("/admin/facilities/{code}/settings", post(admin::facility_settings))
         .route("/admin/facilities/{code}/public", post(admin::facility_public))
+        .route("/admin/displays", get(display::list).post(display::create))
+        .route("/admin/displays/{id}/revoke", post(display::revoke))
+        .route("/display/{token}", get(display::show))
         .route("/admin/audit", get(audit::page))
         .route("/admin/audit.csv", get(audit::csv))
         .fallback(|| async { AppError::NotFound })

@@ -1,6 +1,10 @@
 // wso-tracker's only script; every page works without it.
 // - [data-deadline="RFC 3339"]: counts down every second, by the server's clock.
-// - [data-live] regions (with an id): refreshed from the server every 4 seconds, with the title.
+// - [data-live] regions (with an id): refreshed from the server every 4 seconds, with the title;
+//   [data-updated] shows when the data last came (server time); when no refresh has succeeded
+//   for 15 s (body[data-stale-after] seconds) the page says "Not updating — last data from …",
+//   greys the data and stops the countdown. A page that answers 404 (a revoked wall display)
+//   is reloaded to show it.
 // - [data-print]: prints the page.
 // - .error-summary (a refused form) or else [data-focus]: brought into view and given focus,
 //   so the eye and a screen reader land on what needs attention.
@@ -8,10 +12,63 @@
   "use strict";
   var REFRESH_MS = 4000; // changes show within 5 s: one interval plus the request
   var skew = 0; // server time minus browser time, in ms
+  var STALE_MS = 15000;
+  var lastOk = Date.now(); // browser time of the last data received
+  var lastServer = null; // server time of that data
+  var stale = false;
 
   function readServerTime(doc) {
     var el = doc.querySelector("[data-server-now]");
-    if (el) skew = Date.parse(el.getAttribute("data-server-now")) - Date.now();
+    if (!el) return;
+    lastServer = Date.parse(el.getAttribute("data-server-now"));
+    skew = lastServer - Date.now();
+  }
+
+  // hh:mm:ss with the zone: the page's facility zone (body[data-zone]) or the browser's.
+  function clock(ms) {
+    var options = { hour12: false, timeZoneName: "short" };
+    var zone = document.body.getAttribute("data-zone");
+    if (zone) options.timeZone = zone;
+    return new Date(ms).toLocaleTimeString("en-US", options);
+  }
+
+  function showUpdated() {
+    if (lastServer === null) return;
+    var els = document.querySelectorAll("[data-updated]");
+    for (var i = 0; i < els.length; i++) {
+      els[i].textContent = clock(lastServer);
+      if (els[i].parentNode.hidden) els[i].parentNode.hidden = false;
+    }
+  }
+
+  function staleBanner() {
+    var el = document.getElementById("stale");
+    if (el) return el;
+    el = document.createElement("div");
+    el.id = "stale";
+    el.className = "stale-banner";
+    el.setAttribute("role", "alert");
+    el.hidden = true;
+    el.innerHTML = 'Not updating — last data from <span data-last-update></span>. Check the network or the server.';
+    var main = document.querySelector("main") || document.body;
+    main.insertBefore(el, main.firstChild);
+    return el;
+  }
+
+  function checkStale() {
+    var late = Date.now() - lastOk > STALE_MS;
+    if (late === stale) return;
+    stale = late;
+    var banner = staleBanner();
+    if (stale) {
+      var last = banner.querySelector("[data-last-update]");
+      if (last && lastServer !== null) last.textContent = clock(lastServer);
+      banner.hidden = false;
+      document.body.classList.add("stale");
+    } else {
+      banner.hidden = true;
+      document.body.classList.remove("stale");
+    }
   }
 
   function words(seconds) {
@@ -22,6 +79,7 @@
   }
 
   function tick() {
+    if (stale) return; // the countdown stops pretending: the data may be old
     var now = Date.now() + skew;
     var els = document.querySelectorAll("[data-deadline]");
     for (var i = 0; i < els.length; i++) {
@@ -35,12 +93,20 @@
   function refresh() {
     var regions = document.querySelectorAll("[data-live][id]");
     if (regions.length === 0) return;
-    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live-Refresh": "1" } })
+    var abort = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = abort ? setTimeout(function () { abort.abort(); }, REFRESH_MS * 2) : null;
+    fetch(window.location.href, {
+      credentials: "same-origin",
+      headers: { "X-Live-Refresh": "1" },
+      signal: abort ? abort.signal : undefined
+    })
       .then(function (r) {
         if (r.redirected && r.url.indexOf("/login") !== -1) { window.location.href = r.url; return null; }
+        if (r.status === 404) { window.location.reload(); return null; }
         return r.ok ? r.text() : null;
       })
       .then(function (html) {
+        if (timer) clearTimeout(timer);
         if (!html) return;
         var doc = new DOMParser().parseFromString(html, "text/html");
         for (var i = 0; i < regions.length; i++) {
@@ -49,9 +115,12 @@
         }
         document.title = doc.title;
         readServerTime(doc);
+        lastOk = Date.now();
+        checkStale();
+        showUpdated();
         tick();
       })
-      .catch(function () { /* offline for a moment: try again next time */ });
+      .catch(function () { if (timer) clearTimeout(timer); /* counted by checkStale */ });
   }
 
   function focusAttention() {
@@ -67,9 +136,15 @@
   document.addEventListener("DOMContentLoaded", function () {
     focusAttention();
     readServerTime(document);
+    var after = document.body.getAttribute("data-stale-after");
+    if (after) STALE_MS = parseInt(after, 10) * 1000;
     tick();
     setInterval(tick, 1000);
-    if (document.querySelector("[data-live][id]")) setInterval(refresh, REFRESH_MS);
+    if (document.querySelector("[data-live][id]")) {
+      showUpdated();
+      setInterval(refresh, REFRESH_MS);
+      setInterval(checkStale, 1000);
+    }
     var print = document.querySelectorAll("[data-print]");
     for (var i = 0; i < print.length; i++) print[i].addEventListener("click", function () { window.print(); });
   });

@@ -53,6 +53,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage wall displays (a facility's board on a control-room screen).
+    Display {
+        #[command(subcommand)]
+        command: super::cli_display::DisplayCommand,
+    },
     /// Check the audit log's hash chain.
     Audit {
         #[command(subcommand)]
@@ -212,6 +217,7 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
         }
 
         Command::User { command } => user_command(&pool, command, now).await,
+        Command::Display { command } => super::cli_display::run(&pool, command, now).await,
         Command::Token {
             command: TokenCommand::Create {
                 username,
@@ -328,7 +334,7 @@ async fn user_command(pool: &PgPool, command: UserCommand, now: DateTime<Utc>) -
 }
 
 /// Validation errors name their field, on one line.
-fn one_line(e: AppError) -> anyhow::Error {
+pub(super) fn one_line(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation(errors) => {
             let parts: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();

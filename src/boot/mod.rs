@@ -2,6 +2,7 @@
 //! server's long-running tasks. Nothing here is a rule or a query.
 
 pub mod cli;
+mod cli_display;
 pub mod cluster;
 pub mod database;
 pub mod http;

@@ -53,6 +53,13 @@ pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Facility>> {
         .await
 }
 
+pub async fn by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Facility>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM facilities WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
 pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option<Facility>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM facilities WHERE code = $1"))
         .bind(code)

@@ -9,6 +9,7 @@ pub mod certifications;
 pub mod claims;
 pub mod compliance;
 pub mod credentials;
+pub mod displays;
 pub mod documents;
 mod encode;
 pub mod facilities;

@@ -11,6 +11,7 @@ mod case;
 mod claims;
 pub mod compliance;
 mod credentials;
+pub mod displays;
 pub mod identity;
 pub mod reports;
 pub mod signin;

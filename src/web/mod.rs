@@ -19,6 +19,7 @@ pub mod compliance;
 pub mod confirm;
 pub mod csv;
 pub mod dashboard;
+pub mod display;
 pub mod error_page;
 pub mod extract;
 pub mod forms;

@@ -70,6 +70,53 @@ pub async fn pending(
     } else {
         Some(&chosen)
     };
+    let Board { rows, counts, overdue } = board(&state, scope, now).await?;
+    let waiting = if user.user.role == Role::IceLiaison {
+        vec![]
+    } else {
+        db::bookings::awaiting(&state.db, scope)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let since = b
+                    .igsa_at
+                    .or(b.release_point_at)
+                    .map(|t| local_time(t, b.tz()))
+                    .unwrap_or_default();
+                WaitingRow { since, b }
+            })
+            .collect()
+    };
+    let title = if overdue > 0 {
+        format!("({overdue} overdue) Pending transfers")
+    } else {
+        "Pending transfers".into()
+    };
+    Ok(PendingPage {
+        layout: Layout::new(&state, &user, title, "pending").await?,
+        rows,
+        waiting,
+        facilities,
+        facility: if chosen.is_empty() {
+            String::new()
+        } else {
+            query.facility
+        },
+        counts,
+        overdue,
+        supervisor: user.user.role == Role::Supervisor,
+    })
+}
+
+/// The running clocks of the facilities in `scope` (all when `None`), soonest deadline first,
+/// with citizenship-claim flags and the count per stage.
+pub struct Board {
+    pub rows: Vec<PendingRow>,
+    pub counts: [(Stage, usize); 4],
+    pub overdue: usize,
+}
+
+pub async fn board(state: &AppState, scope: Option<&[i64]>, now: chrono::DateTime<chrono::Utc>) -> AppResult<Board> {
     let rows: Vec<PendingRow> = db::bookings::pending_transfers(&state.db, scope)
         .await?
         .into_iter()
@@ -92,42 +139,8 @@ pub async fn pending(
             ..r
         })
         .collect();
-    let waiting = if user.user.role == Role::IceLiaison {
-        vec![]
-    } else {
-        db::bookings::awaiting(&state.db, scope)
-            .await?
-            .into_iter()
-            .map(|b| {
-                let since = b
-                    .igsa_at
-                    .or(b.release_point_at)
-                    .map(|t| local_time(t, b.tz()))
-                    .unwrap_or_default();
-                WaitingRow { since, b }
-            })
-            .collect()
-    };
     let count = |s: Stage| rows.iter().filter(|r| r.clock.stage == s).count();
     let counts = [Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s)));
     let overdue = count(Stage::Overdue);
-    let title = if overdue > 0 {
-        format!("({overdue} overdue) Pending transfers")
-    } else {
-        "Pending transfers".into()
-    };
-    Ok(PendingPage {
-        layout: Layout::new(&state, &user, title, "pending").await?,
-        rows,
-        waiting,
-        facilities,
-        facility: if chosen.is_empty() {
-            String::new()
-        } else {
-            query.facility
-        },
-        counts,
-        overdue,
-        supervisor: user.user.role == Role::Supervisor,
-    })
+    Ok(Board { rows, counts, overdue })
 }

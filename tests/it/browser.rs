@@ -588,3 +588,75 @@ async fn a_refused_service_brings_its_errors_into_view_and_focus() {
         "the summary has focus and is on screen; the field is marked and linked to its message"
     );
 }
+
+#[tokio::test]
+async fn the_wall_display_updates_by_itself_and_says_so_when_it_cannot() {
+    use wso_tracker::services::{accounts::Actor, displays};
+    let w = crate::helpers::World::new().await;
+    let (_, path) = displays::create(&w.app.db, "RCDC", None, Actor::CLI, w.app.clock.now())
+        .await
+        .unwrap();
+    let b = browser().await;
+    let c = &b.client;
+    c.set_window_size(1920, 1080).await.unwrap();
+    c.goto(&w.app.url(&path)).await.unwrap();
+    b.wait_text(".wall-table", "No running custody clocks").await;
+    b.wait_text(".wall-updated", "updated 07:00:00").await;
+
+    // A warrant served elsewhere appears without a reload, and its countdown runs.
+    w.served("WALL-1").await;
+    b.wait_text(".wall-table", "WALL-1").await;
+    b.snap("display").await;
+    let countdown = || async {
+        c.find(Locator::Css("[data-deadline]"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let first = countdown().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_ne!(countdown().await, first, "the countdown runs by the second");
+    let size: f64 = c
+        .execute(
+            "return parseFloat(getComputedStyle(document.querySelector('.wall-table td')).fontSize)",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(size >= 32.0, "readable across a room at 1920 px: {size}px");
+
+    // The server stops: within 15 s (plus a refresh) the screen says it is not updating, and
+    // the countdown stops pretending.
+    w.app.stop_serving();
+    let mut banner = String::new();
+    for _ in 0..300 {
+        banner = c
+            .execute(
+                "const s = document.getElementById('stale'); return s && !s.hidden ? s.textContent : '';",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        if !banner.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(banner.contains("Not updating — last data from"), "{banner:?}");
+    b.snap("display-stale").await;
+    let frozen = countdown().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(countdown().await, frozen, "no countdown on data that may be old");
+    let greyed = c
+        .execute("return document.body.classList.contains('stale')", vec![])
+        .await
+        .unwrap();
+    assert_eq!(greyed, serde_json::Value::Bool(true));
+}

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::helpers::{PASSWORD, spawn_app};
 
-fn run(database_url: &str, args: &[&str], stdin: &str) -> Output {
+pub fn run(database_url: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
         .args(args)
         .env("DATABASE_URL", database_url)

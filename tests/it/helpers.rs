@@ -179,6 +179,7 @@ pub struct TestApp {
     pub clock: Clock,
     /// `DATABASE_URL` of this test's database, for running the CLI against it.
     pub database_url: String,
+    stop: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -218,8 +219,10 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let max = state.config.max_connections;
     let app = wso_tracker::routes::app(state);
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
     tokio::spawn(async move {
-        wso_tracker::boot::http::serve(listener, app, max, std::future::pending())
+        wso_tracker::boot::http::serve(listener, app, max, async move { stopped.notified().await })
             .await
             .unwrap();
     });
@@ -233,10 +236,16 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
         admin_db,
         clock,
         database_url: url(roles::APP, APP_PASSWORD),
+        stop,
     }
 }
 
 impl TestApp {
+    /// Stops serving (as when the server goes down): new connections are refused.
+    pub fn stop_serving(&self) {
+        self.stop.notify_one();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

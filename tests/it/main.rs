@@ -9,6 +9,7 @@ mod cases_guard;
 mod cli;
 mod confirm;
 mod desk;
+mod display;
 mod duties;
 mod foundation;
 mod helpers;

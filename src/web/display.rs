@@ -1,0 +1,153 @@
+//! `/display/{token}`: a facility's board on a wall screen (no sign-in; see
+//! `services::displays`), and `/admin/displays` where admins create and revoke displays.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::{CurrentUser, session};
+use crate::db::{self, displays::Display, facilities::Facility};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::services::{self, accounts::Actor};
+use crate::state::AppState;
+use crate::web::client::ClientAddr;
+use crate::web::extract::PathId;
+use crate::web::forms::{FormData, FormState};
+use crate::web::layout::Layout;
+use crate::web::transfers::{Board, board};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "display.html")]
+pub struct DisplayPage {
+    title: String,
+    facility_name: String,
+    facility_code: String,
+    zone: String,
+    updated: String,
+    server_now: String,
+    board: Board,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
+    Path(secret): Path<String>,
+) -> AppResult<DisplayPage> {
+    let now = state.clock.now();
+    let address = addr.map(|a| a.to_string());
+    let d = services::displays::open(&state.db, &secret, address.as_deref(), now).await?;
+    let facility = db::facilities::by_id(&state.db, d.facility_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz = facility.tz();
+    let board = board(&state, Some(&[d.facility_id]), now).await?;
+    let title = match board.overdue {
+        0 => format!("{} board", facility.code),
+        n => format!("({n} overdue) {} board", facility.code),
+    };
+    Ok(DisplayPage {
+        title,
+        zone: tz.name().to_string(),
+        updated: now.with_timezone(&tz).format("%H:%M:%S %Z").to_string(),
+        server_now: now.to_rfc3339(),
+        facility_name: facility.name,
+        facility_code: facility.code,
+        board,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/displays.html")]
+pub struct DisplaysPage {
+    layout: Layout,
+    displays: Vec<Display>,
+    facilities: Vec<Facility>,
+    form: FormState,
+    /// The path of the display just created (shown once).
+    created: Option<String>,
+}
+
+impl DisplaysPage {
+    async fn new(state: &AppState, user: &CurrentUser, form: FormState, created: Option<String>) -> AppResult<Self> {
+        Ok(DisplaysPage {
+            layout: Layout::new(state, user, "Wall displays", "displays").await?,
+            displays: db::displays::all(&state.db).await?,
+            facilities: db::facilities::all(&state.db).await?,
+            form,
+            created,
+        })
+    }
+
+    fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
+        crate::clock::local_time(*t, chrono_tz::UTC)
+    }
+}
+
+fn actor(user: &CurrentUser) -> Actor<'_> {
+    Actor {
+        id: Some(user.user.id),
+        name: Some(&user.user.username),
+        ip: user.ip.as_deref(),
+    }
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<DisplaysPage> {
+    user.require(&[Role::Admin])?;
+    DisplaysPage::new(&state, &user, FormState::default(), None).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::Form(data): axum::Form<FormData>,
+) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    let now = state.clock.now();
+    let (code, name) = (data.get("facility").unwrap_or(""), data.get("name"));
+    match services::displays::create(&state.db, code, name, actor(&user), now).await {
+        Ok((_, path)) => Ok(DisplaysPage::new(&state, &user, FormState::default(), Some(path))
+            .await?
+            .into_response()),
+        Err(e) => {
+            let status = crate::web::error_page::status(&e);
+            let form = FormState::failed("display", data, e)?;
+            Ok((status, DisplaysPage::new(&state, &user, form, None).await?).into_response())
+        }
+    }
+}
+
+/// Revokes a display after a confirmation naming it (the screen goes blank at once).
+pub async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId,
+    axum::Form(data): axum::Form<FormData>,
+) -> AppResult<Response> {
+    user.require(&[Role::Admin])?;
+    if !crate::web::confirm::confirmed(&data) {
+        let d = db::displays::all(&state.db)
+            .await?
+            .into_iter()
+            .find(|d| d.id == id && d.revoked_at.is_none())
+            .ok_or(AppError::NotFound)?;
+        return crate::web::confirm::ask(&state, &user, crate::web::confirm::Ask {
+            heading: format!("Revoke display {} ({}, {})?", d.id, d.name, d.facility_code),
+            consequence: "Its screen stops showing the board at its next update, and its address never works again. It cannot be undone: a new display needs a new address.".into(),
+            action: format!("/admin/displays/{id}/revoke"),
+            yes: format!("Yes, revoke display {}", d.id),
+            back: "/admin/displays".into(),
+            data: &data,
+        })
+        .await;
+    }
+    let d = services::displays::revoke(&state.db, id, actor(&user), state.clock.now()).await?;
+    let message = format!(
+        "Display {} ({}, {}) revoked: it shows nothing from now on.",
+        d.id, d.name, d.facility_code
+    );
+    session::set_flash(&user.session, "success", message).await?;
+    Ok(Redirect::to("/admin/displays").into_response())
+}
