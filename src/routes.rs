@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, audit, bookings, case_actions, client, complaints,
-    compliance, dashboard, display, health, hostile, login, mfa, middleware, public, records, reports, roster,
+    compliance, dashboard, display, draft, health, hostile, login, mfa, middleware, public, records, reports, roster,
     transfers,
 };
 
@@ -106,6 +106,11 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/audit.csv", get(audit::csv))
         .fallback(|| async { AppError::NotFound })
         .layer(from_fn(csrf::verify))
+        // Before the CSRF check: a desk form sent after the session ended keeps its typed work.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            draft::keep_typed_work,
+        ))
         .layer(session_layer(&state));
 
     let api = Router::new()

@@ -192,6 +192,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+pub fn store_err(e: tower_sessions::session::Error) -> AppError {
+    session_err(e)
+}
+
 fn session_err(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(anyhow::anyhow!("session store: {e}"))
 }

@@ -129,4 +129,123 @@ mod tests {
         assert!(!allowed(&held, supervisor, false, true, t("2026-11-23T09:00:01Z")).igsa);
         assert!(!allowed(&held, supervisor, false, false, t("2026-11-22T09:00:00Z")).igsa);
     }
+
+    fn at(role: Role) -> Viewer {
+        Viewer {
+            role,
+            at_facility: true,
+        }
+    }
+
+    #[test]
+    fn any_step_counts_but_a_correction_alone_does_not() {
+        assert!(!Allowed::default().any());
+        assert!(
+            !Allowed {
+                correct: true,
+                withdraw: true,
+                ..Allowed::default()
+            }
+            .any()
+        );
+        let one_step = [
+            Allowed {
+                add_document: true,
+                ..Allowed::default()
+            },
+            Allowed {
+                notify: true,
+                ..Allowed::default()
+            },
+            Allowed {
+                release_point: true,
+                ..Allowed::default()
+            },
+            Allowed {
+                serve: true,
+                ..Allowed::default()
+            },
+            Allowed {
+                transfer: true,
+                ..Allowed::default()
+            },
+            Allowed {
+                release: true,
+                ..Allowed::default()
+            },
+            Allowed {
+                igsa: true,
+                ..Allowed::default()
+            },
+        ];
+        for a in one_step {
+            assert!(a.any(), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn a_closed_case_takes_no_new_document_nor_withdrawal() {
+        let now = t("2026-11-22T09:00:00Z");
+        let officer = at(Role::Officer);
+        let open = allowed(&awaiting_service(), officer, false, false, now);
+        assert!(open.add_document && open.withdraw);
+        let released = Case {
+            status: Status::Released,
+            ..awaiting_service()
+        };
+        let closed = allowed(&released, officer, false, false, now);
+        assert!(!closed.add_document && !closed.withdraw);
+        assert!(closed.correct && closed.notify, "corrections and notices stay open");
+        assert!(!closed.release, "nothing left to release");
+    }
+
+    #[test]
+    fn the_point_of_release_is_recorded_once_by_staff_while_in_custody() {
+        let now = t("2026-11-21T09:00:00Z");
+        let booked = Case {
+            release_point_at: None,
+            ..awaiting_service()
+        };
+        assert!(allowed(&booked, at(Role::Officer), false, false, now).release_point);
+        assert!(allowed(&booked, at(Role::Supervisor), false, false, now).release_point);
+        assert!(!allowed(&booked, at(Role::IceLiaison), false, false, now).release_point);
+        assert!(!allowed(&awaiting_service(), at(Role::Officer), false, false, now).release_point);
+        let released_at_booking = Case {
+            status: Status::Released,
+            ..booked
+        };
+        assert!(!allowed(&released_at_booking, at(Role::Officer), false, false, now).release_point);
+    }
+
+    #[test]
+    fn before_the_point_of_release_nothing_is_served_nor_released() {
+        let now = t("2026-11-21T09:00:00Z");
+        let booked = Case {
+            release_point_at: None,
+            ..awaiting_service()
+        };
+        let a = allowed(&booked, at(Role::Supervisor), true, false, now);
+        assert!(!a.serve && !a.release && !a.transfer, "{a:?}");
+    }
+
+    #[test]
+    fn a_supervisor_releases_a_held_case_or_one_awaiting_service() {
+        let supervisor = at(Role::Supervisor);
+        let now = t("2026-11-22T09:00:00Z");
+        assert!(allowed(&awaiting_service(), supervisor, false, false, now).release);
+        let held = Case {
+            status: Status::WsoHold,
+            served_at: Some(t("2026-11-21T09:00:00Z")),
+            ..awaiting_service()
+        };
+        assert!(allowed(&held, supervisor, false, false, now).release);
+        let igsa = Case {
+            status: Status::IgsaHold,
+            igsa_at: Some(t("2026-11-22T08:00:00Z")),
+            ..held
+        };
+        assert!(allowed(&igsa, supervisor, false, false, now).release);
+        assert!(!allowed(&held, at(Role::Officer), false, false, now).release);
+        assert!(!allowed(&held, at(Role::IceLiaison), false, false, now).release);
+    }
 }

@@ -277,3 +277,67 @@ fn stages_follow_the_time_left() {
     assert_eq!(stage(deadline, deadline), Stage::Overdue);
     assert_eq!(stage(deadline, deadline + Duration::seconds(1)), Stage::Overdue);
 }
+
+#[test]
+fn an_event_may_be_entered_at_the_very_second_of_now_and_of_the_step_before() {
+    let now = t(NOW);
+    assert_eq!(record_release_point(&booked(), now, now, false), Ok(Status::Released));
+    assert_eq!(
+        record_release_point(&booked(), t("2026-11-20T08:00:00Z"), now, true),
+        Ok(Status::InCustody),
+        "the point of release may be the booking's second"
+    );
+    let release_point = t("2026-11-21T08:00:00Z");
+    let served = serve(&at_release_point(), release_point, now, &WARRANT, true).unwrap();
+    assert_eq!(served.deadline, t("2026-11-23T08:00:00Z"));
+}
+
+#[test]
+fn a_warrant_withdrawn_at_the_service_second_cannot_be_served() {
+    let at = t("2026-11-21T09:00:00Z");
+    let withdrawn = |w: &str| IceDocument {
+        kind: DocumentKind::WarrantOfArrest,
+        withdrawn_at: Some(t(w)),
+    };
+    assert!(!withdrawn("2026-11-21T09:00:00Z").is_active_warrant_at(at));
+    assert!(withdrawn("2026-11-21T09:00:01Z").is_active_warrant_at(at));
+    assert!(WARRANT.is_active_warrant_at(at));
+    let detainer = IceDocument {
+        kind: DocumentKind::Detainer,
+        withdrawn_at: None,
+    };
+    assert!(!detainer.is_active_warrant_at(at));
+}
+
+#[test]
+fn a_case_has_an_active_warrant_only_when_one_of_its_documents_is_one() {
+    let at = t("2026-11-21T09:00:00Z");
+    let detainer = IceDocument {
+        kind: DocumentKind::Detainer,
+        withdrawn_at: None,
+    };
+    let withdrawn = IceDocument {
+        kind: DocumentKind::WarrantOfRemoval,
+        withdrawn_at: Some(t("2026-11-21T08:00:00Z")),
+    };
+    assert!(!active_warrant(&[], at));
+    assert!(!active_warrant(&[detainer, withdrawn], at));
+    assert!(active_warrant(&[detainer, withdrawn, WARRANT], at));
+}
+
+#[test]
+fn each_stage_has_its_words_and_colour() {
+    let table = [
+        (Stage::Ok, "stage-ok", "More than 12 h left", false, false),
+        (Stage::Within12h, "stage-12h", "12 h or less", false, false),
+        (Stage::Within4h, "stage-4h", "4 h or less", true, false),
+        (Stage::Overdue, "overdue", "Release required", false, true),
+    ];
+    for (stage, css, label, urgent, overdue) in table {
+        assert_eq!(
+            (stage.css(), stage.label(), stage.is_urgent(), stage.is_overdue()),
+            (css, label, urgent, overdue),
+            "{stage:?}"
+        );
+    }
+}

@@ -178,7 +178,8 @@ async fn new_page(state: &AppState, user: &CurrentUser, form: FormState) -> AppR
 
 pub async fn new(State(state): State<AppState>, user: CurrentUser) -> AppResult<NewPage> {
     user.require(&[Role::Officer, Role::Supervisor])?;
-    new_page(&state, &user, FormState::default()).await
+    let typed = crate::web::draft::take(&user.session, "/bookings/new").await?;
+    new_page(&state, &user, typed.unwrap_or_default()).await
 }
 
 pub async fn create(
@@ -356,7 +357,8 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
 }
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<CasePage> {
-    let page = case_page(&state, &user, id, FormState::default()).await?;
+    let typed = crate::web::draft::take(&user.session, &format!("/bookings/{id}")).await?;
+    let page = case_page(&state, &user, id, typed.unwrap_or_default()).await?;
     let detail = serde_json::json!({ "view": "case_page" });
     crate::web::access::record(
         &state,

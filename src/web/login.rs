@@ -31,6 +31,8 @@ pub struct LoginPage {
     username: String,
     error: Option<String>,
     info: Option<&'static str>,
+    /// What was typed into a form when the session ended (`web::draft`), carried through.
+    draft: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -66,7 +68,25 @@ fn page(
         username,
         error,
         info,
+        draft: None,
     }
+}
+
+/// The sign-in form for a form posted after the session ended, carrying what was typed.
+pub fn expired_page(state: &AppState, request_token: Option<String>, draft: String) -> Response {
+    let (csrf, cookie) = login_token(request_token, state.config.cookie_secure || state.config.https());
+    let info = Some(
+        "Your session ended before the form was sent, so nothing was saved. Sign in again: what you typed is kept and will be back in the form.",
+    );
+    let login = LoginPage {
+        draft: Some(draft),
+        ..page(state, csrf, String::new(), None, info)
+    };
+    let mut response = login.into_response();
+    if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    response
 }
 
 pub async fn show(State(state): State<AppState>, Query(q): Query<LoginQuery>, request: Request) -> Response {
@@ -90,6 +110,8 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     csrf_token: String,
+    #[serde(default)]
+    draft: Option<String>,
 }
 
 /// The client of a sign-in step, for throttling, the audit log and the session list.
@@ -140,12 +162,14 @@ pub async fn submit(
         refused => {
             let words = refusal_words(&refused, BAD_CREDENTIALS);
             let username = form.username.trim().to_lowercase();
-            return Ok(refusal(
-                &refused,
-                page(&state, form.csrf_token, username, Some(words), None),
-            ));
+            let again = LoginPage {
+                draft: form.draft,
+                ..page(&state, form.csrf_token, username, Some(words), None)
+            };
+            return Ok(refusal(&refused, again));
         }
     };
+    crate::web::draft::keep(&session, form.draft.as_deref()).await?;
     // The second step: an authenticator code, or enrolling one first.
     let stage = match (user.mfa_enrolled, state.config.mfa_required) {
         (true, _) => Some(PendingStage::Code),
@@ -173,18 +197,18 @@ pub async fn submit(
 /// Both steps done: the session becomes the user's; a reset password is changed first.
 pub async fn finish(state: &AppState, session: &Session, user: &User, client: Client<'_>) -> AppResult<Response> {
     let to = sign_in(state, session, user, client).await?;
-    Ok(Redirect::to(to).into_response())
+    Ok(Redirect::to(&to).into_response())
 }
 
-/// Signs the user in; returns where they go next.
-pub async fn sign_in(state: &AppState, session: &Session, user: &User, client: Client<'_>) -> AppResult<&'static str> {
+/// Signs the user in; returns where they go next (a form whose typed work waits, if any).
+pub async fn sign_in(state: &AppState, session: &Session, user: &User, client: Client<'_>) -> AppResult<String> {
     let now = state.clock.now();
     let sid = signin::complete(&state.db, user, client, now).await?;
     session::sign_in(session, user.id, &sid, now).await?;
     Ok(if user.must_change_password {
-        "/account/password"
+        "/account/password".into()
     } else {
-        "/"
+        crate::web::draft::waiting(session).await.unwrap_or_else(|| "/".into())
     })
 }
 

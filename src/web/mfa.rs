@@ -43,7 +43,7 @@ pub struct SetupPage {
 #[template(path = "mfa_recovery.html")]
 pub struct RecoveryPage {
     codes: Vec<String>,
-    next: &'static str,
+    next: String,
 }
 
 #[derive(Deserialize)]

@@ -20,6 +20,7 @@ pub mod confirm;
 pub mod csv;
 pub mod dashboard;
 pub mod display;
+pub mod draft;
 pub mod error_page;
 pub mod extract;
 pub mod forms;

@@ -660,3 +660,54 @@ async fn the_wall_display_updates_by_itself_and_says_so_when_it_cannot() {
         .unwrap();
     assert_eq!(greyed, serde_json::Value::Bool(true));
 }
+
+#[tokio::test]
+async fn a_form_sent_after_the_session_ended_comes_back_with_what_was_typed() {
+    let w = crate::helpers::World::new().await;
+    let b = browser().await;
+    b.sign_in(&w.app, "wso1").await;
+    let c = &b.client;
+    c.goto(&w.app.url("/bookings/new")).await.unwrap();
+    b.set("#booking-booking_number", "GONE-1").await;
+    b.set("#booking-last_name", "Núñez").await;
+    b.set("#booking-first_name", "María").await;
+    b.set("#booking-date_of_birth", "1988-03-02").await;
+    b.set("[name='charges[0].description']", "Possession of a firearm")
+        .await;
+    b.set("[name='charges[0].category']", "weapons").await;
+    // The officer is called away; the session ends while the form is open.
+    w.app.clock.advance(chrono::Duration::minutes(45));
+    b.click("form[action='/bookings'] button[type=submit]").await;
+    b.wait_text("main", "Your session ended before the form was sent").await;
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("wso1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    b.click("button[type=submit]").await;
+    b.wait_text(".flash", "What you typed is back in the form").await;
+    let values = c
+        .execute(
+            "return ['#booking-booking_number', '#booking-last_name', '#booking-first_name', '#booking-date_of_birth',
+                     '#booking-charges\\\\[0\\\\]\\\\.category'].map(s => document.querySelector(s).value)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        values,
+        serde_json::json!(["GONE-1", "Núñez", "María", "1988-03-02", "weapons"])
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM bookings")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "nothing was sent by itself");
+}

@@ -296,3 +296,83 @@ async fn a_time_typed_on_the_night_clocks_go_back_must_be_chosen_and_a_skipped_o
     assert!(html.contains("did you mean 03:30 EDT?"));
     assert_eq!(w.app.table_counts().await, before);
 }
+
+async fn bookings(w: &World) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM bookings")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_booking_sent_after_the_session_ended_comes_back_after_signing_in_again() {
+    let w = World::new().await;
+    let officer = w.app.login("wso1").await;
+    let csrf = w.app.csrf(&officer, "/bookings/new").await;
+    w.app.clock.advance(chrono::Duration::minutes(31));
+    let mut fields: Vec<(&str, String)> = form("LATE-1", "Peña", "weapons");
+    fields.push(("csrf_token", csrf));
+    let r = officer.post(w.app.url("/bookings")).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), 401, "not a bare 403");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Your session ended before the form was sent, so nothing was saved."));
+    assert!(
+        html.contains(r#"name="draft""#) && html.contains("Pe\u{f1}a"),
+        "what was typed travels with the sign-in form"
+    );
+    assert_eq!(bookings(&w).await, 0);
+
+    // Signing in again (the sign-in form as served, with its draft) leads back to the form.
+    let draft = html
+        .split(r#"name="draft" value=""#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&#x22;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&");
+    let login_csrf = crate::helpers::csrf_in(&html).unwrap();
+    let r = officer
+        .post(w.app.url("/login"))
+        .form(&[
+            ("username", "wso1"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf_token", &login_csrf),
+            ("draft", &draft),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/bookings/new");
+    let page = w.app.page(&officer, "/bookings/new").await;
+    assert!(page.contains("What you typed is back in the form"));
+    assert!(
+        page.contains(r#"value="LATE-1""#)
+            && page.contains(r#"value="Peña""#)
+            && page.contains(r#"value="Possession of a firearm""#)
+            && page.contains(r#"<option value="weapons" selected>"#),
+        "every field as typed"
+    );
+    assert_eq!(bookings(&w).await, 0, "nothing is sent by itself");
+    // Once shown, the draft is gone.
+    assert!(
+        !w.app
+            .page(&officer, "/bookings/new")
+            .await
+            .contains(r#"value="LATE-1""#)
+    );
+
+    // A browser whose session is gone altogether (no cookie at all) is answered the same way.
+    let stranger = w.app.client();
+    let r = stranger
+        .post(w.app.url("/bookings"))
+        .form(&form("LATE-2", "Núñez", "drugs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("Núñez"));
+    assert_eq!(bookings(&w).await, 0);
+}
