@@ -82,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .route("/agreement/disclosures", post(agreement::add_disclosure))
         .route("/agreement/reviews", post(agreement::add_review))
         .route("/alerts", get(alerts::list))
+        .route("/alerts/ack", post(alerts::acknowledge_all))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/roster", get(roster::show))
         .route("/roster/certifications", post(roster::certify))

@@ -190,6 +190,11 @@ pub struct Listed {
     pub kind: AlertKind,
     pub booking_id: Option<i64>,
     pub booking_number: Option<String>,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    /// The case's status now (its alerts are shown beside it).
+    pub status: Option<crate::domain::types::Status>,
+    pub custody_deadline: Option<DateTime<Utc>>,
     pub facility_code: String,
     pub facility_timezone: Zone,
     pub raised_at: DateTime<Utc>,
@@ -200,6 +205,20 @@ pub struct Listed {
     pub delivered_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub acked_at: Option<DateTime<Utc>>,
+    /// A clock alert of a case that has since closed: it needs nobody's attention any more.
+    pub resolved: bool,
+}
+
+/// A custody-clock alert (`deadline_…`) resolves itself when its case closes.
+const RESOLVED: &str = "(a.kind LIKE 'deadline%' AND b.closed_at IS NOT NULL)";
+
+/// Which alerts a list shows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Filter<'a> {
+    /// Only those still needing the user: not acknowledged, not resolved.
+    pub unread_only: bool,
+    /// Only this kind (its word).
+    pub kind: Option<&'a str>,
 }
 
 pub async fn list(
@@ -207,22 +226,25 @@ pub async fn list(
     facility_ids: Option<&[i64]>,
     seen: Option<&Seen>,
     user_id: i64,
-    limit: i64,
-    offset: i64,
+    filter: Filter<'_>,
+    (limit, offset): (i64, i64),
 ) -> sqlx::Result<Vec<Listed>> {
     let (named, clock) = seen_binds(seen);
     sqlx::query_as(&format!(
-        "SELECT a.id, a.kind, a.booking_id, b.booking_number, coalesce(f.code, '') AS facility_code,
+        "SELECT a.id, a.kind, a.booking_id, b.booking_number, b.last_name, b.first_name, b.status,
+                b.custody_deadline, coalesce(f.code, '') AS facility_code,
                 coalesce(f.timezone, 'UTC') AS facility_timezone,
                 a.raised_at, a.title, a.body, COALESCE(o.recipients, '{{}}') AS recipients, COALESCE(o.attempts, 0) AS attempts,
-                o.delivered_at, o.last_error, k.at AS acked_at
+                o.delivered_at, o.last_error, k.at AS acked_at, {RESOLVED} AS resolved
          FROM alerts a
          LEFT JOIN facilities f ON f.id = a.facility_id
          LEFT JOIN bookings b ON b.id = a.booking_id
          LEFT JOIN outbox o ON o.alert_id = a.id
          LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $4
          WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
-         ORDER BY (k.at IS NULL) DESC, a.raised_at DESC, a.id DESC
+           AND (NOT $7 OR (k.at IS NULL AND NOT {RESOLVED}))
+           AND ($8::text IS NULL OR a.kind = $8)
+         ORDER BY (k.at IS NULL AND NOT {RESOLVED}) DESC, a.raised_at DESC, a.id DESC
          LIMIT $5 OFFSET $6"
     ))
     .bind(facility_ids)
@@ -231,6 +253,8 @@ pub async fn list(
     .bind(user_id)
     .bind(limit)
     .bind(offset)
+    .bind(filter.unread_only)
+    .bind(filter.kind)
     .fetch_all(db)
     .await
 }
@@ -258,7 +282,8 @@ pub async fn acknowledge(
     Ok(r.rows_affected() == 1)
 }
 
-/// Alerts the role sees (`seen`) at the facilities that `user_id` has not acknowledged.
+/// Alerts the role sees (`seen`) at the facilities that `user_id` has not acknowledged and that
+/// have not resolved themselves.
 pub async fn unread_count(
     db: impl PgExecutor<'_>,
     facility_ids: Option<&[i64]>,
@@ -267,8 +292,8 @@ pub async fn unread_count(
 ) -> sqlx::Result<i64> {
     let (named, clock) = seen_binds(seen);
     sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM alerts a
-         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
+        "SELECT count(*) FROM alerts a LEFT JOIN bookings b ON b.id = a.booking_id
+         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN} AND NOT {RESOLVED}
            AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = $4)"
     ))
     .bind(facility_ids)

@@ -87,6 +87,16 @@ impl AlertKind {
         }
     }
 
+    /// Every kind, the clock ones with the configured hours (largest first), for a filter.
+    pub fn listed(hours_left: &[i64]) -> Vec<AlertKind> {
+        let mut hours: Vec<u32> = hours_left.iter().filter_map(|h| u32::try_from(*h).ok()).collect();
+        hours.sort_unstable_by(|a, b| b.cmp(a));
+        let mut all = vec![AlertKind::ClockStarted];
+        all.extend(hours.into_iter().map(AlertKind::HoursLeft));
+        all.extend(NAMED.iter().map(|(k, _)| *k).filter(|k| *k != AlertKind::ClockStarted));
+        all
+    }
+
     /// Who is e-mailed: the supervisors and liaisons of the facility who see it (officers see
     /// the clock on the board and on `/alerts`, but are not e-mailed).
     pub fn mailed_to(self) -> Vec<Role> {

@@ -11,6 +11,7 @@ use crate::auth::{CurrentUser, session};
 use crate::db::{self, audit::NewEntry};
 use crate::domain::Role;
 use crate::domain::alerts::{AlertKind, seen_by};
+use crate::domain::types::Status;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::extract::{Acting, PathId};
@@ -20,34 +21,113 @@ use crate::web::local_time;
 
 pub struct AlertRow {
     pub a: db::alerts::Listed,
+    /// What happened, in words ("48-hour deadline PASSED: release required").
+    pub heading: String,
     pub raised: String,
     pub delivery: String,
     pub acked: Option<String>,
 }
 
 impl AlertRow {
-    /// How loud an unread alert looks: red once the deadline passed, amber in the last hours.
-    fn urgency_class(&self) -> Option<&'static str> {
+    /// How loud an alert looks while it needs attention: red once the deadline passed, amber in
+    /// the last hours.
+    fn urgency_class(&self) -> &'static str {
+        if self.acked.is_some() || self.a.resolved {
+            return "quiet";
+        }
         match self.a.kind {
-            AlertKind::DeadlinePassed => Some("overdue"),
-            AlertKind::HoursLeft(h) if h <= 4 => Some("stage-4h"),
-            _ => None,
+            AlertKind::DeadlinePassed | AlertKind::AuditChainBroken => "overdue",
+            AlertKind::HoursLeft(h) if h <= 4 => "stage-4h",
+            _ => "",
         }
     }
+}
+
+/// The alerts of one case (or those about no case), with the case as it stands now.
+pub struct Group {
+    pub title: String,
+    /// The case page, when the user may open it.
+    pub link: Option<String>,
+    pub status: Option<String>,
+    pub rows: Vec<AlertRow>,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "alerts.html")]
 pub struct AlertsPage {
     layout: Layout,
-    rows: Vec<AlertRow>,
+    groups: Vec<Group>,
+    /// The unacknowledged, unresolved alerts shown (for "Acknowledge all shown").
+    open_ids: Vec<i64>,
     smtp: bool,
     pager: Pager,
+    unread_only: bool,
+    kind: String,
+    kinds: Vec<(String, String)>,
 }
 
 #[derive(serde::Deserialize)]
 pub struct AlertsQuery {
     page: Option<i64>,
+    #[serde(default)]
+    show: String,
+    #[serde(default)]
+    kind: String,
+}
+
+fn delivery(a: &db::alerts::Listed, smtp: bool) -> String {
+    let tz = a.facility_timezone.0;
+    match (&a.delivered_at, a.recipients.is_empty(), smtp) {
+        (Some(t), _, _) => format!("e-mailed {} to {}", local_time(*t, tz), a.recipients.join(", ")),
+        (None, true, _) => "not e-mailed: nobody at the facility has an e-mail address for it".into(),
+        (None, false, false) => format!("kept here: e-mail is not configured (for {})", a.recipients.join(", ")),
+        (None, false, true) => match &a.last_error {
+            Some(e) => format!("waiting to be e-mailed after {} attempt(s): {e}", a.attempts),
+            None => "waiting to be e-mailed".into(),
+        },
+    }
+}
+
+/// Groups rows by case, in the order their first alert appears.
+fn grouped(rows: Vec<AlertRow>, role: Role, now: chrono::DateTime<chrono::Utc>) -> Vec<Group> {
+    let mut groups: Vec<(Option<i64>, Group)> = Vec::new();
+    for r in rows {
+        let key = r.a.booking_id;
+        if let Some((_, g)) = groups.iter_mut().find(|(k, _)| *k == key) {
+            g.rows.push(r);
+            continue;
+        }
+        let a = &r.a;
+        let group = match (a.booking_id, &a.booking_number, a.status) {
+            (Some(id), Some(number), Some(status)) => {
+                let name = format!(
+                    "{}, {}",
+                    a.last_name.clone().unwrap_or_default(),
+                    a.first_name.clone().unwrap_or_default()
+                );
+                let liaison_may = matches!(status, Status::WsoHold | Status::IgsaHold | Status::Transferred);
+                let overdue = status == Status::WsoHold && a.custody_deadline.is_some_and(|d| now > d);
+                Group {
+                    title: format!("{name} #{number} ({})", a.facility_code),
+                    link: (role != Role::IceLiaison || liaison_may).then(|| format!("/bookings/{id}")),
+                    status: Some(if overdue {
+                        format!("Now {}: overdue, release required", status.label())
+                    } else {
+                        format!("Now {}", status.label())
+                    }),
+                    rows: vec![],
+                }
+            }
+            _ => Group {
+                title: "Not about a case".into(),
+                link: None,
+                status: None,
+                rows: vec![],
+            },
+        };
+        groups.push((key, Group { rows: vec![r], ..group }));
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 pub async fn list(
@@ -58,49 +138,108 @@ pub async fn list(
     let caller = user.caller();
     let smtp = state.config.smtp_url.is_some();
     let (page, offset) = Pager::offset(q.page);
+    let seen = seen_by(user.user.role);
+    let kinds: Vec<(String, String)> = AlertKind::listed(&state.config.alert_hours_left)
+        .into_iter()
+        .filter(|k| k.seen_by(user.user.role))
+        .map(|k| (k.to_string(), k.words()))
+        .collect();
+    let kind = kinds
+        .iter()
+        .find(|(w, _)| *w == q.kind)
+        .map(|(w, _)| w.clone())
+        .unwrap_or_default();
+    let filter = db::alerts::Filter {
+        unread_only: q.show == "unread",
+        kind: Some(kind.as_str()).filter(|k| !k.is_empty()),
+    };
+    let scope = caller.facility_scope();
     let mut listed = db::alerts::list(
         &state.db,
-        caller.facility_scope(),
-        seen_by(user.user.role).as_ref(),
+        scope,
+        seen.as_ref(),
         user.user.id,
-        ROWS_PER_PAGE + 1,
-        offset,
+        filter,
+        (ROWS_PER_PAGE + 1, offset),
     )
     .await?;
-    let pager = Pager::new("/alerts", page, listed.len() as i64 > ROWS_PER_PAGE);
+    let path = format!("/alerts?show={}&kind={kind}", q.show);
+    let pager = Pager::new(&path, page, listed.len() as i64 > ROWS_PER_PAGE);
     listed.truncate(ROWS_PER_PAGE as usize);
+    let open_ids = listed
+        .iter()
+        .filter(|a| a.acked_at.is_none() && !a.resolved)
+        .map(|a| a.id)
+        .collect();
     let rows = listed
         .into_iter()
         .map(|a| {
             let tz = a.facility_timezone.0;
-            let delivery = match (&a.delivered_at, a.recipients.is_empty(), smtp) {
-                (Some(t), _, _) => format!("e-mailed {} to {}", local_time(*t, tz), a.recipients.join(", ")),
-                (None, true, _) => "not e-mailed: nobody at the facility has an e-mail address for it".into(),
-                (None, false, false) => {
-                    format!("kept here: e-mail is not configured (for {})", a.recipients.join(", "))
-                }
-                (None, false, true) => match &a.last_error {
-                    Some(e) => format!("waiting to be e-mailed after {} attempt(s): {e}", a.attempts),
-                    None => "waiting to be e-mailed".into(),
-                },
+            let heading = match a.booking_id {
+                Some(_) => capitalized(&a.kind.words()),
+                None => a.title.clone(),
             };
             AlertRow {
+                heading,
                 raised: local_time(a.raised_at, tz),
                 acked: a.acked_at.map(|t| local_time(t, tz)),
-                delivery,
+                delivery: delivery(&a, smtp),
                 a,
             }
         })
         .collect();
     Ok(AlertsPage {
         layout: Layout::new(&state, &user, "Alerts", "alerts").await?,
-        rows,
+        groups: grouped(rows, user.user.role, state.clock.now()),
+        open_ids,
         smtp,
         pager,
+        unread_only: filter.unread_only,
+        kind,
+        kinds,
     })
 }
 
+fn capitalized(words: &str) -> String {
+    let mut c = words.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Acknowledges every alert listed in the form (`id`, repeated) that the user may see.
+pub async fn acknowledge_all(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::Form(data): axum::Form<crate::web::forms::FormData>,
+) -> AppResult<Redirect> {
+    let ids: Vec<i64> = data.all("id").iter().filter_map(|v| v.parse().ok()).take(500).collect();
+    let mut done = 0;
+    for id in ids {
+        // Only the user's own alerts: an id of someone else's is skipped, not acknowledged.
+        match ack(&state, &user, id).await {
+            Ok(true) => done += 1,
+            Ok(false) | Err(AppError::Forbidden { .. } | AppError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let message = match done {
+        1 => "1 alert acknowledged.".to_string(),
+        n => format!("{n} alerts acknowledged."),
+    };
+    session::set_flash(&user.session, "success", message).await?;
+    Ok(Redirect::to("/alerts"))
+}
+
 pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Redirect> {
+    ack(&state, &user, id).await?;
+    session::set_flash(&user.session, "success", "Alert acknowledged.").await?;
+    Ok(Redirect::to("/alerts"))
+}
+
+/// Acknowledges one alert for the user (403 when it is not theirs to see); false when it
+/// already was.
+async fn ack(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<bool> {
     let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let allowed_kind = kind.seen_by(user.user.role);
     let allowed_facility =
@@ -110,7 +249,8 @@ pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathI
     }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    if db::alerts::acknowledge(&mut *tx, id, user.user.id, now).await? {
+    let new = db::alerts::acknowledge(&mut *tx, id, user.user.id, now).await?;
+    if new {
         let entry = NewEntry {
             at: now,
             recorded_at: now,
@@ -124,6 +264,5 @@ pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathI
         db::audit::record(&mut *tx, entry).await?;
     }
     tx.commit().await?;
-    session::set_flash(&user.session, "success", "Alert acknowledged.").await?;
-    Ok(Redirect::to("/alerts"))
+    Ok(new)
 }

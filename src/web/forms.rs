@@ -177,7 +177,8 @@ impl Pager {
 
     /// Links for page `page` of `path` when `more` rows follow it.
     pub fn new(path: &str, page: i64, more: bool) -> Self {
-        let link = |n: i64| format!("{path}?page={n}");
+        let joiner = if path.contains('?') { '&' } else { '?' };
+        let link = |n: i64| format!("{path}{joiner}page={n}");
         Pager {
             page,
             prev: (page > 1).then(|| link(page - 1)),

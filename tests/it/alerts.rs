@@ -310,7 +310,7 @@ async fn alerts_at_configured_hours_reach_supervisors_and_liaisons() {
         let page = w.app.page(&client, "/alerts").await;
         for kind in ["deadline_at_service", "deadline_6h", "deadline_2h"] {
             assert!(
-                page.contains(&format!("<code>{kind}</code>")),
+                page.contains(&format!(r#"data-kind="{kind}""#)),
                 "{user} sees {kind} on /alerts"
             );
         }

@@ -387,7 +387,11 @@ async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
         html.contains("kept here: e-mail is not configured (for ice@county.example.org, sgt@county.example.org)"),
         "the alert says where its e-mail would have gone"
     );
-    assert!(html.contains("AL-1 (RCDC): warrant served, 48-hour clock started"));
+    assert!(
+        html.contains("Doe, John #AL-1 (RCDC)")
+            && html.contains("<strong>Warrant served, 48-hour clock started</strong>"),
+        "grouped under the person, in words"
+    );
     assert!(!html.contains("ice_document_recorded"));
     let alert_id: i64 = sqlx::query_scalar("SELECT id FROM alerts WHERE kind = 'deadline_at_service'")
         .fetch_one(&w.app.db)
