@@ -27,8 +27,14 @@ pub struct Chart {
     pub legend: Vec<(&'static str, &'static str)>,
 }
 
-/// One stacked column: its label and its segments (value, CSS class, series name).
+/// One stacked column: its label and its segments (value, CSS class, series name). A negative
+/// value is a count withheld on a public page (1 to 4, or one that would give one away): it is
+/// drawn as a dashed "fewer than 5" mark, never as 0 or as a number.
 pub type Column = (String, Vec<(i64, &'static str, &'static str)>);
+
+/// The height (in chart units) of the mark of a withheld count.
+const WITHHELD_H: i64 = 8;
+const WITHHELD: (&str, &str) = ("withheld", "fewer than 5 (withheld)");
 
 const PLOT_H: i64 = 160;
 const TOP: i64 = 10;
@@ -37,17 +43,31 @@ const TOP: i64 = 10;
 pub fn stacked(title: &str, columns: &[Column], legend: Vec<(&'static str, &'static str)>) -> Chart {
     let max = columns
         .iter()
-        .map(|(_, s)| s.iter().map(|(v, _, _)| *v).sum::<i64>())
+        .map(|(_, s)| s.iter().map(|(v, _, _)| (*v).max(0)).sum::<i64>())
         .max()
         .unwrap_or(0)
         .max(1);
     let step = 36;
+    let mut any_withheld = false;
     let mut bars = Vec::new();
     let mut labels = Vec::new();
     for (i, (label, stack)) in columns.iter().enumerate() {
         let x = 30 + i as i64 * step;
         let mut base = TOP + PLOT_H;
         for (value, class, name) in stack {
+            if *value < 0 {
+                any_withheld = true;
+                bars.push(Bar {
+                    x,
+                    y: base - WITHHELD_H,
+                    w: step - 8,
+                    h: WITHHELD_H,
+                    class: WITHHELD.0,
+                    title: format!("{label}: fewer than 5 {name} (withheld)"),
+                });
+                base -= WITHHELD_H;
+                continue;
+            }
             let h = value * PLOT_H / max;
             if *value > 0 {
                 bars.push(Bar {
@@ -77,6 +97,10 @@ pub fn stacked(title: &str, columns: &[Column], legend: Vec<(&'static str, &'sta
         y: TOP + PLOT_H,
         text: "0".into(),
     });
+    let mut legend = legend;
+    if any_withheld {
+        legend.push(WITHHELD);
+    }
     Chart {
         title: title.into(),
         width: 40 + columns.len() as i64 * step,
@@ -92,8 +116,31 @@ pub fn horizontal(title: &str, rows: &[(String, i64)]) -> Chart {
     let max = rows.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
     let mut bars = Vec::new();
     let mut labels = Vec::new();
+    let mut legend = vec![];
     for (i, (name, value)) in rows.iter().enumerate() {
         let y = TOP + i as i64 * 22;
+        if *value < 0 {
+            bars.push(Bar {
+                x: 110,
+                y,
+                w: 12,
+                h: 16,
+                class: WITHHELD.0,
+                title: format!("{name}: fewer than 5 (withheld)"),
+            });
+            labels.push(Label {
+                x: 128,
+                y: y + 12,
+                text: "fewer than 5".into(),
+            });
+            labels.push(Label {
+                x: 4,
+                y: y + 12,
+                text: name.clone(),
+            });
+            legend = vec![WITHHELD];
+            continue;
+        }
         let w = value * 300 / max;
         bars.push(Bar {
             x: 110,
@@ -120,6 +167,6 @@ pub fn horizontal(title: &str, rows: &[(String, i64)]) -> Chart {
         height: TOP + rows.len() as i64 * 22 + 10,
         bars,
         labels,
-        legend: vec![],
+        legend,
     }
 }

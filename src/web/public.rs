@@ -123,7 +123,8 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
     }
     // Charts of the last 12 complete months. Each series is published like a table whose
     // total is shown: small months are hidden, and more when one could be had as the total
-    // minus the others; a hidden month is drawn as 0 (the page says so).
+    // minus the others; a hidden month is drawn as a "fewer than 5" mark (a negative value,
+    // see `web::charts`), never as 0.
     let mut suppressed = recent;
     let months = suppressed.stats.by_month.len();
     let hide = |values: Vec<i64>| -> Vec<bool> {
@@ -151,7 +152,7 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
         let values: Vec<i64> = suppressed.stats.by_month.iter_mut().map(|m| *field(m)).collect();
         for (i, hidden) in hide(values).into_iter().enumerate().take(months) {
             if hidden {
-                *field(&mut suppressed.stats.by_month[i]) = 0;
+                *field(&mut suppressed.stats.by_month[i]) = -1;
             }
         }
     }
@@ -163,7 +164,7 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
         .zip(hide(charge_values))
     {
         if hidden {
-            *v = 0;
+            *v = -1;
         }
     }
     Ok(PublicPage {

@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): real PostgreSQL, real HTTP, real Chromium.
 
+mod a11y;
 mod alert_page;
 mod alerts;
 mod audit;

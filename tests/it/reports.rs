@@ -275,6 +275,21 @@ async fn the_public_page_is_opt_in_suppresses_small_counts_and_shows_no_one() {
         html.contains(r#"<th scope="row">… with a detainer (I-247A)</th><td class="mono">fewer than 5</td>"#),
         "a small count is suppressed in the table itself, not only named in the explanation"
     );
+    // The charts mark a withheld month, never draw it as 0 or as its number.
+    assert!(
+        html.contains(r#"class="withheld"><title>26-11: fewer than 5"#)
+            || html.contains(r#"class="withheld"><title>2026-11: fewer than 5"#),
+        "a withheld month is marked in the chart"
+    );
+    assert!(html.contains("fewer than 5 (withheld)"), "and named in the legend");
+    assert!(
+        !html.contains(r#"<title>2026-11: 2 "#) && !html.contains(r#"<title>2026-11: 1 "#),
+        "its number is not in a tooltip"
+    );
+    assert!(
+        !html.contains(r#"width="460""#),
+        "the charts scale to the page (viewBox only)"
+    );
     assert!(html.contains("What the jail does not do"));
     for private in [
         "Doe",

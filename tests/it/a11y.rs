@@ -1,0 +1,179 @@
+//! Accessibility (issue 13): axe-core (the copy bundled in the PyPI package
+//! axe-playwright-python, fetched by `.ci/run`) runs in real Chromium on every page each role
+//! opens, at a desktop (1280×900) and a phone (390×844) size; any violation fails the test.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::browser::{Browser, browser};
+use crate::helpers::World;
+
+/// axe-core's script: `WSO_AXE_JS`, or where `.ci/run` unpacks it.
+fn axe_source() -> String {
+    let path = std::env::var("WSO_AXE_JS").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/target/axe/axe_playwright_python/axe.min.js"
+        )
+        .to_string()
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core not found at {path} ({e}): run `bash .ci/run` once, or \
+             `python3 -m pip download --no-deps -d target/axe axe-playwright-python==0.1.8 && \
+             cd target/axe && python3 -m zipfile -e axe_playwright_python-0.1.8-py3-none-any.whl .`"
+        )
+    })
+}
+
+const SIZES: [(u32, u32); 2] = [(1280, 900), (390, 844)];
+
+/// Every violation axe finds on `path`, at each size, as "path @size: rule (impact): help — where".
+async fn audit(b: &Browser, app: &crate::helpers::TestApp, axe: &str, path: &str) -> Vec<String> {
+    let c = &b.client;
+    let mut found = Vec::new();
+    for (width, height) in SIZES {
+        c.set_window_size(width, height).await.unwrap();
+        c.goto(&app.url(path)).await.unwrap();
+        // Let the page script settle (focus, countdown).
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        c.execute(axe, vec![]).await.unwrap();
+        let result = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' +
+                       v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for v in result.as_array().unwrap() {
+            found.push(format!("{path} @{width}px: {}", v.as_str().unwrap()));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone() {
+    let axe = axe_source();
+    let w = World::new().await;
+    // A world with something on every page: a held case, one overdue, a claim, a complaint,
+    // alerts, a display, the public page.
+    let held = w.served("AX-1").await;
+    let sgt_api = w.as_("sgt").await;
+    let wso = w.as_("wso1").await;
+    let booked = wso.ok(201, "/bookings", crate::helpers::booking("AX-2")).await["id"]
+        .as_i64()
+        .unwrap();
+    wso.ok(
+        201,
+        &format!("/bookings/{booked}/citizenship-claims"),
+        json!({ "at": "2026-11-23T11:00:00Z", "how": "said so at intake" }),
+    )
+    .await;
+    let boss = w.as_("boss").await;
+    boss.http_put("/facilities/RCDC/public", json!({ "enabled": true }))
+        .await;
+    let _ = sgt_api;
+    let (_, display) = wso_tracker::services::displays::create(
+        &w.app.db,
+        "RCDC",
+        None,
+        wso_tracker::services::accounts::Actor::CLI,
+        w.app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'wso1'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+
+    let case = format!("/bookings/{held}");
+    let claim_case = format!("/bookings/{booked}");
+    let admin_user = format!("/admin/users/{user_id}");
+    let pages: Vec<(Option<&str>, Vec<&str>)> = vec![
+        (None, vec!["/login", "/public/RCDC", &display]),
+        (
+            Some("wso1"),
+            vec![
+                "/",
+                "/bookings",
+                "/bookings/new",
+                &case,
+                &claim_case,
+                "/transfers/pending",
+                "/alerts",
+                "/complaints",
+                "/complaints/notice?facility=RCDC",
+                "/account",
+                "/account/password",
+                "/no-such-page",
+            ],
+        ),
+        (
+            Some("sgt"),
+            vec![
+                "/",
+                &case,
+                "/transfers/pending",
+                "/roster",
+                "/agreement",
+                "/reports/program",
+                "/reports/compliance",
+                "/reports/igsa",
+                "/alerts",
+            ],
+        ),
+        (
+            Some("ice"),
+            vec!["/", "/bookings", &case, "/transfers/pending", "/alerts"],
+        ),
+        (
+            Some("boss"),
+            vec![
+                "/",
+                "/admin/users",
+                &admin_user,
+                "/admin/facilities",
+                "/admin/displays",
+                "/admin/audit",
+                "/alerts",
+            ],
+        ),
+    ];
+    let b = browser().await;
+    let mut violations = Vec::new();
+    let mut views = 0;
+    for (who, paths) in pages {
+        if let Some(username) = who {
+            b.client.set_window_size(1280, 900).await.unwrap();
+            b.sign_in(&w.app, username).await;
+        }
+        for path in paths {
+            violations.extend(
+                audit(&b, &w.app, &axe, path)
+                    .await
+                    .into_iter()
+                    .map(|v| format!("{}: {v}", who.unwrap_or("anonymous"))),
+            );
+            views += SIZES.len();
+        }
+        if who.is_some() {
+            b.client.set_window_size(1280, 900).await.unwrap();
+            b.client.goto(&w.app.url("/")).await.unwrap();
+            b.sign_out().await;
+        }
+    }
+    assert!(views >= 60, "{views} page views checked");
+    assert!(
+        violations.is_empty(),
+        "{} violations:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
