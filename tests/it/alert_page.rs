@@ -28,10 +28,7 @@ async fn clock_alerts_resolve_themselves_when_the_case_closes() {
         "the case as it stands now"
     );
     assert!(html.contains("Resolved: the case is closed"));
-    assert!(
-        !html.contains(r#"action="/alerts/"#),
-        "nothing to acknowledge"
-    );
+    assert!(!html.contains(r#"action="/alerts/"#), "nothing to acknowledge");
     let unread = w.app.page(&sgt, "/alerts?show=unread").await;
     assert!(unread.contains("No alerts need you."), "{unread}");
 }
