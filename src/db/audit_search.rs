@@ -32,6 +32,9 @@ pub struct Found {
     pub action: String,
     pub booking_id: Option<i64>,
     pub facility: Option<String>,
+    /// The zone of the case's facility, to show the entry's times on the page.
+    #[serde(skip_serializing)]
+    pub facility_timezone: Option<crate::domain::types::Zone>,
     pub address: Option<String>,
     pub detail: Value,
     /// The entry's hash in the chain, hex.
@@ -51,7 +54,7 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
         _ => "coalesce((SELECT c.chain_seq FROM audit_log c WHERE c.id = $1), 0)".to_string(),
     };
     sqlx::query_as(&format!(
-        "SELECT a.id, a.at, a.recorded_at, a.actor, a.action, a.booking_id, fa.code AS facility, a.ip AS address,
+        "SELECT a.id, a.at, a.recorded_at, a.actor, a.action, a.booking_id, fa.code AS facility, fa.timezone AS facility_timezone, a.ip AS address,
                 a.detail, encode(a.hash, 'hex') AS hash
          FROM audit_log a
          LEFT JOIN bookings b ON b.id = a.booking_id

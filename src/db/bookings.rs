@@ -40,6 +40,15 @@ pub struct Booking {
 }
 
 impl Booking {
+    /// The status in words, telling apart people past their point of release who wait for a
+    /// warrant to be served from those still in criminal custody.
+    pub fn situation(&self) -> &'static str {
+        match self.status {
+            Status::InCustody if self.release_point_at.is_some() => "awaiting warrant service",
+            s => s.label(),
+        }
+    }
+
     pub fn tz(&self) -> chrono_tz::Tz {
         self.facility_timezone.0
     }
@@ -98,6 +107,15 @@ pub async fn insert(
     Ok(id)
 }
 
+/// The booking numbers of `ids` (one statement), for reports that list cases.
+pub async fn numbers(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, booking_number FROM bookings WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Whether a booking with this number exists at the facility (given by code), among the
 /// facilities given (the caller's: nobody learns of another facility's numbers).
 pub async fn number_taken(
@@ -138,6 +156,8 @@ pub struct ListFilter<'a> {
     pub statuses: Option<&'a [Status]>,
     /// Part of a name or booking number.
     pub q: Option<&'a str>,
+    /// Only people past their point of release and not yet served (awaiting warrant service).
+    pub awaiting_service: bool,
     /// Where the page starts (newest first): after (older than) or before (newer than) the
     /// booking with this id; `None`: the newest.
     pub cursor: Option<Cursor>,
@@ -203,6 +223,11 @@ pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Ve
             }
         })
         .collect();
+    let awaiting = if f.awaiting_service {
+        "AND b.status = 'in_custody' AND b.release_point_at IS NOT NULL"
+    } else {
+        ""
+    };
     // Keyset pages in the list's order (booked_at DESC, id DESC), from the cursor's booking.
     let (cursor, cmp, order) = match f.cursor {
         None => (None, "<", "DESC"),
@@ -214,6 +239,7 @@ pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Ve
          WHERE ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
            AND ($2::text[] IS NULL OR b.status = ANY($2))
            AND ($4::bigint IS NULL OR (b.booked_at, b.id) {cmp} (SELECT c.booked_at, c.id FROM bookings c WHERE c.id = $4))
+           {awaiting}
            {search}
          ORDER BY b.booked_at {order}, b.id {order}
          LIMIT $3"

@@ -106,6 +106,15 @@ pub struct AuditPage {
     csv: String,
 }
 
+impl AuditPage {
+    /// An entry's time with seconds, in the zone of its case's facility (UTC for entries about
+    /// no case), with the zone's abbreviation.
+    fn when(e: &Found, t: &chrono::DateTime<chrono::Utc>) -> String {
+        let tz = e.facility_timezone.as_ref().map_or(chrono_tz::UTC, |z| z.0);
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string()
+    }
+}
+
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -54,6 +54,9 @@ pub struct ListQuery {
     before: Option<i64>,
 }
 
+/// The list's filter word for people awaiting warrant service.
+pub const AWAITING_SERVICE: &str = "awaiting_service";
+
 /// Bookings per page of the list.
 pub const PAGE: i64 = 100;
 
@@ -64,13 +67,20 @@ pub async fn list(
 ) -> AppResult<ListPage> {
     let caller = user.caller();
     let now = state.clock.now();
-    let status = query.status.parse::<Status>().ok();
+    // `awaiting_service` is a view of `in_custody`: past the point of release, not yet served.
+    let awaiting_service = query.status == AWAITING_SERVICE;
+    let status = if awaiting_service {
+        Some(Status::InCustody)
+    } else {
+        query.status.parse::<Status>().ok()
+    };
     let statuses = caller.list_statuses(status);
     let q = query.q.trim();
     let filter = db::bookings::ListFilter {
         facility_ids: caller.facility_scope(),
         statuses: statuses.as_deref(),
         q: (!q.is_empty()).then_some(q),
+        awaiting_service,
         cursor: match (query.after, query.before) {
             (Some(a), _) => Some(db::bookings::Cursor::After(a)),
             (None, Some(b)) => Some(db::bookings::Cursor::Before(b)),
@@ -269,6 +279,8 @@ pub struct ClaimRow {
     pub claimed: String,
     pub due: String,
     pub reported: Option<String>,
+    /// Not reported and past its due time.
+    pub overdue: bool,
 }
 
 impl CasePage {
@@ -311,6 +323,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             claimed: local_time(c.claimed_at, tz),
             due: local_time(c.report_due_at, tz),
             reported: c.reported_at.map(|t| local_time(t, tz)),
+            overdue: c.reported_at.is_none() && now > c.report_due_at,
             c,
         })
         .collect();

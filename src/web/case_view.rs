@@ -112,7 +112,7 @@ pub fn event_rows(entries: Vec<Entry>, tz: Tz) -> Vec<EventRow> {
             late_entry: (e.recorded_at - e.at).num_minutes() >= 5,
             actor: e.actor.unwrap_or_else(|| "system".into()),
             action: action_label(&e.action).to_string(),
-            detail: detail_text(&e.detail),
+            detail: detail_text(&e.detail, tz),
         })
         .collect()
 }
@@ -134,7 +134,8 @@ fn action_label(action: &str) -> &str {
 }
 
 /// `{"reason": "bond_posted", "note": null}` → `reason: bond_posted`.
-pub fn detail_text(detail: &Value) -> String {
+/// An event's detail in words; its times (RFC 3339 in the record) in the facility's zone.
+pub fn detail_text(detail: &Value, tz: Tz) -> String {
     let Some(map) = detail.as_object() else {
         return String::new();
     };
@@ -150,7 +151,10 @@ pub fn detail_text(detail: &Value) -> String {
         })
         .map(|(k, v)| {
             let v = match v {
-                Value::String(s) => s.clone(),
+                Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => local_time(t.with_timezone(&Utc), tz),
+                    Err(_) => s.clone(),
+                },
                 other => other.to_string(),
             };
             format!("{}: {v}", k.replace('_', " "))

@@ -19,7 +19,9 @@ pub struct ComplianceLine {
     pub duty: &'static str,
     pub what: &'static str,
     pub count: i64,
-    pub ids: Vec<i64>,
+    /// Each case behind the figure: its id and how it is named (a booking number, `#id` for
+    /// complaints and reviews).
+    pub ids: Vec<(i64, String)>,
     /// `bookings` or `complaints`: where the ids link to.
     pub link: &'static str,
     /// A breach when non-zero.
@@ -56,15 +58,42 @@ pub async fn compliance(
         state.clock.now(),
     )
     .await?;
+    let mut lines = compliance_lines(&r);
+    let booking_ids: Vec<i64> = lines
+        .iter()
+        .filter(|l| l.link == "bookings")
+        .flat_map(|l| l.ids.iter().map(|(id, _)| *id))
+        .collect();
+    let numbers = crate::db::bookings::numbers(&state.db, &booking_ids).await?;
+    for l in lines.iter_mut().filter(|l| l.link == "bookings") {
+        for (id, name) in l.ids.iter_mut() {
+            if let Some(n) = numbers.get(id) {
+                *name = n.clone();
+            }
+        }
+    }
+
+    Ok(CompliancePage {
+        layout: Layout::new(&state, &user, format!("Compliance report {}", r.facility), "reports").await?,
+        held_past: duration_words(r.holds_past_48_hours_seconds),
+        lines,
+        facilities,
+        r,
+    })
+}
+
+/// The report's figures, each with the cases behind it (named by id until the caller names
+/// them).
+fn compliance_lines(r: &crate::services::compliance::ComplianceReport) -> Vec<ComplianceLine> {
     let line = |duty, what, f: &crate::services::compliance::Figure, link, breach| ComplianceLine {
         duty,
         what,
         count: f.count,
-        ids: f.ids.clone(),
+        ids: f.ids.iter().map(|id| (*id, format!("#{id}"))).collect(),
         link,
         breach,
     };
-    let lines = vec![
+    vec![
         line("Who may serve", "Warrants served", &r.services, "bookings", false),
         line(
             "Who may serve",
@@ -182,12 +211,5 @@ pub async fn compliance(
             "agreement",
             true,
         ),
-    ];
-    Ok(CompliancePage {
-        layout: Layout::new(&state, &user, format!("Compliance report {}", r.facility), "reports").await?,
-        held_past: duration_words(r.holds_past_48_hours_seconds),
-        lines,
-        facilities,
-        r,
-    })
+    ]
 }

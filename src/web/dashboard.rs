@@ -15,7 +15,7 @@ use crate::web::layout::Layout;
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     layout: Layout,
-    /// Running clocks by stage, most urgent first (not for admins).
+    /// Running clocks by stage, most urgent first (admins: every facility's).
     clocks: Option<[(Stage, usize); 4]>,
     awaiting: usize,
     overdue: usize,
@@ -25,26 +25,19 @@ pub struct DashboardPage {
 pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<DashboardPage> {
     let caller = user.caller();
     let now = state.clock.now();
-    let (clocks, awaiting) = if user.user.role == Role::Admin {
-        (None, 0)
-    } else {
-        let running = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
-        let count = |s: Stage| {
-            running
-                .iter()
-                .filter(|b| b.custody_deadline.is_some_and(|d| case::stage(d, now) == s))
-                .count()
-        };
-        let awaiting = if user.user.role == Role::IceLiaison {
-            0
-        } else {
-            db::bookings::awaiting(&state.db, caller.facility_scope()).await?.len()
-        };
-        (
-            Some([Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s)))),
-            awaiting,
-        )
+    let running = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
+    let count = |s: Stage| {
+        running
+            .iter()
+            .filter(|b| b.custody_deadline.is_some_and(|d| case::stage(d, now) == s))
+            .count()
     };
+    let awaiting = if user.user.role == Role::IceLiaison {
+        0
+    } else {
+        db::bookings::awaiting(&state.db, caller.facility_scope()).await?.len()
+    };
+    let clocks = Some([Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s))));
     let overdue = clocks.map(|c| c[0].1).unwrap_or(0);
     let title = if overdue > 0 {
         format!("({overdue} overdue) Dashboard")

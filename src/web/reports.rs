@@ -154,9 +154,15 @@ pub struct IgsaPage {
     layout: Layout,
     r: IgsaReport,
     facilities: Vec<Facility>,
+    tz: chrono_tz::Tz,
 }
 
 impl IgsaPage {
+    /// A time in the facility's zone, as every page writes it.
+    fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        crate::web::local_time(*t, self.tz)
+    }
+
     fn dollars(&self, cents: &Option<i64>) -> String {
         cents
             .map(|c| format!("${}.{:02}", c / 100, c % 100))
@@ -186,10 +192,15 @@ pub async fn igsa(
         state.clock.now(),
     )
     .await?;
+    let tz = facilities
+        .iter()
+        .find(|f| f.code == r.facility)
+        .map_or(chrono_tz::UTC, Facility::tz);
     Ok(IgsaPage {
         layout: Layout::new(&state, &user, "IGSA day billing", "reports").await?,
         r,
         facilities,
+        tz,
     })
 }
 

@@ -121,3 +121,96 @@ async fn an_officer_who_may_not_serve_is_told_why_instead_of_getting_the_form() 
         "you may not serve at that time: no WSO certification recorded"
     );
 }
+
+#[tokio::test]
+async fn the_admin_dashboard_shows_people_held_past_the_limit() {
+    let w = World::new().await;
+    w.served("ADM-1").await;
+    w.app.clock.set(t("2026-11-24T09:30:00Z"));
+    let boss = w.app.login("boss").await;
+    let html = w.app.page(&boss, "/").await;
+    assert!(
+        html.contains("⚠ 1 past the 48-hour limit: release required now."),
+        "{html}"
+    );
+    assert!(html.contains("<title>(1 overdue) Dashboard"));
+}
+
+#[tokio::test]
+async fn people_awaiting_service_are_named_so_and_can_be_listed_alone() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let (waiting, _) = w.booked_with_warrant(&wso, "AW-1").await;
+    wso.ok(
+        200,
+        &format!("/bookings/{waiting}/release-point"),
+        json!({ "at": "2026-11-22T08:00:00Z", "reason": "bond_posted" }),
+    )
+    .await;
+    wso.ok(201, "/bookings", booking("AW-2")).await;
+    let officer = w.app.login("wso1").await;
+    let html = w.app.page(&officer, "/bookings?status=awaiting_service").await;
+    assert!(html.contains("AW-1") && !html.contains("AW-2"), "{html}");
+    assert!(html.contains("awaiting warrant service"));
+    let case = w.app.page(&officer, &format!("/bookings/{waiting}")).await;
+    assert!(case.contains(r#"<span class="badge status-in_custody">awaiting warrant service</span>"#));
+}
+
+#[tokio::test]
+async fn times_are_written_one_way_in_the_facility_s_zone_on_the_timeline_and_the_audit_page() {
+    let w = World::new().await;
+    let id = w.served("TM-1").await;
+    let sgt = w.app.login("sgt").await;
+    let html = w.app.page(&sgt, &format!("/bookings/{id}")).await;
+    let timeline = html
+        .split(r#"<ol class="timeline">"#)
+        .nth(1)
+        .unwrap()
+        .split("</ol>")
+        .next()
+        .unwrap();
+    let rfc3339 = regex_like_rfc3339(timeline);
+    assert!(rfc3339.is_none(), "a raw UTC time on the timeline: {rfc3339:?}");
+    assert!(timeline.contains("EST"));
+    let boss = w.app.login("boss").await;
+    let audit = w.app.page(&boss, &format!("/admin/audit?booking={id}")).await;
+    assert!(audit.contains(r#"<th scope="col">When</th>"#) && !audit.contains("When (UTC)"));
+    assert!(
+        audit.contains("2026-11-22 04:00:00 EST"),
+        "the service, in the facility's time with seconds"
+    );
+}
+
+/// The first thing that looks like an RFC 3339 time (`2026-11-23T02:16:27Z`, `…+00:00`).
+fn regex_like_rfc3339(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(19).find_map(|w| {
+        let shape = w.iter().enumerate().all(|(j, c)| match j {
+            4 | 7 => *c == '-',
+            10 => *c == 'T',
+            13 | 16 => *c == ':',
+            _ => c.is_ascii_digit(),
+        });
+        shape.then(|| w.iter().collect())
+    })
+}
+
+#[tokio::test]
+async fn an_unreported_citizenship_claim_past_its_hour_is_marked_overdue() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let id = wso.ok(201, "/bookings", booking("CL-1")).await["id"].as_i64().unwrap();
+    wso.ok(
+        201,
+        &format!("/bookings/{id}/citizenship-claims"),
+        json!({ "at": "2026-11-23T11:30:00Z", "how": "said so at intake" }),
+    )
+    .await;
+    let officer = w.app.login("wso1").await;
+    let html = w.app.page(&officer, &format!("/bookings/{id}")).await;
+    assert!(html.contains("Not yet reported to ICE: due by") && !html.contains("OVERDUE"));
+    w.app.clock.set(t("2026-11-23T12:31:00Z"));
+    let officer = w.app.login("wso1").await;
+    let html = w.app.page(&officer, &format!("/bookings/{id}")).await;
+    assert!(html.contains("⚠ OVERDUE: the report to ICE was due by"), "{html}");
+}

@@ -491,7 +491,11 @@ async fn the_compliance_report_counts_each_duty_with_its_cases() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains(&format!(r#"href="/bookings/{c}""#)) && html.contains("Held past the limit"));
+    assert!(html.contains(&format!(r#"href="/bookings/{c}">C</a>"#)) && html.contains("Held past the limit"));
+    assert!(
+        !html.contains(&format!(r#">#{c}</a>"#)),
+        "cases are named by booking number, not internal id"
+    );
     assert_eq!(w.as_("ice").await.get("/reports/compliance?facility=RCDC").await.0, 403);
 }
 

@@ -129,6 +129,7 @@ pub async fn list(
         facility_ids: caller.facility_scope(),
         statuses: statuses.as_deref(),
         q: query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
+        awaiting_service: false,
         cursor: query.after.map(db::bookings::Cursor::After),
         limit: limit + 1,
     };
