@@ -239,4 +239,54 @@ mod tests {
         assert!(short_notice(d("2026-03-01"), d("2026-05-29")));
         assert!(!short_notice(d("2026-03-01"), d("2026-05-30")));
     }
+
+    #[test]
+    fn a_revoked_certification_blocks_from_the_second_of_revocation() {
+        let mut r = certified();
+        r.certifications[0].revoked_at = Some(at("2026-06-01T12:00:00Z"));
+        assert!(eligibility(&r, at("2026-06-01T11:59:59Z"), NY).may_serve);
+        assert_eq!(
+            eligibility(&r, at("2026-06-01T12:00:00Z"), NY).reasons,
+            vec!["certification_revoked"]
+        );
+    }
+
+    #[test]
+    fn a_certification_serves_through_its_last_day_and_not_before_its_first() {
+        let mut r = certified();
+        r.certifications[0].certified_on = d("2026-06-02");
+        r.certifications[0].expires_on = d("2026-06-30");
+        // 2026-06-02 03:00Z is still June 1st in New York.
+        assert_eq!(
+            eligibility(&r, at("2026-06-02T03:00:00Z"), NY).reasons,
+            vec!["certification_not_yet_valid"]
+        );
+        assert!(eligibility(&r, at("2026-06-02T12:00:00Z"), NY).may_serve);
+        assert!(
+            eligibility(&r, at("2026-07-01T03:59:59Z"), NY).may_serve,
+            "June 30 23:59:59 in New York"
+        );
+        assert_eq!(
+            eligibility(&r, at("2026-07-01T04:00:00Z"), NY).reasons,
+            vec!["certification_expired"]
+        );
+    }
+
+    #[test]
+    fn every_reason_has_words_for_the_roster() {
+        let table = [
+            ("no_certification", "no WSO certification recorded"),
+            ("certification_revoked", "certification revoked"),
+            ("certification_expired", "certification expired"),
+            ("certification_not_yet_valid", "certification not yet valid"),
+            ("exam_failed_twice", "failed ICE's exam twice"),
+            ("withdrawn_by_ice", "withdrawn by ICE"),
+            ("credentials_returned", "credentials returned"),
+            ("departed", "left the program"),
+            ("something_new", "not eligible"),
+        ];
+        for (code, words) in table {
+            assert_eq!(reason_words(code), words, "{code}");
+        }
+    }
 }

@@ -18,6 +18,8 @@ pub mod publish;
 pub mod role;
 pub mod roster;
 pub mod stats;
+#[cfg(test)]
+mod stats_tests;
 pub mod types;
 pub mod weekdays;
 

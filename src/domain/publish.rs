@@ -94,4 +94,12 @@ mod tests {
             assert_ne!(hidden, 1, "{shown:?}");
         }
     }
+
+    #[test]
+    fn the_public_page_prints_a_count_or_says_why_not() {
+        assert_eq!(Published::Count(12).to_string(), "12");
+        assert_eq!(Published::Count(0).to_string(), "0");
+        assert_eq!(Published::Small.to_string(), "fewer than 5");
+        assert_eq!(Published::Withheld.to_string(), "withheld");
+    }
 }

@@ -30,7 +30,7 @@ impl Certification {
             Standing::Lapsed
         } else if today < self.certified_on {
             Standing::NotYetValid
-        } else if (self.expires_on - today).num_days() < EXPIRY_WARNING_DAYS {
+        } else if (self.expires_on - today).num_days() <= EXPIRY_WARNING_DAYS {
             Standing::ExpiringSoon
         } else {
             Standing::Current
@@ -202,5 +202,56 @@ mod tests {
         };
         let fields: Vec<String> = input.check().unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["expires_on", "trained_on"]);
+    }
+
+    #[test]
+    fn standing_turns_on_the_first_day_the_warning_day_and_the_last_day() {
+        let ny = chrono_tz::America::New_York;
+        let c = cert("2026-01-10", "2026-12-31");
+        let on = |day: &str| c.standing(format!("{day}T12:00:00Z").parse().unwrap(), ny);
+        assert_eq!(on("2026-01-09"), Standing::NotYetValid);
+        assert_eq!(on("2026-01-10"), Standing::Current);
+        assert_eq!(on("2026-11-30"), Standing::Current, "31 days before the last day");
+        assert_eq!(
+            on("2026-12-01"),
+            Standing::ExpiringSoon,
+            "30 days before the last day: warned"
+        );
+        assert_eq!(on("2026-12-31"), Standing::ExpiringSoon, "the last valid day");
+        assert_eq!(on("2027-01-01"), Standing::Lapsed);
+    }
+
+    #[test]
+    fn each_standing_has_its_word_its_label_and_says_whether_the_officer_may_serve() {
+        let table = [
+            (Standing::Current, "current", "Current", true),
+            (Standing::ExpiringSoon, "expiring_soon", "Expires within 30 days", true),
+            (Standing::NotYetValid, "not_yet_valid", "Not yet valid", false),
+            (Standing::Lapsed, "lapsed", "Lapsed", false),
+            (Standing::Revoked, "revoked", "Revoked", false),
+        ];
+        for (s, word, label, may_serve) in table {
+            assert_eq!(
+                (s.as_str(), s.label(), s.may_serve()),
+                (word, label, may_serve),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_certification_may_last_one_day_and_training_may_end_on_its_first() {
+        let input = CertificationInput {
+            certified_on: Some("2026-02-01".into()),
+            expires_on: Some("2026-02-01".into()),
+            nominated_on: Some("2026-01-05".into()),
+            background_cleared_on: Some(" ".into()),
+            trained_on: Some("2026-02-01".into()),
+        };
+        let c = input.check().unwrap();
+        let feb1: NaiveDate = "2026-02-01".parse().unwrap();
+        assert_eq!((c.certified_on, c.expires_on, c.trained_on), (feb1, feb1, Some(feb1)));
+        assert_eq!(c.nominated_on, Some("2026-01-05".parse().unwrap()));
+        assert_eq!(c.background_cleared_on, None, "a blank date is not recorded");
     }
 }

@@ -127,4 +127,36 @@ mod tests {
         assert_eq!(weekday_time_between(due, due, NY), Duration::zero());
         assert!(weekday_time_between(due + Duration::hours(1), due, NY) < Duration::zero());
     }
+
+    #[test]
+    fn a_due_time_in_the_hour_skipped_by_spring_forward_is_read_an_hour_later() {
+        // 2027-03-14 02:30 does not exist in New York: 03:30 EDT (07:30Z) is meant.
+        let skipped = NaiveDateTime::parse_from_str("2027-03-14 02:30", "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(
+            to_utc(skipped, NY),
+            "2027-03-14T07:30:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        // Where the clocks change on a Friday (Jerusalem, 2027-03-26 02:00), a weekday due time
+        // can fall in the gap: Wednesday 02:30 + 48 h is Friday 03:30 IDT.
+        let jerusalem = chrono_tz::Asia::Jerusalem;
+        let received = to_utc(
+            NaiveDateTime::parse_from_str("2027-03-24 02:30", "%Y-%m-%d %H:%M").unwrap(),
+            jerusalem,
+        );
+        let due = add_weekday_hours(received, 48, jerusalem);
+        assert_eq!(
+            due.with_timezone(&jerusalem).format("%a %Y-%m-%d %H:%M %Z").to_string(),
+            "Fri 2027-03-26 03:30 IDT"
+        );
+    }
+
+    #[test]
+    fn an_ambiguous_due_time_at_fall_back_is_the_first_of_the_two() {
+        // 2026-11-01 01:30 happens twice in New York: the earlier (EDT, 05:30Z) is meant.
+        let twice = NaiveDateTime::parse_from_str("2026-11-01 01:30", "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(
+            to_utc(twice, NY),
+            "2026-11-01T05:30:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+    }
 }
