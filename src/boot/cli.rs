@@ -105,6 +105,9 @@ pub enum UserCommand {
         /// Where alerts for this user are sent.
         #[arg(long)]
         email: Option<String>,
+        /// The person's name, as pages show them ("Jane Doe").
+        #[arg(long)]
+        name: Option<String>,
         /// A service account for a jail system or an ICE-side tool: no password, no web
         /// sign-in, acts only through API tokens (and cannot be locked by guessing).
         #[arg(long)]
@@ -197,11 +200,13 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
                     role,
                     facilities,
                     email,
+                    name,
                     api_only,
                 },
         } => {
             let password = if api_only { String::new() } else { read_password()? };
             let input = NewUser {
+                full_name: name,
                 username: username.clone(),
                 role,
                 email,

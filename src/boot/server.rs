@@ -69,6 +69,7 @@ async fn ensure_first_admin(pool: &PgPool, state: &AppState) -> anyhow::Result<(
         .collect();
     let input = NewUser {
         username: "admin".into(),
+        full_name: None,
         role: "admin".into(),
         email: None,
         facilities: vec![],

@@ -91,6 +91,7 @@ pub async fn revoke_all(db: impl PgExecutor<'_>, user_id: i64, at: DateTime<Utc>
 pub struct RosterRow {
     pub user_id: i64,
     pub username: String,
+    pub full_name: Option<String>,
     pub role: crate::domain::Role,
     pub facilities: Vec<String>,
     pub certification_id: Option<i64>,
@@ -105,7 +106,7 @@ pub struct RosterRow {
 
 pub async fn roster(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<RosterRow>> {
     sqlx::query_as(
-        "SELECT u.id AS user_id, u.username, u.role,
+        "SELECT u.id AS user_id, u.username, u.full_name, u.role,
                 COALESCE((SELECT array_agg(f.code ORDER BY f.code) FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
                           WHERE uf.user_id = u.id), '{}') AS facilities,
                 c.id AS certification_id, c.nominated_on, c.background_cleared_on, c.trained_on, c.certified_on,

@@ -7,6 +7,8 @@ use crate::domain::Role;
 pub struct User {
     pub id: i64,
     pub username: String,
+    /// The person's name, when known ("Jane Doe").
+    pub full_name: Option<String>,
     pub role: Role,
     pub email: Option<String>,
     /// argon2id PHC string; `None` for an `--api-only` service account.
@@ -28,6 +30,11 @@ pub struct User {
 }
 
 impl User {
+    /// How pages name the person: "Jane Doe (jdoe)", or the username alone.
+    pub fn display(&self) -> String {
+        display_name(&self.username, self.full_name.as_deref())
+    }
+
     /// Locked after failed sign-ins, and the lock has not lifted yet at `now`.
     pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
         self.locked_until.is_some_and(|until| until > now)
@@ -39,7 +46,7 @@ impl User {
 }
 
 pub(crate) const SELECT: &str =
-    "SELECT u.id, u.username, u.role, u.email, u.password_hash, u.failed_logins, u.locked_at,
+    "SELECT u.id, u.username, u.full_name, u.role, u.email, u.password_hash, u.failed_logins, u.locked_at,
         u.locked_until, u.api_only, u.disabled_at, u.must_change_password, u.mfa_secret IS NOT NULL AS mfa_enrolled,
         u.last_login_at, u.last_token_use_at,
         COALESCE(array_agg(f.code ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facilities,
@@ -95,21 +102,22 @@ pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<User>> {
 /// A new account; `password_hash: None` makes an `--api-only` service account.
 pub async fn insert(
     db: impl PgExecutor<'_>,
-    username: &str,
+    (username, full_name): (&str, Option<&str>),
     role: Role,
     email: Option<&str>,
     password_hash: Option<&str>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO users (username, role, email, password_hash, api_only, created_at)
-         VALUES ($1, $2, $3, $4, $4 IS NULL, $5) RETURNING id",
+        "INSERT INTO users (username, role, email, password_hash, api_only, created_at, full_name)
+         VALUES ($1, $2, $3, $4, $4 IS NULL, $5, $6) RETURNING id",
     )
     .bind(username)
     .bind(role)
     .bind(email)
     .bind(password_hash)
     .bind(now)
+    .bind(full_name)
     .fetch_one(db)
     .await
 }
@@ -128,6 +136,29 @@ pub async fn set_facilities(conn: &mut sqlx::PgConnection, user_id: i64, codes: 
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+pub async fn set_full_name(db: impl PgExecutor<'_>, user_id: i64, full_name: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET full_name = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(full_name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The full names of those of `usernames` who have one (one statement), for pages that name
+/// people recorded by username (the timeline, a service).
+pub async fn full_names(
+    db: impl PgExecutor<'_>,
+    usernames: &[String],
+) -> sqlx::Result<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT username, full_name FROM users WHERE username = ANY($1) AND full_name IS NOT NULL")
+            .bind(usernames)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().collect())
 }
 
 pub async fn set_role(db: impl PgExecutor<'_>, user_id: i64, role: Role) -> sqlx::Result<()> {
@@ -270,4 +301,12 @@ pub async fn lock_credentials(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Re
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// "Jane Doe (jdoe)", or "jdoe" when there is no name.
+pub fn display_name(username: &str, full_name: Option<&str>) -> String {
+    match full_name {
+        Some(n) => format!("{n} ({username})"),
+        None => username.to_string(),
+    }
 }

@@ -37,6 +37,22 @@ pub fn check_password_strength(password: &str, context: &[&str]) -> Result<(), S
     Ok(())
 }
 
+/// A person's name as staff see it ("Jane Doe"); empty means none. At most 100 characters,
+/// no control character.
+pub fn parse_full_name(raw: &str) -> Result<Option<String>, String> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if name.chars().count() > 100 {
+        return Err("the full name is at most 100 characters".into());
+    }
+    if let Some(m) = super::input::refuse_control(&name) {
+        return Err(format!("the full name {m}"));
+    }
+    Ok(Some(name))
+}
+
 pub fn parse_email(raw: &str) -> Result<String, String> {
     let e = raw.trim();
     let valid = e.len() <= 254

@@ -65,6 +65,8 @@ impl<'a> Actor<'a> {
 
 pub struct NewUser {
     pub username: String,
+    /// The person's name ("Jane Doe"); empty or `None` for none.
+    pub full_name: Option<String>,
     pub role: String,
     pub email: Option<String>,
     pub facilities: Vec<String>,
@@ -92,6 +94,9 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
             .unwrap_or(None),
         None => None,
     };
+    let full_name = account::parse_full_name(input.full_name.as_deref().unwrap_or(""))
+        .map_err(|m| errors.push(FieldError::new("full_name", m)))
+        .unwrap_or(None);
     let context: Vec<&str> = username.iter().map(String::as_str).collect();
     if !input.api_only
         && let Err(m) = account::check_password_strength(&input.password, &context)
@@ -116,7 +121,8 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
     };
 
     let mut tx = pool.begin().await?;
-    let id = match db::users::insert(&mut *tx, &username, role, email.as_deref(), hash.as_deref(), now).await {
+    let names = (username.as_str(), full_name.as_deref());
+    let id = match db::users::insert(&mut *tx, names, role, email.as_deref(), hash.as_deref(), now).await {
         Ok(id) => id,
         Err(e) if db::unique::violated(&e).is_some_and(|u| u.field == "username") => {
             return Err(AppError::field(
@@ -152,12 +158,17 @@ async fn existing_facilities(pool: &PgPool, codes: &[String], errors: &mut Vec<F
 pub async fn update_user(
     pool: &PgPool,
     user_id: i64,
-    role: &str,
+    (role, full_name): (&str, Option<&str>),
     facilities: &[String],
     actor: Actor<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let mut errors = Vec::new();
+    let full_name = full_name.map(|raw| {
+        account::parse_full_name(raw)
+            .map_err(|m| errors.push(FieldError::new("full_name", m)))
+            .unwrap_or(None)
+    });
     let role = role
         .parse::<Role>()
         .map_err(|m| errors.push(FieldError::new("role", m)))
@@ -173,8 +184,12 @@ pub async fn update_user(
     }
     db::users::set_role(&mut *tx, user_id, role).await?;
     db::users::set_facilities(&mut tx, user_id, &facilities).await?;
+    if let Some(name) = &full_name {
+        db::users::set_full_name(&mut *tx, user_id, name.as_deref()).await?;
+    }
     let detail = json!({
         "username": before.username,
+        "full_name": full_name.as_ref().map(|n| json!({ "from": before.full_name, "to": n })),
         "role": { "from": before.role, "to": role },
         "facilities": { "from": before.facilities, "to": facilities },
     });

@@ -162,6 +162,7 @@ mod tests {
         User {
             id: 1,
             username: "someone".into(),
+            full_name: None,
             role,
             email: None,
             password_hash: None,

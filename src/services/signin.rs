@@ -30,7 +30,7 @@ pub struct Client<'a> {
 /// How a sign-in step ended.
 pub enum Outcome {
     /// Right: the user (for a password: the second step comes next).
-    Accepted(User),
+    Accepted(Box<User>),
     /// Wrong, or refused for a reason never told (locked, disabled, unknown, service account).
     Refused,
     /// Too many failures from this address: wait this many seconds.
@@ -170,7 +170,7 @@ pub async fn check_password(
         Some(u) if u.is_locked(now) => ("login_refused_locked", json!({ "locked_until": u.locked_until })),
         Some(u) if ok => {
             tx.commit().await?;
-            return Ok(Outcome::Accepted(u.clone()));
+            return Ok(Outcome::Accepted(Box::new(u.clone())));
         }
         Some(_) => ("login_failed", json!({ "reason": "wrong_password" })),
     };
@@ -234,7 +234,7 @@ pub async fn check_code(
         return Ok(Outcome::Refused);
     }
     tx.commit().await?;
-    Ok(Outcome::Accepted(user))
+    Ok(Outcome::Accepted(Box::new(user)))
 }
 
 /// Enrolment: the code proves the authenticator holds `secret`; returns the recovery codes to

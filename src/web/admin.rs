@@ -46,6 +46,7 @@ pub(crate) fn actor(user: &CurrentUser) -> Actor<'_> {
 
 pub struct UserForm {
     pub username: String,
+    pub full_name: String,
     pub role: String,
     pub email: String,
     pub facilities: Vec<String>,
@@ -103,6 +104,7 @@ pub async fn users(
     user.require(&[Role::Admin])?;
     let form = UserForm {
         username: String::new(),
+        full_name: String::new(),
         role: "officer".into(),
         email: String::new(),
         facilities: vec![],
@@ -118,6 +120,7 @@ pub async fn create_user(
     user.require(&[Role::Admin])?;
     let input = NewUser {
         username: field(&pairs, "username").to_string(),
+        full_name: Some(field(&pairs, "full_name").to_string()),
         role: field(&pairs, "role").to_string(),
         email: Some(field(&pairs, "email").to_string()),
         facilities: all_of(&pairs, "facilities"),
@@ -126,6 +129,7 @@ pub async fn create_user(
     };
     let form = UserForm {
         username: input.username.clone(),
+        full_name: field(&pairs, "full_name").to_string(),
         role: input.role.clone(),
         email: field(&pairs, "email").to_string(),
         facilities: input.facilities.clone(),
@@ -197,7 +201,7 @@ pub async fn update_user(
     match accounts::update_user(
         &state.db,
         id,
-        field(&pairs, "role"),
+        (field(&pairs, "role"), Some(field(&pairs, "full_name"))),
         &facilities,
         actor(&user),
         state.clock.now(),

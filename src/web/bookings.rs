@@ -252,6 +252,8 @@ pub struct CasePage {
     events: Vec<EventRow>,
     clock: Option<ClockView>,
     can: Allowed,
+    /// The WSO who served the warrant, by name.
+    served_by: Option<String>,
     /// The steps offered, most urgent first, and why an expected one is not.
     steps: Vec<crate::domain::next_steps::Step>,
     blocked: Vec<String>,
@@ -315,6 +317,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             case_view::event_rows(db::audit::for_booking(&state.db, id).await?, tz),
         )
     };
+    let (events, served_by) = case_view::by_name(state, events, b.served_by_username.as_deref()).await?;
     let running = matches!(b.status, Status::WsoHold);
     let claims = db::claims::claims(&state.db, id)
         .await?
@@ -349,6 +352,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             .filter(|_| running)
             .map(|d| ClockView::new(d, now, tz)),
         can,
+        served_by,
         steps,
         blocked,
         form,

@@ -211,3 +211,24 @@ pub async fn next_steps(
         blocked,
     ))
 }
+
+/// Staff by name: the timeline's actors and the serving WSO, as "Jane Doe (jdoe)" (one
+/// statement for all of them).
+pub async fn by_name(
+    state: &crate::state::AppState,
+    events: Vec<EventRow>,
+    served_by: Option<&str>,
+) -> crate::error::AppResult<(Vec<EventRow>, Option<String>)> {
+    let mut usernames: Vec<String> = events.iter().map(|e| e.actor.clone()).collect();
+    usernames.extend(served_by.map(str::to_owned));
+    let names = crate::db::users::full_names(&state.db, &usernames).await?;
+    let named = |u: &str| crate::db::users::display_name(u, names.get(u).map(String::as_str));
+    let events = events
+        .into_iter()
+        .map(|e| EventRow {
+            actor: named(&e.actor),
+            ..e
+        })
+        .collect();
+    Ok((events, served_by.map(named)))
+}

@@ -25,6 +25,8 @@ pub struct Layout {
     pub title: String,
     pub current: &'static str,
     pub username: String,
+    /// "Jane Doe (jdoe)", or the username.
+    pub display_name: String,
     pub role: Role,
     pub facilities: String,
     pub csrf: String,
@@ -70,6 +72,7 @@ impl Layout {
             title: title.into(),
             current,
             username: user.user.username.clone(),
+            display_name: user.user.display(),
             role: user.user.role,
             facilities: user.user.facilities.join(", "),
             csrf: session::csrf_token(user.session).await?,

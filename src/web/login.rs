@@ -158,7 +158,7 @@ pub async fn submit(
     let client = client(&ip, &headers);
     let outcome = signin::check_password(&state.db, &state.config, &form.username, form.password, client, now).await?;
     let user = match outcome {
-        Outcome::Accepted(user) => user,
+        Outcome::Accepted(user) => *user,
         refused => {
             let words = refusal_words(&refused, BAD_CREDENTIALS);
             let username = form.username.trim().to_lowercase();

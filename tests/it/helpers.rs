@@ -275,6 +275,7 @@ impl TestApp {
 
     pub async fn user(&self, username: &str, role: &str, facilities: &[&str]) -> i64 {
         let input = NewUser {
+            full_name: None,
             username: username.into(),
             role: role.into(),
             email: Some(format!("{username}@county.example.org")),

@@ -304,6 +304,7 @@ async fn the_users_list_is_paged_on_the_api_and_the_page() {
     let w = World::new().await;
     for i in 0..120 {
         let input = wso_tracker::services::accounts::NewUser {
+            full_name: None,
             username: format!("svc{i:03}"),
             role: "officer".into(),
             email: None,

@@ -233,6 +233,7 @@ async fn failures_beyond_the_throttle_get_429_from_that_address_until_the_minute
 async fn a_service_account_cannot_sign_in_and_cannot_be_locked_by_guessing() {
     let app = spawn_app().await;
     let input = NewUser {
+        full_name: None,
         username: "jms".into(),
         role: "officer".into(),
         email: None,

@@ -214,3 +214,80 @@ async fn an_unreported_citizenship_claim_past_its_hour_is_marked_overdue() {
     let html = w.app.page(&officer, &format!("/bookings/{id}")).await;
     assert!(html.contains("⚠ OVERDUE: the report to ICE was due by"), "{html}");
 }
+
+#[tokio::test]
+async fn staff_are_shown_by_name_with_their_username() {
+    let w = World::new().await;
+    let boss = w.app.login("boss").await;
+    let wso1: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'wso1'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    // An admin names the account; too long a name is a field error that changes nothing.
+    let path = format!("/admin/users/{wso1}");
+    let long = "x".repeat(101);
+    let before = w.app.table_counts().await;
+    let r = w
+        .app
+        .post_form(
+            &boss,
+            &path,
+            &[("role", "officer"), ("facilities", "RCDC"), ("full_name", &long)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("the full name is at most 100 characters")
+    );
+    assert_eq!(w.app.table_counts().await, before);
+    let r = w
+        .app
+        .post_form(
+            &boss,
+            &path,
+            &[
+                ("role", "officer"),
+                ("facilities", "RCDC"),
+                ("full_name", "  María   López "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    let id = w.served("NM-1").await;
+    let officer = w.app.login("wso1").await;
+    let page = w.app.page(&officer, &format!("/bookings/{id}")).await;
+    assert!(page.contains("Signed in as <a href=\"/account\"><strong>María López (wso1)</strong>"));
+    assert!(
+        page.contains("by María López (wso1)"),
+        "the serving WSO and the timeline by name"
+    );
+    let sgt = w.app.login("sgt").await;
+    assert!(w.app.page(&sgt, "/roster").await.contains("María López (wso1)"));
+
+    // From the command line too.
+    let o = crate::cli::run(
+        &w.app.database_url,
+        &[
+            "user",
+            "add",
+            "jdoe",
+            "--role",
+            "officer",
+            "--facility",
+            "RCDC",
+            "--name",
+            "Jane Doe",
+        ],
+        "a long passphrase nobody guesses\n",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let name: Option<String> = sqlx::query_scalar("SELECT full_name FROM users WHERE username = 'jdoe'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("Jane Doe"));
+}
