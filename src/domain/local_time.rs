@@ -12,15 +12,23 @@ pub const CHOICES: [&str; 2] = ["earlier", "later"];
 /// Marks a message as "this time happens twice": the form then offers the choice.
 pub const TWICE: &str = "happens twice";
 
-/// `2026-11-01T01:30` (seconds optional), optionally followed by ` earlier` or ` later`.
+/// `2026-11-01 01:30` (or `2026-11-01T01:30`; seconds optional), optionally followed by
+/// ` earlier` or ` later`.
 pub fn parse(v: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let (typed, choice) = match v.rsplit_once(' ') {
         Some((t, c)) if CHOICES.contains(&c) => (t.trim(), Some(c)),
         _ => (v, None),
     };
-    let naive = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| "use a date and time like 2027-03-13T10:00".to_string())?;
+    let typed = typed.trim();
+    let naive = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(typed, f).ok())
+    .ok_or_else(|| "use a date and a 24-hour time like 2027-03-13 22:05".to_string())?;
     let shown = naive.format("%Y-%m-%d %H:%M");
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
@@ -74,10 +82,14 @@ mod tests {
             parse("2027-03-15T11:00:30", NY).unwrap().to_rfc3339(),
             "2027-03-15T15:00:30+00:00"
         );
+        assert_eq!(
+            parse("2027-03-15 11:00", NY).unwrap().to_rfc3339(),
+            "2027-03-15T15:00:00+00:00"
+        );
         assert!(
-            parse("2027-03-15 11:00", NY)
+            parse("03/15/2027 11:00 AM", NY)
                 .unwrap_err()
-                .contains("use a date and time like")
+                .contains("use a date and a 24-hour time like")
         );
     }
 

@@ -201,7 +201,7 @@ impl Pager {
 
 /// For `datetime-local` inputs: the facility's wall-clock time.
 pub fn local_input(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// `t` as a form's local time to the second, with the choice word when that wall-clock time
@@ -209,7 +209,7 @@ pub fn local_input(t: DateTime<Utc>, tz: Tz) -> String {
 pub fn exact_input(t: DateTime<Utc>, tz: Tz) -> String {
     use chrono::TimeZone;
     let local = t.with_timezone(&tz);
-    let text = local.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let text = local.format("%Y-%m-%d %H:%M:%S").to_string();
     match tz.from_local_datetime(&local.naive_local()) {
         chrono::LocalResult::Ambiguous(first, _) if first == local => format!("{text} earlier"),
         chrono::LocalResult::Ambiguous(..) => format!("{text} later"),

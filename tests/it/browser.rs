@@ -463,11 +463,16 @@ async fn an_officer_books_by_typing_and_choosing_as_a_person_does() {
     keys("#booking-booking_number", "KEY-1").await;
     keys("#booking-last_name", "Peña").await;
     keys("#booking-first_name", "José").await;
-    // Date and time inputs take keys segment by segment, as a person types (en-US: month, day,
-    // year; hour, minute, AM/PM).
+    // The date of birth is a date input: keys go in segment by segment, as a person types
+    // (en-US: month, day, year). Times are written as every page writes them, 24-hour.
     keys("#booking-date_of_birth", "02141985").await;
-    // The year takes up to six digits: an arrow key (WebDriver's Right, U+E014) moves on to the time.
-    keys("#booking-booked_at", "11232026\u{E014}0615A").await;
+    c.find(Locator::Css("#booking-booked_at"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    keys("#booking-booked_at", "2026-11-23 06:15").await;
     keys("#booking-charges\\[0\\]\\.description", "Possession of a firearm").await;
     // The category is chosen from its list.
     c.find(Locator::Css("#booking-charges\\[0\\]\\.category"))
@@ -521,9 +526,15 @@ async fn an_officer_records_a_warrant_on_a_case_by_typing_and_choosing() {
         .unwrap();
     keys("#document-number", "W-77").await;
     keys("#document-a_number", "123456789").await;
-    // Typed segment by segment; the received time overwrites the preset "now" the same way.
-    keys("#document-issued_at", "11222026\u{E014}0930P").await;
-    keys("#document-received_at", "11222026\u{E014}1000P").await;
+    // Times typed as the pages write them (24-hour); the received time replaces the preset now.
+    keys("#document-issued_at", "2026-11-22 21:30").await;
+    c.find(Locator::Css("#document-received_at"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    keys("#document-received_at", "2026-11-22 22:00").await;
     c.find(Locator::Css("#document button[type=submit]"))
         .await
         .unwrap()

@@ -32,7 +32,7 @@ async fn an_officer_books_through_the_form_and_errors_keep_what_was_typed() {
     let officer = w.app.login("wso1").await;
     let page = w.app.page(&officer, "/bookings/new").await;
     assert!(
-        page.contains(r#"value="2026-11-23T07:00""#),
+        page.contains(r#"value="2026-11-23 07:00""#),
         "booked at defaults to now in New York time"
     );
 
