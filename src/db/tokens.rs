@@ -85,3 +85,14 @@ pub async fn revoke(db: impl PgExecutor<'_>, token_id: i64, now: DateTime<Utc>) 
         .fetch_optional(db)
         .await
 }
+
+/// The owner (id, username) of a live (not revoked) token.
+pub async fn live_owner(db: impl PgExecutor<'_>, token_id: i64) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT u.id, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.id = $1 AND t.revoked_at IS NULL",
+    )
+    .bind(token_id)
+    .fetch_optional(db)
+    .await
+}

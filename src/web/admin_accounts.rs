@@ -134,8 +134,24 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     user: CurrentUser,
     PathId(token_id): PathId,
+    axum::Form(data): axum::Form<crate::web::forms::FormData>,
 ) -> AppResult<Response> {
     user.require(&[Role::Admin])?;
+    if !crate::web::confirm::confirmed(&data)
+        && let Some((owner, username)) = crate::db::tokens::live_owner(&state.db, token_id).await?
+    {
+        return crate::web::confirm::ask(&state, &user, crate::web::confirm::Ask {
+            heading: format!("Revoke API token {token_id} of {username}?"),
+            consequence: format!(
+                "Every program using token {token_id} gets 401 from its next request. It cannot be undone: a program needs a new token."
+            ),
+            action: format!("/admin/tokens/{token_id}/revoke"),
+            yes: format!("Yes, revoke token {token_id}"),
+            back: format!("/admin/users/{owner}"),
+            data: &data,
+        })
+        .await;
+    }
     let owner = identity::revoke_token(&state.db, token_id, actor(&user), state.clock.now()).await?;
     session::set_flash(&user.session, "success", format!("Token {token_id} revoked.")).await?;
     Ok(Redirect::to(&format!("/admin/users/{owner}")).into_response())

@@ -151,6 +151,27 @@ pub async fn revoke(
 ) -> AppResult<Response> {
     user.require(&[Role::Supervisor, Role::Admin])?;
     let username = data.get("username").unwrap_or("").to_string();
+    let reason = data.get("reason").unwrap_or("").trim();
+    // Asked about by name first (a revocation cannot be undone), unless the form is incomplete
+    // or the officer is not the caller's: then the service refuses with its field error.
+    if !crate::web::confirm::confirmed(&data)
+        && !reason.is_empty()
+        && let Some(officer) = crate::db::users::by_username(&state.db, &username).await?
+        && (user.user.role == Role::Admin || officer.facility_ids.iter().any(|f| user.user.facility_ids.contains(f)))
+    {
+        let who = officer.display();
+        return crate::web::confirm::ask(&state, &user, crate::web::confirm::Ask {
+            heading: format!("Revoke the WSO certification of {who}?"),
+            consequence: format!(
+                "{who} may not serve a warrant from now on (reason: {reason}). It cannot be undone: serving again needs a new certification."
+            ),
+            action: "/roster/revocations".into(),
+            yes: format!("Yes, revoke the certification of {who}"),
+            back: "/roster".into(),
+            data: &data,
+        })
+        .await;
+    }
     let r = services::revoke(
         &state.db,
         user.caller(),

@@ -178,3 +178,30 @@ async fn a_step_that_will_be_refused_is_refused_at_once_not_confirmed_first() {
     assert_eq!(r.status(), 403);
     assert!(!r.text().await.unwrap().contains("DOE"));
 }
+
+#[tokio::test]
+async fn revoking_a_certification_asks_first_by_name() {
+    let w = World::new().await;
+    let sgt = w.app.login("sgt").await;
+    let fields = [("username", "wso1"), ("reason", "lost credentials")];
+    let before = w.app.table_counts().await;
+    let r = post(&w, &sgt, "/roster/revocations", &fields).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Revoke the WSO certification of wso1?"), "{html}");
+    assert!(html.contains("wso1 may not serve a warrant from now on (reason: lost credentials)."));
+    assert_eq!(w.app.table_counts().await, before, "asking writes nothing");
+    // An incomplete form is refused at once, not asked about.
+    let r = post(&w, &sgt, "/roster/revocations", &[("username", "wso1"), ("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm", "yes"));
+    assert_eq!(post(&w, &sgt, "/roster/revocations", &confirmed).await.status(), 303);
+    let revoked: Option<String> = sqlx::query_scalar(
+        "SELECT c.revoked_reason FROM wso_certifications c JOIN users u ON u.id = c.user_id WHERE u.username = 'wso1'",
+    )
+    .fetch_one(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(revoked.as_deref(), Some("lost credentials"));
+}

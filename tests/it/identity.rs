@@ -461,7 +461,24 @@ async fn tokens_expire_and_can_be_revoked() {
             .unwrap();
     assert_eq!(last_used, Some(app.clock.now()), "last use recorded");
     let admin = app.login("boss").await;
+    // Revoking asks first, naming the token and its owner; nothing changes until confirmed.
     let r = post(&app, &admin, "/admin/users", &format!("/admin/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(&format!("Revoke API token {id} of jdoe?"))
+    );
+    assert_eq!(me(other.clone()).await, 200, "not revoked before the confirmation");
+    let r = post(
+        &app,
+        &admin,
+        "/admin/users",
+        &format!("/admin/tokens/{id}/revoke"),
+        &[("confirm", "yes")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(me(other).await, 401, "revoked");
     assert!(
