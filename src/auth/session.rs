@@ -192,6 +192,17 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The user a session was signed in as, even if it has since gone idle (for a draft: whose
+/// typed work it is).
+pub async fn user_id_of(session: &Session) -> Option<i64> {
+    session
+        .get::<AuthData>(AUTH_KEY)
+        .await
+        .ok()
+        .flatten()
+        .map(|a| a.user_id)
+}
+
 pub fn store_err(e: tower_sessions::session::Error) -> AppError {
     session_err(e)
 }

@@ -209,8 +209,9 @@ pub struct Listed {
     pub resolved: bool,
 }
 
-/// A custody-clock alert (`deadline_…`) resolves itself when its case closes.
-const RESOLVED: &str = "(a.kind LIKE 'deadline%' AND b.closed_at IS NOT NULL)";
+/// A custody-clock alert (`deadline_…`) resolves itself when its case closes or the person is
+/// held under the IGSA (the 48-hour clock no longer runs).
+const RESOLVED: &str = "(a.kind LIKE 'deadline%' AND (b.closed_at IS NOT NULL OR b.status = 'igsa_hold'))";
 
 /// Which alerts a list shows.
 #[derive(Clone, Copy, Debug, Default)]

@@ -100,20 +100,29 @@ fn grouped(rows: Vec<AlertRow>, role: Role, now: chrono::DateTime<chrono::Utc>) 
         let a = &r.a;
         let group = match (a.booking_id, &a.booking_number, a.status) {
             (Some(id), Some(number), Some(status)) => {
+                // A liaison sees a case only while it is held for ICE or transferred
+                // (`services::visible`): otherwise the booking number alone, no name, no status.
+                let may_open = role != Role::IceLiaison
+                    || matches!(status, Status::WsoHold | Status::IgsaHold | Status::Transferred);
+                let overdue = status == Status::WsoHold && a.custody_deadline.is_some_and(|d| now > d);
                 let name = format!(
                     "{}, {}",
                     a.last_name.clone().unwrap_or_default(),
                     a.first_name.clone().unwrap_or_default()
                 );
-                let liaison_may = matches!(status, Status::WsoHold | Status::IgsaHold | Status::Transferred);
-                let overdue = status == Status::WsoHold && a.custody_deadline.is_some_and(|d| now > d);
                 Group {
-                    title: format!("{name} #{number} ({})", a.facility_code),
-                    link: (role != Role::IceLiaison || liaison_may).then(|| format!("/bookings/{id}")),
-                    status: Some(if overdue {
-                        format!("Now {}: overdue, release required", status.label())
+                    title: if may_open {
+                        format!("{name} #{number} ({})", a.facility_code)
                     } else {
-                        format!("Now {}", status.label())
+                        format!("Booking #{number} ({})", a.facility_code)
+                    },
+                    link: may_open.then(|| format!("/bookings/{id}")),
+                    status: may_open.then(|| {
+                        if overdue {
+                            format!("Now {}: overdue, release required", status.label())
+                        } else {
+                            format!("Now {}", status.label())
+                        }
                     }),
                     rows: vec![],
                 }

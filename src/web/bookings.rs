@@ -188,7 +188,7 @@ async fn new_page(state: &AppState, user: &CurrentUser, form: FormState) -> AppR
 
 pub async fn new(State(state): State<AppState>, user: CurrentUser) -> AppResult<NewPage> {
     user.require(&[Role::Officer, Role::Supervisor])?;
-    let typed = crate::web::draft::take(&user.session, "/bookings/new").await?;
+    let typed = crate::web::draft::take(&user.session, "/bookings/new", &user.user.facilities).await?;
     new_page(&state, &user, typed.unwrap_or_default()).await
 }
 
@@ -374,7 +374,9 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
 }
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<CasePage> {
-    let typed = crate::web::draft::take(&user.session, &format!("/bookings/{id}")).await?;
+    // The case first (a case the user may not see is refused before any draft is touched).
+    services::view(&state.db, &user.caller(), id).await?;
+    let typed = crate::web::draft::take(&user.session, &format!("/bookings/{id}"), &user.user.facilities).await?;
     let page = case_page(&state, &user, id, typed.unwrap_or_default()).await?;
     let detail = serde_json::json!({ "view": "case_page" });
     crate::web::access::record(

@@ -34,7 +34,19 @@ pub type Column = (String, Vec<(i64, &'static str, &'static str)>);
 
 /// The height (in chart units) of the mark of a withheld count.
 const WITHHELD_H: i64 = 8;
-const WITHHELD: (&str, &str) = ("withheld", "fewer than 5 (withheld)");
+const WITHHELD: (&str, &str) = ("withheld", "fewer than 5, or withheld to protect another count");
+/// The values a public chart draws as marks: a count of 1 to 4, and a count withheld because
+/// it would give a small one away.
+pub const FEWER_THAN_5: i64 = -1;
+pub const WITHHELD_OTHER: i64 = -2;
+
+fn withheld_words(value: i64) -> &'static str {
+    if value == FEWER_THAN_5 {
+        "fewer than 5"
+    } else {
+        "withheld"
+    }
+}
 
 const PLOT_H: i64 = 160;
 const TOP: i64 = 10;
@@ -63,7 +75,7 @@ pub fn stacked(title: &str, columns: &[Column], legend: Vec<(&'static str, &'sta
                     w: step - 8,
                     h: WITHHELD_H,
                     class: WITHHELD.0,
-                    title: format!("{label}: fewer than 5 {name} (withheld)"),
+                    title: format!("{label}: {name} {}", withheld_words(*value)),
                 });
                 base -= WITHHELD_H;
                 continue;
@@ -126,12 +138,12 @@ pub fn horizontal(title: &str, rows: &[(String, i64)]) -> Chart {
                 w: 12,
                 h: 16,
                 class: WITHHELD.0,
-                title: format!("{name}: fewer than 5 (withheld)"),
+                title: format!("{name}: {}", withheld_words(*value)),
             });
             labels.push(Label {
                 x: 128,
                 y: y + 12,
-                text: "fewer than 5".into(),
+                text: withheld_words(*value).into(),
             });
             labels.push(Label {
                 x: 4,

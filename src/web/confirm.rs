@@ -67,23 +67,21 @@ pub struct Ask<'a> {
 }
 
 pub async fn ask(state: &AppState, user: &CurrentUser, ask: Ask<'_>) -> AppResult<Response> {
-    let fields = ask
-        .data
-        .0
-        .iter()
-        .filter(|(k, _)| k != "csrf_token" && k != "confirm")
-        .map(|(k, v)| (k.clone(), crate::domain::local_time::typed(v).to_string()))
-        .collect::<Vec<_>>();
-    // A time chosen on a clock-change night travels as its companion field.
-    let fields = fields
-        .into_iter()
-        .chain(ask.data.0.iter().filter_map(|(k, v)| {
-            let choice = v.rsplit_once(' ').map(|(_, c)| c)?;
-            crate::domain::local_time::CHOICES
-                .contains(&choice)
-                .then(|| (format!("{k}.when"), choice.to_string()))
-        }))
-        .collect();
+    // The fields travel as sent; a time chosen on a clock-change night (its value carrying the
+    // choice word, merged from `FIELD.when`) travels as the time and its `FIELD.when` again.
+    let data = ask.data;
+    let mut fields = Vec::new();
+    for (k, v) in data.0.iter().filter(|(k, _)| k != "csrf_token" && k != "confirm") {
+        if let Some(field) = k.strip_suffix(".when")
+            && data.get(field).is_some()
+        {
+            fields.push((k.clone(), v.clone()));
+        } else if data.get(&format!("{k}.when")).is_some() {
+            fields.push((k.clone(), crate::domain::local_time::typed(v).to_string()));
+        } else {
+            fields.push((k.clone(), v.clone()));
+        }
+    }
     let page = ConfirmPage {
         layout: Layout::new(state, user, ask.heading.clone(), "bookings").await?,
         heading: ask.heading,

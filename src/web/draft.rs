@@ -27,6 +27,9 @@ pub struct Draft {
     pub page: String,
     pub form: String,
     pub fields: Vec<(String, String)>,
+    /// Who typed it, when the ended session still said so: only they get it back.
+    #[serde(default)]
+    pub user_id: Option<i64>,
 }
 
 /// The page and form a post to `path` came from, for the forms whose work is kept: the
@@ -69,7 +72,21 @@ pub async fn keep_typed_work(State(state): State<AppState>, request: Request, ne
     else {
         return next.run(request).await;
     };
+    // Only a form of this site, sent by the browser itself: a page elsewhere could otherwise
+    // post fields of its choosing and have them shown back as the user's own typing.
+    let cross_site = request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "same-origin");
+    if cross_site {
+        return next.run(request).await;
+    }
     let (mut parts, body) = request.into_parts();
+    let typist = match Session::from_request_parts(&mut parts, &state).await {
+        Ok(s) => session::user_id_of(&s).await,
+        Err(_) => None,
+    };
     match SignedIn::from_request_parts(&mut parts, &state).await {
         Ok(_) => return next.run(Request::from_parts(parts, body)).await,
         Err(AppError::Unauthorized) => {}
@@ -82,19 +99,26 @@ pub async fn keep_typed_work(State(state): State<AppState>, request: Request, ne
         .filter(|(k, _)| k != crate::auth::csrf::FIELD && k != "confirm")
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let draft = Draft { page, form, fields };
+    let draft = Draft {
+        page,
+        form,
+        fields,
+        user_id: typist,
+    };
     let json = serde_json::to_string(&draft).unwrap_or_default();
     let login_cookie = crate::auth::csrf::login_cookie(&Request::from_parts(parts, Body::empty()));
     let page = crate::web::login::expired_page(&state, login_cookie, json);
     (StatusCode::UNAUTHORIZED, page).into_response()
 }
 
-/// Keeps a draft (from the sign-in form) in the session being signed in.
-pub async fn keep(session: &Session, json: Option<&str>) -> AppResult<()> {
+/// Keeps a draft (from the sign-in form) in the session of `user_id`, who is signing in: only
+/// their own (when it is known whose it is); any older draft goes.
+pub async fn keep(session: &Session, json: Option<&str>, user_id: i64) -> AppResult<()> {
+    session.remove::<Draft>(KEY).await.map_err(session::store_err)?;
     let Some(draft) = json
         .filter(|j| j.len() <= MAX_BYTES)
         .and_then(|j| serde_json::from_str::<Draft>(j).ok())
-        .filter(|d| origin_page(&d.page))
+        .filter(|d| origin_page(&d.page) && d.user_id.is_none_or(|u| u == user_id))
     else {
         return Ok(());
     };
@@ -115,7 +139,8 @@ pub async fn waiting(session: &Session) -> Option<String> {
 }
 
 /// The draft for `page`, taken from the session, as the form state to show (with a note).
-pub async fn take(session: &Session, page: &str) -> AppResult<Option<FormState>> {
+/// Called once the user may open the page; a booking draft only for a facility of theirs.
+pub async fn take(session: &Session, page: &str, facilities: &[String]) -> AppResult<Option<FormState>> {
     let Some(draft) = session
         .get::<Draft>(KEY)
         .await
@@ -125,6 +150,15 @@ pub async fn take(session: &Session, page: &str) -> AppResult<Option<FormState>>
     else {
         return Ok(None);
     };
+    let facility = draft
+        .fields
+        .iter()
+        .find(|(k, _)| k == "facility")
+        .map(|(_, v)| v.as_str());
+    if draft.form == "booking" && facility.is_some_and(|f| !f.is_empty() && !facilities.iter().any(|c| c == f)) {
+        session.remove::<Draft>(KEY).await.map_err(session::store_err)?;
+        return Ok(None);
+    }
     session.remove::<Draft>(KEY).await.map_err(session::store_err)?;
     session::set_flash(
         session,

@@ -27,7 +27,11 @@ impl<'de> serde::Deserialize<'de> for FormData {
             .filter_map(|(k, v)| k.strip_suffix(".when").map(|f| (f.to_string(), v.clone())))
             .collect();
         for (field, choice) in choices {
-            if let Some((_, v)) = pairs.iter_mut().find(|(k, v)| *k == field && !v.trim().is_empty()) {
+            let already = |v: &str| local_time::typed(v) != v;
+            if let Some((_, v)) = pairs
+                .iter_mut()
+                .find(|(k, v)| *k == field && !v.trim().is_empty() && !already(v))
+            {
                 v.push(' ');
                 v.push_str(&choice);
             }
@@ -102,7 +106,13 @@ impl FormState {
     /// Like `value`, with a default when the form was not the one sent.
     pub fn value_or(&self, form: &str, field: &str, default: &str) -> String {
         if self.name == form {
-            local_time::typed(self.data.get(field).unwrap_or("")).to_string()
+            let v = self.data.get(field).unwrap_or("");
+            // Only a time field sent with its choice (`FIELD.when`) carries the choice word.
+            if self.data.get(&format!("{field}.when")).is_some() {
+                local_time::typed(v).to_string()
+            } else {
+                v.to_string()
+            }
         } else {
             default.to_string()
         }

@@ -169,7 +169,7 @@ pub async fn submit(
             return Ok(refusal(&refused, again));
         }
     };
-    crate::web::draft::keep(&session, form.draft.as_deref()).await?;
+    crate::web::draft::keep(&session, form.draft.as_deref(), user.id).await?;
     // The second step: an authenticator code, or enrolling one first.
     let stage = match (user.mfa_enrolled, state.config.mfa_required) {
         (true, _) => Some(PendingStage::Code),

@@ -10,7 +10,7 @@ use crate::domain::publish::publish;
 use crate::error::{AppError, AppResult};
 use crate::services::reports::{self, ProgramReport, Scope};
 use crate::state::AppState;
-use crate::web::charts::Chart;
+use crate::web::charts::{self, Chart};
 use crate::web::reports::charts_for;
 
 /// One table of the public page, figures already suppressed.
@@ -127,7 +127,9 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
     // see `web::charts`), never as 0.
     let mut suppressed = recent;
     let months = suppressed.stats.by_month.len();
-    let hide = |values: Vec<i64>| -> Vec<bool> {
+    // For each value: `None` (published as it is), or the mark a chart draws instead: `-1`
+    // "fewer than 5", `-2` withheld to protect another count (see `web::charts`).
+    let hide = |values: Vec<i64>| -> Vec<Option<i64>> {
         let total: i64 = values.iter().sum();
         let mut cells = vec![total];
         cells.extend(values);
@@ -135,7 +137,11 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
         publish(&cells, &[group.as_slice()])
             .into_iter()
             .skip(1)
-            .map(|p| !matches!(p, crate::domain::publish::Published::Count(_)))
+            .map(|p| match p {
+                crate::domain::publish::Published::Count(_) => None,
+                crate::domain::publish::Published::Small => Some(charts::FEWER_THAN_5),
+                crate::domain::publish::Published::Withheld => Some(charts::WITHHELD_OTHER),
+            })
             .collect()
     };
     type Field = fn(&mut crate::domain::stats::Month) -> &mut i64;
@@ -151,8 +157,8 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
     for field in fields {
         let values: Vec<i64> = suppressed.stats.by_month.iter_mut().map(|m| *field(m)).collect();
         for (i, hidden) in hide(values).into_iter().enumerate().take(months) {
-            if hidden {
-                *field(&mut suppressed.stats.by_month[i]) = -1;
+            if let Some(mark) = hidden {
+                *field(&mut suppressed.stats.by_month[i]) = mark;
             }
         }
     }
@@ -163,8 +169,8 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
         .values_mut()
         .zip(hide(charge_values))
     {
-        if hidden {
-            *v = -1;
+        if let Some(mark) = hidden {
+            *v = mark;
         }
     }
     Ok(PublicPage {

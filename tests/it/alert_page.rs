@@ -27,7 +27,7 @@ async fn clock_alerts_resolve_themselves_when_the_case_closes() {
         html.contains("Doe, John #R-1 (RCDC)") && html.contains("Now transferred to ICE"),
         "the case as it stands now"
     );
-    assert!(html.contains("Resolved: the case is closed"));
+    assert!(html.contains("Resolved: the 48-hour clock no longer runs"));
     assert!(!html.contains(r#"action="/alerts/"#), "nothing to acknowledge");
     let unread = w.app.page(&sgt, "/alerts?show=unread").await;
     assert!(unread.contains("No alerts need you."), "{unread}");
@@ -89,7 +89,7 @@ async fn a_liaison_s_alert_about_a_case_not_yet_held_links_nowhere() {
     let ice = w.app.login("ice").await;
     let html = w.app.page(&ice, "/alerts").await;
     assert!(
-        html.contains("#L-1 (RCDC)") && html.contains("ICE document recorded"),
+        html.contains("Booking #L-1 (RCDC)") && !html.contains("Doe") && html.contains("ICE document recorded"),
         "{html}"
     );
     assert!(

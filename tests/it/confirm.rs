@@ -205,3 +205,41 @@ async fn revoking_a_certification_asks_first_by_name() {
     .unwrap();
     assert_eq!(revoked.as_deref(), Some("lost credentials"));
 }
+
+#[tokio::test]
+async fn a_time_chosen_in_the_repeated_hour_survives_the_confirmation() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let mut b = booking("C-5");
+    b["booked_at"] = serde_json::json!("2026-10-30T08:00:00-04:00");
+    let id = wso.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
+    let officer = w.app.login("wso1").await;
+    let path = format!("/bookings/{id}/release-point");
+    let r = post(
+        &w,
+        &officer,
+        &path,
+        &[("at", "2026-11-01 01:30"), ("reason", "bond_posted")],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "01:30 happened twice that night");
+    let chosen = [
+        ("at", "2026-11-01 01:30"),
+        ("at.when", "later"),
+        ("reason", "bond_posted"),
+    ];
+    let r = post(&w, &officer, &path, &chosen).await;
+    assert_eq!(r.status(), 200, "then the confirmation");
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches(r#"name="at.when""#).count(), 1, "the choice travels once");
+    let mut confirmed = chosen.to_vec();
+    confirmed.push(("confirm", "yes"));
+    let r = post(&w, &officer, &path, &confirmed).await;
+    assert_eq!(r.status(), 303);
+    let at: String = sqlx::query_scalar("SELECT release_point_at::text FROM bookings WHERE id = $1")
+        .bind(id)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(at, "2026-11-01 06:30:00+00", "the second 01:30, as chosen");
+}

@@ -376,3 +376,60 @@ async fn a_booking_sent_after_the_session_ended_comes_back_after_signing_in_agai
     assert!(r.text().await.unwrap().contains("Núñez"));
     assert_eq!(bookings(&w).await, 0);
 }
+
+#[tokio::test]
+async fn typed_work_is_kept_only_for_the_person_who_typed_it_and_only_from_this_site() {
+    let w = World::new().await;
+    // A page elsewhere posting to the booking form gets no sign-in page carrying its fields.
+    let r = w
+        .app
+        .client()
+        .post(w.app.url("/bookings"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form("X-1", "Planted", "weapons"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!r.text().await.unwrap().contains("Planted"));
+
+    // wso1's session ends with a form typed; someone else signs in on that sign-in page.
+    let officer = w.app.login("wso1").await;
+    let csrf = w.app.csrf(&officer, "/bookings/new").await;
+    w.app.clock.advance(chrono::Duration::minutes(31));
+    let mut fields: Vec<(&str, String)> = form("MINE-1", "Peña", "weapons");
+    fields.push(("csrf_token", csrf));
+    let html = officer
+        .post(w.app.url("/bookings"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let draft = html
+        .split(r#"name="draft" value=""#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&#x22;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&");
+    let login_csrf = crate::helpers::csrf_in(&html).unwrap();
+    let r = officer
+        .post(w.app.url("/login"))
+        .form(&[
+            ("username", "rookie"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf_token", &login_csrf),
+            ("draft", &draft),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/", "not to wso1's form");
+    assert!(!w.app.page(&officer, "/bookings/new").await.contains("MINE-1"));
+}
