@@ -74,7 +74,12 @@ pub fn apply(router: Router, timeout_secs: u64, https: bool) -> Router {
                 .get::<RequestId>()
                 .and_then(|id| id.header_value().to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            // A wall display's path is its secret: the log names the page, not the token.
+            let path = match req.uri().path() {
+                p if p.starts_with("/display/") => "/display/…",
+                p => p,
+            };
+            tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
