@@ -21,7 +21,7 @@ fn booking_form(number: &str, last_name: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post(w: &World, client: &reqwest::Client, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
+pub async fn post(w: &World, client: &reqwest::Client, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     w.app.post_form(client, path, &borrowed).await
 }

@@ -20,9 +20,28 @@ fn form(number: &str, last_name: &str, category: &str) -> Vec<(&'static str, Str
     ]
 }
 
-async fn post(w: &World, client: &reqwest::Client, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
-    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    w.app.post_form(client, path, &borrowed).await
+use crate::case_pages::post;
+
+/// Signs `username` in through the sign-in form `html` as served after a session ended,
+/// sending back the draft it carries.
+async fn sign_in_with_draft(w: &World, client: &reqwest::Client, html: &str, username: &str) -> reqwest::Response {
+    let draft = html
+        .split(r#"name="draft" value=""#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the sign-in form carries a draft")
+        .replace("&quot;", "\"")
+        .replace("&#x22;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&");
+    let csrf = crate::helpers::csrf_in(html).unwrap();
+    let fields = [
+        ("username", username),
+        ("password", crate::helpers::PASSWORD),
+        ("csrf_token", &csrf),
+        ("draft", &draft),
+    ];
+    client.post(w.app.url("/login")).form(&fields).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -323,27 +342,7 @@ async fn a_booking_sent_after_the_session_ended_comes_back_after_signing_in_agai
     assert_eq!(bookings(&w).await, 0);
 
     // Signing in again (the sign-in form as served, with its draft) leads back to the form.
-    let draft = html
-        .split(r#"name="draft" value=""#)
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .replace("&quot;", "\"")
-        .replace("&#x22;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&amp;", "&");
-    let login_csrf = crate::helpers::csrf_in(&html).unwrap();
-    let r = officer
-        .post(w.app.url("/login"))
-        .form(&[
-            ("username", "wso1"),
-            ("password", crate::helpers::PASSWORD),
-            ("csrf_token", &login_csrf),
-            ("draft", &draft),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = sign_in_with_draft(&w, &officer, &html, "wso1").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/bookings/new");
     let page = w.app.page(&officer, "/bookings/new").await;
@@ -408,27 +407,7 @@ async fn typed_work_is_kept_only_for_the_person_who_typed_it_and_only_from_this_
         .text()
         .await
         .unwrap();
-    let draft = html
-        .split(r#"name="draft" value=""#)
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .replace("&quot;", "\"")
-        .replace("&#x22;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&amp;", "&");
-    let login_csrf = crate::helpers::csrf_in(&html).unwrap();
-    let r = officer
-        .post(w.app.url("/login"))
-        .form(&[
-            ("username", "rookie"),
-            ("password", crate::helpers::PASSWORD),
-            ("csrf_token", &login_csrf),
-            ("draft", &draft),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = sign_in_with_draft(&w, &officer, &html, "rookie").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/", "not to wso1's form");
     assert!(!w.app.page(&officer, "/bookings/new").await.contains("MINE-1"));
