@@ -45,11 +45,15 @@ pub async fn create(
     let detail = json!({ "display_id": id, "facility": facility.code, "name": name });
     db::audit::record(&mut *tx, actor.entry("display_created", now, detail)).await?;
     tx.commit().await?;
-    let display = db::displays::all(pool)
-        .await?
-        .into_iter()
-        .find(|d| d.id == id)
-        .ok_or(AppError::NotFound)?;
+    let display = Display {
+        id,
+        facility_id: facility.id,
+        facility_code: facility.code,
+        name,
+        created_at: now,
+        revoked_at: None,
+        last_seen_at: None,
+    };
     Ok((display, path(&secret)))
 }
 

@@ -63,7 +63,7 @@ impl Caller<'_> {
 }
 
 /// What an ICE liaison sees: cases held for pickup, or transferred.
-const LIAISON_STATUSES: [Status; 3] = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
+pub const LIAISON_STATUSES: [Status; 3] = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
 
 /// Whether the caller may see this case at all. ICE liaisons see only cases of their
 /// facilities that concern ICE: held for pickup, or transferred.

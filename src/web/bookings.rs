@@ -307,7 +307,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
     let liaison = user.user.role == Role::IceLiaison;
     let documents = db::documents::for_booking(&state.db, id).await?;
     let can = case_view::actions(&user.user, &b, &documents, now);
-    let (steps, blocked) = case_view::next_steps(state, &user.user, &b, &documents, now).await?;
+    let (steps, blocked) = case_view::next_steps(state, &user.user, (&b, &documents), can, now).await?;
     let (charges, notifications, events) = if liaison {
         (vec![], vec![], vec![])
     } else {

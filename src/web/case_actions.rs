@@ -28,6 +28,8 @@ pub struct CaseForm {
     pub now: DateTime<Utc>,
     pub times: TimeInput,
     pub data: FormData,
+    /// The case as it stood when the form arrived (its zone, its person, what to confirm).
+    pub booking: db::bookings::Booking,
 }
 
 impl FromRequest<AppState> for CaseForm {
@@ -57,6 +59,7 @@ impl FromRequest<AppState> for CaseForm {
             now,
             times: TimeInput::Local(b.tz()),
             data,
+            booking: b,
         })
     }
 }
@@ -67,9 +70,8 @@ impl CaseForm {
     }
 
     /// The person of the case, as success messages name them.
-    async fn person(&self, state: &AppState) -> AppResult<String> {
-        let b = db::bookings::get(&state.db, self.id).await?.ok_or(AppError::NotFound)?;
-        Ok(confirm::person(&b))
+    fn person(&self) -> String {
+        confirm::person(&self.booking)
     }
 
     /// The case, when this post still needs a confirmation (see `confirm::due`).
@@ -80,7 +82,7 @@ impl CaseForm {
         step: fn(&crate::domain::allowed::Allowed) -> bool,
         at: DateTime<Utc>,
     ) -> AppResult<Option<(db::bookings::Booking, bool)>> {
-        confirm::due(state, user, (self.id, &self.data, self.now), step, at).await
+        confirm::due(state, user, (&self.booking, &self.data, self.now), step, at).await
     }
 
     /// Back to the case page: with `done` as a flash, or with the form `name`'s errors.
@@ -176,7 +178,7 @@ pub async fn release_point(State(state): State<AppState>, user: CurrentUser, f: 
         }
         Err(errors) => Err(errors.into()),
     };
-    let done = format!("Point of release of {} recorded.", f.person(&state).await?);
+    let done = format!("Point of release of {} recorded.", f.person());
     f.respond(&state, &user, "release_point", result, &done).await
 }
 
@@ -236,7 +238,7 @@ pub async fn transfer(State(state): State<AppState>, user: CurrentUser, f: CaseF
         } => AppError::Validation(vec![FieldError::new("at", message)]),
         other => other,
     });
-    let done = format!("Transfer of {} to ICE custody recorded.", f.person(&state).await?);
+    let done = format!("Transfer of {} to ICE custody recorded.", f.person());
     f.respond(&state, &user, "transfer", result, &done).await
 }
 
@@ -267,7 +269,7 @@ pub async fn release(State(state): State<AppState>, user: CurrentUser, f: CaseFo
         Ok(r) => services::release(&state.db, user.caller(), f.id, r.at, r.reason, r.note.as_deref(), f.now).await,
         Err(errors) => Err(errors.into()),
     };
-    let done = format!("Release of {} recorded.", f.person(&state).await?);
+    let done = format!("Release of {} recorded.", f.person());
     f.respond(&state, &user, "release", result, &done).await
 }
 

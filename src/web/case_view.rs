@@ -171,16 +171,15 @@ pub fn charge_summary(charges: &[Charge]) -> String {
         .join("; ")
 }
 
-/// The steps offered, most urgent first, and in words why an expected step is not (an officer
-/// who may not serve; a liaison after the deadline).
+/// The steps `can` (from `actions`) offers, most urgent first, and in words why an expected
+/// step is not (an officer who may not serve; a liaison after the deadline).
 pub async fn next_steps(
     state: &crate::state::AppState,
     user: &User,
-    b: &Booking,
-    documents: &[Document],
+    (b, documents): (&Booking, &[Document]),
+    mut can: Allowed,
     now: DateTime<Utc>,
 ) -> crate::error::AppResult<(Vec<Step>, Vec<String>)> {
-    let mut can = actions(user, b, documents, now);
     let mut blocked = Vec::new();
     if can.serve {
         let e = crate::services::eligibility_now(&state.db, user.id, now, b.tz()).await?;

@@ -101,20 +101,17 @@ pub async fn ask(state: &AppState, user: &CurrentUser, ask: Ask<'_>) -> AppResul
 pub async fn due(
     state: &AppState,
     user: &CurrentUser,
-    (id, data, now): (i64, &FormData, DateTime<Utc>),
+    (b, data, now): (&Booking, &FormData, DateTime<Utc>),
     step: fn(&Allowed) -> bool,
     at: DateTime<Utc>,
 ) -> AppResult<Option<(Booking, bool)>> {
-    if confirmed(data) {
+    if confirmed(data) || !services::visible(&user.caller(), b) {
         return Ok(None);
     }
-    let Ok(b) = services::view(&state.db, &user.caller(), id).await else {
-        return Ok(None);
-    };
-    let documents = db::documents::for_booking(&state.db, id).await?;
-    if !step(&crate::web::case_view::actions(&user.user, &b, &documents, now)) {
+    let documents = db::documents::for_booking(&state.db, b.id).await?;
+    if !step(&crate::web::case_view::actions(&user.user, b, &documents, now)) {
         return Ok(None);
     }
     let facts: Vec<_> = documents.iter().map(db::documents::Document::facts).collect();
-    Ok(Some((b, crate::domain::case::active_warrant(&facts, at))))
+    Ok(Some((b.clone(), crate::domain::case::active_warrant(&facts, at))))
 }

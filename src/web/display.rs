@@ -11,8 +11,9 @@ use crate::auth::{CurrentUser, session};
 use crate::db::{self, displays::Display, facilities::Facility};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::services::{self, accounts::Actor};
+use crate::services;
 use crate::state::AppState;
+use crate::web::admin::actor;
 use crate::web::client::ClientAddr;
 use crate::web::extract::PathId;
 use crate::web::forms::{FormData, FormState};
@@ -83,14 +84,6 @@ impl DisplaysPage {
 
     fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
         crate::clock::local_time(*t, chrono_tz::UTC)
-    }
-}
-
-fn actor(user: &CurrentUser) -> Actor<'_> {
-    Actor {
-        id: Some(user.user.id),
-        name: Some(&user.user.username),
-        ip: user.ip.as_deref(),
     }
 }
 

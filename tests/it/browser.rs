@@ -160,6 +160,29 @@ impl Browser {
         assert_eq!(found, serde_json::Value::Bool(true), "no element {selector}");
     }
 
+    /// Types `text` into the field as a person does (WebDriver key input). Focus lands on the
+    /// field's first part (a click would land on whichever part is under the pointer).
+    pub async fn keys(&self, css: &str, text: &str) {
+        let c = &self.client;
+        let e = c.find(Locator::Css(css)).await.unwrap();
+        c.execute("document.querySelector(arguments[0]).focus()", vec![css.into()])
+            .await
+            .unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Clears the field, then types `text` into it.
+    pub async fn retype(&self, css: &str, text: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .clear()
+            .await
+            .unwrap();
+        self.keys(css, text).await;
+    }
+
     pub async fn click(&self, selector: &str) {
         self.client
             .find(Locator::Css(selector))
@@ -451,29 +474,15 @@ async fn an_officer_books_by_typing_and_choosing_as_a_person_does() {
     b.sign_in(&w.app, "wso1").await;
     let c = &b.client;
     c.goto(&w.app.url("/bookings/new")).await.unwrap();
-    let keys = |css: &'static str, text: &'static str| async move {
-        let e = c.find(Locator::Css(css)).await.unwrap();
-        // Focus lands on the field's first part (a click would land on whichever part is under
-        // the pointer), then the keys go in as typed.
-        c.execute("document.querySelector(arguments[0]).focus()", vec![css.into()])
-            .await
-            .unwrap();
-        e.send_keys(text).await.unwrap();
-    };
-    keys("#booking-booking_number", "KEY-1").await;
-    keys("#booking-last_name", "Peña").await;
-    keys("#booking-first_name", "José").await;
+    b.keys("#booking-booking_number", "KEY-1").await;
+    b.keys("#booking-last_name", "Peña").await;
+    b.keys("#booking-first_name", "José").await;
     // The date of birth is a date input: keys go in segment by segment, as a person types
     // (en-US: month, day, year). Times are written as every page writes them, 24-hour.
-    keys("#booking-date_of_birth", "02141985").await;
-    c.find(Locator::Css("#booking-booked_at"))
-        .await
-        .unwrap()
-        .clear()
-        .await
-        .unwrap();
-    keys("#booking-booked_at", "2026-11-23 06:15").await;
-    keys("#booking-charges\\[0\\]\\.description", "Possession of a firearm").await;
+    b.keys("#booking-date_of_birth", "02141985").await;
+    b.retype("#booking-booked_at", "2026-11-23 06:15").await;
+    b.keys("#booking-charges\\[0\\]\\.description", "Possession of a firearm")
+        .await;
     // The category is chosen from its list.
     c.find(Locator::Css("#booking-charges\\[0\\]\\.category"))
         .await
@@ -510,13 +519,6 @@ async fn an_officer_records_a_warrant_on_a_case_by_typing_and_choosing() {
     b.sign_in(&w.app, "wso1").await;
     let c = &b.client;
     c.goto(&w.app.url(&format!("/bookings/{id}"))).await.unwrap();
-    let keys = |css: &'static str, text: &'static str| async move {
-        let e = c.find(Locator::Css(css)).await.unwrap();
-        c.execute("document.querySelector(arguments[0]).focus()", vec![css.into()])
-            .await
-            .unwrap();
-        e.send_keys(text).await.unwrap();
-    };
     // The kind is chosen from its list (the first entry is the detainer).
     c.find(Locator::Css("#document-kind"))
         .await
@@ -524,17 +526,11 @@ async fn an_officer_records_a_warrant_on_a_case_by_typing_and_choosing() {
         .select_by_value("I-200")
         .await
         .unwrap();
-    keys("#document-number", "W-77").await;
-    keys("#document-a_number", "123456789").await;
+    b.keys("#document-number", "W-77").await;
+    b.keys("#document-a_number", "123456789").await;
     // Times typed as the pages write them (24-hour); the received time replaces the preset now.
-    keys("#document-issued_at", "2026-11-22 21:30").await;
-    c.find(Locator::Css("#document-received_at"))
-        .await
-        .unwrap()
-        .clear()
-        .await
-        .unwrap();
-    keys("#document-received_at", "2026-11-22 22:00").await;
+    b.keys("#document-issued_at", "2026-11-22 21:30").await;
+    b.retype("#document-received_at", "2026-11-22 22:00").await;
     c.find(Locator::Css("#document button[type=submit]"))
         .await
         .unwrap()
