@@ -2,6 +2,7 @@
 //! `chromium-driver`, installed by `.ci/run`).
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -25,7 +26,10 @@ impl Drop for PathGuard {
 }
 
 impl Drop for Browser {
+    /// Kills chromedriver and every Chromium process it started (they share its process group):
+    /// a Chromium left behind keeps running the page's timers and loads the machine.
     fn drop(&mut self) {
+        unsafe { libc::kill(-(self.driver.id() as i32), libc::SIGKILL) };
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -36,6 +40,8 @@ pub async fn browser() -> Browser {
     let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let driver = Command::new(&driver_bin)
         .arg(format!("--port={port}"))
+        // Its own process group, so that dropping the browser ends Chromium too.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
