@@ -12,9 +12,9 @@ use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
-    access, account, admin, admin_accounts, agreement, alerts, api, audit, bookings, case_actions, client, complaints,
-    compliance, dashboard, display, draft, health, hostile, login, mfa, middleware, public, records, reports, roster,
-    transfers,
+    access, account, admin, admin_accounts, agreement, alerts, api, audit, board_events, bookings, case_actions,
+    client, complaints, compliance, dashboard, display, draft, health, hostile, login, mfa, middleware, public,
+    records, reports, roster, transfers,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -67,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/transfer-record", get(records::transfer_record))
         .route("/bookings/{id}/release-record", get(records::release_record))
         .route("/transfers/pending", get(transfers::pending))
+        .route("/transfers/pending/events", get(board_events::page))
         .route("/complaints", get(complaints::list).post(complaints::create))
         .route("/complaints/notice", get(complaints::notice))
         .route("/complaints/{id}/ice-notified", post(complaints::notified))
@@ -137,6 +138,7 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/igsa-hold", post(api::bookings::igsa_hold))
         .route("/bookings/{id}/corrections", post(api::bookings::correct))
         .route("/transfers/pending", get(api::transfers::pending))
+        .route("/transfers/pending/events", get(api::transfers::events))
         .route("/bookings/{id}/citizenship-claims", post(api::claims::record_claim))
         .route(
             "/bookings/{id}/citizenship-claims/{claim_id}/report",

@@ -14,6 +14,8 @@ pub struct AppState {
     /// Set at start when the database connection has more power than the app needs (a
     /// superuser, or the audit log's owner): logged, and shown to admins on every page.
     pub db_warning: Option<Arc<str>>,
+    /// The pushed board's listener and fan-out (one per server process).
+    pub board: Arc<crate::services::board::Feed>,
 }
 
 impl AppState {
@@ -23,6 +25,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             db_warning: None,
+            board: Arc::default(),
         }
     }
 }

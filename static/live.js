@@ -1,6 +1,11 @@
 // wso-tracker's only script; every page works without it.
 // - [data-deadline="RFC 3339"]: counts down every second, by the server's clock.
-// - [data-live] regions (with an id): refreshed from the server every 4 seconds, with the title;
+// - [data-live][data-events="URL"] (the pending board): pushed by the server as server-sent
+//   events (docs/api.md, "Board events"); each changed row is put in place, the counts and the
+//   title follow. If the stream cannot be opened (or is refused), the page falls back to
+//   polling and says so ([data-live-note]); the region's data-stream says which ("open" or
+//   "polling"). An ended session's stream says "closed": reload.
+// - other [data-live] regions (with an id): refreshed from the server every 4 seconds, with the title;
 //   [data-updated] shows when the data last came (server time); when no refresh has succeeded
 //   for 15 s (body[data-stale-after] seconds) the page says "Not updating — last data from …",
 //   greys the data and stops the countdown. A page that answers 404 (a revoked wall display)
@@ -56,6 +61,7 @@
   }
 
   function checkStale() {
+    if (events && events.readyState === 1) lastOk = Date.now(); // an open stream is live
     var late = Date.now() - lastOk > STALE_MS;
     if (late === stale) return;
     stale = late;
@@ -123,6 +129,120 @@
       .catch(function () { if (timer) clearTimeout(timer); /* counted by checkStale */ });
   }
 
+  // ---- The pushed board --------------------------------------------------------------------
+  var events = null; // the EventSource while it is the board's source
+
+  function rowsOf(list) {
+    return document.querySelectorAll('[data-list="' + list + '"] tr[data-booking]');
+  }
+
+  function removeRow(id) {
+    var old = document.querySelectorAll('[data-list] tr[data-booking="' + id + '"]');
+    for (var i = 0; i < old.length; i++) old[i].parentNode.removeChild(old[i]);
+  }
+
+  // Puts a pushed row in its list, in the list's order (rows carry data-sort); a row that shows
+  // exactly the same (same data-v in the same list) is left as it is, focus and all.
+  function putRow(row) {
+    var body = document.querySelector('[data-list="' + row.list + '"]');
+    if (!body || !row.html) return;
+    var holder = document.createElement("tbody");
+    holder.innerHTML = row.html;
+    var tr = holder.querySelector("tr");
+    if (!tr) return;
+    var same = body.querySelector('tr[data-booking="' + row.booking_id + '"]');
+    if (same && same.getAttribute("data-v") === tr.getAttribute("data-v")) return;
+    removeRow(row.booking_id);
+    var sort = tr.getAttribute("data-sort") || "";
+    var rows = rowsOf(row.list), before = null;
+    for (var i = 0; i < rows.length; i++) {
+      if ((rows[i].getAttribute("data-sort") || "") > sort) { before = rows[i]; break; }
+    }
+    body.insertBefore(tr, before || body.querySelector("tr[data-empty]"));
+  }
+
+  // Counts, the overdue banner, the empty-list row and the title follow the rows.
+  function recount() {
+    var counts = {};
+    var rows = rowsOf("pending");
+    for (var i = 0; i < rows.length; i++) {
+      var stage = ["overdue", "stage-4h", "stage-12h", "stage-ok"].filter(function (c) {
+        return rows[i].classList.contains(c);
+      })[0];
+      counts[stage] = (counts[stage] || 0) + 1;
+    }
+    var els = document.querySelectorAll("[data-stage-count]");
+    for (var j = 0; j < els.length; j++) els[j].textContent = counts[els[j].getAttribute("data-stage-count")] || 0;
+    var overdue = counts.overdue || 0;
+    var banner = document.querySelector("[data-overdue-banner]");
+    if (banner) {
+      banner.hidden = overdue === 0;
+      var n = banner.querySelector("[data-overdue-count]");
+      if (n) n.textContent = overdue;
+    }
+    var empty = document.querySelector('[data-list="pending"] tr[data-empty]');
+    if (empty) empty.hidden = rows.length > 0;
+    var awaiting = document.querySelector("[data-awaiting-section]");
+    if (awaiting) awaiting.hidden = rowsOf("awaiting").length === 0;
+    var base = document.title.replace(/^\(\d+ overdue\) /, "");
+    document.title = overdue > 0 ? "(" + overdue + " overdue) " + base : base;
+  }
+
+  function received() {
+    lastOk = Date.now();
+    lastServer = Date.now() + skew;
+    checkStale();
+    showUpdated();
+    tick();
+  }
+
+  function note(text) {
+    var el = document.querySelector("[data-live-note]");
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  function fallBackToPolling() {
+    if (events) { events.close(); events = null; }
+    var region = document.querySelector("[data-live][data-events]");
+    if (region) region.setAttribute("data-stream", "polling");
+    note("Live updates are not available: this page checks for changes every 4 seconds instead.");
+    setInterval(refresh, REFRESH_MS);
+  }
+
+  function startEvents(region) {
+    if (typeof EventSource !== "function") return false;
+    var es = new EventSource(region.getAttribute("data-events"));
+    var opened = false;
+    events = es;
+    function each(handler) {
+      return function (e) { if (events !== es) return; handler(JSON.parse(e.data)); recount(); received(); };
+    }
+    es.addEventListener("board", each(function (rows) {
+      var keep = {};
+      for (var j = 0; j < rows.length; j++) keep[rows[j].list + " " + rows[j].booking_id] = true;
+      var old = document.querySelectorAll("[data-list] tr[data-booking]");
+      for (var i = 0; i < old.length; i++) {
+        var list = old[i].parentNode.getAttribute("data-list");
+        if (!keep[list + " " + old[i].getAttribute("data-booking")]) old[i].parentNode.removeChild(old[i]);
+      }
+      for (var k = 0; k < rows.length; k++) putRow(rows[k]);
+    }));
+    es.addEventListener("entered", each(putRow));
+    es.addEventListener("changed", each(putRow));
+    es.addEventListener("left", each(function (row) { removeRow(row.booking_id); }));
+    // The session ended (idle, signed out, disabled): the page shows the sign-in.
+    es.addEventListener("closed", function () { es.close(); window.location.reload(); });
+    es.onopen = function () { opened = true; region.setAttribute("data-stream", "open"); note(""); received(); };
+    es.onerror = function () {
+      // Refused (not an event stream) or never opened: poll. Otherwise the browser reconnects
+      // by itself and the server sends the whole board again; the staleness banner covers the gap.
+      if (es.readyState === EventSource.CLOSED || !opened) fallBackToPolling();
+    };
+    return true;
+  }
+
   function focusAttention() {
     var el = document.querySelector(".error-summary") || document.querySelector("[data-focus]");
     if (!el) return;
@@ -142,7 +262,8 @@
     setInterval(tick, 1000);
     if (document.querySelector("[data-live][id]")) {
       showUpdated();
-      setInterval(refresh, REFRESH_MS);
+      var pushed = document.querySelector("[data-live][data-events]");
+      if (!pushed || !startEvents(pushed)) setInterval(refresh, REFRESH_MS);
       setInterval(checkStale, 1000);
     }
     var print = document.querySelectorAll("[data-print]");

@@ -25,29 +25,31 @@ impl ApiUser {
     }
 }
 
+/// The token of `Authorization: Bearer TOKEN`.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError(AppError::Unauthorized))?;
+        let token = bearer(&parts.headers).ok_or(ApiError(AppError::Unauthorized))?;
         let digest = super::token::digest(token);
         let now = state.clock.now();
         // Expired or revoked tokens, disabled accounts and people's locked accounts answer 401.
-        let live = db::tokens::live(&state.db, &digest, now)
+        // One statement: the token with its user.
+        let caller = db::tokens::caller(&state.db, &digest, now)
             .await?
+            .filter(|c| !c.user.is_disabled() && !c.user.is_locked(now))
             .ok_or(ApiError(AppError::Unauthorized))?;
-        let user = db::users::by_id(&state.db, live.user_id)
-            .await?
-            .filter(|u| !u.is_disabled() && !u.is_locked(now))
-            .ok_or(ApiError(AppError::Unauthorized))?;
-        db::tokens::used(&state.db, &live, now).await?;
+        db::tokens::used(&state.db, &caller.token(), now).await?;
+        let user = caller.user;
         if let Some(who) = parts.extensions.get::<super::Who>() {
             who.set(&user);
         }

@@ -58,6 +58,8 @@ pub const PENDING_MINUTES: i64 = 10;
 /// page and sign-out take this; every other page takes [`CurrentUser`]).
 pub struct SignedIn {
     pub user: User,
+    /// Alerts that still need the user (read with the user).
+    pub unread: i64,
     pub session: Session,
     pub ip: Option<String>,
     /// The `user_sessions` row of this session.
@@ -69,6 +71,8 @@ pub struct SignedIn {
 /// is locked or disabled; and sends a user who must change their password to that page.
 pub struct CurrentUser {
     pub user: User,
+    /// Alerts that still need the user (read with the user).
+    pub unread: i64,
     pub session: Session,
     pub ip: Option<String>,
     pub sid: String,
@@ -97,6 +101,17 @@ pub fn client_ip(parts: &Parts) -> Option<String> {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
+}
+
+/// A request a page makes by itself: live.js's refresh, or a board stream (an `EventSource`
+/// cannot set headers but asks for `text/event-stream`). Neither is the user doing something.
+fn is_live(parts: &Parts) -> bool {
+    parts.headers.contains_key(LIVE_REFRESH_HEADER)
+        || parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/event-stream"))
 }
 
 async fn expire(state: &AppState, session: &Session, auth: &AuthData, reason: &str, ip: Option<String>) -> AppError {
@@ -143,8 +158,8 @@ impl FromRequestParts<AppState> for SignedIn {
         if now - auth.started_at > Duration::hours(state.config.session_max_hours) {
             return Err(expire(state, &session, &auth, "max_age", ip).await);
         }
-        let user = match db::sessions::user_of(&state.db, &auth.sid).await? {
-            Some(u) if !u.is_locked(now) && !u.is_disabled() => u,
+        let (user, unread) = match db::sessions::user_of(&state.db, &auth.sid).await? {
+            Some(u) if !u.user.is_locked(now) && !u.user.is_disabled() => (u.user, u.unread),
             _ => {
                 session.flush().await.map_err(session_err)?;
                 return Err(AppError::Unauthorized);
@@ -158,7 +173,7 @@ impl FromRequestParts<AppState> for SignedIn {
         // Recorded at most once a minute: a session write on every request would cost more
         // than the page, and a minute is well inside the idle limit's precision.
         let stale = now - auth.last_seen >= Duration::seconds(60);
-        if stale && !parts.headers.contains_key(LIVE_REFRESH_HEADER) {
+        if stale && !is_live(parts) {
             let seen = AuthData {
                 last_seen: now,
                 ..auth.clone()
@@ -168,6 +183,7 @@ impl FromRequestParts<AppState> for SignedIn {
         }
         Ok(SignedIn {
             user,
+            unread,
             session,
             ip,
             sid: auth.sid,
@@ -185,6 +201,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         Ok(CurrentUser {
             user: s.user,
+            unread: s.unread,
             session: s.session,
             ip: s.ip,
             sid: s.sid,

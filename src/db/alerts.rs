@@ -24,6 +24,30 @@ fn seen_binds(seen: Option<&Seen>) -> (Option<Vec<AlertKind>>, Option<String>) {
     }
 }
 
+/// How many alerts still need the user `me` (a row with `id`, `role`, `facility_ids`), as
+/// [`unread_count`] counts them, the role's view chosen in SQL: for the page's user, read in
+/// the same statement as the user. Binds `$2`..`$7` are [`unread_binds`].
+pub(crate) fn unread_of(me: &str) -> String {
+    format!(
+        "(SELECT count(*) FROM alerts a LEFT JOIN bookings b ON b.id = a.booking_id
+          WHERE ({me}.role = 'admin' OR a.facility_id = ANY({me}.facility_ids))
+            AND CASE {me}.role WHEN 'officer' THEN a.kind = ANY($2) OR a.kind LIKE $3
+                               WHEN 'supervisor' THEN a.kind = ANY($4) OR a.kind LIKE $5
+                               WHEN 'ice_liaison' THEN a.kind = ANY($6) OR a.kind LIKE $7
+                               ELSE true END
+            AND NOT {RESOLVED}
+            AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = {me}.id))"
+    )
+}
+
+/// The named kinds and clock pattern of officers, supervisors and liaisons, for [`unread_of`].
+pub(crate) fn unread_binds() -> [(Vec<AlertKind>, String); 3] {
+    [Role::Officer, Role::Supervisor, Role::IceLiaison].map(|role| {
+        let (named, clock) = seen_binds(crate::domain::alerts::seen_by(role).as_ref());
+        (named.unwrap_or_default(), clock.unwrap_or_default())
+    })
+}
+
 /// The filter both lists use: `$2` named kinds, `$3` the clock pattern ('' matches nothing).
 const SEEN: &str = "($2::text[] IS NULL OR a.kind = ANY($2) OR a.kind LIKE $3)";
 

@@ -4,6 +4,7 @@ pub mod agreement;
 pub mod alerts;
 pub mod audit;
 pub mod audit_search;
+pub mod board;
 pub mod bookings;
 pub mod certifications;
 pub mod claims;

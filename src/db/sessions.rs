@@ -38,10 +38,53 @@ pub async fn start(db: impl PgExecutor<'_>, s: &NewSession<'_>) -> sqlx::Result<
     Ok(())
 }
 
-/// The user of an open session, in one statement.
-pub async fn user_of(db: impl PgExecutor<'_>, session_id: &str) -> sqlx::Result<Option<User>> {
+/// The user of a page request.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    #[sqlx(flatten)]
+    pub user: User,
+    /// Alerts that still need them (the navigation's count).
+    pub unread: i64,
+}
+
+/// The user of an open session with their unread alerts, in one statement.
+pub async fn user_of(db: impl PgExecutor<'_>, session_id: &str) -> sqlx::Result<Option<SessionUser>> {
+    let [officer, supervisor, liaison] = super::alerts::unread_binds();
     sqlx::query_as(&format!(
-        "{SELECT} WHERE u.id = (SELECT user_id FROM user_sessions WHERE id = $1 AND ended_at IS NULL) GROUP BY u.id"
+        "WITH me AS ({SELECT} WHERE u.id = (SELECT user_id FROM user_sessions WHERE id = $1 AND ended_at IS NULL) GROUP BY u.id)
+         SELECT me.*, {} AS unread FROM me",
+        super::alerts::unread_of("me")
+    ))
+    .bind(session_id)
+    .bind(officer.0)
+    .bind(officer.1)
+    .bind(supervisor.0)
+    .bind(supervisor.1)
+    .bind(liaison.0)
+    .bind(liaison.1)
+    .fetch_optional(db)
+    .await
+}
+
+/// An open session's user with when it started and was last active (for a board stream,
+/// which checks the session without being activity itself).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveSession {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub started_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+pub async fn live(db: impl PgExecutor<'_>, session_id: &str) -> sqlx::Result<Option<LiveSession>> {
+    let select = SELECT.replacen("SELECT ", "SELECT s.started_at, s.last_seen_at, ", 1);
+    sqlx::query_as(&format!(
+        "{} WHERE s.id = $1 AND s.ended_at IS NULL GROUP BY u.id, s.id",
+        select.replacen(
+            "FROM users u",
+            "FROM user_sessions s JOIN users u ON u.id = s.user_id",
+            1
+        )
     ))
     .bind(session_id)
     .fetch_optional(db)

@@ -42,6 +42,43 @@ pub async fn live(db: impl PgExecutor<'_>, token_hash: &[u8], now: DateTime<Utc>
     .await
 }
 
+/// A live token with its user (facilities, lock and disable state): what an API request
+/// needs to know about its caller, in one statement.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Caller {
+    #[sqlx(flatten)]
+    pub user: super::users::User,
+    pub token_id: i64,
+    pub token_last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Caller {
+    pub fn token(&self) -> Live {
+        Live {
+            id: self.token_id,
+            user_id: self.user.id,
+            last_used_at: self.token_last_used_at,
+        }
+    }
+}
+
+pub async fn caller(db: impl PgExecutor<'_>, token_hash: &[u8], now: DateTime<Utc>) -> sqlx::Result<Option<Caller>> {
+    let select = super::users::SELECT.replacen(
+        "SELECT ",
+        "SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, t.expires_at, ",
+        1,
+    );
+    sqlx::query_as(&format!(
+        "{} WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 GROUP BY u.id, t.id",
+        select.replacen("FROM users u", "FROM api_tokens t JOIN users u ON u.id = t.user_id", 1)
+    ))
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
 /// Records a use of the token (and of its user's account), at most once a minute.
 pub async fn used(db: impl PgExecutor<'_>, token: &Live, now: DateTime<Utc>) -> sqlx::Result<()> {
     if token.last_used_at.is_some_and(|t| now - t < Duration::minutes(1)) {

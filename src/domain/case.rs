@@ -359,6 +359,16 @@ pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
 }
 
 impl Stage {
+    /// The word the API and the board stream use.
+    pub fn word(self) -> &'static str {
+        match self {
+            Stage::Ok => "more_than_12h",
+            Stage::Within12h => "within_12h",
+            Stage::Within4h => "within_4h",
+            Stage::Overdue => "overdue",
+        }
+    }
+
     pub fn is_overdue(self) -> bool {
         self == Stage::Overdue
     }

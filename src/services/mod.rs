@@ -7,6 +7,8 @@
 pub mod accounts;
 mod agreement;
 pub mod audit;
+pub mod board;
+pub mod board_stream;
 mod case;
 mod claims;
 pub mod compliance;

@@ -47,27 +47,20 @@ impl Layout {
         title: impl Into<String>,
         current: &'static str,
     ) -> AppResult<Self> {
-        Self::for_user(state, &user.user, &user.session, title, current).await
+        Self::for_user(state, (&user.user, user.unread), &user.session, title, current).await
     }
 
     /// For pages that a signed-in user reaches before they may open the others (the forced
     /// password change).
     pub async fn for_user(
         state: &AppState,
-        user: &User,
+        (user, unread): (&User, i64),
         session: &Session,
         title: impl Into<String>,
         current: &'static str,
     ) -> AppResult<Self> {
         let user = UserView { user, session };
         let now = state.clock.now();
-        let unread = crate::db::alerts::unread_count(
-            &state.db,
-            (user.user.role != Role::Admin).then_some(user.user.facility_ids.as_slice()),
-            crate::domain::alerts::seen_by(user.user.role).as_ref(),
-            user.user.id,
-        )
-        .await?;
         Ok(Self {
             title: title.into(),
             current,

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod board_events;
 pub mod bookings;
 pub mod case_actions;
 pub mod case_view;

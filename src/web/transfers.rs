@@ -6,7 +6,10 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::db::{self, bookings::Booking, facilities::Facility};
+use chrono::{DateTime, Utc};
+
+use crate::db::board::{BoardBooking, FacilityOption};
+use crate::db::{self, bookings::Booking};
 use crate::domain::Role;
 use crate::domain::case::Stage;
 use crate::error::AppResult;
@@ -18,6 +21,8 @@ use crate::web::local_time;
 
 pub struct PendingRow {
     pub b: Booking,
+    /// Changes whenever anything the row shows changes (live.js leaves an unchanged row be).
+    pub version: String,
     /// The person has claimed to be a U.S. citizen.
     pub claim: bool,
     pub served: String,
@@ -26,7 +31,11 @@ pub struct PendingRow {
 
 pub struct WaitingRow {
     pub b: Booking,
+    /// Changes whenever anything the row shows changes.
+    pub version: String,
     pub since: String,
+    /// The list's order as one string (status, since, id), for placing a pushed row.
+    pub sort: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -35,7 +44,7 @@ pub struct PendingPage {
     layout: Layout,
     rows: Vec<PendingRow>,
     waiting: Vec<WaitingRow>,
-    facilities: Vec<Facility>,
+    facilities: Vec<FacilityOption>,
     facility: String,
     counts: [(Stage, usize); 4],
     overdue: usize,
@@ -45,7 +54,7 @@ pub struct PendingPage {
 #[derive(Deserialize)]
 pub struct PendingQuery {
     #[serde(default)]
-    facility: String,
+    pub facility: String,
 }
 
 pub async fn pending(
@@ -55,57 +64,117 @@ pub async fn pending(
 ) -> AppResult<PendingPage> {
     let caller = user.caller();
     let now = state.clock.now();
-    let facilities: Vec<Facility> = db::facilities::all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|f| caller.facility_scope().is_none_or(|ids| ids.contains(&f.id)))
-        .collect();
-    let chosen: Vec<i64> = facilities
-        .iter()
-        .filter(|f| f.code == query.facility)
-        .map(|f| f.id)
-        .collect();
-    let scope: Option<&[i64]> = if chosen.is_empty() {
-        caller.facility_scope()
-    } else {
-        Some(&chosen)
-    };
-    let Board { rows, counts, overdue } = board(&state, scope, now).await?;
-    let waiting = if user.user.role == Role::IceLiaison {
-        vec![]
-    } else {
-        db::bookings::awaiting(&state.db, scope)
-            .await?
-            .into_iter()
-            .map(|b| {
-                let since = b
-                    .igsa_at
-                    .or(b.release_point_at)
-                    .map(|t| local_time(t, b.tz()))
-                    .unwrap_or_default();
-                WaitingRow { since, b }
-            })
-            .collect()
-    };
+    let scope = caller.facility_scope();
+    let liaison = user.user.role == Role::IceLiaison;
+    // One statement: the facilities to filter by, the running clocks, the people awaiting service.
+    let b = db::board::page(&state.db, scope, &query.facility, !liaison).await?;
+    let rows: Vec<PendingRow> = b.pending.into_iter().filter_map(|r| PendingRow::new(r, now)).collect();
+    let (counts, overdue) = counts(&rows);
+    let waiting = b.awaiting.into_iter().map(WaitingRow::new).collect();
     let title = if overdue > 0 {
         format!("({overdue} overdue) Pending transfers")
     } else {
         "Pending transfers".into()
     };
+    let facility = if b.facilities.iter().any(|f| f.code == query.facility) {
+        query.facility
+    } else {
+        String::new()
+    };
     Ok(PendingPage {
         layout: Layout::new(&state, &user, title, "pending").await?,
         rows,
         waiting,
-        facilities,
-        facility: if chosen.is_empty() {
-            String::new()
-        } else {
-            query.facility
-        },
+        facilities: b.facilities,
+        facility,
         counts,
         overdue,
         supervisor: user.user.role == Role::Supervisor,
     })
+}
+
+impl PendingRow {
+    /// A running clock as the board shows it at `now` (`None` if it is not running).
+    pub fn new(r: BoardBooking, now: DateTime<Utc>) -> Option<Self> {
+        let (served, deadline, tz) = (r.b.served_at?, r.b.custody_deadline?, r.b.tz());
+        let clock = ClockView::new(deadline, now, tz);
+        let version = version(&[
+            &r.b.booking_number,
+            &r.b.last_name,
+            &r.b.first_name,
+            &r.b.facility_code,
+            &served.to_rfc3339(),
+            &clock.deadline_rfc3339,
+            clock.stage.css(),
+            if r.claim { "claim" } else { "" },
+        ]);
+        Some(PendingRow {
+            version,
+            served: local_time(served, tz),
+            clock,
+            claim: r.claim,
+            b: r.b,
+        })
+    }
+}
+
+impl WaitingRow {
+    pub fn new(r: BoardBooking) -> Self {
+        let since =
+            r.b.igsa_at
+                .or(r.b.release_point_at)
+                .map(|t| local_time(t, r.b.tz()))
+                .unwrap_or_default();
+        let at =
+            r.b.igsa_at
+                .or(r.b.release_point_at)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+        let sort = format!("{} {at} {:020}", r.b.status.as_str(), r.b.id);
+        let version = version(&[
+            &r.b.booking_number,
+            &r.b.last_name,
+            &r.b.first_name,
+            &r.b.facility_code,
+            &sort,
+        ]);
+        WaitingRow {
+            since,
+            sort,
+            version,
+            b: r.b,
+        }
+    }
+}
+
+/// One row of the board's table, for a pushed change (the page renders the same template).
+#[derive(Template)]
+#[template(path = "transfers/pending_row.html")]
+pub struct PendingRowHtml<'a> {
+    pub r: &'a PendingRow,
+    pub supervisor: bool,
+    pub csrf: &'a str,
+}
+
+/// One row of the "Also held" table, for a pushed change.
+#[derive(Template)]
+#[template(path = "transfers/waiting_row.html")]
+pub struct WaitingRowHtml<'a> {
+    pub w: &'a WaitingRow,
+}
+
+/// A short fingerprint of what a row shows.
+fn version(parts: &[&str]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+fn counts(rows: &[PendingRow]) -> ([(Stage, usize); 4], usize) {
+    let count = |s: Stage| rows.iter().filter(|r| r.clock.stage == s).count();
+    let counts = [Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s)));
+    (counts, count(Stage::Overdue))
 }
 
 /// The running clocks of the facilities in `scope` (all when `None`), soonest deadline first,
@@ -116,31 +185,12 @@ pub struct Board {
     pub overdue: usize,
 }
 
-pub async fn board(state: &AppState, scope: Option<&[i64]>, now: chrono::DateTime<chrono::Utc>) -> AppResult<Board> {
-    let rows: Vec<PendingRow> = db::bookings::pending_transfers(&state.db, scope)
+pub async fn board(state: &AppState, scope: Option<&[i64]>, now: DateTime<Utc>) -> AppResult<Board> {
+    let rows: Vec<PendingRow> = db::board::pending(&state.db, scope)
         .await?
         .into_iter()
-        .filter_map(|b| {
-            let (served, deadline, tz) = (b.served_at?, b.custody_deadline?, b.tz());
-            Some(PendingRow {
-                served: local_time(served, tz),
-                clock: ClockView::new(deadline, now, tz),
-                claim: false,
-                b,
-            })
-        })
+        .filter_map(|r| PendingRow::new(r, now))
         .collect();
-    let ids: Vec<i64> = rows.iter().map(|r| r.b.id).collect();
-    let flagged = db::claims::flagged(&state.db, &ids).await?;
-    let rows: Vec<PendingRow> = rows
-        .into_iter()
-        .map(|r| PendingRow {
-            claim: flagged.contains(&r.b.id),
-            ..r
-        })
-        .collect();
-    let count = |s: Stage| rows.iter().filter(|r| r.clock.stage == s).count();
-    let counts = [Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s)));
-    let overdue = count(Stage::Overdue);
+    let (counts, overdue) = counts(&rows);
     Ok(Board { rows, counts, overdue })
 }

@@ -320,7 +320,7 @@ async fn a_case_walks_from_booking_to_transfer_in_the_browser() {
 }
 
 #[tokio::test]
-async fn the_board_counts_down_and_a_pickup_disappears_within_five_seconds() {
+async fn the_board_counts_down_a_pickup_disappears_and_a_new_hold_appears_pushed() {
     let w = crate::helpers::World::new().await;
     let stays = w.served("LIVE-1").await;
     let leaves = w.served("LIVE-2").await;
@@ -373,6 +373,65 @@ async fn the_board_counts_down_and_a_pickup_disappears_within_five_seconds() {
         !b.client.find_all(Locator::Css(&cell)).await.unwrap().is_empty(),
         "the other case stays"
     );
+
+    // A warrant is served elsewhere: the new hold appears on the open board within 2 s, pushed
+    // (no reload: a mark left on the page survives), in deadline order, and counts down.
+    b.client.execute("window.sameDocument = true;", vec![]).await.unwrap();
+    let started = std::time::Instant::now();
+    let new = w.served("LIVE-3").await;
+    let cell = format!("a[href='/bookings/{new}']");
+    while b.client.find_all(Locator::Css(&cell)).await.unwrap().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "the new hold was not on the board within 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let same = b
+        .client
+        .execute("return window.sameDocument === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same, serde_json::json!(true), "the page was not reloaded");
+    let streamed = b
+        .client
+        .execute(
+            "return document.getElementById('board').getAttribute('data-stream');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        streamed,
+        serde_json::json!("open"),
+        "the board listens to its event stream"
+    );
+    let order = b
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-list=pending] tr[data-booking]')).map(r => r.dataset.booking);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        order,
+        serde_json::json!([stays.to_string(), new.to_string()]),
+        "deadline order"
+    );
+    let counter = format!("tr[data-booking='{new}'] [data-deadline]");
+    let first = b.wait_text(&counter, "left").await;
+    let mut later = first.clone();
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        later = b.wait_text(&counter, "left").await;
+        if later != first {
+            break;
+        }
+    }
+    assert_ne!(first, later, "the new row's countdown runs");
+    let stat = b.wait_text("[data-stage-count='stage-ok']", "").await;
+    assert_eq!(stat, "2", "the counts follow the rows");
     b.client.clone().close().await.unwrap();
 }
 

@@ -180,6 +180,8 @@ pub struct TestApp {
     /// `DATABASE_URL` of this test's database, for running the CLI against it.
     pub database_url: String,
     stop: std::sync::Arc<tokio::sync::Notify>,
+    /// The test database's name.
+    name: String,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -200,6 +202,13 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
     .await
     .unwrap();
     conn.close().await.unwrap();
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
+    serve_database(name, config, clock).await
+}
+
+/// A server process on the test database `name` (the app role, its own pool and listener).
+async fn serve_database(name: String, config: Config, clock: Clock) -> TestApp {
+    let server = server();
     let superuser = server.admin.clone().database(&name).disable_statement_logging();
     let app_role = wso_tracker::db::with_settings(superuser.clone().username(roles::APP).password(APP_PASSWORD));
     let db = PgPoolOptions::new()
@@ -213,16 +222,20 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
         .await
         .unwrap();
 
-    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());
     let state = AppState::new(db.clone(), clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let max = state.config.max_connections;
+    let feed = state.board.clone();
     let app = wso_tracker::routes::app(state);
     let stop = std::sync::Arc::new(tokio::sync::Notify::new());
     let stopped = stop.clone();
     tokio::spawn(async move {
-        wso_tracker::boot::http::serve(listener, app, max, async move { stopped.notified().await })
+        let shutdown = async move {
+            stopped.notified().await;
+            feed.close();
+        };
+        wso_tracker::boot::http::serve(listener, app, max, shutdown)
             .await
             .unwrap();
     });
@@ -234,13 +247,20 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
         addr,
         db,
         admin_db,
-        clock,
         database_url: url(roles::APP, APP_PASSWORD),
+        clock,
         stop,
+        name,
     }
 }
 
 impl TestApp {
+    /// A second server process on the same database (same clock), as in a deployment with
+    /// several app servers.
+    pub async fn another_server(&self) -> TestApp {
+        serve_database(self.name.clone(), Config::for_tests(), self.clock.clone()).await
+    }
+
     /// Stops serving (as when the server goes down): new connections are refused.
     pub fn stop_serving(&self) {
         self.stop.notify_one();

@@ -4,6 +4,7 @@ mod a11y;
 mod alert_page;
 mod alerts;
 mod audit;
+mod board_events;
 mod browser;
 mod case_pages;
 mod cases;

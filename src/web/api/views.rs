@@ -216,4 +216,27 @@ pub struct PendingJson {
     pub overdue: bool,
     /// The person has claimed to be a U.S. citizen.
     pub citizenship_claim: bool,
+    /// `more_than_12h`, `within_12h`, `within_4h` or `overdue` at the time of the answer.
+    pub stage: &'static str,
+}
+
+impl PendingJson {
+    /// A running clock at `now` (`None` if it is not running).
+    pub fn new(r: &crate::db::board::BoardBooking, now: DateTime<Utc>) -> Option<Self> {
+        let (served_at, deadline) = (r.b.served_at?, r.b.custody_deadline?);
+        let stage = crate::domain::case::stage(deadline, now);
+        Some(PendingJson {
+            booking_id: r.b.id,
+            booking_number: r.b.booking_number.clone(),
+            last_name: r.b.last_name.clone(),
+            first_name: r.b.first_name.clone(),
+            facility: r.b.facility_code.clone(),
+            served_at,
+            custody_deadline: deadline,
+            seconds_remaining: (deadline - now).num_seconds(),
+            overdue: stage.is_overdue(),
+            citizenship_claim: r.claim,
+            stage: stage.word(),
+        })
+    }
 }

@@ -1,0 +1,181 @@
+//! What the boards read, each in one statement: the running clocks with their citizenship-claim
+//! flags, the page's board (its facilities, running clocks and people awaiting service), and one
+//! booking's place on a board (for a pushed change).
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgExecutor, Row};
+
+use super::bookings::{Booking, SELECT};
+
+/// A booking as a board shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BoardBooking {
+    #[sqlx(flatten)]
+    pub b: Booking,
+    /// The person has claimed to be a U.S. citizen.
+    pub claim: bool,
+}
+
+const CLAIM: &str = "EXISTS (SELECT 1 FROM citizenship_claims c WHERE c.booking_id = b.id) AS claim";
+const ON_PENDING: &str = "b.status = 'wso_hold'";
+const ON_AWAITING: &str = "((b.status = 'in_custody' AND b.release_point_at IS NOT NULL) OR b.status = 'igsa_hold')";
+const IN_SCOPE: &str = "($1::bigint[] IS NULL OR b.facility_id = ANY($1))";
+
+fn select(columns: &str) -> String {
+    // `SELECT` names the booking's columns; ours come before its FROM.
+    let (cols, from) = SELECT.split_once("\n    FROM").expect("bookings SELECT has a FROM");
+    format!("{cols}, {columns}\n    FROM{from}")
+}
+
+/// Every running clock in `scope` (all facilities when `None`), soonest deadline first.
+pub async fn pending(db: impl PgExecutor<'_>, scope: Option<&[i64]>) -> sqlx::Result<Vec<BoardBooking>> {
+    sqlx::query_as(&format!(
+        "{} WHERE {ON_PENDING} AND {IN_SCOPE} ORDER BY b.custody_deadline, b.id",
+        select(CLAIM)
+    ))
+    .bind(scope)
+    .fetch_all(db)
+    .await
+}
+
+/// Which list of a board a booking is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum List {
+    /// A running custody clock (`/transfers/pending` and the API's pending list).
+    Pending,
+    /// Past the point of release awaiting service, or held under an IGSA (the page's second list).
+    Awaiting,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Placed {
+    #[sqlx(flatten)]
+    row: BoardBooking,
+    on_pending: bool,
+    on_awaiting: bool,
+}
+
+/// One booking and the list it is on now (`None`: on no board).
+pub async fn entry(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Option<(BoardBooking, Option<List>)>> {
+    let placed: Option<Placed> = sqlx::query_as(&format!(
+        "{} WHERE b.id = $1",
+        select(&format!(
+            "{CLAIM}, {ON_PENDING} AS on_pending, {ON_AWAITING} AS on_awaiting"
+        ))
+    ))
+    .bind(booking_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(placed.map(|p| {
+        let list = if p.on_pending {
+            Some(List::Pending)
+        } else if p.on_awaiting {
+            Some(List::Awaiting)
+        } else {
+            None
+        };
+        (p.row, list)
+    }))
+}
+
+/// A facility the page's filter offers.
+#[derive(Debug, Clone)]
+pub struct FacilityOption {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+/// The page's board: the facilities it may filter by, the running clocks and (unless
+/// `with_awaiting` is false) the people awaiting service or held under an IGSA.
+pub struct PageBoard {
+    pub facilities: Vec<FacilityOption>,
+    pub pending: Vec<BoardBooking>,
+    pub awaiting: Vec<BoardBooking>,
+}
+
+struct PageRow {
+    row: Option<BoardBooking>,
+    on_pending: bool,
+    /// On the first row only: (ids, codes, names) of the facilities.
+    facilities: Option<(Vec<i64>, Vec<String>, Vec<String>)>,
+}
+
+impl<'r> sqlx::FromRow<'r, PgRow> for PageRow {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        let id: Option<i64> = row.try_get("id")?;
+        let ids: Option<Vec<i64>> = row.try_get("facility_ids")?;
+        Ok(PageRow {
+            row: id.map(|_| BoardBooking::from_row(row)).transpose()?,
+            on_pending: row.try_get::<Option<bool>, _>("on_pending")?.unwrap_or(false),
+            facilities: match ids {
+                Some(ids) => Some((ids, row.try_get("facility_codes")?, row.try_get("facility_names")?)),
+                None => None,
+            },
+        })
+    }
+}
+
+/// In one statement: `scope` names the facilities the user may see (`None`: all), `chosen` the
+/// code of one of them to show alone ('' or an unknown code: all of them). The facilities come
+/// on the first row (a row of their own, with empty booking columns, when both lists are empty).
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    scope: Option<&[i64]>,
+    chosen: &str,
+    with_awaiting: bool,
+) -> sqlx::Result<PageBoard> {
+    const CHOSEN: &str = "($3 = '' OR b.facility_id = coalesce(
+        (SELECT f.id FROM facilities f WHERE f.code = $3 AND ($1::bigint[] IS NULL OR f.id = ANY($1))), b.facility_id))";
+    let rows: Vec<PageRow> = sqlx::query_as(&format!(
+        "WITH lists AS (
+            SELECT b.id, true AS on_pending FROM bookings b WHERE {ON_PENDING} AND {IN_SCOPE} AND {CHOSEN}
+            UNION ALL
+            SELECT b.id, false FROM bookings b WHERE $2 AND {ON_AWAITING} AND {IN_SCOPE} AND {CHOSEN}),
+         fl AS (
+            SELECT array_agg(f.id ORDER BY f.code) AS ids, array_agg(f.code ORDER BY f.code) AS codes,
+                   array_agg(f.name ORDER BY f.code) AS names
+            FROM facilities f WHERE $1::bigint[] IS NULL OR f.id = ANY($1)),
+         board AS (
+            {} JOIN lists l ON l.id = b.id),
+         ordered AS (
+            SELECT board.*, row_number() OVER (ORDER BY board.on_pending DESC,
+                       CASE WHEN board.on_pending THEN board.custody_deadline END, board.status,
+                       coalesce(board.igsa_at, board.release_point_at), board.id) AS rn
+            FROM board)
+         SELECT ordered.*,
+                CASE WHEN coalesce(ordered.rn, 1) = 1 THEN coalesce(fl.ids, '{{}}') END AS facility_ids,
+                CASE WHEN coalesce(ordered.rn, 1) = 1 THEN coalesce(fl.codes, '{{}}') END AS facility_codes,
+                CASE WHEN coalesce(ordered.rn, 1) = 1 THEN coalesce(fl.names, '{{}}') END AS facility_names
+         FROM fl LEFT JOIN ordered ON true
+         ORDER BY ordered.rn",
+        select(&format!("{CLAIM}, l.on_pending"))
+    ))
+    .bind(scope)
+    .bind(with_awaiting)
+    .bind(chosen)
+    .fetch_all(db)
+    .await?;
+    let mut board = PageBoard {
+        facilities: vec![],
+        pending: vec![],
+        awaiting: vec![],
+    };
+    for r in rows {
+        if let Some((ids, codes, names)) = r.facilities {
+            board.facilities = ids
+                .into_iter()
+                .zip(codes)
+                .zip(names)
+                .map(|((id, code), name)| FacilityOption { id, code, name })
+                .collect();
+        }
+        match r.row {
+            Some(b) if r.on_pending => board.pending.push(b),
+            Some(b) => board.awaiting.push(b),
+            None => {}
+        }
+    }
+    Ok(board)
+}

@@ -1,0 +1,251 @@
+//! The pushed board (decision 0022). One listener per server process receives PostgreSQL's
+//! notifications (`wso_board`, `wso_access`: migration 0012), reads each changed booking once,
+//! and fans the result out in-process; each open stream ([`Watch`]) keeps the rows its caller
+//! may see and turns signals and the passing of time into [`Event`]s. While nothing changes, no
+//! statement reaches the database.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::{OnceCell, broadcast, watch};
+
+use crate::db::board::{self, BoardBooking, List};
+use crate::domain::case::{Stage, stage};
+
+const CHANNELS: [&str; 2] = ["wso_board", "wso_access"];
+
+/// What the listener fans out.
+#[derive(Clone, Debug)]
+pub enum Signal {
+    /// A booking changed; `entry` is it as read after the change (`None`: gone, or unreadable).
+    Booking {
+        booking_id: i64,
+        facility_id: i64,
+        entry: Option<Arc<(BoardBooking, Option<List>)>>,
+    },
+    /// Something that decides what this user's streams may carry changed.
+    Access { user_id: i64 },
+    /// Notifications may have been missed (the database connection was lost): every stream
+    /// reads its board again.
+    Resync,
+}
+
+/// One per server process (in [`crate::state::AppState`]).
+pub struct Feed {
+    tx: broadcast::Sender<Signal>,
+    started: OnceCell<()>,
+    /// Set when the server stops: every stream ends, so a graceful stop does not wait forever.
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Self {
+            tx: broadcast::channel(4096).0,
+            started: OnceCell::new(),
+            closing: watch::channel(false).0,
+        }
+    }
+}
+
+impl Feed {
+    /// Ends every open stream (the server is stopping).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`Feed::close`] was called.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// A receiver of every signal from now on. The first call starts the listener and returns
+    /// once it listens, so a board read after this call misses nothing.
+    pub async fn subscribe(&self, db: &PgPool) -> sqlx::Result<broadcast::Receiver<Signal>> {
+        let rx = self.tx.subscribe();
+        self.started
+            .get_or_try_init(|| async {
+                let listener = connect(db).await?;
+                tokio::spawn(listen(db.clone(), listener, self.tx.clone()));
+                Ok::<_, sqlx::Error>(())
+            })
+            .await?;
+        Ok(rx)
+    }
+}
+
+async fn connect(db: &PgPool) -> sqlx::Result<PgListener> {
+    let mut listener = PgListener::connect_with(db).await?;
+    listener.listen_all(CHANNELS).await?;
+    Ok(listener)
+}
+
+/// Runs for the life of the process: on a lost connection it connects again (every second
+/// until it can) and then tells every stream to read its board again.
+async fn listen(db: PgPool, mut listener: PgListener, tx: broadcast::Sender<Signal>) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(n)) => {
+                if let Some(signal) = signal(&db, n.channel(), n.payload()).await {
+                    let _ = tx.send(signal);
+                }
+            }
+            Ok(None) | Err(_) => {
+                tracing::warn!("board listener lost its database connection; reconnecting");
+                listener = loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    match connect(&db).await {
+                        Ok(l) => break l,
+                        Err(e) => tracing::warn!(error = %e, "board listener cannot connect yet"),
+                    }
+                };
+                tracing::info!("board listener connected again; streams re-read their boards");
+                let _ = tx.send(Signal::Resync);
+            }
+        }
+    }
+}
+
+async fn signal(db: &PgPool, channel: &str, payload: &str) -> Option<Signal> {
+    let mut words = payload.split(' ').map(|w| w.parse::<i64>().ok());
+    match channel {
+        "wso_access" => Some(Signal::Access {
+            user_id: words.next()??,
+        }),
+        _ => {
+            let (booking_id, facility_id) = (words.next()??, words.next()??);
+            match board::entry(db, booking_id).await {
+                Ok(entry) => Some(Signal::Booking {
+                    booking_id,
+                    facility_id,
+                    entry: entry.map(Arc::new),
+                }),
+                Err(e) => {
+                    tracing::warn!(error = %e, booking_id, "cannot read a changed booking; streams re-read their boards");
+                    Some(Signal::Resync)
+                }
+            }
+        }
+    }
+}
+
+/// What a stream sends.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// The whole board (on connect, and after a resync).
+    Board(Vec<(List, BoardBooking)>),
+    /// A booking came onto a list.
+    Entered(List, BoardBooking),
+    /// A booking on a list changed: its stage, its claim flag, its facts.
+    Changed(List, BoardBooking),
+    /// A booking left a list.
+    Left(List, i64),
+}
+
+/// One caller's view of the board: which facilities (`None`: all), whether it shows the page's
+/// second list, and the rows last sent with their stage.
+pub struct Watch {
+    scope: Option<Vec<i64>>,
+    /// One facility's code, to show it alone ('' for all of the scope).
+    chosen: String,
+    with_awaiting: bool,
+    rows: HashMap<i64, (List, BoardBooking, Option<Stage>)>,
+}
+
+fn stage_of(list: List, b: &BoardBooking, now: DateTime<Utc>) -> Option<Stage> {
+    (list == List::Pending)
+        .then_some(b.b.custody_deadline)
+        .flatten()
+        .map(|d| stage(d, now))
+}
+
+impl Watch {
+    pub fn new(scope: Option<Vec<i64>>, chosen: String, with_awaiting: bool) -> Self {
+        Self {
+            scope,
+            chosen,
+            with_awaiting,
+            rows: HashMap::new(),
+        }
+    }
+
+    pub fn with_awaiting(&self) -> bool {
+        self.with_awaiting
+    }
+
+    /// The same view for a caller whose facilities are now `scope`.
+    pub fn rescoped(&self, scope: Option<Vec<i64>>) -> Self {
+        Self::new(scope, self.chosen.clone(), self.with_awaiting)
+    }
+
+    fn sees(&self, facility_id: i64) -> bool {
+        self.scope.as_ref().is_none_or(|ids| ids.contains(&facility_id))
+    }
+
+    /// Reads the whole board (one statement) and remembers it.
+    pub async fn load(&mut self, db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Event> {
+        let b = board::page(db, self.scope.as_deref(), &self.chosen, self.with_awaiting).await?;
+        if !b.facilities.iter().any(|f| f.code == self.chosen) {
+            self.chosen.clear(); // as the page: an unknown code shows every facility
+        }
+        let rows: Vec<(List, BoardBooking)> = b
+            .pending
+            .into_iter()
+            .map(|r| (List::Pending, r))
+            .chain(b.awaiting.into_iter().map(|r| (List::Awaiting, r)))
+            .collect();
+        self.rows = rows
+            .iter()
+            .map(|(l, r)| (r.b.id, (*l, r.clone(), stage_of(*l, r, now))))
+            .collect();
+        Ok(Event::Board(rows))
+    }
+
+    /// What a changed booking means for this view (nothing when it is not the caller's).
+    pub fn apply(
+        &mut self,
+        facility_id: i64,
+        booking_id: i64,
+        entry: Option<&(BoardBooking, Option<List>)>,
+        now: DateTime<Utc>,
+    ) -> Vec<Event> {
+        if !self.sees(facility_id) && !self.rows.contains_key(&booking_id) {
+            return vec![];
+        }
+        let placed = entry
+            .filter(|(b, _)| self.sees(b.b.facility_id) && (self.chosen.is_empty() || b.b.facility_code == self.chosen))
+            .and_then(|(b, list)| Some((list.filter(|l| self.with_awaiting || *l == List::Pending)?, b)));
+        let before = self.rows.remove(&booking_id);
+        match (before, placed) {
+            (None, None) => vec![],
+            (Some((list, ..)), None) => vec![Event::Left(list, booking_id)],
+            (before, Some((list, b))) => {
+                self.rows.insert(booking_id, (list, b.clone(), stage_of(list, b, now)));
+                match before {
+                    None => vec![Event::Entered(list, b.clone())],
+                    Some((old, ..)) if old != list => {
+                        vec![Event::Left(old, booking_id), Event::Entered(list, b.clone())]
+                    }
+                    Some(_) => vec![Event::Changed(list, b.clone())],
+                }
+            }
+        }
+    }
+
+    /// Rows whose stage changed by `now` (the clock runs on; nothing was read).
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        let mut events: Vec<(Option<DateTime<Utc>>, i64, Event)> = vec![];
+        for (id, (list, b, last)) in self.rows.iter_mut() {
+            let current = stage_of(*list, b, now);
+            if current != *last {
+                *last = current;
+                events.push((b.b.custody_deadline, *id, Event::Changed(*list, b.clone())));
+            }
+        }
+        events.sort_by_key(|(d, id, _)| (*d, *id));
+        events.into_iter().map(|(.., e)| e).collect()
+    }
+}
