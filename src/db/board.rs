@@ -5,33 +5,61 @@
 use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Row};
 
-use super::bookings::{Booking, SELECT};
+use chrono::{DateTime, Utc};
 
-/// A booking as a board shows it.
+use crate::domain::types::{Status, Zone};
+
+/// What a board shows of a case (only that: a board row is read hundreds of times a second).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BoardCase {
+    pub id: i64,
+    pub facility_id: i64,
+    pub facility_code: String,
+    pub facility_timezone: Zone,
+    pub booking_number: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub status: Status,
+    pub served_at: Option<DateTime<Utc>>,
+    pub custody_deadline: Option<DateTime<Utc>>,
+    pub igsa_at: Option<DateTime<Utc>>,
+    pub release_point_at: Option<DateTime<Utc>>,
+}
+
+impl BoardCase {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.facility_timezone.0
+    }
+}
+
+/// A case as a board shows it, with its citizenship-claim flag.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BoardBooking {
     #[sqlx(flatten)]
-    pub b: Booking,
+    pub b: BoardCase,
     /// The person has claimed to be a U.S. citizen.
     pub claim: bool,
 }
 
-const CLAIM: &str = "EXISTS (SELECT 1 FROM citizenship_claims c WHERE c.booking_id = b.id) AS claim";
+const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.timezone AS facility_timezone,
+        b.booking_number, b.last_name, b.first_name, b.status, b.served_at, b.custody_deadline, b.igsa_at,
+        b.release_point_at, EXISTS (SELECT 1 FROM citizenship_claims c WHERE c.booking_id = b.id) AS claim
+    FROM bookings b
+    JOIN facilities f ON f.id = b.facility_id";
 const ON_PENDING: &str = "b.status = 'wso_hold'";
 const ON_AWAITING: &str = "((b.status = 'in_custody' AND b.release_point_at IS NOT NULL) OR b.status = 'igsa_hold')";
 const IN_SCOPE: &str = "($1::bigint[] IS NULL OR b.facility_id = ANY($1))";
 
 fn select(columns: &str) -> String {
-    // `SELECT` names the booking's columns; ours come before its FROM.
-    let (cols, from) = SELECT.split_once("\n    FROM").expect("bookings SELECT has a FROM");
+    // `SELECT` names the case's columns; more come before its FROM.
+    let (cols, from) = SELECT.split_once("\n    FROM").expect("board SELECT has a FROM");
     format!("{cols}, {columns}\n    FROM{from}")
 }
 
 /// Every running clock in `scope` (all facilities when `None`), soonest deadline first.
 pub async fn pending(db: impl PgExecutor<'_>, scope: Option<&[i64]>) -> sqlx::Result<Vec<BoardBooking>> {
     sqlx::query_as(&format!(
-        "{} WHERE {ON_PENDING} AND {IN_SCOPE} ORDER BY b.custody_deadline, b.id",
-        select(CLAIM)
+        "{SELECT} WHERE {ON_PENDING} AND {IN_SCOPE} ORDER BY b.custody_deadline, b.id"
     ))
     .bind(scope)
     .fetch_all(db)
@@ -60,9 +88,7 @@ struct Placed {
 pub async fn entry(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Option<(BoardBooking, Option<List>)>> {
     let placed: Option<Placed> = sqlx::query_as(&format!(
         "{} WHERE b.id = $1",
-        select(&format!(
-            "{CLAIM}, {ON_PENDING} AS on_pending, {ON_AWAITING} AS on_awaiting"
-        ))
+        select(&format!("{ON_PENDING} AS on_pending, {ON_AWAITING} AS on_awaiting"))
     ))
     .bind(booking_id)
     .fetch_optional(db)
@@ -150,7 +176,7 @@ pub async fn page(
                 CASE WHEN coalesce(ordered.rn, 1) = 1 THEN coalesce(fl.names, '{{}}') END AS facility_names
          FROM fl LEFT JOIN ordered ON true
          ORDER BY ordered.rn",
-        select(&format!("{CLAIM}, l.on_pending"))
+        select("l.on_pending")
     ))
     .bind(scope)
     .bind(with_awaiting)

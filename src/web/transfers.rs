@@ -8,8 +8,8 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use chrono::{DateTime, Utc};
 
-use crate::db::board::{BoardBooking, FacilityOption};
-use crate::db::{self, bookings::Booking};
+use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
+use crate::db;
 use crate::domain::Role;
 use crate::domain::case::Stage;
 use crate::error::AppResult;
@@ -20,7 +20,7 @@ use crate::web::layout::Layout;
 use crate::web::local_time;
 
 pub struct PendingRow {
-    pub b: Booking,
+    pub b: BoardCase,
     /// Changes whenever anything the row shows changes (live.js leaves an unchanged row be).
     pub version: String,
     /// The person has claimed to be a U.S. citizen.
@@ -30,7 +30,7 @@ pub struct PendingRow {
 }
 
 pub struct WaitingRow {
-    pub b: Booking,
+    pub b: BoardCase,
     /// Changes whenever anything the row shows changes.
     pub version: String,
     pub since: String,
