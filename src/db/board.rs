@@ -152,19 +152,25 @@ pub async fn page(
     chosen: &str,
     with_awaiting: bool,
 ) -> sqlx::Result<PageBoard> {
-    const CHOSEN: &str = "($3 = '' OR b.facility_id = coalesce(
-        (SELECT f.id FROM facilities f WHERE f.code = $3 AND ($1::bigint[] IS NULL OR f.id = ANY($1))), b.facility_id))";
+    // The facilities shown, as an explicit array (so each list is an index scan: the running
+    // clocks through `bookings_open_holds`, the others through `bookings_facility_status`).
+    let shown = "shown AS MATERIALIZED (
+            SELECT CASE
+                WHEN EXISTS (SELECT 1 FROM facilities f WHERE f.code = $3 AND ($1::bigint[] IS NULL OR f.id = ANY($1)))
+                    THEN ARRAY(SELECT f.id FROM facilities f WHERE f.code = $3)
+                WHEN $1::bigint[] IS NULL THEN ARRAY(SELECT f.id FROM facilities f)
+                ELSE $1 END AS ids)";
+    let in_shown = "b.facility_id = ANY((SELECT ids FROM shown)::bigint[])";
     let rows: Vec<PageRow> = sqlx::query_as(&format!(
-        "WITH lists AS (
-            SELECT b.id, true AS on_pending FROM bookings b WHERE {ON_PENDING} AND {IN_SCOPE} AND {CHOSEN}
+        "WITH {shown},
+         board AS (
+            {} WHERE {ON_PENDING} AND {in_shown}
             UNION ALL
-            SELECT b.id, false FROM bookings b WHERE $2 AND {ON_AWAITING} AND {IN_SCOPE} AND {CHOSEN}),
+            {} WHERE $2 AND {ON_AWAITING} AND {in_shown}),
          fl AS (
             SELECT array_agg(f.id ORDER BY f.code) AS ids, array_agg(f.code ORDER BY f.code) AS codes,
                    array_agg(f.name ORDER BY f.code) AS names
             FROM facilities f WHERE $1::bigint[] IS NULL OR f.id = ANY($1)),
-         board AS (
-            {} JOIN lists l ON l.id = b.id),
          ordered AS (
             SELECT board.*, row_number() OVER (ORDER BY board.on_pending DESC,
                        CASE WHEN board.on_pending THEN board.custody_deadline END, board.status,
@@ -176,7 +182,8 @@ pub async fn page(
                 CASE WHEN coalesce(ordered.rn, 1) = 1 THEN coalesce(fl.names, '{{}}') END AS facility_names
          FROM fl LEFT JOIN ordered ON true
          ORDER BY ordered.rn",
-        select("l.on_pending")
+        select("true AS on_pending"),
+        select("false AS on_pending")
     ))
     .bind(scope)
     .bind(with_awaiting)

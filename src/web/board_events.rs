@@ -12,7 +12,8 @@ use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
@@ -99,31 +100,66 @@ pub async fn open(
 }
 
 fn sse(out: &Out, render: &Render, now: DateTime<Utc>) -> SseEvent {
+    // Written straight to a string (no `serde_json::Value` tree): a thousand streams opening at
+    // once each write a whole board.
     let (name, data) = match out {
-        Out::Closed => ("closed", json!({ "reason": "signed_out" })),
+        Out::Closed => ("closed", json!({ "reason": "signed_out" }).to_string()),
         Out::Event(e) => match e.as_ref() {
             Event::Board(rows) => (
                 "board",
-                Value::Array(rows.iter().filter_map(|(l, r)| row(*l, r, render, now)).collect()),
+                json(
+                    &rows
+                        .iter()
+                        .filter_map(|(l, r)| row(*l, r, render, now))
+                        .collect::<Vec<_>>(),
+                ),
             ),
-            Event::Entered(l, r) => ("entered", row(*l, r, render, now).unwrap_or(Value::Null)),
-            Event::Changed(l, r) => ("changed", row(*l, r, render, now).unwrap_or(Value::Null)),
+            Event::Entered(l, r) => ("entered", json(&row(*l, r, render, now))),
+            Event::Changed(l, r) => ("changed", json(&row(*l, r, render, now))),
             Event::Left(l, id) => match render {
-                Render::Api => ("left", json!({ "booking_id": id })),
-                Render::Page { .. } => ("left", json!({ "booking_id": id, "list": l })),
+                Render::Api => ("left", json!({ "booking_id": id }).to_string()),
+                Render::Page { .. } => ("left", json!({ "booking_id": id, "list": l }).to_string()),
             },
         },
     };
-    SseEvent::default().event(name).data(data.to_string())
+    SseEvent::default().event(name).data(data)
 }
 
-/// A row as the pending list's JSON (API), or with its list and HTML (page).
-fn row(list: List, r: &BoardBooking, render: &Render, now: DateTime<Utc>) -> Option<Value> {
+fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// A row of a stream: the pending list's JSON (API), or with its list and HTML (page; the
+/// page's second list has no clock, so its rows carry only their id and facility).
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    pending: Option<PendingJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    booking_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facility: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    list: Option<List>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    html: Option<String>,
+}
+
+fn row(list: List, r: &BoardBooking, render: &Render, now: DateTime<Utc>) -> Option<Row> {
+    let blank = Row {
+        pending: None,
+        booking_id: None,
+        facility: None,
+        list: None,
+        html: None,
+    };
     match (render, list) {
-        (Render::Api, List::Pending) => serde_json::to_value(PendingJson::new(r, now)?).ok(),
+        (Render::Api, List::Pending) => Some(Row {
+            pending: Some(PendingJson::new(r, now)?),
+            ..blank
+        }),
         (Render::Api, List::Awaiting) => None,
         (Render::Page { supervisor, csrf }, List::Pending) => {
-            let mut v = serde_json::to_value(PendingJson::new(r, now)?).ok()?;
             let html = PendingRowHtml {
                 r: &PendingRow::new(r.clone(), now)?,
                 supervisor: *supervisor,
@@ -131,9 +167,12 @@ fn row(list: List, r: &BoardBooking, render: &Render, now: DateTime<Utc>) -> Opt
             }
             .render()
             .ok()?;
-            v["list"] = json!(list);
-            v["html"] = json!(html);
-            Some(v)
+            Some(Row {
+                pending: Some(PendingJson::new(r, now)?),
+                list: Some(list),
+                html: Some(html),
+                ..blank
+            })
         }
         (Render::Page { .. }, List::Awaiting) => {
             let html = WaitingRowHtml {
@@ -141,7 +180,13 @@ fn row(list: List, r: &BoardBooking, render: &Render, now: DateTime<Utc>) -> Opt
             }
             .render()
             .ok()?;
-            Some(json!({ "booking_id": r.b.id, "facility": r.b.facility_code, "list": list, "html": html }))
+            Some(Row {
+                booking_id: Some(r.b.id),
+                facility: Some(r.b.facility_code.clone()),
+                list: Some(list),
+                html: Some(html),
+                ..blank
+            })
         }
     }
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use chrono::{DateTime, Utc};
 
-use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
 use crate::db;
+use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
 use crate::domain::Role;
 use crate::domain::case::Stage;
 use crate::error::AppResult;
