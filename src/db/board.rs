@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::types::{Status, Zone};
 
 /// What a board shows of a case (only that: a board row is read hundreds of times a second).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct BoardCase {
     pub id: i64,
     pub facility_id: i64,
@@ -33,7 +33,7 @@ impl BoardCase {
 }
 
 /// A case as a board shows it, with its citizenship-claim flag.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct BoardBooking {
     #[sqlx(flatten)]
     pub b: BoardCase,

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::{OnceCell, broadcast, watch};
+use std::sync::Mutex;
+
+use tokio::sync::{OnceCell, Semaphore, broadcast, watch};
 
 use crate::db::board::{self, BoardBooking, List};
 use crate::domain::case::{Stage, stage};
@@ -24,7 +26,7 @@ pub enum Signal {
     Booking {
         booking_id: i64,
         facility_id: i64,
-        entry: Option<Arc<(BoardBooking, Option<List>)>>,
+        entry: Option<(Row, Option<List>)>,
     },
     /// Something that decides what this user's streams may carry changed.
     Access { user_id: i64 },
@@ -33,10 +35,18 @@ pub enum Signal {
     Resync,
 }
 
+/// A board row, shared by every stream that shows it.
+pub type Row = Arc<BoardBooking>;
+
 /// One per server process (in [`crate::state::AppState`]).
 pub struct Feed {
     tx: broadcast::Sender<Signal>,
     started: OnceCell<()>,
+    /// The rows streams hold, one copy per booking however many streams show it (a thousand
+    /// open boards of 200 rows would otherwise keep 200,000 copies).
+    rows: Mutex<HashMap<i64, Row>>,
+    /// Boards read at once when streams open: bounds the memory of many opening together.
+    loads: Semaphore,
     /// Set when the server stops: every stream ends, so a graceful stop does not wait forever.
     closing: watch::Sender<bool>,
 }
@@ -46,12 +56,32 @@ impl Default for Feed {
         Self {
             tx: broadcast::channel(4096).0,
             started: OnceCell::new(),
+            rows: Mutex::default(),
+            loads: Semaphore::new(4),
             closing: watch::channel(false).0,
         }
     }
 }
 
 impl Feed {
+    /// The shared copy of `row`: the one already held when it is the same, else `row` (which
+    /// replaces it).
+    pub fn intern(&self, row: BoardBooking) -> Row {
+        let mut rows = self.rows.lock().expect("board rows lock");
+        match rows.get(&row.b.id) {
+            Some(held) if **held == row => held.clone(),
+            _ => {
+                let row = Arc::new(row);
+                rows.insert(row.b.id, row.clone());
+                row
+            }
+        }
+    }
+
+    fn forget(&self, booking_id: i64) {
+        self.rows.lock().expect("board rows lock").remove(&booking_id);
+    }
+
     /// Ends every open stream (the server is stopping).
     pub fn close(&self) {
         self.closing.send_replace(true);
@@ -64,12 +94,12 @@ impl Feed {
 
     /// A receiver of every signal from now on. The first call starts the listener and returns
     /// once it listens, so a board read after this call misses nothing.
-    pub async fn subscribe(&self, db: &PgPool) -> sqlx::Result<broadcast::Receiver<Signal>> {
+    pub async fn subscribe(self: &Arc<Self>, db: &PgPool) -> sqlx::Result<broadcast::Receiver<Signal>> {
         let rx = self.tx.subscribe();
         self.started
             .get_or_try_init(|| async {
                 let listener = connect(db).await?;
-                tokio::spawn(listen(db.clone(), listener, self.tx.clone()));
+                tokio::spawn(listen(db.clone(), listener, self.clone()));
                 Ok::<_, sqlx::Error>(())
             })
             .await?;
@@ -85,12 +115,12 @@ async fn connect(db: &PgPool) -> sqlx::Result<PgListener> {
 
 /// Runs for the life of the process: on a lost connection it connects again (every second
 /// until it can) and then tells every stream to read its board again.
-async fn listen(db: PgPool, mut listener: PgListener, tx: broadcast::Sender<Signal>) {
+async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) => {
-                if let Some(signal) = signal(&db, n.channel(), n.payload()).await {
-                    let _ = tx.send(signal);
+                if let Some(signal) = signal(&db, &feed, n.channel(), n.payload()).await {
+                    let _ = feed.tx.send(signal);
                 }
             }
             Ok(None) | Err(_) => {
@@ -103,13 +133,14 @@ async fn listen(db: PgPool, mut listener: PgListener, tx: broadcast::Sender<Sign
                     }
                 };
                 tracing::info!("board listener connected again; streams re-read their boards");
-                let _ = tx.send(Signal::Resync);
+                feed.rows.lock().expect("board rows lock").clear();
+                let _ = feed.tx.send(Signal::Resync);
             }
         }
     }
 }
 
-async fn signal(db: &PgPool, channel: &str, payload: &str) -> Option<Signal> {
+async fn signal(db: &PgPool, feed: &Feed, channel: &str, payload: &str) -> Option<Signal> {
     let mut words = payload.split(' ').map(|w| w.parse::<i64>().ok());
     match channel {
         "wso_access" => Some(Signal::Access {
@@ -118,11 +149,24 @@ async fn signal(db: &PgPool, channel: &str, payload: &str) -> Option<Signal> {
         _ => {
             let (booking_id, facility_id) = (words.next()??, words.next()??);
             match board::entry(db, booking_id).await {
-                Ok(entry) => Some(Signal::Booking {
-                    booking_id,
-                    facility_id,
-                    entry: entry.map(Arc::new),
-                }),
+                Ok(entry) => {
+                    let entry = match entry {
+                        Some((row, list @ Some(_))) => Some((feed.intern(row), list)),
+                        Some((row, None)) => {
+                            feed.forget(booking_id);
+                            Some((Arc::new(row), None))
+                        }
+                        None => {
+                            feed.forget(booking_id);
+                            None
+                        }
+                    };
+                    Some(Signal::Booking {
+                        booking_id,
+                        facility_id,
+                        entry,
+                    })
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, booking_id, "cannot read a changed booking; streams re-read their boards");
                     Some(Signal::Resync)
@@ -136,11 +180,11 @@ async fn signal(db: &PgPool, channel: &str, payload: &str) -> Option<Signal> {
 #[derive(Clone, Debug)]
 pub enum Event {
     /// The whole board (on connect, and after a resync).
-    Board(Vec<(List, BoardBooking)>),
+    Board(Vec<(List, Row)>),
     /// A booking came onto a list.
-    Entered(List, BoardBooking),
+    Entered(List, Row),
     /// A booking on a list changed: its stage, its claim flag, its facts.
-    Changed(List, BoardBooking),
+    Changed(List, Row),
     /// A booking left a list.
     Left(List, i64),
 }
@@ -152,7 +196,7 @@ pub struct Watch {
     /// One facility's code, to show it alone ('' for all of the scope).
     chosen: String,
     with_awaiting: bool,
-    rows: HashMap<i64, (List, BoardBooking, Option<Stage>)>,
+    rows: HashMap<i64, (List, Row, Option<Stage>)>,
 }
 
 fn stage_of(list: List, b: &BoardBooking, now: DateTime<Utc>) -> Option<Stage> {
@@ -186,16 +230,19 @@ impl Watch {
     }
 
     /// Reads the whole board (one statement) and remembers it.
-    pub async fn load(&mut self, db: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Event> {
-        let b = board::page(db, self.scope.as_deref(), &self.chosen, self.with_awaiting).await?;
+    pub async fn load(&mut self, db: &PgPool, feed: &Feed, now: DateTime<Utc>) -> sqlx::Result<Event> {
+        let b = {
+            let _permit = feed.loads.acquire().await.expect("the loads semaphore is never closed");
+            board::page(db, self.scope.as_deref(), &self.chosen, self.with_awaiting).await?
+        };
         if !b.facilities.iter().any(|f| f.code == self.chosen) {
             self.chosen.clear(); // as the page: an unknown code shows every facility
         }
-        let rows: Vec<(List, BoardBooking)> = b
+        let rows: Vec<(List, Row)> = b
             .pending
             .into_iter()
-            .map(|r| (List::Pending, r))
-            .chain(b.awaiting.into_iter().map(|r| (List::Awaiting, r)))
+            .map(|r| (List::Pending, feed.intern(r)))
+            .chain(b.awaiting.into_iter().map(|r| (List::Awaiting, feed.intern(r))))
             .collect();
         self.rows = rows
             .iter()
@@ -209,7 +256,7 @@ impl Watch {
         &mut self,
         facility_id: i64,
         booking_id: i64,
-        entry: Option<&(BoardBooking, Option<List>)>,
+        entry: Option<&(Row, Option<List>)>,
         now: DateTime<Utc>,
     ) -> Vec<Event> {
         if !self.sees(facility_id) && !self.rows.contains_key(&booking_id) {

@@ -56,6 +56,7 @@ pub enum Out {
 /// One open stream: what it runs on.
 pub struct Stream {
     pub db: PgPool,
+    pub feed: std::sync::Arc<super::board::Feed>,
     pub clock: Clock,
     pub credential: Credential,
     /// The caller as checked when the stream opened.
@@ -76,6 +77,7 @@ pub struct Stream {
 pub async fn run(stream: Stream) {
     let Stream {
         db,
+        feed,
         clock,
         credential,
         access: mut access_now,
@@ -94,7 +96,7 @@ pub async fn run(stream: Stream) {
             _ = async { closing.wait_for(|c| *c).await.is_ok() } => return,
             signal = signals.recv() => match signal {
                 Ok(Signal::Booking { booking_id, facility_id, entry }) => {
-                    for e in watch.apply(facility_id, booking_id, entry.as_deref(), clock.now()) {
+                    for e in watch.apply(facility_id, booking_id, entry.as_ref(), clock.now()) {
                         if send(e).await.is_err() { return; }
                     }
                     false
@@ -130,7 +132,7 @@ pub async fn run(stream: Stream) {
             }
             let scope = scope_of(&access_now.user);
             watch = watch.rescoped(scope);
-            match watch.load(&db, now).await {
+            match watch.load(&db, &feed, now).await {
                 Ok(board) => {
                     if send(board).await.is_err() {
                         return;

@@ -76,13 +76,14 @@ pub async fn open(
     // Subscribed before the board is read: a change in between arrives (and is compared).
     let signals = state.board.subscribe(&state.db).await?;
     let mut watch = Watch::new(scope_of(&access.user), chosen, with_awaiting);
-    let first = watch.load(&state.db, now).await?;
+    let first = watch.load(&state.db, &state.board, now).await?;
     let (tx, rx) = mpsc::channel::<Out>(64);
     tx.send(Out::Event(Box::new(first)))
         .await
         .map_err(|_| AppError::Unauthorized)?;
     tokio::spawn(board_stream::run(board_stream::Stream {
         db: state.db.clone(),
+        feed: state.board.clone(),
         clock: state.clock.clone(),
         credential,
         access,
