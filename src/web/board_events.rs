@@ -95,9 +95,14 @@ pub async fn open(
     }));
     let clock = state.clock.clone();
     let stream = ReceiverStream::new(rx).map(move |out| Ok::<_, Infallible>(sse(&out, &render, clock.now())));
-    Ok(Sse::new(stream)
+    let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
-        .into_response())
+        .into_response();
+    // A reverse proxy (nginx) must pass each event on at once, not buffer the stream.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    Ok(response)
 }
 
 fn sse(out: &Out, render: &Render, now: DateTime<Utc>) -> SseEvent {

@@ -46,6 +46,11 @@ impl Events {
         }
         let kind = resp.headers()["content-type"].to_str().unwrap().to_string();
         assert_eq!(kind, "text/event-stream");
+        assert_eq!(
+            resp.headers()["x-accel-buffering"],
+            "no",
+            "proxies pass events on at once"
+        );
         Events {
             resp,
             buf: String::new(),
