@@ -37,7 +37,8 @@ pub enum ClusterError {
     Failed(String),
 }
 
-/// Tuning for the cluster: the server keeps full durability; throwaway test clusters do not.
+/// Tuning for the cluster: the server keeps full durability; throwaway test clusters do not,
+/// and load `pg_stat_statements` (tests count the statements a request sends).
 #[derive(Clone, Copy, Debug)]
 pub enum Durability {
     Full,
@@ -232,6 +233,8 @@ fn spawn(bin: &Path, data_dir: &Path, run_as: Option<&RunAs>, durability: Durabi
             "synchronous_commit=off",
             "-c",
             "full_page_writes=off",
+            "-c",
+            "shared_preload_libraries=pg_stat_statements",
         ]);
     }
     cmd.stdin(Stdio::null())

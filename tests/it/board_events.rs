@@ -290,3 +290,50 @@ async fn a_disabled_account_stream_is_closed() {
     assert_eq!(stream.expect().await.0, "closed");
     assert_eq!(stream.next(Duration::from_secs(2)).await, None);
 }
+
+#[tokio::test]
+async fn the_api_list_costs_two_statements_and_the_page_three() {
+    let w = World::new().await;
+    let first = w.served("RT-1").await;
+    w.served("RT-2").await;
+    w.as_("wso1")
+        .await
+        .ok(
+            201,
+            &format!("/bookings/{first}/citizenship-claims"),
+            json!({ "at": "2026-11-23T11:00:00Z", "how": "said so at intake" }),
+        )
+        .await;
+    let sgt = w.as_("sgt").await;
+    sgt.get("/transfers/pending").await; // the token's use is recorded (at most once a minute)
+    let sent = w
+        .app
+        .statements_during(async {
+            for _ in 0..10 {
+                let (status, rows) = sgt.get("/transfers/pending").await;
+                assert_eq!((status, numbers(&rows)), (200, vec!["RT-1", "RT-2"]));
+                assert_eq!(rows[0]["citizenship_claim"], true);
+            }
+        })
+        .await;
+    assert_eq!(
+        sent, 20,
+        "the token with its user: one statement; the list with its flags: one"
+    );
+
+    let page = w.app.login("sgt").await;
+    w.app.page(&page, "/transfers/pending").await;
+    let sent = w
+        .app
+        .statements_during(async {
+            for _ in 0..10 {
+                let html = w.app.page(&page, "/transfers/pending").await;
+                assert!(html.contains("RT-2") && html.contains("Claims U.S. citizenship"));
+            }
+        })
+        .await;
+    assert_eq!(
+        sent, 30,
+        "the session, the user with unread alerts, the board with its lists"
+    );
+}

@@ -86,6 +86,16 @@ fn init_server() -> Server {
                 .expect("migrations apply to an empty database");
             roles::grant_app(&pool, roles::APP).await.unwrap();
             pool.close().await;
+            // For counting the statements a request sends (every test database inherits it).
+            let superuser = admin.clone().database(&template);
+            let mut conn = sqlx::PgConnection::connect_with(&superuser).await.unwrap();
+            sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                .execute(&mut conn)
+                .await
+                .expect(
+                    "pg_stat_statements is loaded (the test cluster preloads it; set it up on DATABASE_URL's server)",
+                );
+            conn.close().await.unwrap();
         });
         Server {
             admin,
@@ -255,6 +265,24 @@ async fn serve_database(name: String, config: Config, clock: Clock) -> TestApp {
 }
 
 impl TestApp {
+    /// How many statements the server (the app role) sends to this test's database while `f`
+    /// runs, counted by PostgreSQL (pg_stat_statements).
+    pub async fn statements_during<F: std::future::Future<Output = ()>>(&self, f: F) -> i64 {
+        const MINE: &str = "userid = (SELECT oid FROM pg_roles WHERE rolname = 'wso_app')
+            AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
+        let count = || async {
+            sqlx::query_scalar::<_, i64>(&format!(
+                "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE {MINE}"
+            ))
+            .fetch_one(&self.admin_db)
+            .await
+            .unwrap()
+        };
+        let before = count().await;
+        f.await;
+        count().await - before
+    }
+
     /// A second server process on the same database (same clock), as in a deployment with
     /// several app servers.
     pub async fn another_server(&self) -> TestApp {
