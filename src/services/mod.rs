@@ -9,6 +9,8 @@ mod agreement;
 pub mod audit;
 pub mod board;
 pub mod board_stream;
+#[cfg(test)]
+mod board_tests;
 mod case;
 mod claims;
 pub mod compliance;

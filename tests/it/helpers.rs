@@ -89,7 +89,8 @@ fn init_server() -> Server {
             // For counting the statements a request sends (every test database inherits it).
             let superuser = admin.clone().database(&template);
             let mut conn = sqlx::PgConnection::connect_with(&superuser).await.unwrap();
-            sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            // In a schema of its own: the tests that list the app's tables see only those.
+            sqlx::raw_sql("CREATE SCHEMA test_stats; CREATE EXTENSION pg_stat_statements SCHEMA test_stats")
                 .execute(&mut conn)
                 .await
                 .expect(
@@ -272,7 +273,7 @@ impl TestApp {
             AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
         let count = || async {
             sqlx::query_scalar::<_, i64>(&format!(
-                "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE {MINE}"
+                "SELECT coalesce(sum(calls), 0)::bigint FROM test_stats.pg_stat_statements WHERE {MINE}"
             ))
             .fetch_one(&self.admin_db)
             .await
