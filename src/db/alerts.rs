@@ -26,16 +26,17 @@ fn seen_binds(seen: Option<&Seen>) -> (Option<Vec<AlertKind>>, Option<String>) {
 
 /// How many alerts still need the user `me` (a row with `id`, `role`, `facility_ids`), as
 /// [`unread_count`] counts them, the role's view chosen in SQL: for the page's user, read in
-/// the same statement as the user. Binds `$2`..`$7` are [`unread_binds`].
+/// the same statement as the user. Resolution is the `resolved` flag the database keeps
+/// (migration 0013), so only unresolved alerts are read (`alerts_unresolved`). Binds `$2`..`$7`
+/// are [`unread_binds`].
 pub(crate) fn unread_of(me: &str) -> String {
     format!(
-        "(SELECT count(*) FROM alerts a LEFT JOIN bookings b ON b.id = a.booking_id
-          WHERE ({me}.role = 'admin' OR a.facility_id = ANY({me}.facility_ids))
+        "(SELECT count(*) FROM alerts a
+          WHERE NOT a.resolved AND ({me}.role = 'admin' OR a.facility_id = ANY({me}.facility_ids))
             AND CASE {me}.role WHEN 'officer' THEN a.kind = ANY($2) OR a.kind LIKE $3
                                WHEN 'supervisor' THEN a.kind = ANY($4) OR a.kind LIKE $5
                                WHEN 'ice_liaison' THEN a.kind = ANY($6) OR a.kind LIKE $7
                                ELSE true END
-            AND NOT {RESOLVED}
             AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = {me}.id))"
     )
 }
