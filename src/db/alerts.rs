@@ -25,7 +25,7 @@ fn seen_binds(seen: Option<&Seen>) -> (Option<Vec<AlertKind>>, Option<String>) {
 }
 
 /// How many alerts still need the user `me` (a row with `id`, `role`, `facility_ids`), as
-/// [`unread_count`] counts them, the role's view chosen in SQL: for the page's user, read in
+/// the alerts page counts them, the role's view chosen in SQL: for the page's user, read in
 /// the same statement as the user. Resolution is the `resolved` flag the database keeps
 /// (migration 0013), so only unresolved alerts are read (`alerts_unresolved`). Binds `$2`..`$7`
 /// are [`unread_binds`].
@@ -306,26 +306,4 @@ pub async fn acknowledge(
         .execute(db)
         .await?;
     Ok(r.rows_affected() == 1)
-}
-
-/// Alerts the role sees (`seen`) at the facilities that `user_id` has not acknowledged and that
-/// have not resolved themselves.
-pub async fn unread_count(
-    db: impl PgExecutor<'_>,
-    facility_ids: Option<&[i64]>,
-    seen: Option<&Seen>,
-    user_id: i64,
-) -> sqlx::Result<i64> {
-    let (named, clock) = seen_binds(seen);
-    sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM alerts a LEFT JOIN bookings b ON b.id = a.booking_id
-         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN} AND NOT {RESOLVED}
-           AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = $4)"
-    ))
-    .bind(facility_ids)
-    .bind(named)
-    .bind(clock)
-    .bind(user_id)
-    .fetch_one(db)
-    .await
 }

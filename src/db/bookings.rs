@@ -65,7 +65,7 @@ impl Booking {
     }
 }
 
-pub(crate) const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
+const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
         f.timezone AS facility_timezone, f.igsa AS facility_igsa, b.booking_number, b.last_name, b.first_name,
         b.date_of_birth, b.booked_at, b.status, b.release_point_at, b.release_point_reason, b.release_point_note,
         b.served_at, b.served_document_id, s.username AS served_by_username, b.served_interpreter_id, b.custody_deadline, b.igsa_at,

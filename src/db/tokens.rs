@@ -22,24 +22,12 @@ pub async fn insert(
     .await
 }
 
-/// A live token: (token id, user id, last used).
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A live token: (token id, user id, last used), as recorded by [`used`].
+#[derive(Debug, Clone)]
 pub struct Live {
     pub id: i64,
     pub user_id: i64,
     pub last_used_at: Option<DateTime<Utc>>,
-}
-
-/// The token with this hash, unless it expired or was revoked by `now`.
-pub async fn live(db: impl PgExecutor<'_>, token_hash: &[u8], now: DateTime<Utc>) -> sqlx::Result<Option<Live>> {
-    sqlx::query_as(
-        "SELECT id, user_id, last_used_at FROM api_tokens
-         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(db)
-    .await
 }
 
 /// A live token with its user (facilities, lock and disable state): what an API request
