@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::middleware::from_fn;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, audit, board_events, bookings, case_actions,
     client, complaints, compliance, dashboard, display, draft, health, hostile, login, mfa, middleware, public,
-    records, reports, roster, transfers,
+    records, reports, roster, transfers, webhooks,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -104,6 +104,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/displays", get(display::list).post(display::create))
         .route("/admin/displays/{id}/revoke", post(display::revoke))
         .route("/display/{token}", get(display::show))
+        .route("/admin/webhooks", get(webhooks::page))
         .route("/admin/audit", get(audit::page))
         .route("/admin/audit.csv", get(audit::csv))
         .fallback(|| async { AppError::NotFound })
@@ -183,8 +184,15 @@ pub fn app(state: AppState) -> Router {
         .route("/facilities/{code}/public", put(api::reports::set_public))
         .route("/officers/{username}/certification", post(api::roster::certify))
         .route("/officers/{username}/certification/revoke", post(api::roster::revoke))
+        .route("/webhooks", get(api::webhooks::list).post(api::webhooks::create))
+        .route("/webhooks/{id}", delete(api::webhooks::delete))
         .fallback(|| async { crate::error::ApiError(AppError::NotFound) })
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::api_panic));
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::api_panic))
+        // Outside the panic catcher: a panicking request frees its key like any server error.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::idempotency::idempotency,
+        ));
 
     let assets = Router::new().route("/static/{*name}", get(crate::web::assets::serve));
 

@@ -20,6 +20,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: PgPool, clock: Clock, config: Config) -> Self {
+        crate::services::webhooks::install_crypto();
         Self {
             db,
             clock,

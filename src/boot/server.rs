@@ -36,6 +36,8 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     let watcher = tokio::spawn(watch_deadlines(state.clone()));
     let auditor = tokio::spawn(watch_audit_chain(state.clone()));
     let delivery = mailer.map(|m| tokio::spawn(deliver_outbox(state.clone(), m)));
+    let sender = crate::services::webhooks::Sender::new().context("preparing the webhooks' HTTP client")?;
+    let hooks = tokio::spawn(deliver_webhooks(state.clone(), sender));
     let cleanup = tokio::spawn(
         PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),
     );
@@ -54,6 +56,7 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     // Stopping mid-send is safe: the message's lease runs out and it is sent again, same Message-ID.
     watcher.abort();
     auditor.abort();
+    hooks.abort();
     if let Some(d) = delivery {
         d.abort();
     }
@@ -138,8 +141,8 @@ async fn watch_audit_chain(state: AppState) {
     }
 }
 
-/// On the same tick: accounts unused for `WSO_INACTIVE_DAYS` are disabled, and failed sign-ins
-/// older than an hour are forgotten.
+/// On the same tick: accounts unused for `WSO_INACTIVE_DAYS` are disabled, failed sign-ins
+/// older than an hour and idempotency keys older than 48 hours are forgotten.
 async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
     let (now, c) = (state.clock.now(), &state.config);
     let n = crate::services::identity::disable_inactive(&state.db, c.inactive_days, now, &c.mail_from).await?;
@@ -147,6 +150,7 @@ async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
         tracing::info!(disabled = n, "inactive accounts disabled");
     }
     crate::db::logins::prune(&state.db, now).await?;
+    crate::services::webhooks::purge_idempotency_keys(&state.db, now).await?;
     Ok(())
 }
 
@@ -160,6 +164,19 @@ async fn deliver_outbox(state: AppState, mailer: crate::alerts::Mailer) {
             Ok(0) => {}
             Ok(n) => tracing::info!(delivered = n, "alert e-mails delivered"),
             Err(e) => tracing::error!(error = %e, "outbox delivery failed; retrying next tick"),
+        }
+    }
+}
+
+/// The webhooks' delivery worker, on the outbox's interval (with or without SMTP).
+async fn deliver_webhooks(state: AppState, sender: crate::services::webhooks::Sender) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.outbox_interval_secs));
+    loop {
+        tick.tick().await;
+        match crate::services::webhooks::deliver_due(&state.db, &sender, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(attempted = n, "webhook deliveries attempted"),
+            Err(e) => tracing::error!(error = %e, "webhook delivery failed; retrying next tick"),
         }
     }
 }

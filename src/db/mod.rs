@@ -14,6 +14,7 @@ pub mod displays;
 pub mod documents;
 mod encode;
 pub mod facilities;
+pub mod idempotency;
 pub mod logins;
 pub mod mfa;
 pub mod reports;
@@ -22,6 +23,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod unique;
 pub mod users;
+pub mod webhooks;
 
 use anyhow::Context;
 use sqlx::PgPool;

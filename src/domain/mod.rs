@@ -21,6 +21,7 @@ pub mod stats;
 #[cfg(test)]
 mod stats_tests;
 pub mod types;
+pub mod webhook;
 pub mod weekdays;
 
 pub use role::Role;

@@ -115,6 +115,20 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// What a webhook endpoint may subscribe to (docs/integration.md).
+    WebhookEvent {
+        BookingCreated = "booking.created", "booking created";
+        DocumentRecorded = "document.recorded", "ICE document recorded";
+        WarrantServed = "warrant.served", "warrant served";
+        CustodyAlert = "custody.alert", "custody alert";
+        CustodyTransferred = "custody.transferred", "transferred to ICE";
+        CustodyReleased = "custody.released", "released";
+        CitizenshipClaimRecorded = "citizenship_claim.recorded", "citizenship claim recorded";
+        CitizenshipClaimReported = "citizenship_claim.reported", "citizenship claim reported";
+    }
+}
+
 /// A facility's IANA time zone. Checked when a facility is created; decoded strictly from the
 /// database (an unknown zone is an error, never a silent UTC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,6 +19,7 @@ pub mod displays;
 pub mod identity;
 pub mod reports;
 pub mod signin;
+pub mod webhooks;
 
 pub use agreement::*;
 pub use case::*;

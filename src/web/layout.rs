@@ -110,6 +110,7 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
         items.push(item("/admin/users", "Users", "users"));
         items.push(item("/admin/facilities", "Facilities", "facilities"));
         items.push(item("/admin/displays", "Displays", "displays"));
+        items.push(item("/admin/webhooks", "Webhooks", "webhooks"));
         items.push(item("/admin/audit", "Audit log", "audit"));
     }
     items

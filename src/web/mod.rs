@@ -36,6 +36,7 @@ pub mod records;
 pub mod reports;
 pub mod roster;
 pub mod transfers;
+pub mod webhooks;
 
 use std::convert::Infallible;
 

@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod claims;
 pub mod complaints;
 mod error;
+pub mod idempotency;
 pub mod json;
 pub mod me;
 pub mod officers;
@@ -13,6 +14,7 @@ pub mod reports;
 pub mod roster;
 pub mod transfers;
 pub mod views;
+pub mod webhooks;
 
 use serde::Deserialize;
 

@@ -1,0 +1,109 @@
+//! Idempotency keys of `POST /api/v1/...` (migration 0014, decision 0025).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+/// What a key already holds.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Stored {
+    pub request_hash: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub status: Option<i16>,
+    pub content_type: Option<String>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// Claims the key for this request; false if the token already used it.
+pub async fn claim(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    key: &str,
+    request_hash: &[u8],
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO idempotency_keys (token_hash, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(token_hash)
+    .bind(key)
+    .bind(request_hash)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str) -> sqlx::Result<Option<Stored>> {
+    sqlx::query_as(
+        "SELECT request_hash, created_at, status, content_type, body FROM idempotency_keys
+          WHERE token_hash = $1 AND key = $2",
+    )
+    .bind(token_hash)
+    .bind(key)
+    .fetch_optional(db)
+    .await
+}
+
+/// Keeps the first response.
+pub async fn complete(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    key: &str,
+    status: i16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5
+          WHERE token_hash = $1 AND key = $2 AND status IS NULL",
+    )
+    .bind(token_hash)
+    .bind(key)
+    .bind(status)
+    .bind(content_type)
+    .bind(body)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Frees a key whose request did not complete (a server error): a retry runs again.
+pub async fn release(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM idempotency_keys WHERE token_hash = $1 AND key = $2 AND status IS NULL")
+        .bind(token_hash)
+        .bind(key)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Takes over a key left in progress since before `stale` (its process died mid-request).
+pub async fn take_over(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    key: &str,
+    stale: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE idempotency_keys SET created_at = $4
+          WHERE token_hash = $1 AND key = $2 AND status IS NULL AND created_at < $3",
+    )
+    .bind(token_hash)
+    .bind(key)
+    .bind(stale)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets keys older than `before`.
+pub async fn purge(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?
+        .rows_affected())
+}

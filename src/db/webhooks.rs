@@ -1,0 +1,165 @@
+//! Webhook endpoints and their outbox (`webhook_deliveries`, filled by triggers, migration 0014).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Endpoint {
+    pub id: i64,
+    pub facility: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const ENDPOINTS: &str = "SELECT e.id, f.code AS facility, e.url, e.events, e.created_at
+                         FROM webhook_endpoints e JOIN facilities f ON f.id = e.facility_id
+                         WHERE e.deleted_at IS NULL";
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    facility_id: i64,
+    url: &str,
+    events: &[String],
+    secret: &str,
+    created_by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO webhook_endpoints (facility_id, url, events, secret, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(facility_id)
+    .bind(url)
+    .bind(events)
+    .bind(secret)
+    .bind(created_by)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Live endpoints, oldest first.
+pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Endpoint>> {
+    sqlx::query_as(&format!("{ENDPOINTS} ORDER BY e.id"))
+        .fetch_all(db)
+        .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Endpoint>> {
+    sqlx::query_as(&format!("{ENDPOINTS} AND e.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Ends an endpoint: its undelivered events are no longer sent. True if it was live.
+pub async fn delete(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE webhook_endpoints SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A delivery claimed for sending, with what signing and sending need.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Due {
+    pub id: i64,
+    pub webhook_id: String,
+    pub body: String,
+    pub event_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub url: String,
+    pub secret: String,
+}
+
+/// Claims up to `limit` due deliveries of live endpoints for `lease` (another worker skips them
+/// meanwhile) and counts the attempt.
+pub async fn claim_due(
+    db: impl PgExecutor<'_>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Due>> {
+    sqlx::query_as(
+        "WITH claimed AS (
+             UPDATE webhook_deliveries d SET leased_until = $2, attempts = attempts + 1, last_attempt_at = $1
+              WHERE d.id IN (SELECT d2.id FROM webhook_deliveries d2
+                               JOIN webhook_endpoints e ON e.id = d2.endpoint_id AND e.deleted_at IS NULL
+                              WHERE d2.delivered_at IS NULL AND d2.failed_at IS NULL AND d2.next_attempt_at <= $1
+                                AND (d2.leased_until IS NULL OR d2.leased_until < $1)
+                              ORDER BY d2.next_attempt_at, d2.id
+                              LIMIT $3
+                                FOR UPDATE OF d2 SKIP LOCKED)
+          RETURNING d.id, d.webhook_id, d.body, d.event_at, d.attempts, d.endpoint_id)
+         SELECT c.id, c.webhook_id, c.body, c.event_at, c.attempts, e.url, e.secret
+           FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
+          ORDER BY c.id",
+    )
+    .bind(now)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The outcome of one attempt: delivered, retried at `next`, or given up (`next` None).
+pub async fn record_attempt(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    now: DateTime<Utc>,
+    status: Option<i32>,
+    error: Option<&str>,
+    delivered: bool,
+    next: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE webhook_deliveries
+            SET leased_until = NULL, last_status = $3, last_error = $4,
+                delivered_at = CASE WHEN $5 THEN $2 END,
+                failed_at = CASE WHEN NOT $5 AND $6::timestamptz IS NULL THEN $2 END,
+                next_attempt_at = coalesce($6, next_attempt_at)
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(status)
+    .bind(error)
+    .bind(delivered)
+    .bind(next)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Delivery {
+    pub endpoint_id: i64,
+    pub webhook_id: String,
+    pub event_type: String,
+    pub event_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+/// The latest `per_endpoint` deliveries of each live endpoint.
+pub async fn recent(db: impl PgExecutor<'_>, per_endpoint: i64) -> sqlx::Result<Vec<Delivery>> {
+    sqlx::query_as(
+        "SELECT d.endpoint_id, d.webhook_id, d.event_type, d.event_at, d.attempts, d.last_attempt_at,
+                d.last_status, d.last_error, d.delivered_at, d.failed_at
+           FROM webhook_endpoints e
+           CROSS JOIN LATERAL (SELECT * FROM webhook_deliveries d WHERE d.endpoint_id = e.id
+                                ORDER BY d.id DESC LIMIT $1) d
+          WHERE e.deleted_at IS NULL
+          ORDER BY e.id, d.id DESC",
+    )
+    .bind(per_endpoint)
+    .fetch_all(db)
+    .await
+}

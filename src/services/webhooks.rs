@@ -1,0 +1,205 @@
+//! Webhooks (issue 14, decision 0026): admins register an endpoint per facility; the database's
+//! triggers write one delivery per event and endpoint in the transaction that caused it
+//! (migration 0014); [`deliver_due`] signs and sends them (Standard Webhooks), retrying with
+//! exponential backoff for 72 hours. Bodies carry ids, kinds and times only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::db::{self, webhooks::Due, webhooks::Endpoint};
+use crate::domain::input::Checker;
+use crate::domain::types::WebhookEvent;
+use crate::domain::webhook;
+use crate::error::{AppError, AppResult};
+use crate::services::accounts::Actor;
+
+pub struct NewEndpoint {
+    pub facility: String,
+    pub url: String,
+    pub events: Vec<String>,
+}
+
+/// Registers an endpoint; returns it with its secret (shown only in this response).
+pub async fn register(
+    pool: &PgPool,
+    input: &NewEndpoint,
+    actor: Actor<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<(Endpoint, String)> {
+    let mut c = Checker::new();
+    let facility = db::facilities::by_code(pool, input.facility.trim()).await?;
+    if facility.is_none() {
+        c.check::<()>(
+            "facility",
+            Err(format!("there is no facility `{}`", input.facility.trim())),
+        );
+    }
+    let url = c.check("url", webhook::check_url(&input.url)).map(|u| u.to_string());
+    let mut events: Vec<String> = Vec::new();
+    if input.events.is_empty() {
+        c.check::<()>("events", Err("events needs at least one event".into()));
+    }
+    for e in &input.events {
+        match e.parse::<WebhookEvent>() {
+            Ok(ev) if !events.iter().any(|x| x == ev.as_str()) => events.push(ev.as_str().to_string()),
+            Ok(_) => {}
+            Err(m) => {
+                c.check::<()>("events", Err(m));
+            }
+        }
+    }
+    let (facility, url) = c.values((facility, url))?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = webhook::secret_from(&bytes);
+    let actor_id = actor.id.ok_or_else(AppError::forbidden)?;
+    let mut tx = pool.begin().await?;
+    let id = db::webhooks::insert(&mut *tx, facility.id, &url, &events, &secret, actor_id, now).await?;
+    let detail = json!({ "webhook_id": id, "facility": facility.code, "url": url, "events": events });
+    db::audit::record(&mut *tx, actor.entry("webhook_registered", now, detail)).await?;
+    tx.commit().await?;
+    let endpoint = Endpoint {
+        id,
+        facility: facility.code,
+        url,
+        events,
+        created_at: now,
+    };
+    Ok((endpoint, secret))
+}
+
+/// Ends an endpoint: nothing more is sent to it.
+pub async fn delete(pool: &PgPool, id: i64, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    let Some(e) = db::webhooks::get(&mut *tx, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    db::webhooks::delete(&mut *tx, id, now).await?;
+    let detail = json!({ "webhook_id": id, "facility": e.facility, "url": e.url });
+    db::audit::record(&mut *tx, actor.entry("webhook_deleted", now, detail)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The HTTP client of deliveries: 10 s timeout, no redirects followed, TLS with the platform's
+/// roots (as for SMTP).
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+}
+
+/// Makes aws-lc-rs (the provider lettre already uses) the process's TLS provider, once: HTTP
+/// clients built without an explicit one (reqwest's) take it.
+pub fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    });
+}
+
+impl Sender {
+    pub fn new() -> anyhow::Result<Self> {
+        use rustls_platform_verifier::BuilderVerifierExt;
+        install_crypto();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_platform_verifier()?
+            .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("wso-tracker/", env!("CARGO_PKG_VERSION"), " (webhooks)"))
+            .build()?;
+        Ok(Self { client })
+    }
+}
+
+/// At most this many deliveries are claimed per round; they are sent concurrently.
+const BATCH: i64 = 32;
+/// A claimed delivery is not claimed again before this (longer than the 10 s timeout).
+const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Sends every delivery due at `now`; returns how many were attempted.
+pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
+    let due = db::webhooks::claim_due(pool, now, now + LEASE, BATCH).await?;
+    let n = due.len();
+    let mut sends = tokio::task::JoinSet::new();
+    for d in due {
+        let client = sender.client.clone();
+        sends.spawn(async move {
+            let outcome = send(&client, &d, now).await;
+            (d, outcome)
+        });
+    }
+    while let Some(done) = sends.join_next().await {
+        let (d, (status, error)) = done.map_err(|e| anyhow::anyhow!("a delivery task failed: {e}"))?;
+        let delivered = status.is_some_and(|s| (200..300).contains(&s));
+        let next = if delivered {
+            None
+        } else {
+            webhook::after_failure(d.event_at, d.attempts, now)
+        };
+        if !delivered {
+            tracing::warn!(webhook_id = %d.webhook_id, status, error, retry_at = ?next, "webhook delivery failed");
+        }
+        db::webhooks::record_attempt(pool, d.id, now, status, error.as_deref(), delivered, next).await?;
+    }
+    Ok(n)
+}
+
+/// One attempt: the status answered, or why there was none.
+async fn send(client: &reqwest::Client, d: &Due, now: DateTime<Utc>) -> (Option<i32>, Option<String>) {
+    let Some(key) = webhook::secret_key(&d.secret) else {
+        return (None, Some("the endpoint's secret cannot be decoded".into()));
+    };
+    let timestamp = now.timestamp();
+    let result = client
+        .post(&d.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &d.webhook_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header(
+            "webhook-signature",
+            webhook::signature(&key, &d.webhook_id, timestamp, &d.body),
+        )
+        .body(d.body.clone())
+        .send()
+        .await;
+    match result {
+        Ok(r) if r.status().is_success() => (Some(r.status().as_u16() as i32), None),
+        Ok(r) => (
+            Some(r.status().as_u16() as i32),
+            Some(format!("answered {}", r.status())),
+        ),
+        Err(e) => (None, Some(describe(&e))),
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "no answer within 10 s".into()
+    } else if e.is_connect() {
+        "cannot connect".into()
+    } else {
+        let mut s = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(inner) = src {
+            s.push_str(": ");
+            s.push_str(&inner.to_string());
+            src = inner.source();
+        }
+        s
+    }
+}
+
+/// Forgets idempotency keys after 48 hours (the contract keeps them at least 24).
+pub async fn purge_idempotency_keys(pool: &PgPool, now: DateTime<Utc>) -> AppResult<u64> {
+    Ok(db::idempotency::purge(pool, now - chrono::Duration::hours(48)).await?)
+}

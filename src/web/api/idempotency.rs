@@ -1,0 +1,135 @@
+//! `Idempotency-Key` on every `POST /api/v1/...` (decision 0025): a retry with the same key and
+//! the same request from the same token gets the first response again and writes nothing; the
+//! same key with another request gets 422 `idempotency_key_reused`. Concurrent retries wait for
+//! the first to finish. Only a success is kept: a refused request (4xx, 5xx) frees its key and
+//! leaves the database as it was, so its retry is checked again.
+
+use std::time::Duration;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::auth::api::bearer;
+use crate::auth::token::digest;
+use crate::db::idempotency as keys;
+use crate::error::{ApiError, AppError};
+use crate::state::AppState;
+
+/// The largest request body the API reads (axum's default for `Bytes`).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// How long a retry waits for the first request with its key to finish.
+const WAIT: Duration = Duration::from_secs(30);
+/// A key in progress for longer than this belongs to a request that died with its process.
+const STALE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// 1 to 255 printable ASCII characters.
+pub fn valid_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
+pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(raw) = req.headers().get("idempotency-key") else {
+        return next.run(req).await;
+    };
+    let key = match raw.to_str() {
+        Ok(k) if valid_key(k) => k.to_string(),
+        _ => {
+            let message = "Idempotency-Key must be 1 to 255 printable characters";
+            return ApiError(AppError::field("Idempotency-Key", message)).into_response();
+        }
+    };
+    // Without a token the handler answers 401; nothing to remember.
+    let Some(token) = bearer(req.headers()).map(digest) else {
+        return next.run(req).await;
+    };
+    match remembered(&state, req, next, &token, &key).await {
+        Ok(r) => r,
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+async fn remembered(
+    state: &AppState,
+    req: Request,
+    next: Next,
+    token: &[u8; 32],
+    key: &str,
+) -> Result<Response, AppError> {
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|e| AppError::BadRequest {
+        message: format!("cannot read the request body: {e}"),
+        field: None,
+    })?;
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str());
+    h.update(b" ");
+    h.update(parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or(""));
+    h.update(b"\n");
+    h.update(&bytes);
+    let request_hash: [u8; 32] = h.finalize().into();
+
+    let waited_since = tokio::time::Instant::now();
+    loop {
+        let now = state.clock.now();
+        if keys::claim(&state.db, token, key, &request_hash, now).await? {
+            break;
+        }
+        let Some(stored) = keys::get(&state.db, token, key).await? else {
+            continue; // freed by a failed first request meanwhile: claim it
+        };
+        if stored.request_hash != request_hash {
+            return Err(AppError::Rule {
+                code: "idempotency_key_reused",
+                message: "this Idempotency-Key was used for a different request (method, path or body)".into(),
+                field: Some("Idempotency-Key".into()),
+            });
+        }
+        if let (Some(status), Some(body)) = (stored.status, stored.body) {
+            return Ok(replay(status, stored.content_type, body));
+        }
+        if keys::take_over(&state.db, token, key, now - STALE, now).await? {
+            break;
+        }
+        if waited_since.elapsed() > WAIT {
+            return Err(AppError::Conflict {
+                code: "idempotency_key_in_progress",
+                message: "a request with this Idempotency-Key is still being processed; retry later".into(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let status = response.status();
+    if !(status.is_success() || status.is_redirection()) {
+        // A refused request leaves nothing behind: its retry is checked again.
+        keys::release(&state.db, token, key).await?;
+        return Ok(response);
+    }
+    let (mut parts, body) = response.into_parts();
+    let body = to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading a response: {e}"))?;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    keys::complete(&state.db, token, key, status.as_u16() as i16, content_type, &body).await?;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Ok(Response::from_parts(parts, Body::from(body)))
+}
+
+fn replay(status: i16, content_type: Option<String>, body: Vec<u8>) -> Response {
+    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+    let mut r = (status, body).into_response();
+    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        r.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    r.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
+}

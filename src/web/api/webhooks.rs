@@ -1,0 +1,83 @@
+//! `/api/v1/webhooks`: admins register, list and delete webhook endpoints (docs/integration.md).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::json::ApiJson;
+use crate::auth::ApiUser;
+use crate::db::webhooks::Endpoint;
+use crate::domain::Role;
+use crate::error::ApiResult;
+use crate::services::accounts::Actor;
+use crate::services::webhooks::{self, NewEndpoint};
+use crate::state::AppState;
+use crate::web::extract::ApiPathId;
+
+#[derive(Deserialize)]
+pub struct EndpointInput {
+    facility: String,
+    url: String,
+    events: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct EndpointJson {
+    id: i64,
+    facility: String,
+    url: String,
+    events: Vec<String>,
+    created_at: DateTime<Utc>,
+    /// Only in the response that created the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+impl From<Endpoint> for EndpointJson {
+    fn from(e: Endpoint) -> Self {
+        Self {
+            id: e.id,
+            facility: e.facility,
+            url: e.url,
+            events: e.events,
+            created_at: e.created_at,
+            secret: None,
+        }
+    }
+}
+
+/// `POST /api/v1/webhooks` → 201 with the secret (shown only here).
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiJson(input): ApiJson<EndpointInput>,
+) -> ApiResult<(StatusCode, Json<EndpointJson>)> {
+    api.require(&[Role::Admin])?;
+    let input = NewEndpoint {
+        facility: input.facility,
+        url: input.url,
+        events: input.events,
+    };
+    let actor = Actor::user(&api.user, api.ip.as_deref());
+    let (endpoint, secret) = webhooks::register(&state.db, &input, actor, state.clock.now()).await?;
+    let mut json = EndpointJson::from(endpoint);
+    json.secret = Some(secret);
+    Ok((StatusCode::CREATED, Json(json)))
+}
+
+/// `GET /api/v1/webhooks`: the live endpoints (without secrets).
+pub async fn list(State(state): State<AppState>, api: ApiUser) -> ApiResult<Json<Vec<EndpointJson>>> {
+    api.require(&[Role::Admin])?;
+    let all = crate::db::webhooks::list(&state.db).await?;
+    Ok(Json(all.into_iter().map(EndpointJson::from).collect()))
+}
+
+/// `DELETE /api/v1/webhooks/{id}` → 204; nothing more is sent to it.
+pub async fn delete(State(state): State<AppState>, api: ApiUser, ApiPathId(id): ApiPathId) -> ApiResult<StatusCode> {
+    api.require(&[Role::Admin])?;
+    let actor = Actor::user(&api.user, api.ip.as_deref());
+    webhooks::delete(&state.db, id, actor, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

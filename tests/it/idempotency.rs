@@ -1,0 +1,154 @@
+//! `Idempotency-Key` on every POST under /api/v1: a jail system that retries after a timeout
+//! never books a person twice.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{World, booking};
+
+/// A POST with an Idempotency-Key; (status, replayed?, body).
+async fn post(w: &World, token: &str, key: &str, path: &str, body: &Value) -> (u16, bool, Value) {
+    let r = reqwest::Client::new()
+        .post(w.app.url(&format!("/api/v1{path}")))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let replayed = r.headers().get("idempotent-replayed").is_some();
+    (r.status().as_u16(), replayed, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_gets_the_first_response_and_writes_nothing() {
+    let w = World::new().await;
+    let token = w.app.token("wso1").await;
+    let (status, replayed, first) = post(&w, &token, "jms-4711", "/bookings", &booking("B-1")).await;
+    assert_eq!((status, replayed), (201, false), "{first}");
+    let before = w.app.table_counts().await;
+
+    let (status, replayed, again) = post(&w, &token, "jms-4711", "/bookings", &booking("B-1")).await;
+    assert_eq!((status, replayed), (201, true), "{again}");
+    assert_eq!(again, first, "the first response, body and all");
+    assert_eq!(w.app.table_counts().await, before, "the retry wrote nothing");
+
+    // A day later the key still holds (kept at least 24 hours).
+    w.app.clock.advance(chrono::Duration::hours(25));
+    let (status, replayed, _) = post(&w, &token, "jms-4711", "/bookings", &booking("B-1")).await;
+    assert_eq!((status, replayed), (201, true));
+    assert_eq!(w.app.table_counts().await, before);
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_body_is_refused_and_changes_nothing() {
+    let w = World::new().await;
+    let token = w.app.token("wso1").await;
+    post(&w, &token, "k-1", "/bookings", &booking("B-1")).await;
+    let before = w.app.table_counts().await;
+    let (status, _, body) = post(&w, &token, "k-1", "/bookings", &booking("B-2")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "idempotency_key_reused");
+    assert_eq!(body["error"]["field"], "Idempotency-Key");
+    assert_eq!(w.app.table_counts().await, before);
+    let (status, _, body) = post(&w, &token, "k-1", "/interpreters", &json!({"name": "A. Lopez"})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("idempotency_key_reused")),
+        "another path too"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_write_once() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let id = wso.ok(201, "/bookings", booking("B-1")).await["id"].as_i64().unwrap();
+    let token = w.app.token("wso1").await;
+    let path = format!("/bookings/{id}/ice-notifications");
+    let body = json!({ "at": "2026-11-23T11:00:00Z", "method": "phone", "contact": "ERO duty officer" });
+    // Recording a notification twice would make two rows: nothing else stops a duplicate.
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (url, token, body) = (w.app.url(&format!("/api/v1{path}")), token.clone(), body.clone());
+        tries.spawn(async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "notify-once")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let replayed = r.headers().get("idempotent-replayed").is_some();
+            (r.status().as_u16(), replayed, r.json::<Value>().await.unwrap())
+        });
+    }
+    let answers = tries.join_all().await;
+    let first = &answers[0].2;
+    for (status, _, answer) in &answers {
+        assert_eq!(*status, 201, "{answer}");
+        assert_eq!(answer, first, "every retry gets the one response");
+    }
+    assert_eq!(
+        answers.iter().filter(|a| !a.1).count(),
+        1,
+        "one ran, the others were replayed"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM ice_notifications WHERE booking_id = $1")
+        .bind(id)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn keys_are_per_token_refusals_are_not_kept_and_bad_keys_are_named() {
+    let w = World::new().await;
+    let wso = w.app.token("wso1").await;
+    let sgt = w.app.token("sgt").await;
+    let (status, _, _) = post(&w, &wso, "same", "/bookings", &booking("B-1")).await;
+    assert_eq!(status, 201);
+    // Another token's key is its own: the request runs (and meets the duplicate number).
+    let (status, replayed, body) = post(&w, &sgt, "same", "/bookings", &booking("B-1")).await;
+    assert_eq!((status, replayed), (409, false), "{body}");
+    // A refusal is not kept: after the cause is gone, the same key runs again.
+    let (status, _, _) = post(&w, &sgt, "fresh", "/bookings", &json!({"facility": "RCDC"})).await;
+    assert_eq!(status, 422);
+    let (status, replayed, _) = post(&w, &sgt, "fresh", "/bookings", &booking("B-2")).await;
+    assert_eq!((status, replayed), (201, false));
+
+    let before = w.app.table_counts().await;
+    for bad in [String::new(), "x".repeat(256), "naïve".into()] {
+        let r = reqwest::Client::new()
+            .post(w.app.url("/api/v1/bookings"))
+            .bearer_auth(&wso)
+            .header(
+                "Idempotency-Key",
+                reqwest::header::HeaderValue::from_bytes(bad.as_bytes()).unwrap(),
+            )
+            .json(&booking("B-3"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 422, "key {bad:?}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["field"], "Idempotency-Key");
+    }
+    assert_eq!(w.app.table_counts().await, before, "a bad key writes nothing");
+}
+
+#[tokio::test]
+async fn keys_are_forgotten_after_two_days() {
+    let w = World::new().await;
+    let token = w.app.token("wso1").await;
+    post(&w, &token, "old", "/bookings", &booking("B-1")).await;
+    let later = w.app.clock.now() + chrono::Duration::hours(49);
+    let gone = wso_tracker::services::webhooks::purge_idempotency_keys(&w.app.db, later)
+        .await
+        .unwrap();
+    assert_eq!(gone, 1);
+    // The key is free again: the request runs and meets the booking it made.
+    let (status, replayed, _) = post(&w, &token, "old", "/bookings", &booking("B-1")).await;
+    assert_eq!((status, replayed), (409, false));
+}
