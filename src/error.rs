@@ -46,8 +46,75 @@ pub enum AppError {
     /// Too much work at once (e.g. password hashing): try again shortly (503).
     #[error("{0}")]
     Busy(String),
+    /// The database cannot take this request now (unreachable, restarting, failing over, or
+    /// read-only): 503 with `Retry-After`; nothing was written (decision 0027).
+    #[error("{}", .0.message())]
+    Unavailable(Unavailable),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// Why the database cannot take a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Unreachable: down, restarting, no connection within the pool's wait, connections cut.
+    Down,
+    /// Answers, but refuses writes: a replica, or a primary being demoted.
+    ReadOnly,
+}
+
+impl Unavailable {
+    /// Seconds a client should wait before trying again (`Retry-After`).
+    pub const RETRY_AFTER_SECS: u32 = 5;
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Unavailable::Down => "database_unavailable",
+            Unavailable::ReadOnly => "database_read_only",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Unavailable::Down => {
+                "The database cannot be reached right now (it may be restarting or failing over). Nothing was saved; please try again in a few seconds."
+            }
+            Unavailable::ReadOnly => {
+                "The database accepts no changes right now (a failover is under way). Nothing was saved; please try again in a few seconds."
+            }
+        }
+    }
+
+    /// Whether a database error means "not now" rather than a fault: connection-level failures,
+    /// PostgreSQL shutting down or starting (57P01–57P03, class 08), too many connections
+    /// (53300), or a write refused because the server is read-only (25006).
+    pub fn of(e: &sqlx::Error) -> Option<Self> {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Some(Unavailable::Down),
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Some(Unavailable::Down),
+            sqlx::Error::Database(d) => match d.code().as_deref() {
+                Some("25006") => Some(Unavailable::ReadOnly),
+                Some("57P01" | "57P02" | "57P03" | "53300") => Some(Unavailable::Down),
+                Some(c) if c.starts_with("08") => Some(Unavailable::Down),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// An internal error stays internal unless a database error in its chain means "not now".
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        match e
+            .chain()
+            .find_map(|c| c.downcast_ref::<sqlx::Error>())
+            .and_then(Unavailable::of)
+        {
+            Some(u) => AppError::Unavailable(u),
+            None => AppError::Internal(e),
+        }
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -60,7 +127,10 @@ impl From<Vec<FieldError>> for AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(e.into())
+        match Unavailable::of(&e) {
+            Some(u) => AppError::Unavailable(u),
+            None => AppError::Internal(e.into()),
+        }
     }
 }
 
@@ -86,7 +156,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
             AppError::Validation(_) | AppError::Rule { .. } => 422,
-            AppError::Busy(_) => 503,
+            AppError::Busy(_) | AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
         }
     }
@@ -102,6 +172,7 @@ impl AppError {
             AppError::Conflict { code, .. } | AppError::Rule { code, .. } | AppError::Duplicate { code, .. } => code,
             AppError::Validation(_) => "validation_failed",
             AppError::Busy(_) => "busy",
+            AppError::Unavailable(u) => u.code(),
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -117,9 +188,16 @@ impl AppError {
     }
 
     pub fn log(&self) {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = ?e, "internal error");
+        match self {
+            AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            AppError::Unavailable(u) => tracing::warn!(code = u.code(), "database unavailable: answered 503"),
+            _ => {}
         }
+    }
+
+    /// `Retry-After` seconds for a 503.
+    pub fn retry_after(&self) -> Option<u32> {
+        matches!(self, AppError::Busy(_) | AppError::Unavailable(_)).then_some(Unavailable::RETRY_AFTER_SECS)
     }
 
     pub fn field_name(&self) -> Option<String> {

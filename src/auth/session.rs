@@ -146,9 +146,12 @@ impl FromRequestParts<AppState> for SignedIn {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
-        // A session written by an older version (another shape) is simply not signed in.
-        let Some(auth) = session.get::<AuthData>(AUTH_KEY).await.ok().flatten() else {
-            return Err(AppError::Unauthorized);
+        // A session written by an older version (another shape) is simply not signed in; a
+        // store that does not answer is the database away (503), not a sign-out.
+        let auth = match session.get::<AuthData>(AUTH_KEY).await {
+            Ok(Some(auth)) => auth,
+            Ok(None) | Err(tower_sessions::session::Error::SerdeJson(_)) => return Err(AppError::Unauthorized),
+            Err(e) => return Err(session_err(e)),
         };
         let now = state.clock.now();
         let ip = client_ip(parts);
@@ -224,8 +227,18 @@ pub fn store_err(e: tower_sessions::session::Error) -> AppError {
     session_err(e)
 }
 
+/// The session store is PostgreSQL: a backend error is the database not answering (or refusing
+/// writes), a 503 like any other; an encoding error is ours.
 fn session_err(e: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session store: {e}"))
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as Store;
+    match &e {
+        Error::Store(Store::Backend(m)) if m.contains("read-only") => {
+            AppError::Unavailable(crate::error::Unavailable::ReadOnly)
+        }
+        Error::Store(Store::Backend(_)) => AppError::Unavailable(crate::error::Unavailable::Down),
+        _ => AppError::Internal(anyhow::anyhow!("session store: {e}")),
+    }
 }
 
 /// Signs `user_id` in: a new session id (no fixation), a new CSRF token, and the

@@ -12,6 +12,9 @@ use super::cluster::{Durability, PrivateCluster};
 use crate::config::Config;
 use crate::db::{self, roles};
 
+/// How long a request waits for a database connection before answering 503.
+pub const DB_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The database of the private cluster.
 pub const PRIVATE_DATABASE: &str = "wso_tracker";
 
@@ -87,6 +90,9 @@ impl DatabaseTarget {
         owner.close().await;
         PgPoolOptions::new()
             .max_connections(20)
+            // While the database is away (a failover) a request waits this long for a
+            // connection, then answers 503 (decision 0027), well within the request timeout.
+            .acquire_timeout(DB_WAIT)
             .connect_with(db::with_settings(self.app.clone()).log_statements(tracing::log::LevelFilter::Debug))
             .await
             .context("connecting to PostgreSQL")

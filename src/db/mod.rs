@@ -48,6 +48,10 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 }
 
 /// Whether the database answers (for `/healthz`).
-pub async fn ping(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(db).await.map(|_| ())
+/// Whether the database would refuse writes now: a replica (in recovery) or read-only by
+/// setting (a primary being demoted). An error when it does not answer.
+pub async fn read_only(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool")
+        .fetch_one(db)
+        .await
 }

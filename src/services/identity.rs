@@ -24,7 +24,7 @@ async fn hashed(password: String) -> AppResult<String> {
         .await
         .map_err(|e| match e.downcast::<password::Busy>() {
             Ok(busy) => AppError::Busy(busy.to_string()),
-            Err(other) => AppError::Internal(other),
+            Err(other) => AppError::from(other),
         })
 }
 

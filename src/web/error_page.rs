@@ -34,6 +34,12 @@ impl IntoResponse for AppError {
             message: self.public_message(),
         };
         let body = page.render().unwrap_or_else(|_| page.message.clone());
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        if let Some(secs) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

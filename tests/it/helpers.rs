@@ -233,6 +233,23 @@ async fn serve_database(name: String, config: Config, clock: Clock) -> TestApp {
         .await
         .unwrap();
 
+    let url = |user: &str, password: &str| {
+        let base = with_user(&server.url_base.0, user, password);
+        format!("{base}{name}{}", server.url_base.1)
+    };
+    serve_pools(db, admin_db, url(roles::APP, APP_PASSWORD), name, config, clock).await
+}
+
+/// A server process on given pools (the app role's and a superuser's), e.g. on a cluster of
+/// the test's own that it stops and starts (tests/it/failover.rs).
+pub async fn serve_pools(
+    db: PgPool,
+    admin_db: PgPool,
+    database_url: String,
+    name: String,
+    config: Config,
+    clock: Clock,
+) -> TestApp {
     let state = AppState::new(db.clone(), clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -250,15 +267,11 @@ async fn serve_database(name: String, config: Config, clock: Clock) -> TestApp {
             .await
             .unwrap();
     });
-    let url = |user: &str, password: &str| {
-        let base = with_user(&server.url_base.0, user, password);
-        format!("{base}{name}{}", server.url_base.1)
-    };
     TestApp {
         addr,
         db,
         admin_db,
-        database_url: url(roles::APP, APP_PASSWORD),
+        database_url,
         clock,
         stop,
         name,

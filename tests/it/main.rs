@@ -14,6 +14,7 @@ mod confirm;
 mod desk;
 mod display;
 mod duties;
+mod failover;
 mod foundation;
 mod helpers;
 mod hostile;

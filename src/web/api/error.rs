@@ -42,6 +42,12 @@ impl IntoResponse for ApiError {
                 },
             },
         };
-        (status(&e), Json(body)).into_response()
+        let mut response = (status(&e), Json(body)).into_response();
+        if let Some(secs) = e.retry_after() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
