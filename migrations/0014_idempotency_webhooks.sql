@@ -4,13 +4,17 @@
 -- to the token that sent it (its SHA-256, as in api_tokens). The row is claimed before the
 -- handler runs (status NULL = in progress) and holds the first response once it is known; a
 -- retry with the same key and the same request gets that response again. Kept at least 24 h
--- (the outbox worker deletes rows older than 48 h).
+-- (the watcher deletes rows older than 48 h). While its request runs, the claim's
+-- `heartbeat_at` is renewed every 2 s (the database's clock): a claim whose heartbeat stopped
+-- belongs to a request that can no longer finish (its process died, or the database failed over
+-- under it), and a retry takes it over.
 CREATE TABLE idempotency_keys (
     token_hash    bytea NOT NULL CHECK (length(token_hash) = 32),
     key           text NOT NULL CHECK (key ~ '^[ -~]{1,255}$'),
     -- SHA-256 of method, path and body: the same key with another request is refused.
     request_hash  bytea NOT NULL CHECK (length(request_hash) = 32),
     created_at    timestamptz NOT NULL,
+    heartbeat_at  timestamptz NOT NULL DEFAULT now(),
     status        smallint CHECK (status BETWEEN 100 AND 599),
     content_type  text,
     body          bytea,

@@ -96,15 +96,13 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
     backoff_cap_secs: i64,
 ) -> AppResult<usize> {
+    let claimed_at = tokio::time::Instant::now();
     let claimed = db::alerts::claim_due(pool, now, now + Duration::seconds(LEASE_SECS), 20).await?;
     let mut delivered = 0;
     for m in claimed {
         match mailer.send(&m).await {
             Ok(()) => {
-                let mut tx = pool.begin().await?;
-                db::alerts::mark_delivered(&mut *tx, m.id, now).await?;
-                db::alerts::record_attempt(&mut *tx, m.id, now, None).await?;
-                tx.commit().await?;
+                record_sent(pool, m.id, now, claimed_at).await?;
                 delivered += 1;
             }
             Err(error) => {
@@ -117,6 +115,29 @@ pub async fn deliver_due(
         }
     }
     Ok(delivered)
+}
+
+/// A message that went out must be recorded as delivered, or it goes again when its lease runs
+/// out. While the database is away (a restart, a failover) keep trying, until shortly before
+/// the lease ends: a failover of a few seconds then sends nothing twice (decision 0027).
+async fn record_sent(pool: &PgPool, id: i64, now: DateTime<Utc>, claimed_at: tokio::time::Instant) -> AppResult<()> {
+    let give_up = claimed_at + std::time::Duration::from_secs((LEASE_SECS - 10) as u64);
+    loop {
+        let attempt = async {
+            let mut tx = pool.begin().await?;
+            db::alerts::mark_delivered(&mut *tx, id, now).await?;
+            db::alerts::record_attempt(&mut *tx, id, now, None).await?;
+            tx.commit().await
+        };
+        match attempt.await {
+            Ok(()) => return Ok(()),
+            Err(e) if tokio::time::Instant::now() < give_up => {
+                tracing::warn!(error = %e, outbox_id = id, "sent, but cannot record it yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -78,21 +78,35 @@ pub async fn release(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str) -> s
     Ok(())
 }
 
-/// Takes over a key left in progress since before `stale` (its process died mid-request).
+/// Renews the claim of a request still running (the database's clock).
+pub async fn beat(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE idempotency_keys SET heartbeat_at = now() WHERE token_hash = $1 AND key = $2 AND status IS NULL",
+    )
+    .bind(token_hash)
+    .bind(key)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Takes over a key left in progress whose heartbeat stopped `stale_secs` ago: its request can
+/// no longer finish (its process died, or the database went away under it).
 pub async fn take_over(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
     key: &str,
-    stale: DateTime<Utc>,
+    stale_secs: f64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE idempotency_keys SET created_at = $4
-          WHERE token_hash = $1 AND key = $2 AND status IS NULL AND created_at < $3",
+        "UPDATE idempotency_keys SET created_at = $4, heartbeat_at = now()
+          WHERE token_hash = $1 AND key = $2 AND status IS NULL
+            AND heartbeat_at < now() - make_interval(secs => $3)",
     )
     .bind(token_hash)
     .bind(key)
-    .bind(stale)
+    .bind(stale_secs)
     .bind(now)
     .execute(db)
     .await?;

@@ -128,6 +128,7 @@ const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Sends every delivery due at `now`; returns how many were attempted.
 pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
+    let claimed_at = tokio::time::Instant::now();
     let due = db::webhooks::claim_due(pool, now, now + LEASE, BATCH).await?;
     let n = due.len();
     let mut sends = tokio::task::JoinSet::new();
@@ -149,7 +150,19 @@ pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> 
         if !delivered {
             tracing::warn!(webhook_id = %d.webhook_id, status, error, retry_at = ?next, "webhook delivery failed");
         }
-        db::webhooks::record_attempt(pool, d.id, now, status, error.as_deref(), delivered, next).await?;
+        // Recorded even across a short database outage: a delivered event recorded late is
+        // not sent again (as for alert e-mails, decision 0027).
+        let give_up = claimed_at + std::time::Duration::from_secs((LEASE.num_seconds() - 10) as u64);
+        loop {
+            match db::webhooks::record_attempt(pool, d.id, now, status, error.as_deref(), delivered, next).await {
+                Ok(()) => break,
+                Err(e) if tokio::time::Instant::now() < give_up => {
+                    tracing::warn!(error = %e, webhook_id = %d.webhook_id, "cannot record a delivery yet; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
     Ok(n)
 }

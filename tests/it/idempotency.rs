@@ -152,3 +152,33 @@ async fn keys_are_forgotten_after_two_days() {
     let (status, replayed, _) = post(&w, &token, "old", "/bookings", &booking("B-1")).await;
     assert_eq!((status, replayed), (409, false));
 }
+
+#[tokio::test]
+async fn a_claim_whose_request_can_no_longer_finish_is_taken_over_by_the_retry() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let id = wso.ok(201, "/bookings", booking("B-1")).await["id"].as_i64().unwrap();
+    let token = w.app.token("wso1").await;
+    let path = format!("/bookings/{id}/ice-notifications");
+    let body = json!({ "at": "2026-11-23T11:00:00Z", "method": "phone", "contact": "ERO duty officer" });
+    let (status, _, _) = post(&w, &token, "cut-off", &path, &body).await;
+    assert_eq!(status, 201);
+    // As if its server process had died (or the database had failed over) before the answer was
+    // kept: claimed, no answer, and its heartbeat stopped ten seconds ago.
+    sqlx::query(
+        "UPDATE idempotency_keys SET status = NULL, content_type = NULL, body = NULL,
+                heartbeat_at = now() - interval '10 seconds' WHERE key = 'cut-off'",
+    )
+    .execute(&w.app.admin_db)
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (status, replayed, _) = post(&w, &token, "cut-off", &path, &body).await;
+    assert_eq!((status, replayed), (201, false), "the retry ran");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "at once, not after the wait"
+    );
+    let (status, replayed, _) = post(&w, &token, "cut-off", &path, &body).await;
+    assert_eq!((status, replayed), (201, true), "and its answer is kept");
+}

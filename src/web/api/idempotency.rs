@@ -21,10 +21,11 @@ use crate::state::AppState;
 
 /// The largest request body the API reads (axum's default for `Bytes`).
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
-/// How long a retry waits for the first request with its key to finish.
-const WAIT: Duration = Duration::from_secs(30);
-/// A key in progress for longer than this belongs to a request that died with its process.
-const STALE: chrono::Duration = chrono::Duration::minutes(5);
+/// A running request renews its claim this often ...
+const BEAT: Duration = Duration::from_secs(2);
+/// ... so a claim not renewed for this long belongs to a request that can no longer finish (its
+/// process died, or the database failed over under it): a retry takes it over.
+const STALE_SECS: f64 = 7.0;
 
 /// 1 to 255 printable ASCII characters.
 pub fn valid_key(key: &str) -> bool {
@@ -75,6 +76,9 @@ async fn remembered(
     h.update(&bytes);
     let request_hash: [u8; 32] = h.finalize().into();
 
+    // A retry waits for the first request at most 4/5 of the request timeout (then 409, retry
+    // later), or until the first request's heartbeat stops.
+    let wait = Duration::from_secs(state.config.request_timeout_secs * 4 / 5);
     let waited_since = tokio::time::Instant::now();
     loop {
         let now = state.clock.now();
@@ -94,10 +98,10 @@ async fn remembered(
         if let (Some(status), Some(body)) = (stored.status, stored.body) {
             return Ok(replay(status, stored.content_type, body));
         }
-        if keys::take_over(&state.db, token, key, now - STALE, now).await? {
+        if keys::take_over(&state.db, token, key, STALE_SECS, now).await? {
             break;
         }
-        if waited_since.elapsed() > WAIT {
+        if waited_since.elapsed() > wait {
             return Err(AppError::Conflict {
                 code: "idempotency_key_in_progress",
                 message: "a request with this Idempotency-Key is still being processed; retry later".into(),
@@ -106,11 +110,24 @@ async fn remembered(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    let heartbeat = {
+        let (db, token, key) = (state.db.clone(), *token, key.to_string());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(BEAT).await;
+                let _ = keys::beat(&db, &token, &key).await;
+            }
+        })
+    };
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    heartbeat.abort();
     let status = response.status();
     if !(status.is_success() || status.is_redirection()) {
-        // A refused request leaves nothing behind: its retry is checked again.
-        keys::release(&state.db, token, key).await?;
+        // A refused request leaves nothing behind: its retry is checked again. (If the database
+        // is away the claim stays until it is stale; the answer is the refusal either way.)
+        if let Err(e) = keys::release(&state.db, token, key).await {
+            tracing::warn!(error = %e, "could not free an idempotency key");
+        }
         return Ok(response);
     }
     let (mut parts, body) = response.into_parts();
@@ -118,7 +135,11 @@ async fn remembered(
         .await
         .map_err(|e| anyhow::anyhow!("reading a response: {e}"))?;
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    keys::complete(&state.db, token, key, status.as_u16() as i16, content_type, &body).await?;
+    // The write is done: its answer goes to the client even if it cannot be kept (a retry
+    // would then run again once the claim is stale; decision 0025).
+    if let Err(e) = keys::complete(&state.db, token, key, status.as_u16() as i16, content_type, &body).await {
+        tracing::warn!(error = %e, "could not keep the answer of an idempotency key");
+    }
     parts.headers.remove(header::CONTENT_LENGTH);
     Ok(Response::from_parts(parts, Body::from(body)))
 }
