@@ -80,9 +80,21 @@ impl DatabaseTarget {
             .connect_with(self.owner.clone().log_statements(tracing::log::LevelFilter::Debug))
             .await
             .context("connecting to PostgreSQL as the schema owner")?;
-        crate::db::migrate(&owner).await?;
         let app_role = self.app.get_username().to_string();
-        if app_role != self.owner.get_username() {
+        // A replica or a read-only database (a restored backup checked read-only, a primary
+        // being demoted) cannot be migrated: serve it as it is if its schema is ours.
+        if db::read_only(&owner).await.context("asking whether the database takes writes")? {
+            let missing = db::missing_migrations(&owner).await?;
+            if !missing.is_empty() {
+                anyhow::bail!(
+                    "the database is read-only and lacks migrations {missing:?}: start against the primary first"
+                );
+            }
+            tracing::warn!("the database is read-only: no migrations applied; writes will be refused (503)");
+        } else {
+            crate::db::migrate(&owner).await?;
+        }
+        if app_role != self.owner.get_username() && !db::read_only(&owner).await? {
             roles::grant_app(&owner, &app_role)
                 .await
                 .context("granting the app role its rights")?;

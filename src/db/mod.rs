@@ -38,6 +38,16 @@ pub fn with_settings(options: sqlx::postgres::PgConnectOptions) -> sqlx::postgre
 }
 
 /// Applies our migrations and the session store's schema.
+/// The embedded migrations a read-only database lacks (it cannot be migrated): empty when its
+/// schema is this binary's.
+pub async fn missing_migrations(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+        .context("reading the applied migrations")?;
+    Ok(MIGRATOR.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
+}
+
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("applying migrations")?;
     tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
@@ -47,7 +57,6 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether the database answers (for `/healthz`).
 /// Whether the database would refuse writes now: a replica (in recovery) or read-only by
 /// setting (a primary being demoted). An error when it does not answer.
 pub async fn read_only(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<bool> {
