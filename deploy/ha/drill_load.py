@@ -213,6 +213,7 @@ def main():
     p.add_argument("--smtp-port", type=int, required=True)
     p.add_argument("--rest-ports", required=True)  # member REST ports, comma-separated
     p.add_argument("--data-dirs", required=True)  # member data dirs, same order
+    p.add_argument("--configs", required=True)  # member Patroni configuration files, same order
     p.add_argument("--kill-app-pid", type=int, required=True)
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--kill-db-at", type=int, default=15)
@@ -221,6 +222,7 @@ def main():
     a = p.parse_args()
     rest_ports = [int(x) for x in a.rest_ports.split(",")]
     data_dirs = a.data_dirs.split(",")
+    configs = a.configs.split(",")
 
     sink = ThreadingSmtp(("127.0.0.1", a.smtp_port), SmtpHandler)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
@@ -236,12 +238,18 @@ def main():
     port = leader(rest_ports)
     if port is None:
         sys.exit("no leader to kill")
-    data_dir = data_dirs[rest_ports.index(port)]
-    with open(os.path.join(data_dir, "postmaster.pid")) as f:
+    member = rest_ports.index(port)
+    with open(os.path.join(data_dirs[member], "postmaster.pid")) as f:
         pid = int(f.readline())
+    # The whole member, as if its machine died: Patroni first (so it cannot restart its
+    # PostgreSQL and keep the leader key), then PostgreSQL.
+    patroni = subprocess.run(["pgrep", "-f", f"patroni {configs[member]}"], capture_output=True, text=True)
     killed_db = time.monotonic()
+    for p_ in patroni.stdout.split():
+        os.kill(int(p_), signal.SIGKILL)
     os.kill(pid, signal.SIGKILL)
-    print(f"[{killed_db - t0:5.1f} s] SIGKILL to the PostgreSQL leader (REST port {port}, pid {pid})", flush=True)
+    print(f"[{killed_db - t0:5.1f} s] SIGKILL to the leader member pg{member + 1}: Patroni "
+          f"{' '.join(patroni.stdout.split())}, PostgreSQL {pid}", flush=True)
 
     time.sleep(max(0, a.kill_app_at - (time.monotonic() - t0)))
     os.kill(a.kill_app_pid, signal.SIGKILL)
@@ -298,6 +306,7 @@ def main():
     outage = (db_failures[-1][0] - db_failures[0][0]) if db_failures else 0.0
 
     total = sum(len(set(v)) for v in STATS.acked.values())
+    new_leader = leader(rest_ports)
     print()
     print("Failover drill summary")
     print(f"  acknowledged writes:             {total} "
@@ -307,6 +316,7 @@ def main():
     print(f"  bookings written twice:          {duplicate_bookings}")
     print(f"  writes done but answer lost:     {STATS.reconciled} (a retry met the write; read back)")
     print(f"  writes failed (database):        {outage:.1f} s (first failed attempt to last, after the leader was killed)")
+    print(f"  leader:                          pg{member + 1} killed, pg{rest_ports.index(new_leader) + 1 if new_leader else '?'} now")
     print(f"  new leader served writes after:  "
           + (f"{first_ok - killed_db:.1f} s" if first_ok else "never"))
     print(f"  alert e-mails:                   {len(message_ids)} in the outbox for {alerts} alerts, "
