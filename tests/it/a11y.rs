@@ -62,7 +62,9 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
     let axe = axe_source();
     let w = World::new().await;
     // A world with something on every page: a held case, one overdue, a claim, a complaint,
-    // alerts, a display, the public page.
+    // alerts, a display, a webhook endpoint and its deliveries, the public page.
+    let hook = json!({ "facility": "RCDC", "url": "http://127.0.0.1:9/hook", "events": ["booking.created"] });
+    w.as_("boss").await.ok(201, "/webhooks", hook).await;
     let held = w.served("AX-1").await;
     let sgt_api = w.as_("sgt").await;
     let wso = w.as_("wso1").await;
@@ -141,6 +143,7 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
                 &admin_user,
                 "/admin/facilities",
                 "/admin/displays",
+                "/admin/webhooks",
                 "/admin/audit",
                 "/alerts",
             ],
