@@ -111,3 +111,7 @@ CREATE TABLE import_drafts (
     expires_at            timestamptz NOT NULL CHECK (expires_at > created_at)
 );
 CREATE INDEX import_drafts_expiry ON import_drafts (expires_at);
+
+-- A booking imported from the command line has no signed-in creator: its `booking_created`
+-- entry names the actor `import`. Every other booking still names the user who made it.
+ALTER TABLE bookings ALTER COLUMN created_by DROP NOT NULL;

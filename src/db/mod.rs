@@ -14,6 +14,7 @@ pub mod displays;
 pub mod documents;
 mod encode;
 pub mod facilities;
+pub mod imports;
 pub mod logins;
 pub mod mfa;
 pub mod reports;
