@@ -42,17 +42,19 @@ pub async fn existing(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(number, last_name, first_name, date_of_birth, booked_at, descriptions, categories)| {
-            let charges = descriptions.into_iter().zip(categories).collect();
-            let facts = StoredFacts {
-                last_name,
-                first_name,
-                date_of_birth,
-                booked_at,
-                charges,
-            };
-            (number, facts)
-        })
+        .map(
+            |(number, last_name, first_name, date_of_birth, booked_at, descriptions, categories)| {
+                let charges = descriptions.into_iter().zip(categories).collect();
+                let facts = StoredFacts {
+                    last_name,
+                    first_name,
+                    date_of_birth,
+                    booked_at,
+                    charges,
+                };
+                (number, facts)
+            },
+        )
         .collect())
 }
 

@@ -126,7 +126,11 @@ pub async fn import(
         outcome.written = true;
     } else {
         tx.rollback().await?;
-        outcome.imported = if options.dry_run && outcome.invalid == 0 { outcome.imported } else { 0 };
+        outcome.imported = if options.dry_run && outcome.invalid == 0 {
+            outcome.imported
+        } else {
+            0
+        };
     }
     Ok(outcome)
 }
@@ -173,7 +177,10 @@ pub async fn preview(
     options: Options,
     now: DateTime<Utc>,
 ) -> AppResult<(Outcome, Option<i64>)> {
-    let options = Options { dry_run: true, ..options };
+    let options = Options {
+        dry_run: true,
+        ..options
+    };
     let mut outcome = import(pool, Importer::User(caller), facility, rows, options, true, now).await?;
     db::imports::purge_expired(pool, now).await?;
     if outcome.invalid > 0 || outcome.kept.is_empty() {
@@ -182,7 +189,17 @@ pub async fn preview(
     let f = facility_for(pool, Importer::User(caller), facility).await?;
     let kept = serde_json::to_value(std::mem::take(&mut outcome.kept)).map_err(|e| AppError::Internal(e.into()))?;
     let expires = now + Duration::minutes(DRAFT_MINUTES);
-    let id = db::imports::insert_draft(pool, caller.user.id, f.id, options.format.word(), false, kept, now, expires).await?;
+    let id = db::imports::insert_draft(
+        pool,
+        caller.user.id,
+        f.id,
+        options.format.word(),
+        false,
+        kept,
+        now,
+        expires,
+    )
+    .await?;
     Ok((outcome, Some(id)))
 }
 
@@ -314,7 +331,12 @@ async fn flush(
         };
         let ids = db::imports::insert(&mut *conn, facility.id, &new, by, now)
             .await
-            .map_err(|e| super::duplicate(e, "a booking of this file was created meanwhile: run the import again".into()))?;
+            .map_err(|e| {
+                super::duplicate(
+                    e,
+                    "a booking of this file was created meanwhile: run the import again".into(),
+                )
+            })?;
         let rows: Vec<(DateTime<Utc>, Option<i64>, Value)> = new
             .iter()
             .zip(ids)

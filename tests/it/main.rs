@@ -18,6 +18,7 @@ mod foundation;
 mod helpers;
 mod hostile;
 mod identity;
+mod imports;
 mod layering;
 mod leaks;
 mod next_steps;

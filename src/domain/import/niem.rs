@@ -55,6 +55,25 @@ struct Report {
     hold: Option<bool>,
 }
 
+/// The fields of a report this program keeps.
+#[derive(Clone, Copy)]
+enum Slot {
+    BookedAt,
+    Agency,
+    Subject,
+    Given,
+    Sur,
+    Birth,
+    Charge,
+    Hold,
+}
+
+fn first(slot: &mut Option<String>, text: String) {
+    if slot.is_none() {
+        *slot = Some(text);
+    }
+}
+
 pub struct NiemBookings<R: BufRead> {
     reader: NsReader<R>,
     buf: Vec<u8>,
@@ -163,40 +182,60 @@ impl<R: BufRead> NiemBookings<R> {
         Ok(())
     }
 
+    fn keep(&mut self, slot: Slot, text: String) {
+        if let (Slot::Given | Slot::Sur | Slot::Birth, Some(p)) = (slot, self.person(2)) {
+            match slot {
+                Slot::Given => first(&mut p.given, text),
+                Slot::Sur => first(&mut p.sur, text),
+                _ => first(&mut p.birth, text),
+            }
+            return;
+        }
+        let Some(r) = self.report.as_mut() else { return };
+        match slot {
+            Slot::BookedAt => first(&mut r.booked_at, text),
+            Slot::Agency => first(&mut r.agency_number, text),
+            Slot::Subject => first(&mut r.subject_number, text),
+            Slot::Charge => r.charges.push(text),
+            Slot::Hold => r.hold = Some(r.hold.unwrap_or(false) || matches!(text.as_str(), "true" | "1")),
+            Slot::Given | Slot::Sur | Slot::Birth => {}
+        }
+    }
+
     /// At the end of an element (still on the stack): keep its text if it is a field we keep.
     fn end(&mut self) -> Option<RawBooking> {
         let text = self.text.trim().to_string();
-        let set = |slot: &mut Option<String>| {
-            if slot.is_none() {
-                *slot = Some(text.clone());
-            }
-        };
-        if self.ends_with(&[(Ns::J, "Booking"), (Ns::Nc, "ActivityDate"), (Ns::Nc, "DateTime")]) {
-            self.report.as_mut().map(|r| set(&mut r.booked_at));
-        } else if self.ends_with(&[
-            (Ns::J, "BookingAgencyRecordIdentification"),
-            (Ns::Nc, "IdentificationID"),
-        ]) {
-            self.report.as_mut().map(|r| set(&mut r.agency_number));
-        } else if self.ends_with(&[
-            (Ns::J, "BookingSubject"),
-            (Ns::J, "SubjectIdentification"),
-            (Ns::Nc, "IdentificationID"),
-        ]) {
-            self.report.as_mut().map(|r| set(&mut r.subject_number));
-        } else if self.ends_with(&[(Ns::Nc, "PersonName"), (Ns::Nc, "PersonGivenName")]) {
-            self.person(2).map(|p| set(&mut p.given));
-        } else if self.ends_with(&[(Ns::Nc, "PersonName"), (Ns::Nc, "PersonSurName")]) {
-            self.person(2).map(|p| set(&mut p.sur));
-        } else if self.ends_with(&[(Ns::Nc, "PersonBirthDate"), (Ns::Nc, "Date")]) {
-            self.person(2).map(|p| set(&mut p.birth));
-        } else if self.ends_with(&[(Ns::J, "Charge"), (Ns::J, "ChargeDescriptionText")]) {
-            self.report.as_mut().map(|r| r.charges.push(text.clone()));
-        } else if self.ends_with(&[(Ns::BrExt, "DetentiontImmigrationHoldIndicator")]) {
-            let yes = matches!(text.as_str(), "true" | "1");
-            self.report
-                .as_mut()
-                .map(|r| r.hold = Some(r.hold.unwrap_or(false) || yes));
+        let slot = [
+            (
+                Slot::BookedAt,
+                &[(Ns::J, "Booking"), (Ns::Nc, "ActivityDate"), (Ns::Nc, "DateTime")][..],
+            ),
+            (
+                Slot::Agency,
+                &[
+                    (Ns::J, "BookingAgencyRecordIdentification"),
+                    (Ns::Nc, "IdentificationID"),
+                ],
+            ),
+            (
+                Slot::Subject,
+                &[
+                    (Ns::J, "BookingSubject"),
+                    (Ns::J, "SubjectIdentification"),
+                    (Ns::Nc, "IdentificationID"),
+                ],
+            ),
+            (Slot::Given, &[(Ns::Nc, "PersonName"), (Ns::Nc, "PersonGivenName")]),
+            (Slot::Sur, &[(Ns::Nc, "PersonName"), (Ns::Nc, "PersonSurName")]),
+            (Slot::Birth, &[(Ns::Nc, "PersonBirthDate"), (Ns::Nc, "Date")]),
+            (Slot::Charge, &[(Ns::J, "Charge"), (Ns::J, "ChargeDescriptionText")]),
+            (Slot::Hold, &[(Ns::BrExt, "DetentiontImmigrationHoldIndicator")]),
+        ]
+        .into_iter()
+        .find(|(_, path)| self.ends_with(path))
+        .map(|(slot, _)| slot);
+        if let Some(slot) = slot {
+            self.keep(slot, text);
         }
         self.text.clear();
         let depth = self.stack.len() - 1;
@@ -320,55 +359,5 @@ fn push(text: &mut String, s: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const BATCH: &str = r#"<?xml version="1.0"?>
-<x:BookingReports xmlns:x="http://ojbc.org/IEPD/Exchange/BookingReport/1.0" xmlns:e="http://ojbc.org/IEPD/Extensions/BookingReportExtension/1.0"
-  xmlns:j="http://release.niem.gov/niem/domains/jxdm/5.1/" xmlns:n="http://release.niem.gov/niem/niem-core/3.0/" xmlns:s="http://release.niem.gov/niem/structures/3.0/">
- <e:BookingReport>
-  <j:Booking><n:ActivityDate><n:DateTime>2026-11-20T08:00:00</n:DateTime></n:ActivityDate>
-   <j:BookingSubject><n:RoleOfPerson s:ref="P1"/><j:SubjectIdentification><n:IdentificationID>S-1</n:IdentificationID></j:SubjectIdentification></j:BookingSubject></j:Booking>
-  <j:Charge><j:ChargeDescriptionText>Theft &amp; fraud</j:ChargeDescriptionText></j:Charge>
-  <n:Person s:id="P1"><n:PersonBirthDate><n:Date>1980-01-02</n:Date></n:PersonBirthDate>
-   <n:PersonName><n:PersonGivenName>Ann</n:PersonGivenName><n:PersonSurName>Lee</n:PersonSurName></n:PersonName>
-   <n:PersonSSNIdentification><n:IdentificationID>123-45-6789</n:IdentificationID></n:PersonSSNIdentification></n:Person>
-  <j:Detention><e:DetentiontImmigrationHoldIndicator>true</e:DetentiontImmigrationHoldIndicator></j:Detention>
- </e:BookingReport>
- <e:BookingReport><j:Booking><j:BookingAgencyRecordIdentification><n:IdentificationID>A-2</n:IdentificationID></j:BookingAgencyRecordIdentification></j:Booking></e:BookingReport>
-</x:BookingReports>"#;
-
-    #[test]
-    fn a_batch_is_read_by_namespace_whatever_the_prefixes() {
-        let out: Vec<_> = NiemBookings::new(BATCH.as_bytes()).collect();
-        assert_eq!(out.len(), 2);
-        let a = out[0].as_ref().unwrap();
-        assert_eq!(
-            (a.booking_number.as_str(), a.last_name.as_str(), a.first_name.as_str()),
-            ("S-1", "Lee", "Ann")
-        );
-        assert_eq!(
-            (a.date_of_birth.as_str(), a.booked_at.as_str()),
-            ("1980-01-02", "2026-11-20T08:00:00")
-        );
-        assert_eq!(a.charges[0].description, "Theft & fraud");
-        assert_eq!((a.at, a.immigration_hold), (Position::Booking(1), Some(true)));
-        let b = out[1].as_ref().unwrap();
-        assert_eq!(
-            (b.booking_number.as_str(), b.at, b.immigration_hold),
-            ("A-2", Position::Booking(2), Some(false))
-        );
-    }
-
-    #[test]
-    fn other_documents_are_refused() {
-        let out: Vec<_> = NiemBookings::new("<html><body/></html>".as_bytes()).collect();
-        assert!(
-            out[0].as_ref().unwrap_err()[0]
-                .message
-                .contains("not a NIEM booking report")
-        );
-        let out: Vec<_> = NiemBookings::new("<a><b></a>".as_bytes()).collect();
-        assert_eq!(out[0].as_ref().unwrap_err()[0].field, "xml");
-    }
-}
+#[path = "niem_tests.rs"]
+mod tests;
