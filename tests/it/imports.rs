@@ -365,3 +365,32 @@ async fn only_bookings_with_an_immigration_hold_are_imported_when_asked() {
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).1.contains("only_immigration_hold"), "{:?}", out(&o));
 }
+
+#[tokio::test]
+async fn entries_written_in_batches_keep_the_chain_whole_and_a_forged_running_state_is_refused() {
+    let w = World::new().await;
+    let app = &w.app;
+    let rows: String = (1..=2500)
+        .map(|n| format!("C-{n},Doe,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\n"))
+        .collect();
+    let o = import(app, &file("many.csv", format!("{HEADER}\n{rows}").as_bytes()), &[]);
+    assert_eq!(
+        last_line(&out(&o).0),
+        "imported 2500, skipped 0, conflicts 0, invalid 0"
+    );
+    // The running position is carried in a setting; one forged inside the statement is caught.
+    let forged = sqlx::query(
+        "INSERT INTO audit_log (at, recorded_at, action, detail)
+         SELECT now(), now(), 'record_viewed',
+                jsonb_build_object('x', set_config('wso.audit_chain', '999999 ' || repeat('ab', 32), true))",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap_err();
+    assert!(forged.to_string().contains("continue the chain"), "{forged}");
+    let o = run(&app.database_url, &["audit", "verify"], "");
+    let (stdout, stderr) = out(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    assert!(stdout.starts_with("audit chain intact: "), "{stdout}");
+    assert_eq!(audit_of(app, "booking_created").await.len(), 2500);
+}
