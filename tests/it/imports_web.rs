@@ -51,6 +51,19 @@ async fn a_supervisor_uploads_sees_what_would_happen_and_confirms() {
         "{HEADER}\nW-1,Doe,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\nW-1,Doe,Jane,1990-04-30,2026-11-20 08:00,Speeding,traffic\n\
          W-2,Roe,Rick,1980-01-01,2026-11-21 09:00,Theft,property\n"
     );
+    let bad = format!(
+        "{HEADER}\nV-1,Doe,Jane,1990-02-30,2026-11-20 08:00,DWI,dwi\nV-2,Roe,Rick,1980-01-01,2026-11-20 08:00,DWI,murder\n"
+    );
+    let (status, page) = upload(app, &sgt, Some(&csrf), "RCDC", "bad.csv", bad.into_bytes()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("id=\"count-invalid\">2<") && page.contains("line 2: date_of_birth: "),
+        "{page}"
+    );
+    assert!(
+        page.contains("line 3: charge_category: ") && !page.contains("/confirm"),
+        "{page}"
+    );
     let before = app.table_counts().await;
     let (status, preview) = upload(app, &sgt, Some(&csrf), "RCDC", "jms.csv", csv.into_bytes()).await;
     assert_eq!(status, 200, "{preview}");
