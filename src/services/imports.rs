@@ -150,11 +150,17 @@ pub async fn confirm(pool: &PgPool, caller: Caller<'_>, draft_id: i64, now: Date
         .ok_or(AppError::NotFound)?;
     let facility = facility_for(pool, Importer::User(caller), &facility.code).await?;
     let kept: Vec<Kept> = serde_json::from_value(draft.bookings).map_err(|e| AppError::Internal(e.into()))?;
-    let rows = kept.iter().enumerate().map(|(i, k)| Ok(k.raw(i as u64 + 1)));
+    // The draft kept only bookings that passed the preview's filter: each carries its hold.
+    let held = draft.only_immigration_hold;
+    let rows = kept.iter().enumerate().map(|(i, k)| {
+        let mut raw = k.raw(i as u64 + 1);
+        raw.immigration_hold = Some(held);
+        Ok(raw)
+    });
     let options = Options {
         format: Format::parse(&draft.format).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?,
         dry_run: false,
-        only_immigration_hold: false,
+        only_immigration_hold: held,
     };
     let mut outcome = run(&mut tx, Importer::User(caller), &facility, rows, options, false, now).await?;
     if outcome.invalid > 0 {
@@ -194,7 +200,7 @@ pub async fn preview(
         caller.user.id,
         f.id,
         options.format.word(),
-        false,
+        options.only_immigration_hold,
         kept,
         now,
         expires,

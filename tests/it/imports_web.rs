@@ -196,3 +196,41 @@ async fn only_supervisors_and_admins_of_the_facility_import_and_an_upload_needs_
     assert_eq!(status, 400);
     assert!(page.contains("at most 20 MB"), "{page}");
 }
+
+#[tokio::test]
+async fn a_preview_of_held_bookings_only_is_confirmed_with_its_filter() {
+    let w = World::new().await;
+    let app = &w.app;
+    let sgt = app.login("sgt").await;
+    let held = jail_sample("HELD-1").replace(
+        "<br-ext:DetentiontImmigrationHoldIndicator>false",
+        "<br-ext:DetentiontImmigrationHoldIndicator>true",
+    );
+    for (name, xml, imported, skipped) in [("free.xml", jail_sample("FREE-1"), 0, 1), ("held.xml", held, 1, 0)] {
+        let csrf = app.csrf(&sgt, "/imports").await;
+        let form = Form::new()
+            .text("csrf_token", csrf)
+            .text("facility", "RCDC")
+            .text("format", "niem")
+            .text("only_immigration_hold", "yes")
+            .part("file", Part::bytes(xml.into_bytes()).file_name(name));
+        let r = sgt.post(app.url("/imports")).multipart(form).send().await.unwrap();
+        let page = r.text().await.unwrap();
+        assert!(page.contains(&format!("id=\"count-imported\">{imported}<")), "{page}");
+        assert!(page.contains(&format!("id=\"count-skipped\">{skipped}<")), "{page}");
+        if imported == 0 {
+            assert!(
+                !page.contains("/confirm") && page.contains("without an immigration hold"),
+                "{page}"
+            );
+            continue;
+        }
+        let r = app.post_form(&sgt, &confirm_path(&page), &[]).await;
+        assert_eq!(r.status(), 200);
+    }
+    let numbers: Vec<String> = stored(app).await.into_iter().map(|r| r.0).collect();
+    assert_eq!(numbers, vec!["HELD-1"]);
+    let summary = audit_of(app, "bookings_imported").await;
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0].3["only_immigration_hold"], true);
+}
