@@ -19,6 +19,7 @@ mod helpers;
 mod hostile;
 mod identity;
 mod imports;
+mod imports_logs;
 mod imports_web;
 mod layering;
 mod leaks;
