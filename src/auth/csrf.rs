@@ -26,6 +26,8 @@ const HEADER: &str = "x-csrf-token";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// A file upload (`multipart/form-data`, the bookings import): the file and the form's fields.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// The one page that takes a file.
+const UPLOAD_PATH: &str = "/imports";
 
 pub async fn verify(session: Session, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -57,7 +59,13 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
     if multipart {
-        return verify_upload(request, next, &expected).await;
+        // Only the import takes files: elsewhere a multipart body is held to a form's size.
+        let limit = if request.uri().path() == UPLOAD_PATH {
+            MAX_UPLOAD_BYTES + 64 * 1024
+        } else {
+            MAX_FORM_BYTES
+        };
+        return verify_upload(request, next, &expected, limit).await;
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
@@ -82,11 +90,11 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
 }
 
 /// A file upload carries the token as one of its fields (the form puts it first). The body is
-/// read once, up to [`MAX_UPLOAD_BYTES`] (beyond: a clear refusal), searched for the field,
+/// read once, up to `limit` ([`MAX_UPLOAD_BYTES`] on `/imports`; beyond: a clear refusal), searched for the field,
 /// and handed on whole to the handler.
-async fn verify_upload(request: Request, next: Next, expected: &str) -> Response {
+async fn verify_upload(request: Request, next: Next, expected: &str, limit: usize) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES + 64 * 1024).await else {
+    let Ok(bytes) = to_bytes(body, limit).await else {
         return AppError::BadRequest {
             message: "the upload is too large: a file may have at most 20 MB".into(),
             field: Some("file".into()),

@@ -195,6 +195,12 @@ async fn only_supervisors_and_admins_of_the_facility_import_and_an_upload_needs_
     let (status, page) = upload(app, &sgt, Some(&csrf), "RCDC", "big.csv", vec![b'a'; 21 * 1024 * 1024]).await;
     assert_eq!(status, 400);
     assert!(page.contains("at most 20 MB"), "{page}");
+    // Elsewhere a multipart body is held to a form's size (1 MB), token or not.
+    let form = Form::new()
+        .text("csrf_token", app.csrf(&sgt, "/imports").await)
+        .part("file", Part::bytes(vec![b'a'; 2 * 1024 * 1024]).file_name("x.csv"));
+    let r = sgt.post(app.url("/bookings")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 400);
 }
 
 #[tokio::test]
