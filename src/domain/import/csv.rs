@@ -204,4 +204,23 @@ mod tests {
         assert_eq!(problem[0].at, Position::Line(4));
         assert_eq!(problem[0].field, "booking_number");
     }
+
+    #[test]
+    fn rows_of_one_booking_must_agree_and_text_must_be_utf8() {
+        let text = "booking_number,last_name,first_name,date_of_birth,booked_at,charge_description,charge_category\n\
+                    B-1,Doe,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\n\
+                    B-1,Doe,Janet,1990-04-30,2026-11-20 08:00,Speeding,traffic\n";
+        let problem = read(text).into_iter().find_map(Result::err).unwrap();
+        assert_eq!(
+            problem[0].to_string(),
+            "line 3: first_name: differs from line 2, the first row of booking B-1"
+        );
+        let mut bytes =
+            b"booking_number,last_name,first_name,date_of_birth,booked_at,charge_description,charge_category\n"
+                .to_vec();
+        bytes.extend_from_slice(b"B-1,N\xfa\xf1ez,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\n");
+        let out: Vec<_> = CsvBookings::new(&bytes[..]).unwrap().collect();
+        let problem = out.into_iter().find_map(Result::err).unwrap();
+        assert_eq!(problem[0].to_string(), "line 2: row: not UTF-8 text");
+    }
 }
