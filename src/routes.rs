@@ -13,8 +13,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, audit, board_events, bookings, case_actions,
-    client, complaints, compliance, dashboard, display, draft, health, hostile, login, mfa, middleware, public,
-    records, reports, roster, transfers, webhooks,
+    client, complaints, compliance, dashboard, display, draft, health, hostile, imports, login, mfa, middleware,
+    public, records, reports, roster, transfers, webhooks,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -105,6 +105,13 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/displays/{id}/revoke", post(display::revoke))
         .route("/display/{token}", get(display::show))
         .route("/admin/webhooks", get(webhooks::page))
+        .route(
+            "/imports",
+            get(imports::show)
+                .post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES)),
+        )
+        .route("/imports/{id}/confirm", post(imports::confirm))
         .route("/admin/audit", get(audit::page))
         .route("/admin/audit.csv", get(audit::csv))
         .fallback(|| async { AppError::NotFound })

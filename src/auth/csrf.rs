@@ -11,7 +11,7 @@
 //! equal. A cross-site page can neither read the cookie nor make the browser send it.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{FromRequest, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,10 @@ pub const FIELD: &str = "csrf_token";
 pub const LOGIN_COOKIE: &str = "wso_login_csrf";
 const HEADER: &str = "x-csrf-token";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// A file upload (`multipart/form-data`, the bookings import): the file and the form's fields.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// The one page that takes a file.
+const UPLOAD_PATH: &str = "/imports";
 
 pub async fn verify(session: Session, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -49,6 +53,20 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
             AppError::Csrf.into_response()
         };
     }
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart {
+        // Only the import takes files: elsewhere a multipart body is held to a form's size.
+        let limit = if request.uri().path() == UPLOAD_PATH {
+            MAX_UPLOAD_BYTES + 64 * 1024
+        } else {
+            MAX_FORM_BYTES
+        };
+        return verify_upload(request, next, &expected, limit).await;
+    }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
         return AppError::BadRequest {
@@ -63,6 +81,37 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
     let sent = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned());
+    match sent {
+        Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        _ => AppError::Csrf.into_response(),
+    }
+}
+
+/// A file upload carries the token as one of its fields (the form puts it first). The body is
+/// read once, up to `limit` ([`MAX_UPLOAD_BYTES`] on `/imports`; beyond: a clear refusal), searched for the field,
+/// and handed on whole to the handler.
+async fn verify_upload(request: Request, next: Next, expected: &str, limit: usize) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, limit).await else {
+        return AppError::BadRequest {
+            message: "the upload is too large: a file may have at most 20 MB".into(),
+            field: Some("file".into()),
+        }
+        .into_response();
+    };
+    let mut probe = Request::new(Body::from(bytes.clone()));
+    *probe.headers_mut() = parts.headers.clone();
+    let mut sent = None;
+    if let Ok(mut fields) = axum::extract::Multipart::from_request(probe, &()).await {
+        while let Ok(Some(field)) = fields.next_field().await {
+            if field.name() == Some(FIELD) {
+                sent = field.text().await.ok();
+                break;
+            }
+        }
+    }
     match sent {
         Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
             next.run(Request::from_parts(parts, Body::from(bytes))).await

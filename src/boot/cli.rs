@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         command: super::cli_display::DisplayCommand,
     },
+    /// Import bookings from a jail system's file (docs/imports.md).
+    Import {
+        #[command(subcommand)]
+        command: super::cli_import::ImportCommand,
+    },
     /// Check the audit log's hash chain.
     Audit {
         #[command(subcommand)]
@@ -223,6 +228,7 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
 
         Command::User { command } => user_command(&pool, command, now).await,
         Command::Display { command } => super::cli_display::run(&pool, command, now).await,
+        Command::Import { command } => super::cli_import::run(&pool, command, now).await,
         Command::Token {
             command: TokenCommand::Create {
                 username,

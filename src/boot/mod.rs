@@ -3,6 +3,7 @@
 
 pub mod cli;
 mod cli_display;
+mod cli_import;
 pub mod cluster;
 pub mod database;
 pub mod http;

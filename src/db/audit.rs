@@ -111,3 +111,32 @@ pub async fn head(db: impl PgExecutor<'_>) -> sqlx::Result<(i64, Vec<u8>)> {
         .fetch_one(db)
         .await
 }
+
+/// Entries of one actor and action written at once, each with its own time, case and detail
+/// (one statement; the chain is extended in the order given).
+pub async fn record_many(
+    db: impl PgExecutor<'_>,
+    common: NewEntry<'_>,
+    rows: &[(DateTime<Utc>, Option<i64>, Value)],
+) -> sqlx::Result<()> {
+    let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.0).collect();
+    let booking: Vec<Option<i64>> = rows.iter().map(|r| r.1).collect();
+    let detail: Vec<Value> = rows.iter().map(|r| r.2.clone()).collect();
+    sqlx::query(
+        "INSERT INTO audit_log (at, recorded_at, actor_id, actor, action, ip, detail, booking_id)
+         SELECT a, $4, $5, $6, $7, $8, d, b
+         FROM UNNEST($1::timestamptz[], $2::bigint[], $3::jsonb[]) WITH ORDINALITY AS u(a, b, d, i)
+         ORDER BY i",
+    )
+    .bind(at)
+    .bind(booking)
+    .bind(detail)
+    .bind(common.recorded_at)
+    .bind(common.actor_id)
+    .bind(common.actor)
+    .bind(common.action)
+    .bind(common.ip)
+    .execute(db)
+    .await?;
+    Ok(())
+}

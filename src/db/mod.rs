@@ -15,6 +15,7 @@ pub mod documents;
 mod encode;
 pub mod facilities;
 pub mod idempotency;
+pub mod imports;
 pub mod logins;
 pub mod mfa;
 pub mod reports;

@@ -48,6 +48,21 @@ fn booking_number_rule(v: &str) -> Result<String, String> {
     }
 }
 
+impl NewBooking {
+    /// The `booking_created` audit entry's detail: the same for a booking typed or imported.
+    pub fn created_detail(&self, facility: &str) -> serde_json::Value {
+        let charges: Vec<_> = self
+            .charges
+            .iter()
+            .map(|(d, c)| serde_json::json!({ "description": d, "category": c }))
+            .collect();
+        serde_json::json!({
+            "facility": facility, "booking_number": self.booking_number, "last_name": self.last_name,
+            "first_name": self.first_name, "date_of_birth": self.date_of_birth, "charges": charges,
+        })
+    }
+}
+
 impl BookingInput {
     pub fn check(&self, now: DateTime<Utc>, times: TimeInput) -> Result<NewBooking, Vec<FieldError>> {
         let mut c = Checker::new();

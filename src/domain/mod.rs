@@ -10,6 +10,7 @@ pub mod case;
 mod case_tests;
 pub mod chain;
 pub mod credentials;
+pub mod import;
 pub mod input;
 pub mod local_time;
 pub mod next_steps;

@@ -67,15 +67,7 @@ pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, n
                 ),
             )
         })?;
-    let charges: Vec<_> = b
-        .charges
-        .iter()
-        .map(|(d, c)| json!({ "description": d, "category": c }))
-        .collect();
-    let detail = json!({
-        "facility": facility.code, "booking_number": b.booking_number, "last_name": b.last_name,
-        "first_name": b.first_name, "date_of_birth": b.date_of_birth, "charges": charges,
-    });
+    let detail = b.created_detail(&facility.code);
     event(&mut tx, &caller, id, "booking_created", b.booked_at, now, detail).await?;
     tx.commit().await?;
     Ok(id)

@@ -17,6 +17,7 @@ pub mod compliance;
 mod credentials;
 pub mod displays;
 pub mod identity;
+pub mod imports;
 pub mod reports;
 pub mod signin;
 pub mod webhooks;

@@ -105,6 +105,7 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
         items.push(item("/roster", "WSO roster", "roster"));
         items.push(item("/agreement", "Agreement", "agreement"));
         items.push(item("/reports/program", "Reports", "reports"));
+        items.push(item("/imports", "Import bookings", "imports"));
     }
     if role == Role::Admin {
         items.push(item("/admin/users", "Users", "users"));

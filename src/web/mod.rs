@@ -27,6 +27,7 @@ pub mod extract;
 pub mod forms;
 pub mod health;
 pub mod hostile;
+pub mod imports;
 pub mod layout;
 pub mod login;
 pub mod mfa;

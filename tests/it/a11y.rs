@@ -128,6 +128,7 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
                 "/reports/program",
                 "/reports/compliance",
                 "/reports/igsa",
+                "/imports",
                 "/alerts",
             ],
         ),
