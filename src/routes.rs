@@ -116,6 +116,7 @@ pub fn app(state: AppState) -> Router {
         .layer(session_layer(&state));
 
     let api = Router::new()
+        .route("/openapi.json", get(api::openapi::openapi_json))
         .route("/me", get(api::me::me))
         .route("/audit", get(api::audit::list))
         .route("/users", get(api::me::users))

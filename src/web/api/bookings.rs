@@ -1,7 +1,8 @@
 //! `/api/v1/bookings…`: the case over the JSON API (the running clocks are `api/transfers.rs`).
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -102,19 +103,25 @@ pub async fn show(
     Ok(json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only cases with this status.
+    #[param(value_type = Option<Status>)]
     status: Option<String>,
+    /// Name or booking number; accents, case and word order do not matter.
     q: Option<String>,
     /// Continue after this booking (from the `Link: rel="next"` header).
     after: Option<i64>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::response::Response> {
     let caller = api.caller();
     let limit = super::page_limit(query.limit)?;
@@ -199,8 +206,10 @@ pub async fn add_document(
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
-#[derive(Deserialize)]
+/// A step at a time (RFC 3339).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AtInput {
+    #[schema(required, value_type = String, format = DateTime)]
     at: Option<String>,
     /// Who at ICE withdrew the document (withdraw only).
     by: Option<String>,
@@ -248,10 +257,25 @@ pub async fn add_notification(
     Ok((StatusCode::CREATED, Json(stored.ok_or(AppError::NotFound)?.into())))
 }
 
-#[derive(Deserialize)]
-pub struct ReasonInput {
+/// The point of release: when criminal custody ended, and why.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReleasePointInput {
+    #[schema(required, value_type = String, format = DateTime)]
     at: Option<String>,
+    #[schema(required, value_type = ReleasePointReason)]
     reason: Option<String>,
+    #[schema(max_length = 1000)]
+    note: Option<String>,
+}
+
+/// A release from a WSO hold: when, and why.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReleaseInput {
+    #[schema(required, value_type = String, format = DateTime)]
+    at: Option<String>,
+    #[schema(required, value_type = ReleaseReason)]
+    reason: Option<String>,
+    #[schema(max_length = 1000)]
     note: Option<String>,
 }
 
@@ -259,7 +283,7 @@ pub async fn release_point(
     State(state): State<AppState>,
     api: ApiUser,
     ApiPathId(booking_id): ApiPathId,
-    ApiJson(input): ApiJson<ReasonInput>,
+    ApiJson(input): ApiJson<ReleasePointInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
@@ -275,9 +299,12 @@ pub async fn release_point(
     reload(&state, &caller, booking_id).await
 }
 
-#[derive(Deserialize)]
+/// A warrant served: which document, when (RFC 3339), with which interpreter if any.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ServiceInput {
+    #[schema(required, value_type = i64)]
     document_id: Option<i64>,
+    #[schema(required, value_type = String, format = DateTime)]
     at: Option<String>,
     interpreter_id: Option<i64>,
 }
@@ -309,10 +336,14 @@ pub async fn serve(
     Ok((StatusCode::CREATED, reload(&state, &caller, booking_id).await?))
 }
 
-#[derive(Deserialize)]
+/// ICE took custody: when, who received the person, and why late if past the deadline.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TransferInput {
+    #[schema(required, value_type = String, format = DateTime)]
     at: Option<String>,
+    #[schema(required, value_type = String, max_length = 200)]
     receiving_officer: Option<String>,
+    #[schema(max_length = 2000)]
     late_reason: Option<String>,
 }
 
@@ -338,7 +369,7 @@ pub async fn release(
     State(state): State<AppState>,
     api: ApiUser,
     ApiPathId(booking_id): ApiPathId,
-    ApiJson(input): ApiJson<ReasonInput>,
+    ApiJson(input): ApiJson<ReleaseInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
@@ -367,9 +398,12 @@ pub async fn igsa_hold(
     services::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
     reload(&state, &caller, booking_id).await
 }
-#[derive(Deserialize)]
+/// A correction of one event of the case (the event stays; the correction is appended).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CorrectionInput {
+    #[schema(required, value_type = i64)]
     event_id: Option<i64>,
+    #[schema(required, value_type = String, max_length = 2000)]
     note: Option<String>,
 }
 

@@ -15,7 +15,7 @@ use crate::services;
 use crate::state::AppState;
 use crate::web::extract::Acting;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CertificationJson {
     id: i64,
     username: String,
@@ -56,8 +56,10 @@ pub async fn certify(
     Ok((StatusCode::CREATED, Json(CertificationJson::new(username, row))))
 }
 
-#[derive(Deserialize)]
+/// Why the certification is revoked.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RevokeInput {
+    #[schema(required, value_type = String, min_length = 1)]
     reason: Option<String>,
 }
 
@@ -66,7 +68,7 @@ pub async fn revoke(
     api: ApiUser,
     Path(username): Path<String>,
     ApiJson(input): ApiJson<RevokeInput>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<super::schema::RevokedJson>> {
     let caller = api.caller();
     services::revoke(
         &state.db,
@@ -76,5 +78,8 @@ pub async fn revoke(
         state.clock.now(),
     )
     .await?;
-    Ok(Json(serde_json::json!({ "username": username, "revoked": true })))
+    Ok(Json(super::schema::RevokedJson {
+        username,
+        revoked: true,
+    }))
 }
