@@ -21,6 +21,7 @@ mod identity;
 mod layering;
 mod leaks;
 mod next_steps;
+mod openapi;
 mod promises;
 mod reports;
 mod services;

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
+use super::case_inputs::{AtInput, CorrectionInput, ReleaseInput, ReleasePointInput, ServiceInput, TransferInput};
 use super::json::ApiJson;
 use super::views::{
     BookingJson, ChargeJson, ClaimSummary, DocumentJson, EventJson, NotificationJson, PostServiceNotice,
@@ -206,15 +207,6 @@ pub async fn add_document(
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
-/// A step at a time (RFC 3339).
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct AtInput {
-    #[schema(required, value_type = String, format = DateTime)]
-    at: Option<String>,
-    /// Who at ICE withdrew the document (withdraw only).
-    by: Option<String>,
-}
-
 fn at(field_value: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
     let mut c = Checker::new();
     let t = c.time("at", field_value, TimeInput::Rfc3339);
@@ -257,28 +249,6 @@ pub async fn add_notification(
     Ok((StatusCode::CREATED, Json(stored.ok_or(AppError::NotFound)?.into())))
 }
 
-/// The point of release: when criminal custody ended, and why.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ReleasePointInput {
-    #[schema(required, value_type = String, format = DateTime)]
-    at: Option<String>,
-    #[schema(required, value_type = ReleasePointReason)]
-    reason: Option<String>,
-    #[schema(max_length = 1000)]
-    note: Option<String>,
-}
-
-/// A release from a WSO hold: when, and why.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ReleaseInput {
-    #[schema(required, value_type = String, format = DateTime)]
-    at: Option<String>,
-    #[schema(required, value_type = ReleaseReason)]
-    reason: Option<String>,
-    #[schema(max_length = 1000)]
-    note: Option<String>,
-}
-
 pub async fn release_point(
     State(state): State<AppState>,
     api: ApiUser,
@@ -297,16 +267,6 @@ pub async fn release_point(
     .map_err(AppError::Validation)?;
     services::record_release_point(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
     reload(&state, &caller, booking_id).await
-}
-
-/// A warrant served: which document, when (RFC 3339), with which interpreter if any.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ServiceInput {
-    #[schema(required, value_type = i64)]
-    document_id: Option<i64>,
-    #[schema(required, value_type = String, format = DateTime)]
-    at: Option<String>,
-    interpreter_id: Option<i64>,
 }
 
 pub async fn serve(
@@ -334,17 +294,6 @@ pub async fn serve(
     )
     .await?;
     Ok((StatusCode::CREATED, reload(&state, &caller, booking_id).await?))
-}
-
-/// ICE took custody: when, who received the person, and why late if past the deadline.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct TransferInput {
-    #[schema(required, value_type = String, format = DateTime)]
-    at: Option<String>,
-    #[schema(required, value_type = String, max_length = 200)]
-    receiving_officer: Option<String>,
-    #[schema(max_length = 2000)]
-    late_reason: Option<String>,
 }
 
 pub async fn transfer(
@@ -397,14 +346,6 @@ pub async fn igsa_hold(
     let at = at(input.at.as_deref())?;
     services::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
     reload(&state, &caller, booking_id).await
-}
-/// A correction of one event of the case (the event stays; the correction is appended).
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct CorrectionInput {
-    #[schema(required, value_type = i64)]
-    event_id: Option<i64>,
-    #[schema(required, value_type = String, max_length = 2000)]
-    note: Option<String>,
 }
 
 pub async fn correct(

@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod audit;
 pub mod bookings;
+pub mod case_inputs;
 pub mod claims;
 pub mod complaints;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod me;
 pub mod officers;
 pub mod openapi;
 mod openapi_ops;
+mod openapi_parts;
 pub mod reports;
 pub mod roster;
 pub mod schema;

@@ -6,7 +6,7 @@ use utoipa::openapi::path::HttpMethod::{Get, Post, Put};
 use super::openapi::{Op, op};
 use super::schema::{EligibilityJson, PublicPageJson, RevokedJson};
 use super::views::{BookingJson, DocumentJson, EventJson, NotificationJson, PendingJson};
-use super::{agreement, bookings, claims, complaints, me, officers, reports, roster};
+use super::{agreement, bookings, case_inputs, claims, complaints, me, officers, reports, roster};
 use crate::db;
 use crate::domain::Role::{self, Admin, IceLiaison, Officer, Supervisor};
 use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
@@ -70,7 +70,7 @@ fn cases() -> Vec<Op> {
             .errors(STEP),
         op(Post, "/bookings/{id}/documents/{doc_id}/withdraw", "cases", "ICE withdrew a document")
             .roles(DESK)
-            .body::<bookings::AtInput>()
+            .body::<case_inputs::AtInput>()
             .ok::<DocumentJson>(200, "The document, withdrawn")
             .errors(STEP),
         op(Post, "/bookings/{id}/ice-notifications", "cases", "Log a notification to ICE")
@@ -81,33 +81,33 @@ fn cases() -> Vec<Op> {
         op(Post, "/bookings/{id}/release-point", "cases", "Record the point of release")
             .describe("Criminal custody ended; without an active warrant the person is released.")
             .roles(DESK)
-            .body::<bookings::ReleasePointInput>()
+            .body::<case_inputs::ReleasePointInput>()
             .ok::<BookingJson>(200, "The case")
             .errors(STEP),
         op(Post, "/bookings/{id}/service", "cases", "Serve a warrant")
             .describe("Starts the 48-hour custody clock. Refused with `409 citizenship_claim_unreported` until every claim is reported, and when the officer may not serve.")
             .roles(DESK)
-            .body::<bookings::ServiceInput>()
+            .body::<case_inputs::ServiceInput>()
             .ok::<BookingJson>(201, "The case, on a WSO hold")
             .errors(STEP),
         op(Post, "/bookings/{id}/transfer", "cases", "ICE took custody")
             .roles(&[IceLiaison, Supervisor])
-            .body::<bookings::TransferInput>()
+            .body::<case_inputs::TransferInput>()
             .ok::<BookingJson>(200, "The case, transferred")
             .errors(STEP),
         op(Post, "/bookings/{id}/release", "cases", "Release from a WSO hold")
             .roles(&[Supervisor])
-            .body::<bookings::ReleaseInput>()
+            .body::<case_inputs::ReleaseInput>()
             .ok::<BookingJson>(200, "The case, released")
             .errors(STEP),
         op(Post, "/bookings/{id}/igsa-hold", "cases", "Hold under the IGSA")
             .roles(&[Supervisor])
-            .body::<bookings::AtInput>()
+            .body::<case_inputs::AtInput>()
             .ok::<BookingJson>(200, "The case, on an IGSA hold")
             .errors(STEP),
         op(Post, "/bookings/{id}/corrections", "cases", "Correct an event")
             .roles(DESK)
-            .body::<bookings::CorrectionInput>()
+            .body::<case_inputs::CorrectionInput>()
             .ok::<EventJson>(201, "The correction, an event of its own")
             .errors(STEP),
         op(Get, "/transfers/pending", "transfers", "Every running custody clock")
