@@ -24,5 +24,6 @@ mod next_steps;
 mod openapi;
 mod promises;
 mod reports;
+mod schemathesis;
 mod services;
 mod smtp;
