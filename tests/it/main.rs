@@ -11,6 +11,7 @@ mod cases;
 mod cases_guard;
 mod cli;
 mod confirm;
+mod contract;
 mod desk;
 mod display;
 mod duties;
