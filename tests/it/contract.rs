@@ -44,3 +44,18 @@ async fn a_query_parameter_of_the_wrong_type_is_a_json_400_naming_it() {
         assert!(body["error"]["field"].is_string(), "{path}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_name_in_the_path_that_is_not_text_is_a_json_404() {
+    let w = World::new().await;
+    let sgt = w.as_("sgt").await;
+    let boss = w.as_("boss").await;
+    let (status, body) = sgt.get("/officers/%FF%FE/eligibility").await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, body) = boss
+        .http_put("/facilities/%C3%28/public", json!({ "enabled": true }))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+}

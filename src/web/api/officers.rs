@@ -2,7 +2,7 @@
 
 use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use crate::domain::input::{Checker, TimeInput};
 use crate::error::{ApiResult, AppError};
 use crate::services::{self, Caller, Fact};
 use crate::state::AppState;
-use crate::web::extract::Acting;
+use crate::web::extract::{Acting, ApiPathName};
 
 // ---- Officer credentials ----
 
@@ -87,7 +87,7 @@ fn guard(api: &ApiUser) -> Result<(), AppError> {
 pub async fn exam(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
+    ApiPathName(u): ApiPathName,
     ApiJson(i): ApiJson<ExamInput>,
 ) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
@@ -101,7 +101,7 @@ pub async fn exam(
 pub async fn credentials(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
+    ApiPathName(u): ApiPathName,
     ApiJson(i): ApiJson<CredentialInput>,
 ) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
@@ -124,7 +124,7 @@ pub async fn credentials(
 pub async fn credentials_returned(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
+    ApiPathName(u): ApiPathName,
     ApiJson(i): ApiJson<ReturnedInput>,
 ) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
@@ -137,7 +137,7 @@ pub async fn credentials_returned(
 pub async fn withdrawal(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
+    ApiPathName(u): ApiPathName,
     ApiJson(i): ApiJson<WithdrawalInput>,
 ) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
@@ -160,7 +160,7 @@ pub async fn withdrawal(
 pub async fn departure_notice(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
+    ApiPathName(u): ApiPathName,
     ApiJson(i): ApiJson<DepartureInput>,
 ) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
@@ -219,7 +219,7 @@ async fn eligibility_json(
 pub async fn eligibility(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
+    ApiPathName(u): ApiPathName,
     ApiQuery(q): ApiQuery<EligibilityQuery>,
 ) -> ApiResult<Json<EligibilityJson>> {
     let caller = api.caller();

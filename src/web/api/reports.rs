@@ -2,7 +2,7 @@
 
 use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use crate::domain::Role;
 use crate::error::{ApiResult, AppError};
 use crate::services::reports::{self, IgsaReport, ProgramReport};
 use crate::state::AppState;
-use crate::web::extract::Acting;
+use crate::web::extract::{Acting, ApiPathName};
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,7 +78,7 @@ pub struct PublicInput {
 pub async fn set_public(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(code): Path<String>,
+    ApiPathName(code): ApiPathName,
     body: Result<ApiJson<PublicInput>, crate::error::ApiError>,
 ) -> ApiResult<Json<super::schema::PublicPageJson>> {
     let caller = api.caller();

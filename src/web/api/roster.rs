@@ -1,7 +1,7 @@
 //! `/api/v1/officers/{username}/certification[/revoke]`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::domain::roster::CertificationInput;
 use crate::error::{ApiResult, AppError};
 use crate::services;
 use crate::state::AppState;
-use crate::web::extract::Acting;
+use crate::web::extract::{Acting, ApiPathName};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CertificationJson {
@@ -47,7 +47,7 @@ impl CertificationJson {
 pub async fn certify(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(username): Path<String>,
+    ApiPathName(username): ApiPathName,
     ApiJson(input): ApiJson<CertificationInput>,
 ) -> ApiResult<(StatusCode, Json<CertificationJson>)> {
     let caller = api.caller();
@@ -66,7 +66,7 @@ pub struct RevokeInput {
 pub async fn revoke(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(username): Path<String>,
+    ApiPathName(username): ApiPathName,
     ApiJson(input): ApiJson<RevokeInput>,
 ) -> ApiResult<Json<super::schema::RevokedJson>> {
     let caller = api.caller();
