@@ -31,8 +31,7 @@ fn schemathesis() -> PathBuf {
 }
 
 /// A world with something behind most operations: a case released, one held, one booked with a
-/// claim, a complaint,
-/// an interpreter, a disclosure, a review, a public page.
+/// claim, a complaint, an interpreter, a disclosure, a review, a public page.
 async fn seeded() -> World {
     let w = World::new().await;
     let held = w.served("ST-1").await;
@@ -87,13 +86,80 @@ async fn seeded() -> World {
     w
 }
 
+/// Schemathesis's configuration: besides generated values, path parameters (and facilities,
+/// documents, interpreters in bodies and queries) often take the ids and names of the seeded
+/// world, so that requests reach the rules behind the 404s.
+async fn config(w: &World, work: &std::path::Path) -> PathBuf {
+    let sgt = w.as_("sgt").await;
+    let mut ids = Vec::new();
+    let (mut documents, mut claims) = (Vec::new(), Vec::new());
+    for page in w.app.all_pages(&w.app.token("sgt").await, "/api/v1/bookings").await {
+        for b in page {
+            let id = b["id"].as_i64().unwrap();
+            ids.push(id);
+            let (_, full) = sgt.get(&format!("/bookings/{id}")).await;
+            documents.extend(
+                full["documents"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d["id"].as_i64().unwrap()),
+            );
+            claims.extend(full["citizenship_claim"]["id"].as_i64());
+        }
+    }
+    let (_, complaints) = sgt.get("/complaints").await;
+    ids.extend(complaints.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()));
+    let (_, interpreters) = sgt.get("/interpreters").await;
+    let interpreters: Vec<i64> = interpreters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    let list = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let text = format!(
+        r#"[dictionaries.ids]
+values = [{ids}]
+[dictionaries.documents]
+values = [{documents}]
+[dictionaries.claims]
+values = [{claims}]
+[dictionaries.interpreters]
+values = [{interpreters}]
+[dictionaries.officers]
+values = ["wso1", "rookie", "sgt", "other"]
+[dictionaries.facilities]
+values = ["RCDC", "WAKE"]
+
+[parameters]
+"path.id" = {{ dictionary = "ids", probability = 0.7 }}
+"path.doc_id" = {{ dictionary = "documents", probability = 0.7 }}
+"path.claim_id" = {{ dictionary = "claims", probability = 0.7 }}
+"path.username" = {{ dictionary = "officers", probability = 0.7 }}
+"path.code" = {{ dictionary = "facilities", probability = 0.7 }}
+"query.facility" = {{ dictionary = "facilities", probability = 0.5 }}
+"body.facility" = {{ dictionary = "facilities", probability = 0.7 }}
+"body.document_id" = {{ dictionary = "documents", probability = 0.7 }}
+"body.interpreter_id" = {{ dictionary = "interpreters", probability = 0.5 }}
+"#,
+        ids = list(&ids),
+        documents = list(&documents),
+        claims = list(&claims),
+        interpreters = list(&interpreters),
+    );
+    let path = work.join("schemathesis.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// Runs Schemathesis with `token` and returns whether it passed, and what it printed.
-async fn run(w: &World, token: &str, examples: &str, seed: &str) -> (bool, String) {
-    let work = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/schemathesis-run"));
-    std::fs::create_dir_all(&work).unwrap();
+async fn run(w: &World, config: &std::path::Path, token: &str, examples: &str, seed: &str) -> (bool, String) {
     let out = tokio::process::Command::new(schemathesis())
-        .current_dir(&work)
+        .current_dir(config.parent().unwrap())
         .env("NO_COLOR", "1")
+        .arg("--config-file")
+        .arg(config)
         .args(["run", &w.app.url("/api/v1/openapi.json")])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         .args([
@@ -127,11 +193,14 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let examples = std::env::var("WSO_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "30".into());
     let seed = std::env::var("WSO_SCHEMATHESIS_SEED").unwrap_or_else(|_| "23".into());
     let w = seeded().await;
+    let work = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/schemathesis-run"));
+    std::fs::create_dir_all(&work).unwrap();
+    let config = config(&w, &work).await;
     let started = Instant::now();
     // The supervisor may take nearly every step; the admin reads what supervisors may not.
     for who in ["sgt", "boss"] {
         let token = w.app.token(who).await;
-        let (passed, output) = run(&w, &token, &examples, &seed).await;
+        let (passed, output) = run(&w, &config, &token, &examples, &seed).await;
         assert!(passed, "{} as {who} failed:\n{output}", program.display());
         // Its summary, for the log (`cargo test -- --nocapture`).
         let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
