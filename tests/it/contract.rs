@@ -1,6 +1,6 @@
 //! What Schemathesis (tests/it/schemathesis.rs) found, and what describing the API for it found,
-//! kept as stories: odd but well-formed
-//! input gets a clear 4xx naming its field, as JSON, and changes nothing.
+//! kept as stories: odd but well-formed input gets a clear 4xx naming its field, as JSON, and
+//! changes nothing.
 
 use serde_json::json;
 
