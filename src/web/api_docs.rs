@@ -10,6 +10,44 @@ use utoipa::openapi::{OpenApi, RefOr, Required};
 
 use crate::web::api::openapi;
 
+/// Words with `code` spans (the document's descriptions use Markdown backticks).
+pub type Text = Vec<(bool, String)>;
+
+/// `text` cut at its backticks: (is code, words).
+pub fn text(s: &str) -> Text {
+    s.replace('\n', " ")
+        .split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| (i % 2 == 1, part.to_string()))
+        .collect()
+}
+
+/// A schema in a few words, and the schema it names (a link on the page).
+pub struct Kind {
+    pub text: String,
+    pub link: Option<String>,
+}
+
+fn kind_of(schema: &RefOr<Schema>) -> Kind {
+    let text = kind(schema);
+    let link = named(schema);
+    Kind { text, link }
+}
+
+/// The component a schema refers to, directly or as an array's items.
+fn named(schema: &RefOr<Schema>) -> Option<String> {
+    match schema {
+        RefOr::Ref(r) => r.ref_location.rsplit('/').next().map(str::to_string),
+        RefOr::T(Schema::Array(a)) => match &a.items {
+            ArrayItems::RefOrSchema(items) => named(items),
+            ArrayItems::False => None,
+        },
+        RefOr::T(Schema::OneOf(o)) => o.items.iter().find_map(named),
+        _ => None,
+    }
+}
+
 pub struct TagView {
     pub name: String,
     pub ops: Vec<OpView>,
@@ -21,10 +59,10 @@ pub struct OpView {
     pub method: &'static str,
     pub path: String,
     pub summary: String,
-    pub paragraphs: Vec<String>,
+    pub paragraphs: Vec<Text>,
     pub public: bool,
     pub params: Vec<ParamView>,
-    pub body: Option<String>,
+    pub body: Option<(String, Kind)>,
     pub responses: Vec<ResponseView>,
 }
 
@@ -32,20 +70,20 @@ pub struct ParamView {
     pub name: String,
     pub place: &'static str,
     pub required: bool,
-    pub kind: String,
-    pub description: String,
+    pub kind: Kind,
+    pub description: Text,
 }
 
 pub struct ResponseView {
     pub status: String,
-    pub description: String,
-    /// Media type and schema, e.g. `application/json: BookingJson`.
-    pub body: Vec<String>,
+    pub description: Text,
+    /// Media type and schema, e.g. `application/json` and `BookingJson`.
+    pub body: Vec<(String, Kind)>,
 }
 
 pub struct SchemaView {
     pub name: String,
-    pub description: String,
+    pub description: Text,
     /// The words of an enumeration.
     pub words: Vec<String>,
     pub properties: Vec<PropertyView>,
@@ -55,9 +93,9 @@ pub struct SchemaView {
 
 pub struct PropertyView {
     pub name: String,
-    pub kind: String,
+    pub kind: Kind,
     pub required: bool,
-    pub description: String,
+    pub description: Text,
 }
 
 #[derive(Template, WebTemplate)]
@@ -65,7 +103,7 @@ pub struct PropertyView {
 pub struct ApiDocsPage {
     pub title: String,
     pub version: String,
-    pub intro: String,
+    pub intro: Text,
     pub tags: Vec<TagView>,
     pub schemas: Vec<SchemaView>,
 }
@@ -115,7 +153,7 @@ pub fn page(doc: &OpenApi) -> ApiDocsPage {
     ApiDocsPage {
         title: doc.info.title.clone(),
         version: doc.info.version.clone(),
-        intro: doc.info.description.clone().unwrap_or_default(),
+        intro: text(doc.info.description.as_deref().unwrap_or_default()),
         tags,
         schemas,
     }
@@ -127,12 +165,7 @@ fn op_view(method: &'static str, path: &str, o: &Operation) -> OpView {
         method,
         path: path.to_string(),
         summary: o.summary.clone().unwrap_or_default(),
-        paragraphs: o
-            .description
-            .iter()
-            .flat_map(|d| d.split("\n\n"))
-            .map(|p| p.replace('\n', " "))
-            .collect(),
+        paragraphs: o.description.iter().flat_map(|d| d.split("\n\n")).map(text).collect(),
         public: o.security.as_ref().is_some_and(|s| s.is_empty()),
         params: o
             .parameters
@@ -145,7 +178,7 @@ fn op_view(method: &'static str, path: &str, o: &Operation) -> OpView {
             .collect(),
         body: o.request_body.as_ref().and_then(|b| match b {
             RefOr::T(b) => b.content.iter().next().map(|(media, c)| content(media, c)),
-            RefOr::Ref(r) => Some(r.ref_location.clone()),
+            RefOr::Ref(_) => None,
         }),
         responses: o
             .responses
@@ -154,7 +187,7 @@ fn op_view(method: &'static str, path: &str, o: &Operation) -> OpView {
             .filter_map(|(status, r)| match r {
                 RefOr::T(r) => Some(ResponseView {
                     status: status.clone(),
-                    description: r.description.clone(),
+                    description: text(&r.description),
                     body: r.content.iter().map(|(media, c)| content(media, c)).collect(),
                 }),
                 RefOr::Ref(_) => None,
@@ -163,12 +196,17 @@ fn op_view(method: &'static str, path: &str, o: &Operation) -> OpView {
     }
 }
 
-/// `application/json: BookingJson`.
-fn content(media: &str, c: &RefOr<utoipa::openapi::Content>) -> String {
-    match c {
-        RefOr::T(c) => format!("{media}: {}", c.schema.as_ref().map(kind).unwrap_or_default()),
-        RefOr::Ref(r) => format!("{media}: {}", r.ref_location),
-    }
+/// `application/json` and `BookingJson`.
+fn content(media: &str, c: &RefOr<utoipa::openapi::Content>) -> (String, Kind) {
+    let kind = match c {
+        RefOr::T(c) => c.schema.as_ref().map(kind_of),
+        RefOr::Ref(_) => None,
+    };
+    let kind = kind.unwrap_or(Kind {
+        text: "any".into(),
+        link: None,
+    });
+    (media.to_string(), kind)
 }
 
 fn upper(word: &str) -> &'static str {
@@ -188,8 +226,11 @@ fn param_view(p: &Parameter) -> ParamView {
             _ => "cookie",
         },
         required: matches!(p.required, Required::True),
-        kind: p.schema.as_ref().map(kind).unwrap_or_default(),
-        description: p.description.clone().unwrap_or_default(),
+        kind: p.schema.as_ref().map(kind_of).unwrap_or(Kind {
+            text: "any".into(),
+            link: None,
+        }),
+        description: text(p.description.as_deref().unwrap_or_default()),
     }
 }
 
@@ -254,14 +295,14 @@ pub fn kind(schema: &RefOr<Schema>) -> String {
 fn schema_view(name: &str, schema: &RefOr<Schema>) -> SchemaView {
     let mut view = SchemaView {
         name: name.to_string(),
-        description: String::new(),
+        description: Text::new(),
         words: Vec::new(),
         properties: Vec::new(),
         includes: Vec::new(),
     };
     let mut parts = vec![schema];
     if let RefOr::T(Schema::AllOf(all)) = schema {
-        view.description = all.description.clone().unwrap_or_default();
+        view.description = text(all.description.as_deref().unwrap_or_default());
         parts = all.items.iter().collect();
     }
     for part in parts {
@@ -269,7 +310,7 @@ fn schema_view(name: &str, schema: &RefOr<Schema>) -> SchemaView {
             RefOr::Ref(_) => view.includes.push(kind(part)),
             RefOr::T(Schema::Object(o)) => {
                 if let Some(d) = &o.description {
-                    view.description = d.replace('\n', " ");
+                    view.description = text(d);
                 }
                 if let Some(words) = &o.enum_values {
                     view.words = words
@@ -280,7 +321,7 @@ fn schema_view(name: &str, schema: &RefOr<Schema>) -> SchemaView {
                 for (prop, s) in &o.properties {
                     view.properties.push(PropertyView {
                         name: prop.clone(),
-                        kind: kind(s),
+                        kind: kind_of(s),
                         required: o.required.contains(prop),
                         description: description(s),
                     });
@@ -292,7 +333,7 @@ fn schema_view(name: &str, schema: &RefOr<Schema>) -> SchemaView {
     view
 }
 
-fn description(schema: &RefOr<Schema>) -> String {
+fn description(schema: &RefOr<Schema>) -> Text {
     let d = match schema {
         RefOr::T(Schema::Object(o)) => o.description.clone(),
         RefOr::T(Schema::Array(a)) => a.description.clone(),
@@ -300,5 +341,22 @@ fn description(schema: &RefOr<Schema>) -> String {
         RefOr::T(Schema::AllOf(o)) => o.description.clone(),
         _ => None,
     };
-    d.unwrap_or_default().replace('\n', " ")
+    text(d.as_deref().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    #[test]
+    fn the_page_names_each_operation_once_and_spells_out_the_words() {
+        let html = super::page(crate::web::api::openapi::document()).render().unwrap();
+        if let Ok(path) = std::env::var("WSO_API_DOCS_OUT") {
+            std::fs::write(path, &html).unwrap();
+        }
+        assert_eq!(html.matches("id=\"op-post_bookings_id_service\"").count(), 1);
+        assert!(html.contains("<code>wso_hold</code>"));
+        assert!(html.contains("Idempotency-Key"));
+        assert!(!html.contains("<script"));
+    }
 }
