@@ -197,8 +197,10 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     std::fs::create_dir_all(&work).unwrap();
     let config = config(&w, &work).await;
     let started = Instant::now();
-    // The supervisor may take nearly every step; the admin reads what supervisors may not.
-    for who in ["sgt", "boss"] {
+    // The supervisor may take nearly every step; the admin reads what supervisors may not; the
+    // ICE liaison sees cases through its own narrower view (`WSO_SCHEMATHESIS_USERS` for others).
+    let roles = std::env::var("WSO_SCHEMATHESIS_USERS").unwrap_or_else(|_| "sgt,boss,ice".into());
+    for who in roles.split(',') {
         let token = w.app.token(who).await;
         let (passed, output) = run(&w, &config, &token, &examples, &seed).await;
         assert!(passed, "{} as {who} failed:\n{output}", program.display());
@@ -210,7 +212,7 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
         );
     }
     assert!(
-        started.elapsed() < Duration::from_secs(300),
+        started.elapsed() < Duration::from_secs(360),
         "Schemathesis took {:?}",
         started.elapsed()
     );

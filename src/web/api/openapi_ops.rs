@@ -58,7 +58,8 @@ fn cases() -> Vec<Op> {
         op(Get, "/bookings/{id}", "cases", "One case, whole")
             .describe("Viewing is audited (`record_viewed`). ICE liaisons get no charges, notifications or events.")
             .roles(EVERYONE)
-            .ok::<BookingJson>(200, "The case"),
+            .ok::<BookingJson>(200, "The case")
+            .errors(&[403]),
         op(Get, "/bookings/{id}/audit", "cases", "The case's events")
             .roles(&[Officer, Supervisor, Admin])
             .list::<EventJson>("Every event of the case, oldest first", false)
