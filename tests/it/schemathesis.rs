@@ -170,7 +170,7 @@ async fn run(w: &World, config: &std::path::Path, token: &str, examples: &str, s
         .args(["--max-examples", examples])
         .args(["--workers", "2"])
         .args(["--seed", seed])
-        .args(["--request-timeout", "10"])
+        .args(["--request-timeout", "20"])
         // The board's event stream never ends by design; tests/it/board_events.rs covers it.
         .args(["--exclude-path", "/api/v1/transfers/pending/events"])
         .kill_on_drop(true)
