@@ -20,13 +20,13 @@ use crate::web::extract::{Acting, ApiPathName};
 pub struct ReportQuery {
     /// A facility's code, or `all` (program report); one facility for the others.
     pub facility: Option<String>,
-    /// The first day (default: twelve months before `to`).
+    /// The first day (absent or empty: twelve months before `to`).
     #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
-    /// The last day (default: today in the facility's zone).
+    /// The last day (absent or empty: today in the facility's zone).
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// `YYYY-MM` (IGSA billing; default: this month).
+    /// `YYYY-MM` (IGSA billing; absent or empty: this month).
     #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
     pub month: Option<String>,
 }
