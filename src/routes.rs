@@ -12,9 +12,9 @@ use crate::auth::csrf;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
-    access, account, admin, admin_accounts, agreement, alerts, api, audit, board_events, bookings, case_actions,
-    client, complaints, compliance, dashboard, display, draft, health, hostile, imports, login, mfa, middleware,
-    public, records, reports, roster, transfers, webhooks,
+    access, account, admin, admin_accounts, agreement, alerts, api, api_docs, audit, board_events, bookings,
+    case_actions, client, complaints, compliance, dashboard, display, draft, health, hostile, imports, login, mfa,
+    middleware, public, records, reports, roster, transfers, webhooks,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -78,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/reports/compliance", get(compliance::compliance))
         .route("/reports/igsa.csv", get(reports::igsa_csv))
         .route("/public/{facility_code}", get(public::public))
+        .route("/api/docs", get(api_docs::show))
         .route("/agreement", get(agreement::show))
         .route("/agreement/interpreters", post(agreement::add_interpreter))
         .route("/agreement/disclosures", post(agreement::add_disclosure))
@@ -124,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .layer(session_layer(&state));
 
     let api = Router::new()
+        .route("/openapi.json", get(api::openapi::openapi_json))
         .route("/me", get(api::me::me))
         .route("/audit", get(api::audit::list))
         .route("/users", get(api::me::users))

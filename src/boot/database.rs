@@ -83,7 +83,10 @@ impl DatabaseTarget {
         let app_role = self.app.get_username().to_string();
         // A replica or a read-only database (a restored backup checked read-only, a primary
         // being demoted) cannot be migrated: serve it as it is if its schema is ours.
-        if db::read_only(&owner).await.context("asking whether the database takes writes")? {
+        if db::read_only(&owner)
+            .await
+            .context("asking whether the database takes writes")?
+        {
             let missing = db::missing_migrations(&owner).await?;
             if !missing.is_empty() {
                 anyhow::bail!(

@@ -143,7 +143,7 @@ pub async fn complaint_outcome(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Disclosure {
     pub id: i64,
     pub facility: String,
@@ -207,7 +207,7 @@ pub async fn disclosures(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) 
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Review {
     pub id: i64,
     pub facility: String,

@@ -23,7 +23,7 @@ pub enum Page {
     Before(i64),
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Found {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -34,6 +34,7 @@ pub struct Found {
     pub facility: Option<String>,
     /// The zone of the case's facility, to show the entry's times on the page.
     #[serde(skip_serializing)]
+    #[schema(ignore)]
     pub facility_timezone: Option<crate::domain::types::Zone>,
     pub address: Option<String>,
     pub detail: Value,

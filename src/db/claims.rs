@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Claim {
     pub id: i64,
     pub booking_id: i64,
@@ -107,7 +107,7 @@ pub async fn unreported_claims(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Clai
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Interpreter {
     pub id: i64,
     pub facility: String,

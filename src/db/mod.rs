@@ -46,7 +46,11 @@ pub async fn missing_migrations(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
         .fetch_all(pool)
         .await
         .context("reading the applied migrations")?;
-    Ok(MIGRATOR.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
+    Ok(MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect())
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {

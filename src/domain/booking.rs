@@ -9,20 +9,35 @@ use super::input::{Checker, TimeInput};
 use super::types::{ChargeCategory, DocumentKind, NotificationKind};
 use crate::domain::input::FieldError;
 
-#[derive(Debug, Default, Deserialize)]
+/// A new booking (a missing or malformed field is refused naming it).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct BookingInput {
+    /// The facility's code.
+    #[schema(required, value_type = String, max_length = 16, examples("RCDC"))]
     pub facility: Option<String>,
+    /// 1 to 32 letters, digits or dashes; unique in the facility.
+    #[schema(required, value_type = String, pattern = "^[A-Za-z0-9-]{1,32}$", examples("2026-001"))]
     pub booking_number: Option<String>,
+    #[schema(required, value_type = String, max_length = 100)]
     pub last_name: Option<String>,
+    #[schema(required, value_type = String, max_length = 100)]
     pub first_name: Option<String>,
+    /// A past date after 1900.
+    #[schema(required, value_type = String, format = Date)]
     pub date_of_birth: Option<String>,
+    /// RFC 3339 with an offset; not in the future.
+    #[schema(required, value_type = String, format = DateTime)]
     pub booked_at: Option<String>,
+    /// 1 to 50 charges.
+    #[schema(required, value_type = Vec<ChargeInput>, min_items = 1, max_items = 50)]
     pub charges: Option<Vec<ChargeInput>>,
 }
 
-#[derive(Debug, Default, Deserialize, Clone)]
+#[derive(Debug, Default, Deserialize, Clone, utoipa::ToSchema)]
 pub struct ChargeInput {
+    #[schema(required, value_type = String, max_length = 500)]
     pub description: Option<String>,
+    #[schema(required, value_type = ChargeCategory)]
     pub category: Option<String>,
 }
 
@@ -129,12 +144,19 @@ impl BookingInput {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// An ICE document received (times RFC 3339, not in the future; received after issued).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct DocumentInput {
+    #[schema(required, value_type = DocumentKind)]
     pub kind: Option<String>,
+    #[schema(required, value_type = String, max_length = 40)]
     pub number: Option<String>,
+    /// The person's alien number, e.g. `A12-345-678` or `012345678`.
+    #[schema(required, value_type = String, examples("A12-345-678"))]
     pub a_number: Option<String>,
+    #[schema(required, value_type = String, format = DateTime)]
     pub issued_at: Option<String>,
+    #[schema(required, value_type = String, format = DateTime)]
     pub received_at: Option<String>,
 }
 
@@ -184,12 +206,17 @@ impl DocumentInput {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A notification to ICE (time RFC 3339).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct NotificationInput {
+    #[schema(required, value_type = String, format = DateTime)]
     pub at: Option<String>,
+    #[schema(required, value_type = String, max_length = 100)]
     pub method: Option<String>,
+    #[schema(required, value_type = String, max_length = 200)]
     pub contact: Option<String>,
     /// `in_custody` (default), `release_soon` or `post_service`.
+    #[schema(value_type = Option<NotificationKind>)]
     pub kind: Option<String>,
     /// The interpreter used, if any.
     pub interpreter_id: Option<i64>,

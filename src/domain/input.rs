@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 /// One refused field: its name (as the form and the API spell it) and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -76,12 +76,19 @@ impl Standing {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A WSO certification (dates; the steps before it come before `certified_on`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CertificationInput {
+    #[schema(required, value_type = String, format = Date)]
     pub certified_on: Option<String>,
+    /// Not before `certified_on`.
+    #[schema(required, value_type = String, format = Date)]
     pub expires_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub nominated_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub background_cleared_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub trained_on: Option<String>,
 }
 

@@ -23,7 +23,7 @@ pub struct BookingFacts {
     pub over_detained_seconds: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Month {
     pub month: String,
     pub people_with_ice_documents: i64,
@@ -35,7 +35,7 @@ pub struct Month {
     pub still_held: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ProgramStats {
     pub people_with_ice_documents: i64,
     pub with_detainer: i64,

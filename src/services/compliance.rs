@@ -14,7 +14,7 @@ use crate::domain::notice::{NoticeTiming, post_service_notice_timing};
 use crate::error::{AppError, AppResult};
 use crate::services::Caller;
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, utoipa::ToSchema)]
 pub struct Figure {
     pub count: i64,
     /// The cases (booking ids) or complaints (ids) behind the figure.
@@ -28,7 +28,7 @@ impl Figure {
     }
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, utoipa::ToSchema)]
 pub struct ComplianceReport {
     pub facility: String,
     pub from: NaiveDate,

@@ -167,12 +167,15 @@ pub async fn record_fact(
             )
         }
         Fact::CredentialReturned { on } => {
-            let unreturned: Vec<_> = record
+            // The credential returned is the latest one not yet returned (as the UPDATE picks
+            // it): the date is checked against that one, not any other.
+            let latest = record
                 .credentials
                 .iter()
                 .filter(|(_, returned)| returned.is_none())
-                .collect();
-            if !unreturned.is_empty() && unreturned.iter().all(|(issued, _)| on < *issued) {
+                .map(|(issued, _)| *issued)
+                .max();
+            if latest.is_some_and(|issued| on < issued) {
                 return Err(AppError::field(
                     "on",
                     "the credentials cannot be returned before they were issued",

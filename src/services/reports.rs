@@ -79,7 +79,7 @@ pub fn last_twelve_months_from(to: NaiveDate) -> NaiveDate {
         .unwrap_or(to)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProgramReport {
     pub facility: String,
     pub from: NaiveDate,
@@ -99,7 +99,7 @@ pub async fn program(pool: &PgPool, s: &Scope) -> AppResult<ProgramReport> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IgsaRow {
     pub booking_id: i64,
     pub booking_number: String,
@@ -110,7 +110,7 @@ pub struct IgsaRow {
     pub amount_cents: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IgsaReport {
     pub facility: String,
     pub month: String,

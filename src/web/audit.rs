@@ -22,16 +22,29 @@ pub const PAGE: i64 = 100;
 pub const CSV_MAX: i64 = 100_000;
 
 /// The filter as the page, the CSV and the API receive it.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Who (a username).
     pub actor: Option<String>,
+    /// The action, e.g. `record_viewed`.
     pub action: Option<String>,
+    /// A case (its booking id).
+    #[param(value_type = Option<i64>)]
     pub booking: Option<String>,
+    /// A facility's code: entries about its cases.
     pub facility: Option<String>,
+    /// Recorded from: a date (UTC, inclusive) or an RFC 3339 time.
     pub from: Option<String>,
+    /// Recorded up to: a date (UTC, inclusive) or an RFC 3339 time.
     pub to: Option<String>,
+    /// The page (`/admin/audit`) only.
+    #[param(ignore)]
     pub before: Option<i64>,
+    /// Continue after this entry (from the `Link: rel="next"` header).
     pub after: Option<i64>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 

@@ -70,6 +70,21 @@ macro_rules! path_ids {
 }
 
 path_ids!(PathId, PathIds, AppError);
+
+/// A name from the path (`/officers/{username}`, `/facilities/{code}`); one that is not valid
+/// UTF-8 once decoded names nothing: a JSON 404, not axum's plain-text 400.
+pub struct ApiPathName(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPathName {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(name) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        Ok(ApiPathName(name))
+    }
+}
 path_ids!(ApiPathId, ApiPathIds, ApiError);
 
 #[cfg(test)]

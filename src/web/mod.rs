@@ -7,6 +7,7 @@ pub mod admin_accounts;
 pub mod agreement;
 pub mod alerts;
 pub mod api;
+pub mod api_docs;
 pub mod assets;
 pub mod audit;
 pub mod board_events;

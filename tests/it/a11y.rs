@@ -1,6 +1,7 @@
 //! Accessibility (issue 13): axe-core (the copy bundled in the PyPI package
 //! axe-playwright-python, fetched by `.ci/run`) runs in real Chromium on every page each role
-//! opens, at a desktop (1280×900) and a phone (390×844) size; any violation fails the test.
+//! opens (and the public pages: sign-in, public figures, wall display, API reference), at a
+//! desktop (1280×900) and a phone (390×844) size; any violation fails the test.
 
 use std::time::Duration;
 
@@ -99,7 +100,7 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
     let claim_case = format!("/bookings/{booked}");
     let admin_user = format!("/admin/users/{user_id}");
     let pages: Vec<(Option<&str>, Vec<&str>)> = vec![
-        (None, vec!["/login", "/public/RCDC", &display]),
+        (None, vec!["/login", "/public/RCDC", &display, "/api/docs"]),
         (
             Some("wso1"),
             vec![

@@ -1,10 +1,10 @@
 //! API v1 for the facility-level records of the agreement: disclosures and annual reviews.
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::json::ApiJson;
 use super::optional_date;
@@ -20,15 +20,24 @@ use crate::web::extract::Acting;
 
 // ---- Disclosures and reviews ----
 
-#[derive(Deserialize)]
+/// A disclosure of information about the program: cleared with ICE first, or explained.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct DisclosureJsonInput {
+    #[schema(required, value_type = String, max_length = 16)]
     facility: Option<String>,
+    #[schema(required, value_type = String, max_length = 2000)]
     what: Option<String>,
+    #[schema(required, value_type = String, max_length = 500)]
     recipient: Option<String>,
+    #[schema(required, value_type = String, format = Date)]
     requested_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     clearance_requested_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     cleared_on: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     released_on: Option<String>,
+    /// Required when released before ICE cleared it.
     early_release_reason: Option<String>,
 }
 
@@ -36,7 +45,7 @@ pub async fn record_disclosure(
     State(state): State<AppState>,
     api: ApiUser,
     ApiJson(i): ApiJson<DisclosureJsonInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<db::agreement::Disclosure>)> {
     let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let mut c = Checker::new();
@@ -64,13 +73,13 @@ pub async fn record_disclosure(
         .into_iter()
         .find(|d| d.id == id)
         .ok_or(AppError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(json!(stored))))
+    Ok((StatusCode::CREATED, Json(stored)))
 }
 
 pub async fn disclosures(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(q): Query<FacilityQuery>,
+    ApiQuery(q): ApiQuery<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::agreement::Disclosure>>> {
     let caller = api.caller();
     caller.require(&[Role::Supervisor, Role::Admin])?;
@@ -78,11 +87,16 @@ pub async fn disclosures(
     Ok(Json(db::agreement::disclosures(&state.db, scope.as_deref()).await?))
 }
 
-#[derive(Deserialize)]
+/// An annual review of the agreement.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReviewInput {
+    #[schema(required, value_type = String, max_length = 16)]
     facility: Option<String>,
+    #[schema(required, value_type = String, format = Date)]
     held_on: Option<String>,
+    #[schema(required, value_type = String, max_length = 2000)]
     attendees: Option<String>,
+    #[schema(max_length = 10000)]
     notes: Option<String>,
 }
 
@@ -90,7 +104,7 @@ pub async fn record_review(
     State(state): State<AppState>,
     api: ApiUser,
     ApiJson(i): ApiJson<ReviewInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<db::agreement::Review>)> {
     let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
     let mut c = Checker::new();
@@ -114,13 +128,13 @@ pub async fn record_review(
         .into_iter()
         .find(|r| r.id == id)
         .ok_or(AppError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(json!(stored))))
+    Ok((StatusCode::CREATED, Json(stored)))
 }
 
 pub async fn reviews(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(q): Query<FacilityQuery>,
+    ApiQuery(q): ApiQuery<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::agreement::Review>>> {
     let caller = api.caller();
     caller.require(&[Role::Supervisor, Role::Admin])?;

@@ -1,8 +1,9 @@
 //! `GET /api/v1/audit` (admins): audit entries oldest first, filtered like `/admin/audit`, in
 //! pages of `limit` (default 100, at most 1000) with a `Link: <…>; rel="next"` header.
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header::LINK;
 use axum::response::{IntoResponse, Response};
 
@@ -13,7 +14,11 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::audit::AuditQuery;
 
-pub async fn list(State(state): State<AppState>, api: ApiUser, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Response> {
     api.require(&[Role::Admin])?;
     let f = q.filter()?;
     let limit = super::page_limit(q.limit)?;

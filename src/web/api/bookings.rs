@@ -1,11 +1,13 @@
 //! `/api/v1/bookings…`: the case over the JSON API (the running clocks are `api/transfers.rs`).
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
+use super::case_inputs::{AtInput, CorrectionInput, ReleaseInput, ReleasePointInput, ServiceInput, TransferInput};
 use super::json::ApiJson;
 use super::views::{
     BookingJson, ChargeJson, ClaimSummary, DocumentJson, EventJson, NotificationJson, PostServiceNotice,
@@ -102,19 +104,25 @@ pub async fn show(
     Ok(json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only cases with this status.
+    #[param(value_type = Option<Status>)]
     status: Option<String>,
+    /// Name or booking number; accents, case and word order do not matter.
     q: Option<String>,
     /// Continue after this booking (from the `Link: rel="next"` header).
     after: Option<i64>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::response::Response> {
     let caller = api.caller();
     let limit = super::page_limit(query.limit)?;
@@ -199,13 +207,6 @@ pub async fn add_document(
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
-#[derive(Deserialize)]
-pub struct AtInput {
-    at: Option<String>,
-    /// Who at ICE withdrew the document (withdraw only).
-    by: Option<String>,
-}
-
 fn at(field_value: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
     let mut c = Checker::new();
     let t = c.time("at", field_value, TimeInput::Rfc3339);
@@ -248,18 +249,11 @@ pub async fn add_notification(
     Ok((StatusCode::CREATED, Json(stored.ok_or(AppError::NotFound)?.into())))
 }
 
-#[derive(Deserialize)]
-pub struct ReasonInput {
-    at: Option<String>,
-    reason: Option<String>,
-    note: Option<String>,
-}
-
 pub async fn release_point(
     State(state): State<AppState>,
     api: ApiUser,
     ApiPathId(booking_id): ApiPathId,
-    ApiJson(input): ApiJson<ReasonInput>,
+    ApiJson(input): ApiJson<ReleasePointInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor])?;
@@ -273,13 +267,6 @@ pub async fn release_point(
     .map_err(AppError::Validation)?;
     services::record_release_point(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
     reload(&state, &caller, booking_id).await
-}
-
-#[derive(Deserialize)]
-pub struct ServiceInput {
-    document_id: Option<i64>,
-    at: Option<String>,
-    interpreter_id: Option<i64>,
 }
 
 pub async fn serve(
@@ -309,13 +296,6 @@ pub async fn serve(
     Ok((StatusCode::CREATED, reload(&state, &caller, booking_id).await?))
 }
 
-#[derive(Deserialize)]
-pub struct TransferInput {
-    at: Option<String>,
-    receiving_officer: Option<String>,
-    late_reason: Option<String>,
-}
-
 pub async fn transfer(
     State(state): State<AppState>,
     api: ApiUser,
@@ -338,7 +318,7 @@ pub async fn release(
     State(state): State<AppState>,
     api: ApiUser,
     ApiPathId(booking_id): ApiPathId,
-    ApiJson(input): ApiJson<ReasonInput>,
+    ApiJson(input): ApiJson<ReleaseInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
     caller.require(&[Role::Supervisor])?;
@@ -366,11 +346,6 @@ pub async fn igsa_hold(
     let at = at(input.at.as_deref())?;
     services::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
     reload(&state, &caller, booking_id).await
-}
-#[derive(Deserialize)]
-pub struct CorrectionInput {
-    event_id: Option<i64>,
-    note: Option<String>,
 }
 
 pub async fn correct(

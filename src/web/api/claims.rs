@@ -1,7 +1,8 @@
 //! API v1 for a case's citizenship claims (and their report to ICE) and the interpreters.
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
@@ -19,10 +20,14 @@ use crate::web::extract::{Acting, ApiPathId, ApiPathIds};
 
 // ---- Citizenship claims ----
 
-#[derive(Deserialize)]
+/// A claim to be a U.S. citizen: when (RFC 3339), how it was made, any document shown.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClaimInput {
+    #[schema(required, value_type = String, format = DateTime)]
     at: Option<String>,
+    #[schema(required, value_type = String, max_length = 500)]
     how: Option<String>,
+    #[schema(max_length = 500)]
     document: Option<String>,
     interpreter_id: Option<i64>,
 }
@@ -50,11 +55,16 @@ pub async fn record_claim(
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
-#[derive(Deserialize)]
+/// ICE was told: when (RFC 3339), how, whom; ICE's response (claims only).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReportInput {
+    #[schema(required, value_type = String, format = DateTime)]
     pub at: Option<String>,
+    #[schema(required, value_type = String, max_length = 100)]
     pub method: Option<String>,
+    #[schema(required, value_type = String, max_length = 200)]
     pub ice_contact: Option<String>,
+    #[schema(max_length = 2000)]
     pub response: Option<String>,
 }
 
@@ -84,11 +94,16 @@ pub async fn report_claim(
 
 // ---- Interpreters ----
 
-#[derive(Deserialize)]
+/// An interpreter of a facility.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct InterpreterInput {
+    #[schema(required, value_type = String, max_length = 16)]
     facility: Option<String>,
+    #[schema(required, value_type = String, max_length = 200)]
     name: Option<String>,
+    #[schema(required, value_type = String, max_length = 200)]
     languages: Option<String>,
+    #[schema(max_length = 200)]
     contact: Option<String>,
 }
 
@@ -121,7 +136,7 @@ pub async fn add_interpreter(
 pub async fn interpreters(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(q): Query<FacilityQuery>,
+    ApiQuery(q): ApiQuery<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::claims::Interpreter>>> {
     let caller = api.caller();
     let scope = facility_scope(&state, &caller, q.facility.as_deref()).await?;

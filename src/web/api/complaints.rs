@@ -1,7 +1,8 @@
 //! API v1 for complaints about WSO actions (48 weekday hours to reach ICE).
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use crate::web::extract::{Acting, ApiPathId};
 
 // ---- Complaints ----
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ComplaintJson {
     id: i64,
     facility: String,
@@ -39,6 +40,7 @@ pub struct ComplaintJson {
     outcome_summary: Option<String>,
     outcome_reported_to_ice_at: Option<DateTime<Utc>>,
     /// `open`, `due_soon` (12 weekday hours or less left), `overdue`, or `closed` (outcome recorded).
+    #[schema(schema_with = super::schema::complaint_status)]
     status: &'static str,
 }
 
@@ -79,12 +81,18 @@ impl ComplaintJson {
     }
 }
 
-#[derive(Deserialize)]
+/// A complaint about WSO actions, as received.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ComplaintInput {
+    #[schema(required, value_type = String, max_length = 16)]
     facility: Option<String>,
+    #[schema(required, value_type = String, format = DateTime)]
     received_at: Option<String>,
+    #[schema(required, value_type = String, max_length = 500)]
     complainant: Option<String>,
+    /// Usernames of the officers named.
     officers: Option<Vec<String>>,
+    #[schema(required, value_type = String, max_length = 5000)]
     summary: Option<String>,
 }
 
@@ -135,10 +143,14 @@ pub async fn complaint_notified(
     Ok(Json(ComplaintJson::new(stored, now)))
 }
 
-#[derive(Deserialize)]
+/// A complaint's outcome, and when it was reported to ICE.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct OutcomeInput {
+    #[schema(required, value_type = String, format = DateTime)]
     at: Option<String>,
+    #[schema(required, value_type = String, max_length = 5000)]
     summary: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     reported_to_ice_at: Option<String>,
 }
 
@@ -163,17 +175,27 @@ pub async fn complaint_outcome(
     Ok(Json(ComplaintJson::new(stored, now)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ComplaintQuery {
+    /// `open` (every complaint without an outcome), `overdue` or `closed`.
+    #[param(schema_with = complaint_filter)]
     status: Option<String>,
+    /// Continue after this complaint (from the `Link: rel="next"` header).
     after: Option<i64>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+}
+
+fn complaint_filter() -> utoipa::openapi::schema::Object {
+    super::schema::one_of(&["open", "overdue", "closed"])
 }
 
 pub async fn complaints(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(q): Query<ComplaintQuery>,
+    ApiQuery(q): ApiQuery<ComplaintQuery>,
 ) -> ApiResult<axum::response::Response> {
     let caller = api.caller();
     let limit = super::page_limit(q.limit)?;

@@ -7,19 +7,26 @@ use serde::Serialize;
 use crate::error::{ApiError, AppError};
 use crate::web::error_page::status;
 
-#[derive(Serialize)]
-struct ErrorBody {
+/// Every error of the API.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
     error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable word to match on, e.g. `validation_failed`, `not_found`, `forbidden`,
+    /// `duplicate_booking_number`, `idempotency_key_reused`.
     code: &'static str,
+    /// Words for people.
     message: String,
+    /// The field at fault, when there is one (the first of `errors`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     field: Option<String>,
     /// Every field error of a `validation_failed` (the first is also `field`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     errors: Option<Vec<crate::error::FieldError>>,
 }
 

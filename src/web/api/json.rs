@@ -84,3 +84,23 @@ fn control_in(value: &serde_json::Value, path: String) -> Option<(String, String
         _ => None,
     }
 }
+
+/// `ApiQuery<T>`: the query string, with errors in the API's contract: a value of the wrong
+/// type (`limit=ten`) → 400 naming the parameter, as JSON (axum's `Query` answers plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(pairs).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            ApiError(AppError::BadRequest {
+                message: format!("query parameter {field}: {}", e.inner()),
+                field: Some(field),
+            })
+        })
+    }
+}

@@ -8,7 +8,7 @@ use crate::domain::Role;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserJson {
     /// The account's id (the cursor of `GET /api/v1/users?after=`).
     id: i64,
@@ -42,7 +42,7 @@ pub async fn me(State(state): State<AppState>, caller: ApiUser) -> Json<UserJson
 pub async fn users(
     State(state): State<AppState>,
     caller: ApiUser,
-    axum::extract::Query(page): axum::extract::Query<super::PageQuery>,
+    super::json::ApiQuery(page): super::json::ApiQuery<super::PageQuery>,
 ) -> ApiResult<axum::response::Response> {
     caller.require(&[Role::Admin])?;
     let limit = super::page_limit(page.limit)?;

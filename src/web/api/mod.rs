@@ -3,15 +3,20 @@
 pub mod agreement;
 pub mod audit;
 pub mod bookings;
+pub mod case_inputs;
 pub mod claims;
 pub mod complaints;
-mod error;
+pub mod error;
 pub mod idempotency;
 pub mod json;
 pub mod me;
 pub mod officers;
+pub mod openapi;
+mod openapi_ops;
+mod openapi_parts;
 pub mod reports;
 pub mod roster;
+pub mod schema;
 pub mod transfers;
 pub mod views;
 pub mod webhooks;
@@ -62,9 +67,13 @@ pub fn paged<T: serde::Serialize>(
 }
 
 /// `after` and `limit` as every paged list takes them.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Continue after this id (from the `Link: rel="next"` header).
     pub after: Option<i64>,
+    /// 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -75,8 +84,10 @@ pub fn optional_date(c: &mut crate::domain::input::Checker, field: &str, v: Opti
         .and_then(|v| c.date(field, Some(v)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FacilityQuery {
+    /// One facility's code (default: every facility the caller may see).
     pub facility: Option<String>,
 }
 

@@ -1,13 +1,14 @@
 //! API v1 for officer credentials and eligibility (exam, Form 70-006, withdrawal, departure).
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::json::ApiJson;
+use super::schema::EligibilityJson;
 use crate::auth::ApiUser;
 use crate::db::{self};
 use crate::domain::Role;
@@ -15,24 +16,59 @@ use crate::domain::input::{Checker, TimeInput};
 use crate::error::{ApiResult, AppError};
 use crate::services::{self, Caller, Fact};
 use crate::state::AppState;
-use crate::web::extract::Acting;
+use crate::web::extract::{Acting, ApiPathName};
 
 // ---- Officer credentials ----
 
-#[derive(Deserialize, Default)]
-pub struct FactInput {
+/// ICE's WSO exam: when, and the score in percent (70 passes; one retake).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ExamInput {
+    #[schema(required, value_type = String, format = Date)]
     taken_on: Option<String>,
+    #[schema(required, value_type = i32, minimum = 0, maximum = 100)]
     score: Option<i32>,
+}
+
+/// Form 70-006 credentials issued.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CredentialInput {
+    #[schema(required, value_type = String, max_length = 50)]
     form_70_006_number: Option<String>,
+    #[schema(required, value_type = String, format = Date)]
     issued_on: Option<String>,
+}
+
+/// The credentials were returned.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReturnedInput {
+    #[schema(required, value_type = String, format = Date)]
     on: Option<String>,
+}
+
+/// ICE withdrew the officer from the program.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct WithdrawalInput {
+    #[schema(required, value_type = String, format = Date)]
     received_on: Option<String>,
+    #[schema(required, value_type = String, format = Date)]
     effective_on: Option<String>,
+}
+
+/// The officer leaves the program (ICE wants 90 days' notice).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DepartureInput {
+    #[schema(required, value_type = String, format = Date)]
     given_on: Option<String>,
+    #[schema(required, value_type = String, format = Date)]
     departs_on: Option<String>,
 }
 
-async fn fact(state: &AppState, api: &ApiUser, username: &str, fact: Fact<'_>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn fact(
+    state: &AppState,
+    api: &ApiUser,
+    username: &str,
+    fact: Fact<'_>,
+) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     let caller = api.caller();
     services::record_fact(&state.db, caller, username, fact, state.clock.now()).await?;
     eligibility_json(state, username, state.clock.now(), None)
@@ -51,9 +87,9 @@ fn guard(api: &ApiUser) -> Result<(), AppError> {
 pub async fn exam(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
-    ApiJson(i): ApiJson<FactInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    ApiPathName(u): ApiPathName,
+    ApiJson(i): ApiJson<ExamInput>,
+) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
     let mut c = Checker::new();
     let taken_on = c.date("taken_on", i.taken_on.as_deref());
@@ -65,9 +101,9 @@ pub async fn exam(
 pub async fn credentials(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
-    ApiJson(i): ApiJson<FactInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    ApiPathName(u): ApiPathName,
+    ApiJson(i): ApiJson<CredentialInput>,
+) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
     let mut c = Checker::new();
     let number = c.text("form_70_006_number", i.form_70_006_number.as_deref(), 50);
@@ -88,9 +124,9 @@ pub async fn credentials(
 pub async fn credentials_returned(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
-    ApiJson(i): ApiJson<FactInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    ApiPathName(u): ApiPathName,
+    ApiJson(i): ApiJson<ReturnedInput>,
+) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
     let mut c = Checker::new();
     let on = c.date("on", i.on.as_deref());
@@ -101,9 +137,9 @@ pub async fn credentials_returned(
 pub async fn withdrawal(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
-    ApiJson(i): ApiJson<FactInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    ApiPathName(u): ApiPathName,
+    ApiJson(i): ApiJson<WithdrawalInput>,
+) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
     let mut c = Checker::new();
     let received_on = c.date("received_on", i.received_on.as_deref());
@@ -124,9 +160,9 @@ pub async fn withdrawal(
 pub async fn departure_notice(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
-    ApiJson(i): ApiJson<FactInput>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    ApiPathName(u): ApiPathName,
+    ApiJson(i): ApiJson<DepartureInput>,
+) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     guard(&api)?;
     let mut c = Checker::new();
     let given_on = c.date("given_on", i.given_on.as_deref());
@@ -135,14 +171,18 @@ pub async fn departure_notice(
     let (given_on, departs_on) = (given_on, departs_on);
     let (status, Json(mut body)) = fact(&state, &api, &u, Fact::DepartureNotice { given_on, departs_on }).await?;
     if crate::domain::credentials::short_notice(given_on, departs_on) {
-        body["warning"] = json!("less than 90 days' notice to ICE before the departure");
+        body.warning = Some("less than 90 days' notice to ICE before the departure".into());
     }
     Ok((status, Json(body)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EligibilityQuery {
+    /// The instant asked about (RFC 3339; default: now).
+    #[param(value_type = Option<String>, format = DateTime)]
     at: Option<String>,
+    /// The facility whose calendar counts (default: the officer's first).
     facility: Option<String>,
 }
 
@@ -151,7 +191,7 @@ async fn eligibility_json(
     username: &str,
     at: DateTime<Utc>,
     facility: Option<&str>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EligibilityJson>> {
     let officer = db::users::by_username(&state.db, username)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -167,17 +207,21 @@ async fn eligibility_json(
     };
     let record = db::credentials::record(&mut *state.db.acquire().await?, officer.id).await?;
     let e = crate::domain::credentials::eligibility(&record, at, tz);
-    Ok(Json(
-        json!({ "username": officer.username, "at": at, "may_serve": e.may_serve, "reasons": e.reasons }),
-    ))
+    Ok(Json(EligibilityJson {
+        username: officer.username,
+        at,
+        may_serve: e.may_serve,
+        reasons: e.reasons,
+        warning: None,
+    }))
 }
 
 pub async fn eligibility(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(u): Path<String>,
-    Query(q): Query<EligibilityQuery>,
-) -> ApiResult<Json<Value>> {
+    ApiPathName(u): ApiPathName,
+    ApiQuery(q): ApiQuery<EligibilityQuery>,
+) -> ApiResult<Json<EligibilityJson>> {
     let caller = api.caller();
     caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
     let at = match q.at.as_deref().filter(|s| !s.is_empty()) {

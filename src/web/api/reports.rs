@@ -1,9 +1,10 @@
 //! `/api/v1/reports/…` and the public-page switch.
 
+use super::json::ApiQuery;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::json::ApiJson;
 use crate::auth::ApiUser;
@@ -12,20 +13,28 @@ use crate::domain::Role;
 use crate::error::{ApiResult, AppError};
 use crate::services::reports::{self, IgsaReport, ProgramReport};
 use crate::state::AppState;
-use crate::web::extract::Acting;
+use crate::web::extract::{Acting, ApiPathName};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// A facility's code, or `all` (program report); one facility for the others.
     pub facility: Option<String>,
+    /// The first day (absent or empty: twelve months before `to`).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
+    /// The last day (absent or empty: today in the facility's zone).
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
+    /// `YYYY-MM` (IGSA billing; absent or empty: this month).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
     pub month: Option<String>,
 }
 
 pub async fn program(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(q): Query<ReportQuery>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<ProgramReport>> {
     let caller = api.caller();
     let scope = reports::scope(
@@ -43,7 +52,7 @@ pub async fn program(
 pub async fn igsa(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(q): Query<ReportQuery>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<IgsaReport>> {
     let caller = api.caller();
     Ok(Json(
@@ -58,8 +67,10 @@ pub async fn igsa(
     ))
 }
 
-#[derive(Deserialize)]
+/// Turn the facility's public page on or off.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PublicInput {
+    #[schema(required, value_type = bool)]
     enabled: Option<bool>,
 }
 
@@ -67,9 +78,9 @@ pub struct PublicInput {
 pub async fn set_public(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(code): Path<String>,
+    ApiPathName(code): ApiPathName,
     body: Result<ApiJson<PublicInput>, crate::error::ApiError>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<super::schema::PublicPageJson>> {
     let caller = api.caller();
     // The role first: a caller who may not do this learns nothing from the body's errors.
     caller.require(&[Role::Admin])?;
@@ -78,9 +89,11 @@ pub async fn set_public(
         .enabled
         .ok_or_else(|| AppError::field("enabled", "enabled is required"))?;
     set_public_page(&state, &api.user, api.ip.as_deref(), &code, enabled).await?;
-    Ok(Json(
-        json!({ "facility": code, "public": enabled, "url": format!("/public/{code}") }),
-    ))
+    Ok(Json(super::schema::PublicPageJson {
+        url: format!("/public/{code}"),
+        facility: code,
+        public: enabled,
+    }))
 }
 
 /// Shared with the admin page.
@@ -120,7 +133,7 @@ pub async fn set_public_page(
 pub async fn compliance(
     State(state): State<AppState>,
     api: ApiUser,
-    Query(q): Query<ReportQuery>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<crate::services::compliance::ComplianceReport>> {
     let caller = api.caller();
     let r = crate::services::compliance::report(

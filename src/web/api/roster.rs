@@ -1,7 +1,7 @@
 //! `/api/v1/officers/{username}/certification[/revoke]`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,9 +13,9 @@ use crate::domain::roster::CertificationInput;
 use crate::error::{ApiResult, AppError};
 use crate::services;
 use crate::state::AppState;
-use crate::web::extract::Acting;
+use crate::web::extract::{Acting, ApiPathName};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CertificationJson {
     id: i64,
     username: String,
@@ -47,7 +47,7 @@ impl CertificationJson {
 pub async fn certify(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(username): Path<String>,
+    ApiPathName(username): ApiPathName,
     ApiJson(input): ApiJson<CertificationInput>,
 ) -> ApiResult<(StatusCode, Json<CertificationJson>)> {
     let caller = api.caller();
@@ -56,17 +56,19 @@ pub async fn certify(
     Ok((StatusCode::CREATED, Json(CertificationJson::new(username, row))))
 }
 
-#[derive(Deserialize)]
+/// Why the certification is revoked.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RevokeInput {
+    #[schema(required, value_type = String, min_length = 1)]
     reason: Option<String>,
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
     api: ApiUser,
-    Path(username): Path<String>,
+    ApiPathName(username): ApiPathName,
     ApiJson(input): ApiJson<RevokeInput>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<super::schema::RevokedJson>> {
     let caller = api.caller();
     services::revoke(
         &state.db,
@@ -76,5 +78,8 @@ pub async fn revoke(
         state.clock.now(),
     )
     .await?;
-    Ok(Json(serde_json::json!({ "username": username, "revoked": true })))
+    Ok(Json(super::schema::RevokedJson {
+        username,
+        revoked: true,
+    }))
 }

@@ -9,7 +9,7 @@ use crate::db::bookings::{Booking, Charge};
 use crate::db::documents::{Document, Notification};
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BookingJson {
     pub id: i64,
     pub facility: String,
@@ -87,7 +87,7 @@ impl BookingJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClaimSummary {
     pub id: i64,
     pub claimed_at: DateTime<Utc>,
@@ -106,13 +106,13 @@ impl From<&crate::db::claims::Claim> for ClaimSummary {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PostServiceNotice {
     pub due_at: DateTime<Utc>,
     pub notified_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ChargeJson {
     pub description: String,
     pub category: ChargeCategory,
@@ -127,7 +127,7 @@ impl From<Charge> for ChargeJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DocumentJson {
     pub id: i64,
     pub kind: DocumentKind,
@@ -156,7 +156,7 @@ impl From<Document> for DocumentJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct NotificationJson {
     pub id: i64,
     pub kind: NotificationKind,
@@ -179,7 +179,7 @@ impl From<Notification> for NotificationJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EventJson {
     /// The event's id, which a correction names.
     pub id: i64,
@@ -203,7 +203,7 @@ impl From<Entry> for EventJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PendingJson {
     pub booking_id: i64,
     pub booking_number: String,
@@ -217,6 +217,7 @@ pub struct PendingJson {
     /// The person has claimed to be a U.S. citizen.
     pub citizenship_claim: bool,
     /// `more_than_12h`, `within_12h`, `within_4h` or `overdue` at the time of the answer.
+    #[schema(schema_with = super::schema::stage)]
     pub stage: &'static str,
 }
 

@@ -16,21 +16,28 @@ use crate::services::webhooks::{self, NewEndpoint};
 use crate::state::AppState;
 use crate::web::extract::ApiPathId;
 
-#[derive(Deserialize)]
+/// A webhook endpoint to register.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EndpointInput {
+    /// The facility whose events it receives (its code).
     facility: String,
+    /// `https://…` (`http://` only to 127.0.0.1, ::1 or localhost), at most 2,000 characters.
     url: String,
+    /// At least one event word.
+    #[schema(value_type = Vec<crate::domain::types::WebhookEvent>)]
     events: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// A webhook endpoint.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EndpointJson {
     id: i64,
     facility: String,
     url: String,
+    #[schema(value_type = Vec<crate::domain::types::WebhookEvent>)]
     events: Vec<String>,
     created_at: DateTime<Utc>,
-    /// Only in the response that created the endpoint.
+    /// `whsec_` + base64 of 32 random bytes: only in the response that created the endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
 }
