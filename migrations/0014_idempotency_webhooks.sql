@@ -14,6 +14,9 @@ CREATE TABLE idempotency_keys (
     -- SHA-256 of method, path and body: the same key with another request is refused.
     request_hash  bytea NOT NULL CHECK (length(request_hash) = 32),
     created_at    timestamptz NOT NULL,
+    -- Which request holds the claim: only it renews, completes or frees it (a retry that took
+    -- a stale claim over gets a new one, and the first request can no longer touch it).
+    claim_id      uuid NOT NULL,
     heartbeat_at  timestamptz NOT NULL DEFAULT now(),
     status        smallint CHECK (status BETWEEN 100 AND 599),
     content_type  text,
@@ -52,6 +55,9 @@ CREATE TABLE webhook_deliveries (
     body             text NOT NULL,
     event_at         timestamptz NOT NULL,
     next_attempt_at  timestamptz NOT NULL,
+    -- The first attempt (the app's clock): retries go on for 72 hours from it, however far
+    -- back the event's own time was logged.
+    first_attempt_at timestamptz,
     leased_until     timestamptz,
     attempts         integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     last_attempt_at  timestamptz,

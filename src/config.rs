@@ -61,6 +61,10 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::web::client::Cidr>,
     /// `WSO_MAX_CONNECTIONS` (default 1024): concurrent connections one server process accepts.
     pub max_connections: usize,
+    /// `WSO_WEBHOOK_LOOPBACK_HTTP` (default false): webhook endpoints may also be plain
+    /// `http://` to this machine (127.0.0.1, ::1, localhost): for tests and drills; otherwise
+    /// `https://` only.
+    pub webhook_loopback_http: bool,
 }
 
 pub const DEFAULT_NOTICE: &str = "This is a criminal justice information system of the county. \
@@ -143,6 +147,7 @@ impl Config {
                 None => vec![],
             },
             max_connections: parse_num("WSO_MAX_CONNECTIONS", 1024)?.max(1) as usize,
+            webhook_loopback_http: matches!(var("WSO_WEBHOOK_LOOPBACK_HTTP").as_deref(), Some("1" | "true" | "yes")),
         })
     }
 
@@ -173,6 +178,7 @@ impl Config {
             public_url: None,
             trusted_proxies: vec![],
             max_connections: 1024,
+            webhook_loopback_http: true,
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::io::{BufReader, IsTerminal, Read};
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -50,8 +50,22 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// What an import that could not start says last: it always ends with the summary line.
+const NOTHING: &str = "imported 0, skipped 0, conflicts 0, invalid 0";
+
 /// Runs the import; an error (exit status 1) when any row was invalid.
 pub async fn run(pool: &PgPool, command: ImportCommand, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let started = run_import(pool, command, now).await;
+    if let Err((e, false)) = started {
+        println!("{NOTHING}");
+        return Err(e);
+    }
+    started.map_err(|(e, _)| e)
+}
+
+/// The import; on error, whether the summary line was already printed.
+async fn run_import(pool: &PgPool, command: ImportCommand, now: DateTime<Utc>) -> Result<(), (anyhow::Error, bool)> {
+    let not_started = |e: anyhow::Error| (e, false);
     let ImportCommand::Bookings {
         file,
         facility,
@@ -60,10 +74,13 @@ pub async fn run(pool: &PgPool, command: ImportCommand, now: DateTime<Utc>) -> a
         only_immigration_hold,
     } = command;
     let format = match format {
-        Some(f) => Format::parse(&f).map_err(|e| anyhow::anyhow!("format: {e}"))?,
-        None => Format::guess(&file.to_string_lossy()).map_err(anyhow::Error::msg)?,
-    };
-    let opened = std::fs::File::open(&file).with_context(|| format!("file: cannot open {}", file.display()))?;
+        Some(f) => Format::parse(&f).map_err(|e| anyhow::anyhow!("format: {e}")),
+        None => Format::guess(&file.to_string_lossy()).map_err(anyhow::Error::msg),
+    }
+    .map_err(not_started)?;
+    let opened = std::fs::File::open(&file)
+        .with_context(|| format!("file: cannot open {}", file.display()))
+        .map_err(not_started)?;
     let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
     // Only on a terminal: a captured stderr gets no bar and no escape codes.
     let bar = if std::io::stderr().is_terminal() {
@@ -93,7 +110,7 @@ pub async fn run(pool: &PgPool, command: ImportCommand, now: DateTime<Utc>) -> a
         .await
         .map_err(super::cli::one_line);
     bar.finish_and_clear();
-    let outcome = outcome?;
+    let outcome = outcome.map_err(not_started)?;
     for p in &outcome.problems {
         eprintln!("{p}");
     }
@@ -111,10 +128,13 @@ pub async fn run(pool: &PgPool, command: ImportCommand, now: DateTime<Utc>) -> a
     }
     println!("{}", outcome.summary());
     if outcome.invalid > 0 {
-        bail!("{} invalid: nothing was imported", outcome.invalid);
+        return Err((
+            anyhow::anyhow!("{} invalid: nothing was imported", outcome.invalid),
+            true,
+        ));
     }
     if !outcome.written && !dry_run {
-        bail!("the import was not written");
+        return Err((anyhow::anyhow!("the import was not written"), true));
     }
     Ok(())
 }

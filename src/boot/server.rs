@@ -35,9 +35,12 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     };
     let watcher = tokio::spawn(watch_deadlines(state.clone()));
     let auditor = tokio::spawn(watch_audit_chain(state.clone()));
-    let delivery = mailer.map(|m| tokio::spawn(deliver_outbox(state.clone(), m)));
+    // The delivery workers finish the round they are in when the server stops: a message sent
+    // is recorded as sent, so a restart (SIGTERM) never sends it again.
+    let (stop_workers, stopping) = tokio::sync::watch::channel(false);
+    let delivery = mailer.map(|m| tokio::spawn(deliver_outbox(state.clone(), m, stopping.clone())));
     let sender = crate::services::webhooks::Sender::new().context("preparing the webhooks' HTTP client")?;
-    let hooks = tokio::spawn(deliver_webhooks(state.clone(), sender));
+    let hooks = tokio::spawn(deliver_webhooks(state.clone(), sender, stopping));
     let cleanup = tokio::spawn(
         PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),
     );
@@ -53,12 +56,23 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
         .await
         .context("serving HTTP")?;
     cleanup.abort();
-    // Stopping mid-send is safe: the message's lease runs out and it is sent again, same Message-ID.
+    // Raising alerts is transactional: stopping the watcher mid-round loses nothing.
     watcher.abort();
     auditor.abort();
-    hooks.abort();
-    if let Some(d) = delivery {
-        d.abort();
+    let _ = stop_workers.send(true);
+    let finishing = async {
+        if let Some(d) = delivery {
+            let _ = d.await;
+        }
+        let _ = hooks.await;
+    };
+    // A worker that cannot finish (the database away) is dropped: its claims' leases run out
+    // and another process sends them again, with the same Message-ID / webhook-id.
+    if tokio::time::timeout(std::time::Duration::from_secs(30), finishing)
+        .await
+        .is_err()
+    {
+        tracing::warn!("delivery workers did not finish within 30 s; stopping anyway");
     }
     tracing::info!("stopped accepting requests; in-flight requests finished");
     Ok(())
@@ -141,8 +155,9 @@ async fn watch_audit_chain(state: AppState) {
     }
 }
 
-/// On the same tick: accounts unused for `WSO_INACTIVE_DAYS` are disabled, failed sign-ins
-/// older than an hour and idempotency keys older than 48 hours are forgotten.
+/// On the same tick: accounts unused for `WSO_INACTIVE_DAYS` are disabled; failed sign-ins
+/// older than an hour, idempotency keys older than 48 hours and expired import drafts are
+/// forgotten.
 async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
     let (now, c) = (state.clock.now(), &state.config);
     let n = crate::services::identity::disable_inactive(&state.db, c.inactive_days, now, &c.mail_from).await?;
@@ -151,14 +166,22 @@ async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
     }
     crate::db::logins::prune(&state.db, now).await?;
     crate::services::webhooks::purge_idempotency_keys(&state.db, now).await?;
+    crate::db::imports::purge_expired(&state.db, now).await?;
     Ok(())
 }
 
-/// The outbox delivery worker, every `WSO_OUTBOX_INTERVAL_SECS`.
-async fn deliver_outbox(state: AppState, mailer: crate::alerts::Mailer) {
+/// The outbox delivery worker, every `WSO_OUTBOX_INTERVAL_SECS`, until `stopping`.
+async fn deliver_outbox(
+    state: AppState,
+    mailer: crate::alerts::Mailer,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.outbox_interval_secs));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.changed() => return,
+        }
         let now = state.clock.now();
         match crate::alerts::deliver_due(&state.db, &mailer, now, state.config.outbox_backoff_cap_secs).await {
             Ok(0) => {}
@@ -168,11 +191,19 @@ async fn deliver_outbox(state: AppState, mailer: crate::alerts::Mailer) {
     }
 }
 
-/// The webhooks' delivery worker, on the outbox's interval (with or without SMTP).
-async fn deliver_webhooks(state: AppState, sender: crate::services::webhooks::Sender) {
+/// The webhooks' delivery worker, on the outbox's interval (with or without SMTP), until
+/// `stopping`.
+async fn deliver_webhooks(
+    state: AppState,
+    sender: crate::services::webhooks::Sender,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.outbox_interval_secs));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.changed() => return,
+        }
         match crate::services::webhooks::deliver_due(&state.db, &sender, state.clock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(attempted = n, "webhook deliveries attempted"),

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
+use uuid::Uuid;
 
 /// What a key already holds.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -19,15 +20,17 @@ pub async fn claim(
     token_hash: &[u8],
     key: &str,
     request_hash: &[u8],
+    claim_id: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO idempotency_keys (token_hash, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+        "INSERT INTO idempotency_keys (token_hash, key, request_hash, claim_id, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING",
     )
     .bind(token_hash)
     .bind(key)
     .bind(request_hash)
+    .bind(claim_id)
     .bind(now)
     .execute(db)
     .await?;
@@ -50,41 +53,46 @@ pub async fn complete(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
     key: &str,
+    claim_id: Uuid,
     status: i16,
     content_type: Option<&str>,
     body: &[u8],
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5
-          WHERE token_hash = $1 AND key = $2 AND status IS NULL",
+          WHERE token_hash = $1 AND key = $2 AND status IS NULL AND claim_id = $6",
     )
     .bind(token_hash)
     .bind(key)
     .bind(status)
     .bind(content_type)
     .bind(body)
+    .bind(claim_id)
     .execute(db)
     .await?;
     Ok(())
 }
 
 /// Frees a key whose request did not complete (a server error): a retry runs again.
-pub async fn release(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE token_hash = $1 AND key = $2 AND status IS NULL")
+pub async fn release(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str, claim_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM idempotency_keys WHERE token_hash = $1 AND key = $2 AND status IS NULL AND claim_id = $3")
         .bind(token_hash)
         .bind(key)
+        .bind(claim_id)
         .execute(db)
         .await?;
     Ok(())
 }
 
 /// Renews the claim of a request still running (the database's clock).
-pub async fn beat(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str) -> sqlx::Result<()> {
+pub async fn beat(db: impl PgExecutor<'_>, token_hash: &[u8], key: &str, claim_id: Uuid) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE idempotency_keys SET heartbeat_at = now() WHERE token_hash = $1 AND key = $2 AND status IS NULL",
+        "UPDATE idempotency_keys SET heartbeat_at = now()
+          WHERE token_hash = $1 AND key = $2 AND status IS NULL AND claim_id = $3",
     )
     .bind(token_hash)
     .bind(key)
+    .bind(claim_id)
     .execute(db)
     .await?;
     Ok(())
@@ -97,10 +105,11 @@ pub async fn take_over(
     token_hash: &[u8],
     key: &str,
     stale_secs: f64,
+    claim_id: Uuid,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE idempotency_keys SET created_at = $4, heartbeat_at = now()
+        "UPDATE idempotency_keys SET created_at = $4, heartbeat_at = now(), claim_id = $5
           WHERE token_hash = $1 AND key = $2 AND status IS NULL
             AND heartbeat_at < now() - make_interval(secs => $3)",
     )
@@ -108,6 +117,7 @@ pub async fn take_over(
     .bind(key)
     .bind(stale_secs)
     .bind(now)
+    .bind(claim_id)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -38,7 +38,6 @@ pub fn with_settings(options: sqlx::postgres::PgConnectOptions) -> sqlx::postgre
     options.options([("pg_trgm.word_similarity_threshold", "0.5")])
 }
 
-/// Applies our migrations and the session store's schema.
 /// The embedded migrations a read-only database lacks (it cannot be migrated): empty when its
 /// schema is this binary's.
 pub async fn missing_migrations(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
@@ -53,6 +52,7 @@ pub async fn missing_migrations(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
         .collect())
 }
 
+/// Applies our migrations and the session store's schema.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("applying migrations")?;
     tower_sessions_sqlx_store::PostgresStore::new(pool.clone())

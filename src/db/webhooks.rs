@@ -69,7 +69,10 @@ pub struct Due {
     pub id: i64,
     pub webhook_id: String,
     pub body: String,
-    pub event_at: DateTime<Utc>,
+    /// When it was first tried (this attempt, if it is the first): retries end 72 hours later.
+    pub first_attempt_at: DateTime<Utc>,
+    /// The lease of this claim: only its holder records the outcome.
+    pub leased_until: DateTime<Utc>,
     pub attempts: i32,
     pub url: String,
     pub secret: String,
@@ -85,7 +88,8 @@ pub async fn claim_due(
 ) -> sqlx::Result<Vec<Due>> {
     sqlx::query_as(
         "WITH claimed AS (
-             UPDATE webhook_deliveries d SET leased_until = $2, attempts = attempts + 1, last_attempt_at = $1
+             UPDATE webhook_deliveries d SET leased_until = $2, attempts = attempts + 1, last_attempt_at = $1,
+                    first_attempt_at = coalesce(d.first_attempt_at, $1)
               WHERE d.id IN (SELECT d2.id FROM webhook_deliveries d2
                                JOIN webhook_endpoints e ON e.id = d2.endpoint_id AND e.deleted_at IS NULL
                               WHERE d2.delivered_at IS NULL AND d2.failed_at IS NULL AND d2.next_attempt_at <= $1
@@ -93,8 +97,8 @@ pub async fn claim_due(
                               ORDER BY d2.next_attempt_at, d2.id
                               LIMIT $3
                                 FOR UPDATE OF d2 SKIP LOCKED)
-          RETURNING d.id, d.webhook_id, d.body, d.event_at, d.attempts, d.endpoint_id)
-         SELECT c.id, c.webhook_id, c.body, c.event_at, c.attempts, e.url, e.secret
+          RETURNING d.id, d.webhook_id, d.body, d.first_attempt_at, d.leased_until, d.attempts, d.endpoint_id)
+         SELECT c.id, c.webhook_id, c.body, c.first_attempt_at, c.leased_until, c.attempts, e.url, e.secret
            FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
           ORDER BY c.id",
     )
@@ -105,10 +109,13 @@ pub async fn claim_due(
     .await
 }
 
-/// The outcome of one attempt: delivered, retried at `next`, or given up (`next` None).
+/// The outcome of one attempt: delivered, retried at `next`, or given up (`next` None); only
+/// by the holder of the lease `lease` (a late worker whose lease ran out records nothing).
+#[allow(clippy::too_many_arguments)]
 pub async fn record_attempt(
     db: impl PgExecutor<'_>,
     id: i64,
+    lease: DateTime<Utc>,
     now: DateTime<Utc>,
     status: Option<i32>,
     error: Option<&str>,
@@ -121,7 +128,7 @@ pub async fn record_attempt(
                 delivered_at = CASE WHEN $5 THEN $2 END,
                 failed_at = CASE WHEN NOT $5 AND $6::timestamptz IS NULL THEN $2 END,
                 next_attempt_at = coalesce($6, next_attempt_at)
-          WHERE id = $1",
+          WHERE id = $1 AND leased_until = $7",
     )
     .bind(id)
     .bind(now)
@@ -129,6 +136,7 @@ pub async fn record_attempt(
     .bind(error)
     .bind(delivered)
     .bind(next)
+    .bind(lease)
     .execute(db)
     .await?;
     Ok(())

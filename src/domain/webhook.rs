@@ -21,8 +21,9 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds((5i64 << exp).min(3600))
 }
 
-/// `https://` only, except `http://` to this machine (a receiver on loopback, e.g. in tests).
-pub fn check_url(raw: &str) -> Result<url::Url, String> {
+/// `https://` only; `http://` to this machine too when `loopback_http` (a receiver on loopback,
+/// in tests and drills).
+pub fn check_url(raw: &str, loopback_http: bool) -> Result<url::Url, String> {
     let raw = raw.trim();
     if raw.len() > 2000 {
         return Err("url is longer than 2000 characters".into());
@@ -39,8 +40,9 @@ pub fn check_url(raw: &str) -> Result<url::Url, String> {
     };
     match url.scheme() {
         "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err("url must be https:// (http:// only to 127.0.0.1, ::1 or localhost)".into()),
+        "http" if loopback && loopback_http => Ok(url),
+        "http" if loopback_http => Err("url must be https:// (http:// only to 127.0.0.1, ::1 or localhost)".into()),
+        "http" => Err("url must be https://".into()),
         other => Err(format!("url scheme `{other}` is not https")),
     }
 }
@@ -90,16 +92,20 @@ mod tests {
     }
 
     #[test]
-    fn only_https_or_loopback_http() {
-        assert!(check_url("https://ice.example.gov/hooks").is_ok());
-        assert!(check_url("http://127.0.0.1:9000/x").is_ok());
-        assert!(check_url("http://[::1]:9000/x").is_ok());
-        assert!(check_url("http://localhost/x").is_ok());
-        assert!(check_url("http://ice.example.gov/hooks").is_err());
-        assert!(check_url("http://10.0.0.1/hooks").is_err());
-        assert!(check_url("ftp://127.0.0.1/x").is_err());
-        assert!(check_url("https://user:pw@ice.example.gov/").is_err());
-        assert!(check_url("not a url").is_err());
+    fn only_https_or_loopback_http_when_allowed() {
+        assert!(check_url("https://ice.example.gov/hooks", false).is_ok());
+        assert!(
+            check_url("http://127.0.0.1:9000/x", false).is_err(),
+            "not in production"
+        );
+        assert!(check_url("http://127.0.0.1:9000/x", true).is_ok());
+        assert!(check_url("http://[::1]:9000/x", true).is_ok());
+        assert!(check_url("http://localhost/x", true).is_ok());
+        assert!(check_url("http://ice.example.gov/hooks", true).is_err());
+        assert!(check_url("http://10.0.0.1/hooks", true).is_err());
+        assert!(check_url("ftp://127.0.0.1/x", true).is_err());
+        assert!(check_url("https://user:pw@ice.example.gov/", true).is_err());
+        assert!(check_url("not a url", true).is_err());
     }
 
     #[test]

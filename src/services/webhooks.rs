@@ -25,9 +25,12 @@ pub struct NewEndpoint {
 }
 
 /// Registers an endpoint; returns it with its secret (shown only in this response).
+/// `loopback_http`: `http://` to this machine is accepted (`WSO_WEBHOOK_LOOPBACK_HTTP`, for tests
+/// and drills); otherwise `https://` only.
 pub async fn register(
     pool: &PgPool,
     input: &NewEndpoint,
+    loopback_http: bool,
     actor: Actor<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<(Endpoint, String)> {
@@ -39,7 +42,9 @@ pub async fn register(
             Err(format!("there is no facility `{}`", input.facility.trim())),
         );
     }
-    let url = c.check("url", webhook::check_url(&input.url)).map(|u| u.to_string());
+    let url = c
+        .check("url", webhook::check_url(&input.url, loopback_http))
+        .map(|u| u.to_string());
     let mut events: Vec<String> = Vec::new();
     if input.events.is_empty() {
         c.check::<()>("events", Err("events needs at least one event".into()));
@@ -79,7 +84,9 @@ pub async fn delete(pool: &PgPool, id: i64, actor: Actor<'_>, now: DateTime<Utc>
     let Some(e) = db::webhooks::get(&mut *tx, id).await? else {
         return Err(AppError::NotFound);
     };
-    db::webhooks::delete(&mut *tx, id, now).await?;
+    if !db::webhooks::delete(&mut *tx, id, now).await? {
+        return Err(AppError::NotFound); // deleted by a concurrent request
+    }
     let detail = json!({ "webhook_id": id, "facility": e.facility, "url": e.url });
     db::audit::record(&mut *tx, actor.entry("webhook_deleted", now, detail)).await?;
     tx.commit().await?;
@@ -145,7 +152,7 @@ pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> 
         let next = if delivered {
             None
         } else {
-            webhook::after_failure(d.event_at, d.attempts, now)
+            webhook::after_failure(d.first_attempt_at, d.attempts, now)
         };
         if !delivered {
             tracing::warn!(webhook_id = %d.webhook_id, status, error, retry_at = ?next, "webhook delivery failed");
@@ -154,7 +161,17 @@ pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> 
         // not sent again (as for alert e-mails, decision 0027).
         let give_up = claimed_at + std::time::Duration::from_secs((LEASE.num_seconds() - 10) as u64);
         loop {
-            match db::webhooks::record_attempt(pool, d.id, now, status, error.as_deref(), delivered, next).await {
+            let recorded = db::webhooks::record_attempt(
+                pool,
+                d.id,
+                d.leased_until,
+                now,
+                status,
+                error.as_deref(),
+                delivered,
+                next,
+            );
+            match recorded.await {
                 Ok(()) => break,
                 Err(e) if tokio::time::Instant::now() < give_up => {
                     tracing::warn!(error = %e, webhook_id = %d.webhook_id, "cannot record a delivery yet; retrying");

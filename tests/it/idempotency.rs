@@ -182,3 +182,21 @@ async fn a_claim_whose_request_can_no_longer_finish_is_taken_over_by_the_retry()
     let (status, replayed, _) = post(&w, &token, "cut-off", &path, &body).await;
     assert_eq!((status, replayed), (201, true), "and its answer is kept");
 }
+
+#[tokio::test]
+async fn a_revoked_token_gets_no_stored_answer() {
+    let w = World::new().await;
+    let token = w.app.token("wso1").await;
+    let (status, _, _) = post(&w, &token, "before-revoke", "/bookings", &booking("B-1")).await;
+    assert_eq!(status, 201);
+    let token_id: i64 = sqlx::query_scalar("SELECT max(id) FROM api_tokens")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    let actor = wso_tracker::services::accounts::Actor::CLI;
+    wso_tracker::services::identity::revoke_token(&w.app.db, token_id, actor, w.app.clock.now())
+        .await
+        .unwrap();
+    let (status, replayed, body) = post(&w, &token, "before-revoke", "/bookings", &booking("B-1")).await;
+    assert_eq!((status, replayed), (401, false), "{body}");
+}

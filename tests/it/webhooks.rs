@@ -246,6 +246,45 @@ async fn a_receiver_that_is_down_loses_nothing_and_gets_each_event_once() {
 }
 
 #[tokio::test]
+async fn an_event_logged_long_after_it_happened_is_still_retried_for_days() {
+    let w = World::new().await;
+    register(
+        &w,
+        &format!("http://127.0.0.1:{}/hook", free_port().await),
+        &["booking.created"],
+    )
+    .await;
+    w.as_("wso1").await.ok(201, "/bookings", booking("B-1")).await;
+    // As a service logged three days after the fact: the event's own time is long past.
+    sqlx::query("UPDATE webhook_deliveries SET event_at = event_at - interval '5 days'")
+        .execute(&w.app.admin_db)
+        .await
+        .unwrap();
+    assert_eq!(deliver(&w).await, 1);
+    w.app.clock.advance(chrono::Duration::hours(30));
+    assert_eq!(
+        deliver(&w).await,
+        1,
+        "still retried a day later: the window runs from the first attempt"
+    );
+    let failed: bool = sqlx::query_scalar("SELECT failed_at IS NOT NULL FROM webhook_deliveries")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert!(!failed);
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_unless_loopback_http_is_allowed() {
+    let mut config = wso_tracker::config::Config::for_tests();
+    config.webhook_loopback_http = false;
+    let w = World::with_config(config).await;
+    let hook = json!({ "facility": "RCDC", "url": "http://127.0.0.1:9/hook", "events": ["booking.created"] });
+    let (status, e) = w.as_("boss").await.post("/webhooks", hook).await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("url")), "{e}");
+}
+
+#[tokio::test]
 async fn redirects_are_not_followed() {
     let w = World::new().await;
     let rx = Receiver::on(0).await;

@@ -7,12 +7,13 @@
 use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use crate::auth::ApiUser;
 use crate::auth::api::bearer;
 use crate::auth::token::digest;
 use crate::db::idempotency as keys;
@@ -63,7 +64,12 @@ async fn remembered(
     token: &[u8; 32],
     key: &str,
 ) -> Result<Response, AppError> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // Only a caller the handler would accept now is answered from a key (a revoked token, a
+    // disabled account: the handler's 401).
+    if ApiUser::from_request_parts(&mut parts, state).await.is_err() {
+        return Ok(next.run(Request::from_parts(parts, body)).await);
+    }
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|e| AppError::BadRequest {
         message: format!("cannot read the request body: {e}"),
         field: None,
@@ -80,9 +86,10 @@ async fn remembered(
     // later), or until the first request's heartbeat stops.
     let wait = Duration::from_secs(state.config.request_timeout_secs * 4 / 5);
     let waited_since = tokio::time::Instant::now();
+    let claim = uuid::Uuid::new_v4();
     loop {
         let now = state.clock.now();
-        if keys::claim(&state.db, token, key, &request_hash, now).await? {
+        if keys::claim(&state.db, token, key, &request_hash, claim, now).await? {
             break;
         }
         let Some(stored) = keys::get(&state.db, token, key).await? else {
@@ -98,7 +105,7 @@ async fn remembered(
         if let (Some(status), Some(body)) = (stored.status, stored.body) {
             return Ok(replay(status, stored.content_type, body));
         }
-        if keys::take_over(&state.db, token, key, STALE_SECS, now).await? {
+        if keys::take_over(&state.db, token, key, STALE_SECS, claim, now).await? {
             break;
         }
         if waited_since.elapsed() > wait {
@@ -110,22 +117,24 @@ async fn remembered(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    let heartbeat = {
+    // Renewed while the handler runs, and only then: dropped with this future (a timeout, a
+    // client gone), the claim goes stale and a retry takes it over.
+    let heartbeat = AbortOnDrop({
         let (db, token, key) = (state.db.clone(), *token, key.to_string());
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(BEAT).await;
-                let _ = keys::beat(&db, &token, &key).await;
+                let _ = keys::beat(&db, &token, &key, claim).await;
             }
         })
-    };
+    });
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-    heartbeat.abort();
+    drop(heartbeat);
     let status = response.status();
     if !(status.is_success() || status.is_redirection()) {
         // A refused request leaves nothing behind: its retry is checked again. (If the database
         // is away the claim stays until it is stale; the answer is the refusal either way.)
-        if let Err(e) = keys::release(&state.db, token, key).await {
+        if let Err(e) = keys::release(&state.db, token, key, claim).await {
             tracing::warn!(error = %e, "could not free an idempotency key");
         }
         return Ok(response);
@@ -137,11 +146,21 @@ async fn remembered(
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     // The write is done: its answer goes to the client even if it cannot be kept (a retry
     // would then run again once the claim is stale; decision 0025).
-    if let Err(e) = keys::complete(&state.db, token, key, status.as_u16() as i16, content_type, &body).await {
+    let code = status.as_u16() as i16;
+    if let Err(e) = keys::complete(&state.db, token, key, claim, code, content_type, &body).await {
         tracing::warn!(error = %e, "could not keep the answer of an idempotency key");
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     Ok(Response::from_parts(parts, Body::from(body)))
+}
+
+/// A task that ends when its owner is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn replay(status: i16, content_type: Option<String>, body: Vec<u8>) -> Response {

@@ -68,7 +68,8 @@ pub async fn create(
         events: input.events,
     };
     let actor = Actor::user(&api.user, api.ip.as_deref());
-    let (endpoint, secret) = webhooks::register(&state.db, &input, actor, state.clock.now()).await?;
+    let loopback = state.config.webhook_loopback_http;
+    let (endpoint, secret) = webhooks::register(&state.db, &input, loopback, actor, state.clock.now()).await?;
     let mut json = EndpointJson::from(endpoint);
     json.secret = Some(secret);
     Ok((StatusCode::CREATED, Json(json)))
