@@ -279,11 +279,17 @@ def main():
     print(f"[{time.monotonic() - t0:5.1f} s] load stopped; waiting {wait:.0f} s for the last deadline to pass, "
           "then for the outbox to drain", flush=True)
     time.sleep(wait)
-    undelivered = None
-    for _ in range(120):
+    # Until the outbox is empty, as long as it keeps shrinking (a backlog of thousands takes a
+    # while); 30 s without progress is a failure, reported as missing e-mails below.
+    undelivered, best, stalled = None, None, 0
+    while stalled < 30:
         undelivered = int(psql(a.dsn, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"))
         if undelivered == 0:
             break
+        if best is None or undelivered < best:
+            best, stalled = undelivered, 0
+        else:
+            stalled += 1
         time.sleep(1)
     time.sleep(2)
 

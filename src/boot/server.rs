@@ -182,11 +182,20 @@ async fn deliver_outbox(
             _ = tick.tick() => {}
             _ = stopping.changed() => return,
         }
-        let now = state.clock.now();
-        match crate::alerts::deliver_due(&state.db, &mailer, now, state.config.outbox_backoff_cap_secs).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(delivered = n, "alert e-mails delivered"),
-            Err(e) => tracing::error!(error = %e, "outbox delivery failed; retrying next tick"),
+        // A burst (a failover's backlog) is drained round after round, not one round a tick.
+        loop {
+            let now = state.clock.now();
+            match crate::alerts::deliver_due(&state.db, &mailer, now, state.config.outbox_backoff_cap_secs).await {
+                Ok(0) => break,
+                Ok(n) => tracing::info!(delivered = n, "alert e-mails delivered"),
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox delivery failed; retrying next tick");
+                    break;
+                }
+            }
+            if *stopping.borrow() {
+                return;
+            }
         }
     }
 }
