@@ -122,22 +122,15 @@ pub async fn deliver_due(
 /// the lease ends: a failover of a few seconds then sends nothing twice (decision 0027).
 async fn record_sent(pool: &PgPool, id: i64, now: DateTime<Utc>, claimed_at: tokio::time::Instant) -> AppResult<()> {
     let give_up = claimed_at + std::time::Duration::from_secs((LEASE_SECS - 10) as u64);
-    loop {
-        let attempt = async {
-            let mut tx = pool.begin().await?;
-            db::alerts::mark_delivered(&mut *tx, id, now).await?;
-            db::alerts::record_attempt(&mut *tx, id, now, None).await?;
-            tx.commit().await
-        };
-        match attempt.await {
-            Ok(()) => return Ok(()),
-            Err(e) if tokio::time::Instant::now() < give_up => {
-                tracing::warn!(error = %e, outbox_id = id, "sent, but cannot record it yet; retrying");
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let what = format!("alert e-mail {id} sent");
+    db::retry_until(give_up, &what, || async {
+        let mut tx = pool.begin().await?;
+        db::alerts::mark_delivered(&mut *tx, id, now).await?;
+        db::alerts::record_attempt(&mut *tx, id, now, None).await?;
+        tx.commit().await
+    })
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::domain::Role;
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
+#[derive(Clone)]
 pub struct ApiUser {
     pub user: User,
     pub ip: Option<String>,
@@ -39,6 +40,10 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Already found for this request (the Idempotency-Key middleware checks the caller first).
+        if let Some(found) = parts.extensions.remove::<ApiUser>() {
+            return Ok(found);
+        }
         let token = bearer(&parts.headers).ok_or(ApiError(AppError::Unauthorized))?;
         let digest = super::token::digest(token);
         let now = state.clock.now();

@@ -165,7 +165,7 @@ async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
         tracing::info!(disabled = n, "inactive accounts disabled");
     }
     crate::db::logins::prune(&state.db, now).await?;
-    crate::services::webhooks::purge_idempotency_keys(&state.db, now).await?;
+    crate::db::idempotency::purge_expired(&state.db, now).await?;
     crate::db::imports::purge_expired(&state.db, now).await?;
     Ok(())
 }

@@ -123,10 +123,10 @@ pub async fn take_over(
     Ok(done.rows_affected() == 1)
 }
 
-/// Forgets keys older than `before`.
-pub async fn purge(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Result<u64> {
+/// Forgets keys older than 48 hours (the contract keeps them at least 24).
+pub async fn purge_expired(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-        .bind(before)
+        .bind(now - chrono::Duration::hours(48))
         .execute(db)
         .await?
         .rows_affected())

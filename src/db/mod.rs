@@ -38,6 +38,26 @@ pub fn with_settings(options: sqlx::postgres::PgConnectOptions) -> sqlx::postgre
     options.options([("pg_trgm.word_similarity_threshold", "0.5")])
 }
 
+/// Runs `write` until it succeeds or `give_up` passes, every 500 ms: for a record that must
+/// follow something already done outside the database (a message sent), across a short outage
+/// (a restart, a failover; decision 0027).
+pub async fn retry_until<F, Fut>(give_up: tokio::time::Instant, what: &str, mut write: F) -> sqlx::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = sqlx::Result<()>>,
+{
+    loop {
+        match write().await {
+            Ok(()) => return Ok(()),
+            Err(e) if tokio::time::Instant::now() < give_up => {
+                tracing::warn!(error = %e, "{what}: cannot record it yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The embedded migrations a read-only database lacks (it cannot be migrated): empty when its
 /// schema is this binary's.
 pub async fn missing_migrations(pool: &PgPool) -> anyhow::Result<Vec<i64>> {

@@ -160,8 +160,9 @@ pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> 
         // Recorded even across a short database outage: a delivered event recorded late is
         // not sent again (as for alert e-mails, decision 0027).
         let give_up = claimed_at + std::time::Duration::from_secs((LEASE.num_seconds() - 10) as u64);
-        loop {
-            let recorded = db::webhooks::record_attempt(
+        let what = format!("webhook {} attempted", d.webhook_id);
+        db::retry_until(give_up, &what, || {
+            db::webhooks::record_attempt(
                 pool,
                 d.id,
                 d.leased_until,
@@ -170,16 +171,9 @@ pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> 
                 error.as_deref(),
                 delivered,
                 next,
-            );
-            match recorded.await {
-                Ok(()) => break,
-                Err(e) if tokio::time::Instant::now() < give_up => {
-                    tracing::warn!(error = %e, webhook_id = %d.webhook_id, "cannot record a delivery yet; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+            )
+        })
+        .await?;
     }
     Ok(n)
 }
@@ -227,9 +221,4 @@ fn describe(e: &reqwest::Error) -> String {
         }
         s
     }
-}
-
-/// Forgets idempotency keys after 48 hours (the contract keeps them at least 24).
-pub async fn purge_idempotency_keys(pool: &PgPool, now: DateTime<Utc>) -> AppResult<u64> {
-    Ok(db::idempotency::purge(pool, now - chrono::Duration::hours(48)).await?)
 }

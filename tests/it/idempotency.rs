@@ -58,14 +58,24 @@ async fn the_same_key_with_another_body_is_refused_and_changes_nothing() {
     );
 }
 
+/// A booked case's id, wso1's token, and the path and body of recording an ICE notification on it:
+/// a write nothing else stops from being made twice.
+async fn notification(w: &World) -> (i64, String, String, Value) {
+    let wso = w.as_("wso1").await;
+    let id = wso.ok(201, "/bookings", booking("B-1")).await["id"].as_i64().unwrap();
+    let body = json!({ "at": "2026-11-23T11:00:00Z", "method": "phone", "contact": "ERO duty officer" });
+    (
+        id,
+        w.app.token("wso1").await,
+        format!("/bookings/{id}/ice-notifications"),
+        body,
+    )
+}
+
 #[tokio::test]
 async fn concurrent_retries_with_one_key_write_once() {
     let w = World::new().await;
-    let wso = w.as_("wso1").await;
-    let id = wso.ok(201, "/bookings", booking("B-1")).await["id"].as_i64().unwrap();
-    let token = w.app.token("wso1").await;
-    let path = format!("/bookings/{id}/ice-notifications");
-    let body = json!({ "at": "2026-11-23T11:00:00Z", "method": "phone", "contact": "ERO duty officer" });
+    let (id, token, path, body) = notification(&w).await;
     // Recording a notification twice would make two rows: nothing else stops a duplicate.
     let mut tries = tokio::task::JoinSet::new();
     for _ in 0..8 {
@@ -144,7 +154,7 @@ async fn keys_are_forgotten_after_two_days() {
     let token = w.app.token("wso1").await;
     post(&w, &token, "old", "/bookings", &booking("B-1")).await;
     let later = w.app.clock.now() + chrono::Duration::hours(49);
-    let gone = wso_tracker::services::webhooks::purge_idempotency_keys(&w.app.db, later)
+    let gone = wso_tracker::db::idempotency::purge_expired(&w.app.db, later)
         .await
         .unwrap();
     assert_eq!(gone, 1);
@@ -156,11 +166,7 @@ async fn keys_are_forgotten_after_two_days() {
 #[tokio::test]
 async fn a_claim_whose_request_can_no_longer_finish_is_taken_over_by_the_retry() {
     let w = World::new().await;
-    let wso = w.as_("wso1").await;
-    let id = wso.ok(201, "/bookings", booking("B-1")).await["id"].as_i64().unwrap();
-    let token = w.app.token("wso1").await;
-    let path = format!("/bookings/{id}/ice-notifications");
-    let body = json!({ "at": "2026-11-23T11:00:00Z", "method": "phone", "contact": "ERO duty officer" });
+    let (_, token, path, body) = notification(&w).await;
     let (status, _, _) = post(&w, &token, "cut-off", &path, &body).await;
     assert_eq!(status, 201);
     // As if its server process had died (or the database had failed over) before the answer was

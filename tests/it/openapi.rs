@@ -129,18 +129,16 @@ async fn every_api_route_is_documented_and_every_documented_operation_is_routed(
     }
 }
 
+/// The served OpenAPI document.
+async fn document(app: &crate::helpers::TestApp) -> Value {
+    let response = app.client().get(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn every_operation_names_its_errors_its_types_and_the_idempotency_key_of_posts() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = document(&app).await;
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     let error = &doc["components"]["schemas"]["ErrorDetail"]["properties"];
     for field in ["code", "message", "field", "errors"] {
@@ -181,15 +179,7 @@ async fn every_operation_names_its_errors_its_types_and_the_idempotency_key_of_p
 async fn the_reference_page_shows_every_operation_without_a_sign_in() {
     let w = World::new().await;
     let app = &w.app;
-    let doc: Value = app
-        .client()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = document(app).await;
     let response = app.client().get(app.url("/api/docs")).send().await.unwrap();
     assert_eq!(response.status(), 200, "the reference is public");
     let csp = response.headers()["content-security-policy"]

@@ -67,9 +67,10 @@ async fn remembered(
     let (mut parts, body) = req.into_parts();
     // Only a caller the handler would accept now is answered from a key (a revoked token, a
     // disabled account: the handler's 401).
-    if ApiUser::from_request_parts(&mut parts, state).await.is_err() {
-        return Ok(next.run(Request::from_parts(parts, body)).await);
-    }
+    match ApiUser::from_request_parts(&mut parts, state).await {
+        Ok(caller) => parts.extensions.insert(caller), // the handler's, not looked up again
+        Err(_) => return Ok(next.run(Request::from_parts(parts, body)).await),
+    };
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|e| AppError::BadRequest {
         message: format!("cannot read the request body: {e}"),
         field: None,
