@@ -64,6 +64,8 @@ async fn main() {
         std::process::exit(2);
     };
     let (n, expected): (usize, usize) = (n.parse().unwrap(), expected.parse().unwrap());
+    // reqwest is built without a TLS provider of its own (the server installs one at start).
+    wso_tracker::services::webhooks::install_crypto();
     let url = format!("{base}/api/v1/transfers/pending/events");
     let (tx, mut rx) = mpsc::unbounded_channel();
     let before = memory(pid);
@@ -96,7 +98,8 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(10)).await;
     let quiet: Vec<(String, i64)> = sqlx::query_as(
         "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60), calls FROM pg_stat_statements
-         WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC",
+         WHERE query NOT LIKE '%pg_stat_statements%'
+           AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC",
     )
     .fetch_all(&mut db)
     .await

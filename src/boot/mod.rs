@@ -8,5 +8,6 @@ pub mod cluster;
 pub mod database;
 pub mod http;
 pub mod server;
+mod workers;
 
 pub use database::DatabaseTarget;

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
 
+use super::workers;
 use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
 use crate::{db, routes};
@@ -38,9 +39,9 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     // The delivery workers finish the round they are in when the server stops: a message sent
     // is recorded as sent, so a restart (SIGTERM) never sends it again.
     let (stop_workers, stopping) = tokio::sync::watch::channel(false);
-    let delivery = mailer.map(|m| tokio::spawn(deliver_outbox(state.clone(), m, stopping.clone())));
+    let delivery = mailer.map(|m| tokio::spawn(workers::deliver_outbox(state.clone(), m, stopping.clone())));
     let sender = crate::services::webhooks::Sender::new().context("preparing the webhooks' HTTP client")?;
-    let hooks = tokio::spawn(deliver_webhooks(state.clone(), sender, stopping));
+    let hooks = tokio::spawn(workers::deliver_webhooks(state.clone(), sender, stopping));
     let cleanup = tokio::spawn(
         PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),
     );
@@ -168,55 +169,4 @@ async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
     crate::db::idempotency::purge_expired(&state.db, now).await?;
     crate::db::imports::purge_expired(&state.db, now).await?;
     Ok(())
-}
-
-/// The outbox delivery worker, every `WSO_OUTBOX_INTERVAL_SECS`, until `stopping`.
-async fn deliver_outbox(
-    state: AppState,
-    mailer: crate::alerts::Mailer,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.outbox_interval_secs));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopping.changed() => return,
-        }
-        // A burst (a failover's backlog) is drained round after round, not one round a tick.
-        loop {
-            let now = state.clock.now();
-            match crate::alerts::deliver_due(&state.db, &mailer, now, state.config.outbox_backoff_cap_secs).await {
-                Ok(0) => break,
-                Ok(n) => tracing::info!(delivered = n, "alert e-mails delivered"),
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox delivery failed; retrying next tick");
-                    break;
-                }
-            }
-            if *stopping.borrow() {
-                return;
-            }
-        }
-    }
-}
-
-/// The webhooks' delivery worker, on the outbox's interval (with or without SMTP), until
-/// `stopping`.
-async fn deliver_webhooks(
-    state: AppState,
-    sender: crate::services::webhooks::Sender,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.outbox_interval_secs));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopping.changed() => return,
-        }
-        match crate::services::webhooks::deliver_due(&state.db, &sender, state.clock.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(attempted = n, "webhook deliveries attempted"),
-            Err(e) => tracing::error!(error = %e, "webhook delivery failed; retrying next tick"),
-        }
-    }
 }

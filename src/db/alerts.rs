@@ -25,21 +25,26 @@ fn seen_binds(seen: Option<&Seen>) -> (Option<Vec<AlertKind>>, Option<String>) {
 }
 
 /// How many alerts still need the user `me` (a row with `id`, `role`, `facility_ids`), as
-/// the alerts page counts them, the role's view chosen in SQL: for the page's user, read in
-/// the same statement as the user. Resolution is the `resolved` flag the database keeps
-/// (migration 0013), so only unresolved alerts are read (`alerts_unresolved`). Binds `$2`..`$7`
-/// are [`unread_binds`].
+/// the alerts page counts them, up to [`UNREAD_COUNTED`] (the navigation shows "99+" past
+/// that, and counting further on every page is work nobody reads), the role's view chosen in
+/// SQL: for the page's user, read in the same statement as the user. Resolution is the
+/// `resolved` flag the database keeps (migration 0013), so only unresolved alerts are read
+/// (`alerts_unresolved`). Binds `$2`..`$7` are [`unread_binds`].
 pub(crate) fn unread_of(me: &str) -> String {
     format!(
-        "(SELECT count(*) FROM alerts a
+        "(SELECT count(*) FROM (SELECT FROM alerts a
           WHERE NOT a.resolved AND ({me}.role = 'admin' OR a.facility_id = ANY({me}.facility_ids))
             AND CASE {me}.role WHEN 'officer' THEN a.kind = ANY($2) OR a.kind LIKE $3
                                WHEN 'supervisor' THEN a.kind = ANY($4) OR a.kind LIKE $5
                                WHEN 'ice_liaison' THEN a.kind = ANY($6) OR a.kind LIKE $7
                                ELSE true END
-            AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = {me}.id))"
+            AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.user_id = {me}.id)
+          LIMIT {UNREAD_COUNTED}) unread)"
     )
 }
+
+/// The unread count stops here: the navigation says "99+" for anything above 99.
+pub const UNREAD_COUNTED: i64 = 100;
 
 /// The named kinds and clock pattern of officers, supervisors and liaisons, for [`unread_of`].
 pub(crate) fn unread_binds() -> [(Vec<AlertKind>, String); 3] {
@@ -171,6 +176,13 @@ pub async fn claim_due(
     .bind(limit)
     .fetch_all(db)
     .await
+}
+
+/// When the next undelivered message falls due (`None`: every message went out).
+pub async fn next_due(db: impl PgExecutor<'_>) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar("SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL")
+        .fetch_one(db)
+        .await
 }
 
 pub async fn mark_delivered(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {

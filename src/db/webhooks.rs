@@ -156,6 +156,17 @@ pub struct Delivery {
     pub failed_at: Option<DateTime<Utc>>,
 }
 
+/// When the next delivery to a live endpoint falls due (`None`: none waits).
+pub async fn next_due(db: impl PgExecutor<'_>) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar(
+        "SELECT min(d.next_attempt_at) FROM webhook_deliveries d
+           JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.deleted_at IS NULL
+          WHERE d.delivered_at IS NULL AND d.failed_at IS NULL",
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// The latest `per_endpoint` deliveries of each live endpoint.
 pub async fn recent(db: impl PgExecutor<'_>, per_endpoint: i64) -> sqlx::Result<Vec<Delivery>> {
     sqlx::query_as(

@@ -92,7 +92,9 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
     let mut items = vec![item("/", "Dashboard", "dashboard")];
     items.push(item("/transfers/pending", "Pending transfers", "pending"));
     items.push(item("/bookings", "Bookings", "bookings"));
-    let alerts = if unread_alerts > 0 {
+    let alerts = if unread_alerts >= crate::db::alerts::UNREAD_COUNTED {
+        format!("Alerts ({}+ unread)", crate::db::alerts::UNREAD_COUNTED - 1)
+    } else if unread_alerts > 0 {
         format!("Alerts ({unread_alerts} unread)")
     } else {
         "Alerts".into()

@@ -97,3 +97,32 @@ async fn a_liaison_s_alert_about_a_case_not_yet_held_links_nowhere() {
         "the case is not one a liaison may open yet"
     );
 }
+
+#[tokio::test]
+async fn the_navigation_counts_unread_alerts_to_99_and_then_says_99_plus() {
+    let w = World::new().await;
+    let id = w.served("N-1").await;
+    let sgt = w.app.login("sgt").await;
+    assert!(w.app.page(&sgt, "/").await.contains("Alerts (1 unread)"));
+    let raise = |from: i32, to: i32| {
+        sqlx::query(
+            "INSERT INTO alerts (dedupe_key, kind, booking_id, facility_id, raised_at, title, body)
+             SELECT 'n-' || n, 'deadline_passed', b.id, b.facility_id, now(), 'Past the limit', 'Release'
+             FROM generate_series($2::int, $3::int) n, bookings b WHERE b.id = $1",
+        )
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .execute(&w.app.db)
+    };
+    raise(1, 98).await.unwrap();
+    assert!(w.app.page(&sgt, "/").await.contains("Alerts (99 unread)"));
+    raise(99, 99).await.unwrap();
+    assert!(w.app.page(&sgt, "/").await.contains("Alerts (99+ unread)"));
+    raise(100, 400).await.unwrap();
+    let home = w.app.page(&sgt, "/").await;
+    assert!(
+        home.contains("Alerts (99+ unread)") && !home.contains("(100"),
+        "past 99 the count stops"
+    );
+}

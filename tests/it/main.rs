@@ -34,3 +34,4 @@ mod schemathesis;
 mod services;
 mod smtp;
 mod webhooks;
+mod workers;

@@ -12,15 +12,15 @@ use crate::helpers::{World, booking};
 
 /// A webhook receiver on 127.0.0.1: keeps what it gets; answers the queued statuses, then 200.
 /// `/moved` answers a redirect to `/hook`.
-struct Receiver {
-    port: u16,
+pub(crate) struct Receiver {
+    pub(crate) port: u16,
     got: Arc<Mutex<Vec<(HeaderMap, String)>>>,
     answers: Arc<Mutex<VecDeque<u16>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Receiver {
-    async fn on(port: u16) -> Self {
+    pub(crate) async fn on(port: u16) -> Self {
         let got: Arc<Mutex<Vec<(HeaderMap, String)>>> = Arc::default();
         let answers: Arc<Mutex<VecDeque<u16>>> = Arc::default();
         let (g, a) = (got.clone(), answers.clone());
@@ -44,7 +44,7 @@ impl Receiver {
         }
     }
 
-    fn received(&self) -> Vec<(HeaderMap, String)> {
+    pub(crate) fn received(&self) -> Vec<(HeaderMap, String)> {
         self.got.lock().unwrap().clone()
     }
 }
@@ -56,7 +56,7 @@ impl Drop for Receiver {
 }
 
 /// A port nobody listens on (yet).
-async fn free_port() -> u16 {
+pub(crate) async fn free_port() -> u16 {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     l.local_addr().unwrap().port()
 }
@@ -68,7 +68,7 @@ async fn deliver(w: &World) -> usize {
         .unwrap()
 }
 
-async fn register(w: &World, url: &str, events: &[&str]) -> Value {
+pub(crate) async fn register(w: &World, url: &str, events: &[&str]) -> Value {
     w.as_("boss")
         .await
         .ok(
