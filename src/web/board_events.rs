@@ -138,9 +138,9 @@ fn json(value: &impl Serialize) -> String {
 /// A row of a stream: the pending list's JSON (API), or with its list and HTML (page; the
 /// page's second list has no clock, so its rows carry only their id and facility).
 #[derive(Serialize)]
-struct Row {
+struct Row<'a> {
     #[serde(flatten)]
-    pending: Option<PendingJson>,
+    pending: Option<PendingJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     booking_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,7 +151,7 @@ struct Row {
     html: Option<String>,
 }
 
-fn row(list: List, r: &BoardBooking, render: &Render, now: DateTime<Utc>) -> Option<Row> {
+fn row<'a>(list: List, r: &'a BoardBooking, render: &Render, now: DateTime<Utc>) -> Option<Row<'a>> {
     let blank = Row {
         pending: None,
         booking_id: None,

@@ -142,7 +142,7 @@ fn cases() -> Vec<Op> {
         op(Get, "/transfers/pending", "transfers", "Every running custody clock")
             .describe("Soonest deadline first, with each clock's stage at the time of the answer.")
             .roles(EVERYONE)
-            .list::<PendingJson>("The running clocks the caller may see", false),
+            .list::<PendingJson<'static>>("The running clocks the caller may see", false),
         op(Get, "/transfers/pending/events", "transfers", "The running clocks, pushed")
             .describe(
                 "Server-sent events (`text/event-stream`) that never end on their own: `board` (every row, \
