@@ -36,6 +36,9 @@ pub struct Config {
     pub watch_interval_secs: u64,
     /// `WSO_OUTBOX_INTERVAL_SECS` (default 2): how often the delivery worker looks.
     pub outbox_interval_secs: u64,
+    /// `WSO_STREAMS_PER_USER` (default 20): board event streams one account may hold open at once
+    /// in one server process (one per open board page or tool); more get 429.
+    pub streams_per_user: usize,
     /// `WSO_OUTBOX_BACKOFF_CAP_SECS` (default 60): the longest wait between delivery attempts.
     pub outbox_backoff_cap_secs: i64,
     /// `WSO_MFA_REQUIRED` (default true): every web sign-in needs a TOTP code. `false` is for
@@ -127,6 +130,7 @@ impl Config {
             watch_interval_secs: parse_num("WSO_WATCH_INTERVAL_SECS", 5)?.max(1) as u64,
             outbox_interval_secs: parse_num("WSO_OUTBOX_INTERVAL_SECS", 2)?.max(1) as u64,
             outbox_backoff_cap_secs: parse_num("WSO_OUTBOX_BACKOFF_CAP_SECS", 60)?.max(1),
+            streams_per_user: parse_num("WSO_STREAMS_PER_USER", 20)?.max(1) as usize,
             mfa_required: match var("WSO_MFA_REQUIRED").as_deref() {
                 None | Some("true" | "1" | "yes") => true,
                 Some("false" | "0" | "no") => false,
@@ -168,6 +172,7 @@ impl Config {
             watch_interval_secs: 5,
             outbox_interval_secs: 2,
             outbox_backoff_cap_secs: 60,
+            streams_per_user: 20,
             // The suite signs in hundreds of times; the MFA tests turn it on.
             mfa_required: false,
             lockout_minutes: 30,

@@ -46,6 +46,9 @@ pub enum AppError {
     /// Too much work at once (e.g. password hashing): try again shortly (503).
     #[error("{0}")]
     Busy(String),
+    /// This caller holds too much at once (e.g. open board streams): 429 with `Retry-After`.
+    #[error("{message}")]
+    TooMany { code: &'static str, message: String },
     /// The database cannot take this request now (unreachable, restarting, failing over, or
     /// read-only): 503 with `Retry-After`; nothing was written (decision 0027).
     #[error("{}", .0.message())]
@@ -156,6 +159,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
             AppError::Validation(_) | AppError::Rule { .. } => 422,
+            AppError::TooMany { .. } => 429,
             AppError::Busy(_) | AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
         }
@@ -169,7 +173,10 @@ impl AppError {
             AppError::Forbidden { code, .. } => code,
             AppError::Csrf => "csrf_token_invalid",
             AppError::NotFound => "not_found",
-            AppError::Conflict { code, .. } | AppError::Rule { code, .. } | AppError::Duplicate { code, .. } => code,
+            AppError::Conflict { code, .. }
+            | AppError::Rule { code, .. }
+            | AppError::Duplicate { code, .. }
+            | AppError::TooMany { code, .. } => code,
             AppError::Validation(_) => "validation_failed",
             AppError::Busy(_) => "busy",
             AppError::Unavailable(u) => u.code(),
@@ -195,9 +202,13 @@ impl AppError {
         }
     }
 
-    /// `Retry-After` seconds for a 503.
+    /// `Retry-After` seconds for a 503 or a 429.
     pub fn retry_after(&self) -> Option<u32> {
-        matches!(self, AppError::Busy(_) | AppError::Unavailable(_)).then_some(Unavailable::RETRY_AFTER_SECS)
+        matches!(
+            self,
+            AppError::Busy(_) | AppError::Unavailable(_) | AppError::TooMany { .. }
+        )
+        .then_some(Unavailable::RETRY_AFTER_SECS)
     }
 
     pub fn field_name(&self) -> Option<String> {

@@ -49,6 +49,26 @@ pub struct Feed {
     loads: Semaphore,
     /// Set when the server stops: every stream ends, so a graceful stop does not wait forever.
     closing: watch::Sender<bool>,
+    /// Open streams per user (bounded by `WSO_STREAMS_PER_USER`).
+    streams: Mutex<HashMap<i64, usize>>,
+}
+
+/// One open stream of a user, counted until dropped.
+pub struct StreamSlot {
+    feed: Arc<Feed>,
+    user_id: i64,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut streams = self.feed.streams.lock().expect("board streams lock");
+        if let Some(n) = streams.get_mut(&self.user_id) {
+            *n -= 1;
+            if *n == 0 {
+                streams.remove(&self.user_id);
+            }
+        }
+    }
 }
 
 impl Default for Feed {
@@ -59,6 +79,7 @@ impl Default for Feed {
             rows: Mutex::default(),
             loads: Semaphore::new(4),
             closing: watch::channel(false).0,
+            streams: Mutex::default(),
         }
     }
 }
@@ -80,6 +101,20 @@ impl Feed {
 
     fn forget(&self, booking_id: i64) {
         self.rows.lock().expect("board rows lock").remove(&booking_id);
+    }
+
+    /// A place for one more stream of `user_id`, unless they hold `max` already.
+    pub fn admit(self: &Arc<Self>, user_id: i64, max: usize) -> Option<StreamSlot> {
+        let mut streams = self.streams.lock().expect("board streams lock");
+        let n = streams.entry(user_id).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            feed: self.clone(),
+            user_id,
+        })
     }
 
     /// Ends every open stream (the server is stopping).

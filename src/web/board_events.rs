@@ -73,6 +73,14 @@ pub async fn open(
     let access = board_stream::access(&state.db, &credential, now)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    // Counted until the response's body is dropped (the client went away, or the stream ended).
+    let max = state.config.streams_per_user;
+    let slot = state.board.admit(access.user.id, max).ok_or_else(|| AppError::TooMany {
+        code: "too_many_streams",
+        message: format!(
+            "this account already has {max} boards open on this server: close one (or wait for it to time out) and try again"
+        ),
+    })?;
     // Subscribed before the board is read: a change in between arrives (and is compared).
     let signals = state.board.subscribe(&state.db).await?;
     let mut watch = Watch::new(scope_of(&access.user), chosen, with_awaiting);
@@ -94,7 +102,10 @@ pub async fn open(
         closing: state.board.closing(),
     }));
     let clock = state.clock.clone();
-    let stream = ReceiverStream::new(rx).map(move |out| Ok::<_, Infallible>(sse(&out, &render, clock.now())));
+    let stream = ReceiverStream::new(rx).map(move |out| {
+        let _held = &slot;
+        Ok::<_, Infallible>(sse(&out, &render, clock.now()))
+    });
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response();

@@ -217,6 +217,39 @@ impl Browser {
         panic!("{selector} never contained {needle:?}; last: {last:?}");
     }
 
+    /// How the open board follows changes: `open` (its event stream), `polling`.
+    pub async fn board_stream(&self) -> String {
+        let js = "return document.getElementById('board').getAttribute('data-stream') || '';";
+        let v = self.client.execute(js, vec![]).await.unwrap();
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// A warrant served elsewhere (case `number`) shows on the open board within `within`,
+    /// without a reload (a mark left on the page survives); returns the booking's id.
+    pub async fn served_appears_in_place(&self, w: &crate::helpers::World, number: &str, within: Duration) -> i64 {
+        self.client
+            .execute("window.sameDocument = true;", vec![])
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let new = w.served(number).await;
+        let cell = format!("a[href='/bookings/{new}']");
+        while self.client.find_all(Locator::Css(&cell)).await.unwrap().is_empty() {
+            assert!(
+                started.elapsed() < within,
+                "{number} was not on the board within {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let same = self
+            .client
+            .execute("return window.sameDocument === true;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(same, serde_json::json!(true), "the page was not reloaded");
+        new
+    }
+
     /// With `WSO_SCREENSHOTS=DIR`, saves the page as `DIR/<name>.png` (for looking, not asserting).
     pub async fn snap(&self, name: &str) {
         if let Ok(dir) = std::env::var("WSO_SCREENSHOTS") {
@@ -376,36 +409,8 @@ async fn the_board_counts_down_a_pickup_disappears_and_a_new_hold_appears_pushed
 
     // A warrant is served elsewhere: the new hold appears on the open board within 2 s, pushed
     // (no reload: a mark left on the page survives), in deadline order, and counts down.
-    b.client.execute("window.sameDocument = true;", vec![]).await.unwrap();
-    let started = std::time::Instant::now();
-    let new = w.served("LIVE-3").await;
-    let cell = format!("a[href='/bookings/{new}']");
-    while b.client.find_all(Locator::Css(&cell)).await.unwrap().is_empty() {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(2),
-            "the new hold was not on the board within 2 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let same = b
-        .client
-        .execute("return window.sameDocument === true;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(same, serde_json::json!(true), "the page was not reloaded");
-    let streamed = b
-        .client
-        .execute(
-            "return document.getElementById('board').getAttribute('data-stream');",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        streamed,
-        serde_json::json!("open"),
-        "the board listens to its event stream"
-    );
+    let new = b.served_appears_in_place(&w, "LIVE-3", Duration::from_secs(2)).await;
+    assert_eq!(b.board_stream().await, "open", "the board listens to its event stream");
     let order = b
         .client
         .execute(

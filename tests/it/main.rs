@@ -5,6 +5,7 @@ mod alert_page;
 mod alerts;
 mod audit;
 mod board_events;
+mod board_limits;
 mod board_order;
 mod browser;
 mod case_pages;

@@ -147,10 +147,12 @@ fn cases() -> Vec<Op> {
             .describe(
                 "Server-sent events (`text/event-stream`) that never end on their own: `board` (every row, \
                  as `GET /transfers/pending`), `entered` and `changed` (one row), `left` (`{\"booking_id\"}`), \
-                 `closed` (`{\"reason\": \"signed_out\"}`, then the stream ends); a `: heartbeat` comment every 15 s.",
+                 `closed` (`{\"reason\": \"signed_out\"}`, then the stream ends); a `: heartbeat` comment every 15 s. \
+                 At most `WSO_STREAMS_PER_USER` (default 20) open at once per account and server process.",
             )
             .roles(EVERYONE)
-            .answer_raw(200, super::openapi::event_stream_response()),
+            .answer_raw(200, super::openapi::event_stream_response())
+            .errors(&[429]),
         op(Post, "/bookings/{id}/citizenship-claims", "claims", "Record a citizenship claim")
             .describe("ICE must be told within one hour.")
             .roles(DESK)

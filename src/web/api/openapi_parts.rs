@@ -86,6 +86,9 @@ pub fn error_meaning(status: u16) -> &'static str {
         422 => {
             "Well-formed but refused: `validation_failed` (every field error in `errors`, the first also in `field`), a rule's own code, or `idempotency_key_reused`"
         }
+        429 => {
+            "The caller holds too much at once: `too_many_streams` (the account already has `WSO_STREAMS_PER_USER` board streams open on this server); retry after the `Retry-After` seconds"
+        }
         503 => {
             "The database cannot take the request now (a restart or failover: `database_unavailable`; read-only: `database_read_only`): nothing was written; retry after the `Retry-After` seconds"
         }
