@@ -1,8 +1,8 @@
 //! The delivery workers (alert e-mails, webhooks). Each is woken by PostgreSQL when work is
 //! written (the `wso_outbox` / `wso_webhooks` announcements of migration 0017), asks again on
-//! its retry interval only while undelivered work waits, and otherwise only on the deadline
-//! watcher's interval (a missed announcement waits at most that long). While nothing happens
-//! they send the database nothing, and they finish the round they are in when the server stops.
+//! its retry interval only while undelivered work waits, and otherwise once a minute (or on the
+//! deadline watcher's interval, if longer). While nothing happens they send the database
+//! nothing, and they finish the round they are in when the server stops.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +49,9 @@ fn announcements(db: PgPool, channel: &'static str) -> (Arc<Notify>, tokio::task
     (wake, task)
 }
 
+/// The longest a worker sleeps without looking, when nothing waits and nothing was announced.
+const IDLE_LOOK: Duration = Duration::from_secs(60);
+
 /// Runs `round` whenever work is announced, when the work it says waits falls due (asking at
 /// most every `retry`), and otherwise every `idle`, until `stopping`. A round answers when its
 /// undelivered work is next due: `Ok(None)` nothing waits, `Err(())` it could not tell.
@@ -59,7 +62,9 @@ where
 {
     let c = &state.config;
     let retry = Duration::from_secs(c.outbox_interval_secs);
-    let idle = Duration::from_secs(c.watch_interval_secs).max(retry);
+    // Nothing is missed while the listener listens (and it wakes the worker when it listens
+    // again): the idle look is a safety net, once a minute or on the watcher's slower interval.
+    let idle = Duration::from_secs(c.watch_interval_secs).max(IDLE_LOOK).max(retry);
     let (wake, listener) = announcements(state.db.clone(), channel);
     let mut wait = Duration::ZERO;
     loop {
