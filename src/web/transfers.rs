@@ -117,7 +117,7 @@ impl PendingRow {
             &r.b.last_name,
             &r.b.first_name,
             &r.b.facility_code,
-            r.b.tz().name(),
+            tz.name(),
             served.timestamp_micros(),
             deadline.timestamp_micros(),
             clock.stage.css(),
