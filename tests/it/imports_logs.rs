@@ -1,72 +1,19 @@
 //! The real server process, with verbose logging, imports the OJBC sample through `/imports`:
 //! nothing personal beyond a booking's fields reaches its log.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-
 use reqwest::multipart::{Form, Part};
 
-use crate::helpers::{PASSWORD, World, csrf_in};
+use crate::helpers::{World, csrf_in};
 use crate::imports::{PERSONAL, found_anywhere, jail_sample, stored};
+use crate::process::Server;
 
 #[tokio::test]
 async fn the_server_s_log_carries_nothing_personal_of_an_uploaded_file() {
     let w = World::new().await;
     let app = &w.app;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", &app.database_url)
-        .env("DATABASE_OWNER_URL", crate::helpers::owner_url_for(&app.database_url))
-        .env("WSO_MFA_REQUIRED", "false")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = app.client();
-    let mut up = false;
-    for _ in 0..120 {
-        if client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-    assert!(up, "the server started");
-    let page = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let login = [
-        ("username", "sgt"),
-        ("password", PASSWORD),
-        ("csrf_token", &csrf_in(&page).unwrap()),
-    ];
-    let r = client.post(format!("{base}/login")).form(&login).send().await.unwrap();
-    assert_eq!(r.status(), 303);
-    let page = client
-        .get(format!("{base}/imports"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let server = Server::start(&w, &[("RUST_LOG", "debug")]).await;
+    let client = server.login(&w, "sgt").await;
+    let page = server.page(&client, "/imports").await;
     let form = Form::new()
         .text("csrf_token", csrf_in(&page).unwrap())
         .text("facility", "RCDC")
@@ -76,7 +23,7 @@ async fn the_server_s_log_carries_nothing_personal_of_an_uploaded_file() {
             Part::bytes(jail_sample("LOG-1").into_bytes()).file_name("jail.xml"),
         );
     let preview = client
-        .post(format!("{base}/imports"))
+        .post(server.url("/imports"))
         .multipart(form)
         .send()
         .await
@@ -87,20 +34,11 @@ async fn the_server_s_log_carries_nothing_personal_of_an_uploaded_file() {
     let start = preview.find("action=\"/imports/").expect("a confirm form") + "action=\"".len();
     let path = &preview[start..start + preview[start..].find('"').unwrap()];
     let confirm = [("csrf_token", csrf_in(&preview).unwrap())];
-    let r = client
-        .post(format!("{base}{path}"))
-        .form(&confirm)
-        .send()
-        .await
-        .unwrap();
+    let r = client.post(server.url(path)).form(&confirm).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(stored(app).await[0].0, "LOG-1");
 
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let mut log = String::new();
-    server.stderr.take().unwrap().read_to_string(&mut log).unwrap();
-    server.stdout.take().unwrap().read_to_string(&mut log).unwrap();
+    let log = server.stop();
     assert!(log.contains("/imports"), "the requests were logged: {log}");
     for needle in PERSONAL {
         assert!(!log.contains(needle), "{needle} in the server's log");

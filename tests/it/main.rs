@@ -30,6 +30,7 @@ mod layering;
 mod leaks;
 mod next_steps;
 mod openapi;
+mod process;
 mod promises;
 mod reports;
 mod schemathesis;

@@ -2,47 +2,12 @@
 //! written (migration 0017), not by polling: with every interval of theirs set to an hour, an
 //! alert e-mail and a webhook event written by another process still leave within seconds.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::helpers::World;
+use crate::process::Server;
 use crate::smtp::Sink;
 use crate::webhooks::{Receiver, free_port, register};
-
-/// `wso-tracker serve` on the World's database; killed when dropped.
-struct Server(Child);
-
-impl Server {
-    async fn start(w: &World, env: &[(&str, String)]) -> Self {
-        let port = free_port().await;
-        let child = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", &w.app.database_url)
-            .env("DATABASE_OWNER_URL", crate::helpers::owner_url_for(&w.app.database_url))
-            .env("RUST_LOG", "warn")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Server(child);
-        let health = format!("http://127.0.0.1:{port}/healthz");
-        for _ in 0..120 {
-            if reqwest::get(&health).await.is_ok_and(|r| r.status() == 200) {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        panic!("the server did not start");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[tokio::test]
 async fn work_written_by_another_process_wakes_the_server_s_delivery_workers() {
@@ -55,15 +20,15 @@ async fn work_written_by_another_process_wakes_the_server_s_delivery_workers() {
         &["warrant.served"],
     )
     .await;
-    let hour = "3600".to_string();
+    let smtp = sink.url();
     let _server = Server::start(
         &w,
         &[
-            ("SMTP_URL", sink.url()),
-            ("WSO_OUTBOX_INTERVAL_SECS", hour.clone()),
-            ("WSO_WATCH_INTERVAL_SECS", hour),
-            ("WSO_WEBHOOK_LOOPBACK_HTTP", "true".into()),
-            ("WSO_MFA_REQUIRED", "false".into()),
+            ("SMTP_URL", smtp.as_str()),
+            ("WSO_OUTBOX_INTERVAL_SECS", "3600"),
+            ("WSO_WATCH_INTERVAL_SECS", "3600"),
+            ("WSO_WEBHOOK_LOOPBACK_HTTP", "true"),
+            ("RUST_LOG", "warn"),
         ],
     )
     .await;
