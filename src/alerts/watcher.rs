@@ -33,13 +33,7 @@ pub async fn check_deadlines(
 async fn check_claims(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
     let mut count = 0;
     for claim in db::claims::unreported_claims(pool).await? {
-        let thresholds = [
-            (
-                AlertKind::CitizenshipClaimReportDue,
-                claim.report_due_at - chrono::Duration::minutes(30),
-            ),
-            (AlertKind::CitizenshipClaimReportOverdue, claim.report_due_at),
-        ];
+        let thresholds = crate::domain::claims::alerts(claim.report_due_at);
         let Some(kind) = most_urgent_due(now, &thresholds) else {
             continue;
         };

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::domain::claims::ClaimFacts;
+
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Claim {
     pub id: i64,
@@ -20,30 +22,52 @@ pub struct Claim {
 
 const CLAIM: &str = "id, booking_id, claimed_at, how, document, interpreter_id, report_due_at, reported_at, report_method, report_contact, report_response";
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_claim(
-    db: impl PgExecutor<'_>,
-    booking_id: i64,
-    at: DateTime<Utc>,
-    how: &str,
-    document: Option<&str>,
-    interpreter_id: Option<i64>,
-    by: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Claim> {
+impl Claim {
+    /// What the claim rules need to know of it.
+    pub fn facts(&self) -> ClaimFacts {
+        ClaimFacts {
+            claimed_at: self.claimed_at,
+            report_due_at: self.report_due_at,
+            reported_at: self.reported_at,
+        }
+    }
+}
+
+/// A claim to record; `report_due_at` from `domain::claims::record`.
+pub struct NewClaim<'a> {
+    pub booking_id: i64,
+    pub claimed_at: DateTime<Utc>,
+    pub how: &'a str,
+    pub document: Option<&'a str>,
+    pub interpreter_id: Option<i64>,
+    pub recorded_by: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub report_due_at: DateTime<Utc>,
+}
+
+pub async fn insert_claim(db: impl PgExecutor<'_>, c: &NewClaim<'_>) -> sqlx::Result<Claim> {
     sqlx::query_as(&format!(
         "INSERT INTO citizenship_claims (booking_id, claimed_at, how, document, interpreter_id, recorded_by, recorded_at, report_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $2 + interval '1 hour') RETURNING {CLAIM}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {CLAIM}"
     ))
-    .bind(booking_id)
-    .bind(at)
-    .bind(how)
-    .bind(document)
-    .bind(interpreter_id)
-    .bind(by)
-    .bind(now)
+    .bind(c.booking_id)
+    .bind(c.claimed_at)
+    .bind(c.how)
+    .bind(c.document)
+    .bind(c.interpreter_id)
+    .bind(c.recorded_by)
+    .bind(c.recorded_at)
+    .bind(c.report_due_at)
     .fetch_one(db)
     .await
+}
+
+/// Whether any claim of the booking is still unreported.
+pub async fn any_unreported(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM citizenship_claims WHERE booking_id = $1 AND reported_at IS NULL)")
+        .bind(booking_id)
+        .fetch_one(db)
+        .await
 }
 
 pub async fn claims(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Claim>> {

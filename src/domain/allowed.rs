@@ -1,79 +1,102 @@
-//! Which steps of a case a viewer may take now. The case page offers only these; the services
-//! check each step again (with the rules in `case`) when it is submitted.
+//! What the case page offers a viewer now. Nothing here is a rule of its own: each field is
+//! [`rules::may`] for its step (the serve form also needs a document that [`case::serve`] would
+//! accept now), so the page offers a form exactly when the service would accept the step.
 
 use chrono::{DateTime, Utc};
 
-use super::Role;
-use super::case::Case;
-use super::types::Status;
+use super::case::{self, IceDocument};
+use super::rules::{self, Actor, Facts, Step};
 
-/// Who is looking at a case: their role, and whether they work at its facility.
-#[derive(Clone, Copy, Debug)]
-pub struct Viewer {
-    pub role: Role,
-    pub at_facility: bool,
-}
-
-/// What a viewer may do to a case now (the case page shows only these forms; the services
-/// enforce the same rules when a step is submitted).
+/// What a viewer may do to a case now (the case page shows only these forms).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Allowed {
     pub correct: bool,
     pub add_document: bool,
     pub notify: bool,
     pub withdraw: bool,
+    pub claim: bool,
+    pub report_claim: bool,
     pub release_point: bool,
     pub serve: bool,
     pub transfer: bool,
+    /// The transfer form takes a written reason for a pickup after the deadline.
+    pub late_transfer: bool,
     pub release: bool,
     pub igsa: bool,
 }
 
 impl Allowed {
-    /// Any step of the case itself (corrections aside).
-    pub fn any(&self) -> bool {
-        self.add_document
-            || self.notify
-            || self.release_point
-            || self.serve
-            || self.transfer
-            || self.release
-            || self.igsa
+    /// Whether the page offers `step`.
+    pub fn offers(&self, step: Step) -> bool {
+        match step {
+            Step::Document => self.add_document,
+            Step::Withdraw => self.withdraw,
+            Step::Notification => self.notify,
+            Step::Claim => self.claim,
+            Step::ReportClaim => self.report_claim,
+            Step::ReleasePoint => self.release_point,
+            Step::Serve => self.serve,
+            Step::Transfer => self.transfer,
+            Step::Release => self.release,
+            Step::Igsa => self.igsa,
+            Step::Correct => self.correct,
+        }
     }
 }
 
-/// The steps open to `viewer` on `case` at `now`; `active_warrant`: one can be served now;
-/// `facility_igsa`: the facility holds people under an IGSA.
-pub fn allowed(case: &Case, viewer: Viewer, active_warrant: bool, facility_igsa: bool, now: DateTime<Utc>) -> Allowed {
-    let here = viewer.at_facility;
-    let staff = here && matches!(viewer.role, Role::Officer | Role::Supervisor);
-    let supervisor = here && viewer.role == Role::Supervisor;
-    let open = !case.status.is_closed();
-    let held = matches!(case.status, Status::WsoHold | Status::IgsaHold);
-    let awaiting_service = case.status == Status::InCustody && case.release_point_at.is_some();
+/// The steps open to `actor` on the case at `now`; `documents`: the case's ICE documents.
+pub fn allowed(actor: Actor, facts: Facts<'_>, documents: &[IceDocument], now: DateTime<Utc>) -> Allowed {
+    let may = |step| rules::may(step, actor, facts, now).is_ok();
     Allowed {
-        correct: staff,
-        add_document: staff && open,
-        notify: staff,
-        withdraw: staff && open,
-        release_point: staff && case.status == Status::InCustody && case.release_point_at.is_none(),
-        serve: staff && awaiting_service && active_warrant,
-        transfer: here && held && matches!(viewer.role, Role::IceLiaison | Role::Supervisor),
-        release: supervisor && (held || awaiting_service),
-        igsa: supervisor
-            && facility_igsa
-            && case.status == Status::WsoHold
-            && case.deadline().is_some_and(|d| now <= d),
+        correct: may(Step::Correct),
+        add_document: may(Step::Document),
+        notify: may(Step::Notification),
+        withdraw: may(Step::Withdraw),
+        claim: may(Step::Claim),
+        report_claim: may(Step::ReportClaim),
+        release_point: may(Step::ReleasePoint),
+        serve: serveable(actor, facts, documents, now).next().is_some(),
+        transfer: may(Step::Transfer),
+        late_transfer: may(Step::Transfer) && rules::may_transfer_late(actor.role),
+        release: may(Step::Release),
+        igsa: may(Step::Igsa),
     }
+}
+
+/// The positions in `documents` of those a service by `actor` at `now` would accept.
+pub fn serveable<'a>(
+    actor: Actor,
+    facts: Facts<'a>,
+    documents: &'a [IceDocument],
+    now: DateTime<Utc>,
+) -> impl Iterator<Item = usize> + 'a {
+    documents
+        .iter()
+        .enumerate()
+        .filter(move |(_, d)| case::serve(facts, actor, now, now, d).is_ok())
+        .map(|(i, _)| i)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Role;
+    use crate::domain::case::Case;
+    use crate::domain::types::{DocumentKind, Status};
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
     }
+
+    const WARRANT: IceDocument = IceDocument {
+        kind: DocumentKind::WarrantOfArrest,
+        withdrawn_at: None,
+    };
+
+    const DETAINER: IceDocument = IceDocument {
+        kind: DocumentKind::Detainer,
+        withdrawn_at: None,
+    };
 
     fn awaiting_service() -> Case {
         Case {
@@ -85,167 +108,202 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_staff_of_the_facility_serve_and_only_with_an_active_warrant() {
-        let now = t("2026-11-21T09:00:00Z");
-        let officer = Viewer {
-            role: Role::Officer,
-            at_facility: true,
-        };
-        assert!(allowed(&awaiting_service(), officer, true, false, now).serve);
-        assert!(!allowed(&awaiting_service(), officer, false, false, now).serve);
-        let elsewhere = Viewer {
-            role: Role::Officer,
-            at_facility: false,
-        };
-        assert_eq!(
-            allowed(&awaiting_service(), elsewhere, true, false, now),
-            Allowed::default()
-        );
-        let liaison = Viewer {
-            role: Role::IceLiaison,
-            at_facility: true,
-        };
-        assert!(!allowed(&awaiting_service(), liaison, true, false, now).any());
-    }
-
-    #[test]
-    fn a_held_case_is_transferred_by_a_liaison_and_put_on_igsa_only_before_the_deadline() {
-        let held = Case {
+    fn held() -> Case {
+        Case {
             status: Status::WsoHold,
             served_at: Some(t("2026-11-21T09:00:00Z")),
             ..awaiting_service()
-        };
-        let liaison = Viewer {
-            role: Role::IceLiaison,
-            at_facility: true,
-        };
-        let supervisor = Viewer {
-            role: Role::Supervisor,
-            at_facility: true,
-        };
-        assert!(allowed(&held, liaison, false, true, t("2026-11-22T09:00:00Z")).transfer);
-        assert!(allowed(&held, supervisor, false, true, t("2026-11-23T09:00:00Z")).igsa);
-        assert!(!allowed(&held, supervisor, false, true, t("2026-11-23T09:00:01Z")).igsa);
-        assert!(!allowed(&held, supervisor, false, false, t("2026-11-22T09:00:00Z")).igsa);
+        }
     }
 
-    fn at(role: Role) -> Viewer {
-        Viewer {
+    fn at(role: Role) -> Actor {
+        Actor {
             role,
             at_facility: true,
+            certified: true,
         }
     }
 
+    fn facts(case: &Case) -> Facts<'_> {
+        Facts {
+            case,
+            facility_igsa: false,
+            unreported_claim: false,
+        }
+    }
+
+    fn of(case: &Case, actor: Actor, documents: &[IceDocument], now: &str) -> Allowed {
+        allowed(actor, facts(case), documents, t(now))
+    }
+
     #[test]
-    fn any_step_counts_but_a_correction_alone_does_not() {
-        assert!(!Allowed::default().any());
-        assert!(
-            !Allowed {
-                correct: true,
-                withdraw: true,
-                ..Allowed::default()
-            }
-            .any()
+    fn only_certified_staff_of_the_facility_serve_and_only_an_active_warrant() {
+        let now = "2026-11-21T09:00:00Z";
+        let case = awaiting_service();
+        assert!(of(&case, at(Role::Officer), &[WARRANT], now).serve);
+        assert!(!of(&case, at(Role::Officer), &[DETAINER], now).serve);
+        assert!(!of(&case, at(Role::Officer), &[], now).serve);
+        let withdrawn = IceDocument {
+            withdrawn_at: Some(t("2026-11-21T08:30:00Z")),
+            ..WARRANT
+        };
+        assert!(!of(&case, at(Role::Officer), &[withdrawn], now).serve);
+        assert_eq!(
+            serveable(at(Role::Officer), facts(&case), &[DETAINER, withdrawn, WARRANT], t(now)).collect::<Vec<_>>(),
+            [2]
         );
-        let one_step = [
-            Allowed {
-                add_document: true,
-                ..Allowed::default()
-            },
-            Allowed {
-                notify: true,
-                ..Allowed::default()
-            },
-            Allowed {
-                release_point: true,
-                ..Allowed::default()
-            },
-            Allowed {
-                serve: true,
-                ..Allowed::default()
-            },
-            Allowed {
-                transfer: true,
-                ..Allowed::default()
-            },
-            Allowed {
-                release: true,
-                ..Allowed::default()
-            },
-            Allowed {
-                igsa: true,
-                ..Allowed::default()
-            },
-        ];
-        for a in one_step {
-            assert!(a.any(), "{a:?}");
-        }
+        let uncertified = Actor {
+            certified: false,
+            ..at(Role::Officer)
+        };
+        assert!(!of(&case, uncertified, &[WARRANT], now).serve);
+        let elsewhere = Actor {
+            at_facility: false,
+            ..at(Role::Officer)
+        };
+        assert_eq!(of(&case, elsewhere, &[WARRANT], now), Allowed::default());
+        assert_eq!(of(&case, at(Role::IceLiaison), &[WARRANT], now), Allowed::default());
+        assert_eq!(of(&case, at(Role::Admin), &[WARRANT], now), Allowed::default());
     }
 
     #[test]
-    fn a_closed_case_takes_no_new_document_nor_withdrawal() {
-        let now = t("2026-11-22T09:00:00Z");
+    fn no_service_while_a_citizenship_claim_is_unreported() {
+        let case = awaiting_service();
+        let claimed = Facts {
+            unreported_claim: true,
+            ..facts(&case)
+        };
+        let a = allowed(at(Role::Officer), claimed, &[WARRANT], t("2026-11-21T09:00:00Z"));
+        assert!(!a.serve && a.report_claim && a.claim);
+    }
+
+    #[test]
+    fn a_held_case_is_transferred_by_a_liaison_or_supervisor_and_only_a_supervisor_records_it_late() {
+        let now = "2026-11-22T09:00:00Z";
+        let liaison = of(&held(), at(Role::IceLiaison), &[], now);
+        assert!(liaison.transfer && !liaison.late_transfer && !liaison.release);
+        let supervisor = of(&held(), at(Role::Supervisor), &[], now);
+        assert!(supervisor.transfer && supervisor.late_transfer && supervisor.release);
+        assert!(!of(&held(), at(Role::Officer), &[], now).transfer);
+        assert!(!of(&awaiting_service(), at(Role::Supervisor), &[], now).transfer);
+    }
+
+    #[test]
+    fn an_igsa_hold_is_offered_to_a_supervisor_of_an_igsa_facility_up_to_the_deadline() {
+        let case = held();
+        let igsa = Facts {
+            facility_igsa: true,
+            ..facts(&case)
+        };
+        let supervisor = at(Role::Supervisor);
+        assert!(allowed(supervisor, igsa, &[], t("2026-11-23T09:00:00Z")).igsa);
+        assert!(!allowed(supervisor, igsa, &[], t("2026-11-23T09:00:01Z")).igsa);
+        assert!(!allowed(supervisor, facts(&case), &[], t("2026-11-22T09:00:00Z")).igsa);
+        assert!(!allowed(at(Role::Officer), igsa, &[], t("2026-11-22T09:00:00Z")).igsa);
+    }
+
+    #[test]
+    fn a_closed_case_takes_no_new_document_nor_claim_but_records_a_withdrawal() {
+        let now = "2026-11-22T09:00:00Z";
         let officer = at(Role::Officer);
-        let open = allowed(&awaiting_service(), officer, false, false, now);
-        assert!(open.add_document && open.withdraw);
+        let open = of(&awaiting_service(), officer, &[], now);
+        assert!(open.add_document && open.withdraw && open.claim);
         let released = Case {
             status: Status::Released,
             ..awaiting_service()
         };
-        let closed = allowed(&released, officer, false, false, now);
-        assert!(!closed.add_document && !closed.withdraw);
-        assert!(closed.correct && closed.notify, "corrections and notices stay open");
+        let closed = of(&released, officer, &[], now);
+        assert!(!closed.add_document && !closed.claim);
+        assert!(
+            closed.correct && closed.notify && closed.withdraw && closed.report_claim,
+            "facts about the past stay open: {closed:?}"
+        );
         assert!(!closed.release, "nothing left to release");
     }
 
     #[test]
     fn the_point_of_release_is_recorded_once_by_staff_while_in_custody() {
-        let now = t("2026-11-21T09:00:00Z");
+        let now = "2026-11-21T09:00:00Z";
         let booked = Case {
             release_point_at: None,
             ..awaiting_service()
         };
-        assert!(allowed(&booked, at(Role::Officer), false, false, now).release_point);
-        assert!(allowed(&booked, at(Role::Supervisor), false, false, now).release_point);
-        assert!(!allowed(&booked, at(Role::IceLiaison), false, false, now).release_point);
-        assert!(!allowed(&awaiting_service(), at(Role::Officer), false, false, now).release_point);
+        assert!(of(&booked, at(Role::Officer), &[], now).release_point);
+        assert!(of(&booked, at(Role::Supervisor), &[], now).release_point);
+        assert!(!of(&booked, at(Role::IceLiaison), &[], now).release_point);
+        assert!(!of(&awaiting_service(), at(Role::Officer), &[], now).release_point);
         let released_at_booking = Case {
             status: Status::Released,
-            ..booked
+            ..booked.clone()
         };
-        assert!(!allowed(&released_at_booking, at(Role::Officer), false, false, now).release_point);
-    }
-
-    #[test]
-    fn before_the_point_of_release_nothing_is_served_nor_released() {
-        let now = t("2026-11-21T09:00:00Z");
-        let booked = Case {
-            release_point_at: None,
-            ..awaiting_service()
-        };
-        let a = allowed(&booked, at(Role::Supervisor), true, false, now);
-        assert!(!a.serve && !a.release && !a.transfer, "{a:?}");
+        assert!(!of(&released_at_booking, at(Role::Officer), &[], now).release_point);
+        let a = of(&booked, at(Role::Supervisor), &[WARRANT], now);
+        assert!(
+            !a.serve && !a.release && !a.transfer,
+            "before the point of release: {a:?}"
+        );
     }
 
     #[test]
     fn a_supervisor_releases_a_held_case_or_one_awaiting_service() {
         let supervisor = at(Role::Supervisor);
-        let now = t("2026-11-22T09:00:00Z");
-        assert!(allowed(&awaiting_service(), supervisor, false, false, now).release);
-        let held = Case {
-            status: Status::WsoHold,
-            served_at: Some(t("2026-11-21T09:00:00Z")),
-            ..awaiting_service()
-        };
-        assert!(allowed(&held, supervisor, false, false, now).release);
+        let now = "2026-11-22T09:00:00Z";
+        assert!(of(&awaiting_service(), supervisor, &[], now).release);
+        assert!(of(&held(), supervisor, &[], now).release);
         let igsa = Case {
             status: Status::IgsaHold,
             igsa_at: Some(t("2026-11-22T08:00:00Z")),
-            ..held
+            ..held()
         };
-        assert!(allowed(&igsa, supervisor, false, false, now).release);
-        assert!(!allowed(&held, at(Role::Officer), false, false, now).release);
-        assert!(!allowed(&held, at(Role::IceLiaison), false, false, now).release);
+        assert!(of(&igsa, supervisor, &[], now).release);
+        assert!(!of(&held(), at(Role::Officer), &[], now).release);
+    }
+
+    #[test]
+    fn each_field_answers_for_its_own_step() {
+        let everything = Allowed {
+            correct: true,
+            add_document: true,
+            notify: true,
+            withdraw: true,
+            claim: true,
+            report_claim: true,
+            release_point: true,
+            serve: true,
+            transfer: true,
+            late_transfer: true,
+            release: true,
+            igsa: true,
+        };
+        for step in Step::ALL {
+            assert!(everything.offers(step));
+            assert!(!Allowed::default().offers(step));
+        }
+        let one = |s: Step| {
+            Step::ALL
+                .iter()
+                .filter(|&&x| {
+                    let mut a = Allowed::default();
+                    match s {
+                        Step::Document => a.add_document = true,
+                        Step::Withdraw => a.withdraw = true,
+                        Step::Notification => a.notify = true,
+                        Step::Claim => a.claim = true,
+                        Step::ReportClaim => a.report_claim = true,
+                        Step::ReleasePoint => a.release_point = true,
+                        Step::Serve => a.serve = true,
+                        Step::Transfer => a.transfer = true,
+                        Step::Release => a.release = true,
+                        Step::Igsa => a.igsa = true,
+                        Step::Correct => a.correct = true,
+                    }
+                    a.offers(x)
+                })
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        for step in Step::ALL {
+            assert_eq!(one(step), [step], "{step:?}");
+        }
     }
 }

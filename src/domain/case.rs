@@ -11,8 +11,8 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
+use super::rules::{self, Actor, Facts, Step};
 use super::types::{DocumentKind, ReleaseReason, Status};
-use crate::domain::Role;
 
 /// ICE has 48 elapsed hours from service to take custody.
 pub const CUSTODY_LIMIT_HOURS: i64 = 48;
@@ -44,7 +44,7 @@ pub struct RuleError {
     pub field: Option<&'static str>,
 }
 
-fn conflict(code: &'static str, message: impl Into<String>) -> RuleError {
+pub(super) fn conflict(code: &'static str, message: impl Into<String>) -> RuleError {
     RuleError {
         kind: RuleKind::Conflict,
         code,
@@ -53,7 +53,7 @@ fn conflict(code: &'static str, message: impl Into<String>) -> RuleError {
     }
 }
 
-fn unprocessable(code: &'static str, field: &'static str, message: impl Into<String>) -> RuleError {
+pub(super) fn unprocessable(code: &'static str, field: &'static str, message: impl Into<String>) -> RuleError {
     RuleError {
         kind: RuleKind::Unprocessable,
         code,
@@ -62,7 +62,7 @@ fn unprocessable(code: &'static str, field: &'static str, message: impl Into<Str
     }
 }
 
-fn forbidden(code: &'static str, message: impl Into<String>) -> RuleError {
+pub(super) fn forbidden(code: &'static str, message: impl Into<String>) -> RuleError {
     RuleError {
         kind: RuleKind::Forbidden,
         code,
@@ -115,25 +115,34 @@ pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>, after: DateTime<Utc>, w
     Ok(())
 }
 
+/// The 48 hours have run out at `t` (from the deadline's second on): the person must be
+/// released; the board says "Release required"; a release for `clock_expired` may be recorded.
+pub fn clock_run_out(deadline: DateTime<Utc>, t: DateTime<Utc>) -> bool {
+    t >= deadline
+}
+
+/// `t` is after the deadline: a pickup then is late (held past the limit), and no IGSA hold may
+/// start. A pickup at the deadline's own second is in time.
+pub fn past_deadline(deadline: DateTime<Utc>, t: DateTime<Utc>) -> bool {
+    t > deadline
+}
+
 /// Seconds held past the deadline by an end of custody at `end` (0 when in time).
 pub fn over_detained_seconds(deadline: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
     (end - deadline).num_seconds().max(0)
 }
 
-/// The point of release: criminal custody ends. Without an active warrant the person leaves.
+/// The point of release: criminal custody ends. Without a warrant in force at `at`
+/// (`active_warrant`) the person leaves.
 pub fn record_release_point(
-    case: &Case,
+    facts: Facts<'_>,
+    actor: Actor,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     active_warrant: bool,
 ) -> Result<Status, RuleError> {
-    if case.status != Status::InCustody || case.release_point_at.is_some() {
-        return Err(conflict(
-            "release_point_already_recorded",
-            "the point of release has already been recorded",
-        ));
-    }
-    check_time(at, now, case.booked_at, "the booking")?;
+    rules::may(Step::ReleasePoint, actor, facts, now)?;
+    check_time(at, now, facts.case.booked_at, "the booking")?;
     Ok(if active_warrant {
         Status::InCustody
     } else {
@@ -161,6 +170,28 @@ pub fn active_warrant(documents: &[IceDocument], at: DateTime<Utc>) -> bool {
     documents.iter().any(|d| d.is_active_warrant_at(at))
 }
 
+/// A notification to ICE (or any later fact about the case): at or after the booking.
+pub fn notify(facts: Facts<'_>, actor: Actor, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), RuleError> {
+    rules::may(Step::Notification, actor, facts, now)?;
+    check_time(at, now, facts.case.booked_at, "the booking")
+}
+
+/// ICE withdrew a document received at `received_at`.
+pub fn withdraw(
+    facts: Facts<'_>,
+    actor: Actor,
+    document: &IceDocument,
+    received_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), RuleError> {
+    rules::may(Step::Withdraw, actor, facts, now)?;
+    if document.withdrawn_at.is_some() {
+        return Err(conflict("already_withdrawn", "this document is already withdrawn"));
+    }
+    check_time(at, now, received_at, "the document was received")
+}
+
 /// What a service changes: the case is on a WSO hold until `deadline`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Served {
@@ -168,32 +199,16 @@ pub struct Served {
     pub deadline: DateTime<Utc>,
 }
 
-/// Warrant service by a WSO: starts the custody clock; the case goes on a WSO hold.
+/// Warrant service by a WSO (`actor.certified` at `at`): starts the custody clock; the case
+/// goes on a WSO hold.
 pub fn serve(
-    case: &Case,
+    facts: Facts<'_>,
+    actor: Actor,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     document: &IceDocument,
-    officer_certified: bool,
 ) -> Result<Served, RuleError> {
-    if case.served_at.is_some() {
-        return Err(conflict(
-            "already_served",
-            "a warrant has already been served on this case",
-        ));
-    }
-    if case.status != Status::InCustody {
-        return Err(conflict(
-            "invalid_state",
-            format!("the case is {}", case.status.label()),
-        ));
-    }
-    let Some(release_point) = case.release_point_at else {
-        return Err(conflict(
-            "no_release_point",
-            "a warrant is served at the point of release, which has not been recorded",
-        ));
-    };
+    rules::may(Step::Serve, actor, facts, now)?;
     if !document.kind.is_warrant() {
         return Err(unprocessable(
             "not_a_warrant",
@@ -204,13 +219,11 @@ pub fn serve(
     if !document.is_active_warrant_at(at) {
         return Err(conflict("document_withdrawn", "ICE has withdrawn this warrant"));
     }
+    let release_point = facts
+        .case
+        .release_point_at
+        .expect("rules::may: a release point is recorded");
     check_time(at, now, release_point, "the point of release")?;
-    if !officer_certified {
-        return Err(forbidden(
-            "not_certified",
-            "you do not hold a WSO certification current at the service time",
-        ));
-    }
     Ok(Served {
         status: Status::WsoHold,
         deadline: custody_deadline(at),
@@ -219,25 +232,21 @@ pub fn serve(
 
 /// Pickup by ICE. Returns the seconds held past the deadline (0 when in time).
 pub fn transfer(
-    case: &Case,
+    facts: Facts<'_>,
+    actor: Actor,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-    role: Role,
     late_reason: Option<&str>,
 ) -> Result<i64, RuleError> {
-    if !matches!(case.status, Status::WsoHold | Status::IgsaHold) {
-        return Err(conflict(
-            "invalid_state",
-            format!("the case is {}: there is no hold to transfer", case.status.label()),
-        ));
-    }
+    rules::may(Step::Transfer, actor, facts, now)?;
+    let case = facts.case;
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
     if case.status == Status::IgsaHold {
         return Ok(0);
     }
     let deadline = case.deadline().expect("a wso_hold case has been served");
-    if at <= deadline {
+    if !past_deadline(deadline, at) {
         return Ok(0);
     }
     match late_reason.map(str::trim).filter(|r| !r.is_empty()) {
@@ -245,7 +254,7 @@ pub fn transfer(
             "deadline_passed",
             "the pickup time is after the 48-hour deadline: the person must be released, or a supervisor records a late transfer with a written reason",
         )),
-        Some(_) if role != Role::Supervisor => Err(forbidden(
+        Some(_) if !rules::may_transfer_late(actor.role) => Err(forbidden(
             "late_transfer_needs_supervisor",
             "only a supervisor may record a transfer after the deadline",
         )),
@@ -254,29 +263,21 @@ pub fn transfer(
 }
 
 /// Release by a supervisor. Returns the seconds held past the deadline (0 when in time).
-pub fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: ReleaseReason) -> Result<i64, RuleError> {
-    let held = match case.status {
-        Status::WsoHold | Status::IgsaHold => true,
-        Status::InCustody if case.release_point_at.is_some() => false,
-        Status::InCustody => {
-            return Err(conflict(
-                "no_release_point",
-                "criminal custody has not ended: record the point of release",
-            ));
-        }
-        other => {
-            return Err(conflict(
-                "invalid_state",
-                format!("the case is already {}", other.label()),
-            ));
-        }
-    };
+pub fn release(
+    facts: Facts<'_>,
+    actor: Actor,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    reason: ReleaseReason,
+) -> Result<i64, RuleError> {
+    rules::may(Step::Release, actor, facts, now)?;
+    let case = facts.case;
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
     let deadline = case.deadline();
     if reason == ReleaseReason::ClockExpired {
         match (case.status, deadline) {
-            (Status::WsoHold, Some(d)) if at >= d => {}
+            (Status::WsoHold, Some(d)) if clock_run_out(d, at) => {}
             (Status::WsoHold, Some(_)) => {
                 return Err(unprocessable(
                     "clock_not_expired",
@@ -293,37 +294,19 @@ pub fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: Relea
             }
         }
     }
-    Ok(match (held, case.status, deadline) {
-        (true, Status::WsoHold, Some(d)) => over_detained_seconds(d, at),
+    Ok(match (case.status, deadline) {
+        (Status::WsoHold, Some(d)) => over_detained_seconds(d, at),
         _ => 0,
     })
 }
 
 /// With an IGSA, a supervisor may keep the person as an ICE detainee, at or before the deadline.
-pub fn start_igsa_hold(
-    case: &Case,
-    at: DateTime<Utc>,
-    now: DateTime<Utc>,
-    facility_has_igsa: bool,
-) -> Result<(), RuleError> {
-    if !facility_has_igsa {
-        return Err(conflict(
-            "no_igsa",
-            "this facility has no Intergovernmental Service Agreement with ICE",
-        ));
-    }
-    if case.status != Status::WsoHold {
-        return Err(conflict(
-            "invalid_state",
-            format!(
-                "the case is {}: only a WSO hold can become an IGSA hold",
-                case.status.label()
-            ),
-        ));
-    }
+pub fn start_igsa_hold(facts: Facts<'_>, actor: Actor, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), RuleError> {
+    rules::may(Step::Igsa, actor, facts, now)?;
+    let case = facts.case;
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
-    if case.deadline().is_some_and(|d| at > d) {
+    if case.deadline().is_some_and(|d| past_deadline(d, at)) {
         return Err(conflict(
             "deadline_passed",
             "an IGSA hold must start at or before the 48-hour deadline",
@@ -347,7 +330,7 @@ pub enum Stage {
 
 pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
     let left = deadline - now;
-    if left <= Duration::zero() {
+    if clock_run_out(deadline, now) {
         Stage::Overdue
     } else if left <= Duration::hours(4) {
         Stage::Within4h

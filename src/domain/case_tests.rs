@@ -4,7 +4,71 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::Role;
 use super::case::*;
+use super::rules::{Actor, Facts};
 use super::types::{DocumentKind, ReleaseReason, Status};
+
+// The transitions as these stories call them: by staff of the case's facility (the rulebook's
+// own checks of who and when are in `rules_tests`).
+fn facts(case: &Case) -> Facts<'_> {
+    Facts {
+        case,
+        facility_igsa: false,
+        unreported_claim: false,
+    }
+}
+
+fn acting(role: Role) -> Actor {
+    Actor {
+        role,
+        at_facility: true,
+        certified: true,
+    }
+}
+
+fn record_release_point(
+    case: &Case,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    warrant: bool,
+) -> Result<Status, RuleError> {
+    super::case::record_release_point(facts(case), acting(Role::Officer), at, now, warrant)
+}
+
+fn serve(
+    case: &Case,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    doc: &IceDocument,
+    certified: bool,
+) -> Result<Served, RuleError> {
+    let wso = Actor {
+        certified,
+        ..acting(Role::Officer)
+    };
+    super::case::serve(facts(case), wso, at, now, doc)
+}
+
+fn transfer(
+    case: &Case,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    role: Role,
+    late: Option<&str>,
+) -> Result<i64, RuleError> {
+    super::case::transfer(facts(case), acting(role), at, now, late)
+}
+
+fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: ReleaseReason) -> Result<i64, RuleError> {
+    super::case::release(facts(case), acting(Role::Supervisor), at, now, reason)
+}
+
+fn start_igsa_hold(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, igsa: bool) -> Result<(), RuleError> {
+    let facts = Facts {
+        facility_igsa: igsa,
+        ..facts(case)
+    };
+    super::case::start_igsa_hold(facts, acting(Role::Supervisor), at, now)
+}
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -234,15 +298,17 @@ fn closed_cases_take_no_more_events() {
 #[test]
 fn an_igsa_hold_starts_at_or_before_the_deadline_where_an_agreement_exists() {
     let now = t(NOW);
+    let deadline = t("2026-11-23T09:00:00Z");
+    assert_eq!(start_igsa_hold(&on_hold(), deadline, deadline, true), Ok(()));
+    let late = deadline + Duration::seconds(1);
     assert_eq!(
-        start_igsa_hold(&on_hold(), t("2026-11-23T09:00:00Z"), now, true),
-        Ok(())
+        start_igsa_hold(&on_hold(), late, late, true).unwrap_err().code,
+        "deadline_passed"
     );
     assert_eq!(
-        start_igsa_hold(&on_hold(), t("2026-11-23T09:00:01Z"), now, true)
-            .unwrap_err()
-            .code,
-        "deadline_passed"
+        start_igsa_hold(&on_hold(), deadline, late, true).unwrap_err().code,
+        "deadline_passed",
+        "not recorded once the clock has run out, even with an earlier time (decision 0030)"
     );
     assert_eq!(
         start_igsa_hold(&on_hold(), t("2026-11-22T09:00:00Z"), now, false)

@@ -9,6 +9,7 @@ pub mod case;
 #[cfg(test)]
 mod case_tests;
 pub mod chain;
+pub mod claims;
 pub mod credentials;
 pub mod import;
 pub mod input;
@@ -18,6 +19,9 @@ pub mod notice;
 pub mod publish;
 pub mod role;
 pub mod roster;
+pub mod rules;
+#[cfg(test)]
+mod rules_tests;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;

@@ -5,72 +5,33 @@
 use chrono::{DateTime, Utc};
 
 use super::allowed::Allowed;
-use super::case::Case;
+use super::case::{Case, clock_run_out};
+use super::rules::Step;
 use super::types::Status;
 
-/// One step of the case page, named as its form is (`bookings/forms/<name>.html`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    ReleasePoint,
-    Serve,
-    Transfer,
-    Release,
-    Igsa,
-    Claim,
-    Document,
-    Notification,
-}
-
-impl Step {
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::ReleasePoint => "release_point",
-            Step::Serve => "serve",
-            Step::Transfer => "transfer",
-            Step::Release => "release",
-            Step::Igsa => "igsa",
-            Step::Claim => "claim",
-            Step::Document => "document",
-            Step::Notification => "notification",
-        }
-    }
-
-    fn offered(self, can: &Allowed, case: &Case) -> bool {
-        match self {
-            Step::ReleasePoint => can.release_point,
-            Step::Serve => can.serve,
-            Step::Transfer => can.transfer,
-            Step::Release => can.release,
-            Step::Igsa => can.igsa,
-            Step::Claim => can.notify && !case.status.is_closed(),
-            Step::Document => can.add_document,
-            Step::Notification => can.notify,
-        }
-    }
-}
-
-/// Whether the 48-hour limit of a running hold has passed at `now`.
-pub fn overdue(case: &Case, now: DateTime<Utc>) -> bool {
-    case.status == Status::WsoHold && case.deadline().is_some_and(|d| now > d)
+/// Whether the 48 hours of a running hold have run out at `now` (the board says "Release
+/// required"): the release then leads.
+pub fn release_required(case: &Case, now: DateTime<Utc>) -> bool {
+    case.status == Status::WsoHold && case.deadline().is_some_and(|d| clock_run_out(d, now))
 }
 
 /// The steps `can` allows, most urgent first. `active_warrant`: a warrant is in force now.
 pub fn order(case: &Case, can: &Allowed, active_warrant: bool, now: DateTime<Utc>) -> Vec<Step> {
     use Step::*;
     let sequence: &[Step] = match case.status {
-        Status::WsoHold if overdue(case, now) => &[Release, Transfer, Claim, Notification, Document],
+        Status::WsoHold if release_required(case, now) => &[Release, Transfer, Claim, Notification, Document],
         Status::WsoHold | Status::IgsaHold => &[Transfer, Release, Igsa, Claim, Notification, Document],
         Status::InCustody if case.release_point_at.is_some() => &[Serve, Release, Claim, Notification, Document],
         Status::InCustody if active_warrant => &[ReleasePoint, Notification, Claim, Document],
         _ => &[Document, Notification, Claim, ReleasePoint],
     };
-    sequence.iter().copied().filter(|s| s.offered(can, case)).collect()
+    sequence.iter().copied().filter(|&s| can.offers(s)).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Step::*;
     use super::*;
+    use Step::*;
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
@@ -82,9 +43,12 @@ mod tests {
             add_document: true,
             notify: true,
             withdraw: true,
+            claim: true,
+            report_claim: true,
             release_point: true,
             serve: true,
             transfer: true,
+            late_transfer: true,
             release: true,
             igsa: true,
         }
@@ -103,16 +67,25 @@ mod tests {
     #[test]
     fn an_overdue_hold_offers_the_release_first() {
         let held = case(Status::WsoHold, true, true);
-        // The deadline is 2026-11-23T09:00Z: one second later the release leads.
+        // The deadline is 2026-11-23T09:00Z: from its second on the release leads.
         assert_eq!(
-            order(&held, &all(), true, t("2026-11-23T09:00:00Z"))[..2],
+            order(&held, &all(), true, t("2026-11-23T08:59:59Z"))[..2],
             [Transfer, Release]
         );
         assert_eq!(
-            order(&held, &all(), true, t("2026-11-23T09:00:01Z"))[..2],
+            order(&held, &all(), true, t("2026-11-23T09:00:00Z"))[..2],
             [Release, Transfer]
         );
-        assert!(overdue(&held, t("2026-11-23T09:00:01Z")) && !overdue(&held, t("2026-11-23T09:00:00Z")));
+        assert!(release_required(&held, t("2026-11-23T09:00:00Z")));
+        assert!(!release_required(&held, t("2026-11-23T08:59:59Z")));
+        let igsa = Case {
+            status: Status::IgsaHold,
+            ..held
+        };
+        assert!(
+            !release_required(&igsa, t("2026-11-24T09:00:00Z")),
+            "no clock runs under an IGSA"
+        );
     }
 
     #[test]
@@ -138,6 +111,9 @@ mod tests {
         let closed = case(Status::Released, true, true);
         let notify_only = Allowed {
             notify: true,
+            withdraw: true,
+            report_claim: true,
+            correct: true,
             ..Allowed::default()
         };
         assert_eq!(

@@ -6,8 +6,8 @@ use sqlx::PgPool;
 
 use super::Caller;
 use crate::db::{self, agreement::Complaint, agreement::NewDisclosure, facilities::Facility};
-use crate::domain::Role;
 use crate::domain::case::check_time;
+use crate::domain::rules::{self, Duty};
 use crate::domain::weekdays::add_weekday_hours;
 use crate::error::{AppError, AppResult};
 
@@ -41,7 +41,7 @@ pub async fn record_complaint(
     c: NewComplaint<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Complaint> {
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::may_do(Duty::RecordComplaint, caller.user.role)?;
     let f = my_facility(pool, &caller, c.facility).await?;
     if c.received_at > now {
         return Err(AppError::Rule {
@@ -97,7 +97,7 @@ pub async fn complaint_sent_to_ice(
     contact: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Complaint> {
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::may_do(Duty::SendComplaintToIce, caller.user.role)?;
     let mut tx = pool.begin().await?;
     let c = lock_complaint(&mut tx, &caller, id).await?;
     if c.ice_notified_at.is_some() {
@@ -123,7 +123,7 @@ pub async fn complaint_outcome(
     reported_to_ice_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> AppResult<Complaint> {
-    caller.require(&[Role::Supervisor])?;
+    rules::may_do(Duty::ComplaintOutcome, caller.user.role)?;
     let mut tx = pool.begin().await?;
     let c = lock_complaint(&mut tx, &caller, id).await?;
     if c.outcome_at.is_some() {
@@ -171,7 +171,7 @@ pub async fn record_disclosure(
     d: DisclosureInput<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    caller.require(&[Role::Supervisor])?;
+    rules::may_do(Duty::Disclosure, caller.user.role)?;
     let f = my_facility(pool, &caller, d.facility).await?;
     let early = d.released_on.is_some_and(|r| d.cleared_on.is_none_or(|c| r < c));
     let reason = d.early_release_reason.map(str::trim).filter(|r| !r.is_empty());
@@ -218,7 +218,7 @@ pub async fn record_review(
     notes: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    caller.require(&[Role::Supervisor])?;
+    rules::may_do(Duty::Review, caller.user.role)?;
     let f = my_facility(pool, &caller, facility).await?;
     if held_on > now.with_timezone(&f.tz()).date_naive() {
         return Err(AppError::field("held_on", "the review date is in the future"));

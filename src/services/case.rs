@@ -8,15 +8,30 @@ use super::{Caller, duplicate, event, lock};
 use crate::alerts;
 use crate::config::Config;
 use crate::db;
-use crate::domain::Role;
 use crate::domain::alerts::AlertKind;
 use crate::domain::booking::{BookingInput, NewBooking, NewDocument, NewNotification};
-use crate::domain::case::{self, check_time};
+use crate::domain::case;
 use crate::domain::input::{FieldError, TimeInput};
+use crate::domain::rules::{self, Step};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
 
-const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
+/// Whether the person has confirmed a step that ends custody. The pages ask first; the API and
+/// the CLI act at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    Given,
+    Needed,
+}
+
+/// What a step that may need a confirmation did: written, or nothing written because the step
+/// would be accepted as the case stands and the person must confirm it first. The check and the
+/// write are one transaction, so an unconfirmed post can only ever be refused or asked.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome<T> {
+    Done(T),
+    Confirm,
+}
 
 /// A booking as typed, checked: every field error at once, a booking number already taken at
 /// the facility included (the insert's unique key still decides a race).
@@ -45,7 +60,7 @@ pub async fn check_booking(
 }
 
 pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, now: DateTime<Utc>) -> AppResult<i64> {
-    caller.require(STAFF)?;
+    rules::may_book(caller.user.role)?;
     let facility = db::facilities::by_code(pool, &b.facility)
         .await?
         .ok_or_else(|| AppError::field("facility", format!("there is no facility `{}`", b.facility)))?;
@@ -73,16 +88,6 @@ pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, n
     Ok(id)
 }
 
-fn open_case(b: &db::bookings::Booking) -> AppResult<()> {
-    if matches!(b.status, Status::Transferred | Status::Released) {
-        return Err(AppError::Conflict {
-            code: "case_closed",
-            message: format!("the case is closed ({})", b.status.label()),
-        });
-    }
-    Ok(())
-}
-
 /// Also queues the `ice_document_recorded` alert to the facility's ICE liaisons (once per document).
 pub async fn add_document(
     pool: &PgPool,
@@ -92,10 +97,10 @@ pub async fn add_document(
     now: DateTime<Utc>,
     config: &Config,
 ) -> AppResult<i64> {
-    caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
-    open_case(&b)?;
+    let locked = lock(&mut tx, &caller, id, Step::Document).await?;
+    rules::may(Step::Document, locked.actor(&caller, false), locked.facts(), now)?;
+    let b = &locked.b;
     let doc_id = db::documents::insert(&mut *tx, id, d, caller.user.id, now)
         .await
         .map_err(|e| {
@@ -121,11 +126,12 @@ pub async fn add_document(
             b.facility_name
         ),
     };
-    alerts::raise(&mut tx, &b, raise, now, &config.mail_from).await?;
+    alerts::raise(&mut tx, b, raise, now, &config.mail_from).await?;
     tx.commit().await?;
     Ok(doc_id)
 }
 
+/// ICE withdrew a document: on any case, closed ones included (decision 0030).
 pub async fn withdraw_document(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -135,19 +141,19 @@ pub async fn withdraw_document(
     said_by: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
-    let _case = lock(&mut tx, &caller, id).await?;
+    let locked = lock(&mut tx, &caller, id, Step::Withdraw).await?;
     let doc = db::documents::get(&mut *tx, id, doc_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if doc.withdrawn_at.is_some() {
-        return Err(AppError::Conflict {
-            code: "already_withdrawn",
-            message: "this document is already withdrawn".into(),
-        });
-    }
-    check_time(at, now, doc.received_at, "the document was received")?;
+    case::withdraw(
+        locked.facts(),
+        locked.actor(&caller, false),
+        &doc.facts(),
+        doc.received_at,
+        at,
+        now,
+    )?;
     let said_by = said_by.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("ICE");
     db::documents::withdraw(&mut *tx, doc_id, at, said_by).await?;
     let detail = json!({ "document_id": doc_id, "kind": doc.kind, "number": doc.number, "withdrawn_by": said_by });
@@ -163,11 +169,10 @@ pub async fn add_notification(
     n: &NewNotification,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
-    check_time(n.at, now, b.booked_at, "the booking")?;
-    let interpreter = super::interpreter_for(&mut tx, &b, n.interpreter_id).await?;
+    let locked = lock(&mut tx, &caller, id, Step::Notification).await?;
+    case::notify(locked.facts(), locked.actor(&caller, false), n.at, now)?;
+    let interpreter = super::claims::interpreter_for(&mut tx, &locked.b, n.interpreter_id).await?;
     let nid = db::documents::insert_notification(&mut *tx, id, n, caller.user.id, now).await?;
     let detail = json!({
         "notification_id": nid, "kind": n.kind, "method": n.method, "contact": n.contact,
@@ -187,17 +192,16 @@ pub async fn record_release_point(
     reason: ReleasePointReason,
     note: Option<&str>,
     now: DateTime<Utc>,
-) -> AppResult<Status> {
-    caller.require(STAFF)?;
+    confirmation: Confirmation,
+) -> AppResult<Outcome<Status>> {
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
-    let documents: Vec<_> = db::documents::for_booking(&mut *tx, id)
-        .await?
-        .iter()
-        .map(|d| d.facts())
-        .collect();
-    let active_warrant = case::active_warrant(&documents, at);
-    let status = case::record_release_point(&b.case(), at, now, active_warrant)?;
+    let locked = lock(&mut tx, &caller, id, Step::ReleasePoint).await?;
+    let active_warrant = active_warrant_at(&mut tx, id, at).await?;
+    let status = case::record_release_point(locked.facts(), locked.actor(&caller, false), at, now, active_warrant)?;
+    // Without a warrant in force the person leaves: confirmed first.
+    if status == Status::Released && confirmation == Confirmation::Needed {
+        return Ok(Outcome::Confirm);
+    }
     db::bookings::set_release_point(&mut *tx, id, at, reason, note, status).await?;
     let detail = json!({ "reason": reason, "note": note, "active_warrant": active_warrant, "status": status });
     event(&mut tx, &caller, id, "release_point_recorded", at, now, detail).await?;
@@ -214,7 +218,17 @@ pub async fn record_release_point(
         .await?;
     }
     tx.commit().await?;
-    Ok(status)
+    Ok(Outcome::Done(status))
+}
+
+/// Whether a warrant of the case is in force at `at`.
+pub async fn active_warrant_at(conn: &mut sqlx::PgConnection, id: i64, at: DateTime<Utc>) -> AppResult<bool> {
+    let documents: Vec<_> = db::documents::for_booking(&mut *conn, id)
+        .await?
+        .iter()
+        .map(|d| d.facts())
+        .collect();
+    Ok(case::active_warrant(&documents, at))
 }
 
 /// Serves a warrant; returns the custody deadline. The first clock alert and the notice to ICE
@@ -230,9 +244,9 @@ pub async fn serve(
     now: DateTime<Utc>,
     config: &Config,
 ) -> AppResult<DateTime<Utc>> {
-    caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
+    let locked = lock(&mut tx, &caller, id, Step::Serve).await?;
+    let b = &locked.b;
     let doc = db::documents::get(&mut *tx, id, document_id)
         .await?
         .ok_or_else(|| AppError::Rule {
@@ -240,14 +254,14 @@ pub async fn serve(
             message: "no such document on this booking".into(),
             field: Some("document_id".into()),
         })?;
-    let interpreter = super::interpreter_for(&mut tx, &b, interpreter_id).await?;
-    super::require_claims_reported(&mut tx, id).await?;
+    let interpreter = super::claims::interpreter_for(&mut tx, b, interpreter_id).await?;
     // The officer's credentials are read under a share lock in this transaction: a revocation
     // either committed before (and is seen) or waits until this service commits.
     db::users::share_credentials(&mut *tx, caller.user.id).await?;
     let record = db::credentials::record(&mut tx, caller.user.id).await?;
     let eligibility = crate::domain::credentials::eligibility(&record, at, b.tz());
-    let served = case::serve(&b.case(), at, now, &doc.facts(), eligibility.may_serve).map_err(|e| match e.code {
+    let actor = locked.actor(&caller, eligibility.may_serve);
+    let served = case::serve(locked.facts(), actor, at, now, &doc.facts()).map_err(|e| match e.code {
         "not_certified" => AppError::Forbidden {
             code: "not_certified",
             message: format!(
@@ -299,18 +313,21 @@ pub async fn transfer(
     receiving_officer: &str,
     late_reason: Option<&str>,
     now: DateTime<Utc>,
-) -> AppResult<i64> {
-    caller.require(&[Role::IceLiaison, Role::Supervisor])?;
+    confirmation: Confirmation,
+) -> AppResult<Outcome<i64>> {
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
-    let over = case::transfer(&b.case(), at, now, caller.user.role, late_reason)?;
+    let locked = lock(&mut tx, &caller, id, Step::Transfer).await?;
+    let over = case::transfer(locked.facts(), locked.actor(&caller, false), at, now, late_reason)?;
+    if confirmation == Confirmation::Needed {
+        return Ok(Outcome::Confirm);
+    }
     let late_reason = if over > 0 { late_reason.map(str::trim) } else { None };
     db::bookings::set_transferred(&mut *tx, id, at, receiving_officer, late_reason, over).await?;
     let detail =
         json!({ "receiving_officer": receiving_officer, "late_reason": late_reason, "over_detained_seconds": over });
     event(&mut tx, &caller, id, "transferred", at, now, detail).await?;
     tx.commit().await?;
-    Ok(over)
+    Ok(Outcome::Done(over))
 }
 
 /// Release by a supervisor; returns the seconds held past the deadline (0 when in time).
@@ -322,16 +339,19 @@ pub async fn release(
     reason: ReleaseReason,
     note: Option<&str>,
     now: DateTime<Utc>,
-) -> AppResult<i64> {
-    caller.require(&[Role::Supervisor])?;
+    confirmation: Confirmation,
+) -> AppResult<Outcome<i64>> {
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
-    let over = case::release(&b.case(), at, now, reason)?;
+    let locked = lock(&mut tx, &caller, id, Step::Release).await?;
+    let over = case::release(locked.facts(), locked.actor(&caller, false), at, now, reason)?;
+    if confirmation == Confirmation::Needed {
+        return Ok(Outcome::Confirm);
+    }
     db::bookings::set_released(&mut *tx, id, at, reason, note, over).await?;
     let detail = json!({ "reason": reason, "note": note, "over_detained_seconds": over });
     event(&mut tx, &caller, id, "released", at, now, detail).await?;
     tx.commit().await?;
-    Ok(over)
+    Ok(Outcome::Done(over))
 }
 
 pub async fn start_igsa_hold(
@@ -341,10 +361,9 @@ pub async fn start_igsa_hold(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    caller.require(&[Role::Supervisor])?;
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
-    case::start_igsa_hold(&b.case(), at, now, b.facility_igsa)?;
+    let locked = lock(&mut tx, &caller, id, Step::Igsa).await?;
+    case::start_igsa_hold(locked.facts(), locked.actor(&caller, false), at, now)?;
     db::bookings::set_igsa_hold(&mut *tx, id, at).await?;
     event(
         &mut tx,
@@ -353,7 +372,7 @@ pub async fn start_igsa_hold(
         "igsa_hold_started",
         at,
         now,
-        json!({ "custody_deadline": b.custody_deadline }),
+        json!({ "custody_deadline": locked.b.custody_deadline }),
     )
     .await?;
     tx.commit().await?;
@@ -370,9 +389,9 @@ pub async fn correct(
     note: &str,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
-    let _case = lock(&mut tx, &caller, id).await?;
+    let locked = lock(&mut tx, &caller, id, Step::Correct).await?;
+    rules::may(Step::Correct, locked.actor(&caller, false), locked.facts(), now)?;
     let corrected = db::audit::for_booking(&mut *tx, id)
         .await?
         .into_iter()

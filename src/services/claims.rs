@@ -6,12 +6,9 @@ use sqlx::{PgConnection, PgPool};
 
 use super::{Caller, event, lock};
 use crate::db::{self, bookings::Booking, claims::Claim, claims::Interpreter};
-use crate::domain::Role;
-use crate::domain::case::check_time;
-use crate::domain::types::Status;
+use crate::domain::claims;
+use crate::domain::rules::{self, Step};
 use crate::error::{AppError, AppResult};
-
-const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
 
 /// The interpreter `id`, who must work for the case's facility.
 pub async fn interpreter_for(conn: &mut PgConnection, b: &Booking, id: Option<i64>) -> AppResult<Option<Interpreter>> {
@@ -34,7 +31,7 @@ pub struct NewClaim<'a> {
 }
 
 /// Records that the person claims to be a U.S. citizen: ICE must be told within one hour, and
-/// no warrant may be served until it has been.
+/// no warrant may be served until it has been (`domain::claims`).
 pub async fn record_claim(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -42,28 +39,21 @@ pub async fn record_claim(
     c: NewClaim<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Claim> {
-    caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
-    let b = lock(&mut tx, &caller, id).await?;
-    if matches!(b.status, Status::Transferred | Status::Released) {
-        return Err(AppError::Conflict {
-            code: "case_closed",
-            message: format!("the case is closed ({})", b.status.label()),
-        });
-    }
-    check_time(c.at, now, b.booked_at, "the booking")?;
-    let interpreter = interpreter_for(&mut tx, &b, c.interpreter_id).await?;
-    let claim = db::claims::insert_claim(
-        &mut *tx,
-        id,
-        c.at,
-        c.how,
-        c.document,
-        c.interpreter_id,
-        caller.user.id,
-        now,
-    )
-    .await?;
+    let locked = lock(&mut tx, &caller, id, Step::Claim).await?;
+    let report_due_at = claims::record(locked.facts(), locked.actor(&caller, false), c.at, now)?;
+    let interpreter = interpreter_for(&mut tx, &locked.b, c.interpreter_id).await?;
+    let new = db::claims::NewClaim {
+        booking_id: id,
+        claimed_at: c.at,
+        how: c.how,
+        document: c.document,
+        interpreter_id: c.interpreter_id,
+        recorded_by: caller.user.id,
+        recorded_at: now,
+        report_due_at,
+    };
+    let claim = db::claims::insert_claim(&mut *tx, &new).await?;
     let detail = json!({
         "claim_id": claim.id, "how": c.how, "document": c.document,
         "interpreter": interpreter.map(|i| i.name), "report_due_at": claim.report_due_at,
@@ -88,21 +78,14 @@ pub async fn report_claim(
     r: ClaimReport<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Claim> {
-    caller.require(STAFF)?;
     let mut tx = pool.begin().await?;
-    let _case = lock(&mut tx, &caller, id).await?;
+    let locked = lock(&mut tx, &caller, id, Step::ReportClaim).await?;
     let claim = db::claims::claims(&mut *tx, id)
         .await?
         .into_iter()
         .find(|c| c.id == claim_id)
         .ok_or(AppError::NotFound)?;
-    if claim.reported_at.is_some() {
-        return Err(AppError::Conflict {
-            code: "already_reported",
-            message: "this claim has already been reported to ICE".into(),
-        });
-    }
-    check_time(r.at, now, claim.claimed_at, "the claim")?;
+    let in_time = claims::report(locked.facts(), locked.actor(&caller, false), claim.facts(), r.at, now)?;
     db::claims::report_claim(
         &mut *tx,
         claim_id,
@@ -115,7 +98,7 @@ pub async fn report_claim(
     .await?;
     let detail = json!({
         "claim_id": claim_id, "method": r.method, "ice_contact": r.ice_contact, "response": r.response,
-        "within_one_hour": r.at <= claim.report_due_at,
+        "within_one_hour": in_time,
     });
     event(&mut tx, &caller, id, "citizenship_claim_reported", r.at, now, detail).await?;
     let reported = db::claims::claims(&mut *tx, id)
@@ -127,23 +110,6 @@ pub async fn report_claim(
     Ok(reported)
 }
 
-/// Refuses a service while any claim of the case is unreported.
-pub async fn require_claims_reported(conn: &mut PgConnection, id: i64) -> AppResult<()> {
-    if db::claims::claims(&mut *conn, id)
-        .await?
-        .iter()
-        .any(|c| c.reported_at.is_none())
-    {
-        return Err(AppError::Conflict {
-            code: "citizenship_claim_unreported",
-            message:
-                "the person claims to be a U.S. citizen and ICE has not been told: report the claim before serving"
-                    .into(),
-        });
-    }
-    Ok(())
-}
-
 pub async fn add_interpreter(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -153,7 +119,7 @@ pub async fn add_interpreter(
     contact: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<Interpreter> {
-    caller.require(&[Role::Supervisor])?;
+    rules::may_manage_interpreters(caller.user.role)?;
     let f = db::facilities::by_code(pool, facility)
         .await?
         .ok_or_else(|| AppError::field("facility", format!("there is no facility `{facility}`")))?;

@@ -5,16 +5,16 @@
 //! back, so it changes nothing.
 
 pub mod accounts;
-mod agreement;
+pub mod agreement;
 pub mod audit;
 pub mod board;
 pub mod board_stream;
 #[cfg(test)]
 mod board_tests;
-mod case;
-mod claims;
+pub mod case;
+pub mod claims;
 pub mod compliance;
-mod credentials;
+pub mod credentials;
 pub mod displays;
 pub mod identity;
 pub mod imports;
@@ -22,17 +22,14 @@ pub mod reports;
 pub mod signin;
 pub mod webhooks;
 
-pub use agreement::*;
-pub use case::*;
-pub use claims::*;
-pub use credentials::*;
-
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
 use crate::db::{self, audit::NewEntry, bookings::Booking, users::User};
 use crate::domain::Role;
+use crate::domain::case::Case;
+use crate::domain::rules::{self, Actor, Facts, Step};
 use crate::domain::types::Status;
 use crate::error::{AppError, AppResult};
 
@@ -56,8 +53,12 @@ impl Caller<'_> {
     /// ICE liaisons see only cases that concern ICE (see [`visible`]).
     pub fn list_statuses(&self, asked: Option<Status>) -> Option<Vec<Status>> {
         match (self.user.role, asked) {
-            (Role::IceLiaison, Some(s)) => Some(if LIAISON_STATUSES.contains(&s) { vec![s] } else { vec![] }),
-            (Role::IceLiaison, None) => Some(LIAISON_STATUSES.to_vec()),
+            (Role::IceLiaison, Some(s)) => Some(if rules::LIAISON_STATUSES.contains(&s) {
+                vec![s]
+            } else {
+                vec![]
+            }),
+            (Role::IceLiaison, None) => Some(rules::LIAISON_STATUSES.to_vec()),
             (_, s) => s.map(|s| vec![s]),
         }
     }
@@ -68,17 +69,13 @@ impl Caller<'_> {
     }
 }
 
-/// What an ICE liaison sees: cases held for pickup, or transferred.
-pub const LIAISON_STATUSES: [Status; 3] = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
-
-/// Whether the caller may see this case at all. ICE liaisons see only cases of their
-/// facilities that concern ICE: held for pickup, or transferred.
+/// Whether the caller may see this case at all (the rule: [`rules::may_see`]).
 pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
-    match caller.user.role {
-        Role::Admin => true,
-        Role::IceLiaison => caller.user.facility_ids.contains(&b.facility_id) && LIAISON_STATUSES.contains(&b.status),
-        _ => caller.user.facility_ids.contains(&b.facility_id),
-    }
+    rules::may_see(
+        caller.user.role,
+        caller.user.facility_ids.contains(&b.facility_id),
+        b.status,
+    )
 }
 
 /// Reads a case the caller may see: 404 when it does not exist, 403 when it is not theirs.
@@ -93,20 +90,44 @@ pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResul
     Ok(b)
 }
 
-fn facility_forbidden() -> AppError {
-    AppError::Forbidden {
-        code: "forbidden",
-        message: "this case belongs to a facility you are not assigned to".into(),
+/// A case locked for a change (`FOR UPDATE`), with what the rulebook knows of it.
+struct Locked {
+    b: Booking,
+    case: Case,
+    unreported_claim: bool,
+}
+
+impl Locked {
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            case: &self.case,
+            facility_igsa: self.b.facility_igsa,
+            unreported_claim: self.unreported_claim,
+        }
+    }
+
+    /// The caller as the rulebook sees them on this case (`certified`: at the step's time).
+    fn actor(&self, caller: &Caller<'_>, certified: bool) -> Actor {
+        Actor {
+            role: caller.user.role,
+            at_facility: caller.user.facility_ids.contains(&self.b.facility_id),
+            certified,
+        }
     }
 }
 
-/// Locks the case for a change by `caller`, who must work at its facility.
-async fn lock(conn: &mut PgConnection, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
+/// Locks the case for `step` by `caller`: refused (403) at once unless the rulebook lets the
+/// caller's role take the step at the case's facility.
+async fn lock(conn: &mut PgConnection, caller: &Caller<'_>, id: i64, step: Step) -> AppResult<Locked> {
     let b = db::bookings::lock(&mut *conn, id).await?.ok_or(AppError::NotFound)?;
-    if caller.user.role == Role::Admin || !caller.user.facility_ids.contains(&b.facility_id) {
-        return Err(facility_forbidden());
-    }
-    Ok(b)
+    let unreported_claim = db::claims::any_unreported(&mut *conn, id).await?;
+    let locked = Locked {
+        case: b.case(),
+        b,
+        unreported_claim,
+    };
+    rules::who(step, locked.actor(caller, false))?;
+    Ok(locked)
 }
 
 /// Appends an audit entry by `caller`: `at` when it happened, `now` when it was entered; a case

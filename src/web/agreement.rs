@@ -12,7 +12,8 @@ use crate::db::{self, agreement::Disclosure, agreement::Review, claims::Interpre
 use crate::domain::Role;
 use crate::domain::input::Checker;
 use crate::error::{AppError, AppResult};
-use crate::services::{self, DisclosureInput};
+use crate::services;
+use crate::services::agreement::DisclosureInput;
 use crate::state::AppState;
 use crate::web::extract::Acting;
 use crate::web::forms::{FormData, FormState, after_form};
@@ -77,7 +78,7 @@ pub async fn add_interpreter(
     let r = match c.values((facility, name, languages)) {
         Ok((facility, name, languages)) => {
             let (f, n, l) = (facility, name, languages);
-            services::add_interpreter(
+            services::claims::add_interpreter(
                 &state.db,
                 user.caller(),
                 &f,
@@ -124,7 +125,7 @@ pub async fn add_disclosure(
                 released_on,
                 early_release_reason: data.get("early_release_reason"),
             };
-            services::record_disclosure(&state.db, user.caller(), input, state.clock.now()).await
+            services::agreement::record_disclosure(&state.db, user.caller(), input, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -144,7 +145,8 @@ pub async fn add_review(
     let r = match c.values((facility, held_on, attendees)) {
         Ok((facility, held_on, attendees)) => {
             let (f, h, a) = (facility, held_on, attendees);
-            services::record_review(&state.db, user.caller(), &f, h, &a, notes.as_deref(), state.clock.now()).await
+            services::agreement::record_review(&state.db, user.caller(), &f, h, &a, notes.as_deref(), state.clock.now())
+                .await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };

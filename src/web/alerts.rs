@@ -102,7 +102,7 @@ fn grouped(rows: Vec<AlertRow>, role: Role, now: chrono::DateTime<chrono::Utc>) 
             (Some(id), Some(number), Some(status)) => {
                 // A liaison sees a case only while it is held for ICE or transferred
                 // (`services::visible`): otherwise the booking number alone, no name, no status.
-                let may_open = role != Role::IceLiaison || crate::services::LIAISON_STATUSES.contains(&status);
+                let may_open = role != Role::IceLiaison || crate::domain::rules::LIAISON_STATUSES.contains(&status);
                 let overdue = status == Status::WsoHold && a.custody_deadline.is_some_and(|d| now > d);
                 let name = format!(
                     "{}, {}",

@@ -223,8 +223,9 @@ pub async fn create(
         booked_at: data.owned("booked_at"),
         charges: Some(charges),
     };
-    let result = match services::check_booking(&state.db, user.caller(), &input, now, TimeInput::Local(tz)).await {
-        Ok(booking) => services::create_booking(&state.db, user.caller(), &booking, now).await,
+    let result = match services::case::check_booking(&state.db, user.caller(), &input, now, TimeInput::Local(tz)).await
+    {
+        Ok(booking) => services::case::create_booking(&state.db, user.caller(), &booking, now).await,
         Err(e) => Err(e),
     };
     match result {
@@ -255,7 +256,7 @@ pub struct CasePage {
     /// The WSO who served the warrant, by name.
     served_by: Option<String>,
     /// The steps offered, most urgent first, and why an expected one is not.
-    steps: Vec<crate::domain::next_steps::Step>,
+    steps: Vec<crate::domain::rules::Step>,
     blocked: Vec<String>,
     form: FormState,
     now_input: String,
@@ -274,6 +275,8 @@ pub struct CasePage {
     claims: Vec<ClaimRow>,
     interpreters: Vec<crate::db::claims::Interpreter>,
     served_interpreter: Option<String>,
+    /// The documents the service form offers.
+    serveable: Vec<i64>,
 }
 
 pub struct ClaimRow {
@@ -286,17 +289,29 @@ pub struct ClaimRow {
 }
 
 impl CasePage {
-    fn unreported_claim(&self) -> bool {
-        self.claims.iter().any(|c| c.c.reported_at.is_none())
-    }
-
-    /// Warrants that can be served now, for the service form.
+    /// Warrants a service now would accept, for the service form.
     fn serveable(&self) -> Vec<&DocumentRow> {
         self.documents
             .iter()
-            .filter(|d| d.doc.kind.is_warrant() && d.withdrawn.is_none())
+            .filter(|d| self.serveable.contains(&d.doc.id))
             .collect()
     }
+}
+
+/// The documents a service by `user` now would accept (`domain::allowed::serveable`).
+fn serveable(
+    user: &crate::db::users::User,
+    b: &Booking,
+    documents: &[crate::db::documents::Document],
+    unreported_claim: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<i64> {
+    let case = b.case();
+    let facts = case_view::facts(b, &case, unreported_claim);
+    let docs: Vec<_> = documents.iter().map(|d| d.facts()).collect();
+    crate::domain::allowed::serveable(case_view::actor(user, b, true), facts, &docs, now)
+        .map(|i| documents[i].id)
+        .collect()
 }
 
 pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: FormState) -> AppResult<CasePage> {
@@ -306,8 +321,10 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
     let tz = b.tz();
     let liaison = user.user.role == Role::IceLiaison;
     let documents = db::documents::for_booking(&state.db, id).await?;
-    let can = case_view::actions(&user.user, &b, &documents, now);
-    let (steps, blocked) = case_view::next_steps(state, &user.user, (&b, &documents), can, now).await?;
+    let claims = db::claims::claims(&state.db, id).await?;
+    let unreported_claim = crate::domain::claims::any_unreported(claims.iter().map(|c| c.facts()));
+    let (can, steps, blocked) = case_view::offers(state, &user.user, (&b, &documents, unreported_claim), now).await?;
+    let serveable = serveable(&user.user, &b, &documents, unreported_claim, now);
     let (charges, notifications, events) = if liaison {
         (vec![], vec![], vec![])
     } else {
@@ -319,14 +336,13 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
     };
     let (events, served_by) = case_view::by_name(state, events, b.served_by_username.as_deref()).await?;
     let running = matches!(b.status, Status::WsoHold);
-    let claims = db::claims::claims(&state.db, id)
-        .await?
+    let claims = claims
         .into_iter()
         .map(|c| ClaimRow {
             claimed: local_time(c.claimed_at, tz),
             due: local_time(c.report_due_at, tz),
             reported: c.reported_at.map(|t| local_time(t, tz)),
-            overdue: c.reported_at.is_none() && now > c.report_due_at,
+            overdue: crate::domain::claims::report_overdue(c.report_due_at, c.reported_at, now),
             c,
         })
         .collect();
@@ -338,6 +354,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             .map(|x| format!("{} ({})", x.name, x.languages))
     });
     Ok(CasePage {
+        serveable,
         claims,
         interpreters,
         served_interpreter,

@@ -10,11 +10,12 @@ use super::bookings::case_page;
 use crate::auth::{CurrentUser, session};
 use crate::db;
 use crate::domain::booking::{DocumentInput, NotificationInput};
-use crate::domain::case::{self, to_second};
+use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::types::{ReleasePointReason, ReleaseReason};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services;
+use crate::services::case::Outcome;
 use crate::state::AppState;
 use crate::web::confirm::{self, Ask};
 use crate::web::extract::{Acting, PathId, PathIds};
@@ -74,17 +75,6 @@ impl CaseForm {
         confirm::person(&self.booking)
     }
 
-    /// The case, when this post still needs a confirmation (see `confirm::due`).
-    async fn to_confirm(
-        &self,
-        state: &AppState,
-        user: &CurrentUser,
-        step: fn(&crate::domain::allowed::Allowed) -> bool,
-        at: DateTime<Utc>,
-    ) -> AppResult<Option<(db::bookings::Booking, bool)>> {
-        confirm::due(state, user, (&self.booking, &self.data, self.now), step, at).await
-    }
-
     /// Back to the case page: with `done` as a flash, or with the form `name`'s errors.
     async fn respond<T>(
         self,
@@ -113,7 +103,7 @@ pub async fn add_document(State(state): State<AppState>, user: CurrentUser, f: C
         received_at: f.data.owned("received_at"),
     };
     let result = match input.check(f.now, f.times) {
-        Ok(doc) => services::add_document(&state.db, user.caller(), f.id, &doc, f.now, &state.config).await,
+        Ok(doc) => services::case::add_document(&state.db, user.caller(), f.id, &doc, f.now, &state.config).await,
         Err(errors) => Err(errors.into()),
     };
     f.respond(&state, &user, "document", result, "ICE document recorded.")
@@ -126,7 +116,9 @@ pub async fn withdraw_document(State(state): State<AppState>, user: CurrentUser,
     let at = c.time("at", f.data.get("at"), f.times).map(to_second);
     let by = c.text("by", f.data.get("by"), 200);
     let result = match c.values((at, by)) {
-        Ok((at, by)) => services::withdraw_document(&state.db, user.caller(), f.id, doc, at, Some(&by), f.now).await,
+        Ok((at, by)) => {
+            services::case::withdraw_document(&state.db, user.caller(), f.id, doc, at, Some(&by), f.now).await
+        }
         Err(errors) => Err(errors.into()),
     };
     let done = "Document marked withdrawn by ICE.";
@@ -142,7 +134,7 @@ pub async fn add_notification(State(state): State<AppState>, user: CurrentUser, 
         interpreter_id: f.data.get("interpreter_id").and_then(|v| v.parse().ok()),
     };
     let result = match input.check(f.times) {
-        Ok(n) => services::add_notification(&state.db, user.caller(), f.id, &n, f.now).await,
+        Ok(n) => services::case::add_notification(&state.db, user.caller(), f.id, &n, f.now).await,
         Err(errors) => Err(errors.into()),
     };
     f.respond(&state, &user, "notification", result, "ICE notification logged.")
@@ -152,29 +144,36 @@ pub async fn add_notification(State(state): State<AppState>, user: CurrentUser, 
 pub async fn release_point(State(state): State<AppState>, user: CurrentUser, f: CaseForm) -> AppResult<Response> {
     let d = &f.data;
     let result = match reasoned::<ReleasePointReason>(d.get("at"), d.get("reason"), d.get("note"), f.times) {
-        Ok(r) if let Some((b, false)) = f.to_confirm(&state, &user, |a| a.release_point, r.at).await? => {
-            match case::record_release_point(&b.case(), r.at, f.now, false) {
-                Err(e) => Err(e.into()),
-                Ok(_) => {
-                    let who = confirm::person(&b);
-                    return confirm::ask(&state, &user, Ask {
-                        heading: format!("Release {who}?"),
-                        consequence: format!(
-                            "There is no active warrant: recording the point of release {} releases {who}. It cannot be undone.",
-                            confirm::when(d)
-                        ),
-                        action: format!("/bookings/{}/release-point", f.id),
-                        yes: format!("Yes, release {who}"),
-                        back: format!("/bookings/{}#release-point", f.id),
-                        data: d,
-                    })
-                    .await;
-                }
-            }
-        }
         Ok(r) => {
             let note = r.note.as_deref();
-            services::record_release_point(&state.db, user.caller(), f.id, r.at, r.reason, note, f.now).await
+            let confirmation = confirm::given(d);
+            let done = services::case::record_release_point(
+                &state.db,
+                user.caller(),
+                f.id,
+                r.at,
+                r.reason,
+                note,
+                f.now,
+                confirmation,
+            )
+            .await;
+            if let Ok(Outcome::Confirm) = done {
+                let who = f.person();
+                return confirm::ask(&state, &user, Ask {
+                    heading: format!("Release {who}?"),
+                    consequence: format!(
+                        "There is no active warrant: recording the point of release {} releases {who}. It cannot be undone.",
+                        confirm::when(d)
+                    ),
+                    action: format!("/bookings/{}/release-point", f.id),
+                    yes: format!("Yes, release {who}"),
+                    back: format!("/bookings/{}#release-point", f.id),
+                    data: d,
+                })
+                .await;
+            }
+            done.map(|_| ())
         }
         Err(errors) => Err(errors.into()),
     };
@@ -190,7 +189,7 @@ pub async fn serve(State(state): State<AppState>, user: CurrentUser, f: CaseForm
     let result = match c.values((document, at)) {
         Ok((document, at)) => {
             let config = &state.config;
-            services::serve(&state.db, user.caller(), f.id, document, at, interpreter, f.now, config).await
+            services::case::serve(&state.db, user.caller(), f.id, document, at, interpreter, f.now, config).await
         }
         Err(errors) => Err(errors.into()),
     };
@@ -204,29 +203,27 @@ pub async fn transfer(State(state): State<AppState>, user: CurrentUser, f: CaseF
     let officer = c.text("receiving_officer", f.data.get("receiving_officer"), 200);
     let late_reason = c.optional_text("late_reason", f.data.get("late_reason"), 2000);
     let result = match c.values((at, officer)) {
-        Ok((at, _)) if let Some((b, _)) = f.to_confirm(&state, &user, |a| a.transfer, at).await? => {
-            match case::transfer(&b.case(), at, f.now, user.user.role, late_reason.as_deref()) {
-                Err(e) => Err(e.into()),
-                Ok(_) => {
-                    let who = confirm::person(&b);
-                    return confirm::ask(&state, &user, Ask {
-                        heading: format!("Hand {who} over to ICE?"),
-                        consequence: format!(
-                            "This records that ICE took {who} into custody {}: the jail's custody ends. It cannot be undone.",
-                            confirm::when(&f.data)
-                        ),
-                        action: format!("/bookings/{}/transfer", f.id),
-                        yes: format!("Yes, confirm the pickup of {who}"),
-                        back: format!("/bookings/{}#transfer", f.id),
-                        data: &f.data,
-                    })
-                    .await;
-                }
-            }
-        }
         Ok((at, officer)) => {
             let late = late_reason.as_deref();
-            services::transfer(&state.db, user.caller(), f.id, at, &officer, late, f.now).await
+            let confirmation = confirm::given(&f.data);
+            let done =
+                services::case::transfer(&state.db, user.caller(), f.id, at, &officer, late, f.now, confirmation).await;
+            if let Ok(Outcome::Confirm) = done {
+                let who = f.person();
+                return confirm::ask(&state, &user, Ask {
+                    heading: format!("Hand {who} over to ICE?"),
+                    consequence: format!(
+                        "This records that ICE took {who} into custody {}: the jail's custody ends. It cannot be undone.",
+                        confirm::when(&f.data)
+                    ),
+                    action: format!("/bookings/{}/transfer", f.id),
+                    yes: format!("Yes, confirm the pickup of {who}"),
+                    back: format!("/bookings/{}#transfer", f.id),
+                    data: &f.data,
+                })
+                .await;
+            }
+            done.map(|_| ())
         }
         Err(errors) => Err(errors.into()),
     };
@@ -245,28 +242,37 @@ pub async fn transfer(State(state): State<AppState>, user: CurrentUser, f: CaseF
 pub async fn release(State(state): State<AppState>, user: CurrentUser, f: CaseForm) -> AppResult<Response> {
     let d = &f.data;
     let result = match reasoned::<ReleaseReason>(d.get("at"), d.get("reason"), d.get("note"), f.times) {
-        Ok(r) if let Some((b, _)) = f.to_confirm(&state, &user, |a| a.release, r.at).await? => {
-            match case::release(&b.case(), r.at, f.now, r.reason) {
-                Err(e) => Err(e.into()),
-                Ok(_) => {
-                    let who = confirm::person(&b);
-                    return confirm::ask(
-                        &state,
-                        &user,
-                        Ask {
-                            heading: format!("Release {who}?"),
-                            consequence: format!("This releases {who} {}. It cannot be undone.", confirm::when(d)),
-                            action: format!("/bookings/{}/release", f.id),
-                            yes: format!("Yes, release {who}"),
-                            back: format!("/bookings/{}#release", f.id),
-                            data: d,
-                        },
-                    )
-                    .await;
-                }
+        Ok(r) => {
+            let (note, confirmation) = (r.note.as_deref(), confirm::given(d));
+            let done = services::case::release(
+                &state.db,
+                user.caller(),
+                f.id,
+                r.at,
+                r.reason,
+                note,
+                f.now,
+                confirmation,
+            )
+            .await;
+            if let Ok(Outcome::Confirm) = done {
+                let who = f.person();
+                return confirm::ask(
+                    &state,
+                    &user,
+                    Ask {
+                        heading: format!("Release {who}?"),
+                        consequence: format!("This releases {who} {}. It cannot be undone.", confirm::when(d)),
+                        action: format!("/bookings/{}/release", f.id),
+                        yes: format!("Yes, release {who}"),
+                        back: format!("/bookings/{}#release", f.id),
+                        data: d,
+                    },
+                )
+                .await;
             }
+            done.map(|_| ())
         }
-        Ok(r) => services::release(&state.db, user.caller(), f.id, r.at, r.reason, r.note.as_deref(), f.now).await,
         Err(errors) => Err(errors.into()),
     };
     let done = format!("Release of {} recorded.", f.person());
@@ -277,7 +283,7 @@ pub async fn igsa_hold(State(state): State<AppState>, user: CurrentUser, f: Case
     let mut c = Checker::new();
     let at = c.time("at", f.data.get("at"), f.times).map(to_second);
     let result = match c.values((at,)) {
-        Ok((at,)) => services::start_igsa_hold(&state.db, user.caller(), f.id, at, f.now).await,
+        Ok((at,)) => services::case::start_igsa_hold(&state.db, user.caller(), f.id, at, f.now).await,
         Err(errors) => Err(errors.into()),
     };
     f.respond(&state, &user, "igsa", result, "The person is now held under the IGSA.")
@@ -289,7 +295,7 @@ pub async fn correct(State(state): State<AppState>, user: CurrentUser, f: CaseFo
     let event = c.id("event_id", f.data.get("event_id"), "choose the entry to correct");
     let note = c.text("note", f.data.get("note"), 2000);
     let result = match c.values((event, note)) {
-        Ok((event, note)) => services::correct(&state.db, user.caller(), f.id, event, &note, f.now).await,
+        Ok((event, note)) => services::case::correct(&state.db, user.caller(), f.id, event, &note, f.now).await,
         Err(errors) => Err(errors.into()),
     };
     f.respond(&state, &user, "correction", result, "Correction recorded.")
@@ -307,9 +313,12 @@ pub async fn release_now(
     let now = state.clock.now();
     let b = services::view(&state.db, &user.caller(), id).await?;
     let who = confirm::person(&b);
-    let documents = db::documents::for_booking(&state.db, id).await?;
-    let may = crate::web::case_view::actions(&user.user, &b, &documents, now).release;
-    if may && !confirm::confirmed(&data) {
+    let note = "released from the pending-transfers board at the 48-hour limit";
+    let reason = ReleaseReason::ClockExpired;
+    let confirmation = confirm::given(&data);
+    let result =
+        services::case::release(&state.db, user.caller(), id, now, reason, Some(note), now, confirmation).await;
+    if let Ok(Outcome::Confirm) = result {
         return confirm::ask(&state, &user, Ask {
             heading: format!("Release {who} now?"),
             consequence: format!(
@@ -322,9 +331,6 @@ pub async fn release_now(
         })
         .await;
     }
-    let note = "released from the pending-transfers board at the 48-hour limit";
-    let reason = ReleaseReason::ClockExpired;
-    let result = services::release(&state.db, user.caller(), id, now, reason, Some(note), now).await;
     let record = Some(format!("/bookings/{id}"));
     match result {
         Ok(_) => {
@@ -349,13 +355,13 @@ pub async fn record_claim(State(state): State<AppState>, user: CurrentUser, f: C
     let interpreter_id = f.data.get("interpreter_id").and_then(|v| v.parse().ok());
     let result = match c.values((at, how)) {
         Ok((at, how)) => {
-            let claim = services::NewClaim {
+            let claim = services::claims::NewClaim {
                 at,
                 how: &how,
                 document: document.as_deref(),
                 interpreter_id,
             };
-            services::record_claim(&state.db, user.caller(), f.id, claim, f.now).await
+            services::claims::record_claim(&state.db, user.caller(), f.id, claim, f.now).await
         }
         Err(errors) => Err(errors.into()),
     };
@@ -372,13 +378,13 @@ pub async fn report_claim(State(state): State<AppState>, user: CurrentUser, f: C
     let response = c.optional_text("response", f.data.get("response"), 2000);
     let result = match c.values((at, method, contact)) {
         Ok((at, method, ice_contact)) => {
-            let report = services::ClaimReport {
+            let report = services::claims::ClaimReport {
                 at,
                 method: &method,
                 ice_contact: &ice_contact,
                 response: response.as_deref(),
             };
-            services::report_claim(&state.db, user.caller(), f.id, claim, report, f.now).await
+            services::claims::report_claim(&state.db, user.caller(), f.id, claim, report, f.now).await
         }
         Err(errors) => Err(errors.into()),
     };

@@ -9,9 +9,11 @@ use crate::db::audit::Entry;
 use crate::db::bookings::{Booking, Charge};
 use crate::db::documents::{Document, Notification};
 use crate::db::users::User;
-use crate::domain::allowed::{self, Allowed, Viewer};
+use crate::domain::allowed::{self, Allowed};
 use crate::domain::case::{self, IceDocument, Stage};
-use crate::domain::next_steps::{self, Step};
+use crate::domain::next_steps;
+use crate::domain::rules::{Actor, Facts, Step};
+use crate::domain::types::Status;
 use crate::web::forms::duration_words;
 use crate::web::local_time;
 
@@ -63,23 +65,23 @@ pub struct NotificationRow {
     pub when: String,
 }
 
-/// The actions offered (the rule is `domain::case::allowed`; the services check each step
-/// again when it is submitted).
-pub fn actions(user: &User, b: &Booking, documents: &[Document], now: DateTime<Utc>) -> Allowed {
-    let viewer = Viewer {
+/// The caller as the rulebook sees them on this case (`certified`: at the step's time).
+pub fn actor(user: &User, b: &Booking, certified: bool) -> Actor {
+    Actor {
         role: user.role,
         at_facility: user.facility_ids.contains(&b.facility_id),
-    };
-    let facts: Vec<IceDocument> = documents.iter().map(Document::facts).collect();
-    allowed::allowed(
-        &b.case(),
-        viewer,
-        case::active_warrant(&facts, now),
-        b.facility_igsa,
-        now,
-    )
+        certified,
+    }
 }
 
+/// The case as the rulebook sees it; `unreported_claim`: a claim of it is not yet reported.
+pub fn facts<'a>(b: &Booking, case: &'a case::Case, unreported_claim: bool) -> Facts<'a> {
+    Facts {
+        case,
+        facility_igsa: b.facility_igsa,
+        unreported_claim,
+    }
+}
 pub fn document_rows(documents: Vec<Document>, tz: Tz) -> Vec<DocumentRow> {
     documents
         .into_iter()
@@ -171,20 +173,26 @@ pub fn charge_summary(charges: &[Charge]) -> String {
         .join("; ")
 }
 
-/// The steps `can` (from `actions`) offers, most urgent first, and in words why an expected
-/// step is not (an officer who may not serve; a liaison after the deadline).
-pub async fn next_steps(
+/// What the case page offers `user` now (derived from the rulebook: `domain::allowed`), the
+/// offered steps most urgent first, and in words why an expected step is not (an officer who
+/// may not serve; a liaison after the deadline).
+pub async fn offers(
     state: &crate::state::AppState,
     user: &User,
-    (b, documents): (&Booking, &[Document]),
-    mut can: Allowed,
+    (b, documents, unreported_claim): (&Booking, &[Document], bool),
     now: DateTime<Utc>,
-) -> crate::error::AppResult<(Vec<Step>, Vec<String>)> {
+) -> crate::error::AppResult<(Allowed, Vec<Step>, Vec<String>)> {
+    let case = b.case();
+    let facts = facts(b, &case, unreported_claim);
+    let documents: Vec<IceDocument> = documents.iter().map(Document::facts).collect();
     let mut blocked = Vec::new();
+    let mut can = allowed::allowed(actor(user, b, true), facts, &documents, now);
+    // A service is offered only to whom it would accept now: their certification at this time
+    // (the only part of the rulebook that asks it).
     if can.serve {
-        let e = crate::services::eligibility_now(&state.db, user.id, now, b.tz()).await?;
+        let e = crate::services::credentials::eligibility_now(&state.db, user.id, now, b.tz()).await?;
         if !e.may_serve {
-            can.serve = false;
+            can = allowed::allowed(actor(user, b, false), facts, &documents, now);
             let why: Vec<_> = e
                 .reasons
                 .iter()
@@ -196,19 +204,32 @@ pub async fn next_steps(
             ));
         }
     }
-    let case = b.case();
-    if can.transfer && user.role == crate::domain::Role::IceLiaison && next_steps::overdue(&case, now) {
+    if unreported_claim {
+        let reported = Facts {
+            unreported_claim: false,
+            ..facts
+        };
+        if allowed::allowed(actor(user, b, true), reported, &documents, now).serve {
+            blocked.push(
+                "The person's citizenship claim is not yet reported to ICE: a warrant cannot be served until it is."
+                    .into(),
+            );
+        }
+    }
+    if can.transfer
+        && !can.late_transfer
+        && case
+            .deadline()
+            .is_some_and(|d| case.status == Status::WsoHold && case::past_deadline(d, now))
+    {
         let deadline = case.deadline().map(|d| local_time(d, b.tz())).unwrap_or_default();
         blocked.push(format!(
             "Too late for pickup: the 48-hour limit passed at {deadline}. A supervisor must release the person. \
              Only a pickup that took place before the deadline can still be recorded, with its time."
         ));
     }
-    let facts: Vec<IceDocument> = documents.iter().map(Document::facts).collect();
-    Ok((
-        next_steps::order(&case, &can, case::active_warrant(&facts, now), now),
-        blocked,
-    ))
+    let steps = next_steps::order(&case, &can, case::active_warrant(&documents, now), now);
+    Ok((can, steps, blocked))
 }
 
 /// Staff by name: the timeline's actors and the serving WSO, as "Jane Doe (jdoe)" (one

@@ -13,8 +13,10 @@ use crate::db::{self, agreement::Complaint, facilities::Facility};
 use crate::domain::Role;
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
+use crate::domain::rules::{self, Duty};
 use crate::error::{AppError, AppResult};
-use crate::services::{self, NewComplaint};
+use crate::services;
+use crate::services::agreement::NewComplaint;
 use crate::state::AppState;
 use crate::web::api::complaints::complaint_status;
 use crate::web::extract::{Acting, PathId};
@@ -39,7 +41,10 @@ pub struct ComplaintsPage {
     facilities: Vec<Facility>,
     form: FormState,
     now_input: String,
+    /// The outcome forms (`rules::Duty::ComplaintOutcome`).
     supervisor: bool,
+    /// The form for a new complaint (`rules::Duty::RecordComplaint`, at a facility of theirs).
+    may_record: bool,
     pager: crate::web::forms::Pager,
 }
 
@@ -88,13 +93,15 @@ async fn numbered(
         .filter(|f| user.user.facility_ids.contains(&f.id))
         .collect();
     let tz = facilities.first().map(Facility::tz).unwrap_or(chrono_tz::UTC);
+    let may_record = !facilities.is_empty() && rules::may_do(Duty::RecordComplaint, user.user.role).is_ok();
     Ok(ComplaintsPage {
         layout: Layout::new(state, user, "Complaints", "complaints").await?,
         rows,
         facilities,
         form,
         now_input: local_input(now, tz),
-        supervisor: user.user.role == Role::Supervisor,
+        supervisor: rules::may_do(Duty::ComplaintOutcome, user.user.role).is_ok(),
+        may_record,
         pager,
     })
 }
@@ -158,7 +165,7 @@ pub async fn create(
                 officers: &officers,
                 summary: summary.as_str(),
             };
-            services::record_complaint(&state.db, user.caller(), new, state.clock.now()).await
+            services::agreement::record_complaint(&state.db, user.caller(), new, state.clock.now()).await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -194,8 +201,16 @@ pub async fn notified(
     let r = match c.values((at, method, contact)) {
         Ok((at, method, contact)) => {
             let (at, method, contact) = (at, method, contact);
-            services::complaint_sent_to_ice(&state.db, user.caller(), id, at, &method, &contact, state.clock.now())
-                .await
+            services::agreement::complaint_sent_to_ice(
+                &state.db,
+                user.caller(),
+                id,
+                at,
+                &method,
+                &contact,
+                state.clock.now(),
+            )
+            .await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -227,7 +242,16 @@ pub async fn outcome(
     let r = match c.values((at, summary)) {
         Ok((at, summary)) => {
             let (at, summary) = (at, summary);
-            services::complaint_outcome(&state.db, user.caller(), id, at, &summary, reported, state.clock.now()).await
+            services::agreement::complaint_outcome(
+                &state.db,
+                user.caller(),
+                id,
+                at,
+                &summary,
+                reported,
+                state.clock.now(),
+            )
+            .await
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };

@@ -6,15 +6,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::response::{IntoResponse, Response};
 
-use chrono::{DateTime, Utc};
-
 use crate::auth::CurrentUser;
-use crate::db::{self, bookings::Booking};
-use crate::domain::allowed::Allowed;
+use crate::db::bookings::Booking;
 use crate::error::AppResult;
-use crate::services;
+use crate::services::case::Confirmation;
 use crate::state::AppState;
-use crate::web::extract::Acting;
 use crate::web::forms::FormData;
 use crate::web::layout::Layout;
 
@@ -33,6 +29,15 @@ pub struct ConfirmPage {
 /// Whether the person has confirmed (the second post).
 pub fn confirmed(data: &FormData) -> bool {
     data.get("confirm") == Some("yes")
+}
+
+/// The form's confirmation, as the services take it.
+pub fn given(data: &FormData) -> Confirmation {
+    if confirmed(data) {
+        Confirmation::Given
+    } else {
+        Confirmation::Needed
+    }
 }
 
 /// The person as the confirmation and the success message name them: "DOE, John (#B-1)".
@@ -92,26 +97,4 @@ pub async fn ask(state: &AppState, user: &CurrentUser, ask: Ask<'_>) -> AppResul
         back: ask.back,
     };
     Ok(page.into_response())
-}
-
-/// The case `id`, when a post to it still needs a confirmation: not yet confirmed, and `step`
-/// is one the user may take now (otherwise the service refuses it, without asking first and
-/// without naming anyone). Also whether a warrant is in force at `at` (a point of release then
-/// starts the hold rather than releasing the person).
-pub async fn due(
-    state: &AppState,
-    user: &CurrentUser,
-    (b, data, now): (&Booking, &FormData, DateTime<Utc>),
-    step: fn(&Allowed) -> bool,
-    at: DateTime<Utc>,
-) -> AppResult<Option<(Booking, bool)>> {
-    if confirmed(data) || !services::visible(&user.caller(), b) {
-        return Ok(None);
-    }
-    let documents = db::documents::for_booking(&state.db, b.id).await?;
-    if !step(&crate::web::case_view::actions(&user.user, b, &documents, now)) {
-        return Ok(None);
-    }
-    let facts: Vec<_> = documents.iter().map(db::documents::Document::facts).collect();
-    Ok(Some((b.clone(), crate::domain::case::active_warrant(&facts, at))))
 }

@@ -138,7 +138,7 @@ pub async fn certify(
     };
     let username = data.get("username").unwrap_or("").to_string();
     let r = match input.check() {
-        Ok(c) => services::certify(&state.db, user.caller(), &username, &c, state.clock.now()).await,
+        Ok(c) => services::credentials::certify(&state.db, user.caller(), &username, &c, state.clock.now()).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
     respond(&state, &user, "certify", data, r, "Certification recorded.").await
@@ -172,7 +172,7 @@ pub async fn revoke(
         })
         .await;
     }
-    let r = services::revoke(
+    let r = services::credentials::revoke(
         &state.db,
         user.caller(),
         &username,
@@ -189,7 +189,7 @@ pub async fn record_fact(
     user: CurrentUser,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
-    use crate::services::Fact;
+    use crate::services::credentials::Fact;
     user.require(&[Role::Supervisor, Role::Admin])?;
     let username = data.get("username").unwrap_or("").to_string();
     let kind = data.get("fact").unwrap_or("").to_string();
@@ -240,7 +240,7 @@ pub async fn record_fact(
     };
     let r = match (c.finish(), fact) {
         (Ok(()), Some(fact)) => {
-            services::record_fact(&state.db, user.caller(), &username, fact, state.clock.now()).await
+            services::credentials::record_fact(&state.db, user.caller(), &username, fact, state.clock.now()).await
         }
         (Err(errors), _) => Err(AppError::Validation(errors)),
         (Ok(()), None) => Err(AppError::field("fact", "choose what to record")),

@@ -33,6 +33,7 @@ mod openapi;
 mod process;
 mod promises;
 mod reports;
+mod rules_agree;
 mod schemathesis;
 mod services;
 mod smtp;

@@ -14,7 +14,8 @@ use crate::db::{self};
 use crate::domain::Role;
 use crate::domain::input::Checker;
 use crate::error::{ApiResult, AppError};
-use crate::services::{self, DisclosureInput};
+use crate::services;
+use crate::services::agreement::DisclosureInput;
 use crate::state::AppState;
 use crate::web::extract::Acting;
 
@@ -67,7 +68,7 @@ pub async fn record_disclosure(
         released_on,
         early_release_reason: i.early_release_reason.as_deref(),
     };
-    let id = services::record_disclosure(&state.db, caller, input, state.clock.now()).await?;
+    let id = services::agreement::record_disclosure(&state.db, caller, input, state.clock.now()).await?;
     let stored = db::agreement::disclosures(&state.db, None)
         .await?
         .into_iter()
@@ -113,7 +114,7 @@ pub async fn record_review(
     let attendees = c.text("attendees", i.attendees.as_deref(), 2000);
     let notes = c.optional_text("notes", i.notes.as_deref(), 10_000);
     let (facility, held_on, attendees) = c.values((facility, held_on, attendees))?;
-    let id = services::record_review(
+    let id = services::agreement::record_review(
         &state.db,
         caller,
         facility.as_str(),

@@ -19,6 +19,7 @@ use crate::domain::Role;
 use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput, reasoned};
+use crate::domain::rules::{self, Step};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
 use crate::services::{self, Caller};
@@ -86,10 +87,10 @@ pub async fn create(
     ApiJson(input): ApiJson<BookingInput>,
 ) -> ApiResult<(StatusCode, Json<BookingJson>)> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::may_book(caller.user.role)?;
     let now = state.clock.now();
-    let booking = services::check_booking(&state.db, caller, &input, now, TimeInput::Rfc3339).await?;
-    let id = services::create_booking(&state.db, caller, &booking, now).await?;
+    let booking = services::case::check_booking(&state.db, caller, &input, now, TimeInput::Rfc3339).await?;
+    let id = services::case::create_booking(&state.db, caller, &booking, now).await?;
     Ok((StatusCode::CREATED, reload(&state, &caller, id).await?))
 }
 
@@ -197,10 +198,10 @@ pub async fn add_document(
     ApiJson(input): ApiJson<DocumentInput>,
 ) -> ApiResult<(StatusCode, Json<DocumentJson>)> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::Document, caller.user.role)?;
     let now = state.clock.now();
     let doc = input.check(now, TimeInput::Rfc3339).map_err(AppError::Validation)?;
-    let doc_id = services::add_document(&state.db, caller, booking_id, &doc, now, &state.config).await?;
+    let doc_id = services::case::add_document(&state.db, caller, booking_id, &doc, now, &state.config).await?;
     let stored = db::documents::get(&state.db, booking_id, doc_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -221,10 +222,10 @@ pub async fn withdraw_document(
     ApiJson(input): ApiJson<AtInput>,
 ) -> ApiResult<Json<DocumentJson>> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::Withdraw, caller.user.role)?;
     let now = state.clock.now();
     let at = at(input.at.as_deref())?;
-    services::withdraw_document(&state.db, caller, booking_id, doc_id, at, input.by.as_deref(), now).await?;
+    services::case::withdraw_document(&state.db, caller, booking_id, doc_id, at, input.by.as_deref(), now).await?;
     let stored = db::documents::get(&state.db, booking_id, doc_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -238,10 +239,10 @@ pub async fn add_notification(
     ApiJson(input): ApiJson<NotificationInput>,
 ) -> ApiResult<(StatusCode, Json<NotificationJson>)> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::Notification, caller.user.role)?;
     let now = state.clock.now();
     let n = input.check(TimeInput::Rfc3339).map_err(AppError::Validation)?;
-    let nid = services::add_notification(&state.db, caller, booking_id, &n, now).await?;
+    let nid = services::case::add_notification(&state.db, caller, booking_id, &n, now).await?;
     let stored = db::documents::notifications(&state.db, booking_id)
         .await?
         .into_iter()
@@ -256,7 +257,7 @@ pub async fn release_point(
     ApiJson(input): ApiJson<ReleasePointInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::ReleasePoint, caller.user.role)?;
     let now = state.clock.now();
     let r = reasoned::<ReleasePointReason>(
         input.at.as_deref(),
@@ -265,7 +266,18 @@ pub async fn release_point(
         TimeInput::Rfc3339,
     )
     .map_err(AppError::Validation)?;
-    services::record_release_point(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
+    let given = services::case::Confirmation::Given;
+    services::case::record_release_point(
+        &state.db,
+        caller,
+        booking_id,
+        r.at,
+        r.reason,
+        r.note.as_deref(),
+        now,
+        given,
+    )
+    .await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -276,13 +288,13 @@ pub async fn serve(
     ApiJson(input): ApiJson<ServiceInput>,
 ) -> ApiResult<(StatusCode, Json<BookingJson>)> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::Serve, caller.user.role)?;
     let now = state.clock.now();
     let mut c = Checker::new();
     let document_id = c.present("document_id", input.document_id);
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let (document_id, at) = c.values((document_id, at))?;
-    services::serve(
+    services::case::serve(
         &state.db,
         caller,
         booking_id,
@@ -303,14 +315,25 @@ pub async fn transfer(
     ApiJson(input): ApiJson<TransferInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
-    caller.require(&[Role::IceLiaison, Role::Supervisor])?;
+    rules::permitted(Step::Transfer, caller.user.role)?;
     let now = state.clock.now();
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let officer = c.text("receiving_officer", input.receiving_officer.as_deref(), 200);
     let late_reason = c.optional_text("late_reason", input.late_reason.as_deref(), 2000);
     let (at, officer) = c.values((at, officer))?;
-    services::transfer(&state.db, caller, booking_id, at, &officer, late_reason.as_deref(), now).await?;
+    let given = services::case::Confirmation::Given;
+    services::case::transfer(
+        &state.db,
+        caller,
+        booking_id,
+        at,
+        &officer,
+        late_reason.as_deref(),
+        now,
+        given,
+    )
+    .await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -321,7 +344,7 @@ pub async fn release(
     ApiJson(input): ApiJson<ReleaseInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor])?;
+    rules::permitted(Step::Release, caller.user.role)?;
     let now = state.clock.now();
     let r = reasoned::<ReleaseReason>(
         input.at.as_deref(),
@@ -330,7 +353,18 @@ pub async fn release(
         TimeInput::Rfc3339,
     )
     .map_err(AppError::Validation)?;
-    services::release(&state.db, caller, booking_id, r.at, r.reason, r.note.as_deref(), now).await?;
+    let given = services::case::Confirmation::Given;
+    services::case::release(
+        &state.db,
+        caller,
+        booking_id,
+        r.at,
+        r.reason,
+        r.note.as_deref(),
+        now,
+        given,
+    )
+    .await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -341,10 +375,10 @@ pub async fn igsa_hold(
     ApiJson(input): ApiJson<AtInput>,
 ) -> ApiResult<Json<BookingJson>> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor])?;
+    rules::permitted(Step::Igsa, caller.user.role)?;
     let now = state.clock.now();
     let at = at(input.at.as_deref())?;
-    services::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
+    services::case::start_igsa_hold(&state.db, caller, booking_id, at, now).await?;
     reload(&state, &caller, booking_id).await
 }
 
@@ -355,12 +389,12 @@ pub async fn correct(
     ApiJson(input): ApiJson<CorrectionInput>,
 ) -> ApiResult<(StatusCode, Json<EventJson>)> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::Correct, caller.user.role)?;
     let mut c = Checker::new();
     let event_id = c.present("event_id", input.event_id);
     let note = c.text("note", input.note.as_deref(), 2000);
     let (event_id, note) = c.values((event_id, note))?;
-    let new_id = services::correct(&state.db, caller, booking_id, event_id, &note, state.clock.now()).await?;
+    let new_id = services::case::correct(&state.db, caller, booking_id, event_id, &note, state.clock.now()).await?;
     let entry = db::audit::for_booking(&state.db, booking_id)
         .await?
         .into_iter()

@@ -10,11 +10,12 @@ use super::json::ApiJson;
 use super::{FacilityQuery, facility_scope};
 use crate::auth::ApiUser;
 use crate::db::{self, claims::Claim};
-use crate::domain::Role;
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
+use crate::domain::rules::{self, Step};
 use crate::error::ApiResult;
-use crate::services::{self, ClaimReport, NewClaim};
+use crate::services;
+use crate::services::claims::{ClaimReport, NewClaim};
 use crate::state::AppState;
 use crate::web::extract::{Acting, ApiPathId, ApiPathIds};
 
@@ -39,7 +40,7 @@ pub async fn record_claim(
     ApiJson(input): ApiJson<ClaimInput>,
 ) -> ApiResult<(StatusCode, Json<Claim>)> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::Claim, caller.user.role)?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let how = c.text("how", input.how.as_deref(), 500);
@@ -51,7 +52,7 @@ pub async fn record_claim(
         document: document.as_deref(),
         interpreter_id: input.interpreter_id,
     };
-    let stored = services::record_claim(&state.db, caller, id, claim, state.clock.now()).await?;
+    let stored = services::claims::record_claim(&state.db, caller, id, claim, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -75,7 +76,7 @@ pub async fn report_claim(
     ApiJson(input): ApiJson<ReportInput>,
 ) -> ApiResult<Json<Claim>> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::permitted(Step::ReportClaim, caller.user.role)?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let method = c.text("method", input.method.as_deref(), 100);
@@ -88,7 +89,7 @@ pub async fn report_claim(
         ice_contact: contact.as_str(),
         response: response.as_deref(),
     };
-    let stored = services::report_claim(&state.db, caller, id, claim_id, report, state.clock.now()).await?;
+    let stored = services::claims::report_claim(&state.db, caller, id, claim_id, report, state.clock.now()).await?;
     Ok(Json(stored))
 }
 
@@ -113,14 +114,14 @@ pub async fn add_interpreter(
     ApiJson(input): ApiJson<InterpreterInput>,
 ) -> ApiResult<(StatusCode, Json<db::claims::Interpreter>)> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor])?;
+    rules::may_manage_interpreters(caller.user.role)?;
     let mut c = Checker::new();
     let facility = c.text("facility", input.facility.as_deref(), 16);
     let name = c.text("name", input.name.as_deref(), 200);
     let languages = c.text("languages", input.languages.as_deref(), 200);
     let contact = c.optional_text("contact", input.contact.as_deref(), 200);
     let (facility, name, languages) = c.values((facility, name, languages))?;
-    let i = services::add_interpreter(
+    let i = services::claims::add_interpreter(
         &state.db,
         caller,
         &facility,

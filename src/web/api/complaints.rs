@@ -17,7 +17,8 @@ use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
 use crate::domain::weekdays::weekday_time_between;
 use crate::error::{ApiResult, AppError};
-use crate::services::{self, NewComplaint};
+use crate::services;
+use crate::services::agreement::NewComplaint;
 use crate::state::AppState;
 use crate::web::extract::{Acting, ApiPathId};
 
@@ -120,7 +121,7 @@ pub async fn record_complaint(
         officers: &officers,
         summary: summary.as_str(),
     };
-    let stored = services::record_complaint(&state.db, caller, new, now).await?;
+    let stored = services::agreement::record_complaint(&state.db, caller, new, now).await?;
     Ok((StatusCode::CREATED, Json(ComplaintJson::new(stored, now))))
 }
 
@@ -139,7 +140,8 @@ pub async fn complaint_notified(
     let (at, method, contact) = c.values((at, method, contact))?;
     let now = state.clock.now();
     let stored =
-        services::complaint_sent_to_ice(&state.db, caller, id, at, method.as_str(), contact.as_str(), now).await?;
+        services::agreement::complaint_sent_to_ice(&state.db, caller, id, at, method.as_str(), contact.as_str(), now)
+            .await?;
     Ok(Json(ComplaintJson::new(stored, now)))
 }
 
@@ -171,7 +173,8 @@ pub async fn complaint_outcome(
     };
     let (at, summary) = c.values((at, summary))?;
     let now = state.clock.now();
-    let stored = services::complaint_outcome(&state.db, caller, id, at, summary.as_str(), reported, now).await?;
+    let stored =
+        services::agreement::complaint_outcome(&state.db, caller, id, at, summary.as_str(), reported, now).await?;
     Ok(Json(ComplaintJson::new(stored, now)))
 }
 

@@ -14,7 +14,8 @@ use crate::db::{self};
 use crate::domain::Role;
 use crate::domain::input::{Checker, TimeInput};
 use crate::error::{ApiResult, AppError};
-use crate::services::{self, Caller, Fact};
+use crate::services::credentials::Fact;
+use crate::services::{self, Caller};
 use crate::state::AppState;
 use crate::web::extract::{Acting, ApiPathName};
 
@@ -70,7 +71,7 @@ async fn fact(
     fact: Fact<'_>,
 ) -> ApiResult<(StatusCode, Json<EligibilityJson>)> {
     let caller = api.caller();
-    services::record_fact(&state.db, caller, username, fact, state.clock.now()).await?;
+    services::credentials::record_fact(&state.db, caller, username, fact, state.clock.now()).await?;
     eligibility_json(state, username, state.clock.now(), None)
         .await
         .map(|j| (StatusCode::CREATED, j))

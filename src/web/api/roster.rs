@@ -52,7 +52,7 @@ pub async fn certify(
 ) -> ApiResult<(StatusCode, Json<CertificationJson>)> {
     let caller = api.caller();
     let c = input.check().map_err(AppError::Validation)?;
-    let row = services::certify(&state.db, caller, &username, &c, state.clock.now()).await?;
+    let row = services::credentials::certify(&state.db, caller, &username, &c, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(CertificationJson::new(username, row))))
 }
 
@@ -70,7 +70,7 @@ pub async fn revoke(
     ApiJson(input): ApiJson<RevokeInput>,
 ) -> ApiResult<Json<super::schema::RevokedJson>> {
     let caller = api.caller();
-    services::revoke(
+    services::credentials::revoke(
         &state.db,
         caller,
         &username,

@@ -1,0 +1,310 @@
+//! The rulebook of a case: **who** may take which step, and **when**. This is the one place
+//! that decides it. Every transition in [`super::case`] and [`super::claims`] starts by asking
+//! [`may`]; the services call those transitions inside their transaction, after locking the
+//! case; what the case page offers ([`super::allowed`]) is derived from [`may`] too, so the page
+//! and the API cannot answer differently. Handlers may ask [`permitted`] before reading the
+//! body (a 403 before a 422), never decide themselves.
+
+use chrono::{DateTime, Utc};
+
+use super::Role;
+use super::case::{Case, RuleError, conflict, forbidden, past_deadline};
+use super::types::Status;
+
+/// Every step that changes a case, as the page's forms and the API's operations name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Record an ICE document (detainer or warrant).
+    Document,
+    /// Record that ICE withdrew a document.
+    Withdraw,
+    /// Log a notification to ICE.
+    Notification,
+    /// Record a claim of U.S. citizenship.
+    Claim,
+    /// Record that a citizenship claim was reported to ICE.
+    ReportClaim,
+    /// Record the point of release (criminal custody ends).
+    ReleasePoint,
+    /// Serve a warrant (starts the 48-hour clock).
+    Serve,
+    /// Pickup by ICE.
+    Transfer,
+    /// Release by a supervisor.
+    Release,
+    /// Keep the person under an IGSA.
+    Igsa,
+    /// Correct an earlier event.
+    Correct,
+}
+
+const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
+
+impl Step {
+    pub const ALL: [Step; 11] = [
+        Step::Document,
+        Step::Withdraw,
+        Step::Notification,
+        Step::Claim,
+        Step::ReportClaim,
+        Step::ReleasePoint,
+        Step::Serve,
+        Step::Transfer,
+        Step::Release,
+        Step::Igsa,
+        Step::Correct,
+    ];
+
+    /// The roles that may take this step at their own facility.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Step::Transfer => &[Role::IceLiaison, Role::Supervisor],
+            Step::Release | Step::Igsa => &[Role::Supervisor],
+            _ => STAFF,
+        }
+    }
+
+    /// The name of the step's form on the case page (`bookings/forms/<name>.html`, `id="<name>"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Document => "document",
+            Step::Withdraw => "withdraw",
+            Step::Notification => "notification",
+            Step::Claim => "claim",
+            Step::ReportClaim => "report_claim",
+            Step::ReleasePoint => "release_point",
+            Step::Serve => "serve",
+            Step::Transfer => "transfer",
+            Step::Release => "release",
+            Step::Igsa => "igsa",
+            Step::Correct => "correct",
+        }
+    }
+}
+
+/// Who acts on a case: their role, whether they work at the case's facility, and whether they
+/// hold a WSO certification current at the time of the step (only a service asks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub at_facility: bool,
+    pub certified: bool,
+}
+
+/// What the rules know of a case besides its own state.
+#[derive(Clone, Copy, Debug)]
+pub struct Facts<'a> {
+    pub case: &'a Case,
+    /// The facility holds people for ICE under an Intergovernmental Service Agreement.
+    pub facility_igsa: bool,
+    /// A citizenship claim of the person has not yet been reported to ICE.
+    pub unreported_claim: bool,
+}
+
+/// The role alone: whether `role` may ever take `step` (refused with 403 before any input is
+/// read or any case is looked at).
+pub fn permitted(step: Step, role: Role) -> Result<(), RuleError> {
+    if step.roles().contains(&role) {
+        Ok(())
+    } else {
+        Err(forbidden("forbidden", "your role does not allow this"))
+    }
+}
+
+/// Whether `actor` may take `step` on the case now: the role, the facility, then the state of
+/// the case. The input of the step (its time, its document, its reason) is checked afterwards
+/// by the step's own transition.
+pub fn may(step: Step, actor: Actor, facts: Facts<'_>, now: DateTime<Utc>) -> Result<(), RuleError> {
+    who(step, actor)?;
+    when(step, facts, now)?;
+    if step == Step::Serve && !actor.certified {
+        return Err(forbidden(
+            "not_certified",
+            "you do not hold a WSO certification current at the service time",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `role` may book a person (at a facility they are assigned to, which the booking's
+/// own checks ask).
+pub fn may_book(role: Role) -> Result<(), RuleError> {
+    if STAFF.contains(&role) {
+        Ok(())
+    } else {
+        Err(forbidden("forbidden", "your role does not allow this"))
+    }
+}
+
+/// The agreement's duties outside a case: complaints, disclosures, annual reviews.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duty {
+    RecordComplaint,
+    SendComplaintToIce,
+    ComplaintOutcome,
+    Disclosure,
+    Review,
+}
+
+impl Duty {
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Duty::RecordComplaint | Duty::SendComplaintToIce => STAFF,
+            Duty::ComplaintOutcome | Duty::Disclosure | Duty::Review => &[Role::Supervisor],
+        }
+    }
+}
+
+/// Whether `role` may do `duty` (at a facility they are assigned to, which the duty's own
+/// service asks).
+pub fn may_do(duty: Duty, role: Role) -> Result<(), RuleError> {
+    if duty.roles().contains(&role) {
+        Ok(())
+    } else {
+        Err(forbidden("forbidden", "your role does not allow this"))
+    }
+}
+
+/// Whether `role` may add interpreters to a facility's list.
+pub fn may_manage_interpreters(role: Role) -> Result<(), RuleError> {
+    if role == Role::Supervisor {
+        Ok(())
+    } else {
+        Err(forbidden("forbidden", "your role does not allow this"))
+    }
+}
+
+/// The role and the facility: a service asks this as soon as the case is locked, before it
+/// reads anything else of the case ([`may`] asks it again).
+pub fn who(step: Step, actor: Actor) -> Result<(), RuleError> {
+    permitted(step, actor.role)?;
+    if !actor.at_facility {
+        return Err(forbidden(
+            "forbidden",
+            "this case belongs to a facility you are not assigned to",
+        ));
+    }
+    Ok(())
+}
+
+/// What an ICE liaison sees: cases held for pickup, or transferred.
+pub const LIAISON_STATUSES: [Status; 3] = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
+
+/// Whether someone may see a case at all: admins every case; staff the cases of their
+/// facilities; ICE liaisons only those of their facilities that concern ICE.
+pub fn may_see(role: Role, at_facility: bool, status: Status) -> bool {
+    match role {
+        Role::Admin => true,
+        Role::IceLiaison => at_facility && LIAISON_STATUSES.contains(&status),
+        Role::Officer | Role::Supervisor => at_facility,
+    }
+}
+
+/// Whether only a supervisor may record a pickup after the deadline (with a written reason).
+pub fn may_transfer_late(role: Role) -> bool {
+    role == Role::Supervisor
+}
+
+fn closed(case: &Case) -> Result<(), RuleError> {
+    if case.status.is_closed() {
+        Err(conflict(
+            "case_closed",
+            format!("the case is closed ({})", case.status.label()),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The state of the case each step needs.
+fn when(step: Step, facts: Facts<'_>, now: DateTime<Utc>) -> Result<(), RuleError> {
+    let case = facts.case;
+    let held = matches!(case.status, Status::WsoHold | Status::IgsaHold);
+    match step {
+        // New facts about the person are recorded while the case is open.
+        Step::Document | Step::Claim => closed(case),
+        // A withdrawal ICE sends after the person left, a notice, a claim's report and a
+        // correction are facts about the past: recorded on any case (decision 0030).
+        Step::Withdraw | Step::Notification | Step::ReportClaim | Step::Correct => Ok(()),
+        Step::ReleasePoint => {
+            if case.status == Status::InCustody && case.release_point_at.is_none() {
+                Ok(())
+            } else {
+                Err(conflict(
+                    "release_point_already_recorded",
+                    "the point of release has already been recorded",
+                ))
+            }
+        }
+        Step::Serve => {
+            if case.served_at.is_some() {
+                return Err(conflict(
+                    "already_served",
+                    "a warrant has already been served on this case",
+                ));
+            }
+            if case.status != Status::InCustody {
+                return Err(conflict(
+                    "invalid_state",
+                    format!("the case is {}", case.status.label()),
+                ));
+            }
+            if case.release_point_at.is_none() {
+                return Err(conflict(
+                    "no_release_point",
+                    "a warrant is served at the point of release, which has not been recorded",
+                ));
+            }
+            if facts.unreported_claim {
+                return Err(conflict(
+                    "citizenship_claim_unreported",
+                    "the person claims to be a U.S. citizen and ICE has not been told: report the claim before serving",
+                ));
+            }
+            Ok(())
+        }
+        Step::Transfer if held => Ok(()),
+        Step::Transfer => Err(conflict(
+            "invalid_state",
+            format!("the case is {}: there is no hold to transfer", case.status.label()),
+        )),
+        Step::Release => match case.status {
+            _ if held => Ok(()),
+            Status::InCustody if case.release_point_at.is_some() => Ok(()),
+            Status::InCustody => Err(conflict(
+                "no_release_point",
+                "criminal custody has not ended: record the point of release",
+            )),
+            other => Err(conflict(
+                "invalid_state",
+                format!("the case is already {}", other.label()),
+            )),
+        },
+        Step::Igsa => {
+            if !facts.facility_igsa {
+                return Err(conflict(
+                    "no_igsa",
+                    "this facility has no Intergovernmental Service Agreement with ICE",
+                ));
+            }
+            if case.status != Status::WsoHold {
+                return Err(conflict(
+                    "invalid_state",
+                    format!(
+                        "the case is {}: only a WSO hold can become an IGSA hold",
+                        case.status.label()
+                    ),
+                ));
+            }
+            // Kept for ICE only while the clock runs: once it has run out the person must be
+            // released, and a hold recorded afterwards cannot be the way out (decision 0030).
+            if case.deadline().is_some_and(|d| past_deadline(d, now)) {
+                return Err(conflict(
+                    "deadline_passed",
+                    "an IGSA hold must start at or before the 48-hour deadline",
+                ));
+            }
+            Ok(())
+        }
+    }
+}

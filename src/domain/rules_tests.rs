@@ -1,0 +1,282 @@
+//! The rulebook: who may take each step, and in which state of the case.
+
+use chrono::{DateTime, Utc};
+
+use super::Role;
+use super::case::{Case, RuleError, RuleKind};
+use super::claims::{self, ClaimFacts};
+use super::rules::{Actor, Facts, Step, may, may_transfer_late, permitted};
+use super::types::Status;
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+const NOW: &str = "2026-11-22T12:00:00Z";
+
+fn booked() -> Case {
+    Case {
+        status: Status::InCustody,
+        booked_at: t("2026-11-20T08:00:00Z"),
+        release_point_at: None,
+        served_at: None,
+        igsa_at: None,
+    }
+}
+
+fn awaiting_service() -> Case {
+    Case {
+        release_point_at: Some(t("2026-11-21T08:00:00Z")),
+        ..booked()
+    }
+}
+
+fn on_hold() -> Case {
+    Case {
+        status: Status::WsoHold,
+        served_at: Some(t("2026-11-21T09:00:00Z")),
+        ..awaiting_service()
+    }
+}
+
+fn igsa_hold() -> Case {
+    Case {
+        status: Status::IgsaHold,
+        igsa_at: Some(t("2026-11-22T09:00:00Z")),
+        ..on_hold()
+    }
+}
+
+fn closed(status: Status) -> Case {
+    Case { status, ..on_hold() }
+}
+
+fn facts(case: &Case) -> Facts<'_> {
+    Facts {
+        case,
+        facility_igsa: true,
+        unreported_claim: false,
+    }
+}
+
+fn acting(role: Role) -> Actor {
+    Actor {
+        role,
+        at_facility: true,
+        certified: true,
+    }
+}
+
+fn code(r: Result<(), RuleError>) -> &'static str {
+    r.err().map_or("ok", |e| e.code)
+}
+
+#[test]
+fn each_step_belongs_to_its_roles() {
+    use Role::*;
+    for step in Step::ALL {
+        let expected: &[Role] = match step {
+            Step::Transfer => &[IceLiaison, Supervisor],
+            Step::Release | Step::Igsa => &[Supervisor],
+            _ => &[Officer, Supervisor],
+        };
+        for role in Role::ALL {
+            let r = permitted(step, role);
+            assert_eq!(r.is_ok(), expected.contains(&role), "{step:?} by {role:?}");
+            if let Err(e) = r {
+                assert_eq!((e.kind, e.code), (RuleKind::Forbidden, "forbidden"));
+            }
+        }
+    }
+}
+
+#[test]
+fn nobody_acts_on_a_case_of_another_facility() {
+    let case = on_hold();
+    for step in Step::ALL {
+        for role in Role::ALL {
+            let elsewhere = Actor {
+                at_facility: false,
+                ..acting(role)
+            };
+            let e = may(step, elsewhere, facts(&case), t(NOW)).unwrap_err();
+            assert_eq!(e.kind, RuleKind::Forbidden, "{step:?} by {role:?}");
+        }
+    }
+}
+
+#[test]
+fn new_facts_only_on_an_open_case_and_facts_about_the_past_on_any() {
+    let officer = acting(Role::Officer);
+    for status in [Status::Released, Status::Transferred] {
+        let case = closed(status);
+        for step in [Step::Document, Step::Claim] {
+            assert_eq!(
+                code(may(step, officer, facts(&case), t(NOW))),
+                "case_closed",
+                "{step:?}"
+            );
+        }
+        for step in [Step::Withdraw, Step::Notification, Step::ReportClaim, Step::Correct] {
+            assert_eq!(code(may(step, officer, facts(&case), t(NOW))), "ok", "{step:?}");
+        }
+    }
+    for case in [booked(), awaiting_service(), on_hold(), igsa_hold()] {
+        for step in [Step::Document, Step::Claim] {
+            assert_eq!(code(may(step, officer, facts(&case), t(NOW))), "ok", "{step:?}");
+        }
+    }
+}
+
+#[test]
+fn the_point_of_release_once_while_in_custody() {
+    let officer = acting(Role::Officer);
+    let step = Step::ReleasePoint;
+    assert_eq!(code(may(step, officer, facts(&booked()), t(NOW))), "ok");
+    for case in [awaiting_service(), on_hold(), igsa_hold(), closed(Status::Released)] {
+        assert_eq!(
+            code(may(step, officer, facts(&case), t(NOW))),
+            "release_point_already_recorded",
+            "{:?}",
+            case.status
+        );
+    }
+    let released_at_booking = Case {
+        status: Status::Released,
+        ..booked()
+    };
+    assert_eq!(
+        code(may(step, officer, facts(&released_at_booking), t(NOW))),
+        "release_point_already_recorded"
+    );
+}
+
+#[test]
+fn a_service_at_the_point_of_release_by_a_certified_officer_with_every_claim_reported() {
+    let wso = acting(Role::Officer);
+    let serve = |case: &Case, actor: Actor, unreported_claim: bool| {
+        let f = Facts {
+            unreported_claim,
+            ..facts(case)
+        };
+        code(may(Step::Serve, actor, f, t(NOW)))
+    };
+    assert_eq!(serve(&awaiting_service(), wso, false), "ok");
+    assert_eq!(serve(&booked(), wso, false), "no_release_point");
+    assert_eq!(serve(&on_hold(), wso, false), "already_served");
+    let released = Case {
+        status: Status::Released,
+        ..awaiting_service()
+    };
+    assert_eq!(serve(&released, wso, false), "invalid_state");
+    assert_eq!(serve(&awaiting_service(), wso, true), "citizenship_claim_unreported");
+    let uncertified = Actor {
+        certified: false,
+        ..wso
+    };
+    assert_eq!(serve(&awaiting_service(), uncertified, false), "not_certified");
+    assert_eq!(
+        serve(&on_hold(), uncertified, false),
+        "already_served",
+        "the state is told before the certification"
+    );
+}
+
+#[test]
+fn a_transfer_needs_a_hold_and_only_a_supervisor_records_one_late() {
+    for case in [on_hold(), igsa_hold()] {
+        for role in [Role::IceLiaison, Role::Supervisor] {
+            assert_eq!(code(may(Step::Transfer, acting(role), facts(&case), t(NOW))), "ok");
+        }
+    }
+    for case in [booked(), awaiting_service(), closed(Status::Transferred)] {
+        assert_eq!(
+            code(may(Step::Transfer, acting(Role::Supervisor), facts(&case), t(NOW))),
+            "invalid_state"
+        );
+    }
+    assert!(may_transfer_late(Role::Supervisor));
+    assert!(!may_transfer_late(Role::IceLiaison));
+}
+
+#[test]
+fn a_release_after_the_point_of_release_while_the_case_is_open() {
+    let sgt = acting(Role::Supervisor);
+    for case in [awaiting_service(), on_hold(), igsa_hold()] {
+        assert_eq!(code(may(Step::Release, sgt, facts(&case), t(NOW))), "ok");
+    }
+    assert_eq!(
+        code(may(Step::Release, sgt, facts(&booked()), t(NOW))),
+        "no_release_point"
+    );
+    for status in [Status::Released, Status::Transferred] {
+        assert_eq!(
+            code(may(Step::Release, sgt, facts(&closed(status)), t(NOW))),
+            "invalid_state"
+        );
+    }
+}
+
+#[test]
+fn an_igsa_hold_from_a_wso_hold_up_to_the_deadline_second_where_an_agreement_exists() {
+    let sgt = acting(Role::Supervisor);
+    let held = on_hold();
+    let deadline = t("2026-11-23T09:00:00Z");
+    assert_eq!(code(may(Step::Igsa, sgt, facts(&held), deadline)), "ok");
+    assert_eq!(
+        code(may(Step::Igsa, sgt, facts(&held), t("2026-11-23T09:00:01Z"))),
+        "deadline_passed"
+    );
+    let no_agreement = Facts {
+        facility_igsa: false,
+        ..facts(&held)
+    };
+    assert_eq!(code(may(Step::Igsa, sgt, no_agreement, t(NOW))), "no_igsa");
+    for case in [awaiting_service(), igsa_hold(), closed(Status::Released)] {
+        assert_eq!(code(may(Step::Igsa, sgt, facts(&case), t(NOW))), "invalid_state");
+    }
+}
+
+#[test]
+fn a_claim_is_reported_within_the_hour_once() {
+    let claimed_at = t("2026-11-22T10:00:00Z");
+    let due = claims::report_due(claimed_at);
+    assert_eq!(due, t("2026-11-22T11:00:00Z"));
+    assert_eq!(claims::warning_at(due), t("2026-11-22T10:30:00Z"));
+    assert!(!claims::report_overdue(due, None, due));
+    assert!(claims::report_overdue(due, None, t("2026-11-22T11:00:01Z")));
+    assert!(!claims::report_overdue(due, Some(due), t("2026-11-22T12:00:00Z")));
+    let officer = acting(Role::Officer);
+    let case = awaiting_service();
+    let claim = ClaimFacts {
+        claimed_at,
+        report_due_at: due,
+        reported_at: None,
+    };
+    assert_eq!(claims::report(facts(&case), officer, claim, due, t(NOW)), Ok(true));
+    assert_eq!(
+        claims::report(facts(&case), officer, claim, t("2026-11-22T11:00:01Z"), t(NOW)),
+        Ok(false)
+    );
+    let early = claims::report(facts(&case), officer, claim, t("2026-11-22T09:59:59Z"), t(NOW));
+    assert_eq!(early.unwrap_err().code, "before_previous_step");
+    let reported = ClaimFacts {
+        reported_at: Some(due),
+        ..claim
+    };
+    assert_eq!(
+        claims::report(facts(&case), officer, reported, due, t(NOW))
+            .unwrap_err()
+            .code,
+        "already_reported"
+    );
+    assert_eq!(claims::record(facts(&case), officer, claimed_at, t(NOW)), Ok(due));
+    assert_eq!(
+        claims::record(facts(&closed(Status::Released)), officer, claimed_at, t(NOW))
+            .unwrap_err()
+            .code,
+        "case_closed"
+    );
+    assert!(claims::any_unreported([reported, claim]));
+    assert!(!claims::any_unreported([reported]));
+}
