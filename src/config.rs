@@ -61,7 +61,7 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `WSO_TRUSTED_PROXIES` (CIDRs, comma-separated; default none): only from these addresses is
     /// `X-Forwarded-For` believed for the client's address.
-    pub trusted_proxies: Vec<crate::web::client::Cidr>,
+    pub trusted_proxies: Vec<crate::net::Cidr>,
     /// `WSO_MAX_CONNECTIONS` (default 1024): concurrent connections one server process accepts.
     pub max_connections: usize,
     /// `WSO_WEBHOOK_LOOPBACK_HTTP` (default false): webhook endpoints may also be plain

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod net;
 pub mod routes;
 pub mod services;
 pub mod state;

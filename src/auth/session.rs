@@ -92,9 +92,10 @@ impl CurrentUser {
     }
 }
 
-/// The client's address: as resolved by `web::client` (trusted proxies), else the TCP peer.
+/// The client's address: as resolved by `web::client::client_address` (`crate::net`, trusted
+/// proxies), else the TCP peer.
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    if let Some(addr) = parts.extensions.get::<crate::web::client::ClientAddr>() {
+    if let Some(addr) = parts.extensions.get::<crate::net::ClientAddr>() {
         return addr.0.map(|ip| ip.to_string());
     }
     parts

@@ -246,9 +246,9 @@ pub struct Listed {
     pub resolved: bool,
 }
 
-/// A custody-clock alert (`deadline_…`) resolves itself when its case closes or the person is
-/// held under the IGSA (the 48-hour clock no longer runs).
-const RESOLVED: &str = "(a.kind LIKE 'deadline%' AND (b.closed_at IS NOT NULL OR b.status = 'igsa_hold'))";
+// A custody-clock alert (`deadline_…`) resolves itself when its case closes or the person is
+// held under the IGSA (the 48-hour clock no longer runs): the database keeps that as the flag
+// `alerts.resolved` (migration 0013's triggers), read here rather than decided again.
 
 /// Which alerts a list shows.
 #[derive(Clone, Copy, Debug, Default)]
@@ -273,16 +273,16 @@ pub async fn list(
                 b.custody_deadline, coalesce(f.code, '') AS facility_code,
                 coalesce(f.timezone, 'UTC') AS facility_timezone,
                 a.raised_at, a.title, a.body, COALESCE(o.recipients, '{{}}') AS recipients, COALESCE(o.attempts, 0) AS attempts,
-                o.delivered_at, o.last_error, k.at AS acked_at, {RESOLVED} AS resolved
+                o.delivered_at, o.last_error, k.at AS acked_at, a.resolved AS resolved
          FROM alerts a
          LEFT JOIN facilities f ON f.id = a.facility_id
          LEFT JOIN bookings b ON b.id = a.booking_id
          LEFT JOIN outbox o ON o.alert_id = a.id
          LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $4
          WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
-           AND (NOT $7 OR (k.at IS NULL AND NOT {RESOLVED}))
+           AND (NOT $7 OR (k.at IS NULL AND NOT a.resolved))
            AND ($8::text IS NULL OR a.kind = $8)
-         ORDER BY (k.at IS NULL AND NOT {RESOLVED}) DESC, a.raised_at DESC, a.id DESC
+         ORDER BY (k.at IS NULL AND NOT a.resolved) DESC, a.raised_at DESC, a.id DESC
          LIMIT $5 OFFSET $6"
     ))
     .bind(facility_ids)

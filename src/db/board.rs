@@ -69,8 +69,22 @@ const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.tim
         b.release_point_at, EXISTS (SELECT 1 FROM citizenship_claims c WHERE c.booking_id = b.id) AS claim
     FROM bookings b
     JOIN facilities f ON f.id = b.facility_id";
-const ON_PENDING: &str = "b.status = 'wso_hold'";
-const ON_AWAITING: &str = "((b.status = 'in_custody' AND b.release_point_at IS NOT NULL) OR b.status = 'igsa_hold')";
+// The board's two lists as SQL predicates. These are the only statements that name a status
+// word rather than bind it: each is the predicate of a partial index (`bookings_open_holds`,
+// migration 0002; `bookings_awaiting`, migration 0016), and a prepared statement's generic plan
+// uses such an index only when the statement names the same constant. The test below holds
+// them to the domain's words and to the indexes.
+macro_rules! awaiting_service {
+    () => {
+        "(b.status = 'in_custody' AND b.release_point_at IS NOT NULL)"
+    };
+}
+/// Running clocks: `wso_hold`.
+pub(super) const ON_PENDING: &str = "b.status = 'wso_hold'";
+/// Past the point of release with a warrant not yet served.
+pub(super) const AWAITING_SERVICE: &str = awaiting_service!();
+/// Awaiting service, or held under the IGSA.
+pub(super) const ON_AWAITING: &str = concat!("(", awaiting_service!(), " OR b.status = 'igsa_hold')");
 const IN_SCOPE: &str = "($1::bigint[] IS NULL OR b.facility_id = ANY($1))";
 
 fn select(columns: &str) -> String {
@@ -245,4 +259,33 @@ pub async fn page(
         )
     });
     Ok(board)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::types::Status;
+
+    #[test]
+    fn the_predicates_name_the_domain_words_and_match_their_partial_indexes() {
+        let word = |s: Status| format!("'{}'", s.as_str());
+        assert_eq!(ON_PENDING, format!("b.status = {}", word(Status::WsoHold)));
+        assert_eq!(
+            AWAITING_SERVICE,
+            format!(
+                "(b.status = {} AND b.release_point_at IS NOT NULL)",
+                word(Status::InCustody)
+            )
+        );
+        assert_eq!(
+            ON_AWAITING,
+            format!("({AWAITING_SERVICE} OR b.status = {})", word(Status::IgsaHold))
+        );
+        let unqualified = |p: &str| p.replace("b.", "");
+        let m0002 = include_str!("../../migrations/0002_cases.sql");
+        assert!(m0002.contains(&format!("WHERE {};", unqualified(ON_PENDING))));
+        let m0016 = include_str!("../../migrations/0016_board_awaiting_index.sql");
+        let awaiting = unqualified(ON_AWAITING);
+        assert!(m0016.contains(&format!("WHERE {};", &awaiting[1..awaiting.len() - 1])));
+    }
 }

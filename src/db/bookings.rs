@@ -3,8 +3,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
+use super::board::{ON_AWAITING, ON_PENDING};
 use crate::domain::booking::NewBooking;
-use crate::domain::case::{Case, Served};
+use crate::domain::case::Case;
 use crate::domain::types::{ChargeCategory, ReleasePointReason, ReleaseReason, Status, Zone};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -81,39 +82,40 @@ pub async fn insert(
     by: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO bookings (facility_id, booking_number, last_name, first_name, date_of_birth, booked_at, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        facility_id,
+        &b.booking_number,
+        &b.last_name,
+        &b.first_name,
+        b.date_of_birth as _,
+        b.booked_at as _,
+        now as _,
+        by
     )
-    .bind(facility_id)
-    .bind(&b.booking_number)
-    .bind(&b.last_name)
-    .bind(&b.first_name)
-    .bind(b.date_of_birth)
-    .bind(b.booked_at)
-    .bind(now)
-    .bind(by)
     .fetch_one(&mut *conn)
     .await?;
     for (position, (description, category)) in b.charges.iter().enumerate() {
-        sqlx::query("INSERT INTO charges (booking_id, position, description, category) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(position as i32)
-            .bind(description)
-            .bind(category)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "INSERT INTO charges (booking_id, position, description, category) VALUES ($1, $2, $3, $4)",
+            id,
+            position as i32,
+            description,
+            *category as _
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(id)
 }
 
 /// The booking numbers of `ids` (one statement), for reports that list cases.
 pub async fn numbers(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<std::collections::HashMap<i64, String>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, booking_number FROM bookings WHERE id = ANY($1)")
-        .bind(ids)
+    let rows = sqlx::query!("SELECT id, booking_number FROM bookings WHERE id = ANY($1)", ids)
         .fetch_all(db)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|r| (r.id, r.booking_number)).collect())
 }
 
 /// Whether a booking with this number exists at the facility (given by code), among the
@@ -124,30 +126,60 @@ pub async fn number_taken(
     number: &str,
     facility_ids: &[i64],
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM bookings b JOIN facilities f ON f.id = b.facility_id
-                        WHERE f.code = $1 AND b.booking_number = $2 AND f.id = ANY($3))",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM bookings b JOIN facilities f ON f.id = b.facility_id
+                          WHERE f.code = $1 AND b.booking_number = $2 AND f.id = ANY($3)) AS "taken!""#,
+        facility_code,
+        number.trim(),
+        facility_ids
     )
-    .bind(facility_code)
-    .bind(number.trim())
-    .bind(facility_ids)
     .fetch_one(db)
     .await
 }
 
+// The case read and the case read under its lock are compile-checked (`query_as!` needs the
+// whole statement as one literal, so the two spell out the columns of `SELECT`; a test below
+// keeps the three alike).
+
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
-    sqlx::query_as(&format!("{SELECT} WHERE b.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        Booking,
+        r#"SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
+        f.timezone AS "facility_timezone: Zone", f.igsa AS facility_igsa, b.booking_number, b.last_name, b.first_name,
+        b.date_of_birth AS "date_of_birth: NaiveDate", b.booked_at AS "booked_at: DateTime<Utc>", b.status AS "status: Status", b.release_point_at AS "release_point_at: DateTime<Utc>",
+        b.release_point_reason AS "release_point_reason: ReleasePointReason", b.release_point_note,
+        b.served_at AS "served_at: DateTime<Utc>", b.served_document_id, s.username AS "served_by_username?", b.served_interpreter_id,
+        b.custody_deadline AS "custody_deadline: DateTime<Utc>", b.igsa_at AS "igsa_at: DateTime<Utc>",
+        b.closed_at AS "closed_at: DateTime<Utc>", b.release_reason AS "release_reason: ReleaseReason", b.release_note, b.receiving_officer, b.late_reason, b.over_detained_seconds
+    FROM bookings b
+    JOIN facilities f ON f.id = b.facility_id
+    LEFT JOIN users s ON s.id = b.served_by
+    WHERE b.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// Locks the case for the rest of the transaction: concurrent changes to one case queue here.
 pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
-    sqlx::query_as(&format!("{SELECT} WHERE b.id = $1 FOR UPDATE OF b"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        Booking,
+        r#"SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
+        f.timezone AS "facility_timezone: Zone", f.igsa AS facility_igsa, b.booking_number, b.last_name, b.first_name,
+        b.date_of_birth AS "date_of_birth: NaiveDate", b.booked_at AS "booked_at: DateTime<Utc>", b.status AS "status: Status", b.release_point_at AS "release_point_at: DateTime<Utc>",
+        b.release_point_reason AS "release_point_reason: ReleasePointReason", b.release_point_note,
+        b.served_at AS "served_at: DateTime<Utc>", b.served_document_id, s.username AS "served_by_username?", b.served_interpreter_id,
+        b.custody_deadline AS "custody_deadline: DateTime<Utc>", b.igsa_at AS "igsa_at: DateTime<Utc>",
+        b.closed_at AS "closed_at: DateTime<Utc>", b.release_reason AS "release_reason: ReleaseReason", b.release_note, b.receiving_officer, b.late_reason, b.over_detained_seconds
+    FROM bookings b
+    JOIN facilities f ON f.id = b.facility_id
+    LEFT JOIN users s ON s.id = b.served_by
+    WHERE b.id = $1 FOR UPDATE OF b"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub struct ListFilter<'a> {
@@ -173,11 +205,12 @@ pub enum Cursor {
 /// Locks the case for the watcher unless another process holds it (then `None`: next tick).
 /// With `running`, only while its custody clock runs (`wso_hold`).
 pub async fn try_lock(conn: &mut PgConnection, id: i64, running: bool) -> sqlx::Result<Option<Booking>> {
-    let free: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM bookings WHERE id = $1 AND (NOT $2 OR status = 'wso_hold') FOR UPDATE SKIP LOCKED",
+    let free = sqlx::query_scalar!(
+        "SELECT id FROM bookings WHERE id = $1 AND (NOT $2 OR status = $3) FOR UPDATE SKIP LOCKED",
+        id,
+        running,
+        Status::WsoHold as _
     )
-    .bind(id)
-    .bind(running)
     .fetch_optional(&mut *conn)
     .await?;
     match free {
@@ -224,9 +257,9 @@ pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Ve
         })
         .collect();
     let awaiting = if f.awaiting_service {
-        "AND b.status = 'in_custody' AND b.release_point_at IS NOT NULL"
+        format!("AND {}", super::board::AWAITING_SERVICE)
     } else {
-        ""
+        String::new()
     };
     // Keyset pages in the list's order (booked_at DESC, id DESC), from the cursor's booking.
     let (cursor, cmp, order) = match f.cursor {
@@ -262,7 +295,7 @@ pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Ve
 /// Running clocks, soonest deadline first.
 pub async fn pending_transfers(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Booking>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE b.status = 'wso_hold' AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
+        "{SELECT} WHERE {ON_PENDING} AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
          ORDER BY b.custody_deadline, b.id"
     ))
     .bind(facility_ids)
@@ -273,7 +306,7 @@ pub async fn pending_transfers(db: impl PgExecutor<'_>, facility_ids: Option<&[i
 /// People past their point of release with an active warrant not yet served, and IGSA holds.
 pub async fn awaiting(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Booking>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE ((b.status = 'in_custody' AND b.release_point_at IS NOT NULL) OR b.status = 'igsa_hold')
+        "{SELECT} WHERE {ON_AWAITING}
            AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
          ORDER BY b.status, coalesce(b.igsa_at, b.release_point_at), b.id"
     ))
@@ -289,109 +322,11 @@ pub struct Charge {
 }
 
 pub async fn charges(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Charge>> {
-    sqlx::query_as("SELECT description, category FROM charges WHERE booking_id = $1 ORDER BY position")
-        .bind(booking_id)
-        .fetch_all(db)
-        .await
-}
-
-pub async fn set_release_point(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    at: DateTime<Utc>,
-    reason: ReleasePointReason,
-    note: Option<&str>,
-    status: Status,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE bookings SET release_point_at = $2, release_point_reason = $3, release_point_note = $4, status = $5,
-                closed_at = CASE WHEN $5 = 'released' THEN $2 END
-         WHERE id = $1",
+    sqlx::query_as!(
+        Charge,
+        r#"SELECT description, category AS "category: ChargeCategory" FROM charges WHERE booking_id = $1 ORDER BY position"#,
+        booking_id
     )
-    .bind(id)
-    .bind(at)
-    .bind(reason)
-    .bind(note)
-    .bind(status)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn set_served(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    at: DateTime<Utc>,
-    document_id: i64,
-    by: i64,
-    served: Served,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE bookings SET status = $6, served_at = $2, served_document_id = $3, served_by = $4, custody_deadline = $5
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(at)
-    .bind(document_id)
-    .bind(by)
-    .bind(served.deadline)
-    .bind(served.status)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn set_transferred(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    at: DateTime<Utc>,
-    receiving_officer: &str,
-    late_reason: Option<&str>,
-    over_detained_seconds: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE bookings SET status = 'transferred', closed_at = $2, receiving_officer = $3, late_reason = $4,
-                over_detained_seconds = $5
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(at)
-    .bind(receiving_officer)
-    .bind(late_reason)
-    .bind(over_detained_seconds)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn set_released(
-    db: impl PgExecutor<'_>,
-    id: i64,
-    at: DateTime<Utc>,
-    reason: ReleaseReason,
-    note: Option<&str>,
-    over_detained_seconds: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE bookings SET status = 'released', closed_at = $2, release_reason = $3, release_note = $4,
-                over_detained_seconds = $5
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(at)
-    .bind(reason)
-    .bind(note)
-    .bind(over_detained_seconds)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn set_igsa_hold(db: impl PgExecutor<'_>, id: i64, at: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE bookings SET status = 'igsa_hold', igsa_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(at)
-        .execute(db)
-        .await?;
-    Ok(())
+    .fetch_all(db)
+    .await
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::claims::ClaimFacts;
+use crate::domain::types::NotificationKind;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Claim {
@@ -19,8 +20,6 @@ pub struct Claim {
     pub report_contact: Option<String>,
     pub report_response: Option<String>,
 }
-
-const CLAIM: &str = "id, booking_id, claimed_at, how, document, interpreter_id, report_due_at, reported_at, report_method, report_contact, report_response";
 
 impl Claim {
     /// What the claim rules need to know of it.
@@ -46,56 +45,67 @@ pub struct NewClaim<'a> {
 }
 
 pub async fn insert_claim(db: impl PgExecutor<'_>, c: &NewClaim<'_>) -> sqlx::Result<Claim> {
-    sqlx::query_as(&format!(
-        "INSERT INTO citizenship_claims (booking_id, claimed_at, how, document, interpreter_id, recorded_by, recorded_at, report_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {CLAIM}"
-    ))
-    .bind(c.booking_id)
-    .bind(c.claimed_at)
-    .bind(c.how)
-    .bind(c.document)
-    .bind(c.interpreter_id)
-    .bind(c.recorded_by)
-    .bind(c.recorded_at)
-    .bind(c.report_due_at)
+    sqlx::query_as!(
+        Claim,
+        r#"INSERT INTO citizenship_claims (booking_id, claimed_at, how, document, interpreter_id, recorded_by, recorded_at, report_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING id, booking_id, claimed_at AS "claimed_at: DateTime<Utc>", how, document, interpreter_id, report_due_at AS "report_due_at: DateTime<Utc>", reported_at AS "reported_at: DateTime<Utc>", report_method, report_contact, report_response"#,
+        c.booking_id,
+        c.claimed_at as _,
+        c.how,
+        c.document,
+        c.interpreter_id,
+        c.recorded_by,
+        c.recorded_at as _,
+        c.report_due_at as _,
+    )
     .fetch_one(db)
     .await
 }
 
 /// Whether any claim of the booking is still unreported.
 pub async fn any_unreported(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM citizenship_claims WHERE booking_id = $1 AND reported_at IS NULL)")
-        .bind(booking_id)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM citizenship_claims WHERE booking_id = $1 AND reported_at IS NULL) AS "unreported!""#,
+        booking_id
+    )
+    .fetch_one(db)
+    .await
 }
 
 pub async fn claims(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Claim>> {
-    sqlx::query_as(&format!(
-        "SELECT {CLAIM} FROM citizenship_claims WHERE booking_id = $1 ORDER BY claimed_at DESC, id DESC"
-    ))
-    .bind(booking_id)
+    sqlx::query_as!(
+        Claim,
+        r#"SELECT id, booking_id, claimed_at AS "claimed_at: DateTime<Utc>", how, document, interpreter_id, report_due_at AS "report_due_at: DateTime<Utc>", reported_at AS "reported_at: DateTime<Utc>", report_method, report_contact, report_response
+         FROM citizenship_claims WHERE booking_id = $1 ORDER BY claimed_at DESC, id DESC"#,
+        booking_id
+    )
     .fetch_all(db)
     .await
 }
 
 /// The latest claim of each booking among `ids`.
 pub async fn latest_claims(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<Claim>> {
-    sqlx::query_as(&format!(
-        "SELECT DISTINCT ON (booking_id) {CLAIM} FROM citizenship_claims WHERE booking_id = ANY($1)
-         ORDER BY booking_id, claimed_at DESC, id DESC"
-    ))
-    .bind(ids)
+    sqlx::query_as!(
+        Claim,
+        r#"SELECT DISTINCT ON (booking_id)
+                id, booking_id, claimed_at AS "claimed_at: DateTime<Utc>", how, document, interpreter_id, report_due_at AS "report_due_at: DateTime<Utc>", reported_at AS "reported_at: DateTime<Utc>", report_method, report_contact, report_response
+         FROM citizenship_claims WHERE booking_id = ANY($1)
+         ORDER BY booking_id, claimed_at DESC, id DESC"#,
+        ids
+    )
     .fetch_all(db)
     .await
 }
 
 /// Bookings among `ids` with any citizenship claim.
 pub async fn flagged(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT DISTINCT booking_id FROM citizenship_claims WHERE booking_id = ANY($1)")
-        .bind(ids)
-        .fetch_all(db)
-        .await
+    sqlx::query_scalar!(
+        "SELECT DISTINCT booking_id FROM citizenship_claims WHERE booking_id = ANY($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await
 }
 
 pub async fn report_claim(
@@ -107,16 +117,16 @@ pub async fn report_claim(
     response: Option<&str>,
     by: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE citizenship_claims SET reported_at = $2, report_method = $3, report_contact = $4, report_response = $5, reported_by = $6
          WHERE id = $1 AND reported_at IS NULL",
+        claim_id,
+        at as _,
+        method,
+        contact,
+        response,
+        by
     )
-    .bind(claim_id)
-    .bind(at)
-    .bind(method)
-    .bind(contact)
-    .bind(response)
-    .bind(by)
     .execute(db)
     .await?;
     Ok(())
@@ -124,9 +134,11 @@ pub async fn report_claim(
 
 /// Unreported claims of open cases, for the watcher.
 pub async fn unreported_claims(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Claim>> {
-    sqlx::query_as(&format!(
-        "SELECT {CLAIM} FROM citizenship_claims WHERE reported_at IS NULL ORDER BY report_due_at"
-    ))
+    sqlx::query_as!(
+        Claim,
+        r#"SELECT id, booking_id, claimed_at AS "claimed_at: DateTime<Utc>", how, document, interpreter_id, report_due_at AS "report_due_at: DateTime<Utc>", reported_at AS "reported_at: DateTime<Utc>", report_method, report_contact, report_response
+         FROM citizenship_claims WHERE reported_at IS NULL ORDER BY report_due_at"#
+    )
     .fetch_all(db)
     .await
 }
@@ -142,9 +154,6 @@ pub struct Interpreter {
     pub contact: Option<String>,
 }
 
-const INTERPRETER: &str = "SELECT i.id, f.code AS facility, i.facility_id, i.name, i.languages, i.contact
-    FROM interpreters i JOIN facilities f ON f.id = i.facility_id";
-
 pub async fn insert_interpreter(
     db: impl PgExecutor<'_>,
     facility_id: i64,
@@ -154,50 +163,62 @@ pub async fn insert_interpreter(
     by: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO interpreters (facility_id, name, languages, contact, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        facility_id,
+        name,
+        languages,
+        contact,
+        by,
+        now as _
     )
-    .bind(facility_id)
-    .bind(name)
-    .bind(languages)
-    .bind(contact)
-    .bind(by)
-    .bind(now)
     .fetch_one(db)
     .await
 }
 
 pub async fn interpreters(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Interpreter>> {
-    sqlx::query_as(&format!(
-        "{INTERPRETER} WHERE ($1::bigint[] IS NULL OR i.facility_id = ANY($1)) ORDER BY f.code, i.name"
-    ))
-    .bind(facility_ids)
+    sqlx::query_as!(
+        Interpreter,
+        "SELECT i.id, f.code AS facility, i.facility_id, i.name, i.languages, i.contact
+         FROM interpreters i JOIN facilities f ON f.id = i.facility_id
+         WHERE ($1::bigint[] IS NULL OR i.facility_id = ANY($1)) ORDER BY f.code, i.name",
+        facility_ids
+    )
     .fetch_all(db)
     .await
 }
 
 pub async fn interpreter(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Interpreter>> {
-    sqlx::query_as(&format!("{INTERPRETER} WHERE i.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        Interpreter,
+        "SELECT i.id, f.code AS facility, i.facility_id, i.name, i.languages, i.contact
+         FROM interpreters i JOIN facilities f ON f.id = i.facility_id WHERE i.id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn set_served_interpreter(db: impl PgExecutor<'_>, booking_id: i64, interpreter_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE bookings SET served_interpreter_id = $2 WHERE id = $1")
-        .bind(booking_id)
-        .bind(interpreter_id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE bookings SET served_interpreter_id = $2 WHERE id = $1",
+        booking_id,
+        interpreter_id
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// The first post-service ICE notification of a booking.
 pub async fn post_service_notified_at(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("SELECT min(at) FROM ice_notifications WHERE booking_id = $1 AND kind = 'post_service'")
-        .bind(booking_id)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT min(at) AS "notified_at: DateTime<Utc>" FROM ice_notifications WHERE booking_id = $1 AND kind = $2"#,
+        booking_id,
+        NotificationKind::PostService as _
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// Services in (`since`, `served_by`] with no post-service notification.
@@ -206,13 +227,14 @@ pub async fn without_post_service_notice(
     since: DateTime<Utc>,
     served_by: DateTime<Utc>,
 ) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT b.id FROM bookings b
          WHERE b.served_at IS NOT NULL AND b.served_at <= $2 AND b.served_at > $1
-           AND NOT EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service')",
+           AND NOT EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = $3)",
+        since as _,
+        served_by as _,
+        NotificationKind::PostService as _
     )
-    .bind(since)
-    .bind(served_by)
     .fetch_all(db)
     .await
 }

@@ -35,10 +35,6 @@ impl Document {
     }
 }
 
-const SELECT: &str = "SELECT d.id, d.booking_id, d.kind, d.number, d.a_number, d.issued_at, d.received_at,
-        u.username AS recorded_by, d.withdrawn_at, d.withdrawn_by
-    FROM ice_documents d JOIN users u ON u.id = d.recorded_by";
-
 pub async fn insert(
     db: impl PgExecutor<'_>,
     booking_id: i64,
@@ -46,46 +42,58 @@ pub async fn insert(
     by: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO ice_documents (booking_id, kind, number, a_number, issued_at, received_at, recorded_by, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        booking_id,
+        d.kind as _,
+        &d.number,
+        d.a_number.digits(),
+        d.issued_at as _,
+        d.received_at as _,
+        by,
+        now as _
     )
-    .bind(booking_id)
-    .bind(d.kind)
-    .bind(&d.number)
-    .bind(d.a_number.digits())
-    .bind(d.issued_at)
-    .bind(d.received_at)
-    .bind(by)
-    .bind(now)
     .fetch_one(db)
     .await
 }
 
 pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Document>> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE d.booking_id = $1 ORDER BY d.received_at, d.id"
-    ))
-    .bind(booking_id)
+    sqlx::query_as!(
+        Document,
+        r#"SELECT d.id, d.booking_id, d.kind AS "kind: DocumentKind", d.number, d.a_number, d.issued_at AS "issued_at: DateTime<Utc>", d.received_at AS "received_at: DateTime<Utc>",
+                  u.username AS recorded_by, d.withdrawn_at AS "withdrawn_at: DateTime<Utc>", d.withdrawn_by
+           FROM ice_documents d JOIN users u ON u.id = d.recorded_by
+           WHERE d.booking_id = $1 ORDER BY d.received_at, d.id"#,
+        booking_id
+    )
     .fetch_all(db)
     .await
 }
 
 pub async fn get(db: impl PgExecutor<'_>, booking_id: i64, id: i64) -> sqlx::Result<Option<Document>> {
-    sqlx::query_as(&format!("{SELECT} WHERE d.booking_id = $1 AND d.id = $2"))
-        .bind(booking_id)
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        Document,
+        r#"SELECT d.id, d.booking_id, d.kind AS "kind: DocumentKind", d.number, d.a_number, d.issued_at AS "issued_at: DateTime<Utc>", d.received_at AS "received_at: DateTime<Utc>",
+                  u.username AS recorded_by, d.withdrawn_at AS "withdrawn_at: DateTime<Utc>", d.withdrawn_by
+           FROM ice_documents d JOIN users u ON u.id = d.recorded_by
+           WHERE d.booking_id = $1 AND d.id = $2"#,
+        booking_id,
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn withdraw(db: impl PgExecutor<'_>, id: i64, at: DateTime<Utc>, by: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE ice_documents SET withdrawn_at = $2, withdrawn_by = $3 WHERE id = $1")
-        .bind(id)
-        .bind(at)
-        .bind(by)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE ice_documents SET withdrawn_at = $2, withdrawn_by = $3 WHERE id = $1",
+        id,
+        at as _,
+        by
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -106,29 +114,30 @@ pub async fn insert_notification(
     by: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO ice_notifications (booking_id, kind, at, method, contact, recorded_by, recorded_at, interpreter_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        booking_id,
+        n.kind as _,
+        n.at as _,
+        &n.method,
+        &n.contact,
+        by,
+        now as _,
+        n.interpreter_id
     )
-    .bind(booking_id)
-    .bind(n.kind)
-    .bind(n.at)
-    .bind(&n.method)
-    .bind(&n.contact)
-    .bind(by)
-    .bind(now)
-    .bind(n.interpreter_id)
     .fetch_one(db)
     .await
 }
 
 pub async fn notifications(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Notification>> {
-    sqlx::query_as(
-        "SELECT n.id, n.kind, n.at, n.method, n.contact, u.username AS recorded_by
-         FROM ice_notifications n JOIN users u ON u.id = n.recorded_by
-         WHERE n.booking_id = $1 ORDER BY n.at, n.id",
+    sqlx::query_as!(
+        Notification,
+        r#"SELECT n.id, n.kind AS "kind: NotificationKind", n.at AS "at: DateTime<Utc>", n.method, n.contact, u.username AS recorded_by
+           FROM ice_notifications n JOIN users u ON u.id = n.recorded_by
+           WHERE n.booking_id = $1 ORDER BY n.at, n.id"#,
+        booking_id
     )
-    .bind(booking_id)
     .fetch_all(db)
     .await
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod audit_search;
 pub mod board;
 pub mod bookings;
+pub mod case_steps;
 pub mod certifications;
 pub mod claims;
 pub mod compliance;

@@ -141,7 +141,7 @@ pub fn record_release_point(
     now: DateTime<Utc>,
     active_warrant: bool,
 ) -> Result<Status, RuleError> {
-    rules::may(Step::ReleasePoint, actor, facts, now)?;
+    rules::may(Step::ReleasePoint, actor, facts)?;
     check_time(at, now, facts.case.booked_at, "the booking")?;
     Ok(if active_warrant {
         Status::InCustody
@@ -172,7 +172,7 @@ pub fn active_warrant(documents: &[IceDocument], at: DateTime<Utc>) -> bool {
 
 /// A notification to ICE (or any later fact about the case): at or after the booking.
 pub fn notify(facts: Facts<'_>, actor: Actor, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), RuleError> {
-    rules::may(Step::Notification, actor, facts, now)?;
+    rules::may(Step::Notification, actor, facts)?;
     check_time(at, now, facts.case.booked_at, "the booking")
 }
 
@@ -185,7 +185,7 @@ pub fn withdraw(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), RuleError> {
-    rules::may(Step::Withdraw, actor, facts, now)?;
+    rules::may(Step::Withdraw, actor, facts)?;
     if document.withdrawn_at.is_some() {
         return Err(conflict("already_withdrawn", "this document is already withdrawn"));
     }
@@ -208,7 +208,7 @@ pub fn serve(
     now: DateTime<Utc>,
     document: &IceDocument,
 ) -> Result<Served, RuleError> {
-    rules::may(Step::Serve, actor, facts, now)?;
+    rules::may(Step::Serve, actor, facts)?;
     if !document.kind.is_warrant() {
         return Err(unprocessable(
             "not_a_warrant",
@@ -238,7 +238,7 @@ pub fn transfer(
     now: DateTime<Utc>,
     late_reason: Option<&str>,
 ) -> Result<i64, RuleError> {
-    rules::may(Step::Transfer, actor, facts, now)?;
+    rules::may(Step::Transfer, actor, facts)?;
     let case = facts.case;
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
@@ -270,7 +270,7 @@ pub fn release(
     now: DateTime<Utc>,
     reason: ReleaseReason,
 ) -> Result<i64, RuleError> {
-    rules::may(Step::Release, actor, facts, now)?;
+    rules::may(Step::Release, actor, facts)?;
     let case = facts.case;
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
@@ -302,7 +302,7 @@ pub fn release(
 
 /// With an IGSA, a supervisor may keep the person as an ICE detainee, at or before the deadline.
 pub fn start_igsa_hold(facts: Facts<'_>, actor: Actor, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), RuleError> {
-    rules::may(Step::Igsa, actor, facts, now)?;
+    rules::may(Step::Igsa, actor, facts)?;
     let case = facts.case;
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;

@@ -53,7 +53,7 @@ pub fn record(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, RuleError> {
-    rules::may(Step::Claim, actor, facts, now)?;
+    rules::may(Step::Claim, actor, facts)?;
     check_time(at, now, facts.case.booked_at, "the booking")?;
     Ok(report_due(at))
 }
@@ -74,7 +74,7 @@ pub fn report(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, RuleError> {
-    rules::may(Step::ReportClaim, actor, facts, now)?;
+    rules::may(Step::ReportClaim, actor, facts)?;
     if claim.reported_at.is_some() {
         return Err(conflict(
             "already_reported",

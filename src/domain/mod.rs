@@ -10,6 +10,8 @@ pub mod case;
 mod case_tests;
 pub mod chain;
 pub mod claims;
+#[cfg(test)]
+mod clock_tests;
 pub mod credentials;
 pub mod import;
 pub mod input;

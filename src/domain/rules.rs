@@ -5,10 +5,8 @@
 //! and the API cannot answer differently. Handlers may ask [`permitted`] before reading the
 //! body (a 403 before a 422), never decide themselves.
 
-use chrono::{DateTime, Utc};
-
 use super::Role;
-use super::case::{Case, RuleError, conflict, forbidden, past_deadline};
+use super::case::{Case, RuleError, conflict, forbidden};
 use super::types::Status;
 
 /// Every step that changes a case, as the page's forms and the API's operations name them.
@@ -114,9 +112,9 @@ pub fn permitted(step: Step, role: Role) -> Result<(), RuleError> {
 /// Whether `actor` may take `step` on the case now: the role, the facility, then the state of
 /// the case. The input of the step (its time, its document, its reason) is checked afterwards
 /// by the step's own transition.
-pub fn may(step: Step, actor: Actor, facts: Facts<'_>, now: DateTime<Utc>) -> Result<(), RuleError> {
+pub fn may(step: Step, actor: Actor, facts: Facts<'_>) -> Result<(), RuleError> {
     who(step, actor)?;
-    when(step, facts, now)?;
+    when(step, facts)?;
     if step == Step::Serve && !actor.certified {
         return Err(forbidden(
             "not_certified",
@@ -124,6 +122,12 @@ pub fn may(step: Step, actor: Actor, facts: Facts<'_>, now: DateTime<Utc>) -> Re
         ));
     }
     Ok(())
+}
+
+/// Whether `role` sees the whole of a case it may see (charges, notifications, the timeline);
+/// an ICE liaison sees the booking and its ICE documents only.
+pub fn sees_whole_case(role: Role) -> bool {
+    role != Role::IceLiaison
 }
 
 /// Whether `role` may book a person (at a facility they are assigned to, which the booking's
@@ -217,7 +221,7 @@ fn closed(case: &Case) -> Result<(), RuleError> {
 }
 
 /// The state of the case each step needs.
-fn when(step: Step, facts: Facts<'_>, now: DateTime<Utc>) -> Result<(), RuleError> {
+fn when(step: Step, facts: Facts<'_>) -> Result<(), RuleError> {
     let case = facts.case;
     let held = matches!(case.status, Status::WsoHold | Status::IgsaHold);
     match step {
@@ -296,14 +300,8 @@ fn when(step: Step, facts: Facts<'_>, now: DateTime<Utc>) -> Result<(), RuleErro
                     ),
                 ));
             }
-            // Kept for ICE only while the clock runs: once it has run out the person must be
-            // released, and a hold recorded afterwards cannot be the way out (decision 0030).
-            if case.deadline().is_some_and(|d| past_deadline(d, now)) {
-                return Err(conflict(
-                    "deadline_passed",
-                    "an IGSA hold must start at or before the 48-hour deadline",
-                ));
-            }
+            // The hold must start at or before the deadline: a rule of its time (`at`), checked
+            // by `case::start_igsa_hold`; one that did may be entered afterwards.
             Ok(())
         }
     }

@@ -9,9 +9,8 @@ use crate::alerts;
 use crate::config::Config;
 use crate::db;
 use crate::domain::alerts::AlertKind;
-use crate::domain::booking::{BookingInput, NewBooking, NewDocument, NewNotification};
+use crate::domain::booking::{NewDocument, NewNotification};
 use crate::domain::case;
-use crate::domain::input::{FieldError, TimeInput};
 use crate::domain::rules::{self, Step};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
@@ -33,61 +32,6 @@ pub enum Outcome<T> {
     Confirm,
 }
 
-/// A booking as typed, checked: every field error at once, a booking number already taken at
-/// the facility included (the insert's unique key still decides a race).
-pub async fn check_booking(
-    pool: &PgPool,
-    caller: Caller<'_>,
-    input: &BookingInput,
-    now: DateTime<Utc>,
-    times: TimeInput,
-) -> AppResult<NewBooking> {
-    match input.check(now, times) {
-        Ok(b) => Ok(b),
-        Err(mut errors) => {
-            if let (Some(f), Some(n)) = (input.facility.as_deref(), input.booking_number.as_deref())
-                && !errors.iter().any(|e| e.field == "booking_number")
-                && db::bookings::number_taken(pool, f.trim(), n, &caller.user.facility_ids).await?
-            {
-                errors.push(FieldError::new(
-                    "booking_number",
-                    format!("booking number {} already exists at {}", n.trim(), f.trim()),
-                ));
-            }
-            Err(AppError::Validation(errors))
-        }
-    }
-}
-
-pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, now: DateTime<Utc>) -> AppResult<i64> {
-    rules::may_book(caller.user.role)?;
-    let facility = db::facilities::by_code(pool, &b.facility)
-        .await?
-        .ok_or_else(|| AppError::field("facility", format!("there is no facility `{}`", b.facility)))?;
-    if !caller.user.facility_ids.contains(&facility.id) {
-        return Err(AppError::Forbidden {
-            code: "forbidden",
-            message: format!("you are not assigned to {}", facility.code),
-        });
-    }
-    let mut tx = pool.begin().await?;
-    let id = db::bookings::insert(&mut tx, facility.id, b, caller.user.id, now)
-        .await
-        .map_err(|e| {
-            duplicate(
-                e,
-                format!(
-                    "booking number {} already exists at {}",
-                    b.booking_number, facility.code
-                ),
-            )
-        })?;
-    let detail = b.created_detail(&facility.code);
-    event(&mut tx, &caller, id, "booking_created", b.booked_at, now, detail).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
 /// Also queues the `ice_document_recorded` alert to the facility's ICE liaisons (once per document).
 pub async fn add_document(
     pool: &PgPool,
@@ -99,7 +43,7 @@ pub async fn add_document(
 ) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Document).await?;
-    rules::may(Step::Document, locked.actor(&caller, false), locked.facts(), now)?;
+    rules::may(Step::Document, locked.actor(&caller, false), locked.facts())?;
     let b = &locked.b;
     let doc_id = db::documents::insert(&mut *tx, id, d, caller.user.id, now)
         .await
@@ -184,6 +128,7 @@ pub async fn add_notification(
 }
 
 /// Returns the new status: `released` when no active warrant holds the person.
+#[allow(clippy::too_many_arguments)]
 pub async fn record_release_point(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -202,7 +147,7 @@ pub async fn record_release_point(
     if status == Status::Released && confirmation == Confirmation::Needed {
         return Ok(Outcome::Confirm);
     }
-    db::bookings::set_release_point(&mut *tx, id, at, reason, note, status).await?;
+    db::case_steps::set_release_point(&mut *tx, id, at, reason, note, status).await?;
     let detail = json!({ "reason": reason, "note": note, "active_warrant": active_warrant, "status": status });
     event(&mut tx, &caller, id, "release_point_recorded", at, now, detail).await?;
     if status == Status::Released {
@@ -277,7 +222,7 @@ pub async fn serve(
         _ => e.into(),
     })?;
     let deadline = served.deadline;
-    db::bookings::set_served(&mut *tx, id, at, document_id, caller.user.id, served).await?;
+    db::case_steps::set_served(&mut *tx, id, at, document_id, caller.user.id, served).await?;
     if let Some(i) = &interpreter {
         db::claims::set_served_interpreter(&mut *tx, id, i.id).await?;
     }
@@ -305,6 +250,7 @@ pub async fn serve(
 }
 
 /// Pickup by ICE; returns the seconds held past the deadline (0 when in time).
+#[allow(clippy::too_many_arguments)]
 pub async fn transfer(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -322,7 +268,7 @@ pub async fn transfer(
         return Ok(Outcome::Confirm);
     }
     let late_reason = if over > 0 { late_reason.map(str::trim) } else { None };
-    db::bookings::set_transferred(&mut *tx, id, at, receiving_officer, late_reason, over).await?;
+    db::case_steps::set_transferred(&mut *tx, id, at, receiving_officer, late_reason, over).await?;
     let detail =
         json!({ "receiving_officer": receiving_officer, "late_reason": late_reason, "over_detained_seconds": over });
     event(&mut tx, &caller, id, "transferred", at, now, detail).await?;
@@ -331,6 +277,7 @@ pub async fn transfer(
 }
 
 /// Release by a supervisor; returns the seconds held past the deadline (0 when in time).
+#[allow(clippy::too_many_arguments)]
 pub async fn release(
     pool: &PgPool,
     caller: Caller<'_>,
@@ -347,7 +294,7 @@ pub async fn release(
     if confirmation == Confirmation::Needed {
         return Ok(Outcome::Confirm);
     }
-    db::bookings::set_released(&mut *tx, id, at, reason, note, over).await?;
+    db::case_steps::set_released(&mut *tx, id, at, reason, note, over).await?;
     let detail = json!({ "reason": reason, "note": note, "over_detained_seconds": over });
     event(&mut tx, &caller, id, "released", at, now, detail).await?;
     tx.commit().await?;
@@ -364,7 +311,7 @@ pub async fn start_igsa_hold(
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Igsa).await?;
     case::start_igsa_hold(locked.facts(), locked.actor(&caller, false), at, now)?;
-    db::bookings::set_igsa_hold(&mut *tx, id, at).await?;
+    db::case_steps::set_igsa_hold(&mut *tx, id, at).await?;
     event(
         &mut tx,
         &caller,
@@ -391,7 +338,7 @@ pub async fn correct(
 ) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Correct).await?;
-    rules::may(Step::Correct, locked.actor(&caller, false), locked.facts(), now)?;
+    rules::may(Step::Correct, locked.actor(&caller, false), locked.facts())?;
     let corrected = db::audit::for_booking(&mut *tx, id)
         .await?
         .into_iter()

@@ -11,6 +11,7 @@ pub mod board;
 pub mod board_stream;
 #[cfg(test)]
 mod board_tests;
+pub mod booking;
 pub mod case;
 pub mod claims;
 pub mod compliance;

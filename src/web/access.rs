@@ -43,7 +43,7 @@ pub async fn audit_denials(State(state): State<AppState>, mut request: Request, 
     let (method, path) = (request.method().to_string(), request.uri().path().to_string());
     let ip = request
         .extensions()
-        .get::<crate::web::client::ClientAddr>()
+        .get::<crate::net::ClientAddr>()
         .and_then(|a| a.0)
         .map(|ip| ip.to_string());
     let response = next.run(request).await;

@@ -223,11 +223,11 @@ pub async fn create(
         booked_at: data.owned("booked_at"),
         charges: Some(charges),
     };
-    let result = match services::case::check_booking(&state.db, user.caller(), &input, now, TimeInput::Local(tz)).await
-    {
-        Ok(booking) => services::case::create_booking(&state.db, user.caller(), &booking, now).await,
-        Err(e) => Err(e),
-    };
+    let result =
+        match services::booking::check_booking(&state.db, user.caller(), &input, now, TimeInput::Local(tz)).await {
+            Ok(booking) => services::booking::create_booking(&state.db, user.caller(), &booking, now).await,
+            Err(e) => Err(e),
+        };
     match result {
         Ok(id) => {
             session::set_flash(&user.session, "success", "Booking recorded.").await?;
@@ -298,33 +298,17 @@ impl CasePage {
     }
 }
 
-/// The documents a service by `user` now would accept (`domain::allowed::serveable`).
-fn serveable(
-    user: &crate::db::users::User,
-    b: &Booking,
-    documents: &[crate::db::documents::Document],
-    unreported_claim: bool,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<i64> {
-    let case = b.case();
-    let facts = case_view::facts(b, &case, unreported_claim);
-    let docs: Vec<_> = documents.iter().map(|d| d.facts()).collect();
-    crate::domain::allowed::serveable(case_view::actor(user, b, true), facts, &docs, now)
-        .map(|i| documents[i].id)
-        .collect()
-}
-
 pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: FormState) -> AppResult<CasePage> {
     let caller = user.caller();
     let b = services::view(&state.db, &caller, id).await?;
     let now = state.clock.now();
     let tz = b.tz();
-    let liaison = user.user.role == Role::IceLiaison;
+    let liaison = !crate::domain::rules::sees_whole_case(user.user.role);
     let documents = db::documents::for_booking(&state.db, id).await?;
     let claims = db::claims::claims(&state.db, id).await?;
     let unreported_claim = crate::domain::claims::any_unreported(claims.iter().map(|c| c.facts()));
     let (can, steps, blocked) = case_view::offers(state, &user.user, (&b, &documents, unreported_claim), now).await?;
-    let serveable = serveable(&user.user, &b, &documents, unreported_claim, now);
+    let serveable = case_view::serveable(&user.user, &b, &documents, unreported_claim, now);
     let (charges, notifications, events) = if liaison {
         (vec![], vec![], vec![])
     } else {

@@ -82,6 +82,22 @@ pub fn facts<'a>(b: &Booking, case: &'a case::Case, unreported_claim: bool) -> F
         unreported_claim,
     }
 }
+/// The documents a service by `user` now would accept (`domain::allowed::serveable`).
+pub fn serveable(
+    user: &User,
+    b: &Booking,
+    documents: &[Document],
+    unreported_claim: bool,
+    now: DateTime<Utc>,
+) -> Vec<i64> {
+    let case = b.case();
+    let facts = facts(b, &case, unreported_claim);
+    let docs: Vec<_> = documents.iter().map(|d| d.facts()).collect();
+    crate::domain::allowed::serveable(actor(user, b, true), facts, &docs, now)
+        .map(|i| documents[i].id)
+        .collect()
+}
+
 pub fn document_rows(documents: Vec<Document>, tz: Tz) -> Vec<DocumentRow> {
     documents
         .into_iter()

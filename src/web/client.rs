@@ -1,107 +1,22 @@
-//! The client's address, as the audit log and the sign-in throttle see it: the TCP peer, or —
-//! only when that peer is one of `WSO_TRUSTED_PROXIES` — the last address in `X-Forwarded-For`
-//! that is not itself a trusted proxy.
+//! The middleware that resolves the client's address once per request (`crate::net`: the TCP
+//! peer, or — only when that peer is one of `WSO_TRUSTED_PROXIES` — the last address in
+//! `X-Forwarded-For` that is not itself a trusted proxy).
 
-use std::net::{IpAddr, SocketAddr};
-use std::str::FromStr;
+use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::net::{ClientAddr, resolve};
 use crate::state::AppState;
 
-/// A network in CIDR notation (`10.0.0.0/8`, `::1/128`, or a bare address).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    net: IpAddr,
-    bits: u32,
-}
-
-impl FromStr for Cidr {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (ip, bits) = s.split_once('/').unwrap_or((s, ""));
-        let net: IpAddr = ip.parse().map_err(|_| format!("`{s}` is not an address or CIDR"))?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
-        let bits = match bits {
-            "" => max,
-            b => b
-                .parse()
-                .ok()
-                .filter(|b| *b <= max)
-                .ok_or_else(|| format!("`{s}` has a bad prefix length"))?,
-        };
-        Ok(Cidr { net, bits })
-    }
-}
-
-impl Cidr {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let (a, b, width) = match (self.net, ip) {
-            (IpAddr::V4(n), IpAddr::V4(i)) => (u32::from(n) as u128, u32::from(i) as u128, 32),
-            (IpAddr::V6(n), IpAddr::V6(i)) => (u128::from(n), u128::from(i), 128),
-            (IpAddr::V6(n), IpAddr::V4(i)) => (u128::from(n), u128::from(i.to_ipv6_mapped()), 128),
-            (IpAddr::V4(n), IpAddr::V6(i)) => match i.to_ipv4_mapped() {
-                Some(i) => (u32::from(n) as u128, u32::from(i) as u128, 32),
-                None => return false,
-            },
-        };
-        let shift = width - self.bits;
-        shift >= 128 || (a >> shift) == (b >> shift)
-    }
-}
-
-/// The address a request came from, put in its extensions by [`client_address`].
-#[derive(Clone, Debug)]
-pub struct ClientAddr(pub Option<IpAddr>);
-
-/// The client of a request seen from `peer` with `forwarded` (`X-Forwarded-For`).
-pub fn resolve(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[Cidr]) -> Option<IpAddr> {
-    let peer = peer?;
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
-    if !is_trusted(peer) {
-        return Some(peer);
-    }
-    let chain: Vec<IpAddr> = forwarded
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|a| a.trim().parse().ok())
-        .collect();
-    Some(chain.into_iter().rev().find(|ip| !is_trusted(*ip)).unwrap_or(peer))
-}
-
-/// Middleware: resolves the client's address once per request.
+/// Middleware: resolves the client's address once per request and puts it in the request's
+/// extensions as a [`ClientAddr`].
 pub async fn client_address(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let addr = resolve(peer, forwarded, &state.config.trusted_proxies);
     request.extensions_mut().insert(ClientAddr(addr));
     next.run(request).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forwarded_addresses_count_only_from_trusted_proxies() {
-        let trusted: Vec<Cidr> = vec!["10.0.0.0/8".parse().unwrap(), "::1".parse().unwrap()];
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert_eq!(
-            resolve(Some(ip("203.0.113.9")), Some("1.2.3.4"), &trusted),
-            Some(ip("203.0.113.9"))
-        );
-        assert_eq!(
-            resolve(Some(ip("10.1.2.3")), Some("198.51.100.7"), &trusted),
-            Some(ip("198.51.100.7"))
-        );
-        assert_eq!(
-            resolve(Some(ip("10.1.2.3")), Some("6.6.6.6, 198.51.100.7, 10.9.9.9"), &trusted),
-            Some(ip("198.51.100.7")),
-            "the rightmost untrusted hop; what the client wrote itself is not believed"
-        );
-        assert_eq!(resolve(Some(ip("::1")), None, &trusted), Some(ip("::1")));
-        assert!("10.0.0.0/33".parse::<Cidr>().is_err());
-    }
 }

@@ -22,13 +22,13 @@ use crate::domain::input::{Checker, TimeInput, reasoned};
 use crate::domain::rules::{self, Step};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{ApiResult, AppError};
+use crate::services::case::Confirmation::Given;
 use crate::services::{self, Caller};
 use crate::state::AppState;
 use crate::web::extract::{Acting, ApiPathId, ApiPathIds};
 
 /// The whole case as the caller may see it.
 async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<BookingJson> {
-    let liaison = caller.user.role == Role::IceLiaison;
     let id = b.id;
     let served_at = b.served_at;
     let mut json = BookingJson::summary(b);
@@ -50,28 +50,15 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
             .map(DocumentJson::from)
             .collect(),
     );
-    if !liaison {
-        json.charges = Some(
-            db::bookings::charges(&state.db, id)
-                .await?
-                .into_iter()
-                .map(ChargeJson::from)
-                .collect(),
+    if rules::sees_whole_case(caller.user.role) {
+        let (charges, notifications, events) = (
+            db::bookings::charges(&state.db, id).await?,
+            db::documents::notifications(&state.db, id).await?,
+            db::audit::for_booking(&state.db, id).await?,
         );
-        json.notifications = Some(
-            db::documents::notifications(&state.db, id)
-                .await?
-                .into_iter()
-                .map(NotificationJson::from)
-                .collect(),
-        );
-        json.events = Some(
-            db::audit::for_booking(&state.db, id)
-                .await?
-                .into_iter()
-                .map(EventJson::from)
-                .collect(),
-        );
+        json.charges = Some(charges.into_iter().map(ChargeJson::from).collect());
+        json.notifications = Some(notifications.into_iter().map(NotificationJson::from).collect());
+        json.events = Some(events.into_iter().map(EventJson::from).collect());
     }
     Ok(json)
 }
@@ -89,8 +76,8 @@ pub async fn create(
     let caller = api.caller();
     rules::may_book(caller.user.role)?;
     let now = state.clock.now();
-    let booking = services::case::check_booking(&state.db, caller, &input, now, TimeInput::Rfc3339).await?;
-    let id = services::case::create_booking(&state.db, caller, &booking, now).await?;
+    let booking = services::booking::check_booking(&state.db, caller, &input, now, TimeInput::Rfc3339).await?;
+    let id = services::booking::create_booking(&state.db, caller, &booking, now).await?;
     Ok((StatusCode::CREATED, reload(&state, &caller, id).await?))
 }
 
@@ -266,7 +253,6 @@ pub async fn release_point(
         TimeInput::Rfc3339,
     )
     .map_err(AppError::Validation)?;
-    let given = services::case::Confirmation::Given;
     services::case::record_release_point(
         &state.db,
         caller,
@@ -275,7 +261,7 @@ pub async fn release_point(
         r.reason,
         r.note.as_deref(),
         now,
-        given,
+        Given,
     )
     .await?;
     reload(&state, &caller, booking_id).await
@@ -322,7 +308,6 @@ pub async fn transfer(
     let officer = c.text("receiving_officer", input.receiving_officer.as_deref(), 200);
     let late_reason = c.optional_text("late_reason", input.late_reason.as_deref(), 2000);
     let (at, officer) = c.values((at, officer))?;
-    let given = services::case::Confirmation::Given;
     services::case::transfer(
         &state.db,
         caller,
@@ -331,7 +316,7 @@ pub async fn transfer(
         &officer,
         late_reason.as_deref(),
         now,
-        given,
+        Given,
     )
     .await?;
     reload(&state, &caller, booking_id).await
@@ -353,7 +338,6 @@ pub async fn release(
         TimeInput::Rfc3339,
     )
     .map_err(AppError::Validation)?;
-    let given = services::case::Confirmation::Given;
     services::case::release(
         &state.db,
         caller,
@@ -362,7 +346,7 @@ pub async fn release(
         r.reason,
         r.note.as_deref(),
         now,
-        given,
+        Given,
     )
     .await?;
     reload(&state, &caller, booking_id).await
