@@ -11,7 +11,6 @@ use sqlx::PgPool;
 use super::{Raise, raise};
 use crate::db;
 use crate::domain::alerts::{AlertKind, due, most_urgent_due, schedule};
-use crate::domain::notice::POST_SERVICE_NOTICE_WITHIN;
 use crate::error::AppResult;
 
 /// Raises every alert due at `now` (custody clocks, citizenship claims, post-service notices,
@@ -61,8 +60,8 @@ async fn check_claims(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> App
 
 async fn check_post_service(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -> AppResult<usize> {
     let mut count = 0;
-    // A notice is overdue one hour after its service; the watcher looks back a week.
-    let served_by = now - POST_SERVICE_NOTICE_WITHIN;
+    // A notice is overdue once the hour after its service has passed; the watcher looks back a week.
+    let served_by = crate::domain::notice::overdue_if_served_by(now);
     for id in db::claims::without_post_service_notice(pool, now - chrono::Duration::days(7), served_by).await? {
         let mut tx = pool.begin().await?;
         let Some(b) = db::bookings::try_lock(&mut tx, id, false).await? else {

@@ -138,8 +138,9 @@ pub async fn number_taken(
 }
 
 // The case read and the case read under its lock are compile-checked (`query_as!` needs the
-// whole statement as one literal, so the two spell out the columns of `SELECT`; a test below
-// keeps the three alike).
+// whole statement as one literal, so the two spell out the columns of `SELECT`, with the types
+// the `time` feature makes explicit, decision 0031). `SELECT` itself still serves the dynamic
+// lists below, checked only when they run (every list test reads through it).
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
     sqlx::query_as!(

@@ -5,13 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-/// Makes the report's transaction one snapshot (`REPEATABLE READ`, read only).
-pub async fn snapshot(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(db)
-        .await?;
-    Ok(())
-}
+use crate::domain::types::NotificationKind;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Service {
@@ -32,12 +26,13 @@ pub async fn services(
 ) -> sqlx::Result<Vec<Service>> {
     sqlx::query_as(
         "SELECT b.id, b.served_at, b.served_by, b.served_interpreter_id,
-                (SELECT min(n.at) FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service') AS notified_at
+                (SELECT min(n.at) FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = $4) AS notified_at
          FROM bookings b WHERE b.facility_id = $1 AND b.served_at >= $2 AND b.served_at < $3 ORDER BY b.served_at",
     )
     .bind(facility_id)
     .bind(start)
     .bind(end)
+    .bind(NotificationKind::PostService)
     .fetch_all(db)
     .await
 }

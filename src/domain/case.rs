@@ -224,6 +224,12 @@ pub fn serve(
         .release_point_at
         .expect("rules::may: a release point is recorded");
     check_time(at, now, release_point, "the point of release")?;
+    if !actor.certified {
+        return Err(forbidden(
+            "not_certified",
+            "you do not hold a WSO certification current at the service time",
+        ));
+    }
     Ok(Served {
         status: Status::WsoHold,
         deadline: custody_deadline(at),

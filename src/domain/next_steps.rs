@@ -19,7 +19,7 @@ pub fn release_required(case: &Case, now: DateTime<Utc>) -> bool {
 pub fn order(case: &Case, can: &Allowed, active_warrant: bool, now: DateTime<Utc>) -> Vec<Step> {
     use Step::*;
     let sequence: &[Step] = match case.status {
-        Status::WsoHold if release_required(case, now) => &[Release, Transfer, Claim, Notification, Document],
+        Status::WsoHold if release_required(case, now) => &[Release, Transfer, Igsa, Claim, Notification, Document],
         Status::WsoHold | Status::IgsaHold => &[Transfer, Release, Igsa, Claim, Notification, Document],
         Status::InCustody if case.release_point_at.is_some() => &[Serve, Release, Claim, Notification, Document],
         Status::InCustody if active_warrant => &[ReleasePoint, Notification, Claim, Document],
@@ -75,6 +75,11 @@ mod tests {
         assert_eq!(
             order(&held, &all(), true, t("2026-11-23T09:00:00Z"))[..2],
             [Release, Transfer]
+        );
+        assert_eq!(
+            order(&held, &all(), true, t("2026-11-23T09:00:00Z")),
+            [Release, Transfer, Igsa, Claim, Notification, Document],
+            "an IGSA hold that began in time may still be entered"
         );
         assert!(release_required(&held, t("2026-11-23T09:00:00Z")));
         assert!(!release_required(&held, t("2026-11-23T08:59:59Z")));

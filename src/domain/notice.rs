@@ -10,6 +10,13 @@ pub fn post_service_notice_due(served_at: DateTime<Utc>) -> DateTime<Utc> {
     served_at + POST_SERVICE_NOTICE_WITHIN
 }
 
+/// The latest service whose notice is overdue at `now` when none was logged: due one hour
+/// after the service, overdue from the first second past due (a notice logged at the due
+/// second is on time, as [`post_service_notice_timing`] counts it).
+pub fn overdue_if_served_by(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - POST_SERVICE_NOTICE_WITHIN - Duration::seconds(1)
+}
+
 /// How the post-service notice went, for the compliance report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoticeTiming {
@@ -32,6 +39,15 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_watcher_escalates_from_the_first_second_past_due() {
+        let served = t("2026-11-22T09:00:00Z");
+        let due = post_service_notice_due(served);
+        assert!(overdue_if_served_by(due) < served, "at the due second: in time");
+        assert_eq!(overdue_if_served_by(due + Duration::seconds(1)), served);
+        assert_eq!(post_service_notice_timing(served, Some(due)), NoticeTiming::OnTime);
     }
 
     #[test]

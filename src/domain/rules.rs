@@ -81,7 +81,8 @@ impl Step {
 }
 
 /// Who acts on a case: their role, whether they work at the case's facility, and whether they
-/// hold a WSO certification current at the time of the step (only a service asks).
+/// hold a WSO certification current at the time of the step (only `case::serve` asks, after
+/// the service's own input).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Actor {
     pub role: Role,
@@ -114,14 +115,24 @@ pub fn permitted(step: Step, role: Role) -> Result<(), RuleError> {
 /// by the step's own transition.
 pub fn may(step: Step, actor: Actor, facts: Facts<'_>) -> Result<(), RuleError> {
     who(step, actor)?;
-    when(step, facts)?;
-    if step == Step::Serve && !actor.certified {
-        return Err(forbidden(
-            "not_certified",
-            "you do not hold a WSO certification current at the service time",
-        ));
-    }
-    Ok(())
+    when(step, facts)
+}
+
+/// Whether someone with `role`, assigned to the facilities `own`, covers the facility
+/// `facility_id`: admins every facility, everyone else their own.
+pub fn covers(role: Role, own: &[i64], facility_id: i64) -> bool {
+    role == Role::Admin || own.contains(&facility_id)
+}
+
+/// The facilities someone covers: `None` for every facility (admins), else their own.
+pub fn scope(role: Role, own: &[i64]) -> Option<&[i64]> {
+    (role != Role::Admin).then_some(own)
+}
+
+/// Whether `role` sees the people past their point of release who await a service (still in
+/// the jail's custody: not an ICE liaison's to see).
+pub fn sees_awaiting(role: Role) -> bool {
+    may_see(role, true, Status::InCustody)
 }
 
 /// Whether `role` sees the whole of a case it may see (charges, notifications, the timeline);
@@ -148,6 +159,10 @@ pub enum Duty {
     ComplaintOutcome,
     Disclosure,
     Review,
+    /// Read the complaints of one's facilities (admins: all).
+    ReadComplaints,
+    /// Read the disclosures and annual reviews of one's facilities (admins: all).
+    ReadAgreementRecords,
 }
 
 impl Duty {
@@ -155,6 +170,8 @@ impl Duty {
         match self {
             Duty::RecordComplaint | Duty::SendComplaintToIce => STAFF,
             Duty::ComplaintOutcome | Duty::Disclosure | Duty::Review => &[Role::Supervisor],
+            Duty::ReadComplaints => &[Role::Officer, Role::Supervisor, Role::Admin],
+            Duty::ReadAgreementRecords => &[Role::Supervisor, Role::Admin],
         }
     }
 }

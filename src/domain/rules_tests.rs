@@ -170,12 +170,12 @@ fn a_service_at_the_point_of_release_by_a_certified_officer_with_every_claim_rep
         certified: false,
         ..wso
     };
-    assert_eq!(serve(&awaiting_service(), uncertified, false), "not_certified");
     assert_eq!(
-        serve(&on_hold(), uncertified, false),
-        "already_served",
-        "the state is told before the certification"
+        serve(&awaiting_service(), uncertified, false),
+        "ok",
+        "the certification at the service time is the transition's last check (case::serve)"
     );
+    assert_eq!(serve(&on_hold(), uncertified, false), "already_served");
 }
 
 #[test]
@@ -265,4 +265,41 @@ fn a_claim_is_reported_within_the_hour_once() {
     );
     assert!(claims::any_unreported([reported, claim]));
     assert!(!claims::any_unreported([reported]));
+}
+
+#[test]
+fn who_sees_what_and_where() {
+    use super::rules::{covers, may_see, scope, sees_awaiting, sees_whole_case};
+    use Role::*;
+    let own = [1, 2];
+    assert!(covers(Admin, &[], 7) && covers(Officer, &own, 2) && !covers(Supervisor, &own, 3));
+    assert_eq!(scope(Admin, &own), None);
+    assert_eq!(scope(IceLiaison, &own), Some(&own[..]));
+    for status in [Status::InCustody, Status::Released] {
+        assert!(may_see(Officer, true, status) && may_see(Admin, false, status));
+        assert!(!may_see(IceLiaison, true, status), "{status:?}");
+    }
+    for status in [Status::WsoHold, Status::IgsaHold, Status::Transferred] {
+        assert!(may_see(IceLiaison, true, status) && !may_see(IceLiaison, false, status));
+    }
+    assert!(!may_see(Supervisor, false, Status::WsoHold));
+    assert!(!sees_awaiting(IceLiaison) && sees_awaiting(Officer) && sees_awaiting(Admin));
+    assert!(!sees_whole_case(IceLiaison) && sees_whole_case(Supervisor));
+}
+
+#[test]
+fn bookings_interpreters_and_the_agreement_s_duties_belong_to_their_roles() {
+    use super::rules::{Duty, may_book, may_do, may_manage_interpreters};
+    use Role::*;
+    let roles = |ok: &dyn Fn(Role) -> bool| Role::ALL.into_iter().filter(|&r| ok(r)).collect::<Vec<_>>();
+    assert_eq!(roles(&|r| may_book(r).is_ok()), [Officer, Supervisor]);
+    assert_eq!(roles(&|r| may_manage_interpreters(r).is_ok()), [Supervisor]);
+    let duty = |d: Duty| roles(&|r| may_do(d, r).is_ok());
+    assert_eq!(duty(Duty::RecordComplaint), [Officer, Supervisor]);
+    assert_eq!(duty(Duty::SendComplaintToIce), [Officer, Supervisor]);
+    assert_eq!(duty(Duty::ComplaintOutcome), [Supervisor]);
+    assert_eq!(duty(Duty::Disclosure), [Supervisor]);
+    assert_eq!(duty(Duty::Review), [Supervisor]);
+    assert_eq!(duty(Duty::ReadComplaints), [Officer, Supervisor, Admin]);
+    assert_eq!(duty(Duty::ReadAgreementRecords), [Supervisor, Admin]);
 }

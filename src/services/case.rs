@@ -15,8 +15,8 @@ use crate::domain::rules::{self, Step};
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
 
-/// Whether the person has confirmed a step that ends custody. The pages ask first; the API and
-/// the CLI act at once.
+/// Whether the person has confirmed a step that ends custody. The pages ask first; the API acts
+/// at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Confirmation {
     Given,

@@ -88,7 +88,7 @@ pub async fn report(
     // One read-only transaction: every figure from one snapshot, in a fixed number of
     // statements however many cases the period holds.
     let mut tx = pool.begin().await?;
-    db::compliance::snapshot(&mut *tx).await?;
+    db::read_snapshot(&mut tx).await?;
     let services = db::compliance::services(&mut *tx, f.id, start, end).await?;
     let roster = db::certifications::roster(&mut *tx, Some(&[f.id])).await?;
     let mut officers: Vec<i64> = services.iter().map(|s| s.served_by).collect();

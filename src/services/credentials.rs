@@ -32,11 +32,10 @@ async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &st
             message: "another supervisor must record your own certification".into(),
         });
     }
-    if caller.user.role != Role::Admin
-        && !officer
-            .facility_ids
-            .iter()
-            .any(|f| caller.user.facility_ids.contains(f))
+    if !officer
+        .facility_ids
+        .iter()
+        .any(|&f| crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f))
     {
         return Err(AppError::Forbidden {
             code: "forbidden",

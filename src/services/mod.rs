@@ -13,6 +13,7 @@ pub mod board_stream;
 mod board_tests;
 pub mod booking;
 pub mod case;
+pub mod case_page;
 pub mod claims;
 pub mod compliance;
 pub mod credentials;
@@ -66,7 +67,7 @@ impl Caller<'_> {
 
     /// Admins see every facility; everyone else only their own.
     pub fn facility_scope(&self) -> Option<&[i64]> {
-        (self.user.role != Role::Admin).then_some(self.user.facility_ids.as_slice())
+        rules::scope(self.user.role, &self.user.facility_ids)
     }
 }
 
@@ -83,12 +84,17 @@ pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
 pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
     let b = db::bookings::get(pool, id).await?.ok_or(AppError::NotFound)?;
     if !visible(caller, &b) {
-        return Err(AppError::Forbidden {
-            code: "forbidden",
-            message: "this case is not one you may see (another facility, or not held for ICE)".into(),
-        });
+        return Err(not_yours());
     }
     Ok(b)
+}
+
+/// The refusal of a case the caller may not see.
+fn not_yours() -> AppError {
+    AppError::Forbidden {
+        code: "forbidden",
+        message: "this case is not one you may see (another facility, or not held for ICE)".into(),
+    }
 }
 
 /// A case locked for a change (`FOR UPDATE`), with what the rulebook knows of it.

@@ -34,7 +34,7 @@ pub async fn scope(
             let f = db::facilities::by_code(pool, code)
                 .await?
                 .ok_or_else(|| AppError::field("facility", format!("there is no facility `{code}`")))?;
-            if caller.user.role != Role::Admin && !caller.user.facility_ids.contains(&f.id) {
+            if !crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f.id) {
                 return Err(AppError::forbidden());
             }
             (f.code.clone(), Some(vec![f.id]), f.tz())
@@ -136,7 +136,7 @@ pub async fn igsa(
     let f: Facility = db::facilities::by_code(pool, code)
         .await?
         .ok_or_else(|| AppError::field("facility", format!("there is no facility `{code}`")))?;
-    if caller.user.role != Role::Admin && !caller.user.facility_ids.contains(&f.id) {
+    if !crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f.id) {
         return Err(AppError::forbidden());
     }
     let tz = f.tz();

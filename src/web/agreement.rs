@@ -32,7 +32,7 @@ pub struct AgreementPage {
 }
 
 async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<AgreementPage> {
-    user.require(&[Role::Supervisor, Role::Admin])?;
+    crate::domain::rules::may_do(crate::domain::rules::Duty::ReadAgreementRecords, user.user.role)?;
     let caller = user.caller();
     let scope = caller.facility_scope();
     Ok(AgreementPage {

@@ -102,8 +102,10 @@ fn grouped(rows: Vec<AlertRow>, role: Role, now: chrono::DateTime<chrono::Utc>) 
             (Some(id), Some(number), Some(status)) => {
                 // A liaison sees a case only while it is held for ICE or transferred
                 // (`services::visible`): otherwise the booking number alone, no name, no status.
-                let may_open = role != Role::IceLiaison || crate::domain::rules::LIAISON_STATUSES.contains(&status);
-                let overdue = status == Status::WsoHold && a.custody_deadline.is_some_and(|d| now > d);
+                let may_open = crate::domain::rules::may_see(role, true, status);
+                let overdue = status == Status::WsoHold
+                    && a.custody_deadline
+                        .is_some_and(|d| crate::domain::case::clock_run_out(d, now));
                 let name = format!(
                     "{}, {}",
                     a.last_name.clone().unwrap_or_default(),
@@ -250,8 +252,8 @@ pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathI
 async fn ack(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<bool> {
     let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let allowed_kind = kind.seen_by(user.user.role);
-    let allowed_facility =
-        user.user.role == Role::Admin || facility_id.is_some_and(|f| user.user.facility_ids.contains(&f));
+    let allowed_facility = user.user.role == Role::Admin
+        || facility_id.is_some_and(|f| crate::domain::rules::covers(user.user.role, &user.user.facility_ids, f));
     if !allowed_kind || !allowed_facility {
         return Err(AppError::forbidden());
     }

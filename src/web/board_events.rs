@@ -21,7 +21,6 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::auth::CurrentUser;
 use crate::db::board::{BoardBooking, List};
 use crate::db::users::User;
-use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::services::board::{Event, Watch};
 use crate::services::board_stream::{self, Credential, Out};
@@ -49,15 +48,15 @@ pub async fn page(
         max_age: chrono::Duration::hours(state.config.session_max_hours),
     };
     let render = Render::Page {
-        supervisor: user.user.role == Role::Supervisor,
+        supervisor: crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok(),
         csrf: crate::auth::session::csrf_token(&user.session).await?,
     };
-    let with_awaiting = user.user.role != Role::IceLiaison;
+    let with_awaiting = crate::domain::rules::sees_awaiting(user.user.role);
     open(state, credential, query.facility, with_awaiting, render).await
 }
 
 fn scope_of(u: &User) -> Option<Vec<i64>> {
-    (u.role != Role::Admin).then(|| u.facility_ids.clone())
+    crate::domain::rules::scope(u.role, &u.facility_ids).map(<[i64]>::to_vec)
 }
 
 /// Opens a stream: subscribes, reads the board, and runs the stream's task until the client

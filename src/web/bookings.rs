@@ -9,19 +9,20 @@ use serde::Deserialize;
 
 use crate::auth::{CurrentUser, session};
 use crate::db::{self, bookings::Booking, bookings::Charge, facilities::Facility};
-use crate::domain::Role;
 use crate::domain::allowed::Allowed;
 use crate::domain::booking::{BookingInput, ChargeInput};
 use crate::domain::input::TimeInput;
 use crate::domain::types::{ChargeCategory, DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 use crate::error::AppResult;
 use crate::services;
+use crate::services::case_page::CaseRead;
 use crate::state::AppState;
 use crate::web::case_view::{self, ClockView, DocumentRow, EventRow, NotificationRow};
 use crate::web::extract::{Acting, PathId};
 use crate::web::forms::{FormData, FormState, local_input};
 use crate::web::layout::Layout;
 use crate::web::local_time;
+use chrono::{DateTime, Utc};
 
 pub struct ListRow {
     pub b: Booking,
@@ -148,7 +149,7 @@ pub async fn list(
         q: q.to_string(),
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses: Status::ALL,
-        can_book: matches!(user.user.role, Role::Officer | Role::Supervisor),
+        can_book: crate::domain::rules::may_book(user.user.role).is_ok(),
     })
 }
 
@@ -187,7 +188,7 @@ async fn new_page(state: &AppState, user: &CurrentUser, form: FormState) -> AppR
 }
 
 pub async fn new(State(state): State<AppState>, user: CurrentUser) -> AppResult<NewPage> {
-    user.require(&[Role::Officer, Role::Supervisor])?;
+    crate::domain::rules::may_book(user.user.role)?;
     let typed = crate::web::draft::take(&user.session, "/bookings/new", &user.user.facilities).await?;
     new_page(&state, &user, typed.unwrap_or_default()).await
 }
@@ -197,7 +198,7 @@ pub async fn create(
     user: CurrentUser,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Officer, Role::Supervisor])?;
+    crate::domain::rules::may_book(user.user.role)?;
     let now = state.clock.now();
     let facility = db::facilities::by_code(&state.db, data.get("facility").unwrap_or("")).await?;
     let tz = facility.as_ref().map(Facility::tz).unwrap_or(chrono_tz::UTC);
@@ -299,25 +300,34 @@ impl CasePage {
 }
 
 pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: FormState) -> AppResult<CasePage> {
-    let caller = user.caller();
-    let b = services::view(&state.db, &caller, id).await?;
     let now = state.clock.now();
+    let read = services::case_page::page(&state.db, &user.caller(), id, now).await?;
+    render(state, user, read, form, now).await
+}
+
+/// The case page of `read` (what `services::case_page::page` read, at `now`).
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    read: CaseRead,
+    form: FormState,
+    now: DateTime<Utc>,
+) -> AppResult<CasePage> {
+    let CaseRead {
+        booking: b,
+        documents,
+        claims,
+        interpreters,
+        charges,
+        notifications,
+        events,
+        offer,
+    } = read;
     let tz = b.tz();
     let liaison = !crate::domain::rules::sees_whole_case(user.user.role);
-    let documents = db::documents::for_booking(&state.db, id).await?;
-    let claims = db::claims::claims(&state.db, id).await?;
-    let unreported_claim = crate::domain::claims::any_unreported(claims.iter().map(|c| c.facts()));
-    let (can, steps, blocked) = case_view::offers(state, &user.user, (&b, &documents, unreported_claim), now).await?;
-    let serveable = case_view::serveable(&user.user, &b, &documents, unreported_claim, now);
-    let (charges, notifications, events) = if liaison {
-        (vec![], vec![], vec![])
-    } else {
-        (
-            db::bookings::charges(&state.db, id).await?,
-            case_view::notification_rows(db::documents::notifications(&state.db, id).await?, tz),
-            case_view::event_rows(db::audit::for_booking(&state.db, id).await?, tz),
-        )
-    };
+    let blocked = case_view::blocked(&offer, tz);
+    let notifications = case_view::notification_rows(notifications, tz);
+    let events = case_view::event_rows(events, tz);
     let (events, served_by) = case_view::by_name(state, events, b.served_by_username.as_deref()).await?;
     let running = matches!(b.status, Status::WsoHold);
     let claims = claims
@@ -330,7 +340,6 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             c,
         })
         .collect();
-    let interpreters = db::claims::interpreters(&state.db, Some(&[b.facility_id])).await?;
     let served_interpreter = b.served_interpreter_id.and_then(|i| {
         interpreters
             .iter()
@@ -338,7 +347,7 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             .map(|x| format!("{} ({})", x.name, x.languages))
     });
     Ok(CasePage {
-        serveable,
+        serveable: offer.serveable,
         claims,
         interpreters,
         served_interpreter,
@@ -352,9 +361,9 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
             .custody_deadline
             .filter(|_| running)
             .map(|d| ClockView::new(d, now, tz)),
-        can,
+        can: offer.can,
         served_by,
-        steps,
+        steps: offer.steps,
         blocked,
         form,
         now_input: local_input(now, tz),
@@ -376,9 +385,10 @@ pub async fn case_page(state: &AppState, user: &CurrentUser, id: i64, form: Form
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<CasePage> {
     // The case first (a case the user may not see is refused before any draft is touched).
-    services::view(&state.db, &user.caller(), id).await?;
+    let now = state.clock.now();
+    let read = services::case_page::page(&state.db, &user.caller(), id, now).await?;
     let typed = crate::web::draft::take(&user.session, &format!("/bookings/{id}"), &user.user.facilities).await?;
-    let page = case_page(&state, &user, id, typed.unwrap_or_default()).await?;
+    let page = render(&state, &user, read, typed.unwrap_or_default(), now).await?;
     let detail = serde_json::json!({ "view": "case_page" });
     crate::web::access::record(
         &state,

@@ -6,14 +6,10 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use crate::db::audit::Entry;
-use crate::db::bookings::{Booking, Charge};
+use crate::db::bookings::Charge;
 use crate::db::documents::{Document, Notification};
-use crate::db::users::User;
-use crate::domain::allowed::{self, Allowed};
-use crate::domain::case::{self, IceDocument, Stage};
-use crate::domain::next_steps;
-use crate::domain::rules::{Actor, Facts, Step};
-use crate::domain::types::Status;
+use crate::domain::case::{self, Stage};
+use crate::services::case_page::Offer;
 use crate::web::forms::duration_words;
 use crate::web::local_time;
 
@@ -63,39 +59,6 @@ pub struct EventRow {
 pub struct NotificationRow {
     pub n: Notification,
     pub when: String,
-}
-
-/// The caller as the rulebook sees them on this case (`certified`: at the step's time).
-pub fn actor(user: &User, b: &Booking, certified: bool) -> Actor {
-    Actor {
-        role: user.role,
-        at_facility: user.facility_ids.contains(&b.facility_id),
-        certified,
-    }
-}
-
-/// The case as the rulebook sees it; `unreported_claim`: a claim of it is not yet reported.
-pub fn facts<'a>(b: &Booking, case: &'a case::Case, unreported_claim: bool) -> Facts<'a> {
-    Facts {
-        case,
-        facility_igsa: b.facility_igsa,
-        unreported_claim,
-    }
-}
-/// The documents a service by `user` now would accept (`domain::allowed::serveable`).
-pub fn serveable(
-    user: &User,
-    b: &Booking,
-    documents: &[Document],
-    unreported_claim: bool,
-    now: DateTime<Utc>,
-) -> Vec<i64> {
-    let case = b.case();
-    let facts = facts(b, &case, unreported_claim);
-    let docs: Vec<_> = documents.iter().map(|d| d.facts()).collect();
-    crate::domain::allowed::serveable(actor(user, b, true), facts, &docs, now)
-        .map(|i| documents[i].id)
-        .collect()
 }
 
 pub fn document_rows(documents: Vec<Document>, tz: Tz) -> Vec<DocumentRow> {
@@ -189,63 +152,33 @@ pub fn charge_summary(charges: &[Charge]) -> String {
         .join("; ")
 }
 
-/// What the case page offers `user` now (derived from the rulebook: `domain::allowed`), the
-/// offered steps most urgent first, and in words why an expected step is not (an officer who
-/// may not serve; a liaison after the deadline).
-pub async fn offers(
-    state: &crate::state::AppState,
-    user: &User,
-    (b, documents, unreported_claim): (&Booking, &[Document], bool),
-    now: DateTime<Utc>,
-) -> crate::error::AppResult<(Allowed, Vec<Step>, Vec<String>)> {
-    let case = b.case();
-    let facts = facts(b, &case, unreported_claim);
-    let documents: Vec<IceDocument> = documents.iter().map(Document::facts).collect();
+/// Why an expected step is not offered, in words (an officer who may not serve now; a claim
+/// not yet reported; a liaison after the deadline).
+pub fn blocked(offer: &Offer, tz: Tz) -> Vec<String> {
     let mut blocked = Vec::new();
-    let mut can = allowed::allowed(actor(user, b, true), facts, &documents, now);
-    // A service is offered only to whom it would accept now: their certification at this time
-    // (the only part of the rulebook that asks it).
-    if can.serve {
-        let e = crate::services::credentials::eligibility_now(&state.db, user.id, now, b.tz()).await?;
-        if !e.may_serve {
-            can = allowed::allowed(actor(user, b, false), facts, &documents, now);
-            let why: Vec<_> = e
-                .reasons
-                .iter()
-                .map(|r| crate::domain::credentials::reason_words(r))
-                .collect();
-            blocked.push(format!(
-                "You may not serve a warrant now: {}. A WSO whose certification is current must serve it.",
-                why.join(", ")
-            ));
-        }
+    if let Some(reasons) = &offer.not_certified {
+        let why: Vec<_> = reasons
+            .iter()
+            .map(|r| crate::domain::credentials::reason_words(r))
+            .collect();
+        blocked.push(format!(
+            "You may not serve a warrant now: {}. A WSO whose certification is current must serve it.",
+            why.join(", ")
+        ));
     }
-    if unreported_claim {
-        let reported = Facts {
-            unreported_claim: false,
-            ..facts
-        };
-        if allowed::allowed(actor(user, b, true), reported, &documents, now).serve {
-            blocked.push(
-                "The person's citizenship claim is not yet reported to ICE: a warrant cannot be served until it is."
-                    .into(),
-            );
-        }
+    if offer.claim_unreported {
+        blocked.push(
+            "The person's citizenship claim is not yet reported to ICE: a warrant cannot be served until it is.".into(),
+        );
     }
-    if can.transfer
-        && !can.late_transfer
-        && case
-            .deadline()
-            .is_some_and(|d| case.status == Status::WsoHold && case::past_deadline(d, now))
-    {
-        let deadline = case.deadline().map(|d| local_time(d, b.tz())).unwrap_or_default();
+    if let Some(deadline) = offer.pickup_late_after {
+        let deadline = local_time(deadline, tz);
         blocked.push(format!(
             "Too late for pickup: the 48-hour limit passed at {deadline}. A supervisor must release the person. \
              Only a pickup that took place before the deadline can still be recorded, with its time."
         ));
     }
-    let steps = next_steps::order(&case, &can, case::active_warrant(&documents, now), now);
-    Ok((can, steps, blocked))
+    blocked
 }
 
 /// Staff by name: the timeline's actors and the serving WSO, as "Jane Doe (jdoe)" (one

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::{self, agreement::Complaint, facilities::Facility};
-use crate::domain::Role;
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
 use crate::domain::rules::{self, Duty};
@@ -68,7 +67,7 @@ async fn numbered(
     form: FormState,
     page: Option<i64>,
 ) -> AppResult<ComplaintsPage> {
-    user.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
+    rules::may_do(Duty::ReadComplaints, user.user.role)?;
     let caller = user.caller();
     let now = state.clock.now();
     let rows = db::agreement::complaints(&state.db, caller.facility_scope())
@@ -278,7 +277,7 @@ pub async fn notice(
     let facility = db::facilities::by_code(&state.db, &q.facility)
         .await?
         .ok_or(AppError::NotFound)?;
-    if user.user.role != Role::Admin && !user.user.facility_ids.contains(&facility.id) {
+    if !rules::covers(user.user.role, &user.user.facility_ids, facility.id) {
         return Err(AppError::forbidden());
     }
     Ok(NoticePage { facility })

@@ -4,7 +4,6 @@ use axum::extract::State;
 
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::domain::Role;
 use crate::domain::case::{self, Stage};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -32,7 +31,7 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult
             .filter(|b| b.custody_deadline.is_some_and(|d| case::stage(d, now) == s))
             .count()
     };
-    let awaiting = if user.user.role == Role::IceLiaison {
+    let awaiting = if !crate::domain::rules::sees_awaiting(user.user.role) {
         0
     } else {
         db::bookings::awaiting(&state.db, caller.facility_scope()).await?.len()
@@ -49,6 +48,6 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult
         clocks,
         awaiting,
         overdue,
-        can_book: matches!(user.user.role, Role::Officer | Role::Supervisor),
+        can_book: crate::domain::rules::may_book(user.user.role).is_ok(),
     })
 }

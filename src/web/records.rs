@@ -60,7 +60,7 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
     let documents = db::documents::for_booking(&state.db, id).await?;
     let served_document = documents.into_iter().find(|d| Some(d.id) == b.served_document_id);
     // A liaison sees no charges, here as on the case page and in the API.
-    let liaison = user.user.role == crate::domain::Role::IceLiaison;
+    let liaison = !crate::domain::rules::sees_whole_case(user.user.role);
     let charges = match liaison {
         true => None,
         false => Some(charge_summary(&db::bookings::charges(&state.db, id).await?)),

@@ -8,7 +8,6 @@ use axum::response::Response;
 
 use crate::auth::CurrentUser;
 use crate::db::{self, facilities::Facility};
-use crate::domain::Role;
 use crate::error::AppResult;
 use crate::services::reports::{self, IgsaReport, ProgramReport, Scope};
 use crate::state::AppState;
@@ -124,7 +123,7 @@ pub(crate) async fn visible_facilities(state: &AppState, user: &CurrentUser) -> 
     Ok(db::facilities::all(&state.db)
         .await?
         .into_iter()
-        .filter(|f| user.user.role == Role::Admin || user.user.facility_ids.contains(&f.id))
+        .filter(|f| crate::domain::rules::covers(user.user.role, &user.user.facility_ids, f.id))
         .collect())
 }
 

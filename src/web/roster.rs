@@ -157,7 +157,10 @@ pub async fn revoke(
     if !crate::web::confirm::confirmed(&data)
         && !reason.is_empty()
         && let Some(officer) = crate::db::users::by_username(&state.db, &username).await?
-        && (user.user.role == Role::Admin || officer.facility_ids.iter().any(|f| user.user.facility_ids.contains(f)))
+        && officer
+            .facility_ids
+            .iter()
+            .any(|&f| crate::domain::rules::covers(user.user.role, &user.user.facility_ids, f))
     {
         let who = officer.display();
         return crate::web::confirm::ask(&state, &user, crate::web::confirm::Ask {

@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 
 use crate::db;
 use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
-use crate::domain::Role;
 use crate::domain::case::Stage;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -65,7 +64,7 @@ pub async fn pending(
     let caller = user.caller();
     let now = state.clock.now();
     let scope = caller.facility_scope();
-    let liaison = user.user.role == Role::IceLiaison;
+    let liaison = !crate::domain::rules::sees_awaiting(user.user.role);
     // One statement: the facilities to filter by, the running clocks, the people awaiting service.
     let b = db::board::page(&state.db, scope, &query.facility, !liaison).await?;
     let rows: Vec<PendingRow> = b.pending.into_iter().filter_map(|r| PendingRow::new(r, now)).collect();
@@ -89,7 +88,7 @@ pub async fn pending(
         facility,
         counts,
         overdue,
-        supervisor: user.user.role == Role::Supervisor,
+        supervisor: crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok(),
     })
 }
 

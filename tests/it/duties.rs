@@ -53,7 +53,12 @@ async fn a_citizenship_claim_blocks_service_until_ice_is_told_within_the_hour() 
         vec!["citizenship_claim_report_due"]
     );
     watch(&w, "2026-11-23T11:30:00Z").await;
-    watch(&w, "2026-11-23T11:31:00Z").await;
+    assert_eq!(
+        alert_kinds(&w, "citizenship%").await,
+        vec!["citizenship_claim_report_due"],
+        "a report at the due second is in time: not yet overdue"
+    );
+    watch(&w, "2026-11-23T11:30:01Z").await;
     assert_eq!(
         alert_kinds(&w, "citizenship%").await,
         vec!["citizenship_claim_report_due", "citizenship_claim_report_overdue"]

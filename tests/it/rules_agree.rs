@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Api, TestApp, booking, spawn_app, warrant};
+use crate::helpers::{Api, TestApp, booking, spawn_app, t, warrant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -14,12 +14,17 @@ enum State {
     /// Awaiting service, and the person's claim of U.S. citizenship not yet reported to ICE.
     AwaitingServiceClaimUnreported,
     OnHold,
+    /// On a WSO hold an hour past its deadline (2026-11-24T09:00Z): tried at 10:00Z, with each
+    /// step's time at the deadline's second (a pickup or an IGSA hold that happened in time,
+    /// entered late).
+    OnHoldOverdue,
     IgsaHold,
     Released,
     Transferred,
 }
 
-const STATES: [State; 7] = [
+/// (The overdue hold last: the app clock only moves forward.)
+const STATES: [State; 8] = [
     State::Booked,
     State::AwaitingService,
     State::AwaitingServiceClaimUnreported,
@@ -27,6 +32,7 @@ const STATES: [State; 7] = [
     State::IgsaHold,
     State::Released,
     State::Transferred,
+    State::OnHoldOverdue,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +136,10 @@ impl World {
             let rp = json!({ "at": "2026-11-22T08:00:00Z", "reason": "bond_posted" });
             wso.ok(200, &path("release-point"), rp).await;
         }
-        if matches!(state, State::OnHold | State::IgsaHold | State::Transferred) {
+        if matches!(
+            state,
+            State::OnHold | State::OnHoldOverdue | State::IgsaHold | State::Transferred
+        ) {
             let service = json!({ "document_id": doc, "at": "2026-11-22T09:00:00Z" });
             wso.ok(201, &path("service"), service).await;
         }
@@ -179,10 +188,9 @@ fn form_action(step: Step, c: &Case) -> String {
     }
 }
 
-/// The step through the API, with an input a form would send at the time now.
-fn api_call(step: Step, c: &Case) -> (String, Value) {
+/// The step through the API, with an input a form would send for a step at `now`.
+fn api_call(step: Step, c: &Case, now: &str) -> (String, Value) {
     let id = c.id;
-    let now = "2026-11-23T12:00:00Z";
     match step {
         Step::Document => (format!("/bookings/{id}/documents"), warrant("I-205", "W-2")),
         Step::Withdraw => (
@@ -257,9 +265,9 @@ async fn snapshot(w: &World, sgt: &Api<'_>, id: i64) -> (Value, i64) {
 }
 
 /// The step through the API as viewer `v`; a refusal must leave the case as it was.
-async fn attempt(w: &World, api: &Api<'_>, sgt: &Api<'_>, step: Step, case: &Case) -> (u16, Value) {
+async fn attempt(w: &World, api: &Api<'_>, sgt: &Api<'_>, (step, at): (Step, &str), case: &Case) -> (u16, Value) {
     let before = snapshot(w, sgt, case.id).await;
-    let (path, body) = api_call(step, case);
+    let (path, body) = api_call(step, case, at);
     let (status, answer) = api.post(&path, body).await;
     if !(200..300).contains(&status) {
         assert!([403, 409, 422].contains(&status), "{step:?}: {status} {answer}");
@@ -286,6 +294,17 @@ async fn the_api_accepts_a_step_exactly_when_the_case_page_offers_it() {
     let mut accepted = std::collections::HashSet::new();
     let (mut trials, mut n) = (0, 0);
     for state in STATES {
+        let at = if state == State::OnHoldOverdue {
+            w.app.clock.set(t("2026-11-24T10:00:00Z"));
+            // Signed in again: an hour's jump of the clock ends idle sessions.
+            pages.clear();
+            for v in VIEWERS {
+                pages.push(w.app.login(v).await);
+            }
+            "2026-11-24T09:00:00Z"
+        } else {
+            "2026-11-23T12:00:00Z"
+        };
         for step in STEPS {
             let claim = step == Step::ReportClaim || state == State::AwaitingServiceClaimUnreported;
             let mut fresh = async || {
@@ -298,9 +317,9 @@ async fn the_api_accepts_a_step_exactly_when_the_case_page_offers_it() {
                 trials += 1;
                 let offers = offered(&w, &pages, v, step, &shared).await;
                 let (status, answer) = if offers {
-                    attempt(&w, &apis[v], &sgt, step, &fresh().await).await
+                    attempt(&w, &apis[v], &sgt, (step, at), &fresh().await).await
                 } else {
-                    attempt(&w, &apis[v], &sgt, step, &shared).await
+                    attempt(&w, &apis[v], &sgt, (step, at), &shared).await
                 };
                 let ok = (200..300).contains(&status);
                 if ok {

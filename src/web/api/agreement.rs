@@ -11,8 +11,8 @@ use super::optional_date;
 use super::{FacilityQuery, facility_scope};
 use crate::auth::ApiUser;
 use crate::db::{self};
-use crate::domain::Role;
 use crate::domain::input::Checker;
+use crate::domain::rules::{self, Duty};
 use crate::error::{ApiResult, AppError};
 use crate::services;
 use crate::services::agreement::DisclosureInput;
@@ -48,7 +48,7 @@ pub async fn record_disclosure(
     ApiJson(i): ApiJson<DisclosureJsonInput>,
 ) -> ApiResult<(StatusCode, Json<db::agreement::Disclosure>)> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor])?;
+    rules::may_do(Duty::Disclosure, caller.user.role)?;
     let mut c = Checker::new();
     let facility = c.text("facility", i.facility.as_deref(), 16);
     let what = c.text("what", i.what.as_deref(), 2000);
@@ -83,7 +83,7 @@ pub async fn disclosures(
     ApiQuery(q): ApiQuery<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::agreement::Disclosure>>> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor, Role::Admin])?;
+    rules::may_do(Duty::ReadAgreementRecords, caller.user.role)?;
     let scope = facility_scope(&state, &caller, q.facility.as_deref()).await?;
     Ok(Json(db::agreement::disclosures(&state.db, scope.as_deref()).await?))
 }
@@ -107,7 +107,7 @@ pub async fn record_review(
     ApiJson(i): ApiJson<ReviewInput>,
 ) -> ApiResult<(StatusCode, Json<db::agreement::Review>)> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor])?;
+    rules::may_do(Duty::Review, caller.user.role)?;
     let mut c = Checker::new();
     let facility = c.text("facility", i.facility.as_deref(), 16);
     let held_on = c.date("held_on", i.held_on.as_deref());
@@ -138,7 +138,7 @@ pub async fn reviews(
     ApiQuery(q): ApiQuery<FacilityQuery>,
 ) -> ApiResult<Json<Vec<db::agreement::Review>>> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor, Role::Admin])?;
+    rules::may_do(Duty::ReadAgreementRecords, caller.user.role)?;
     let scope = facility_scope(&state, &caller, q.facility.as_deref()).await?;
     Ok(Json(db::agreement::reviews(&state.db, scope.as_deref()).await?))
 }

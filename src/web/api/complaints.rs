@@ -12,9 +12,9 @@ use super::json::ApiJson;
 
 use crate::auth::ApiUser;
 use crate::db::{self, agreement::Complaint};
-use crate::domain::Role;
 use crate::domain::case::to_second;
 use crate::domain::input::{Checker, TimeInput};
+use crate::domain::rules::{self, Duty};
 use crate::domain::weekdays::weekday_time_between;
 use crate::error::{ApiResult, AppError};
 use crate::services;
@@ -103,7 +103,7 @@ pub async fn record_complaint(
     ApiJson(input): ApiJson<ComplaintInput>,
 ) -> ApiResult<(StatusCode, Json<ComplaintJson>)> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::may_do(Duty::RecordComplaint, caller.user.role)?;
     let mut c = Checker::new();
     let facility = c.text("facility", input.facility.as_deref(), 16);
     let received = c
@@ -132,7 +132,7 @@ pub async fn complaint_notified(
     ApiJson(input): ApiJson<ReportInput>,
 ) -> ApiResult<Json<ComplaintJson>> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor])?;
+    rules::may_do(Duty::SendComplaintToIce, caller.user.role)?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let method = c.text("method", input.method.as_deref(), 100);
@@ -163,7 +163,7 @@ pub async fn complaint_outcome(
     ApiJson(input): ApiJson<OutcomeInput>,
 ) -> ApiResult<Json<ComplaintJson>> {
     let caller = api.caller();
-    caller.require(&[Role::Supervisor])?;
+    rules::may_do(Duty::ComplaintOutcome, caller.user.role)?;
     let mut c = Checker::new();
     let at = c.time("at", input.at.as_deref(), TimeInput::Rfc3339).map(to_second);
     let summary = c.text("summary", input.summary.as_deref(), 5000);
@@ -202,7 +202,7 @@ pub async fn complaints(
 ) -> ApiResult<axum::response::Response> {
     let caller = api.caller();
     let limit = super::page_limit(q.limit)?;
-    caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
+    rules::may_do(Duty::ReadComplaints, caller.user.role)?;
     let now = state.clock.now();
     let wanted = q.status.as_deref().filter(|s| !s.is_empty());
     if wanted.is_some_and(|s| !matches!(s, "open" | "overdue" | "closed")) {
