@@ -43,6 +43,22 @@ pub(crate) fn unread_of(me: &str) -> String {
     )
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The role's view is chosen in SQL on every page (one statement with the user); the words
+    /// it names must be the domain's.
+    #[test]
+    fn the_unread_count_names_the_domain_s_role_words() {
+        let sql = unread_of("me");
+        for role in Role::ALL {
+            assert!(sql.contains(&format!("'{}'", role.as_str())), "{role:?}");
+        }
+        assert_eq!(sql.matches("WHEN '").count(), 3, "officers, supervisors and liaisons");
+    }
+}
+
 /// The unread count stops here: the navigation says "99+" for anything above 99.
 pub const UNREAD_COUNTED: i64 = 100;
 

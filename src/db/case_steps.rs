@@ -115,3 +115,15 @@ pub async fn set_igsa_hold(db: impl PgExecutor<'_>, id: i64, at: DateTime<Utc>) 
     .await?;
     Ok(())
 }
+
+/// The interpreter used at the service.
+pub async fn set_served_interpreter(db: impl PgExecutor<'_>, booking_id: i64, interpreter_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE bookings SET served_interpreter_id = $2 WHERE id = $1",
+        booking_id,
+        interpreter_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -114,11 +114,12 @@ pub async fn roster(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sq
          FROM users u
          LEFT JOIN LATERAL (SELECT * FROM wso_certifications wc WHERE wc.user_id = u.id
                             ORDER BY wc.certified_on DESC, wc.id DESC LIMIT 1) c ON true
-         WHERE u.role IN ('officer', 'supervisor')
+         WHERE u.role = ANY($2)
            AND ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM user_facilities uf WHERE uf.user_id = u.id AND uf.facility_id = ANY($1)))
          ORDER BY u.username",
     )
     .bind(facility_ids)
+    .bind(crate::domain::rules::CERTIFIABLE)
     .fetch_all(db)
     .await
 }

@@ -1,10 +1,9 @@
-//! Citizenship claims and their report to ICE, and interpreters.
+//! Citizenship claims and their report to ICE.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use crate::domain::claims::ClaimFacts;
-use crate::domain::types::NotificationKind;
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Claim {
@@ -138,102 +137,6 @@ pub async fn unreported_claims(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Clai
         Claim,
         r#"SELECT id, booking_id, claimed_at AS "claimed_at: DateTime<Utc>", how, document, interpreter_id, report_due_at AS "report_due_at: DateTime<Utc>", reported_at AS "reported_at: DateTime<Utc>", report_method, report_contact, report_response
          FROM citizenship_claims WHERE reported_at IS NULL ORDER BY report_due_at"#
-    )
-    .fetch_all(db)
-    .await
-}
-
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct Interpreter {
-    pub id: i64,
-    pub facility: String,
-    #[serde(skip)]
-    pub facility_id: i64,
-    pub name: String,
-    pub languages: String,
-    pub contact: Option<String>,
-}
-
-pub async fn insert_interpreter(
-    db: impl PgExecutor<'_>,
-    facility_id: i64,
-    name: &str,
-    languages: &str,
-    contact: Option<&str>,
-    by: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        "INSERT INTO interpreters (facility_id, name, languages, contact, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        facility_id,
-        name,
-        languages,
-        contact,
-        by,
-        now as _
-    )
-    .fetch_one(db)
-    .await
-}
-
-pub async fn interpreters(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Interpreter>> {
-    sqlx::query_as!(
-        Interpreter,
-        "SELECT i.id, f.code AS facility, i.facility_id, i.name, i.languages, i.contact
-         FROM interpreters i JOIN facilities f ON f.id = i.facility_id
-         WHERE ($1::bigint[] IS NULL OR i.facility_id = ANY($1)) ORDER BY f.code, i.name",
-        facility_ids
-    )
-    .fetch_all(db)
-    .await
-}
-
-pub async fn interpreter(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Interpreter>> {
-    sqlx::query_as!(
-        Interpreter,
-        "SELECT i.id, f.code AS facility, i.facility_id, i.name, i.languages, i.contact
-         FROM interpreters i JOIN facilities f ON f.id = i.facility_id WHERE i.id = $1",
-        id
-    )
-    .fetch_optional(db)
-    .await
-}
-
-pub async fn set_served_interpreter(db: impl PgExecutor<'_>, booking_id: i64, interpreter_id: i64) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE bookings SET served_interpreter_id = $2 WHERE id = $1",
-        booking_id,
-        interpreter_id
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The first post-service ICE notification of a booking.
-pub async fn post_service_notified_at(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar!(
-        r#"SELECT min(at) AS "notified_at: DateTime<Utc>" FROM ice_notifications WHERE booking_id = $1 AND kind = $2"#,
-        booking_id,
-        NotificationKind::PostService as _
-    )
-    .fetch_one(db)
-    .await
-}
-
-/// Services in (`since`, `served_by`] with no post-service notification.
-pub async fn without_post_service_notice(
-    db: impl PgExecutor<'_>,
-    since: DateTime<Utc>,
-    served_by: DateTime<Utc>,
-) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar!(
-        "SELECT b.id FROM bookings b
-         WHERE b.served_at IS NOT NULL AND b.served_at <= $2 AND b.served_at > $1
-           AND NOT EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = $3)",
-        since as _,
-        served_by as _,
-        NotificationKind::PostService as _
     )
     .fetch_all(db)
     .await

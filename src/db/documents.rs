@@ -141,3 +141,32 @@ pub async fn notifications(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Re
     .fetch_all(db)
     .await
 }
+
+/// The first post-service ICE notification of a booking.
+pub async fn post_service_notified_at(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar!(
+        r#"SELECT min(at) AS "notified_at: DateTime<Utc>" FROM ice_notifications WHERE booking_id = $1 AND kind = $2"#,
+        booking_id,
+        NotificationKind::PostService as _
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Services in (`since`, `served_by`] with no post-service notification.
+pub async fn without_post_service_notice(
+    db: impl PgExecutor<'_>,
+    since: DateTime<Utc>,
+    served_by: DateTime<Utc>,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "SELECT b.id FROM bookings b
+         WHERE b.served_at IS NOT NULL AND b.served_at <= $2 AND b.served_at > $1
+           AND NOT EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = $3)",
+        since as _,
+        served_by as _,
+        NotificationKind::PostService as _
+    )
+    .fetch_all(db)
+    .await
+}

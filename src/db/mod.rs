@@ -17,6 +17,7 @@ mod encode;
 pub mod facilities;
 pub mod idempotency;
 pub mod imports;
+pub mod interpreters;
 pub mod logins;
 pub mod mfa;
 pub mod reports;

@@ -252,8 +252,9 @@ pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str, mus
 
 /// The addresses of every enabled administrator who has one.
 pub async fn admin_emails(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT email FROM users WHERE role = 'admin' AND disabled_at IS NULL AND email IS NOT NULL ORDER BY email",
+    sqlx::query_scalar!(
+        "SELECT email AS \"email!\" FROM users WHERE role = $1 AND disabled_at IS NULL AND email IS NOT NULL ORDER BY email",
+        Role::Admin as _
     )
     .fetch_all(db)
     .await
@@ -262,10 +263,12 @@ pub async fn admin_emails(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> 
 /// Whether `user_id` is an administrator and no other enabled administrator exists (locks the
 /// administrators' rows, so two sweeps cannot both decide "not the last").
 pub async fn is_last_enabled_admin(conn: &mut sqlx::PgConnection, user_id: i64) -> sqlx::Result<bool> {
-    let admins: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE")
-            .fetch_all(&mut *conn)
-            .await?;
+    let admins = sqlx::query_scalar!(
+        "SELECT id FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id FOR UPDATE",
+        Role::Admin as _
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(admins == [user_id])
 }
 

@@ -186,6 +186,9 @@ pub fn may_do(duty: Duty, role: Role) -> Result<(), RuleError> {
     }
 }
 
+/// The roles whose holders may be certified as WSOs (the roster lists them).
+pub const CERTIFIABLE: [Role; 2] = [Role::Officer, Role::Supervisor];
+
 /// Whether `role` may add interpreters to a facility's list.
 pub fn may_manage_interpreters(role: Role) -> Result<(), RuleError> {
     if role == Role::Supervisor {

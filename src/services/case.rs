@@ -224,7 +224,7 @@ pub async fn serve(
     let deadline = served.deadline;
     db::case_steps::set_served(&mut *tx, id, at, document_id, caller.user.id, served).await?;
     if let Some(i) = &interpreter {
-        db::claims::set_served_interpreter(&mut *tx, id, i.id).await?;
+        db::case_steps::set_served_interpreter(&mut *tx, id, i.id).await?;
     }
     let detail = json!({
         "document_id": document_id, "kind": doc.kind, "number": doc.number, "custody_deadline": deadline,

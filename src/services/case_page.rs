@@ -8,8 +8,9 @@ use sqlx::PgPool;
 use super::Caller;
 use crate::db::audit::Entry;
 use crate::db::bookings::{Booking, Charge};
-use crate::db::claims::{Claim, Interpreter};
+use crate::db::claims::Claim;
 use crate::db::documents::{Document, Notification};
+use crate::db::interpreters::Interpreter;
 use crate::db::{self};
 use crate::domain::allowed::{self, Allowed};
 use crate::domain::case::{self, IceDocument};
@@ -58,7 +59,7 @@ pub async fn page(pool: &PgPool, caller: &Caller<'_>, id: i64, now: DateTime<Utc
     }
     let documents = db::documents::for_booking(&mut *tx, id).await?;
     let claims = db::claims::claims(&mut *tx, id).await?;
-    let interpreters = db::claims::interpreters(&mut *tx, Some(&[booking.facility_id])).await?;
+    let interpreters = db::interpreters::interpreters(&mut *tx, Some(&[booking.facility_id])).await?;
     let (charges, notifications, events) = if rules::sees_whole_case(caller.user.role) {
         (
             db::bookings::charges(&mut *tx, id).await?,

@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use super::{Caller, event, lock};
-use crate::db::{self, bookings::Booking, claims::Claim, claims::Interpreter};
+use crate::db::{self, bookings::Booking, claims::Claim, interpreters::Interpreter};
 use crate::domain::claims;
 use crate::domain::rules::{self, Step};
 use crate::error::{AppError, AppResult};
@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 /// The interpreter `id`, who must work for the case's facility.
 pub async fn interpreter_for(conn: &mut PgConnection, b: &Booking, id: Option<i64>) -> AppResult<Option<Interpreter>> {
     let Some(id) = id else { return Ok(None) };
-    match db::claims::interpreter(&mut *conn, id).await? {
+    match db::interpreters::interpreter(&mut *conn, id).await? {
         Some(i) if i.facility_id == b.facility_id => Ok(Some(i)),
         _ => Err(AppError::Rule {
             code: "unknown_interpreter",
@@ -130,9 +130,10 @@ pub async fn add_interpreter(
         });
     }
     let mut tx = pool.begin().await?;
-    let id = db::claims::insert_interpreter(&mut *tx, f.id, name, languages, contact, caller.user.id, now).await?;
+    let id =
+        db::interpreters::insert_interpreter(&mut *tx, f.id, name, languages, contact, caller.user.id, now).await?;
     let detail = json!({ "interpreter_id": id, "facility": f.code, "name": name, "languages": languages });
     super::record(&mut tx, &caller, None, "interpreter_added", now, now, detail).await?;
     tx.commit().await?;
-    db::claims::interpreter(pool, id).await?.ok_or(AppError::NotFound)
+    db::interpreters::interpreter(pool, id).await?.ok_or(AppError::NotFound)
 }

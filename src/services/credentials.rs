@@ -19,7 +19,7 @@ async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &st
     let officer = db::users::by_username(&mut *conn, username)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !matches!(officer.role, Role::Officer | Role::Supervisor) {
+    if !crate::domain::rules::CERTIFIABLE.contains(&officer.role) {
         return Err(AppError::Rule {
             code: "not_an_officer",
             message: format!("{username} is not an officer or supervisor"),

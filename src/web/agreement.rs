@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::auth::CurrentUser;
-use crate::db::{self, agreement::Disclosure, agreement::Review, claims::Interpreter, facilities::Facility};
+use crate::db::{self, agreement::Disclosure, agreement::Review, facilities::Facility, interpreters::Interpreter};
 use crate::domain::Role;
 use crate::domain::input::Checker;
 use crate::error::{AppError, AppResult};
@@ -42,7 +42,7 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
             .into_iter()
             .filter(|f| user.user.facility_ids.contains(&f.id))
             .collect(),
-        interpreters: db::claims::interpreters(&state.db, scope).await?,
+        interpreters: db::interpreters::interpreters(&state.db, scope).await?,
         disclosures: db::agreement::disclosures(&state.db, scope).await?,
         reviews: db::agreement::reviews(&state.db, scope).await?,
         form,

@@ -274,7 +274,7 @@ pub struct CasePage {
     release_reasons: &'static [ReleaseReason],
     /// Citizenship claims, newest first, with local times.
     claims: Vec<ClaimRow>,
-    interpreters: Vec<crate::db::claims::Interpreter>,
+    interpreters: Vec<crate::db::interpreters::Interpreter>,
     served_interpreter: Option<String>,
     /// The documents the service form offers.
     serveable: Vec<i64>,

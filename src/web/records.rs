@@ -66,7 +66,7 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
         false => Some(charge_summary(&db::bookings::charges(&state.db, id).await?)),
     };
     let interpreter = match b.served_interpreter_id {
-        Some(i) => db::claims::interpreter(&state.db, i)
+        Some(i) => db::interpreters::interpreter(&state.db, i)
             .await?
             .map(|i| format!("{} ({})", i.name, i.languages)),
         None => None,

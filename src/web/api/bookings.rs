@@ -40,7 +40,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
     if let Some(served) = served_at {
         json.post_service_notice = Some(PostServiceNotice {
             due_at: crate::domain::notice::post_service_notice_due(served),
-            notified_at: db::claims::post_service_notified_at(&state.db, id).await?,
+            notified_at: db::documents::post_service_notified_at(&state.db, id).await?,
         });
     }
     json.documents = Some(

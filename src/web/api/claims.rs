@@ -112,7 +112,7 @@ pub async fn add_interpreter(
     State(state): State<AppState>,
     api: ApiUser,
     ApiJson(input): ApiJson<InterpreterInput>,
-) -> ApiResult<(StatusCode, Json<db::claims::Interpreter>)> {
+) -> ApiResult<(StatusCode, Json<db::interpreters::Interpreter>)> {
     let caller = api.caller();
     rules::may_manage_interpreters(caller.user.role)?;
     let mut c = Checker::new();
@@ -138,8 +138,8 @@ pub async fn interpreters(
     State(state): State<AppState>,
     api: ApiUser,
     ApiQuery(q): ApiQuery<FacilityQuery>,
-) -> ApiResult<Json<Vec<db::claims::Interpreter>>> {
+) -> ApiResult<Json<Vec<db::interpreters::Interpreter>>> {
     let caller = api.caller();
     let scope = facility_scope(&state, &caller, q.facility.as_deref()).await?;
-    Ok(Json(db::claims::interpreters(&state.db, scope.as_deref()).await?))
+    Ok(Json(db::interpreters::interpreters(&state.db, scope.as_deref()).await?))
 }

@@ -167,12 +167,12 @@ fn cases() -> Vec<Op> {
         op(Get, "/interpreters", "claims", "The interpreters")
             .roles(EVERYONE)
             .query::<super::FacilityQuery>(&[])
-            .list::<db::claims::Interpreter>("The interpreters of the caller's facilities", false)
+            .list::<db::interpreters::Interpreter>("The interpreters of the caller's facilities", false)
             .errors(&[403]),
         op(Post, "/interpreters", "claims", "Add an interpreter")
             .roles(&[Supervisor])
             .body::<claims::InterpreterInput>()
-            .ok::<db::claims::Interpreter>(201, "The interpreter")
+            .ok::<db::interpreters::Interpreter>(201, "The interpreter")
             .errors(&[403, 409]),
     ]
 }
