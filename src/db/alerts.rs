@@ -88,46 +88,47 @@ pub struct NewAlert<'a> {
 
 /// Inserts the alert unless its key exists; `None` when it was raised before.
 pub async fn insert(db: impl PgExecutor<'_>, a: &NewAlert<'_>) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO alerts (dedupe_key, kind, urgency, booking_id, facility_id, raised_at, title, body, complaint_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        a.dedupe_key,
+        a.kind as _,
+        a.urgency,
+        a.booking_id,
+        a.facility_id,
+        a.raised_at as _,
+        a.title,
+        a.body,
+        a.complaint_id
     )
-    .bind(a.dedupe_key)
-    .bind(a.kind)
-    .bind(a.urgency)
-    .bind(a.booking_id)
-    .bind(a.facility_id)
-    .bind(a.raised_at)
-    .bind(a.title)
-    .bind(a.body)
-    .bind(a.complaint_id)
     .fetch_optional(db)
     .await
 }
 
 /// The most urgent deadline alert raised so far for each of `booking_ids`.
 pub async fn raised_urgency(db: impl PgExecutor<'_>, booking_ids: &[i64]) -> sqlx::Result<Vec<(i64, i32)>> {
-    sqlx::query_as(
-        "SELECT booking_id, max(urgency) FROM alerts
+    let rows = sqlx::query!(
+        r#"SELECT booking_id AS "booking_id!", max(urgency) AS "urgency!" FROM alerts
          WHERE booking_id = ANY($1) AND kind LIKE $2
-         GROUP BY booking_id",
+         GROUP BY booking_id"#,
+        booking_ids,
+        clock_pattern()
     )
-    .bind(booking_ids)
-    .bind(clock_pattern())
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.booking_id, r.urgency)).collect())
 }
 
 /// E-mail addresses of the facility's users with one of `roles`.
 pub async fn recipients(db: impl PgExecutor<'_>, facility_id: i64, roles: &[Role]) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT u.email FROM users u JOIN user_facilities uf ON uf.user_id = u.id
+    sqlx::query_scalar!(
+        r#"SELECT DISTINCT u.email AS "email!" FROM users u JOIN user_facilities uf ON uf.user_id = u.id
          WHERE uf.facility_id = $1 AND u.role = ANY($2) AND u.email IS NOT NULL AND u.disabled_at IS NULL
-         ORDER BY u.email",
+         ORDER BY u.email"#,
+        facility_id,
+        roles as _
     )
-    .bind(facility_id)
-    .bind(roles)
     .fetch_all(db)
     .await
 }
@@ -143,17 +144,17 @@ pub struct NewMessage<'a> {
 }
 
 pub async fn enqueue(db: impl PgExecutor<'_>, m: &NewMessage<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO outbox (alert_id, message_id, recipients, subject, body, headers, created_at, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        m.alert_id,
+        m.message_id,
+        m.recipients,
+        m.subject,
+        m.body,
+        &m.headers,
+        m.now as _
     )
-    .bind(m.alert_id)
-    .bind(m.message_id)
-    .bind(m.recipients)
-    .bind(m.subject)
-    .bind(m.body)
-    .bind(&m.headers)
-    .bind(m.now)
     .fetch_one(db)
     .await
 }
@@ -177,7 +178,8 @@ pub async fn claim_due(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<Message>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Message,
         "UPDATE outbox SET leased_until = $2, attempts = attempts + 1
          WHERE id IN (SELECT id FROM outbox
                       WHERE delivered_at IS NULL AND cardinality(recipients) > 0 AND next_attempt_at <= $1
@@ -186,37 +188,41 @@ pub async fn claim_due(
                       LIMIT $3
                       FOR UPDATE SKIP LOCKED)
          RETURNING id, message_id, recipients, subject, body, headers, attempts",
+        now as _,
+        lease_until as _,
+        limit
     )
-    .bind(now)
-    .bind(lease_until)
-    .bind(limit)
     .fetch_all(db)
     .await
 }
 
 /// When the next undelivered message falls due (`None`: every message went out).
 pub async fn next_due(db: impl PgExecutor<'_>) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("SELECT min(next_attempt_at) FROM outbox WHERE delivered_at IS NULL")
+    sqlx::query_scalar!(r#"SELECT min(next_attempt_at) AS "due: DateTime<Utc>" FROM outbox WHERE delivered_at IS NULL"#)
         .fetch_one(db)
         .await
 }
 
 pub async fn mark_delivered(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET delivered_at = $2, leased_until = NULL, last_error = NULL WHERE id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE outbox SET delivered_at = $2, leased_until = NULL, last_error = NULL WHERE id = $1",
+        id,
+        now as _
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 pub async fn mark_failed(db: impl PgExecutor<'_>, id: i64, retry_at: DateTime<Utc>, error: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET next_attempt_at = $2, leased_until = NULL, last_error = $3 WHERE id = $1")
-        .bind(id)
-        .bind(retry_at)
-        .bind(error)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE outbox SET next_attempt_at = $2, leased_until = NULL, last_error = $3 WHERE id = $1",
+        id,
+        retry_at as _,
+        error
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -226,13 +232,15 @@ pub async fn record_attempt(
     at: DateTime<Utc>,
     error: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)")
-        .bind(outbox_id)
-        .bind(at)
-        .bind(error.is_none())
-        .bind(error)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)",
+        outbox_id,
+        at as _,
+        error.is_none(),
+        error
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -314,10 +322,13 @@ pub async fn list(
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(Option<i64>, AlertKind)>> {
-    sqlx::query_as("SELECT facility_id, kind FROM alerts WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    let row = sqlx::query!(
+        r#"SELECT facility_id, kind AS "kind: AlertKind" FROM alerts WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.facility_id, r.kind)))
 }
 
 /// Returns false when the user had already acknowledged it.
@@ -327,11 +338,13 @@ pub async fn acknowledge(
     user_id: i64,
     at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("INSERT INTO alert_acks (alert_id, user_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(alert_id)
-        .bind(user_id)
-        .bind(at)
-        .execute(db)
-        .await?;
+    let r = sqlx::query!(
+        "INSERT INTO alert_acks (alert_id, user_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        alert_id,
+        user_id,
+        at as _
+    )
+    .execute(db)
+    .await?;
     Ok(r.rows_affected() == 1)
 }

@@ -334,13 +334,18 @@ pub enum Stage {
     Overdue,
 }
 
+/// A running clock with this much time left or less is urgent (the board's red row).
+pub const URGENT_WITHIN: Duration = Duration::hours(4);
+/// A running clock with this much time left or less is shown as close (the board's amber row).
+pub const CLOSE_WITHIN: Duration = Duration::hours(12);
+
 pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
     let left = deadline - now;
     if clock_run_out(deadline, now) {
         Stage::Overdue
-    } else if left <= Duration::hours(4) {
+    } else if left <= URGENT_WITHIN {
         Stage::Within4h
-    } else if left <= Duration::hours(12) {
+    } else if left <= CLOSE_WITHIN {
         Stage::Within12h
     } else {
         Stage::Ok

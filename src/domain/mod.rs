@@ -19,6 +19,8 @@ pub mod local_time;
 pub mod next_steps;
 pub mod notice;
 pub mod publish;
+#[cfg(test)]
+mod record_tests;
 pub mod role;
 pub mod roster;
 pub mod rules;
