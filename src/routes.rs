@@ -51,7 +51,7 @@ pub fn app(state: AppState) -> Router {
             "/bookings/{id}/documents/{doc_id}/withdraw",
             post(case_actions::withdraw_document),
         )
-        .route("/bookings/{id}/notifications", post(case_actions::add_notification))
+        .route("/bookings/{id}/ice-notifications", post(case_actions::add_notification))
         .route("/bookings/{id}/release-point", post(case_actions::release_point))
         .route("/bookings/{id}/service", post(case_actions::serve))
         .route("/bookings/{id}/transfer", post(case_actions::transfer))

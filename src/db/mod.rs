@@ -84,8 +84,6 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether the database would refuse writes now: a replica (in recovery) or read-only by
-/// setting (a primary being demoted). An error when it does not answer.
 /// Makes the transaction a read-only snapshot (`REPEATABLE READ`, read only): every statement
 /// in it sees the database as of its first read (the case page, the compliance report).
 pub async fn read_snapshot(conn: &mut sqlx::PgConnection) -> sqlx::Result<()> {
@@ -95,6 +93,8 @@ pub async fn read_snapshot(conn: &mut sqlx::PgConnection) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Whether the database would refuse writes now: a replica (in recovery) or read-only by
+/// setting (a primary being demoted). An error when it does not answer.
 pub async fn read_only(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool")
         .fetch_one(db)

@@ -303,3 +303,34 @@ fn bookings_interpreters_and_the_agreement_s_duties_belong_to_their_roles() {
     assert_eq!(duty(Duty::ReadComplaints), [Officer, Supervisor, Admin]);
     assert_eq!(duty(Duty::ReadAgreementRecords), [Supervisor, Admin]);
 }
+
+#[test]
+fn a_service_is_refused_for_its_document_and_time_before_the_officer_s_certification() {
+    use super::case::{IceDocument, serve};
+    use super::types::DocumentKind;
+    let case = awaiting_service();
+    let (at, now) = (t("2026-11-21T09:00:00Z"), t(NOW));
+    let uncertified = Actor {
+        certified: false,
+        ..acting(Role::Officer)
+    };
+    let warrant = IceDocument {
+        kind: DocumentKind::WarrantOfArrest,
+        withdrawn_at: None,
+    };
+    let code = |doc: &IceDocument, at| serve(facts(&case), uncertified, at, now, doc).unwrap_err().code;
+    let detainer = IceDocument {
+        kind: DocumentKind::Detainer,
+        ..warrant
+    };
+    assert_eq!(code(&detainer, at), "not_a_warrant");
+    let withdrawn = IceDocument {
+        withdrawn_at: Some(t("2026-11-21T08:30:00Z")),
+        ..warrant
+    };
+    assert_eq!(code(&withdrawn, at), "document_withdrawn");
+    assert_eq!(code(&warrant, t("2026-11-21T07:59:59Z")), "before_previous_step");
+    assert_eq!(code(&warrant, at), "not_certified");
+    let certified = acting(Role::Officer);
+    assert!(serve(facts(&case), certified, at, now, &warrant).is_ok());
+}

@@ -46,18 +46,6 @@ async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &st
     Ok(officer)
 }
 
-/// Whether `user_id` may serve a warrant at `at` (in the case's zone `tz`), and why not.
-pub async fn eligibility_now(
-    pool: &PgPool,
-    user_id: i64,
-    at: DateTime<Utc>,
-    tz: chrono_tz::Tz,
-) -> AppResult<crate::domain::credentials::Eligibility> {
-    let mut conn = pool.acquire().await?;
-    let record = db::credentials::record(&mut conn, user_id).await?;
-    Ok(crate::domain::credentials::eligibility(&record, at, tz))
-}
-
 pub async fn certify(
     pool: &PgPool,
     caller: Caller<'_>,

@@ -91,8 +91,7 @@ async fn facility_for(pool: &PgPool, who: Importer<'_>, code: &str) -> AppResult
         .await?
         .ok_or_else(|| AppError::field("facility", format!("there is no facility `{}`", code.trim())))?;
     if let Importer::User(caller) = who
-        && caller.user.role != Role::Admin
-        && !caller.user.facility_ids.contains(&facility.id)
+        && !crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, facility.id)
     {
         return Err(AppError::Forbidden {
             code: "forbidden",

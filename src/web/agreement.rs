@@ -9,7 +9,6 @@ use axum::response::Response;
 
 use crate::auth::CurrentUser;
 use crate::db::{self, agreement::Disclosure, agreement::Review, facilities::Facility, interpreters::Interpreter};
-use crate::domain::Role;
 use crate::domain::input::Checker;
 use crate::error::{AppError, AppResult};
 use crate::services;
@@ -46,7 +45,7 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
         disclosures: db::agreement::disclosures(&state.db, scope).await?,
         reviews: db::agreement::reviews(&state.db, scope).await?,
         form,
-        can_edit: user.user.role == Role::Supervisor,
+        can_edit: crate::domain::rules::may_do(crate::domain::rules::Duty::Disclosure, user.user.role).is_ok(),
     })
 }
 

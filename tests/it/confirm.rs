@@ -243,3 +243,36 @@ async fn a_time_chosen_in_the_repeated_hour_survives_the_confirmation() {
         .unwrap();
     assert_eq!(at, "2026-11-01 06:30:00+00", "the second 01:30, as chosen");
 }
+
+/// Issue 25, 1: the point of release recorded "now" (to the second), the service recorded at
+/// once with the service form as offered: accepted, not "before the point of release".
+#[tokio::test]
+async fn a_service_right_after_a_point_of_release_now_is_accepted() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let (id, doc) = w.booked_with_warrant(&wso, "C-9").await;
+    w.app.clock.set(t("2026-11-23T12:00:42Z"));
+    let officer = w.app.login("wso1").await;
+    let rp = [("at.mode", "now"), ("at", ""), ("reason", "bond_posted")];
+    let r = post(&w, &officer, &format!("/bookings/{id}/release-point"), &rp).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = w.app.page(&officer, &format!("/bookings/{id}")).await;
+    let serve_form = &page[page.find(r#"id="serve""#).expect("the service is offered")..];
+    let serve_form = &serve_form[..serve_form.find("</form>").unwrap()];
+    assert!(serve_form.contains(r#"name="at.mode" value="now""#), "{serve_form}");
+    assert!(
+        !serve_form.contains(r#"value="2026-11-23 07:00""#),
+        "no minute preset that could precede the point of release"
+    );
+    let doc = doc.to_string();
+    let serve = [("document_id", doc.as_str()), ("at.mode", "now"), ("at", "")];
+    let r = post(&w, &officer, &format!("/bookings/{id}/service"), &serve).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert_eq!(status(&w, id).await, "wso_hold");
+    let served: String = sqlx::query_scalar("SELECT served_at::text FROM bookings WHERE id = $1")
+        .bind(id)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(served, "2026-11-23 12:00:42+00");
+}

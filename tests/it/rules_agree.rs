@@ -176,7 +176,7 @@ fn form_action(step: Step, c: &Case) -> String {
     match step {
         Step::Document => format!("/bookings/{id}/documents#document"),
         Step::Withdraw => format!("/bookings/{id}/documents/{}/withdraw", c.doc),
-        Step::Notification => format!("/bookings/{id}/notifications#notification"),
+        Step::Notification => format!("/bookings/{id}/ice-notifications#notification"),
         Step::Claim => format!("/bookings/{id}/citizenship-claims#claim"),
         Step::ReportClaim => format!("/bookings/{id}/citizenship-claims/{}/report", c.claim.unwrap()),
         Step::ReleasePoint => format!("/bookings/{id}/release-point#release-point"),
