@@ -276,3 +276,33 @@ async fn a_service_right_after_a_point_of_release_now_is_accepted() {
         .unwrap();
     assert_eq!(served, "2026-11-23 12:00:42+00");
 }
+
+/// Issue 25, 8: a rushed officer cannot record a warrant as a detainer by leaving the kind as
+/// it was: no kind is preset, and none chosen is refused by name.
+#[tokio::test]
+async fn the_document_form_presets_no_kind() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let id = wso.ok(201, "/bookings", booking("C-10")).await["id"].as_i64().unwrap();
+    let officer = w.app.login("wso1").await;
+    let page = w.app.page(&officer, &format!("/bookings/{id}")).await;
+    let select = &page[page.find(r#"<select id="document-kind""#).expect("the document form")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(
+        select.contains(r#"<option value="">Choose the kind…</option>"#),
+        "{select}"
+    );
+    assert!(!select.contains("selected"), "{select}");
+    let fields = [
+        ("kind", ""),
+        ("number", "W-3"),
+        ("a_number", "123456789"),
+        ("issued_at", "2026-11-22 10:00"),
+        ("received_at", "2026-11-22 11:00"),
+    ];
+    let before = w.app.table_counts().await;
+    let r = post(&w, &officer, &format!("/bookings/{id}/documents"), &fields).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("kind"));
+    assert_eq!(w.app.table_counts().await, before, "nothing recorded");
+}
