@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
+use super::events::{Action, Event, Transition};
 use super::rules::{self, Actor, Facts, Step};
 use super::types::{DocumentKind, ReleaseReason, Status};
 
@@ -140,14 +141,18 @@ pub fn record_release_point(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     active_warrant: bool,
-) -> Result<Status, RuleError> {
+) -> Result<Transition<Status>, RuleError> {
     rules::may(Step::ReleasePoint, actor, facts)?;
     check_time(at, now, facts.case.booked_at, "the booking")?;
-    Ok(if active_warrant {
-        Status::InCustody
-    } else {
-        Status::Released
-    })
+    let mut t = Transition::one(Status::InCustody, Action::ReleasePointRecorded, at);
+    if !active_warrant {
+        t.value = Status::Released;
+        t.events.push(Event {
+            action: Action::Released,
+            at,
+        });
+    }
+    Ok(t)
 }
 
 /// An ICE document as the rules see it.
@@ -171,9 +176,28 @@ pub fn active_warrant(documents: &[IceDocument], at: DateTime<Utc>) -> bool {
 }
 
 /// A notification to ICE (or any later fact about the case): at or after the booking.
-pub fn notify(facts: Facts<'_>, actor: Actor, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), RuleError> {
+pub fn notify(
+    facts: Facts<'_>,
+    actor: Actor,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Transition<()>, RuleError> {
     rules::may(Step::Notification, actor, facts)?;
-    check_time(at, now, facts.case.booked_at, "the booking")
+    check_time(at, now, facts.case.booked_at, "the booking")?;
+    Ok(Transition::one((), Action::IceNotified, at))
+}
+
+/// An ICE document received at `received_at` (its fields are checked as typed,
+/// `booking::DocumentInput::check`).
+pub fn add_document(facts: Facts<'_>, actor: Actor, received_at: DateTime<Utc>) -> Result<Transition<()>, RuleError> {
+    rules::may(Step::Document, actor, facts)?;
+    Ok(Transition::one((), Action::DocumentAdded, received_at))
+}
+
+/// A correction entered at `now` (it names the event it corrects; nothing is edited).
+pub fn correct(facts: Facts<'_>, actor: Actor, now: DateTime<Utc>) -> Result<Transition<()>, RuleError> {
+    rules::may(Step::Correct, actor, facts)?;
+    Ok(Transition::one((), Action::CorrectionRecorded, now))
 }
 
 /// ICE withdrew a document received at `received_at`.
@@ -184,12 +208,13 @@ pub fn withdraw(
     received_at: DateTime<Utc>,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(), RuleError> {
+) -> Result<Transition<()>, RuleError> {
     rules::may(Step::Withdraw, actor, facts)?;
     if document.withdrawn_at.is_some() {
         return Err(conflict("already_withdrawn", "this document is already withdrawn"));
     }
-    check_time(at, now, received_at, "the document was received")
+    check_time(at, now, received_at, "the document was received")?;
+    Ok(Transition::one((), Action::DocumentWithdrawn, at))
 }
 
 /// What a service changes: the case is on a WSO hold until `deadline`.
@@ -207,7 +232,7 @@ pub fn serve(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     document: &IceDocument,
-) -> Result<Served, RuleError> {
+) -> Result<Transition<Served>, RuleError> {
     rules::may(Step::Serve, actor, facts)?;
     if !document.kind.is_warrant() {
         return Err(unprocessable(
@@ -230,10 +255,11 @@ pub fn serve(
             "you do not hold a WSO certification current at the service time",
         ));
     }
-    Ok(Served {
+    let served = Served {
         status: Status::WsoHold,
         deadline: custody_deadline(at),
-    })
+    };
+    Ok(Transition::one(served, Action::WarrantServed, at))
 }
 
 /// Pickup by ICE. Returns the seconds held past the deadline (0 when in time).
@@ -243,29 +269,32 @@ pub fn transfer(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     late_reason: Option<&str>,
-) -> Result<i64, RuleError> {
+) -> Result<Transition<i64>, RuleError> {
     rules::may(Step::Transfer, actor, facts)?;
     let case = facts.case;
     let (after, what) = case.last_step();
     check_time(at, now, after, what)?;
-    if case.status == Status::IgsaHold {
-        return Ok(0);
-    }
-    let deadline = case.deadline().expect("a wso_hold case has been served");
-    if !past_deadline(deadline, at) {
-        return Ok(0);
-    }
-    match late_reason.map(str::trim).filter(|r| !r.is_empty()) {
-        None => Err(conflict(
-            "deadline_passed",
-            "the pickup time is after the 48-hour deadline: the person must be released, or a supervisor records a late transfer with a written reason",
-        )),
-        Some(_) if !rules::may_transfer_late(actor.role) => Err(forbidden(
-            "late_transfer_needs_supervisor",
-            "only a supervisor may record a transfer after the deadline",
-        )),
-        Some(_) => Ok(over_detained_seconds(deadline, at)),
-    }
+    let late = match (case.status, case.deadline()) {
+        (Status::WsoHold, Some(deadline)) if past_deadline(deadline, at) => Some(deadline),
+        _ => None,
+    };
+    let over = match (late, late_reason.map(str::trim).filter(|r| !r.is_empty())) {
+        (None, _) => 0,
+        (Some(_), None) => {
+            return Err(conflict(
+                "deadline_passed",
+                "the pickup time is after the 48-hour deadline: the person must be released, or a supervisor records a late transfer with a written reason",
+            ));
+        }
+        (Some(_), Some(_)) if !rules::may_transfer_late(actor.role) => {
+            return Err(forbidden(
+                "late_transfer_needs_supervisor",
+                "only a supervisor may record a transfer after the deadline",
+            ));
+        }
+        (Some(deadline), Some(_)) => over_detained_seconds(deadline, at),
+    };
+    Ok(Transition::one(over, Action::Transferred, at))
 }
 
 /// Release by a supervisor. Returns the seconds held past the deadline (0 when in time).
@@ -275,7 +304,7 @@ pub fn release(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     reason: ReleaseReason,
-) -> Result<i64, RuleError> {
+) -> Result<Transition<i64>, RuleError> {
     rules::may(Step::Release, actor, facts)?;
     let case = facts.case;
     let (after, what) = case.last_step();
@@ -300,14 +329,20 @@ pub fn release(
             }
         }
     }
-    Ok(match (case.status, deadline) {
+    let over = match (case.status, deadline) {
         (Status::WsoHold, Some(d)) => over_detained_seconds(d, at),
         _ => 0,
-    })
+    };
+    Ok(Transition::one(over, Action::Released, at))
 }
 
 /// With an IGSA, a supervisor may keep the person as an ICE detainee, at or before the deadline.
-pub fn start_igsa_hold(facts: Facts<'_>, actor: Actor, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), RuleError> {
+pub fn start_igsa_hold(
+    facts: Facts<'_>,
+    actor: Actor,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Transition<()>, RuleError> {
     rules::may(Step::Igsa, actor, facts)?;
     let case = facts.case;
     let (after, what) = case.last_step();
@@ -318,74 +353,5 @@ pub fn start_igsa_hold(facts: Facts<'_>, actor: Actor, at: DateTime<Utc>, now: D
             "an IGSA hold must start at or before the 48-hour deadline",
         ));
     }
-    Ok(())
-}
-
-/// How urgent a running clock is; the board colours rows by it (and says it in words).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    /// More than 12 hours left.
-    Ok,
-    /// 12 hours or less.
-    Within12h,
-    /// 4 hours or less.
-    Within4h,
-    /// At or past the deadline: the person must be released now.
-    Overdue,
-}
-
-/// A running clock with this much time left or less is urgent (the board's red row).
-pub const URGENT_WITHIN: Duration = Duration::hours(4);
-/// A running clock with this much time left or less is shown as close (the board's amber row).
-pub const CLOSE_WITHIN: Duration = Duration::hours(12);
-
-pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
-    let left = deadline - now;
-    if clock_run_out(deadline, now) {
-        Stage::Overdue
-    } else if left <= URGENT_WITHIN {
-        Stage::Within4h
-    } else if left <= CLOSE_WITHIN {
-        Stage::Within12h
-    } else {
-        Stage::Ok
-    }
-}
-
-impl Stage {
-    /// The word the API and the board stream use.
-    pub fn word(self) -> &'static str {
-        match self {
-            Stage::Ok => "more_than_12h",
-            Stage::Within12h => "within_12h",
-            Stage::Within4h => "within_4h",
-            Stage::Overdue => "overdue",
-        }
-    }
-
-    pub fn is_overdue(self) -> bool {
-        self == Stage::Overdue
-    }
-
-    pub fn is_urgent(self) -> bool {
-        self == Stage::Within4h
-    }
-
-    pub fn css(self) -> &'static str {
-        match self {
-            Stage::Ok => "stage-ok",
-            Stage::Within12h => "stage-12h",
-            Stage::Within4h => "stage-4h",
-            Stage::Overdue => "overdue",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Stage::Ok => "More than 12 h left",
-            Stage::Within12h => "12 h or less",
-            Stage::Within4h => "4 h or less",
-            Stage::Overdue => "Release required",
-        }
-    }
+    Ok(Transition::one((), Action::IgsaHoldStarted, at))
 }

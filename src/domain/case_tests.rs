@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::Role;
 use super::case::*;
 use super::rules::{Actor, Facts};
+use super::stage::*;
 use super::types::{DocumentKind, ReleaseReason, Status};
 
 // The transitions as these stories call them: by staff of the case's facility (the rulebook's
@@ -31,7 +32,7 @@ fn record_release_point(
     now: DateTime<Utc>,
     warrant: bool,
 ) -> Result<Status, RuleError> {
-    super::case::record_release_point(facts(case), acting(Role::Officer), at, now, warrant)
+    super::case::record_release_point(facts(case), acting(Role::Officer), at, now, warrant).map(|t| t.value)
 }
 
 fn serve(
@@ -45,7 +46,7 @@ fn serve(
         certified,
         ..acting(Role::Officer)
     };
-    super::case::serve(facts(case), wso, at, now, doc)
+    super::case::serve(facts(case), wso, at, now, doc).map(|t| t.value)
 }
 
 fn transfer(
@@ -55,11 +56,11 @@ fn transfer(
     role: Role,
     late: Option<&str>,
 ) -> Result<i64, RuleError> {
-    super::case::transfer(facts(case), acting(role), at, now, late)
+    super::case::transfer(facts(case), acting(role), at, now, late).map(|t| t.value)
 }
 
 fn release(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, reason: ReleaseReason) -> Result<i64, RuleError> {
-    super::case::release(facts(case), acting(Role::Supervisor), at, now, reason)
+    super::case::release(facts(case), acting(Role::Supervisor), at, now, reason).map(|t| t.value)
 }
 
 fn start_igsa_hold(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, igsa: bool) -> Result<(), RuleError> {
@@ -67,7 +68,7 @@ fn start_igsa_hold(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, igsa: boo
         facility_igsa: igsa,
         ..facts(case)
     };
-    super::case::start_igsa_hold(facts, acting(Role::Supervisor), at, now)
+    super::case::start_igsa_hold(facts, acting(Role::Supervisor), at, now).map(|t| t.value)
 }
 
 fn t(s: &str) -> DateTime<Utc> {

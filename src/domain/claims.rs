@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::alerts::AlertKind;
 use super::case::{RuleError, check_time, conflict};
+use super::events::{Action, Transition};
 use super::rules::{self, Actor, Facts, Step};
 
 /// ICE must be told of a citizenship claim within this time of the claim.
@@ -52,10 +53,10 @@ pub fn record(
     actor: Actor,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, RuleError> {
+) -> Result<Transition<DateTime<Utc>>, RuleError> {
     rules::may(Step::Claim, actor, facts)?;
     check_time(at, now, facts.case.booked_at, "the booking")?;
-    Ok(report_due(at))
+    Ok(Transition::one(report_due(at), Action::CitizenshipClaimRecorded, at))
 }
 
 /// A claim as its report sees it.
@@ -73,7 +74,7 @@ pub fn report(
     claim: ClaimFacts,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<bool, RuleError> {
+) -> Result<Transition<bool>, RuleError> {
     rules::may(Step::ReportClaim, actor, facts)?;
     if claim.reported_at.is_some() {
         return Err(conflict(
@@ -82,7 +83,11 @@ pub fn report(
         ));
     }
     check_time(at, now, claim.claimed_at, "the claim")?;
-    Ok(reported_in_time(claim.report_due_at, at))
+    Ok(Transition::one(
+        reported_in_time(claim.report_due_at, at),
+        Action::CitizenshipClaimReported,
+        at,
+    ))
 }
 
 /// Whether any claim among `claims` is still unreported (a fact for [`rules::Facts`]).

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::case::*;
+use super::stage::*;
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

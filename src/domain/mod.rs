@@ -13,6 +13,7 @@ pub mod claims;
 #[cfg(test)]
 mod clock_tests;
 pub mod credentials;
+pub mod events;
 pub mod import;
 pub mod input;
 pub mod local_time;
@@ -26,6 +27,7 @@ pub mod roster;
 pub mod rules;
 #[cfg(test)]
 mod rules_tests;
+pub mod stage;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::Role;
 use super::case::{Case, RuleError, RuleKind};
 use super::claims::{self, ClaimFacts};
+use super::events::Action;
 use super::rules::{Actor, Facts, Step, may, may_transfer_late, permitted};
 use super::types::Status;
 
@@ -239,9 +240,12 @@ fn a_claim_is_reported_within_the_hour_once() {
         report_due_at: due,
         reported_at: None,
     };
-    assert_eq!(claims::report(facts(&case), officer, claim, due, t(NOW)), Ok(true));
+    let in_time = claims::report(facts(&case), officer, claim, due, t(NOW)).unwrap();
+    assert!(in_time.value);
+    assert_eq!(in_time.actions(), [Action::CitizenshipClaimReported]);
+    assert_eq!(in_time.events[0].at, due);
     assert_eq!(
-        claims::report(facts(&case), officer, claim, t("2026-11-22T11:00:01Z"), t(NOW)),
+        claims::report(facts(&case), officer, claim, t("2026-11-22T11:00:01Z"), t(NOW)).map(|t| t.value),
         Ok(false)
     );
     let early = claims::report(facts(&case), officer, claim, t("2026-11-22T09:59:59Z"), t(NOW));
@@ -256,7 +260,10 @@ fn a_claim_is_reported_within_the_hour_once() {
             .code,
         "already_reported"
     );
-    assert_eq!(claims::record(facts(&case), officer, claimed_at, t(NOW)), Ok(due));
+    let recorded = claims::record(facts(&case), officer, claimed_at, t(NOW)).unwrap();
+    assert_eq!(recorded.value, due);
+    assert_eq!(recorded.actions(), [Action::CitizenshipClaimRecorded]);
+    assert_eq!(recorded.events[0].at, claimed_at);
     assert_eq!(
         claims::record(facts(&closed(Status::Released)), officer, claimed_at, t(NOW))
             .unwrap_err()

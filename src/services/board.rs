@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use tokio::sync::{OnceCell, Semaphore, broadcast, watch};
 
 use crate::db::board::{self, BoardBooking, List};
-use crate::domain::case::{Stage, stage};
+use crate::domain::stage::{Stage, stage};
 
 const CHANNELS: [&str; 2] = ["wso_board", "wso_access"];
 

@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::{Caller, duplicate, event};
+use super::{Caller, duplicate, events};
 use crate::db;
 use crate::domain::booking::{BookingInput, NewBooking};
+use crate::domain::events::{Action, Event};
 use crate::domain::input::{FieldError, TimeInput};
 use crate::domain::rules;
 use crate::error::{AppError, AppResult};
@@ -60,7 +61,11 @@ pub async fn create_booking(pool: &PgPool, caller: Caller<'_>, b: &NewBooking, n
             )
         })?;
     let detail = b.created_detail(&facility.code);
-    event(&mut tx, &caller, id, "booking_created", b.booked_at, now, detail).await?;
+    let created = Event {
+        action: Action::BookingCreated,
+        at: b.booked_at,
+    };
+    events(&mut tx, &caller, id, &[created], now, |_| detail.clone()).await?;
     tx.commit().await?;
     Ok(id)
 }

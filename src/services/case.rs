@@ -4,14 +4,15 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{Caller, duplicate, event, lock};
+use super::{Caller, duplicate, events, lock};
 use crate::alerts;
 use crate::config::Config;
 use crate::db;
 use crate::domain::alerts::AlertKind;
 use crate::domain::booking::{NewDocument, NewNotification};
 use crate::domain::case;
-use crate::domain::rules::{self, Step};
+use crate::domain::events::Action;
+use crate::domain::rules::Step;
 use crate::domain::types::{ReleasePointReason, ReleaseReason, Status};
 use crate::error::{AppError, AppResult};
 
@@ -43,7 +44,7 @@ pub async fn add_document(
 ) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Document).await?;
-    rules::may(Step::Document, locked.actor(&caller, false), locked.facts())?;
+    let t = case::add_document(locked.facts(), locked.actor(&caller, false), d.received_at)?;
     let b = &locked.b;
     let doc_id = db::documents::insert(&mut *tx, id, d, caller.user.id, now)
         .await
@@ -57,7 +58,7 @@ pub async fn add_document(
         "document_id": doc_id, "kind": d.kind, "number": d.number, "a_number": d.a_number.digits(),
         "issued_at": d.issued_at,
     });
-    event(&mut tx, &caller, id, "document_added", d.received_at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     let raise = alerts::Raise {
         kind: AlertKind::IceDocumentRecorded,
         urgency: 0,
@@ -90,7 +91,7 @@ pub async fn withdraw_document(
     let doc = db::documents::get(&mut *tx, id, doc_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    case::withdraw(
+    let t = case::withdraw(
         locked.facts(),
         locked.actor(&caller, false),
         &doc.facts(),
@@ -101,7 +102,7 @@ pub async fn withdraw_document(
     let said_by = said_by.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("ICE");
     db::documents::withdraw(&mut *tx, doc_id, at, said_by).await?;
     let detail = json!({ "document_id": doc_id, "kind": doc.kind, "number": doc.number, "withdrawn_by": said_by });
-    event(&mut tx, &caller, id, "document_withdrawn", at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -115,14 +116,14 @@ pub async fn add_notification(
 ) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Notification).await?;
-    case::notify(locked.facts(), locked.actor(&caller, false), n.at, now)?;
+    let t = case::notify(locked.facts(), locked.actor(&caller, false), n.at, now)?;
     let interpreter = super::claims::interpreter_for(&mut tx, &locked.b, n.interpreter_id).await?;
     let nid = db::documents::insert_notification(&mut *tx, id, n, caller.user.id, now).await?;
     let detail = json!({
         "notification_id": nid, "kind": n.kind, "method": n.method, "contact": n.contact,
         "interpreter": interpreter.map(|i| i.name),
     });
-    event(&mut tx, &caller, id, "ice_notified", n.at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     tx.commit().await?;
     Ok(nid)
 }
@@ -142,26 +143,21 @@ pub async fn record_release_point(
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::ReleasePoint).await?;
     let active_warrant = active_warrant_at(&mut tx, id, at).await?;
-    let status = case::record_release_point(locked.facts(), locked.actor(&caller, false), at, now, active_warrant)?;
+    let t = case::record_release_point(locked.facts(), locked.actor(&caller, false), at, now, active_warrant)?;
+    let status = t.value;
     // Without a warrant in force the person leaves: confirmed first.
     if status == Status::Released && confirmation == Confirmation::Needed {
         return Ok(Outcome::Confirm);
     }
     db::case_steps::set_release_point(&mut *tx, id, at, reason, note, status).await?;
     let detail = json!({ "reason": reason, "note": note, "active_warrant": active_warrant, "status": status });
-    event(&mut tx, &caller, id, "release_point_recorded", at, now, detail).await?;
-    if status == Status::Released {
-        event(
-            &mut tx,
-            &caller,
-            id,
-            "released",
-            at,
-            now,
-            json!({ "reason": "no_active_warrant" }),
-        )
-        .await?;
-    }
+    // Without a warrant in force the person leaves at the point of release: the transition
+    // appends `released` too.
+    events(&mut tx, &caller, id, &t.events, now, |action| match action {
+        Action::Released => json!({ "reason": "no_active_warrant" }),
+        _ => detail.clone(),
+    })
+    .await?;
     tx.commit().await?;
     Ok(Outcome::Done(status))
 }
@@ -206,7 +202,7 @@ pub async fn serve(
     let record = db::credentials::record(&mut tx, caller.user.id).await?;
     let eligibility = crate::domain::credentials::eligibility(&record, at, b.tz());
     let actor = locked.actor(&caller, eligibility.may_serve);
-    let served = case::serve(locked.facts(), actor, at, now, &doc.facts()).map_err(|e| match e.code {
+    let t = case::serve(locked.facts(), actor, at, now, &doc.facts()).map_err(|e| match e.code {
         "not_certified" => AppError::Forbidden {
             code: "not_certified",
             message: format!(
@@ -221,8 +217,8 @@ pub async fn serve(
         },
         _ => e.into(),
     })?;
-    let deadline = served.deadline;
-    db::case_steps::set_served(&mut *tx, id, at, document_id, caller.user.id, served).await?;
+    let deadline = t.value.deadline;
+    db::case_steps::set_served(&mut *tx, id, at, document_id, caller.user.id, t.value).await?;
     if let Some(i) = &interpreter {
         db::case_steps::set_served_interpreter(&mut *tx, id, i.id).await?;
     }
@@ -230,7 +226,7 @@ pub async fn serve(
         "document_id": document_id, "kind": doc.kind, "number": doc.number, "custody_deadline": deadline,
         "interpreter": interpreter.as_ref().map(|i| format!("{} ({})", i.name, i.languages)),
     });
-    event(&mut tx, &caller, id, "warrant_served", at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     let served = db::bookings::get(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     alerts::raise_at_service(&mut tx, &served, now, &config.alert_hours_left, &config.mail_from).await?;
     // The agreement: ICE is notified immediately after each service.
@@ -263,7 +259,8 @@ pub async fn transfer(
 ) -> AppResult<Outcome<i64>> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Transfer).await?;
-    let over = case::transfer(locked.facts(), locked.actor(&caller, false), at, now, late_reason)?;
+    let t = case::transfer(locked.facts(), locked.actor(&caller, false), at, now, late_reason)?;
+    let over = t.value;
     if confirmation == Confirmation::Needed {
         return Ok(Outcome::Confirm);
     }
@@ -271,7 +268,7 @@ pub async fn transfer(
     db::case_steps::set_transferred(&mut *tx, id, at, receiving_officer, late_reason, over).await?;
     let detail =
         json!({ "receiving_officer": receiving_officer, "late_reason": late_reason, "over_detained_seconds": over });
-    event(&mut tx, &caller, id, "transferred", at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     tx.commit().await?;
     Ok(Outcome::Done(over))
 }
@@ -290,13 +287,14 @@ pub async fn release(
 ) -> AppResult<Outcome<i64>> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Release).await?;
-    let over = case::release(locked.facts(), locked.actor(&caller, false), at, now, reason)?;
+    let t = case::release(locked.facts(), locked.actor(&caller, false), at, now, reason)?;
+    let over = t.value;
     if confirmation == Confirmation::Needed {
         return Ok(Outcome::Confirm);
     }
     db::case_steps::set_released(&mut *tx, id, at, reason, note, over).await?;
     let detail = json!({ "reason": reason, "note": note, "over_detained_seconds": over });
-    event(&mut tx, &caller, id, "released", at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     tx.commit().await?;
     Ok(Outcome::Done(over))
 }
@@ -310,18 +308,10 @@ pub async fn start_igsa_hold(
 ) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Igsa).await?;
-    case::start_igsa_hold(locked.facts(), locked.actor(&caller, false), at, now)?;
+    let t = case::start_igsa_hold(locked.facts(), locked.actor(&caller, false), at, now)?;
     db::case_steps::set_igsa_hold(&mut *tx, id, at).await?;
-    event(
-        &mut tx,
-        &caller,
-        id,
-        "igsa_hold_started",
-        at,
-        now,
-        json!({ "custody_deadline": locked.b.custody_deadline }),
-    )
-    .await?;
+    let detail = json!({ "custody_deadline": locked.b.custody_deadline });
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -338,7 +328,7 @@ pub async fn correct(
 ) -> AppResult<i64> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Correct).await?;
-    rules::may(Step::Correct, locked.actor(&caller, false), locked.facts())?;
+    let t = case::correct(locked.facts(), locked.actor(&caller, false), now)?;
     let corrected = db::audit::for_booking(&mut *tx, id)
         .await?
         .into_iter()
@@ -349,7 +339,7 @@ pub async fn correct(
             field: Some("event_id".into()),
         })?;
     let detail = json!({ "corrects_event_id": event_id, "corrects": corrected.action, "note": note });
-    event(&mut tx, &caller, id, "correction_recorded", now, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     let new_id = db::audit::last_id_for_booking(&mut *tx, id).await?;
     tx.commit().await?;
     Ok(new_id)

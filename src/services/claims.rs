@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
-use super::{Caller, event, lock};
+use super::{Caller, events, lock};
 use crate::db::{self, bookings::Booking, claims::Claim, interpreters::Interpreter};
 use crate::domain::claims;
 use crate::domain::rules::{self, Step};
@@ -41,7 +41,8 @@ pub async fn record_claim(
 ) -> AppResult<Claim> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, &caller, id, Step::Claim).await?;
-    let report_due_at = claims::record(locked.facts(), locked.actor(&caller, false), c.at, now)?;
+    let t = claims::record(locked.facts(), locked.actor(&caller, false), c.at, now)?;
+    let report_due_at = t.value;
     let interpreter = interpreter_for(&mut tx, &locked.b, c.interpreter_id).await?;
     let new = db::claims::NewClaim {
         booking_id: id,
@@ -58,7 +59,7 @@ pub async fn record_claim(
         "claim_id": claim.id, "how": c.how, "document": c.document,
         "interpreter": interpreter.map(|i| i.name), "report_due_at": claim.report_due_at,
     });
-    event(&mut tx, &caller, id, "citizenship_claim_recorded", c.at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     tx.commit().await?;
     Ok(claim)
 }
@@ -85,7 +86,8 @@ pub async fn report_claim(
         .into_iter()
         .find(|c| c.id == claim_id)
         .ok_or(AppError::NotFound)?;
-    let in_time = claims::report(locked.facts(), locked.actor(&caller, false), claim.facts(), r.at, now)?;
+    let t = claims::report(locked.facts(), locked.actor(&caller, false), claim.facts(), r.at, now)?;
+    let in_time = t.value;
     db::claims::report_claim(
         &mut *tx,
         claim_id,
@@ -100,7 +102,7 @@ pub async fn report_claim(
         "claim_id": claim_id, "method": r.method, "ice_contact": r.ice_contact, "response": r.response,
         "within_one_hour": in_time,
     });
-    event(&mut tx, &caller, id, "citizenship_claim_reported", r.at, now, detail).await?;
+    events(&mut tx, &caller, id, &t.events, now, |_| detail.clone()).await?;
     let reported = db::claims::claims(&mut *tx, id)
         .await?
         .into_iter()

@@ -31,6 +31,7 @@ use sqlx::PgConnection;
 use crate::db::{self, audit::NewEntry, bookings::Booking, users::User};
 use crate::domain::Role;
 use crate::domain::case::Case;
+use crate::domain::events::{Action, Event};
 use crate::domain::rules::{self, Actor, Facts, Step};
 use crate::domain::types::Status;
 use crate::error::{AppError, AppResult};
@@ -162,17 +163,29 @@ async fn record(
     Ok(())
 }
 
-/// Appends a case event.
-async fn event(
+/// Appends the events a step's transition returned (`domain::events`), each with the detail
+/// the service knows for its action (row ids, names).
+async fn events(
     conn: &mut PgConnection,
     caller: &Caller<'_>,
     booking_id: i64,
-    action: &str,
-    at: DateTime<Utc>,
+    events: &[Event],
     now: DateTime<Utc>,
-    detail: Value,
+    detail: impl Fn(Action) -> Value,
 ) -> AppResult<()> {
-    record(conn, caller, Some(booking_id), action, at, now, detail).await
+    for e in events {
+        record(
+            conn,
+            caller,
+            Some(booking_id),
+            e.action.word(),
+            e.at,
+            now,
+            detail(e.action),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A unique violation becomes a 409 on the field its constraint protects (`db::unique`), saying

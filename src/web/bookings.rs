@@ -17,7 +17,7 @@ use crate::error::AppResult;
 use crate::services;
 use crate::services::case_page::CaseRead;
 use crate::state::AppState;
-use crate::web::case_view::{self, ClockView, DocumentRow, EventRow, NotificationRow};
+use crate::web::case_view::{self, ClaimRow, ClockView, DocumentRow, EventRow, NotificationRow};
 use crate::web::extract::{Acting, PathId};
 use crate::web::forms::{FormData, FormState, local_input};
 use crate::web::layout::Layout;
@@ -280,15 +280,6 @@ pub struct CasePage {
     serveable: Vec<i64>,
 }
 
-pub struct ClaimRow {
-    pub c: crate::db::claims::Claim,
-    pub claimed: String,
-    pub due: String,
-    pub reported: Option<String>,
-    /// Not reported and past its due time.
-    pub overdue: bool,
-}
-
 impl CasePage {
     /// Warrants a service now would accept, for the service form.
     fn serveable(&self) -> Vec<&DocumentRow> {
@@ -330,16 +321,7 @@ async fn render(
     let events = case_view::event_rows(events, tz);
     let (events, served_by) = case_view::by_name(state, events, b.served_by_username.as_deref()).await?;
     let running = matches!(b.status, Status::WsoHold);
-    let claims = claims
-        .into_iter()
-        .map(|c| ClaimRow {
-            claimed: local_time(c.claimed_at, tz),
-            due: local_time(c.report_due_at, tz),
-            reported: c.reported_at.map(|t| local_time(t, tz)),
-            overdue: crate::domain::claims::report_overdue(c.report_due_at, c.reported_at, now),
-            c,
-        })
-        .collect();
+    let claims = case_view::claim_rows(claims, tz, now);
     let served_interpreter = b.served_interpreter_id.and_then(|i| {
         interpreters
             .iter()

@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use crate::db::audit::Entry;
 use crate::db::bookings::Charge;
+use crate::db::claims::Claim;
 use crate::db::documents::{Document, Notification};
-use crate::domain::case::{self, Stage};
+use crate::domain::stage::{self, Stage};
 use crate::services::case_page::Offer;
 use crate::web::forms::duration_words;
 use crate::web::local_time;
@@ -33,7 +34,7 @@ impl ClockView {
             deadline: local_time(deadline, tz),
             deadline_rfc3339: deadline.to_rfc3339(),
             remaining,
-            stage: case::stage(deadline, now),
+            stage: stage::stage(deadline, now),
         }
     }
 }
@@ -70,6 +71,29 @@ pub fn document_rows(documents: Vec<Document>, tz: Tz) -> Vec<DocumentRow> {
             received: local_time(doc.received_at, tz),
             withdrawn: doc.withdrawn_at.map(|w| local_time(w, tz)),
             doc,
+        })
+        .collect()
+}
+
+pub struct ClaimRow {
+    pub c: Claim,
+    pub claimed: String,
+    pub due: String,
+    pub reported: Option<String>,
+    /// Not reported and past its due time (`domain::claims::report_overdue`).
+    pub overdue: bool,
+}
+
+/// Citizenship claims with local times, as the case page lists them.
+pub fn claim_rows(claims: Vec<Claim>, tz: Tz, now: DateTime<Utc>) -> Vec<ClaimRow> {
+    claims
+        .into_iter()
+        .map(|c| ClaimRow {
+            claimed: local_time(c.claimed_at, tz),
+            due: local_time(c.report_due_at, tz),
+            reported: c.reported_at.map(|t| local_time(t, tz)),
+            overdue: crate::domain::claims::report_overdue(c.report_due_at, c.reported_at, now),
+            c,
         })
         .collect()
 }

@@ -4,7 +4,7 @@ use axum::extract::State;
 
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::domain::case::{self, Stage};
+use crate::domain::stage::{self, Stage};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::extract::Acting;
@@ -28,7 +28,7 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult
     let count = |s: Stage| {
         running
             .iter()
-            .filter(|b| b.custody_deadline.is_some_and(|d| case::stage(d, now) == s))
+            .filter(|b| b.custody_deadline.is_some_and(|d| stage::stage(d, now) == s))
             .count()
     };
     let awaiting = if !crate::domain::rules::sees_awaiting(user.user.role) {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db;
 use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
-use crate::domain::case::Stage;
+use crate::domain::stage::Stage;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::case_view::ClockView;

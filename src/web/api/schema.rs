@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
-use crate::domain::case::Stage;
+use crate::domain::stage::Stage;
 
 /// A string that is one of `words`.
 pub fn one_of(words: &[&str]) -> Object {

@@ -226,7 +226,7 @@ impl<'a> PendingJson<'a> {
     /// A running clock at `now` (`None` if it is not running).
     pub fn new(r: &'a crate::db::board::BoardBooking, now: DateTime<Utc>) -> Option<Self> {
         let (served_at, deadline) = (r.b.served_at?, r.b.custody_deadline?);
-        let stage = crate::domain::case::stage(deadline, now);
+        let stage = crate::domain::stage::stage(deadline, now);
         Some(PendingJson {
             booking_id: r.b.id,
             booking_number: &r.b.booking_number,
