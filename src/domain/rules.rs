@@ -61,23 +61,6 @@ impl Step {
             _ => STAFF,
         }
     }
-
-    /// The name of the step's form on the case page (`bookings/forms/<name>.html`, `id="<name>"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::Document => "document",
-            Step::Withdraw => "withdraw",
-            Step::Notification => "notification",
-            Step::Claim => "claim",
-            Step::ReportClaim => "report_claim",
-            Step::ReleasePoint => "release_point",
-            Step::Serve => "serve",
-            Step::Transfer => "transfer",
-            Step::Release => "release",
-            Step::Igsa => "igsa",
-            Step::Correct => "correct",
-        }
-    }
 }
 
 /// Who acts on a case: their role, whether they work at the case's facility, and whether they
