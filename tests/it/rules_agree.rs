@@ -1,9 +1,12 @@
-//! The page and the API answer alike (issue 24): for every step of a case, every kind of viewer
-//! and every state of the case, the API accepts the step exactly when the case page offers its
-//! form. The matrix is generated from the lists below, never written case by case; a refusal
-//! must also leave the case as it was.
+//! The page and the API answer alike (issue 24): for every step of a case (the rulebook's own
+//! list, `Step::ALL`: a new step does not compile here until its form and its API call are
+//! named), every kind of viewer and every state of the case, the API accepts the step exactly
+//! when the case page offers its form. The matrix is generated, never written case by case; a
+//! refusal must also leave the case as it was.
 
 use serde_json::{Value, json};
+
+use wso_tracker::domain::rules::Step;
 
 use crate::helpers::{Api, TestApp, booking, spawn_app, t, warrant};
 
@@ -33,35 +36,6 @@ const STATES: [State; 8] = [
     State::Released,
     State::Transferred,
     State::OnHoldOverdue,
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
-    Document,
-    Withdraw,
-    Notification,
-    Claim,
-    ReportClaim,
-    ReleasePoint,
-    Serve,
-    Transfer,
-    Release,
-    Igsa,
-    Correct,
-}
-
-const STEPS: [Step; 11] = [
-    Step::Document,
-    Step::Withdraw,
-    Step::Notification,
-    Step::Claim,
-    Step::ReportClaim,
-    Step::ReleasePoint,
-    Step::Serve,
-    Step::Transfer,
-    Step::Release,
-    Step::Igsa,
-    Step::Correct,
 ];
 
 /// The viewers: a certified WSO, an uncertified officer, a supervisor (certified), the ICE
@@ -305,7 +279,7 @@ async fn the_api_accepts_a_step_exactly_when_the_case_page_offers_it() {
         } else {
             "2026-11-23T12:00:00Z"
         };
-        for step in STEPS {
+        for step in Step::ALL {
             let claim = step == Step::ReportClaim || state == State::AwaitingServiceClaimUnreported;
             let mut fresh = async || {
                 n += 1;
@@ -339,12 +313,12 @@ async fn the_api_accepts_a_step_exactly_when_the_case_page_offers_it() {
             }
         }
     }
-    assert_eq!(trials, STATES.len() * STEPS.len() * VIEWERS.len());
+    assert_eq!(trials, STATES.len() * Step::ALL.len() * VIEWERS.len());
     assert!(
         disagreements.is_empty(),
         "the page and the API disagree:\n{}",
         disagreements.join("\n")
     );
     // The matrix is not empty on either side: every step is accepted somewhere.
-    assert_eq!(accepted.len(), STEPS.len(), "steps never accepted: {accepted:?}");
+    assert_eq!(accepted.len(), Step::ALL.len(), "steps never accepted: {accepted:?}");
 }
