@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Role;
+use super::alerts::AlertKind;
 use super::case::{Case, RuleError, RuleKind};
 use super::claims::{self, ClaimFacts};
 use super::events::Action;
@@ -230,6 +231,14 @@ fn a_claim_is_reported_within_the_hour_once() {
     let due = claims::report_due(claimed_at);
     assert_eq!(due, t("2026-11-22T11:00:00Z"));
     assert_eq!(claims::warning_at(due), t("2026-11-22T10:30:00Z"));
+    assert_eq!(
+        claims::alerts(due),
+        [
+            (AlertKind::CitizenshipClaimReportDue, t("2026-11-22T10:30:00Z")),
+            (AlertKind::CitizenshipClaimReportOverdue, t("2026-11-22T11:00:01Z")),
+        ],
+        "the overdue alert from the first second past due, as report_overdue"
+    );
     assert!(!claims::report_overdue(due, None, due));
     assert!(claims::report_overdue(due, None, t("2026-11-22T11:00:01Z")));
     assert!(!claims::report_overdue(due, Some(due), t("2026-11-22T12:00:00Z")));
