@@ -1,9 +1,8 @@
 //! Bookings (the current state of each case) and their charges.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 
-use super::board::{ON_AWAITING, ON_PENDING};
 use crate::domain::booking::NewBooking;
 use crate::domain::case::Case;
 use crate::domain::types::{ChargeCategory, ReleasePointReason, ReleaseReason, Status, Zone};
@@ -137,15 +136,14 @@ pub async fn number_taken(
     .await
 }
 
-// The case read and the case read under its lock are compile-checked (`query_as!` needs the
-// whole statement as one literal, so the two spell out the columns of `SELECT`, with the types
-// the `time` feature makes explicit, decision 0031). `SELECT` itself still serves the dynamic
-// lists below, checked only when they run (every list test reads through it).
-
-pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
-    sqlx::query_as!(
-        Booking,
-        r#"SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
+/// A compile-checked read of bookings (`sqlx::query_as!` into `Booking`): the columns of
+/// `SELECT` with the types the `time` feature makes explicit (decision 0031), then `$tail`
+/// (a string literal: the macro joins the two), then the binds.
+macro_rules! select_bookings {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Booking,
+            r#"SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
         f.timezone AS "facility_timezone: Zone", f.igsa AS facility_igsa, b.booking_number, b.last_name, b.first_name,
         b.date_of_birth AS "date_of_birth: NaiveDate", b.booked_at AS "booked_at: DateTime<Utc>", b.status AS "status: Status", b.release_point_at AS "release_point_at: DateTime<Utc>",
         b.release_point_reason AS "release_point_reason: ReleasePointReason", b.release_point_note,
@@ -155,32 +153,21 @@ pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Bookin
     FROM bookings b
     JOIN facilities f ON f.id = b.facility_id
     LEFT JOIN users s ON s.id = b.served_by
-    WHERE b.id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
+    "# + $tail
+            $(, $arg)*
+        )
+    };
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
+    select_bookings!("WHERE b.id = $1", id).fetch_optional(db).await
 }
 
 /// Locks the case for the rest of the transaction: concurrent changes to one case queue here.
 pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
-    sqlx::query_as!(
-        Booking,
-        r#"SELECT b.id, b.facility_id, f.code AS facility_code, f.name AS facility_name,
-        f.timezone AS "facility_timezone: Zone", f.igsa AS facility_igsa, b.booking_number, b.last_name, b.first_name,
-        b.date_of_birth AS "date_of_birth: NaiveDate", b.booked_at AS "booked_at: DateTime<Utc>", b.status AS "status: Status", b.release_point_at AS "release_point_at: DateTime<Utc>",
-        b.release_point_reason AS "release_point_reason: ReleasePointReason", b.release_point_note,
-        b.served_at AS "served_at: DateTime<Utc>", b.served_document_id, s.username AS "served_by_username?", b.served_interpreter_id,
-        b.custody_deadline AS "custody_deadline: DateTime<Utc>", b.igsa_at AS "igsa_at: DateTime<Utc>",
-        b.closed_at AS "closed_at: DateTime<Utc>", b.release_reason AS "release_reason: ReleaseReason", b.release_note, b.receiving_officer, b.late_reason, b.over_detained_seconds
-    FROM bookings b
-    JOIN facilities f ON f.id = b.facility_id
-    LEFT JOIN users s ON s.id = b.served_by
-    WHERE b.id = $1 FOR UPDATE OF b"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
+    select_bookings!("WHERE b.id = $1 FOR UPDATE OF b", id)
+        .fetch_optional(db)
+        .await
 }
 
 pub struct ListFilter<'a> {
@@ -224,96 +211,107 @@ pub async fn try_lock(conn: &mut PgConnection, id: i64, running: bool) -> sqlx::
 const MAX_SEARCH_WORDS: usize = 6;
 
 pub async fn list(db: impl PgExecutor<'_>, f: ListFilter<'_>) -> sqlx::Result<Vec<Booking>> {
-    let statuses: Option<Vec<String>> = f.statuses.map(|s| s.iter().map(|s| s.as_str().to_string()).collect());
-    // Each word of the search must be found in the names or the booking number, in any order,
-    // without regard to accents or case (`wso_fold`), either as typed (LIKE) or, for names, as
-    // a close match (`<%`: pg_trgm word similarity, tolerating a typo; see `with_settings`).
-    // Both forms use the trigram index `bookings_search_trgm`.
-    let words: Vec<&str> =
-        f.q.map(|q| {
-            q.split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|w| !w.is_empty())
-                .take(MAX_SEARCH_WORDS)
-                .collect()
-        })
-        .unwrap_or_default();
-    let patterns: Vec<String> = words
-        .iter()
-        .map(|w| format!("%{}%", w.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
-        .collect();
-    let search: String = words
-        .iter()
-        .enumerate()
-        .map(|(i, word)| {
-            let (p, w) = (5 + 2 * i, 6 + 2 * i);
-            let doc = "wso_search_doc(b.last_name, b.first_name, b.booking_number)";
-            // Close matches only for name-like words (four letters or more, no digit): a
-            // booking number is found as typed.
-            if word.chars().count() >= 4 && word.chars().all(char::is_alphabetic) {
-                format!(" AND ({doc} LIKE wso_fold(${p}) OR wso_fold(${w}) <% {doc})")
-            } else {
-                // (The word is bound either way, so the parameters keep their numbers.)
-                format!(" AND ({doc} LIKE wso_fold(${p}) OR ${w}::text IS NULL)")
-            }
-        })
-        .collect();
-    let awaiting = if f.awaiting_service {
-        format!("AND {}", super::board::AWAITING_SERVICE)
-    } else {
-        String::new()
-    };
+    // The statement grows with the search's words: built with `QueryBuilder`, every value bound.
+    let mut q = QueryBuilder::<Postgres>::new(SELECT);
+    q.push(" WHERE TRUE");
+    if let Some(ids) = f.facility_ids {
+        q.push(" AND b.facility_id = ANY(").push_bind(ids).push(")");
+    }
+    if let Some(statuses) = f.statuses {
+        q.push(" AND b.status = ANY(").push_bind(statuses).push(")");
+    }
+    if f.awaiting_service {
+        q.push(" AND ").push(super::board::AWAITING_SERVICE);
+    }
     // Keyset pages in the list's order (booked_at DESC, id DESC), from the cursor's booking.
     let (cursor, cmp, order) = match f.cursor {
         None => (None, "<", "DESC"),
         Some(Cursor::After(id)) => (Some(id), "<", "DESC"),
         Some(Cursor::Before(id)) => (Some(id), ">", "ASC"),
     };
-    let sql = format!(
-        "{SELECT}
-         WHERE ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
-           AND ($2::text[] IS NULL OR b.status = ANY($2))
-           AND ($4::bigint IS NULL OR (b.booked_at, b.id) {cmp} (SELECT c.booked_at, c.id FROM bookings c WHERE c.id = $4))
-           {awaiting}
-           {search}
-         ORDER BY b.booked_at {order}, b.id {order}
-         LIMIT $3"
-    );
-    let mut query = sqlx::query_as(&sql)
-        .bind(f.facility_ids)
-        .bind(statuses)
-        .bind(f.limit)
-        .bind(cursor);
-    for (pattern, word) in patterns.iter().zip(&words) {
-        query = query.bind(pattern).bind(*word);
+    if let Some(id) = cursor {
+        q.push(" AND (b.booked_at, b.id) ")
+            .push(cmp)
+            .push(" (SELECT c.booked_at, c.id FROM bookings c WHERE c.id = ")
+            .push_bind(id)
+            .push(")");
     }
-    let mut rows: Vec<Booking> = query.fetch_all(db).await?;
+    // Each word of the search must be found in the names or the booking number, in any order,
+    // without regard to accents or case (`wso_fold`), either as typed (LIKE) or, for names, as
+    // a close match (`<%`: pg_trgm word similarity, tolerating a typo; see `with_settings`).
+    // Both forms use the trigram index `bookings_search_trgm`.
+    let doc = "wso_search_doc(b.last_name, b.first_name, b.booking_number)";
+    let words = f.q.map(|q| {
+        q.split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .take(MAX_SEARCH_WORDS)
+    });
+    for word in words.into_iter().flatten() {
+        let pattern = format!(
+            "%{}%",
+            word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        q.push(" AND (")
+            .push(doc)
+            .push(" LIKE wso_fold(")
+            .push_bind(pattern)
+            .push(")");
+        // Close matches only for name-like words (four letters or more, no digit): a booking
+        // number is found as typed.
+        if word.chars().count() >= 4 && word.chars().all(char::is_alphabetic) {
+            q.push(" OR wso_fold(").push_bind(word).push(") <% ").push(doc);
+        }
+        q.push(")");
+    }
+    q.push(" ORDER BY b.booked_at ")
+        .push(order)
+        .push(", b.id ")
+        .push(order)
+        .push(" LIMIT ")
+        .push_bind(f.limit);
+    let mut rows: Vec<Booking> = q.build_query_as().fetch_all(db).await?;
     if matches!(f.cursor, Some(Cursor::Before(_))) {
         rows.reverse();
     }
     Ok(rows)
 }
 
-/// Running clocks, soonest deadline first.
+/// Running clocks, soonest deadline first. (The status word is `board::ON_PENDING`, the
+/// predicate of the partial index `bookings_open_holds`: a test holds the two alike.)
 pub async fn pending_transfers(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Booking>> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE {ON_PENDING} AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
-         ORDER BY b.custody_deadline, b.id"
-    ))
-    .bind(facility_ids)
+    select_bookings!(
+        "WHERE b.status = 'wso_hold' AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
+         ORDER BY b.custody_deadline, b.id",
+        facility_ids
+    )
     .fetch_all(db)
     .await
 }
 
 /// People past their point of release with an active warrant not yet served, and IGSA holds.
+/// (The predicate is `board::ON_AWAITING`, the partial index `bookings_awaiting`'s.)
 pub async fn awaiting(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<Booking>> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE {ON_AWAITING}
+    select_bookings!(
+        "WHERE ((b.status = 'in_custody' AND b.release_point_at IS NOT NULL) OR b.status = 'igsa_hold')
            AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
-         ORDER BY b.status, coalesce(b.igsa_at, b.release_point_at), b.id"
-    ))
-    .bind(facility_ids)
+         ORDER BY b.status, coalesce(b.igsa_at, b.release_point_at), b.id",
+        facility_ids
+    )
     .fetch_all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::board::{ON_AWAITING, ON_PENDING};
+
+    /// The two lists name the board's predicates word for word (partial indexes, decision 0031).
+    #[test]
+    fn the_lists_name_the_board_s_predicates() {
+        let source = include_str!("bookings.rs");
+        assert!(source.contains(&format!("\"WHERE {ON_PENDING} AND")));
+        assert!(source.contains(&format!("\"WHERE {ON_AWAITING}\n")));
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
