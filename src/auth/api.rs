@@ -6,7 +6,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use crate::db::{self, users::User};
-use crate::domain::Role;
+use crate::domain::rules::{self, Area};
 use crate::error::{ApiError, AppError};
 use crate::state::AppState;
 
@@ -17,12 +17,9 @@ pub struct ApiUser {
 }
 
 impl ApiUser {
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.user.role) {
-            Ok(())
-        } else {
-            Err(ApiError(AppError::forbidden()))
-        }
+    /// Refuses (403) unless the rulebook opens `area` to the caller's role.
+    pub fn require(&self, area: Area) -> Result<(), ApiError> {
+        rules::may_open(area, self.user.role).map_err(|e| ApiError(e.into()))
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::db::{self, users::User};
-use crate::domain::Role;
+use crate::domain::rules::{self, Area};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -79,12 +79,9 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.user.role) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
+    /// Refuses (403) unless the rulebook opens `area` to the user's role.
+    pub fn require(&self, area: Area) -> Result<(), AppError> {
+        Ok(rules::may_open(area, self.user.role)?)
     }
 
     pub fn id(&self) -> i64 {

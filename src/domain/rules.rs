@@ -169,6 +169,40 @@ pub fn may_do(duty: Duty, role: Role) -> Result<(), RuleError> {
     }
 }
 
+/// The parts of the application beyond a case's steps, each open to some roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    /// The running clocks: the pending-transfers board and its stream.
+    Board,
+    /// An officer's eligibility to serve (their own; a supervisor's officers; admins all).
+    Eligibility,
+    /// The facility's oversight: the WSO roster, the agreement's records, the reports, the
+    /// compliance report, booking imports, officers' certifications and credentials.
+    Oversight,
+    /// The installation: accounts, facilities, wall displays, webhooks, the audit log.
+    Administration,
+}
+
+impl Area {
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Area::Board => &Role::ALL,
+            Area::Eligibility => &[Role::Officer, Role::Supervisor, Role::Admin],
+            Area::Oversight => &[Role::Supervisor, Role::Admin],
+            Area::Administration => &[Role::Admin],
+        }
+    }
+}
+
+/// Whether `role` may open `area` (the navigation shows it exactly then).
+pub fn may_open(area: Area, role: Role) -> Result<(), RuleError> {
+    if area.roles().contains(&role) {
+        Ok(())
+    } else {
+        Err(forbidden("forbidden", "your role does not allow this"))
+    }
+}
+
 /// The roles whose holders may be certified as WSOs (the roster lists them).
 pub const CERTIFIABLE: [Role; 2] = [Role::Officer, Role::Supervisor];
 

@@ -350,3 +350,21 @@ fn a_service_is_refused_for_its_document_and_time_before_the_officer_s_certifica
     let certified = acting(Role::Officer);
     assert!(serve(facts(&case), certified, at, now, &warrant).is_ok());
 }
+
+#[test]
+fn each_area_opens_to_its_roles() {
+    use super::rules::{Area, may_open};
+    use Role::*;
+    let open_to = |a: Area| {
+        Role::ALL
+            .into_iter()
+            .filter(|&r| may_open(a, r).is_ok())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(open_to(Area::Board), [Officer, Supervisor, IceLiaison, Admin]);
+    assert_eq!(open_to(Area::Eligibility), [Officer, Supervisor, Admin]);
+    assert_eq!(open_to(Area::Oversight), [Supervisor, Admin]);
+    assert_eq!(open_to(Area::Administration), [Admin]);
+    let e = may_open(Area::Administration, Supervisor).unwrap_err();
+    assert_eq!((e.kind, e.code), (RuleKind::Forbidden, "forbidden"));
+}

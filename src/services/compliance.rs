@@ -8,9 +8,9 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::db;
-use crate::domain::Role;
 use crate::domain::credentials::eligibility;
 use crate::domain::notice::{NoticeTiming, post_service_notice_timing};
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 use crate::services::Caller;
 
@@ -68,7 +68,7 @@ pub async fn report(
     to: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<ComplianceReport> {
-    caller.require(&[Role::Supervisor, Role::Admin])?;
+    caller.require(Area::Oversight)?;
     let code = facility
         .map(str::trim)
         .filter(|f| !f.is_empty() && *f != "all")

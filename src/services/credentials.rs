@@ -7,15 +7,15 @@ use sqlx::{PgConnection, PgPool};
 
 use super::Caller;
 use crate::db::{self, users::User};
-use crate::domain::Role;
 use crate::domain::roster::NewCertification;
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 
 /// The officer or supervisor `username`, who must share a facility with the calling supervisor
 /// (admins manage every facility's roster). Nobody certifies or revokes themselves. Their
 /// credentials are locked for the change until `conn`'s transaction ends.
 async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &str) -> AppResult<User> {
-    caller.require(&[Role::Supervisor, Role::Admin])?;
+    caller.require(Area::Oversight)?;
     let officer = db::users::by_username(&mut *conn, username)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -75,7 +75,7 @@ pub async fn revoke(
 ) -> AppResult<()> {
     let reason = reason.trim();
     if reason.is_empty() {
-        caller.require(&[Role::Supervisor, Role::Admin])?;
+        caller.require(Area::Oversight)?;
         return Err(AppError::field("reason", "reason is required"));
     }
     let mut tx = pool.begin().await?;

@@ -13,9 +13,9 @@ use sqlx::{PgConnection, PgPool};
 
 use super::Caller;
 use crate::db::{self, audit::NewEntry, facilities::Facility};
-use crate::domain::Role;
 use crate::domain::booking::NewBooking;
 use crate::domain::import::{self, Format, Kept, Problem, RawBooking, csv::CsvBookings, niem::NiemBookings};
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 
 /// Bookings written per statement.
@@ -85,7 +85,7 @@ pub fn read<'a>(
 /// The facility, if the importer may import there: supervisors at their own, admins anywhere.
 async fn facility_for(pool: &PgPool, who: Importer<'_>, code: &str) -> AppResult<Facility> {
     if let Importer::User(caller) = who {
-        caller.require(&[Role::Supervisor, Role::Admin])?;
+        caller.require(Area::Oversight)?;
     }
     let facility = db::facilities::by_code(pool, code.trim())
         .await?
@@ -137,7 +137,7 @@ pub async fn import(
 /// Confirms a web preview: the draft's bookings checked again and imported, in one
 /// transaction that also removes the draft.
 pub async fn confirm(pool: &PgPool, caller: Caller<'_>, draft_id: i64, now: DateTime<Utc>) -> AppResult<Outcome> {
-    caller.require(&[Role::Supervisor, Role::Admin])?;
+    caller.require(Area::Oversight)?;
     let mut tx = pool.begin().await?;
     let draft = db::imports::take_draft(&mut *tx, draft_id, caller.user.id, now)
         .await?

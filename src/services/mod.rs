@@ -32,7 +32,7 @@ use crate::db::{self, audit::NewEntry, bookings::Booking, users::User};
 use crate::domain::Role;
 use crate::domain::case::Case;
 use crate::domain::events::{Action, Event};
-use crate::domain::rules::{self, Actor, Facts, Step};
+use crate::domain::rules::{self, Actor, Area, Facts, Step};
 use crate::domain::types::Status;
 use crate::error::{AppError, AppResult};
 
@@ -44,12 +44,9 @@ pub struct Caller<'a> {
 }
 
 impl Caller<'_> {
-    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.contains(&self.user.role) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
+    /// Refuses (403) unless the rulebook opens `area` to the caller's role.
+    pub fn require(&self, area: Area) -> AppResult<()> {
+        Ok(rules::may_open(area, self.user.role)?)
     }
 
     /// The statuses a case list may show the caller, given the one asked for (`None`: any).

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::db::{self, facilities::Facility};
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::domain::stats::{self, ProgramStats};
 use crate::error::{AppError, AppResult};
 use crate::services::Caller;
@@ -28,7 +28,7 @@ pub async fn scope(
     to: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<Scope> {
-    caller.require(&[Role::Supervisor, Role::Admin])?;
+    caller.require(Area::Oversight)?;
     let (label, facility_ids, tz) = match facility.map(str::trim).filter(|f| !f.is_empty() && *f != "all") {
         Some(code) => {
             let f = db::facilities::by_code(pool, code)
@@ -128,7 +128,7 @@ pub async fn igsa(
     month: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<IgsaReport> {
-    caller.require(&[Role::Supervisor, Role::Admin])?;
+    caller.require(Area::Oversight)?;
     let code = facility
         .map(str::trim)
         .filter(|f| !f.is_empty())

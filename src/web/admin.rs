@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::auth::{CurrentUser, session};
 use crate::db::{self, facilities::Facility, users::User};
 use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::accounts::{self, Actor, NewUser};
 use crate::state::AppState;
@@ -101,7 +102,7 @@ pub async fn users(
     user: CurrentUser,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> AppResult<UsersPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let form = UserForm {
         username: String::new(),
         full_name: String::new(),
@@ -117,7 +118,7 @@ pub async fn create_user(
     user: CurrentUser,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let input = NewUser {
         username: field(&pairs, "username").to_string(),
         full_name: Some(field(&pairs, "full_name").to_string()),
@@ -185,7 +186,7 @@ pub async fn edit_user(
     user: CurrentUser,
     PathId(id): PathId,
 ) -> AppResult<UserEditPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     UserEditPage::new(&state, &user, account, vec![]).await
 }
@@ -196,7 +197,7 @@ pub async fn update_user(
     PathId(id): PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let facilities = all_of(&pairs, "facilities");
     match accounts::update_user(
         &state.db,
@@ -222,7 +223,7 @@ pub async fn update_user(
 }
 
 pub async fn unlock_user(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Redirect> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     accounts::unlock_user(&state.db, id, actor(&user), state.clock.now()).await?;
     session::set_flash(&user.session, "success", "Account unlocked.").await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")))
@@ -271,7 +272,7 @@ impl FacilitiesPage {
 }
 
 pub async fn facilities(State(state): State<AppState>, user: CurrentUser) -> AppResult<FacilitiesPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     FacilitiesPage::blank(&state, &user).await
 }
 
@@ -280,7 +281,7 @@ pub async fn create_facility(
     user: CurrentUser,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let (code, name, timezone) = (field(&pairs, "code"), field(&pairs, "name"), field(&pairs, "timezone"));
     let igsa = field(&pairs, "igsa") == "on";
     match accounts::create_facility(&state.db, code, name, timezone, igsa, actor(&user), state.clock.now()).await {
@@ -311,7 +312,7 @@ pub async fn facility_settings(
     Path(code): Path<String>,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let f = db::facilities::by_code(&state.db, &code)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -364,7 +365,7 @@ pub async fn facility_public(
     Path(code): Path<String>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Redirect> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let enabled = field(&pairs, "enabled") == "true";
     crate::web::api::reports::set_public_page(&state, &user.user, user.ip.as_deref(), &code, enabled).await?;
     let message = if enabled {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::{CurrentUser, session};
 use crate::db::{self, tokens::TokenRow};
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 use crate::services::identity;
 use crate::state::AppState;
@@ -57,7 +57,7 @@ async fn done(user: &CurrentUser, id: i64, message: &str) -> AppResult<Response>
 }
 
 pub async fn disable(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     identity::set_disabled(&state.db, id, true, actor(&user), state.clock.now()).await?;
     done(
         &user,
@@ -68,13 +68,13 @@ pub async fn disable(State(state): State<AppState>, user: CurrentUser, PathId(id
 }
 
 pub async fn enable(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     identity::set_disabled(&state.db, id, false, actor(&user), state.clock.now()).await?;
     done(&user, id, "Account enabled.").await
 }
 
 pub async fn reset_mfa(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     identity::reset_mfa(&state.db, id, actor(&user), state.clock.now()).await?;
     done(
         &user,
@@ -89,7 +89,7 @@ pub async fn reset_password(
     user: CurrentUser,
     PathId(id): PathId,
 ) -> AppResult<SecretPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let temporary = identity::reset_password(&state.db, id, actor(&user), state.clock.now()).await?;
     Ok(SecretPage {
@@ -109,7 +109,7 @@ pub async fn create_token(
     PathId(id): PathId,
     Form(data): Form<FormData>,
 ) -> AppResult<SecretPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let days = match data.get("expires_in_days").map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Some(
@@ -136,7 +136,7 @@ pub async fn revoke_token(
     PathId(token_id): PathId,
     axum::Form(data): axum::Form<crate::web::forms::FormData>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     if !crate::web::confirm::confirmed(&data)
         && let Some((owner, username)) = crate::db::tokens::live_owner(&state.db, token_id).await?
     {

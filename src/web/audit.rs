@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::audit_search::{self, AuditFilter, Found, Page};
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::layout::Layout;
@@ -133,7 +133,7 @@ pub async fn page(
     user: CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<AuditPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let f = q.filter()?;
     // Newest first; "older" pages go back to the first entry ever written.
     let (mut entries, newest_first) = match q.after {
@@ -177,7 +177,7 @@ pub async fn csv(
     Query(q): Query<AuditQuery>,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let f = q.filter()?;
     let entries = audit_search::search(&state.db, &f, Page::After(q.after.unwrap_or(0)), CSV_MAX).await?;
     let body = csv_out::audit(&entries)?;

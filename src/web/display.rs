@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::{CurrentUser, session};
 use crate::db::{self, displays::Display, facilities::Facility};
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 use crate::net::ClientAddr;
 use crate::services;
@@ -88,7 +88,7 @@ impl DisplaysPage {
 }
 
 pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<DisplaysPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     DisplaysPage::new(&state, &user, FormState::default(), None).await
 }
 
@@ -97,7 +97,7 @@ pub async fn create(
     user: CurrentUser,
     axum::Form(data): axum::Form<FormData>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let now = state.clock.now();
     let (code, name) = (data.get("facility").unwrap_or(""), data.get("name"));
     match services::displays::create(&state.db, code, name, actor(&user), now).await {
@@ -119,7 +119,7 @@ pub async fn revoke(
     PathId(id): PathId,
     axum::Form(data): axum::Form<FormData>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     if !crate::web::confirm::confirmed(&data) {
         let d = db::displays::all(&state.db)
             .await?

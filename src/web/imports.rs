@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::CurrentUser;
 use crate::db::facilities::Facility;
-use crate::domain::Role;
 use crate::domain::import::{Format, SHOWN};
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::imports::{self, Options, Outcome};
 use crate::state::AppState;
@@ -21,7 +21,6 @@ use crate::web::reports::visible_facilities;
 
 /// The largest upload (the CSRF layer reads it first, with the same limit).
 pub const MAX_UPLOAD_BYTES: usize = crate::auth::csrf::MAX_UPLOAD_BYTES + 64 * 1024;
-const ROLES: &[Role] = &[Role::Supervisor, Role::Admin];
 
 #[derive(Template, WebTemplate)]
 #[template(path = "imports/form.html")]
@@ -54,7 +53,7 @@ async fn form_page(
     errors: Vec<FieldError>,
     typed: Typed,
 ) -> AppResult<ImportForm> {
-    user.require(ROLES)?;
+    user.require(Area::Oversight)?;
     Ok(ImportForm {
         layout: Layout::new(state, user, "Import bookings", "imports").await?,
         facilities: visible_facilities(state, user).await?,
@@ -104,7 +103,7 @@ async fn read_upload(mut multipart: Multipart) -> AppResult<Typed> {
 
 /// The upload: checked and counted, nothing written; the preview page.
 pub async fn upload(State(state): State<AppState>, user: CurrentUser, multipart: Multipart) -> AppResult<Response> {
-    user.require(ROLES)?;
+    user.require(Area::Oversight)?;
     let typed = match read_upload(multipart).await {
         Ok(t) => t,
         Err(AppError::Validation(errors)) => return refused(&state, &user, errors, Typed::default()).await,
@@ -189,7 +188,7 @@ async fn preview_page(
 
 /// The confirmation: the draft's bookings checked again and imported in one transaction.
 pub async fn confirm(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<ImportPreview> {
-    user.require(ROLES)?;
+    user.require(Area::Oversight)?;
     let o = imports::confirm(&state.db, user.caller(), id, state.clock.now()).await?;
     preview_page(&state, &user, o, None, true).await
 }

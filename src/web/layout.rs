@@ -7,6 +7,7 @@ use crate::auth::CurrentUser;
 use crate::auth::session::{self, Flash};
 use crate::db::users::User;
 use crate::domain::Role;
+use crate::domain::rules::{self, Area, Duty};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -100,16 +101,17 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
         "Alerts".into()
     };
     items.push(item("/alerts", &alerts, "alerts"));
-    if matches!(role, Role::Officer | Role::Supervisor | Role::Admin) {
+    // The navigation shows what the rulebook opens to the role, no more, no less.
+    if rules::may_do(Duty::ReadComplaints, role).is_ok() {
         items.push(item("/complaints", "Complaints", "complaints"));
     }
-    if matches!(role, Role::Supervisor | Role::Admin) {
+    if rules::may_open(Area::Oversight, role).is_ok() {
         items.push(item("/roster", "WSO roster", "roster"));
         items.push(item("/agreement", "Agreement", "agreement"));
         items.push(item("/reports/program", "Reports", "reports"));
         items.push(item("/imports", "Import bookings", "imports"));
     }
-    if role == Role::Admin {
+    if rules::may_open(Area::Administration, role).is_ok() {
         items.push(item("/admin/users", "Users", "users"));
         items.push(item("/admin/facilities", "Facilities", "facilities"));
         items.push(item("/admin/displays", "Displays", "displays"));

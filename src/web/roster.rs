@@ -8,8 +8,8 @@ use axum::response::Response;
 
 use crate::auth::CurrentUser;
 use crate::db::{self, certifications::RosterRow};
-use crate::domain::Role;
 use crate::domain::roster::{Certification, CertificationInput, Standing};
+use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 use crate::services;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ pub struct RosterPage {
 }
 
 async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<RosterPage> {
-    user.require(&[Role::Supervisor, Role::Admin])?;
+    user.require(Area::Oversight)?;
     let now = state.clock.now();
     let caller = user.caller();
     let facilities = db::facilities::all(&state.db).await?;
@@ -128,7 +128,7 @@ pub async fn certify(
     user: CurrentUser,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Supervisor, Role::Admin])?;
+    user.require(Area::Oversight)?;
     let input = CertificationInput {
         certified_on: data.owned("certified_on"),
         expires_on: data.owned("expires_on"),
@@ -149,7 +149,7 @@ pub async fn revoke(
     user: CurrentUser,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
-    user.require(&[Role::Supervisor, Role::Admin])?;
+    user.require(Area::Oversight)?;
     let username = data.get("username").unwrap_or("").to_string();
     let reason = data.get("reason").unwrap_or("").trim();
     // Asked about by name first (a revocation cannot be undone), unless the form is incomplete
@@ -193,7 +193,7 @@ pub async fn record_fact(
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
     use crate::services::credentials::Fact;
-    user.require(&[Role::Supervisor, Role::Admin])?;
+    user.require(Area::Oversight)?;
     let username = data.get("username").unwrap_or("").to_string();
     let kind = data.get("fact").unwrap_or("").to_string();
     let mut c = crate::domain::input::Checker::new();

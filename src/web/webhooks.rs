@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::CurrentUser;
 use crate::db::{self, webhooks::Delivery, webhooks::Endpoint};
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::layout::Layout;
@@ -44,7 +44,7 @@ impl WebhooksPage {
 }
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<WebhooksPage> {
-    user.require(&[Role::Admin])?;
+    user.require(Area::Administration)?;
     let mut deliveries = db::webhooks::recent(&state.db, RECENT).await?;
     let endpoints = db::webhooks::list(&state.db)
         .await?

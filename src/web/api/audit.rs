@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::ApiUser;
 use crate::db::audit_search::{self, Page};
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::audit::AuditQuery;
@@ -19,7 +19,7 @@ pub async fn list(
     api: ApiUser,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
-    api.require(&[Role::Admin])?;
+    api.require(Area::Administration)?;
     let f = q.filter()?;
     let limit = super::page_limit(q.limit)?;
     let mut entries = audit_search::search(&state.db, &f, Page::After(q.after.unwrap_or(0)), limit + 1).await?;

@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::auth::ApiUser;
 use crate::db;
 use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -44,7 +45,7 @@ pub async fn users(
     caller: ApiUser,
     super::json::ApiQuery(page): super::json::ApiQuery<super::PageQuery>,
 ) -> ApiResult<axum::response::Response> {
-    caller.require(&[Role::Admin])?;
+    caller.require(Area::Administration)?;
     let limit = super::page_limit(page.limit)?;
     let users: Vec<UserJson> = db::users::all(&state.db)
         .await?

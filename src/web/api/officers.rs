@@ -13,6 +13,7 @@ use crate::auth::ApiUser;
 use crate::db::{self};
 use crate::domain::Role;
 use crate::domain::input::{Checker, TimeInput};
+use crate::domain::rules::Area;
 use crate::error::{ApiResult, AppError};
 use crate::services::credentials::Fact;
 use crate::services::{self, Caller};
@@ -82,7 +83,7 @@ fn guard(api: &ApiUser) -> Result<(), AppError> {
         user: &api.user,
         ip: None,
     }
-    .require(&[Role::Supervisor, Role::Admin])
+    .require(Area::Oversight)
 }
 
 pub async fn exam(
@@ -224,7 +225,7 @@ pub async fn eligibility(
     ApiQuery(q): ApiQuery<EligibilityQuery>,
 ) -> ApiResult<Json<EligibilityJson>> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor, Role::Admin])?;
+    caller.require(Area::Eligibility)?;
     let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
         Some(v) => crate::domain::input::parse_time(v, TimeInput::Rfc3339).map_err(|m| AppError::field("at", m))?,
         None => state.clock.now(),

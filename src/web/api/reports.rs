@@ -9,7 +9,7 @@ use serde_json::json;
 use super::json::ApiJson;
 use crate::auth::ApiUser;
 use crate::db;
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::{ApiResult, AppError};
 use crate::services::reports::{self, IgsaReport, ProgramReport};
 use crate::state::AppState;
@@ -83,7 +83,7 @@ pub async fn set_public(
 ) -> ApiResult<Json<super::schema::PublicPageJson>> {
     let caller = api.caller();
     // The role first: a caller who may not do this learns nothing from the body's errors.
-    caller.require(&[Role::Admin])?;
+    caller.require(Area::Administration)?;
     let ApiJson(input) = body?;
     let enabled = input
         .enabled

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::views::PendingJson;
 use crate::auth::ApiUser;
 use crate::db;
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::services::board_stream::Credential;
 use crate::state::AppState;
@@ -17,7 +17,7 @@ use crate::web::extract::Acting;
 
 pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<Response> {
     let caller = api.caller();
-    caller.require(&[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin])?;
+    caller.require(Area::Board)?;
     let now = state.clock.now();
     // One statement: the running clocks with their citizenship-claim flags.
     let rows = db::board::pending(&state.db, caller.facility_scope()).await?;
@@ -30,8 +30,7 @@ pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<R
 
 /// `GET /api/v1/transfers/pending/events`: the same list pushed as server-sent events.
 pub async fn events(State(state): State<AppState>, api: ApiUser, headers: HeaderMap) -> ApiResult<Response> {
-    api.caller()
-        .require(&[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin])?;
+    api.caller().require(Area::Board)?;
     let token = crate::auth::api::bearer(&headers).ok_or(ApiError(AppError::Unauthorized))?;
     let credential = Credential::Token(crate::auth::token::digest(token).to_vec());
     Ok(board_events::open(state, credential, String::new(), false, board_events::Render::Api).await?)

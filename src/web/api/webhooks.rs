@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::json::ApiJson;
 use crate::auth::ApiUser;
 use crate::db::webhooks::Endpoint;
-use crate::domain::Role;
+use crate::domain::rules::Area;
 use crate::error::ApiResult;
 use crate::services::accounts::Actor;
 use crate::services::webhooks::{self, NewEndpoint};
@@ -61,7 +61,7 @@ pub async fn create(
     api: ApiUser,
     ApiJson(input): ApiJson<EndpointInput>,
 ) -> ApiResult<(StatusCode, Json<EndpointJson>)> {
-    api.require(&[Role::Admin])?;
+    api.require(Area::Administration)?;
     let input = NewEndpoint {
         facility: input.facility,
         url: input.url,
@@ -77,14 +77,14 @@ pub async fn create(
 
 /// `GET /api/v1/webhooks`: the live endpoints (without secrets).
 pub async fn list(State(state): State<AppState>, api: ApiUser) -> ApiResult<Json<Vec<EndpointJson>>> {
-    api.require(&[Role::Admin])?;
+    api.require(Area::Administration)?;
     let all = crate::db::webhooks::list(&state.db).await?;
     Ok(Json(all.into_iter().map(EndpointJson::from).collect()))
 }
 
 /// `DELETE /api/v1/webhooks/{id}` → 204; nothing more is sent to it.
 pub async fn delete(State(state): State<AppState>, api: ApiUser, ApiPathId(id): ApiPathId) -> ApiResult<StatusCode> {
-    api.require(&[Role::Admin])?;
+    api.require(Area::Administration)?;
     let actor = Actor::user(&api.user, api.ip.as_deref());
     webhooks::delete(&state.db, id, actor, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
