@@ -1,8 +1,9 @@
-//! The use cases, shared by the pages, the JSON API and the CLI. Each one: check the caller's role and
-//! facility, open a transaction, lock the case row (`FOR UPDATE`: concurrent requests on one
-//! case queue there and the second sees the first's result), apply the pure rule from
-//! `domain::case`, write, append the event to the audit log, commit. A refused request rolls
-//! back, so it changes nothing.
+//! The use cases, shared by the pages, the JSON API and the CLI. A step of a case: open a
+//! transaction, lock the case row (`FOR UPDATE`: concurrent requests on one case queue there and
+//! the second sees the first's result) and ask the rulebook who may (`domain::rules::who`), call
+//! the step's transition (`domain::case`, `domain::claims`: the rulebook's `may`, then the
+//! input), write, record the events the transition returned, commit. Nothing here decides a
+//! rule. A refused request rolls back, so it changes nothing.
 
 pub mod accounts;
 pub mod agreement;
