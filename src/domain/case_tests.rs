@@ -6,26 +6,11 @@ use super::Role;
 use super::case::*;
 use super::rules::{Actor, Facts};
 use super::stage::*;
+use super::test_support::{WARRANT, acting, booked, facts, t};
 use super::types::{DocumentKind, ReleaseReason, Status};
 
 // The transitions as these stories call them: by staff of the case's facility (the rulebook's
 // own checks of who and when are in `rules_tests`).
-fn facts(case: &Case) -> Facts<'_> {
-    Facts {
-        case,
-        facility_igsa: false,
-        unreported_claim: false,
-    }
-}
-
-fn acting(role: Role) -> Actor {
-    Actor {
-        role,
-        at_facility: true,
-        certified: true,
-    }
-}
-
 fn record_release_point(
     case: &Case,
     at: DateTime<Utc>,
@@ -71,20 +56,6 @@ fn start_igsa_hold(case: &Case, at: DateTime<Utc>, now: DateTime<Utc>, igsa: boo
     super::case::start_igsa_hold(facts, acting(Role::Supervisor), at, now).map(|t| t.value)
 }
 
-fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-fn booked() -> Case {
-    Case {
-        status: Status::InCustody,
-        booked_at: t("2026-11-20T08:00:00Z"),
-        release_point_at: None,
-        served_at: None,
-        igsa_at: None,
-    }
-}
-
 fn at_release_point() -> Case {
     Case {
         release_point_at: Some(t("2026-11-21T08:00:00Z")),
@@ -101,11 +72,6 @@ fn on_hold() -> Case {
 }
 
 const NOW: &str = "2026-11-25T12:00:00Z";
-const WARRANT: IceDocument = IceDocument {
-    kind: DocumentKind::WarrantOfArrest,
-    withdrawn_at: None,
-};
-
 #[test]
 fn without_an_active_warrant_the_person_leaves_at_the_point_of_release() {
     let now = t(NOW);

@@ -1,13 +1,10 @@
 //! The 48-hour clock: elapsed hours, and the board's stages.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use super::case::*;
 use super::stage::*;
-
-fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
+use super::test_support::t;
 
 #[test]
 fn the_clock_runs_48_elapsed_hours_across_a_daylight_saving_change() {

@@ -31,6 +31,8 @@ pub mod stage;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;
+#[cfg(test)]
+mod test_support;
 pub mod types;
 pub mod webhook;
 pub mod weekdays;

@@ -5,43 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::Role;
 use super::case::*;
 use super::events::{Action, Event};
-use super::rules::{Actor, Facts};
-use super::types::{DocumentKind, ReleaseReason, Status};
-
-fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-fn booked() -> Case {
-    Case {
-        status: Status::InCustody,
-        booked_at: t("2026-11-20T08:00:00Z"),
-        release_point_at: None,
-        served_at: None,
-        igsa_at: None,
-    }
-}
-
-fn facts(case: &Case) -> Facts<'_> {
-    Facts {
-        case,
-        facility_igsa: false,
-        unreported_claim: false,
-    }
-}
-
-fn acting(role: Role) -> Actor {
-    Actor {
-        role,
-        at_facility: true,
-        certified: true,
-    }
-}
-
-const WARRANT: IceDocument = IceDocument {
-    kind: DocumentKind::WarrantOfArrest,
-    withdrawn_at: None,
-};
+use super::rules::Facts;
+use super::test_support::{WARRANT, acting, booked, facts, t};
+use super::types::{ReleaseReason, Status};
 
 #[test]
 fn a_withdrawal_is_recorded_once_at_or_after_the_document_arrived() {

@@ -1,30 +1,15 @@
 //! The rulebook: who may take each step, and in which state of the case.
 
-use chrono::{DateTime, Utc};
-
 use super::Role;
 use super::alerts::AlertKind;
 use super::case::{Case, RuleError, RuleKind};
 use super::claims::{self, ClaimFacts};
 use super::events::Action;
 use super::rules::{Actor, Facts, Step, may, may_transfer_late, permitted};
+use super::test_support::{acting, booked, t};
 use super::types::Status;
 
-fn t(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
 const NOW: &str = "2026-11-22T12:00:00Z";
-
-fn booked() -> Case {
-    Case {
-        status: Status::InCustody,
-        booked_at: t("2026-11-20T08:00:00Z"),
-        release_point_at: None,
-        served_at: None,
-        igsa_at: None,
-    }
-}
 
 fn awaiting_service() -> Case {
     Case {
@@ -58,14 +43,6 @@ fn facts(case: &Case) -> Facts<'_> {
         case,
         facility_igsa: true,
         unreported_claim: false,
-    }
-}
-
-fn acting(role: Role) -> Actor {
-    Actor {
-        role,
-        at_facility: true,
-        certified: true,
     }
 }
 
