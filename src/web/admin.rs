@@ -358,21 +358,5 @@ pub async fn facility_settings(
     Ok(Redirect::to("/admin/facilities").into_response())
 }
 
-/// Turns the facility's public page on or off (audited).
-pub async fn facility_public(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
-    Form(pairs): Form<Pairs>,
-) -> AppResult<Redirect> {
-    user.require(Area::Administration)?;
-    let enabled = field(&pairs, "enabled") == "true";
-    crate::web::api::reports::set_public_page(&state, &user.user, user.ip.as_deref(), &code, enabled).await?;
-    let message = if enabled {
-        format!("The public page /public/{code} is on.")
-    } else {
-        format!("The public page of {code} is off.")
-    };
-    session::set_flash(&user.session, "success", message).await?;
-    Ok(Redirect::to("/admin/facilities"))
-}
+/// The public page's switch, with its confirmation, lives beside the other disruptive switches.
+pub use crate::web::admin_accounts::facility_public;

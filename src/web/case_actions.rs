@@ -209,19 +209,8 @@ pub async fn transfer(State(state): State<AppState>, user: CurrentUser, f: CaseF
             let done =
                 services::case::transfer(&state.db, user.caller(), f.id, at, &officer, late, f.now, confirmation).await;
             if let Ok(Outcome::Confirm) = done {
-                let who = f.person();
-                return confirm::ask(&state, &user, Ask {
-                    heading: format!("Hand {who} over to ICE?"),
-                    consequence: format!(
-                        "This records that ICE took {who} into custody {}: the jail's custody ends. It cannot be undone.",
-                        confirm::when(&f.data)
-                    ),
-                    action: format!("/bookings/{}/transfer", f.id),
-                    yes: format!("Yes, confirm the pickup of {who}"),
-                    back: format!("/bookings/{}#transfer", f.id),
-                    data: &f.data,
-                })
-                .await;
+                // A pickup after the deadline is asked about as late, and how late.
+                return confirm::ask(&state, &user, confirm::transfer(&f.booking, at, &f.data)).await;
             }
             done.map(|_| ())
         }

@@ -284,7 +284,7 @@ async fn a_disabled_account_stream_is_closed() {
     let boss = w.app.login("boss").await;
     let r = w
         .app
-        .post_form(&boss, &format!("/admin/users/{sgt_id}/disable"), &[])
+        .post_form(&boss, &format!("/admin/users/{sgt_id}/disable"), &[("confirm", "yes")])
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(stream.expect().await.0, "closed");

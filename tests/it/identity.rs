@@ -276,7 +276,7 @@ async fn disabling_ends_sessions_and_tokens_at_once_and_enabling_restores_the_to
         &admin,
         "/admin/users",
         &format!("/admin/users/{jdoe}/disable"),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -393,7 +393,7 @@ async fn after_an_admin_reset_the_user_must_choose_a_new_password_first() {
         &admin,
         "/admin/users",
         &format!("/admin/users/{jdoe}/reset-password"),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     let html = r.text().await.unwrap();
@@ -557,7 +557,7 @@ async fn an_admin_reset_of_the_authenticator_makes_the_user_enrol_again() {
         &admin,
         "/admin/users",
         &format!("/admin/users/{jdoe}/reset-mfa"),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert_eq!(r.status(), 303);

@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): real PostgreSQL, real HTTP, real Chromium.
 
 mod a11y;
+mod admin_confirm;
 mod alert_page;
 mod alerts;
 mod audit;
@@ -30,6 +31,7 @@ mod layering;
 mod leaks;
 mod next_steps;
 mod openapi;
+mod polish;
 mod process;
 mod promises;
 mod reports;
