@@ -39,6 +39,11 @@ impl Clock {
     }
 }
 
+/// The hour and minute in a facility's zone, for a time within the day: `21:03 EST`.
+pub fn local_clock(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M %Z").to_string()
+}
+
 /// Local time in a facility's zone, as shown everywhere (pages, records, alert e-mails):
 /// `2027-03-13 10:00 EST`.
 pub fn local_time(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {

@@ -105,7 +105,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/displays", get(display::list).post(display::create))
         .route("/admin/displays/{id}/revoke", post(display::revoke))
         .route("/display/{token}", get(display::show))
-        .route("/admin/webhooks", get(webhooks::page))
+        .route("/admin/webhooks", get(webhooks::page).post(webhooks::register))
         .route(
             "/imports",
             get(imports::show)
@@ -203,7 +203,9 @@ pub fn app(state: AppState) -> Router {
             api::idempotency::idempotency,
         ));
 
-    let assets = Router::new().route("/static/{*name}", get(crate::web::assets::serve));
+    let assets = Router::new()
+        .route("/static/{*name}", get(crate::web::assets::serve))
+        .route("/favicon.ico", get(crate::web::assets::favicon));
 
     let router = Router::new()
         .route("/healthz", get(health::healthz))

@@ -166,13 +166,17 @@
     var counts = {};
     var rows = rowsOf("pending");
     for (var i = 0; i < rows.length; i++) {
-      var stage = ["overdue", "stage-4h", "stage-12h", "stage-ok"].filter(function (c) {
+      var stage = ["overdue", "stage-1h", "stage-4h", "stage-12h", "stage-ok"].filter(function (c) {
         return rows[i].classList.contains(c);
       })[0];
       counts[stage] = (counts[stage] || 0) + 1;
     }
     var els = document.querySelectorAll("[data-stage-count]");
-    for (var j = 0; j < els.length; j++) els[j].textContent = counts[els[j].getAttribute("data-stage-count")] || 0;
+    for (var j = 0; j < els.length; j++) {
+      var n = counts[els[j].getAttribute("data-stage-count")] || 0;
+      els[j].textContent = n;
+      els[j].parentNode.classList.toggle("zero", n === 0); // phones hide the empty stages
+    }
     var overdue = counts.overdue || 0;
     var banner = document.querySelector("[data-overdue-banner]");
     if (banner) {
@@ -184,8 +188,12 @@
     if (empty) empty.hidden = rows.length > 0;
     var awaiting = document.querySelector("[data-awaiting-section]");
     if (awaiting) awaiting.hidden = rowsOf("awaiting").length === 0;
-    var base = document.title.replace(/^\(\d+ overdue\) /, "");
-    document.title = overdue > 0 ? "(" + overdue + " overdue) " + base : base;
+    // As domain::stage::title_prefix writes it: "(2 overdue, 1 under 1 h) ".
+    var base = document.title.replace(/^\((\d+ overdue)?(, )?(\d+ under 1 h)?\) /, "");
+    var hour = counts["stage-1h"] || 0, parts = [];
+    if (overdue > 0) parts.push(overdue + " overdue");
+    if (hour > 0) parts.push(hour + " under 1 h");
+    document.title = parts.length ? "(" + parts.join(", ") + ") " + base : base;
   }
 
   function received() {

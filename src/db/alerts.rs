@@ -281,6 +281,9 @@ pub struct Filter<'a> {
     pub unread_only: bool,
     /// Only this kind (its word).
     pub kind: Option<&'a str>,
+    /// The kinds' words, most urgent first (`domain::alert_urgency::by_urgency`): the list's
+    /// order within those needing the user, then within the rest.
+    pub by_urgency: &'a [String],
 }
 
 pub async fn list(
@@ -306,7 +309,8 @@ pub async fn list(
          WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
            AND (NOT $7 OR (k.at IS NULL AND NOT a.resolved))
            AND ($8::text IS NULL OR a.kind = $8)
-         ORDER BY (k.at IS NULL AND NOT a.resolved) DESC, a.raised_at DESC, a.id DESC
+         ORDER BY (k.at IS NULL AND NOT a.resolved) DESC, coalesce(array_position($9::text[], a.kind), 1000),
+                  a.raised_at DESC, a.id DESC
          LIMIT $5 OFFSET $6"
     ))
     .bind(facility_ids)
@@ -317,6 +321,7 @@ pub async fn list(
     .bind(offset)
     .bind(filter.unread_only)
     .bind(filter.kind)
+    .bind(filter.by_urgency)
     .fetch_all(db)
     .await
 }

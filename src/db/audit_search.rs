@@ -11,6 +11,8 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     pub action: Option<String>,
     pub booking_id: Option<i64>,
+    /// A booking number as the jail knows it (any facility's, unless `facility` narrows it).
+    pub booking_number: Option<String>,
     pub facility: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -32,6 +34,10 @@ pub struct Found {
     pub action: String,
     pub booking_id: Option<i64>,
     pub facility: Option<String>,
+    /// The case's booking number, to name the case on the page.
+    #[serde(skip_serializing)]
+    #[schema(ignore)]
+    pub booking_number: Option<String>,
     /// The zone of the case's facility, to show the entry's times on the page.
     #[serde(skip_serializing)]
     #[schema(ignore)]
@@ -55,7 +61,7 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
         _ => "coalesce((SELECT c.chain_seq FROM audit_log c WHERE c.id = $1), 0)".to_string(),
     };
     sqlx::query_as(&format!(
-        "SELECT a.id, a.at, a.recorded_at, a.actor, a.action, a.booking_id, fa.code AS facility, fa.timezone AS facility_timezone, a.ip AS address,
+        "SELECT a.id, a.at, a.recorded_at, a.actor, a.action, a.booking_id, fa.code AS facility, b.booking_number, fa.timezone AS facility_timezone, a.ip AS address,
                 a.detail, encode(a.hash, 'hex') AS hash
          FROM audit_log a
          LEFT JOIN bookings b ON b.id = a.booking_id
@@ -67,6 +73,7 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
            AND ($5::text IS NULL OR fa.code = $5)
            AND ($6::timestamptz IS NULL OR a.recorded_at >= $6)
            AND ($7::timestamptz IS NULL OR a.recorded_at < $7)
+           AND ($9::text IS NULL OR b.booking_number = $9)
          ORDER BY a.chain_seq {order}
          LIMIT $8"
     ))
@@ -78,6 +85,19 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
     .bind(f.from)
     .bind(f.to)
     .bind(limit)
+    .bind(&f.booking_number)
     .fetch_all(db)
+    .await
+}
+
+/// Whether a booking has `number` (at the facility `facility`, when given).
+pub async fn booking_number_known(db: impl PgExecutor<'_>, number: &str, facility: Option<&str>) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM bookings b JOIN facilities f ON f.id = b.facility_id
+                        WHERE b.booking_number = $1 AND ($2::text IS NULL OR f.code = $2))",
+    )
+    .bind(number)
+    .bind(facility)
+    .fetch_one(db)
     .await
 }

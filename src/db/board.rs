@@ -38,10 +38,12 @@ pub struct BoardBooking {
     pub b: BoardCase,
     /// The person has claimed to be a U.S. citizen.
     pub claim: bool,
+    /// A post-service notification to ICE is logged.
+    pub notice_logged: bool,
 }
 
 /// Decoded by position (the columns of [`SELECT`], first in every board statement): finding
-/// thirteen columns by name in each of a board's rows was a measurable part of a request.
+/// fourteen columns by name in each of a board's rows was a measurable part of a request.
 impl<'r> FromRow<'r, PgRow> for BoardBooking {
     fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         Ok(BoardBooking {
@@ -60,13 +62,15 @@ impl<'r> FromRow<'r, PgRow> for BoardBooking {
                 release_point_at: row.try_get(11)?,
             },
             claim: row.try_get(12)?,
+            notice_logged: row.try_get(13)?,
         })
     }
 }
 
 const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.timezone AS facility_timezone,
         b.booking_number, b.last_name, b.first_name, b.status, b.served_at, b.custody_deadline, b.igsa_at,
-        b.release_point_at, EXISTS (SELECT 1 FROM citizenship_claims c WHERE c.booking_id = b.id) AS claim
+        b.release_point_at, EXISTS (SELECT 1 FROM citizenship_claims c WHERE c.booking_id = b.id) AS claim,
+        EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service') AS notice_logged
     FROM bookings b
     JOIN facilities f ON f.id = b.facility_id";
 // The board's two lists as SQL predicates. These are the only statements that name a status
@@ -165,11 +169,11 @@ struct PageRow {
     facilities: Option<(Vec<i64>, Vec<String>, Vec<String>)>,
 }
 
-/// Columns by position: the case's thirteen ([`SELECT`]), then `part` (0 the facilities, 1 a
+/// Columns by position: the case's fourteen ([`SELECT`]), then `part` (0 the facilities, 1 a
 /// running clock, 2 awaiting), then the facilities' ids, codes and names.
 impl<'r> sqlx::FromRow<'r, PgRow> for PageRow {
     fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
-        let part: i32 = row.try_get(13)?;
+        let part: i32 = row.try_get(14)?;
         Ok(PageRow {
             row: if part == 0 {
                 None
@@ -178,7 +182,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for PageRow {
             },
             on_pending: part == 1,
             facilities: if part == 0 {
-                Some((row.try_get(14)?, row.try_get(15)?, row.try_get(16)?))
+                Some((row.try_get(15)?, row.try_get(16)?, row.try_get(17)?))
             } else {
                 None
             },
@@ -214,7 +218,7 @@ pub async fn page(
             UNION ALL
             {} WHERE $2 AND {ON_AWAITING} AND {in_shown}
             UNION ALL
-            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
                    coalesce(array_agg(f.id ORDER BY f.code), '{{}}'), coalesce(array_agg(f.code ORDER BY f.code), '{{}}'),
                    coalesce(array_agg(f.name ORDER BY f.code), '{{}}')
             FROM facilities f WHERE $1::bigint[] IS NULL OR f.id = ANY($1)) board",

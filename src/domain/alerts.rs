@@ -111,6 +111,7 @@ impl AlertKind {
         use AlertKind::*;
         match self {
             ClockStarted => "warrant served, 48-hour clock started".into(),
+            HoursLeft(1) => "1 hour left on the 48-hour clock".into(),
             HoursLeft(h) => format!("{h} hours left on the 48-hour clock"),
             DeadlinePassed => "48-hour deadline PASSED: release required".into(),
             IceDocumentRecorded => "ICE document recorded".into(),
@@ -314,5 +315,11 @@ mod tests {
         assert!(!liaison.named.contains(&AlertKind::ComplaintIceDue));
         assert!(seen_by(Role::Admin).is_none());
         assert!(!AlertKind::AnnualReviewDue.seen_by(Role::Officer));
+    }
+
+    #[test]
+    fn one_hour_is_singular() {
+        assert_eq!(AlertKind::HoursLeft(1).words(), "1 hour left on the 48-hour clock");
+        assert_eq!(AlertKind::HoursLeft(4).words(), "4 hours left on the 48-hour clock");
     }
 }

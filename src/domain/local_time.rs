@@ -36,7 +36,8 @@ pub fn parse(v: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
             Some("earlier") => Ok(first.with_timezone(&Utc)),
             Some(_) => Ok(second.with_timezone(&Utc)),
             None => Err(format!(
-                "{shown} {TWICE} in {tz} (the clocks go back that night): choose the first ({}) or the second ({})",
+                "{shown} {TWICE} in {} (the clocks go back that night): choose the first ({}) or the second ({})",
+                zone_name(tz),
                 first.format("%Z"),
                 second.format("%Z")
             )),
@@ -52,9 +53,84 @@ pub fn parse(v: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
                 .map(|t| format!(" (did you mean {}?)", t.format("%H:%M %Z")))
                 .unwrap_or_default();
             Err(format!(
-                "{shown} does not exist in {tz}: the clocks go forward that night and skip it{meant}"
+                "{shown} does not exist in {}: the clocks go forward that night and skip it{meant}",
+                zone_name(tz)
             ))
         }
+    }
+}
+
+/// A zone in words for people: "Eastern time (EST/EDT)" for `America/New_York`, never the IANA
+/// name. The US zones (and their territories) by name; any other zone by its abbreviations in
+/// winter and summer as chrono-tz writes them ("CET/CEST", "UTC+03").
+pub fn zone_name(tz: Tz) -> String {
+    let name = tz.name();
+    let named = |n: &str| -> Option<&'static str> {
+        Some(match n {
+            "America/New_York"
+            | "America/Detroit"
+            | "US/Eastern"
+            | "US/Michigan"
+            | "EST5EDT"
+            | "America/Fort_Wayne"
+            | "America/Indianapolis"
+            | "America/Louisville"
+            | "US/East-Indiana" => "Eastern time (EST/EDT)",
+            "America/Chicago"
+            | "America/Menominee"
+            | "US/Central"
+            | "CST6CDT"
+            | "America/Indiana/Knox"
+            | "America/Indiana/Tell_City"
+            | "America/Knox_IN"
+            | "US/Indiana-Starke" => "Central time (CST/CDT)",
+            "America/Denver" | "America/Boise" | "US/Mountain" | "MST7MDT" | "America/Shiprock" | "Navajo" => {
+                "Mountain time (MST/MDT)"
+            }
+            "America/Phoenix" | "US/Arizona" | "MST" => "Arizona time (MST, no daylight saving time)",
+            "America/Los_Angeles" | "US/Pacific" | "PST8PDT" => "Pacific time (PST/PDT)",
+            "America/Anchorage" | "America/Juneau" | "America/Sitka" | "America/Yakutat" | "America/Nome"
+            | "America/Metlakatla" | "US/Alaska" => "Alaska time (AKST/AKDT)",
+            "America/Adak" | "America/Atka" | "US/Aleutian" => "Hawaii–Aleutian time (HST/HDT)",
+            "Pacific/Honolulu" | "Pacific/Johnston" | "US/Hawaii" | "HST" => {
+                "Hawaii time (HST, no daylight saving time)"
+            }
+            "America/Puerto_Rico" | "America/St_Thomas" | "America/Virgin" => {
+                "Atlantic time (AST, no daylight saving time)"
+            }
+            "Pacific/Guam" | "Pacific/Saipan" => "Chamorro time (ChST)",
+            "Pacific/Pago_Pago" | "Pacific/Samoa" | "US/Samoa" => "Samoa time (SST)",
+            "UTC" | "Etc/UTC" | "Etc/UCT" | "UCT" | "Etc/Universal" | "Universal" | "Etc/Zulu" | "Zulu" | "GMT"
+            | "Etc/GMT" => "UTC",
+            _ => return None,
+        })
+    };
+    if let Some(words) = named(name) {
+        return words.to_string();
+    }
+    // Most of Indiana and Kentucky keep Eastern time.
+    if name.starts_with("America/Indiana/") || name.starts_with("America/Kentucky/") {
+        return named("America/New_York").unwrap_or_default().to_string();
+    }
+    if name.starts_with("America/North_Dakota/") {
+        return named("America/Chicago").unwrap_or_default().to_string();
+    }
+    // Winter and summer of the northern hemisphere (the southern's the other way round).
+    let abbreviation = |month: u32| {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, month, 15)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|d| tz.from_utc_datetime(&d).format("%Z").to_string())
+            .unwrap_or_default();
+        match at.chars().next() {
+            Some('+' | '-') => format!("UTC{at}"),
+            _ => at,
+        }
+    };
+    let (january, july) = (abbreviation(1), abbreviation(7));
+    if january == july {
+        january
+    } else {
+        format!("{january}/{july}")
     }
 }
 
@@ -98,7 +174,7 @@ mod tests {
         let e = parse("2026-11-01T01:30", NY).unwrap_err();
         assert_eq!(
             e,
-            "2026-11-01 01:30 happens twice in America/New_York (the clocks go back that night): \
+            "2026-11-01 01:30 happens twice in Eastern time (EST/EDT) (the clocks go back that night): \
              choose the first (EDT) or the second (EST)"
         );
         assert_eq!(
@@ -129,7 +205,7 @@ mod tests {
     fn a_time_the_clocks_skip_is_refused_with_what_it_likely_meant() {
         assert_eq!(
             parse("2027-03-14T02:30", NY).unwrap_err(),
-            "2027-03-14 02:30 does not exist in America/New_York: the clocks go forward that night \
+            "2027-03-14 02:30 does not exist in Eastern time (EST/EDT): the clocks go forward that night \
              and skip it (did you mean 03:30 EDT?)"
         );
         assert!(parse("2027-03-14T02:00", NY).is_err());
@@ -141,6 +217,39 @@ mod tests {
             parse("2027-03-14T03:00", NY).unwrap().to_rfc3339(),
             "2027-03-14T07:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn a_zone_is_named_in_words_never_by_its_iana_name() {
+        let named = |z: &str| zone_name(z.parse().unwrap());
+        assert_eq!(named("America/New_York"), "Eastern time (EST/EDT)");
+        assert_eq!(named("America/Kentucky/Louisville"), "Eastern time (EST/EDT)");
+        assert_eq!(named("America/Indiana/Indianapolis"), "Eastern time (EST/EDT)");
+        assert_eq!(named("America/Indiana/Knox"), "Central time (CST/CDT)");
+        assert_eq!(named("America/North_Dakota/Center"), "Central time (CST/CDT)");
+        assert_eq!(named("America/Chicago"), "Central time (CST/CDT)");
+        assert_eq!(named("America/Denver"), "Mountain time (MST/MDT)");
+        assert_eq!(named("America/Phoenix"), "Arizona time (MST, no daylight saving time)");
+        assert_eq!(named("America/Los_Angeles"), "Pacific time (PST/PDT)");
+        assert_eq!(named("America/Anchorage"), "Alaska time (AKST/AKDT)");
+        assert_eq!(named("America/Adak"), "Hawaii–Aleutian time (HST/HDT)");
+        assert_eq!(named("Pacific/Honolulu"), "Hawaii time (HST, no daylight saving time)");
+        assert_eq!(
+            named("America/Puerto_Rico"),
+            "Atlantic time (AST, no daylight saving time)"
+        );
+        assert_eq!(named("Pacific/Guam"), "Chamorro time (ChST)");
+        assert_eq!(named("UTC"), "UTC");
+        // Elsewhere, the abbreviations chrono-tz knows, winter then summer.
+        assert_eq!(named("Europe/Berlin"), "CET/CEST");
+        assert_eq!(named("America/Halifax"), "AST/ADT");
+        assert_eq!(named("Asia/Tokyo"), "JST");
+        assert_eq!(named("Europe/Istanbul"), "UTC+03");
+        for tz in chrono_tz::TZ_VARIANTS {
+            let words = zone_name(tz);
+            assert!(!words.contains('/') || !words.contains('_'), "{tz}: {words}");
+            assert!(!words.contains(tz.name()) || !tz.name().contains('/'), "{tz}: {words}");
+        }
     }
 
     #[test]

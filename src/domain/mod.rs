@@ -1,6 +1,7 @@
 //! Pure rules: no I/O, no clock. Every function takes `now` (when it needs it) as an argument.
 
 pub mod account;
+pub mod alert_urgency;
 pub mod alerts;
 pub mod allowed;
 pub mod anumber;

@@ -1,6 +1,7 @@
 //! The order in which the case page offers its steps: the most urgent first. An overdue hold
 //! offers the release before a (late) pickup; a booking without a warrant offers the ICE
-//! document before the point of release (which would release the person).
+//! document before the point of release (which would release the person); a served warrant whose
+//! post-service notice to ICE is not logged offers that notice first (it is due within the hour).
 
 use chrono::{DateTime, Utc};
 
@@ -15,11 +16,13 @@ pub fn release_required(case: &Case, now: DateTime<Utc>) -> bool {
     case.status == Status::WsoHold && case.deadline().is_some_and(|d| clock_run_out(d, now))
 }
 
-/// The steps `can` allows, most urgent first. `active_warrant`: a warrant is in force now.
-pub fn order(case: &Case, can: &Allowed, active_warrant: bool, now: DateTime<Utc>) -> Vec<Step> {
+/// The steps `can` allows, most urgent first. `active_warrant`: a warrant is in force now;
+/// `notice_logged`: a post-service notice to ICE is logged.
+pub fn order(case: &Case, can: &Allowed, active_warrant: bool, notice_logged: bool, now: DateTime<Utc>) -> Vec<Step> {
     use Step::*;
     let sequence: &[Step] = match case.status {
         Status::WsoHold if release_required(case, now) => &[Release, Transfer, Igsa, Claim, Notification, Document],
+        Status::WsoHold if !notice_logged => &[Notification, Transfer, Release, Igsa, Claim, Document],
         Status::WsoHold | Status::IgsaHold => &[Transfer, Release, Igsa, Claim, Notification, Document],
         Status::InCustody if case.release_point_at.is_some() => &[Serve, Release, Claim, Notification, Document],
         Status::InCustody if active_warrant => &[ReleasePoint, Notification, Claim, Document],
@@ -65,19 +68,29 @@ mod tests {
     }
 
     #[test]
+    fn a_service_not_yet_told_to_ice_offers_the_notice_first() {
+        let held = case(Status::WsoHold, true, true);
+        let at = t("2026-11-21T09:30:00Z");
+        assert_eq!(order(&held, &all(), true, false, at)[..2], [Notification, Transfer]);
+        assert_eq!(order(&held, &all(), true, true, at)[..2], [Transfer, Release]);
+        // Past the deadline the release leads, told or not.
+        assert_eq!(order(&held, &all(), true, false, t("2026-11-23T09:00:00Z"))[0], Release);
+    }
+
+    #[test]
     fn an_overdue_hold_offers_the_release_first() {
         let held = case(Status::WsoHold, true, true);
         // The deadline is 2026-11-23T09:00Z: from its second on the release leads.
         assert_eq!(
-            order(&held, &all(), true, t("2026-11-23T08:59:59Z"))[..2],
+            order(&held, &all(), true, true, t("2026-11-23T08:59:59Z"))[..2],
             [Transfer, Release]
         );
         assert_eq!(
-            order(&held, &all(), true, t("2026-11-23T09:00:00Z"))[..2],
+            order(&held, &all(), true, true, t("2026-11-23T09:00:00Z"))[..2],
             [Release, Transfer]
         );
         assert_eq!(
-            order(&held, &all(), true, t("2026-11-23T09:00:00Z")),
+            order(&held, &all(), true, true, t("2026-11-23T09:00:00Z")),
             [Release, Transfer, Igsa, Claim, Notification, Document],
             "an IGSA hold that began in time may still be entered"
         );
@@ -97,12 +110,18 @@ mod tests {
     fn a_booking_without_a_warrant_offers_the_document_before_the_point_of_release() {
         let new = case(Status::InCustody, false, false);
         assert_eq!(
-            order(&new, &all(), false, t("2026-11-21T00:00:00Z")),
+            order(&new, &all(), false, true, t("2026-11-21T00:00:00Z")),
             [Document, Notification, Claim, ReleasePoint]
         );
-        assert_eq!(order(&new, &all(), true, t("2026-11-21T00:00:00Z"))[0], ReleasePoint);
+        assert_eq!(
+            order(&new, &all(), true, true, t("2026-11-21T00:00:00Z"))[0],
+            ReleasePoint
+        );
         let awaiting = case(Status::InCustody, true, false);
-        assert_eq!(order(&awaiting, &all(), true, t("2026-11-21T09:00:00Z"))[0], Serve);
+        assert_eq!(
+            order(&awaiting, &all(), true, true, t("2026-11-21T09:00:00Z"))[0],
+            Serve
+        );
     }
 
     #[test]
@@ -112,7 +131,10 @@ mod tests {
             transfer: true,
             ..Allowed::default()
         };
-        assert_eq!(order(&held, &liaison, true, t("2026-11-22T00:00:00Z")), [Transfer]);
+        assert_eq!(
+            order(&held, &liaison, true, true, t("2026-11-22T00:00:00Z")),
+            [Transfer]
+        );
         let closed = case(Status::Released, true, true);
         let notify_only = Allowed {
             notify: true,
@@ -122,7 +144,7 @@ mod tests {
             ..Allowed::default()
         };
         assert_eq!(
-            order(&closed, &notify_only, false, t("2026-11-22T00:00:00Z")),
+            order(&closed, &notify_only, false, true, t("2026-11-22T00:00:00Z")),
             [Notification]
         );
     }

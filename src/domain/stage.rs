@@ -11,14 +11,18 @@ pub enum Stage {
     Ok,
     /// 12 hours or less.
     Within12h,
-    /// 4 hours or less.
+    /// 4 hours or less (and more than one).
     Within4h,
+    /// Less than one hour: the release or the pickup must be under way now.
+    Within1h,
     /// At or past the deadline: the person must be released now.
     Overdue,
 }
 
 /// A running clock with this much time left or less is urgent (the board's red row).
 pub const URGENT_WITHIN: Duration = Duration::hours(4);
+/// A running clock with less than this left is in its last hour (the board's boxed red row).
+pub const LAST_HOUR: Duration = Duration::hours(1);
 /// A running clock with this much time left or less is shown as close (the board's amber row).
 pub const CLOSE_WITHIN: Duration = Duration::hours(12);
 
@@ -26,6 +30,8 @@ pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
     let left = deadline - now;
     if clock_run_out(deadline, now) {
         Stage::Overdue
+    } else if left < LAST_HOUR {
+        Stage::Within1h
     } else if left <= URGENT_WITHIN {
         Stage::Within4h
     } else if left <= CLOSE_WITHIN {
@@ -36,12 +42,13 @@ pub fn stage(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Stage {
 }
 
 impl Stage {
-    /// The word the API and the board stream use.
+    /// The word the API uses: a documented contract of four words, so the last hour is still
+    /// `within_4h` there (clients have `seconds_remaining`).
     pub fn word(self) -> &'static str {
         match self {
             Stage::Ok => "more_than_12h",
             Stage::Within12h => "within_12h",
-            Stage::Within4h => "within_4h",
+            Stage::Within4h | Stage::Within1h => "within_4h",
             Stage::Overdue => "overdue",
         }
     }
@@ -50,15 +57,31 @@ impl Stage {
         self == Stage::Overdue
     }
 
+    /// Four hours or less left, not yet overdue.
     pub fn is_urgent(self) -> bool {
-        self == Stage::Within4h
+        matches!(self, Stage::Within4h | Stage::Within1h)
     }
+
+    /// Less than an hour left.
+    pub fn is_last_hour(self) -> bool {
+        self == Stage::Within1h
+    }
+
+    /// The stages, most urgent first: the order of the count cards.
+    pub const BY_URGENCY: [Stage; 5] = [
+        Stage::Overdue,
+        Stage::Within1h,
+        Stage::Within4h,
+        Stage::Within12h,
+        Stage::Ok,
+    ];
 
     pub fn css(self) -> &'static str {
         match self {
             Stage::Ok => "stage-ok",
             Stage::Within12h => "stage-12h",
             Stage::Within4h => "stage-4h",
+            Stage::Within1h => "stage-1h",
             Stage::Overdue => "overdue",
         }
     }
@@ -68,7 +91,19 @@ impl Stage {
             Stage::Ok => "More than 12 h left",
             Stage::Within12h => "12 h or less",
             Stage::Within4h => "4 h or less",
+            Stage::Within1h => "▲ Under 1 h left",
             Stage::Overdue => "Release required",
         }
+    }
+}
+
+/// What a page's title says first when clocks need attention, so that a background tab shows
+/// it: "(2 overdue, 1 under 1 h) " (live.js writes the same when the board changes).
+pub fn title_prefix(overdue: usize, last_hour: usize) -> String {
+    match (overdue, last_hour) {
+        (0, 0) => String::new(),
+        (o, 0) => format!("({o} overdue) "),
+        (0, h) => format!("({h} under 1 h) "),
+        (o, h) => format!("({o} overdue, {h} under 1 h) "),
     }
 }

@@ -146,6 +146,13 @@ word_enum! {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Zone(pub chrono_tz::Tz);
 
+impl Zone {
+    /// The zone in words for people, "Eastern time (EST/EDT)" (`Display` is the IANA name).
+    pub fn words(&self) -> String {
+        crate::domain::local_time::zone_name(self.0)
+    }
+}
+
 impl std::fmt::Display for Zone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.0.name())

@@ -31,6 +31,7 @@ fn held(id: i64, facility: i64, claim: bool) -> Row {
             release_point_at: Some(at(8) - Duration::days(1)),
         },
         claim,
+        notice_logged: true,
     })
 }
 

@@ -15,7 +15,7 @@ use crate::db::{self};
 use crate::domain::allowed::{self, Allowed};
 use crate::domain::case::{self, IceDocument};
 use crate::domain::rules::{self, Actor, Facts, Step};
-use crate::domain::types::Status;
+use crate::domain::types::{NotificationKind, Status};
 use crate::domain::{claims, credentials, next_steps};
 use crate::error::{AppError, AppResult};
 
@@ -69,7 +69,10 @@ pub async fn page(pool: &PgPool, caller: &Caller<'_>, id: i64, now: DateTime<Utc
     } else {
         (vec![], vec![], vec![])
     };
-    let offer = offer(&mut tx, caller, (&booking, &documents, &claims), now).await?;
+    // Whether the post-service notice is logged: read with the notifications, which a viewer
+    // who may not log one (and so is never offered it) does not read.
+    let notice_logged = notifications.iter().any(|n| n.kind == NotificationKind::PostService);
+    let offer = offer(&mut tx, caller, (&booking, &documents, &claims), notice_logged, now).await?;
     tx.commit().await?;
     Ok(CaseRead {
         booking,
@@ -87,6 +90,7 @@ async fn offer(
     conn: &mut sqlx::PgConnection,
     caller: &Caller<'_>,
     (b, documents, claim_list): (&Booking, &[Document], &[Claim]),
+    notice_logged: bool,
     now: DateTime<Utc>,
 ) -> AppResult<Offer> {
     let case = b.case();
@@ -126,7 +130,7 @@ async fn offer(
         .map(|i| documents[i].id)
         .collect();
     Ok(Offer {
-        steps: next_steps::order(&case, &can, case::active_warrant(&docs, now), now),
+        steps: next_steps::order(&case, &can, case::active_warrant(&docs, now), notice_logged, now),
         can,
         serveable,
         not_certified,

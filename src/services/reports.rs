@@ -39,11 +39,16 @@ pub async fn scope(
             }
             (f.code.clone(), Some(vec![f.id]), f.tz())
         }
-        None => (
-            "all".to_string(),
-            caller.facility_scope().map(<[i64]>::to_vec),
-            chrono_tz::UTC,
-        ),
+        // "Today" of all one's facilities is the date where they are (the first one's zone),
+        // as for one facility: never the UTC date, which is already tomorrow in the evening.
+        None => {
+            let tz = db::facilities::all(pool)
+                .await?
+                .into_iter()
+                .find(|f| crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f.id))
+                .map_or(chrono_tz::UTC, |f| f.tz());
+            ("all".to_string(), caller.facility_scope().map(<[i64]>::to_vec), tz)
+        }
     };
     let today = now.with_timezone(&tz).date_naive();
     let parse = |field: &str, v: Option<&str>| -> AppResult<Option<NaiveDate>> {

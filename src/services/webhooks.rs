@@ -37,14 +37,20 @@ pub async fn register(
     let mut c = Checker::new();
     let facility = db::facilities::by_code(pool, input.facility.trim()).await?;
     if facility.is_none() {
-        c.check::<()>(
-            "facility",
-            Err(format!("there is no facility `{}`", input.facility.trim())),
-        );
+        let message = match input.facility.trim() {
+            "" => "facility is required: choose the facility whose events it receives".to_string(),
+            code => format!("there is no facility `{code}`"),
+        };
+        c.check::<()>("facility", Err(message));
     }
-    let url = c
-        .check("url", webhook::check_url(&input.url, loopback_http))
-        .map(|u| u.to_string());
+    let url = match input.url.trim() {
+        "" => c.check::<url::Url>(
+            "url",
+            Err("url is required: the https:// address to send events to".into()),
+        ),
+        raw => c.check("url", webhook::check_url(raw, loopback_http)),
+    }
+    .map(|u| u.to_string());
     let mut events: Vec<String> = Vec::new();
     if input.events.is_empty() {
         c.check::<()>("events", Err("events needs at least one event".into()));

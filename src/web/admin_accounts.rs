@@ -54,6 +54,18 @@ pub struct SecretPage {
     back: String,
 }
 
+impl SecretPage {
+    pub fn new(layout: Layout, heading: String, explanation: String, secret: String, back: String) -> Self {
+        SecretPage {
+            layout,
+            heading,
+            explanation,
+            secret,
+            back,
+        }
+    }
+}
+
 async fn done(user: &CurrentUser, id: i64, message: &str) -> AppResult<Response> {
     session::set_flash(&user.session, "success", message).await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())

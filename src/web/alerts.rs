@@ -35,9 +35,10 @@ impl AlertRow {
         if self.acked.is_some() || self.a.resolved {
             return "quiet";
         }
-        match self.a.kind {
-            AlertKind::DeadlinePassed | AlertKind::AuditChainBroken => "overdue",
-            AlertKind::HoursLeft(h) if h <= 4 => "stage-4h",
+        match self.a.kind.urgency() {
+            0..=2 => "overdue",
+            3 => "stage-1h",
+            4..=5 => "stage-4h",
             _ => "",
         }
     }
@@ -45,6 +46,8 @@ impl AlertRow {
 
 /// The alerts of one case (or those about no case), with the case as it stands now.
 pub struct Group {
+    /// The section's id, for returning to it after an acknowledgement: `case-{id}` or `other`.
+    pub anchor: String,
     pub title: String,
     /// The case page, when the user may open it.
     pub link: Option<String>,
@@ -57,8 +60,13 @@ pub struct Group {
 pub struct AlertsPage {
     layout: Layout,
     groups: Vec<Group>,
-    /// The unacknowledged, unresolved alerts shown (for "Acknowledge all shown").
+    /// The unacknowledged, unresolved alerts shown that need no action of their own (for
+    /// "Acknowledge all routine alerts shown").
     open_ids: Vec<i64>,
+    /// The open alerts shown that still need action: left out of "acknowledge all", named.
+    needing_action: Vec<String>,
+    /// This page with its filter and page number, where an acknowledgement returns.
+    back: String,
     smtp: bool,
     pager: Pager,
     unread_only: bool,
@@ -112,6 +120,7 @@ fn grouped(rows: Vec<AlertRow>, role: Role, now: chrono::DateTime<chrono::Utc>) 
                     a.first_name.clone().unwrap_or_default()
                 );
                 Group {
+                    anchor: format!("case-{id}"),
                     title: if may_open {
                         format!("{name} #{number} ({})", a.facility_code)
                     } else {
@@ -129,6 +138,7 @@ fn grouped(rows: Vec<AlertRow>, role: Role, now: chrono::DateTime<chrono::Utc>) 
                 }
             }
             _ => Group {
+                anchor: "other".into(),
                 title: "Not about a case".into(),
                 link: None,
                 status: None,
@@ -159,9 +169,11 @@ pub async fn list(
         .find(|(w, _)| *w == q.kind)
         .map(|(w, _)| w.clone())
         .unwrap_or_default();
+    let by_urgency = crate::domain::alert_urgency::by_urgency(AlertKind::listed(&state.config.alert_hours_left));
     let filter = db::alerts::Filter {
         unread_only: q.show == "unread",
         kind: Some(kind.as_str()).filter(|k| !k.is_empty()),
+        by_urgency: &by_urgency,
     };
     let scope = caller.facility_scope();
     let mut listed = db::alerts::list(
@@ -173,14 +185,27 @@ pub async fn list(
         (ROWS_PER_PAGE + 1, offset),
     )
     .await?;
-    let path = format!("/alerts?show={}&kind={kind}", q.show);
+    let show = if filter.unread_only { "unread" } else { "" };
+    let path = format!("/alerts?show={show}&kind={kind}");
     let pager = Pager::new(&path, page, listed.len() as i64 > ROWS_PER_PAGE);
     listed.truncate(ROWS_PER_PAGE as usize);
+    let open = |a: &&db::alerts::Listed| a.acked_at.is_none() && !a.resolved;
     let open_ids = listed
         .iter()
-        .filter(|a| a.acked_at.is_none() && !a.resolved)
+        .filter(open)
+        .filter(|a| !a.kind.needs_action())
         .map(|a| a.id)
         .collect();
+    let needing_action = listed
+        .iter()
+        .filter(open)
+        .filter(|a| a.kind.needs_action())
+        .map(|a| match &a.booking_number {
+            Some(n) => format!("{} (booking {n})", capitalized(&a.kind.words())),
+            None => a.title.clone(),
+        })
+        .collect();
+    let back = format!("{path}&page={page}");
     let rows = listed
         .into_iter()
         .map(|a| {
@@ -202,6 +227,8 @@ pub async fn list(
         layout: Layout::new(&state, &user, "Alerts", "alerts").await?,
         groups: grouped(rows, user.user.role, state.clock.now()),
         open_ids,
+        needing_action,
+        back,
         smtp,
         pager,
         unread_only: filter.unread_only,
@@ -217,7 +244,20 @@ fn capitalized(words: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Acknowledges every alert listed in the form (`id`, repeated) that the user may see.
+/// Where an acknowledgement returns: the list as it was (filter, page, the case's section),
+/// from the form's `back`; only a path of the alert list itself is followed.
+fn back_to(data: &crate::web::forms::FormData) -> String {
+    let back = data.get("back").unwrap_or_default();
+    let own = back == "/alerts" || back.starts_with("/alerts?") || back.starts_with("/alerts#");
+    if own && !back.contains("//") && !back.contains('\\') && !back.chars().any(char::is_control) {
+        back.to_string()
+    } else {
+        "/alerts".into()
+    }
+}
+
+/// Acknowledges every alert listed in the form (`id`, repeated) that the user may see and that
+/// needs no action of its own (`AlertKind::needs_action`: those are acknowledged one by one).
 pub async fn acknowledge_all(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -227,7 +267,7 @@ pub async fn acknowledge_all(
     let mut done = 0;
     for id in ids {
         // Only the user's own alerts: an id of someone else's is skipped, not acknowledged.
-        match ack(&state, &user, id).await {
+        match ack(&state, &user, id, Some(false)).await {
             Ok(true) => done += 1,
             Ok(false) | Err(AppError::Forbidden { .. } | AppError::NotFound) => {}
             Err(e) => return Err(e),
@@ -238,19 +278,27 @@ pub async fn acknowledge_all(
         n => format!("{n} alerts acknowledged."),
     };
     session::set_flash(&user.session, "success", message).await?;
-    Ok(Redirect::to("/alerts"))
+    Ok(Redirect::to(&back_to(&data)))
 }
 
-pub async fn acknowledge(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<Redirect> {
-    ack(&state, &user, id).await?;
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId,
+    axum::Form(data): axum::Form<crate::web::forms::FormData>,
+) -> AppResult<Redirect> {
+    ack(&state, &user, id, None).await?;
     session::set_flash(&user.session, "success", "Alert acknowledged.").await?;
-    Ok(Redirect::to("/alerts"))
+    Ok(Redirect::to(&back_to(&data)))
 }
 
 /// Acknowledges one alert for the user (403 when it is not theirs to see); false when it
-/// already was.
-async fn ack(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<bool> {
+/// already was, or when `needing_action` is given and the alert's kind does not match it.
+async fn ack(state: &AppState, user: &CurrentUser, id: i64, needing_action: Option<bool>) -> AppResult<bool> {
     let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if needing_action.is_some_and(|n| n != kind.needs_action()) {
+        return Ok(false);
+    }
     let allowed_kind = kind.seen_by(user.user.role);
     let allowed_facility = user.user.role == Role::Admin
         || facility_id.is_some_and(|f| crate::domain::rules::covers(user.user.role, &user.user.facility_ids, f));

@@ -1,6 +1,7 @@
 //! `/static/*`: the stylesheet and scripts, compiled into the binary so it serves them from any
 //! working directory (decision 0018). Pages link them as `/static/NAME?v=HASH`; a versioned
-//! link may be cached for a year, and an unversioned one is revalidated by its ETag.
+//! link may be cached for a year, and an unversioned one is revalidated by its ETag. The icon is
+//! `favicon.svg` (linked by pages) and `favicon.ico`, also served at `/favicon.ico`.
 
 use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -35,12 +36,22 @@ fn content_type(name: &str) -> &'static str {
 }
 
 pub async fn serve(Path(name): Path<String>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    let Some(file) = Static::get(&name) else {
+    respond(&name, query.as_deref(), &headers)
+}
+
+/// `/favicon.ico`, which browsers and tools ask for by themselves (pages also link
+/// `favicon.svg`): the embedded icon, revalidated by its ETag like any unversioned asset.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    respond("favicon.ico", None, &headers)
+}
+
+fn respond(name: &str, query: Option<&str>, headers: &HeaderMap) -> Response {
+    let Some(file) = Static::get(name) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
     let version = crate::auth::token::to_hex(&file.metadata.sha256_hash()[..8]);
     let etag = format!("\"{version}\"");
-    let versioned = query.as_deref() == Some(&format!("v={version}"));
+    let versioned = query == Some(&format!("v={version}"));
     let cache = if versioned {
         "public, max-age=31536000, immutable"
     } else {
@@ -59,6 +70,6 @@ pub async fn serve(Path(name): Path<String>, RawQuery(query): RawQuery, headers:
     if unchanged {
         return (StatusCode::NOT_MODIFIED, out).into_response();
     }
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&name)));
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
     (out, file.data.into_owned()).into_response()
 }

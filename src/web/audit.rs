@@ -5,12 +5,15 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, RawQuery, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::audit_search::{self, AuditFilter, Found, Page};
+use crate::domain::input::FieldError;
 use crate::domain::rules::Area;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -32,6 +35,9 @@ pub struct AuditQuery {
     /// A case (its booking id).
     #[param(value_type = Option<i64>)]
     pub booking: Option<String>,
+    /// A case by its booking number, as the jail knows it (of any facility unless `facility`
+    /// narrows it; an unknown number is refused, field `booking_number`).
+    pub booking_number: Option<String>,
     /// A facility's code: entries about its cases.
     pub facility: Option<String>,
     /// Recorded from: a date (UTC, inclusive) or an RFC 3339 time.
@@ -80,10 +86,27 @@ impl AuditQuery {
             actor: text(&self.actor),
             action: text(&self.action),
             booking_id,
+            booking_number: text(&self.booking_number),
             facility: text(&self.facility).map(|f| f.to_uppercase()),
             from: bound("from", &self.from, false)?,
             to: bound("to", &self.to, true)?,
         })
+    }
+
+    /// The filter, a booking number checked against the bookings: an unknown one is a field
+    /// error (as a wrong id is), never an empty list that looks like "no entries".
+    pub async fn resolve(&self, db: &sqlx::PgPool) -> AppResult<AuditFilter> {
+        let f = self.filter()?;
+        if let Some(n) = &f.booking_number
+            && !audit_search::booking_number_known(db, n, f.facility.as_deref()).await?
+        {
+            let at = f.facility.as_deref().map(|c| format!(" at {c}")).unwrap_or_default();
+            return Err(AppError::field(
+                "booking_number",
+                format!("no booking has the number {n}{at}: check the number as it is on the booking"),
+            ));
+        }
+        Ok(f)
     }
 
     /// The query string of this filter with another cursor.
@@ -92,6 +115,7 @@ impl AuditQuery {
             ("actor", &self.actor),
             ("action", &self.action),
             ("booking", &self.booking),
+            ("booking_number", &self.booking_number),
             ("facility", &self.facility),
             ("from", &self.from),
             ("to", &self.to),
@@ -117,24 +141,79 @@ pub struct AuditPage {
     older: Option<String>,
     newer: Option<String>,
     csv: String,
+    /// The filter's errors (the page is shown again with them, the filters kept).
+    errors: Vec<FieldError>,
+    /// One zone for every time on the page: the facilities' zone when they share one, else UTC.
+    tz: Tz,
+    zone: String,
+    /// The case of the old `booking` (id) filter, by its number.
+    case_number: Option<String>,
 }
 
 impl AuditPage {
-    /// An entry's time with seconds, in the zone of its case's facility (UTC for entries about
-    /// no case), with the zone's abbreviation.
-    fn when(e: &Found, t: &chrono::DateTime<chrono::Utc>) -> String {
-        let tz = e.facility_timezone.as_ref().map_or(chrono_tz::UTC, |z| z.0);
-        t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string()
+    /// An entry's time with seconds, in the page's zone, with the zone's abbreviation.
+    fn when(&self, t: &DateTime<Utc>) -> String {
+        t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M:%S %Z").to_string()
     }
+
+    /// The entry's detail as "Label: value" lines, its times in the page's zone.
+    fn detail(&self, e: &Found) -> Vec<String> {
+        crate::web::detail::lines(&e.detail, self.tz, &[])
+    }
+
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// The zone the audit page writes its times in: the facilities' one when they share it (a
+/// county's jails), else UTC.
+async fn page_zone(state: &AppState) -> AppResult<Tz> {
+    let zones: std::collections::BTreeSet<&'static str> = crate::db::facilities::all(&state.db)
+        .await?
+        .iter()
+        .map(|f| f.tz().name())
+        .collect();
+    Ok(match zones.into_iter().collect::<Vec<_>>()[..] {
+        [one] => one.parse().unwrap_or(chrono_tz::UTC),
+        _ => chrono_tz::UTC,
+    })
 }
 
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<AuditQuery>,
-) -> AppResult<AuditPage> {
+) -> AppResult<Response> {
     user.require(Area::Administration)?;
-    let f = q.filter()?;
+    let tz = page_zone(&state).await?;
+    let case_number = match q.booking.as_deref().map(str::trim).and_then(|b| b.parse::<i64>().ok()) {
+        Some(id) => crate::db::bookings::numbers(&state.db, &[id]).await?.remove(&id),
+        None => None,
+    };
+    let mut page = AuditPage {
+        layout: Layout::new(&state, &user, "Audit log", "audit").await?,
+        q: q.clone(),
+        entries: vec![],
+        older: None,
+        newer: None,
+        csv: q.with_cursor("limit", CSV_MAX),
+        errors: vec![],
+        tz,
+        zone: crate::domain::local_time::zone_name(tz),
+        case_number,
+    };
+    let f = match q.resolve(&state.db).await {
+        Ok(f) => f,
+        Err(AppError::Validation(errors)) => {
+            page.errors = errors;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e),
+    };
     // Newest first; "older" pages go back to the first entry ever written.
     let (mut entries, newest_first) = match q.after {
         Some(after) => (
@@ -152,23 +231,16 @@ pub async fn page(
         entries.reverse();
     }
     let (first, last) = (entries.first().map(|e| e.id), entries.last().map(|e| e.id));
-    let older = match (newest_first && more) || (!newest_first && last.is_some()) {
+    page.older = match (newest_first && more) || (!newest_first && last.is_some()) {
         true => last.map(|id| q.with_cursor("before", id)),
         false => None,
     };
-    let newer = match (q.before.is_some() && newest_first) || (!newest_first && more) {
+    page.newer = match (q.before.is_some() && newest_first) || (!newest_first && more) {
         true => first.map(|id| q.with_cursor("after", id)),
         false => None,
     };
-    let csv = q.with_cursor("limit", CSV_MAX);
-    Ok(AuditPage {
-        layout: Layout::new(&state, &user, "Audit log", "audit").await?,
-        q,
-        entries,
-        older,
-        newer,
-        csv,
-    })
+    page.entries = entries;
+    Ok(page.into_response())
 }
 
 pub async fn csv(
@@ -178,7 +250,7 @@ pub async fn csv(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
-    let f = q.filter()?;
+    let f = q.resolve(&state.db).await?;
     let entries = audit_search::search(&state.db, &f, Page::After(q.after.unwrap_or(0)), CSV_MAX).await?;
     let body = csv_out::audit(&entries)?;
     let name = "audit.csv";

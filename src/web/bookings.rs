@@ -278,9 +278,26 @@ pub struct CasePage {
     served_interpreter: Option<String>,
     /// The documents the service form offers.
     serveable: Vec<i64>,
+    /// A running hold whose post-service notice to ICE is not logged (viewers who see the
+    /// notifications only).
+    notice: Option<crate::web::transfers::NoticeDue>,
 }
 
 impl CasePage {
+    /// Whether a form behind "Other actions" was refused (the section then opens on it).
+    fn others_open(&self) -> bool {
+        self.steps.iter().skip(1).any(|&s| self.form.is(step_form(s)))
+    }
+
+    /// The notice the notification form proposes: the post-service notice while it is due.
+    fn notice_kind(&self) -> &'static str {
+        if self.notice.is_some() {
+            NotificationKind::PostService.as_str()
+        } else {
+            ""
+        }
+    }
+
     /// Warrants a service now would accept, for the service form.
     fn serveable(&self) -> Vec<&DocumentRow> {
         self.documents
@@ -317,6 +334,13 @@ async fn render(
     let tz = b.tz();
     let liaison = !crate::domain::rules::sees_whole_case(user.user.role);
     let blocked = case_view::blocked(&offer, tz);
+    let notice = match (b.served_at, running_hold(&b), liaison) {
+        (Some(served), true, false) => {
+            let logged = notifications.iter().any(|n| n.kind == NotificationKind::PostService);
+            crate::web::transfers::NoticeDue::new(served, logged, now, tz)
+        }
+        _ => None,
+    };
     let notifications = case_view::notification_rows(notifications, tz);
     let events = case_view::event_rows(events, tz);
     let (events, served_by) = case_view::by_name(state, events, b.served_by_username.as_deref()).await?;
@@ -329,6 +353,7 @@ async fn render(
             .map(|x| format!("{} ({})", x.name, x.languages))
     });
     Ok(CasePage {
+        notice,
         serveable: offer.serveable,
         claims,
         interpreters,
@@ -349,7 +374,7 @@ async fn render(
         blocked,
         form,
         now_input: local_input(now, tz),
-        zone: tz.name().to_string(),
+        zone: crate::domain::local_time::zone_name(tz),
         booked: local_time(b.booked_at, tz),
         release_point: b.release_point_at.map(|t| local_time(t, tz)),
         served: b.served_at.map(|t| local_time(t, tz)),
@@ -363,6 +388,28 @@ async fn render(
         release_reasons: ReleaseReason::ALL,
         b,
     })
+}
+
+/// The name of a step's form on the case page (its `FormState` name and its section's id).
+fn step_form(step: crate::domain::rules::Step) -> &'static str {
+    use crate::domain::rules::Step::*;
+    match step {
+        ReleasePoint => "release_point",
+        Serve => "serve",
+        Transfer => "transfer",
+        Release => "release",
+        Igsa => "igsa",
+        Claim => "claim",
+        Document => "document",
+        Notification => "notification",
+        ReportClaim => "report",
+        Withdraw => "withdraw",
+        Correct => "correction",
+    }
+}
+
+fn running_hold(b: &Booking) -> bool {
+    b.status == Status::WsoHold
 }
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser, PathId(id): PathId) -> AppResult<CasePage> {

@@ -116,14 +116,15 @@ pub fn event_rows(entries: Vec<Entry>, tz: Tz) -> Vec<EventRow> {
             recorded: local_time(e.recorded_at, tz),
             late_entry: (e.recorded_at - e.at).num_minutes() >= 5,
             actor: e.actor.unwrap_or_else(|| "system".into()),
-            action: action_label(&e.action).to_string(),
+            action: action_label(&e.action).map_or_else(|| e.action.clone(), str::to_string),
             detail: detail_text(&e.detail, tz),
         })
         .collect()
 }
 
-fn action_label(action: &str) -> &str {
-    match action {
+/// A case event's action word in words (`None`: not a case event).
+pub fn action_label(action: &str) -> Option<&'static str> {
+    Some(match action {
         "booking_created" => "Booked",
         "document_added" => "ICE document received",
         "document_withdrawn" => "ICE document withdrawn",
@@ -134,38 +135,17 @@ fn action_label(action: &str) -> &str {
         "released" => "Released",
         "igsa_hold_started" => "Held under the IGSA",
         "correction_recorded" => "Correction",
-        other => other,
-    }
+        "citizenship_claim_recorded" => "Citizenship claim recorded",
+        "citizenship_claim_reported" => "Citizenship claim reported to ICE",
+        _ => return None,
+    })
 }
 
-/// `{"reason": "bond_posted", "note": null}` → `reason: bond_posted`.
-/// An event's detail in words; its times (RFC 3339 in the record) in the facility's zone.
+/// An event's detail in words (`{"reason": "bond_posted"}` → `Reason: Bond posted`); its times
+/// (RFC 3339 in the record) in the facility's zone. Row ids and the charges (listed on the
+/// page) are left out.
 pub fn detail_text(detail: &Value, tz: Tz) -> String {
-    let Some(map) = detail.as_object() else {
-        return String::new();
-    };
-    map.iter()
-        .filter(|(_, v)| !v.is_null())
-        .filter(|(k, _)| !matches!(k.as_str(), "document_id" | "notification_id" | "charges"))
-        .map(|(k, v)| {
-            if k == "corrects_event_id" {
-                ("corrects entry", v)
-            } else {
-                (k.as_str(), v)
-            }
-        })
-        .map(|(k, v)| {
-            let v = match v {
-                Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
-                    Ok(t) => local_time(t.with_timezone(&Utc), tz),
-                    Err(_) => s.clone(),
-                },
-                other => other.to_string(),
-            };
-            format!("{}: {v}", k.replace('_', " "))
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
+    crate::web::detail::lines(detail, tz, &["document_id", "notification_id", "charges"]).join(" · ")
 }
 
 pub fn charge_summary(charges: &[Charge]) -> String {

@@ -49,6 +49,25 @@ fn withheld_words(value: i64) -> &'static str {
 }
 
 const PLOT_H: i64 = 160;
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `2025-12` → (2025, 12).
+fn month_parts(ym: &str) -> Option<(i32, usize)> {
+    let (y, m) = ym.split_once('-')?;
+    let (y, m) = (y.parse::<i32>().ok()?, m.parse::<usize>().ok()?);
+    (y.to_string().len() == 4 && (1..=12).contains(&m)).then_some((y, m))
+}
+
+/// A month as people write it: `2025-12` → "Dec 2025" (any other text as it is).
+pub fn month_words(ym: &str) -> String {
+    match month_parts(ym) {
+        Some((y, m)) => format!("{} {y}", MONTHS[m - 1]),
+        None => ym.to_string(),
+    }
+}
 const TOP: i64 = 10;
 
 /// Columns, each a stack of (value, class, series name), labelled under the axis.
@@ -75,7 +94,7 @@ pub fn stacked(title: &str, columns: &[Column], legend: Vec<(&'static str, &'sta
                     w: step - 8,
                     h: WITHHELD_H,
                     class: WITHHELD.0,
-                    title: format!("{label}: {name} {}", withheld_words(*value)),
+                    title: format!("{}: {name} {}", month_words(label), withheld_words(*value)),
                 });
                 base -= WITHHELD_H;
                 continue;
@@ -88,16 +107,28 @@ pub fn stacked(title: &str, columns: &[Column], legend: Vec<(&'static str, &'sta
                     w: step - 8,
                     h: h.max(1),
                     class,
-                    title: format!("{label}: {value} {name}"),
+                    title: format!("{}: {value} {name}", month_words(label)),
                 });
             }
             base -= h;
         }
+        // A month's column reads "Dec", with its year under the first column and each January.
+        let (text, year) = match month_parts(label) {
+            Some((y, m)) => (MONTHS[m - 1].to_string(), (i == 0 || m == 1).then(|| y.to_string())),
+            None => (label.clone(), None),
+        };
         labels.push(Label {
             x: x + (step - 8) / 2,
             y: TOP + PLOT_H + 14,
-            text: label.chars().skip(2).collect(),
+            text,
         });
+        if let Some(year) = year {
+            labels.push(Label {
+                x: x + (step - 8) / 2,
+                y: TOP + PLOT_H + 26,
+                text: year,
+            });
+        }
     }
     labels.push(Label {
         x: 12,
@@ -116,7 +147,7 @@ pub fn stacked(title: &str, columns: &[Column], legend: Vec<(&'static str, &'sta
     Chart {
         title: title.into(),
         width: 40 + columns.len() as i64 * step,
-        height: TOP + PLOT_H + 24,
+        height: TOP + PLOT_H + 36,
         bars,
         labels,
         legend,
@@ -180,5 +211,22 @@ pub fn horizontal(title: &str, rows: &[(String, i64)]) -> Chart {
         bars,
         labels,
         legend,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_read_as_words_with_the_year_at_the_start_and_each_january() {
+        assert_eq!(month_words("2025-12"), "Dec 2025");
+        assert_eq!(month_words("2026-01"), "Jan 2026");
+        assert_eq!(month_words("Violent"), "Violent");
+        let column = |m: &str| (m.to_string(), vec![(1, "series-1", "booked")]);
+        let c = stacked("t", &[column("2025-11"), column("2025-12"), column("2026-01")], vec![]);
+        let texts: Vec<&str> = c.labels.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Nov", "2025", "Dec", "Jan", "2026", "1", "0"]);
+        assert_eq!(c.bars[1].title, "Dec 2025: 1 booked");
     }
 }

@@ -38,6 +38,17 @@ pub struct CompliancePage {
     held_past: String,
 }
 
+impl CompliancePage {
+    /// Why an officer may not serve, in words ("no WSO certification recorded").
+    fn why_not(&self, reasons: &[&str]) -> String {
+        reasons
+            .iter()
+            .map(|r| crate::domain::credentials::reason_words(r))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 pub async fn compliance(
     State(state): State<AppState>,
     user: CurrentUser,

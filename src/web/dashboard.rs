@@ -4,50 +4,51 @@ use axum::extract::State;
 
 use crate::auth::CurrentUser;
 use crate::db;
+use crate::domain::rules::{self, Step};
 use crate::domain::stage::{self, Stage};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::extract::Acting;
 use crate::web::layout::Layout;
+use crate::web::transfers::PendingRow;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     layout: Layout,
     /// Running clocks by stage, most urgent first (admins: every facility's).
-    clocks: Option<[(Stage, usize); 4]>,
+    clocks: Option<[(Stage, usize); 5]>,
     awaiting: usize,
     overdue: usize,
+    /// Running holds whose post-service notice to ICE is not logged.
+    notices: Vec<PendingRow>,
     can_book: bool,
 }
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<DashboardPage> {
     let caller = user.caller();
     let now = state.clock.now();
-    let running = db::bookings::pending_transfers(&state.db, caller.facility_scope()).await?;
-    let count = |s: Stage| {
-        running
-            .iter()
-            .filter(|b| b.custody_deadline.is_some_and(|d| stage::stage(d, now) == s))
-            .count()
-    };
-    let awaiting = if !crate::domain::rules::sees_awaiting(user.user.role) {
+    let board = crate::web::transfers::board(&state, caller.facility_scope(), now).await?;
+    let awaiting = if !rules::sees_awaiting(user.user.role) {
         0
     } else {
         db::bookings::awaiting(&state.db, caller.facility_scope()).await?.len()
     };
-    let clocks = Some([Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s))));
-    let overdue = clocks.map(|c| c[0].1).unwrap_or(0);
-    let title = if overdue > 0 {
-        format!("({overdue} overdue) Dashboard")
-    } else {
-        "Dashboard".into()
-    };
+    let title = format!("{}Dashboard", stage::title_prefix(board.overdue, board.last_hour));
+    // The post-service notices to ICE not yet logged, soonest due first (issue 25).
+    let tells_ice = rules::permitted(Step::Notification, user.user.role).is_ok();
+    let mut notices: Vec<PendingRow> = board
+        .rows
+        .into_iter()
+        .filter(|r| tells_ice && r.notice.is_some())
+        .collect();
+    notices.sort_by_key(|r| r.b.served_at);
     Ok(DashboardPage {
         layout: Layout::new(&state, &user, title, "dashboard").await?,
-        clocks,
+        clocks: Some(board.counts),
         awaiting,
-        overdue,
-        can_book: crate::domain::rules::may_book(user.user.role).is_ok(),
+        overdue: board.overdue,
+        notices,
+        can_book: rules::may_book(user.user.role).is_ok(),
     })
 }

@@ -27,9 +27,31 @@ pub struct DisplayPage {
     facility_name: String,
     facility_code: String,
     zone: String,
+    /// The zone in words, for people (`zone` is for the page script).
+    zone_name: String,
     updated: String,
     server_now: String,
     board: Board,
+    /// The running clocks beyond what the screen shows (`WALL_ROWS`), summarised.
+    more: Option<More>,
+}
+
+/// A wall shows this many running clocks, the most urgent first, and summarises the rest: the
+/// screen cannot be scrolled, and its type is sized (in vw/vh, static/app.css) so that this many
+/// rows fit any landscape screen, 1280×720 to 1920×1080 and beyond.
+pub const WALL_ROWS: usize = 10;
+
+/// The running clocks a wall does not show.
+pub struct More {
+    pub count: usize,
+    /// The soonest of their deadlines, and the time left until it.
+    pub next_deadline: String,
+    pub next_remaining: String,
+}
+
+/// A deadline as a wall shows it: the weekday and the time, `Tue 04:12 EST`.
+fn wall_time(t: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%a %H:%M %Z").to_string()
 }
 
 pub async fn show(
@@ -44,19 +66,33 @@ pub async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let tz = facility.tz();
-    let board = board(&state, Some(&[d.facility_id]), now).await?;
-    let title = match board.overdue {
-        0 => format!("{} board", facility.code),
-        n => format!("({n} overdue) {} board", facility.code),
-    };
+    let mut board = board(&state, Some(&[d.facility_id]), now).await?;
+    let more = board.rows.get(WALL_ROWS).map(|next| More {
+        count: board.rows.len() - WALL_ROWS,
+        next_deadline: wall_time(next.b.custody_deadline.unwrap_or(now), tz),
+        next_remaining: next.clock.remaining.clone(),
+    });
+    board.rows.truncate(WALL_ROWS);
+    for r in &mut board.rows {
+        if let Some(d) = r.b.custody_deadline {
+            r.clock.deadline = wall_time(d, tz);
+        }
+    }
+    let title = format!(
+        "{}{} board",
+        crate::domain::stage::title_prefix(board.overdue, board.last_hour),
+        facility.code
+    );
     Ok(DisplayPage {
         title,
         zone: tz.name().to_string(),
+        zone_name: crate::domain::local_time::zone_name(tz),
         updated: now.with_timezone(&tz).format("%H:%M:%S %Z").to_string(),
         server_now: now.to_rfc3339(),
         facility_name: facility.name,
         facility_code: facility.code,
         board,
+        more,
     })
 }
 

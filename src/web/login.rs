@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, Request, State};
-use axum::http::header::{RETRY_AFTER, SET_COOKIE, USER_AGENT};
+use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -22,6 +22,14 @@ use crate::state::AppState;
 use crate::web::ClientIp;
 
 pub const BAD_CREDENTIALS: &str = "The username or password is incorrect.";
+
+/// The username of this browser's last sign-in, so that the form after an ended session (idle,
+/// too old, ended by an admin) comes back with it filled in (issue 25). Set when a password is
+/// accepted, HttpOnly, SameSite=Strict, only sent to `/login`, gone with the longest a session
+/// may live; an explicit sign-out clears it. It holds only what the browser's own user typed and
+/// proved with the password: no one else can make a browser show a name of their choosing to
+/// someone else, nor read it (no query parameter carries it).
+pub const LAST_USER_COOKIE: &str = "wso_last_user";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
@@ -39,6 +47,34 @@ pub struct LoginPage {
 pub struct LoginQuery {
     #[serde(default)]
     signed_out: Option<String>,
+}
+
+/// The username remembered by this browser, if it looks like a username.
+fn last_user(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(LAST_USER_COOKIE)?.strip_prefix('='))
+        .find(|u| {
+            (1..=64).contains(&u.len())
+                && u.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        })
+        .map(str::to_owned)
+}
+
+/// Remembers `username` for the next sign-in form of this browser (`max_age` seconds; 0 forgets).
+fn last_user_cookie(state: &AppState, username: &str, max_age: i64) -> Option<axum::http::HeaderValue> {
+    let secure = if state.config.cookie_secure || state.config.https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{LAST_USER_COOKIE}={username}; Path=/login; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+        .parse()
+        .ok()
 }
 
 /// The sign-in form's token: the cookie's value when the browser already has one, else a new
@@ -95,7 +131,10 @@ pub async fn show(State(state): State<AppState>, Query(q): Query<LoginQuery>, re
         state.config.cookie_secure || state.config.https(),
     );
     let info = q.signed_out.map(|_| "You have been signed out.");
-    let mut response = page(&state, csrf, String::new(), None, info).into_response();
+    // After an ended session: the name this browser last signed in with (not after a sign-out,
+    // which forgets it).
+    let username = last_user(request.headers()).unwrap_or_default();
+    let mut response = page(&state, csrf, username, None, info).into_response();
     if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {
         response.headers_mut().insert(SET_COOKIE, cookie);
     }
@@ -170,6 +209,22 @@ pub async fn submit(
         }
     };
     crate::web::draft::keep(&session, form.draft.as_deref(), user.id).await?;
+    let mut response = second_step(&state, &session, &user, client, now).await?;
+    let remember = last_user_cookie(&state, &user.username, state.config.session_max_hours * 3600);
+    if let Some(cookie) = remember {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// After the password: the authenticator's code, enrolment, or (without MFA) signed in.
+async fn second_step(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    client: Client<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Response> {
     // The second step: an authenticator code, or enrolling one first.
     let stage = match (user.mfa_enrolled, state.config.mfa_required) {
         (true, _) => Some(PendingStage::Code),
@@ -183,7 +238,7 @@ pub async fn submit(
             since: now,
             setup_secret: None,
         };
-        session::start_pending(&session, &pending).await?;
+        session::start_pending(session, &pending).await?;
         let to = if stage == PendingStage::Code {
             "/login/mfa"
         } else {
@@ -191,7 +246,7 @@ pub async fn submit(
         };
         return Ok(Redirect::to(to).into_response());
     }
-    finish(&state, &session, &user, client).await
+    finish(state, session, user, client).await
 }
 
 /// Both steps done: the session becomes the user's; a reset password is changed first.
@@ -212,7 +267,9 @@ pub async fn sign_in(state: &AppState, session: &Session, user: &User, client: C
     })
 }
 
-pub async fn logout(State(state): State<AppState>, user: SignedIn) -> AppResult<Redirect> {
+/// Signs out; the browser forgets the username too (a shared workstation shows the next person
+/// an empty form).
+pub async fn logout(State(state): State<AppState>, user: SignedIn) -> AppResult<Response> {
     let now = state.clock.now();
     db::sessions::end(&state.db, &user.sid, "logout", now).await?;
     db::audit::record(
@@ -230,5 +287,9 @@ pub async fn logout(State(state): State<AppState>, user: SignedIn) -> AppResult<
     )
     .await?;
     session::sign_out(&user.session).await?;
-    Ok(Redirect::to("/login?signed_out=1"))
+    let mut response = Redirect::to("/login?signed_out=1").into_response();
+    if let Some(forget) = last_user_cookie(&state, "", 0) {
+        response.headers_mut().append(SET_COOKIE, forget);
+    }
+    Ok(response)
 }

@@ -21,6 +21,7 @@ pub mod compliance;
 pub mod confirm;
 pub mod csv;
 pub mod dashboard;
+pub mod detail;
 pub mod display;
 pub mod draft;
 pub mod error_page;

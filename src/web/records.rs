@@ -92,7 +92,7 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
         over_detained: (b.over_detained_seconds > 0).then(|| duration_words(b.over_detained_seconds)),
         printed: local_time(state.clock.now(), tz),
         printed_by: user.user.username.clone(),
-        zone: tz.name().to_string(),
+        zone: crate::domain::local_time::zone_name(tz),
         interpreter,
         b,
     })

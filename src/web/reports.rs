@@ -51,7 +51,7 @@ pub(crate) fn charts_for(r: &ProgramReport) -> Vec<Chart> {
         .stats
         .charges_by_category
         .iter()
-        .map(|(k, v)| (k.replace('_', " "), *v))
+        .map(|(k, v)| (category_words(k), *v))
         .collect();
     vec![
         charts::stacked("People booked with ICE interest, by month", &months, vec![]),
@@ -68,6 +68,12 @@ pub(crate) fn charts_for(r: &ProgramReport) -> Vec<Chart> {
         ),
         charts::horizontal("Charges by category", &charges),
     ]
+}
+
+/// A charge category's stored word in words ("sex_offense" → "Sex offense").
+pub(crate) fn category_words(word: &str) -> String {
+    word.parse::<crate::domain::types::ChargeCategory>()
+        .map_or_else(|_| word.replace('_', " "), |c| c.label().to_string())
 }
 
 #[derive(Template, WebTemplate)]
@@ -97,6 +103,16 @@ async fn scope_for(state: &AppState, user: &CurrentUser, q: &ReportQuery) -> App
 
 fn query_string(s: &Scope) -> String {
     format!("facility={}&from={}&to={}", s.label, s.from, s.to)
+}
+
+impl ProgramPage {
+    fn month(&self, ym: &str) -> String {
+        charts::month_words(ym)
+    }
+
+    fn category(&self, word: &str) -> String {
+        category_words(word)
+    }
 }
 
 pub async fn program(

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db;
 use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
-use crate::domain::stage::Stage;
+use crate::domain::stage::{Stage, title_prefix};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::case_view::ClockView;
@@ -26,6 +26,27 @@ pub struct PendingRow {
     pub claim: bool,
     pub served: String,
     pub clock: ClockView,
+    /// The post-service notice to ICE is not logged: when it is (was) due.
+    pub notice: Option<NoticeDue>,
+}
+
+/// A post-service notice to ICE not yet logged (issue 25): due one hour after service.
+pub struct NoticeDue {
+    /// `21:03 EST`.
+    pub by: String,
+    pub overdue: bool,
+}
+
+impl NoticeDue {
+    pub fn new(served: DateTime<Utc>, logged: bool, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<Self> {
+        (!logged).then(|| {
+            let due = crate::domain::notice::post_service_notice_due(served);
+            NoticeDue {
+                by: crate::clock::local_clock(due, tz),
+                overdue: now > due,
+            }
+        })
+    }
 }
 
 pub struct WaitingRow {
@@ -45,7 +66,7 @@ pub struct PendingPage {
     waiting: Vec<WaitingRow>,
     facilities: Vec<FacilityOption>,
     facility: String,
-    counts: [(Stage, usize); 4],
+    counts: [(Stage, usize); 5],
     overdue: usize,
     supervisor: bool,
 }
@@ -68,13 +89,9 @@ pub async fn pending(
     // One statement: the facilities to filter by, the running clocks, the people awaiting service.
     let b = db::board::page(&state.db, scope, &query.facility, !liaison).await?;
     let rows: Vec<PendingRow> = b.pending.into_iter().filter_map(|r| PendingRow::new(r, now)).collect();
-    let (counts, overdue) = counts(&rows);
+    let (counts, overdue, last_hour) = counts(&rows);
     let waiting = b.awaiting.into_iter().map(WaitingRow::new).collect();
-    let title = if overdue > 0 {
-        format!("({overdue} overdue) Pending transfers")
-    } else {
-        "Pending transfers".into()
-    };
+    let title = format!("{}Pending transfers", title_prefix(overdue, last_hour));
     let facility = if b.facilities.iter().any(|f| f.code == query.facility) {
         query.facility
     } else {
@@ -109,6 +126,7 @@ impl PendingRow {
     pub fn new(r: BoardBooking, now: DateTime<Utc>) -> Option<Self> {
         let (served, deadline, tz) = (r.b.served_at?, r.b.custody_deadline?, r.b.tz());
         let clock = ClockView::new(deadline, now, tz);
+        let notice = NoticeDue::new(served, r.notice_logged, now, tz);
         // Of the values themselves (formatting times only to hash them was a measurable part
         // of a 200-row page).
         let version = version(&(
@@ -121,11 +139,13 @@ impl PendingRow {
             deadline.timestamp_micros(),
             clock.stage.css(),
             r.claim,
+            notice.as_ref().map(|n| n.overdue),
         ));
         Some(PendingRow {
             version,
             served: local_time(served, tz),
             clock,
+            notice,
             claim: r.claim,
             b: r.b,
         })
@@ -186,18 +206,20 @@ fn version(parts: &impl std::hash::Hash) -> String {
     format!("{:016x}", h.finish())
 }
 
-fn counts(rows: &[PendingRow]) -> ([(Stage, usize); 4], usize) {
+/// The count per stage (most urgent first), the overdue and the last-hour counts.
+fn counts(rows: &[PendingRow]) -> ([(Stage, usize); 5], usize, usize) {
     let count = |s: Stage| rows.iter().filter(|r| r.clock.stage == s).count();
-    let counts = [Stage::Overdue, Stage::Within4h, Stage::Within12h, Stage::Ok].map(|s| (s, count(s)));
-    (counts, count(Stage::Overdue))
+    let counts = Stage::BY_URGENCY.map(|s| (s, count(s)));
+    (counts, count(Stage::Overdue), count(Stage::Within1h))
 }
 
 /// The running clocks of the facilities in `scope` (all when `None`), soonest deadline first,
 /// with citizenship-claim flags and the count per stage.
 pub struct Board {
     pub rows: Vec<PendingRow>,
-    pub counts: [(Stage, usize); 4],
+    pub counts: [(Stage, usize); 5],
     pub overdue: usize,
+    pub last_hour: usize,
 }
 
 pub async fn board(state: &AppState, scope: Option<&[i64]>, now: DateTime<Utc>) -> AppResult<Board> {
@@ -206,6 +228,11 @@ pub async fn board(state: &AppState, scope: Option<&[i64]>, now: DateTime<Utc>) 
         .into_iter()
         .filter_map(|r| PendingRow::new(r, now))
         .collect();
-    let (counts, overdue) = counts(&rows);
-    Ok(Board { rows, counts, overdue })
+    let (counts, overdue, last_hour) = counts(&rows);
+    Ok(Board {
+        rows,
+        counts,
+        overdue,
+        last_hour,
+    })
 }

@@ -58,16 +58,17 @@ async fn audit(b: &Browser, app: &crate::helpers::TestApp, axe: &str, path: &str
     found
 }
 
-#[tokio::test]
-async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone() {
-    let axe = axe_source();
+/// The pages each role opens (`None`: signed out).
+pub(crate) type Pages = Vec<(Option<&'static str>, Vec<String>)>;
+
+/// A world with something on every page: a held case, one overdue, a claim, a complaint,
+/// alerts, a display, a webhook endpoint and its deliveries, the public page; and every page
+/// each role opens in it. The text check (`page_text.rs`) walks the same pages.
+pub(crate) async fn world_with_every_page() -> (World, Pages) {
     let w = World::new().await;
-    // A world with something on every page: a held case, one overdue, a claim, a complaint,
-    // alerts, a display, a webhook endpoint and its deliveries, the public page.
     let hook = json!({ "facility": "RCDC", "url": "http://127.0.0.1:9/hook", "events": ["booking.created"] });
     w.as_("boss").await.ok(201, "/webhooks", hook).await;
     let held = w.served("AX-1").await;
-    let sgt_api = w.as_("sgt").await;
     let wso = w.as_("wso1").await;
     let booked = wso.ok(201, "/bookings", crate::helpers::booking("AX-2")).await["id"]
         .as_i64()
@@ -81,7 +82,6 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
     let boss = w.as_("boss").await;
     boss.http_put("/facilities/RCDC/public", json!({ "enabled": true }))
         .await;
-    let _ = sgt_api;
     let (_, display) = wso_tracker::services::displays::create(
         &w.app.db,
         "RCDC",
@@ -99,11 +99,12 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
     let case = format!("/bookings/{held}");
     let claim_case = format!("/bookings/{booked}");
     let admin_user = format!("/admin/users/{user_id}");
-    let pages: Vec<(Option<&str>, Vec<&str>)> = vec![
-        (None, vec!["/login", "/public/RCDC", &display, "/api/docs"]),
+    let own = |paths: &[&str]| paths.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+    let pages: Pages = vec![
+        (None, own(&["/login", "/public/RCDC", &display, "/api/docs"])),
         (
             Some("wso1"),
-            vec![
+            own(&[
                 "/",
                 "/bookings",
                 "/bookings/new",
@@ -116,11 +117,11 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
                 "/account",
                 "/account/password",
                 "/no-such-page",
-            ],
+            ]),
         ),
         (
             Some("sgt"),
-            vec![
+            own(&[
                 "/",
                 &case,
                 "/transfers/pending",
@@ -131,15 +132,15 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
                 "/reports/igsa",
                 "/imports",
                 "/alerts",
-            ],
+            ]),
         ),
         (
             Some("ice"),
-            vec!["/", "/bookings", &case, "/transfers/pending", "/alerts"],
+            own(&["/", "/bookings", &case, "/transfers/pending", "/alerts"]),
         ),
         (
             Some("boss"),
-            vec![
+            own(&[
                 "/",
                 "/admin/users",
                 &admin_user,
@@ -148,32 +149,53 @@ async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone(
                 "/admin/webhooks",
                 "/admin/audit",
                 "/alerts",
-            ],
+            ]),
         ),
     ];
-    let b = browser().await;
-    let mut violations = Vec::new();
-    let mut views = 0;
+    (w, pages)
+}
+
+/// Signs in as each role of `pages` in turn (at 1280×900) and calls `visit` with each of its
+/// paths; `visit` opens the page itself.
+pub(crate) async fn walk(
+    b: &Browser,
+    app: &crate::helpers::TestApp,
+    pages: &Pages,
+    mut visit: impl AsyncFnMut(Option<&'static str>, &str),
+) {
     for (who, paths) in pages {
         if let Some(username) = who {
             b.client.set_window_size(1280, 900).await.unwrap();
-            b.sign_in(&w.app, username).await;
+            b.sign_in(app, username).await;
         }
         for path in paths {
-            violations.extend(
-                audit(&b, &w.app, &axe, path)
-                    .await
-                    .into_iter()
-                    .map(|v| format!("{}: {v}", who.unwrap_or("anonymous"))),
-            );
-            views += SIZES.len();
+            visit(*who, path).await;
         }
         if who.is_some() {
             b.client.set_window_size(1280, 900).await.unwrap();
-            b.client.goto(&w.app.url("/")).await.unwrap();
+            b.client.goto(&app.url("/")).await.unwrap();
             b.sign_out().await;
         }
     }
+}
+
+#[tokio::test]
+async fn no_page_of_any_role_has_an_accessibility_violation_on_desktop_or_phone() {
+    let axe = axe_source();
+    let (w, pages) = world_with_every_page().await;
+    let b = browser().await;
+    let mut violations = Vec::new();
+    let mut views = 0;
+    walk(&b, &w.app, &pages, async |who, path| {
+        violations.extend(
+            audit(&b, &w.app, &axe, path)
+                .await
+                .into_iter()
+                .map(|v| format!("{}: {v}", who.unwrap_or("anonymous"))),
+        );
+        views += SIZES.len();
+    })
+    .await;
     assert!(views >= 60, "{views} page views checked");
     assert!(
         violations.is_empty(),

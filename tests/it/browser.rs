@@ -36,6 +36,19 @@ impl Drop for Browser {
 }
 
 pub async fn browser() -> Browser {
+    launch(None).await
+}
+
+/// A browser whose pages are exactly `width`×`height` CSS pixels, as on a phone (Chromium's
+/// device emulation: a desktop window cannot be narrower than about 500 px).
+pub async fn phone(width: u32, height: u32) -> Browser {
+    launch(Some(serde_json::json!({
+        "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": true, "mobile": true }
+    })))
+    .await
+}
+
+async fn launch(emulation: Option<serde_json::Value>) -> Browser {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let driver = Command::new(&driver_bin)
@@ -59,6 +72,9 @@ pub async fn browser() -> Browser {
                      format!("--user-data-dir={}", profile.display())]
         }),
     );
+    if let Some(metrics) = emulation {
+        caps["goog:chromeOptions"]["mobileEmulation"] = metrics;
+    }
     let url = format!("http://127.0.0.1:{port}");
     let mut last_err = String::new();
     for _ in 0..100 {

@@ -280,7 +280,7 @@ async fn a_time_typed_on_the_night_clocks_go_back_must_be_chosen_and_a_skipped_o
     assert_eq!(r.status(), 422, "01:30 happened twice in New York that night");
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("2026-11-01 01:30 happens twice in America/New_York"),
+        html.contains("2026-11-01 01:30 happens twice in Eastern time (EST/EDT)"),
         "{html}"
     );
     assert!(html.contains("choose the first (EDT) or the second (EST)"));
@@ -309,7 +309,7 @@ async fn a_time_typed_on_the_night_clocks_go_back_must_be_chosen_and_a_skipped_o
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("2026-03-08 02:30 does not exist in America/New_York"),
+        html.contains("2026-03-08 02:30 does not exist in Eastern time (EST/EDT)"),
         "{html}"
     );
     assert!(html.contains("did you mean 03:30 EDT?"));

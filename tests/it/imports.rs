@@ -210,7 +210,7 @@ async fn an_invalid_row_imports_nothing_and_names_line_and_field() {
     assert_eq!(last_line(&stdout), "imported 0, skipped 0, conflicts 0, invalid 3");
     assert!(stderr.contains("line 3: date_of_birth: "), "{stderr}");
     assert!(
-        stderr.contains("line 4: booked_at: 2026-03-08 02:30 does not exist in America/New_York"),
+        stderr.contains("line 4: booked_at: 2026-03-08 02:30 does not exist in Eastern time (EST/EDT)"),
         "{stderr}"
     );
     assert!(stderr.contains("line 5: charge_category: "), "{stderr}");
