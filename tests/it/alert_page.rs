@@ -60,7 +60,7 @@ async fn alerts_are_grouped_by_case_filtered_and_acknowledged_together() {
         .unwrap();
     let fields: Vec<(&str, String)> = ids.iter().map(|i| ("id", i.to_string())).collect();
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert!(only.contains("Acknowledge all 2 shown"));
+    assert!(only.contains("Acknowledge the 2 routine alerts shown"));
     let r = w.app.post_form(&ice, "/alerts/ack", &borrowed).await;
     assert_eq!(r.status(), 303);
     assert_eq!(unread(&w, "ice").await, open - 2);

@@ -35,8 +35,8 @@ async fn an_overdue_hold_offers_release_before_the_late_pickup() {
     let in_time = w.app.page(&sgt, &format!("/bookings/{id}")).await;
     assert_eq!(
         cards(&in_time)[..2],
-        ["transfer", "release"],
-        "in time: the pickup leads"
+        ["notification", "transfer"],
+        "in time, ICE not yet told of the service: the notice leads, then the pickup"
     );
     w.app.clock.set(t("2026-11-24T09:00:01Z"));
     let sgt = w.app.login("sgt").await;
@@ -260,7 +260,7 @@ async fn staff_are_shown_by_name_with_their_username() {
     let id = w.served("NM-1").await;
     let officer = w.app.login("wso1").await;
     let page = w.app.page(&officer, &format!("/bookings/{id}")).await;
-    assert!(page.contains("Signed in as <a href=\"/account\"><strong>María López (wso1)</strong>"));
+    assert!(page.contains("Signed in as </span><a href=\"/account\"><strong>María López (wso1)</strong>"));
     assert!(
         page.contains("by María López (wso1)"),
         "the serving WSO and the timeline by name"
