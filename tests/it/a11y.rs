@@ -11,7 +11,7 @@ use crate::browser::{Browser, browser};
 use crate::helpers::World;
 
 /// axe-core's script: `WSO_AXE_JS`, or where `.ci/run` unpacks it.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::env::var("WSO_AXE_JS").unwrap_or_else(|_| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
