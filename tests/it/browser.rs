@@ -691,7 +691,15 @@ async fn the_wall_display_updates_by_itself_and_says_so_when_it_cannot() {
         .unwrap();
     let b = browser().await;
     let c = &b.client;
+    // A 1920×1080 screen: the page gets the whole of it (the window's frame added back).
     c.set_window_size(1920, 1080).await.unwrap();
+    let frame = c
+        .execute("return window.outerHeight - window.innerHeight", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(0) as u32;
+    c.set_window_size(1920, 1080 + frame).await.unwrap();
     c.goto(&w.app.url(&path)).await.unwrap();
     b.wait_text(".wall-table", "No running custody clocks").await;
     b.wait_text(".wall-updated", "updated 07:00:00").await;

@@ -326,6 +326,7 @@ async fn the_wall_display_shows_the_most_urgent_and_counts_the_rest() {
                       first: rows[0].textContent, shown: rows.length,
                       lowest: Math.max(...rows.map(r => r.getBoundingClientRect().bottom)),
                       wrapped: rows.filter(r => r.getBoundingClientRect().height > 2.2 * parseFloat(getComputedStyle(r).fontSize)).length,
+                      cut: rows.flatMap(r => [...r.cells].slice(1)).filter(c => c.scrollWidth > c.clientWidth).map(c => c.textContent),
                       more: more ? more.getAttribute('data-more') : null,
                       moreText: more ? more.textContent : '',
                       moreBottom: more ? more.getBoundingClientRect().bottom : 1e9 };",
@@ -351,6 +352,7 @@ async fn the_wall_display_shows_the_most_urgent_and_counts_the_rest() {
             "nothing below the screen, {at}"
         );
         assert_eq!(m["wrapped"], json!(0), "one line per row, {at}");
+        assert_eq!(m["cut"], json!([]), "only a long name may be cut short, {at}");
     }
 }
 
