@@ -100,11 +100,12 @@ fn find_code(text: &str, code: &str) -> Option<usize> {
     let lower = text.to_ascii_lowercase();
     let code = code.to_ascii_lowercase();
     let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    let edge = alnum;
+    let (first, last) = (alnum(code.chars().next()), alnum(code.chars().next_back()));
     lower.match_indices(&code).map(|(at, _)| at).find(|&at| {
         let before = lower[..at].chars().next_back();
         let after = lower[at + code.len()..].chars().next();
-        !(edge(code.chars().next()) && alnum(before)) && !(edge(code.chars().next_back()) && alnum(after))
+        let touches = (first && alnum(before)) || (last && alnum(after));
+        !touches
     })
 }
 
