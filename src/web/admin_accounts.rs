@@ -112,23 +112,32 @@ async fn signed_in_now(state: &AppState, account: &User) -> AppResult<String> {
 /// it cannot sign in, and its API tokens (kept, not revoked) answer 401 until it is enabled.
 async fn disable_consequence(state: &AppState, account: &User) -> AppResult<String> {
     let live = token_views(state, account.id).await?.iter().filter(|t| t.live).count();
-    let tokens = plural(live, "live API token", "live API tokens");
-    Ok(if account.api_only {
-        let feed = if live == 0 {
-            "It has no live API token now, so nothing uses it at this moment.".to_string()
-        } else {
+    // "Its 1 live API token answers", "their 2 live API tokens answer".
+    let answer = match live {
+        1 => "1 live API token answers 401 from the next request".to_string(),
+        n => format!("{n} live API tokens answer 401 from the next request"),
+    };
+    Ok(match (account.api_only, live) {
+        (true, 0) => {
+            "It has no live API token now, so nothing can use it until it is enabled again and given one.".to_string()
+        }
+        (true, _) => format!(
+            "Its {answer}: the jail system or tool that sends through this service account stops getting \
+             through (its feed stops) until the account is enabled again. The tokens are not revoked: enabling \
+             the account makes them work again."
+        ),
+        (false, n) => {
+            let tokens = if n == 0 {
+                "They have no live API token.".to_string()
+            } else {
+                format!("Their {answer}, and any system using them stops.")
+            };
             format!(
-                "Its {tokens} answer 401 from the next request: the jail system or tool that sends through this \
-                 service account stops getting through (its feed stops) until the account is enabled again."
+                "{} They are signed out at once everywhere and cannot sign in. {tokens} Enabling the account \
+                 again lets them sign in (and makes any tokens work again).",
+                signed_in_now(state, account).await?
             )
-        };
-        format!("{feed} The tokens are not revoked: enabling the account makes them work again.")
-    } else {
-        format!(
-            "{} They are signed out at once everywhere and cannot sign in; their {tokens} answer 401 from the next request, and any system using those tokens stops. \
-             Enabling the account again lets them sign in and makes the tokens work again.",
-            signed_in_now(state, account).await?
-        )
+        }
     })
 }
 

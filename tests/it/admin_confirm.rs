@@ -78,7 +78,8 @@ async fn disabling_an_officer_asks_first_naming_them_and_what_ends() {
         "{consequence}"
     );
     assert!(
-        consequence.contains("their 1 live API token answer 401 from the next request"),
+        consequence
+            .contains("Their 1 live API token answers 401 from the next request, and any system using them stops."),
         "{consequence}"
     );
     assert!(html.contains(r#"<input type="hidden" name="confirm" value="yes">"#));
@@ -127,7 +128,7 @@ async fn disabling_a_service_account_says_its_feed_stops() {
     let (heading, consequence) = asked(&html);
     assert_eq!(heading, "Disable jms-feed (service account, Officer)?");
     assert!(
-        consequence.starts_with("Its 1 live API token answer 401 from the next request: the jail system or tool"),
+        consequence.starts_with("Its 1 live API token answers 401 from the next request: the jail system or tool"),
         "{consequence}"
     );
     assert!(consequence.contains("(its feed stops)"), "{consequence}");

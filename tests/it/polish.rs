@@ -152,7 +152,7 @@ async fn an_admin_registers_a_webhook_with_the_form_and_sees_its_secret_once() {
     let page = w.app.page(&boss, "/admin/webhooks").await;
     assert!(page.contains(r#"<form class="stack" method="post" action="/admin/webhooks#register" novalidate>"#));
     assert!(page.contains(r#"<option value="RCDC">RCDC — RCDC Detention Center</option>"#));
-    assert!(page.contains(r#"value="warrant.served"> warrant served (<code>warrant.served</code>)"#));
+    assert!(page.contains(r#"value="warrant.served"> warrant served: <code>warrant.served</code></label>"#));
     let before = w.app.table_counts().await;
 
     // Nothing chosen: every field's error, linked from the summary, nothing registered.
