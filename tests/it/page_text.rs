@@ -275,3 +275,20 @@ async fn no_page_of_any_role_shows_a_raw_code_or_a_time_without_its_zone() {
     assert!(views >= 45, "{views} pages read");
     assert!(found.is_empty(), "{} findings:\n{}", found.len(), found.join("\n"));
 }
+
+#[tokio::test]
+async fn the_reports_end_today_where_the_facilities_are_even_in_the_evening() {
+    let w = World::new().await;
+    // 22:00 EST on 23 November: already the 24th in UTC.
+    w.app.clock.set(crate::helpers::t("2026-11-24T03:00:00Z"));
+    let sgt = w.as_("sgt").await;
+    for path in [
+        "/reports/program",
+        "/reports/program?facility=RCDC",
+        "/reports/compliance?facility=RCDC",
+    ] {
+        let (s, r) = sgt.get(path).await;
+        assert_eq!(s, 200, "{path}: {r}");
+        assert_eq!(r["to"], "2026-11-23", "{path}");
+    }
+}
