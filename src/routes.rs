@@ -13,8 +13,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, api_docs, audit, board_events, bookings,
-    case_actions, client, complaints, compliance, dashboard, display, draft, health, hostile, imports, login, mfa,
-    middleware, public, records, reports, roster, transfers, webhooks,
+    case_actions, case_page, client, complaints, compliance, dashboard, display, draft, health, hostile, imports,
+    login, mfa, middleware, public, records, reports, roster, transfers, webhooks,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -45,7 +45,7 @@ pub fn app(state: AppState) -> Router {
         .route("/account/sessions/end-others", post(account::end_other_sessions))
         .route("/bookings", get(bookings::list).post(bookings::create))
         .route("/bookings/new", get(bookings::new))
-        .route("/bookings/{id}", get(bookings::show))
+        .route("/bookings/{id}", get(case_page::show))
         .route("/bookings/{id}/documents", post(case_actions::add_document))
         .route(
             "/bookings/{id}/documents/{doc_id}/withdraw",

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, RequestPartsExt};
 use chrono::{DateTime, Utc};
 
-use super::bookings::case_page;
+use super::case_page::case_page;
 use crate::auth::{CurrentUser, session};
 use crate::db;
 use crate::domain::booking::{DocumentInput, NotificationInput};

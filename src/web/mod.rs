@@ -13,6 +13,7 @@ pub mod audit;
 pub mod board_events;
 pub mod bookings;
 pub mod case_actions;
+pub mod case_page;
 pub mod case_view;
 pub mod charts;
 pub mod client;
