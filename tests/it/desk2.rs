@@ -427,3 +427,32 @@ async fn text_meets_enhanced_contrast_on_the_busiest_pages() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// On a phone the case page of a held person is not a wall of forms: the clock, the one next
+/// step, then the facts; the rest closed (it was 4,833 px).
+#[tokio::test]
+async fn on_a_phone_the_case_page_is_short() {
+    let w = World::new().await;
+    let id = held(&w, "P-1", "Phone", "2026-11-23T11:30:00Z").await;
+    let b = phone(390, 844).await;
+    b.sign_in(&w.app, "sgt").await;
+    b.client.goto(&w.app.url(&format!("/bookings/{id}"))).await.unwrap();
+    b.snap("phone-case").await;
+    let m = js(
+        &b,
+        "const r = s => document.querySelector(s).getBoundingClientRect();
+         return { height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
+                  clock: r('section.clock').top, step: r('.next-step').top };",
+    )
+    .await;
+    assert!(m["width"].as_f64().unwrap() <= 390.0, "{m}");
+    assert!(
+        m["clock"].as_f64().unwrap() < 844.0,
+        "the clock on the first screen: {m}"
+    );
+    assert!(
+        m["step"].as_f64().unwrap() < 844.0,
+        "the next step begins on the first screen: {m}"
+    );
+    assert!(m["height"].as_f64().unwrap() < 3500.0, "{m}");
+}
