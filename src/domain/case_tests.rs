@@ -340,6 +340,7 @@ fn each_stage_has_its_words_and_colour() {
         (Stage::Ok, "stage-ok", "More than 12 h left", false, false),
         (Stage::Within12h, "stage-12h", "12 h or less", false, false),
         (Stage::Within4h, "stage-4h", "4 h or less", true, false),
+        (Stage::Within1h, "stage-1h", "▲ Under 1 h left", true, false),
         (Stage::Overdue, "overdue", "Release required", false, true),
     ];
     for (stage, css, label, urgent, overdue) in table {

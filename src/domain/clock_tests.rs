@@ -25,7 +25,11 @@ fn stages_follow_the_time_left() {
     assert_eq!(stage(deadline, at(12, 1)), Stage::Ok);
     assert_eq!(stage(deadline, at(12, 0)), Stage::Within12h);
     assert_eq!(stage(deadline, at(4, 0)), Stage::Within4h);
-    assert_eq!(stage(deadline, at(0, 1)), Stage::Within4h);
+    // One hour left is still "4 h or less"; the last hour starts a second later.
+    assert_eq!(stage(deadline, at(1, 0)), Stage::Within4h);
+    assert_eq!(stage(deadline, at(0, 59) - Duration::seconds(59)), Stage::Within1h);
+    assert_eq!(stage(deadline, at(0, 1)), Stage::Within1h);
+    assert_eq!(stage(deadline, deadline - Duration::seconds(1)), Stage::Within1h);
     assert_eq!(stage(deadline, deadline), Stage::Overdue);
     assert_eq!(stage(deadline, deadline + Duration::seconds(1)), Stage::Overdue);
 }
@@ -40,4 +44,14 @@ fn the_clock_runs_out_at_the_deadline_second_and_a_pickup_then_is_still_in_time(
     assert_eq!(over_detained_seconds(deadline, deadline), 0);
     assert_eq!(over_detained_seconds(deadline, after), 1);
     assert_eq!(over_detained_seconds(deadline, before), 0);
+}
+
+#[test]
+fn the_last_hour_keeps_the_api_s_word_and_leads_the_title() {
+    use crate::domain::stage::title_prefix;
+    assert_eq!(Stage::Within1h.word(), "within_4h", "the API's four words stay");
+    assert_eq!(title_prefix(0, 0), "");
+    assert_eq!(title_prefix(2, 0), "(2 overdue) ");
+    assert_eq!(title_prefix(0, 1), "(1 under 1 h) ");
+    assert_eq!(title_prefix(2, 1), "(2 overdue, 1 under 1 h) ");
 }
