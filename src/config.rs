@@ -64,6 +64,17 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::net::Cidr>,
     /// `WSO_MAX_CONNECTIONS` (default 1024): concurrent connections one server process accepts.
     pub max_connections: usize,
+    /// `WSO_HTTP_FIRST_REQUEST_SECS` (default 10): a connection must have sent its first whole
+    /// request head (HTTP/1 headers, or an HTTP/2 request after the preface) within this long of
+    /// being accepted, or it is closed.
+    pub http_first_request: std::time::Duration,
+    /// `WSO_HTTP_IDLE_SECS` (default 60): a connection with no request in flight is closed after
+    /// this long (keep the proxy's upstream keep-alive shorter).
+    pub http_idle: std::time::Duration,
+    /// `WSO_WEBHOOK_ALLOW_CIDRS` (CIDRs, comma-separated; default none): private networks webhook
+    /// deliveries may reach (a county's internal receivers); every other private, loopback,
+    /// link-local, unique-local, multicast or unspecified address is refused.
+    pub webhook_allow_cidrs: Vec<crate::net::Cidr>,
     /// `WSO_WEBHOOK_LOOPBACK_HTTP` (default false): webhook endpoints may also be plain
     /// `http://` to this machine (127.0.0.1, ::1, localhost): for tests and drills; otherwise
     /// `https://` only.
@@ -151,6 +162,18 @@ impl Config {
                 None => vec![],
             },
             max_connections: parse_num("WSO_MAX_CONNECTIONS", 1024)?.max(1) as usize,
+            http_first_request: std::time::Duration::from_secs(
+                parse_num("WSO_HTTP_FIRST_REQUEST_SECS", 10)?.max(1) as u64
+            ),
+            http_idle: std::time::Duration::from_secs(parse_num("WSO_HTTP_IDLE_SECS", 60)?.max(1) as u64),
+            webhook_allow_cidrs: match var("WSO_WEBHOOK_ALLOW_CIDRS") {
+                Some(v) => v
+                    .split(',')
+                    .map(|c| c.trim().parse())
+                    .collect::<Result<Vec<_>, String>>()
+                    .map_err(|e| anyhow::anyhow!("WSO_WEBHOOK_ALLOW_CIDRS: {e}"))?,
+                None => vec![],
+            },
             webhook_loopback_http: matches!(var("WSO_WEBHOOK_LOOPBACK_HTTP").as_deref(), Some("1" | "true" | "yes")),
         })
     }
@@ -183,6 +206,9 @@ impl Config {
             public_url: None,
             trusted_proxies: vec![],
             max_connections: 1024,
+            http_first_request: std::time::Duration::from_secs(10),
+            http_idle: std::time::Duration::from_secs(60),
+            webhook_allow_cidrs: vec![],
             webhook_loopback_http: true,
         }
     }

@@ -47,13 +47,13 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     );
     tracing::info!(%addr, "wso-tracker listening on http://{addr}");
     println!("wso-tracker listening on http://{addr} (Ctrl-C to stop)");
-    let max = state.config.max_connections;
+    let limits = super::http::Limits::of(&state.config);
     let feed = state.board.clone();
     let shutdown = async move {
         shutdown.await;
         feed.close(); // open board streams end, so the graceful stop can finish
     };
-    super::http::serve(listener, routes::app(state), max, shutdown)
+    super::http::serve(listener, routes::app(state), limits, shutdown)
         .await
         .context("serving HTTP")?;
     cleanup.abort();

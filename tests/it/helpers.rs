@@ -253,7 +253,7 @@ pub async fn serve_pools(
     let state = AppState::new(db.clone(), clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let max = state.config.max_connections;
+    let limits = wso_tracker::boot::http::Limits::of(&state.config);
     let feed = state.board.clone();
     let app = wso_tracker::routes::app(state);
     let stop = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -263,7 +263,7 @@ pub async fn serve_pools(
             stopped.notified().await;
             feed.close();
         };
-        wso_tracker::boot::http::serve(listener, app, max, shutdown)
+        wso_tracker::boot::http::serve(listener, app, limits, shutdown)
             .await
             .unwrap();
     });

@@ -25,6 +25,7 @@ mod foundation;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod idle_connections;
 mod identity;
 mod imports;
 mod imports_logs;
