@@ -13,6 +13,9 @@ pub struct Config {
     pub database_owner_url: Option<String>,
     /// `WSO_DATA_DIR` (default `./var`): private cluster data and other local state.
     pub data_dir: PathBuf,
+    /// `WSO_SECRET_KEY_FILE` (default `WSO_DATA_DIR/secret-keys`): the keys that encrypt the
+    /// TOTP and webhook secrets and the stored API answers (decision 0033).
+    pub secrets: std::sync::Arc<crate::secrets::Keyring>,
     /// `WSO_BIND` (default `127.0.0.1:3000`); `serve --bind` overrides it.
     pub bind: SocketAddr,
     /// `WSO_SYSTEM_USE_NOTICE`: the banner shown above the login form.
@@ -127,6 +130,10 @@ impl Config {
             data_dir: var("WSO_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("var")),
+            secrets: crate::secrets::Keyring::file(match var("WSO_SECRET_KEY_FILE") {
+                Some(p) => PathBuf::from(p),
+                None => PathBuf::from(var("WSO_DATA_DIR").unwrap_or_else(|| "var".into())).join("secret-keys"),
+            }),
             bind,
             system_use_notice: var("WSO_SYSTEM_USE_NOTICE").unwrap_or_else(|| DEFAULT_NOTICE.to_string()),
             cookie_secure: matches!(var("WSO_COOKIE_SECURE").as_deref(), Some("1" | "true" | "yes")),
@@ -184,6 +191,7 @@ impl Config {
             database_url: None,
             database_owner_url: None,
             data_dir: PathBuf::from("var"),
+            secrets: crate::secrets::Keyring::for_tests(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             system_use_notice: DEFAULT_NOTICE.to_string(),
             cookie_secure: false,

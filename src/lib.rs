@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod net;
 pub mod routes;
+pub mod secrets;
 pub mod services;
 pub mod state;
 pub mod web;

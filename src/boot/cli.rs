@@ -63,6 +63,11 @@ pub enum Command {
         #[command(subcommand)]
         command: super::cli_import::ImportCommand,
     },
+    /// The key file of the secrets stored encrypted (WSO_SECRET_KEY_FILE; decision 0033).
+    Secrets {
+        #[command(subcommand)]
+        command: super::cli_secrets::SecretsCommand,
+    },
     /// Check the audit log's hash chain.
     Audit {
         #[command(subcommand)]
@@ -171,6 +176,7 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
     let result = match command {
         Command::Serve { bind } => {
             let bind = bind.unwrap_or(config.bind);
+            super::cli_secrets::ready(&pool, &config.secrets).await?;
             crate::boot::server::serve(AppState::new(pool.clone(), clock, config), bind).await
         }
         Command::Migrate => {
@@ -229,6 +235,7 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
         Command::User { command } => user_command(&pool, command, now).await,
         Command::Display { command } => super::cli_display::run(&pool, command, now).await,
         Command::Import { command } => super::cli_import::run(&pool, command, now).await,
+        Command::Secrets { command } => super::cli_secrets::run(&pool, &config.secrets, command).await,
         Command::Token {
             command: TokenCommand::Create {
                 username,

@@ -4,6 +4,7 @@
 pub mod cli;
 mod cli_display;
 mod cli_import;
+mod cli_secrets;
 pub mod cluster;
 pub mod database;
 pub mod http;

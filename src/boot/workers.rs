@@ -144,7 +144,7 @@ pub async fn deliver_webhooks(
         drain(
             "webhook deliveries attempted",
             &stop,
-            || crate::services::webhooks::deliver_due(&state.db, &sender, state.clock.now()),
+            || crate::services::webhooks::deliver_due(&state.db, &state.config.secrets, &sender, state.clock.now()),
             || crate::db::webhooks::next_due(&state.db),
         )
     })

@@ -22,6 +22,7 @@ pub mod logins;
 pub mod mfa;
 pub mod reports;
 pub mod roles;
+pub mod secrets;
 pub mod sessions;
 pub mod tokens;
 pub mod unique;

@@ -47,7 +47,7 @@ impl User {
 
 pub(crate) const SELECT: &str =
     "SELECT u.id, u.username, u.full_name, u.role, u.email, u.password_hash, u.failed_logins, u.locked_at,
-        u.locked_until, u.api_only, u.disabled_at, u.must_change_password, u.mfa_secret IS NOT NULL AS mfa_enrolled,
+        u.locked_until, u.api_only, u.disabled_at, u.must_change_password, u.mfa_enrolled_at IS NOT NULL AS mfa_enrolled,
         u.last_login_at, u.last_token_use_at,
         COALESCE(array_agg(f.code ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facilities,
         COALESCE(array_agg(f.id ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_ids

@@ -1,7 +1,10 @@
 //! Webhook endpoints and their outbox (`webhook_deliveries`, filled by triggers, migration 0014).
 
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
+
+use super::mfa::undecodable;
+use crate::secrets::Keyring;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Endpoint {
@@ -16,8 +19,17 @@ const ENDPOINTS: &str = "SELECT e.id, f.code AS facility, e.url, e.events, e.cre
                          FROM webhook_endpoints e JOIN facilities f ON f.id = e.facility_id
                          WHERE e.deleted_at IS NULL";
 
+/// What binds an endpoint's sealed signing secret to its row.
+pub fn aad(endpoint_id: i64) -> String {
+    format!("webhook_endpoints.secret:{endpoint_id}")
+}
+
+/// Registers an endpoint with its signing secret sealed with `keys` (decision 0033); returns
+/// its id. Two statements (the seal is bound to the id): run it in a transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    db: impl PgExecutor<'_>,
+    conn: &mut PgConnection,
+    keys: &Keyring,
     facility_id: i64,
     url: &str,
     events: &[String],
@@ -25,18 +37,26 @@ pub async fn insert(
     created_by: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO webhook_endpoints (facility_id, url, events, secret, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    // An empty placeholder until the id is known; never committed as such.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO webhook_endpoints (facility_id, url, events, secret_sealed, secret_key, created_by, created_at)
+         VALUES ($1, $2, $3, '\\x', '', $4, $5) RETURNING id",
     )
     .bind(facility_id)
     .bind(url)
     .bind(events)
-    .bind(secret)
     .bind(created_by)
     .bind(now)
-    .fetch_one(db)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    let sealed = keys.seal(&aad(id), secret.as_bytes()).map_err(undecodable)?;
+    sqlx::query("UPDATE webhook_endpoints SET secret_sealed = $2, secret_key = $3 WHERE id = $1")
+        .bind(id)
+        .bind(&sealed.bytes)
+        .bind(&sealed.key_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
 }
 
 /// Live endpoints, oldest first.
@@ -64,7 +84,7 @@ pub async fn delete(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>) -> sql
 }
 
 /// A delivery claimed for sending, with what signing and sending need.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Due {
     pub id: i64,
     pub webhook_id: String,
@@ -75,18 +95,34 @@ pub struct Due {
     pub leased_until: DateTime<Utc>,
     pub attempts: i32,
     pub url: String,
-    pub secret: String,
+    /// The endpoint's signing secret, opened with the key file; why not, if it does not open.
+    pub secret: Result<String, String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    id: i64,
+    webhook_id: String,
+    body: String,
+    first_attempt_at: DateTime<Utc>,
+    leased_until: DateTime<Utc>,
+    attempts: i32,
+    url: String,
+    endpoint_id: i64,
+    secret_sealed: Vec<u8>,
+    secret_key: String,
 }
 
 /// Claims up to `limit` due deliveries of live endpoints for `lease` (another worker skips them
 /// meanwhile) and counts the attempt.
 pub async fn claim_due(
     db: impl PgExecutor<'_>,
+    keys: &Keyring,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<Due>> {
-    sqlx::query_as(
+    let rows: Vec<DueRow> = sqlx::query_as(
         "WITH claimed AS (
              UPDATE webhook_deliveries d SET leased_until = $2, attempts = attempts + 1, last_attempt_at = $1,
                     first_attempt_at = coalesce(d.first_attempt_at, $1)
@@ -98,7 +134,8 @@ pub async fn claim_due(
                               LIMIT $3
                                 FOR UPDATE OF d2 SKIP LOCKED)
           RETURNING d.id, d.webhook_id, d.body, d.first_attempt_at, d.leased_until, d.attempts, d.endpoint_id)
-         SELECT c.id, c.webhook_id, c.body, c.first_attempt_at, c.leased_until, c.attempts, e.url, e.secret
+         SELECT c.id, c.webhook_id, c.body, c.first_attempt_at, c.leased_until, c.attempts, e.url, c.endpoint_id,
+                coalesce(e.secret_sealed, '\\x') AS secret_sealed, coalesce(e.secret_key, '') AS secret_key
            FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
           ORDER BY c.id",
     )
@@ -106,7 +143,22 @@ pub async fn claim_due(
     .bind(lease_until)
     .bind(limit)
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Due {
+            secret: keys
+                .open_text(&aad(r.endpoint_id), &r.secret_key, &r.secret_sealed)
+                .map_err(|e| format!("the endpoint's secret cannot be opened: {e}")),
+            id: r.id,
+            webhook_id: r.webhook_id,
+            body: r.body,
+            first_attempt_at: r.first_attempt_at,
+            leased_until: r.leased_until,
+            attempts: r.attempts,
+            url: r.url,
+        })
+        .collect())
 }
 
 /// The outcome of one attempt: delivered, retried at `next`, or given up (`next` None); only

@@ -198,7 +198,7 @@ pub async fn check_code(
     let usable = !user.is_locked(now) && !user.is_disabled();
     let code = code.trim();
     let mut how = "";
-    if usable && let Some((secret, _)) = db::mfa::secret(&mut *tx, user.id).await? {
+    if usable && let Some((secret, _)) = db::mfa::secret(&mut *tx, &config.secrets, user.id).await? {
         if let Some(step) = totp::matching_step(&secret, code, now.timestamp()) {
             if db::mfa::use_step(&mut *tx, user.id, step).await? {
                 how = "totp";
@@ -262,7 +262,14 @@ pub async fn enrol(
         tx.commit().await?;
         return Ok(Err(Outcome::Refused));
     };
-    db::mfa::enrol(&mut *tx, user.id, secret, step, now).await?;
+    // Only an account not yet enrolled: a second setup page (someone else who has the
+    // password, finding 7) cannot replace an enrolment made meanwhile.
+    if !db::mfa::enrol(&mut *tx, &config.secrets, user.id, secret, step, now).await? {
+        let detail = json!({ "reason": "already_enrolled" });
+        failed(&mut tx, config, Some(&user), "mfa_failed", detail, client, now).await?;
+        tx.commit().await?;
+        return Ok(Err(Outcome::Refused));
+    }
     let codes = totp::new_recovery_codes();
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
     db::mfa::set_recovery_codes(&mut tx, user.id, &hashes, now).await?;

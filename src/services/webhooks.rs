@@ -16,6 +16,7 @@ use crate::domain::input::Checker;
 use crate::domain::types::WebhookEvent;
 use crate::domain::webhook;
 use crate::error::{AppError, AppResult};
+use crate::secrets::Keyring;
 use crate::services::accounts::Actor;
 
 pub struct NewEndpoint {
@@ -29,6 +30,7 @@ pub struct NewEndpoint {
 /// and drills); otherwise `https://` only.
 pub async fn register(
     pool: &PgPool,
+    keys: &Keyring,
     input: &NewEndpoint,
     loopback_http: bool,
     actor: Actor<'_>,
@@ -70,7 +72,7 @@ pub async fn register(
     let secret = webhook::secret_from(&bytes);
     let actor_id = actor.id.ok_or_else(AppError::forbidden)?;
     let mut tx = pool.begin().await?;
-    let id = db::webhooks::insert(&mut *tx, facility.id, &url, &events, &secret, actor_id, now).await?;
+    let id = db::webhooks::insert(&mut tx, keys, facility.id, &url, &events, &secret, actor_id, now).await?;
     let detail = json!({ "webhook_id": id, "facility": facility.code, "url": url, "events": events });
     db::audit::record(&mut *tx, actor.entry("webhook_registered", now, detail)).await?;
     tx.commit().await?;
@@ -139,10 +141,11 @@ const BATCH: i64 = 32;
 /// A claimed delivery is not claimed again before this (longer than the 10 s timeout).
 const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 
-/// Sends every delivery due at `now`; returns how many were attempted.
-pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
+/// Sends every delivery due at `now`, signed with its endpoint's secret opened with `keys`;
+/// returns how many were attempted.
+pub async fn deliver_due(pool: &PgPool, keys: &Keyring, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
     let claimed_at = tokio::time::Instant::now();
-    let due = db::webhooks::claim_due(pool, now, now + LEASE, BATCH).await?;
+    let due = db::webhooks::claim_due(pool, keys, now, now + LEASE, BATCH).await?;
     let n = due.len();
     let mut sends = tokio::task::JoinSet::new();
     for d in due {
@@ -186,7 +189,11 @@ pub async fn deliver_due(pool: &PgPool, sender: &Sender, now: DateTime<Utc>) -> 
 
 /// One attempt: the status answered, or why there was none.
 async fn send(client: &reqwest::Client, d: &Due, now: DateTime<Utc>) -> (Option<i32>, Option<String>) {
-    let Some(key) = webhook::secret_key(&d.secret) else {
+    let secret = match &d.secret {
+        Ok(s) => s,
+        Err(why) => return (None, Some(why.clone())),
+    };
+    let Some(key) = webhook::secret_key(secret) else {
         return (None, Some("the endpoint's secret cannot be decoded".into()));
     };
     let timestamp = now.timestamp();

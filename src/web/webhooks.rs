@@ -107,7 +107,16 @@ pub async fn register(
         events: data.all("events"),
     };
     let loopback = state.config.webhook_loopback_http;
-    match service::register(&state.db, &input, loopback, actor(&user), state.clock.now()).await {
+    match service::register(
+        &state.db,
+        &state.config.secrets,
+        &input,
+        loopback,
+        actor(&user),
+        state.clock.now(),
+    )
+    .await
+    {
         Ok((endpoint, secret)) => {
             let layout = Layout::new(&state, &user, "Webhook signing secret", "webhooks").await?;
             let page = SecretPage::new(

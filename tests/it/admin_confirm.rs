@@ -177,16 +177,14 @@ async fn a_password_reset_asks_first_and_leaves_the_password_and_session_until_c
 #[tokio::test]
 async fn an_authenticator_reset_asks_first_and_keeps_the_secret_until_confirmed() {
     let (app, jdoe) = app_with_jdoe().await;
-    wso_tracker::db::mfa::enrol(&app.db, jdoe, "JBSWY3DPEHPK3PXP", 0, app.clock.now())
+    let keys = wso_tracker::secrets::Keyring::for_tests();
+    wso_tracker::db::mfa::enrol(&app.db, &keys, jdoe, "JBSWY3DPEHPK3PXP", 0, app.clock.now())
         .await
         .unwrap();
     let admin = app.login("boss").await;
     let secret = async || -> Option<String> {
-        sqlx::query_scalar("SELECT mfa_secret FROM users WHERE id = $1")
-            .bind(jdoe)
-            .fetch_one(&app.db)
-            .await
-            .unwrap()
+        let stored = wso_tracker::db::mfa::secret(&app.db, &keys, jdoe).await.unwrap();
+        stored.map(|(secret, _)| secret)
     };
     let path = format!("/admin/users/{jdoe}/reset-mfa");
     let edit = app.page(&admin, &format!("/admin/users/{jdoe}")).await;

@@ -98,11 +98,14 @@ async fn an_officer_enrols_an_authenticator_and_signs_in_with_its_codes_never_tw
     let (secret, codes, client) = enrol(&app, "jdoe").await;
     let (status, html) = text(&client, app.url("/")).await;
     assert!(status == 200 && html.contains("Dashboard"), "signed in after enrolment");
-    let stored: Option<String> = sqlx::query_scalar("SELECT mfa_secret FROM users WHERE username = 'jdoe'")
+    let (id, clear): (i64, Option<String>) = sqlx::query_as("SELECT id, mfa_secret FROM users WHERE username = 'jdoe'")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    assert_eq!(stored.as_deref(), Some(secret.as_str()));
+    assert_eq!(clear, None, "stored only encrypted (decision 0033)");
+    let keys = wso_tracker::secrets::Keyring::for_tests();
+    let stored = wso_tracker::db::mfa::secret(&app.db, &keys, id).await.unwrap();
+    assert_eq!(stored.map(|(s, _)| s).as_deref(), Some(secret.as_str()));
     let hashes: i64 = sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL")
         .fetch_one(&app.db)
         .await

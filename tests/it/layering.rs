@@ -29,7 +29,8 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
 
 /// Every top-level module of the crate (`src/lib.rs`); a test keeps the list true.
 const MODULES: &[&str] = &[
-    "alerts", "auth", "boot", "clock", "config", "db", "domain", "error", "net", "routes", "services", "state", "web",
+    "alerts", "auth", "boot", "clock", "config", "db", "domain", "error", "net", "routes", "secrets", "services",
+    "state", "web",
 ];
 
 /// Shared modules under everything that uses them: (module, the only modules of the crate it
@@ -37,7 +38,9 @@ const MODULES: &[&str] = &[
 const ONLY: &[(&str, &[&str])] = &[
     // The client's address and the trusted-proxy CIDRs, used by `config`, `auth` and `web`.
     ("net", &[]),
-    ("config", &["net"]),
+    ("config", &["net", "secrets"]),
+    // Sealing and opening secrets with the key file (decision 0033): a leaf.
+    ("secrets", &[]),
     // `AppState` holds the board's feed (`services::board::Feed`) and installs the TLS provider
     // of `services::webhooks`; nothing else.
     ("state", &["clock", "config", "services"]),

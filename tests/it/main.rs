@@ -42,6 +42,7 @@ mod promises;
 mod reports;
 mod rules_agree;
 mod schemathesis;
+mod secrets;
 mod services;
 mod smtp;
 mod webhooks;

@@ -215,11 +215,22 @@ async fn an_admin_registers_a_webhook_with_the_form_and_sees_its_secret_once() {
     let r = w.app.post_form(&boss, "/admin/webhooks", &fields).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    let stored: (String, Vec<String>, String) =
-        sqlx::query_as("SELECT url, events, secret FROM webhook_endpoints JOIN facilities f ON f.id = facility_id WHERE f.code = 'RCDC'")
+    let (url, events, id): (String, Vec<String>, i64) =
+        sqlx::query_as("SELECT url, events, e.id FROM webhook_endpoints e JOIN facilities f ON f.id = facility_id WHERE f.code = 'RCDC'")
             .fetch_one(&w.app.db)
             .await
             .unwrap();
+    // The secret is stored encrypted (decision 0033): opened with the key as the sender does.
+    let (sealed, key): (Vec<u8>, String) =
+        sqlx::query_as("SELECT secret_sealed, secret_key FROM webhook_endpoints WHERE id = $1")
+            .bind(id)
+            .fetch_one(&w.app.db)
+            .await
+            .unwrap();
+    let secret = wso_tracker::secrets::Keyring::for_tests()
+        .open_text(&wso_tracker::db::webhooks::aad(id), &key, &sealed)
+        .unwrap();
+    let stored = (url, events, secret);
     assert_eq!(stored.0, "https://jms.example.org/hooks");
     assert_eq!(stored.1, ["warrant.served", "custody.transferred"]);
     assert!(

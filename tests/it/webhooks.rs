@@ -63,9 +63,14 @@ pub(crate) async fn free_port() -> u16 {
 
 /// Sends everything due now; how many attempts were made.
 async fn deliver(w: &World) -> usize {
-    deliver_due(&w.app.db, &Sender::new().unwrap(), w.app.clock.now())
-        .await
-        .unwrap()
+    deliver_due(
+        &w.app.db,
+        &wso_tracker::secrets::Keyring::for_tests(),
+        &Sender::new().unwrap(),
+        w.app.clock.now(),
+    )
+    .await
+    .unwrap()
 }
 
 pub(crate) async fn register(w: &World, url: &str, events: &[&str]) -> Value {

@@ -3,6 +3,11 @@
 //! same key with another request gets 422 `idempotency_key_reused`. Concurrent retries wait for
 //! the first to finish. Only a success is kept: a refused request (4xx, 5xx) frees its key and
 //! leaves the database as it was, so its retry is checked again.
+//!
+//! The kept answer is sealed with the key file (decision 0033), holds no secret (a handler
+//! whose answer carries one gives the copy to keep as [`KeepInstead`]), and is replayed only
+//! to a caller whose role and facilities are still those it was given to (finding 13: an admin
+//! demoted to officer must not get an admin's answer back).
 
 use std::time::Duration;
 
@@ -27,6 +32,20 @@ const BEAT: Duration = Duration::from_secs(2);
 /// ... so a claim not renewed for this long belongs to a request that can no longer finish (its
 /// process died, or the database failed over under it): a retry takes it over.
 const STALE_SECS: f64 = 7.0;
+
+/// A response extension: the body to keep for a replay instead of the one sent (the sent one
+/// carries a secret shown only once, e.g. a new webhook's signing secret).
+#[derive(Clone)]
+pub struct KeepInstead(pub axum::body::Bytes);
+
+/// The caller's rights as far as any handler's checks go: the account's role and facilities
+/// (the token already names the account).
+fn rights(user: &crate::db::users::User) -> String {
+    let mut facilities = user.facility_ids.clone();
+    facilities.sort_unstable();
+    let facilities: Vec<String> = facilities.iter().map(i64::to_string).collect();
+    format!("{} {}", user.role.as_str(), facilities.join(","))
+}
 
 /// 1 to 255 printable ASCII characters.
 pub fn valid_key(key: &str) -> bool {
@@ -67,10 +86,12 @@ async fn remembered(
     let (mut parts, body) = req.into_parts();
     // Only a caller the handler would accept now is answered from a key (a revoked token, a
     // disabled account: the handler's 401).
-    match ApiUser::from_request_parts(&mut parts, state).await {
-        Ok(caller) => parts.extensions.insert(caller), // the handler's, not looked up again
+    let caller = match ApiUser::from_request_parts(&mut parts, state).await {
+        Ok(caller) => caller,
         Err(_) => return Ok(next.run(Request::from_parts(parts, body)).await),
     };
+    let rights = rights(&caller.user);
+    parts.extensions.insert(caller); // the handler's, not looked up again
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|e| AppError::BadRequest {
         message: format!("cannot read the request body: {e}"),
         field: None,
@@ -93,7 +114,7 @@ async fn remembered(
         if keys::claim(&state.db, token, key, &request_hash, claim, now).await? {
             break;
         }
-        let Some(stored) = keys::get(&state.db, token, key).await? else {
+        let Some(stored) = keys::get(&state.db, &state.config.secrets, token, key).await? else {
             continue; // freed by a failed first request meanwhile: claim it
         };
         if stored.request_hash != request_hash {
@@ -103,8 +124,17 @@ async fn remembered(
                 field: Some("Idempotency-Key".into()),
             });
         }
-        if let (Some(status), Some(body)) = (stored.status, stored.body) {
-            return Ok(replay(status, stored.content_type, body));
+        if let Some(status) = stored.status {
+            return match (stored.body, stored.caller) {
+                (Some(body), Some(given_to)) if given_to == rights => Ok(replay(status, stored.content_type, body)),
+                _ => Err(AppError::Forbidden {
+                    code: "idempotency_caller_changed",
+                    message:
+                        "this Idempotency-Key was answered to this account with another role or other facilities: \
+                              the answer is not replayed"
+                            .into(),
+                }),
+            };
         }
         if keys::take_over(&state.db, token, key, STALE_SECS, claim, now).await? {
             break;
@@ -144,11 +174,28 @@ async fn remembered(
     let body = to_bytes(body, usize::MAX)
         .await
         .map_err(|e| anyhow::anyhow!("reading a response: {e}"))?;
+    let kept = parts
+        .extensions
+        .remove::<KeepInstead>()
+        .map_or_else(|| body.clone(), |k| k.0);
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     // The write is done: its answer goes to the client even if it cannot be kept (a retry
     // would then run again once the claim is stale; decision 0025).
     let code = status.as_u16() as i16;
-    if let Err(e) = keys::complete(&state.db, token, key, claim, code, content_type, &body).await {
+    let secrets = &state.config.secrets;
+    if let Err(e) = keys::complete(
+        &state.db,
+        secrets,
+        token,
+        key,
+        claim,
+        code,
+        content_type,
+        &kept,
+        &rights,
+    )
+    .await
+    {
         tracing::warn!(error = %e, "could not keep the answer of an idempotency key");
     }
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -3,9 +3,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::idempotency::KeepInstead;
 use super::json::ApiJson;
 use crate::auth::ApiUser;
 use crate::db::webhooks::Endpoint;
@@ -55,12 +57,13 @@ impl From<Endpoint> for EndpointJson {
     }
 }
 
-/// `POST /api/v1/webhooks` → 201 with the secret (shown only here).
+/// `POST /api/v1/webhooks` → 201 with the secret (shown only here: the answer an
+/// `Idempotency-Key` keeps for a retry has no secret, finding 13).
 pub async fn create(
     State(state): State<AppState>,
     api: ApiUser,
     ApiJson(input): ApiJson<EndpointInput>,
-) -> ApiResult<(StatusCode, Json<EndpointJson>)> {
+) -> ApiResult<Response> {
     api.require(Area::Administration)?;
     let input = NewEndpoint {
         facility: input.facility,
@@ -69,10 +72,14 @@ pub async fn create(
     };
     let actor = Actor::user(&api.user, api.ip.as_deref());
     let loopback = state.config.webhook_loopback_http;
-    let (endpoint, secret) = webhooks::register(&state.db, &input, loopback, actor, state.clock.now()).await?;
+    let now = state.clock.now();
+    let (endpoint, secret) = webhooks::register(&state.db, &state.config.secrets, &input, loopback, actor, now).await?;
     let mut json = EndpointJson::from(endpoint);
+    let kept = serde_json::to_vec(&json).map_err(|e| anyhow::anyhow!("serialising an endpoint: {e}"))?;
     json.secret = Some(secret);
-    Ok((StatusCode::CREATED, Json(json)))
+    let mut response = (StatusCode::CREATED, Json(json)).into_response();
+    response.extensions_mut().insert(KeepInstead(kept.into()));
+    Ok(response)
 }
 
 /// `GET /api/v1/webhooks`: the live endpoints (without secrets).
