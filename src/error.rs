@@ -23,6 +23,11 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("not found")]
     NotFound,
+    /// A case, complaint or officer the caller may not know exists: answered exactly like
+    /// [`AppError::NotFound`] (404, `not_found`), so that the answer does not reveal that it
+    /// exists, but audited as `access_denied` like a 403 (`web/access.rs`).
+    #[error("not found")]
+    Hidden,
     /// A state conflict or duplicate; `code` is a stable word callers match on.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
@@ -156,7 +161,7 @@ impl AppError {
             AppError::Unauthorized => 401,
             AppError::PasswordChangeRequired => 303,
             AppError::Forbidden { .. } | AppError::Csrf => 403,
-            AppError::NotFound => 404,
+            AppError::NotFound | AppError::Hidden => 404,
             AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
             AppError::Validation(_) | AppError::Rule { .. } => 422,
             AppError::TooMany { .. } => 429,
@@ -172,7 +177,7 @@ impl AppError {
             AppError::PasswordChangeRequired => "password_change_required",
             AppError::Forbidden { code, .. } => code,
             AppError::Csrf => "csrf_token_invalid",
-            AppError::NotFound => "not_found",
+            AppError::NotFound | AppError::Hidden => "not_found",
             AppError::Conflict { code, .. }
             | AppError::Rule { code, .. }
             | AppError::Duplicate { code, .. }
@@ -188,7 +193,9 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::Internal(_) => "Something went wrong on our side. It has been logged; please try again.".into(),
-            AppError::NotFound => "The page or record you asked for does not exist, or you may not see it.".into(),
+            AppError::NotFound | AppError::Hidden => {
+                "The page or record you asked for does not exist, or you may not see it.".into()
+            }
             AppError::Forbidden { message, .. } => message.clone(),
             other => other.to_string(),
         }

@@ -1,5 +1,5 @@
 //! The API caller: `Authorization: Bearer TOKEN`, answered 401 (JSON) when missing, unknown,
-//! expired or revoked, or when its account is disabled or locked.
+//! expired or revoked, or when its account is disabled (a lock stops only the web sign-in).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -44,11 +44,12 @@ impl FromRequestParts<AppState> for ApiUser {
         let token = bearer(&parts.headers).ok_or(ApiError(AppError::Unauthorized))?;
         let digest = super::token::digest(token);
         let now = state.clock.now();
-        // Expired or revoked tokens, disabled accounts and people's locked accounts answer 401.
+        // Expired or revoked tokens and disabled accounts answer 401. A lock (failed sign-ins,
+        // which anyone can cause) stops the web sign-in only, not the account's tokens.
         // One statement: the token with its user.
         let caller = db::tokens::caller(&state.db, &digest, now)
             .await?
-            .filter(|c| !c.user.is_disabled() && !c.user.is_locked(now))
+            .filter(|c| !c.user.is_disabled())
             .ok_or(ApiError(AppError::Unauthorized))?;
         db::tokens::used(&state.db, &caller.token(), now).await?;
         let user = caller.user;

@@ -68,7 +68,8 @@ pub struct SignedIn {
 
 /// The signed-in user of a page request. Extracting it refuses (redirect to `/login`) when no
 /// one is signed in, the session has ended (idle, too old, signed out elsewhere), or the account
-/// is locked or disabled; and sends a user who must change their password to that page.
+/// is disabled (a lock stops new sign-ins only); and sends a user who must change their password
+/// to that page.
 pub struct CurrentUser {
     pub user: User,
     /// Alerts that still need the user (read with the user).
@@ -160,7 +161,9 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(expire(state, &session, &auth, "max_age", ip).await);
         }
         let (user, unread) = match db::sessions::user_of(&state.db, &auth.sid).await? {
-            Some(u) if !u.user.is_locked(now) && !u.user.is_disabled() => (u.user, u.unread),
+            // A lock (failed sign-ins, which anyone can cause) stops new sign-ins only: a
+            // session already signed in goes on; disabling ends it.
+            Some(u) if !u.user.is_disabled() => (u.user, u.unread),
             _ => {
                 session.flush().await.map_err(session_err)?;
                 return Err(AppError::Unauthorized);

@@ -79,7 +79,12 @@ pub enum Command {
 pub enum AuditCommand {
     /// Walk the whole chain: print the number of entries and the head hash and exit 0, or name
     /// the first entry that does not match and exit 1.
-    Verify,
+    Verify {
+        /// A head saved elsewhere earlier (`SEQ:HEX`, from `audit head`): the chain must still
+        /// hold it, else exit 1 (entries removed from the end are found only so).
+        #[arg(long, value_name = "SEQ:HEX")]
+        head: Option<String>,
+    },
     /// Print the current head hash (keep it outside the system to prove later that nothing
     /// before it changed).
     Head,
@@ -271,9 +276,17 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { head },
         } => match crate::services::audit::verify(&pool, &crate::services::audit::Verified::START).await? {
             Ok(v) => {
+                if let Some(saved) = head {
+                    let saved = crate::services::audit::parse_head(&saved).map_err(anyhow::Error::msg)?;
+                    if let Err(why) = crate::services::audit::against_saved(&pool, &v, &saved).await? {
+                        pool.close().await;
+                        bail!("audit chain does not hold the saved head: {why}");
+                    }
+                    println!("the saved head at {} is in the chain", saved.0);
+                }
                 println!("audit chain intact: {} entries", v.seq);
                 println!("head {}", crate::services::audit::hex(&v.head));
                 Ok(())

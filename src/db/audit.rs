@@ -6,7 +6,10 @@ use sqlx::PgExecutor;
 
 use crate::domain::chain::Link;
 
-/// One entry. `at` is when it happened, `recorded_at` when it was entered.
+/// One entry. `at` is when it happened; `recorded_at` is the application's clock when it writes
+/// the entry, stored as `entered_at` (the same clock as `at`). The database assigns the id and
+/// sets the column `recorded_at` to its own clock itself, whatever a statement says (migration
+/// 0020, decision 0034).
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {
     pub at: DateTime<Utc>,
@@ -22,7 +25,7 @@ pub struct NewEntry<'a> {
 
 pub async fn record(db: impl PgExecutor<'_>, e: NewEntry<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO audit_log (at, recorded_at, actor_id, actor, action, ip, detail, booking_id)
+        "INSERT INTO audit_log (at, entered_at, actor_id, actor, action, ip, detail, booking_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(e.at)
@@ -42,7 +45,10 @@ pub async fn record(db: impl PgExecutor<'_>, e: NewEntry<'_>) -> sqlx::Result<()
 pub struct Entry {
     pub id: i64,
     pub at: DateTime<Utc>,
+    /// The database's clock when the entry joined the log.
     pub recorded_at: DateTime<Utc>,
+    /// The application's clock when it wrote the entry (none before migration 0020).
+    pub entered_at: Option<DateTime<Utc>>,
     pub actor: Option<String>,
     pub action: String,
     pub ip: Option<String>,
@@ -55,7 +61,7 @@ pub const ACCESS_ACTIONS: &[&str] = &["record_viewed"];
 /// A case's events in the order they happened (its views are in the audit log, not here).
 pub async fn for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Vec<Entry>> {
     sqlx::query_as(
-        "SELECT id, at, recorded_at, actor, action, ip, detail FROM audit_log
+        "SELECT id, at, recorded_at, entered_at, actor, action, ip, detail FROM audit_log
          WHERE booking_id = $1 AND action <> ALL($2) ORDER BY at, id",
     )
     .bind(booking_id)
@@ -97,6 +103,29 @@ pub async fn links_after(db: impl PgExecutor<'_>, after_seq: i64, limit: i64) ->
         .collect())
 }
 
+/// One entry's place as the order checks see it: (chain position, id, recorded_at, written
+/// since migration 0020: its id and `recorded_at` are the database's).
+pub type Order = (i64, i64, DateTime<Utc>, bool);
+
+/// Up to `limit` entries after position `after_seq` (from `after_seq` itself with
+/// `inclusive`), in chain order, for the check that ids and `recorded_at` only increase.
+pub async fn order_after(
+    db: impl PgExecutor<'_>,
+    after_seq: i64,
+    inclusive: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<Order>> {
+    sqlx::query_as(
+        "SELECT chain_seq, id, recorded_at, entered_at IS NOT NULL FROM audit_log
+         WHERE chain_seq > $1 - $2::int ORDER BY chain_seq LIMIT $3",
+    )
+    .bind(after_seq)
+    .bind(i32::from(inclusive))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// The hash of the entry at `seq` (the chain's start for a check that resumes there).
 pub async fn hash_at(db: impl PgExecutor<'_>, seq: i64) -> sqlx::Result<Option<Vec<u8>>> {
     sqlx::query_scalar("SELECT hash FROM audit_log WHERE chain_seq = $1")
@@ -123,7 +152,7 @@ pub async fn record_many(
     let booking: Vec<Option<i64>> = rows.iter().map(|r| r.1).collect();
     let detail: Vec<Value> = rows.iter().map(|r| r.2.clone()).collect();
     sqlx::query(
-        "INSERT INTO audit_log (at, recorded_at, actor_id, actor, action, ip, detail, booking_id)
+        "INSERT INTO audit_log (at, entered_at, actor_id, actor, action, ip, detail, booking_id)
          SELECT a, $4, $5, $6, $7, $8, d, b
          FROM UNNEST($1::timestamptz[], $2::bigint[], $3::jsonb[]) WITH ORDINALITY AS u(a, b, d, i)
          ORDER BY i",

@@ -239,15 +239,36 @@ pub async fn set_disabled(db: impl PgExecutor<'_>, user_id: i64, at: Option<Date
     Ok(r.rows_affected() == 1)
 }
 
-/// A new password; `must_change`: the next sign-in must set another before anything else.
-pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str, must_change: bool) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = $3 WHERE id = $1 AND NOT api_only")
-        .bind(user_id)
-        .bind(hash)
-        .bind(must_change)
-        .execute(db)
-        .await?;
+/// A new password. `temporary_until`: an admin's reset, which opens one sign-in before that
+/// time, and that sign-in must set another password before anything else.
+pub async fn set_password(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    hash: &str,
+    temporary_until: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $2, must_change_password = $3 IS NOT NULL, temporary_password_until = $3
+         WHERE id = $1 AND NOT api_only",
+    )
+    .bind(user_id)
+    .bind(hash)
+    .bind(temporary_until)
+    .execute(db)
+    .await?;
     Ok(())
+}
+
+/// Takes the one sign-in a temporary password opens: false when it was taken already or has
+/// expired at `now`.
+pub async fn take_temporary_password(db: impl PgExecutor<'_>, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let r =
+        sqlx::query("UPDATE users SET temporary_password_until = NULL WHERE id = $1 AND temporary_password_until > $2")
+            .bind(user_id)
+            .bind(now)
+            .execute(db)
+            .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// The addresses of every enabled administrator who has one.

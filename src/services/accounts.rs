@@ -182,6 +182,15 @@ pub async fn update_user(
     if actor.id == Some(user_id) && role != Role::Admin {
         return Err(AppError::field("role", "you cannot remove your own administrator role"));
     }
+    // The last enabled administrator keeps the role. The check locks every administrator's row
+    // until this transaction ends, so two admins demoting each other at once queue there and
+    // the second sees the first's result (issue 26, 11).
+    if before.role == Role::Admin && role != Role::Admin && db::users::is_last_enabled_admin(&mut tx, user_id).await? {
+        return Err(AppError::field(
+            "role",
+            "this is the last enabled administrator: make another account an administrator first",
+        ));
+    }
     db::users::set_role(&mut *tx, user_id, role).await?;
     db::users::set_facilities(&mut tx, user_id, &facilities).await?;
     if let Some(name) = &full_name {

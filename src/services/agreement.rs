@@ -80,10 +80,8 @@ async fn lock_complaint(conn: &mut sqlx::PgConnection, caller: &Caller<'_>, id: 
         .await?
         .ok_or(AppError::NotFound)?;
     if !caller.user.facility_ids.contains(&c.facility_id) {
-        return Err(AppError::Forbidden {
-            code: "forbidden",
-            message: "this complaint belongs to another facility".into(),
-        });
+        // Another facility's complaint: a 404 like one that does not exist (issue 26, 15).
+        return Err(AppError::Hidden);
     }
     Ok(c)
 }

@@ -62,12 +62,83 @@ pub async fn verify(pool: &PgPool, from: &Verified) -> AppResult<Result<Verified
                 },
             }));
         }
+        let first = links[0].seq;
+        if let Err(broken) = in_order(pool, first, BATCH).await? {
+            return Ok(Err(broken));
+        }
         match chain::verify(at.seq, &at.head, &links) {
             Ok((seq, head)) => at = Verified { seq, head },
             Err(broken) => return Ok(Err(broken)),
         }
     }
     Ok(Ok(at))
+}
+
+/// Whether the entries from position `first` on (at most `limit`) were written in order: each
+/// one written since migration 0020 has a greater id than the entry before it and a
+/// `recorded_at` not before it (decision 0034; the database assigns both).
+async fn in_order(pool: &PgPool, first: i64, limit: i64) -> AppResult<Result<(), Broken>> {
+    let rows = db::audit::order_after(pool, first - 1, first > 1, limit + 1).await?;
+    for pair in rows.windows(2) {
+        let ((_, id_before, recorded_before, _), (seq, id, recorded, checked)) = (pair[0], pair[1]);
+        if !checked {
+            continue;
+        }
+        if id <= id_before {
+            return Ok(Err(Broken {
+                id,
+                seq,
+                reason: "its id is not greater than the entry's before it (an entry placed among older ones)",
+            }));
+        }
+        if recorded < recorded_before {
+            return Ok(Err(Broken {
+                id,
+                seq,
+                reason: "it was recorded before the entry before it (a backdated entry)",
+            }));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// A head kept outside the system, as `audit head` printed it: `SEQ:HEX` (or `SEQ HEX`).
+pub fn parse_head(s: &str) -> Result<(i64, Vec<u8>), String> {
+    let (seq, hash) = s
+        .trim()
+        .split_once([':', ' '])
+        .ok_or("a saved head is SEQ:HEX, as `wso-tracker audit head` prints it")?;
+    let seq: i64 = seq
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{seq}` is not a chain position"))?;
+    let hash = hash.trim();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("the saved head's hash is 64 hexadecimal digits".into());
+    }
+    let bytes = (0..32)
+        .map(|i| u8::from_str_radix(&hash[2 * i..2 * i + 2], 16).expect("checked hex"))
+        .collect();
+    Ok((seq, bytes))
+}
+
+/// Whether an intact chain `v` still holds a head saved elsewhere: the entry at its position
+/// exists and has its hash. Entries removed from the end, or a chain rewritten from an earlier
+/// entry on, verify on their own; only this comparison shows them.
+pub async fn against_saved(pool: &PgPool, v: &Verified, saved: &(i64, Vec<u8>)) -> AppResult<Result<(), String>> {
+    let (seq, hash) = saved;
+    if *seq > v.seq {
+        return Ok(Err(format!(
+            "the saved head is at position {seq} but the log ends at {}: entries were removed from its end",
+            v.seq
+        )));
+    }
+    if *seq > 0 && db::audit::hash_at(pool, *seq).await?.as_deref() != Some(hash.as_slice()) {
+        return Ok(Err(format!(
+            "the entry at position {seq} does not have the saved head's hash: the chain was rewritten from there or before"
+        )));
+    }
+    Ok(Ok(()))
 }
 
 /// The watcher's check: walks the chain after `from` (the whole chain for

@@ -1,7 +1,7 @@
 //! One open board stream: the caller's [`Watch`] driven by the feed's signals and by the clock
 //! (once a second, reading nothing), for as long as the caller's session or token is good. The
 //! stream is not activity: it never moves a session's idle time on, and it ends when the session
-//! expires or ends, the token expires or is revoked, or the account is disabled or locked.
+//! expires or ends, the token expires or is revoked, or the account is disabled (a lock stops new sign-ins only).
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
@@ -42,7 +42,9 @@ pub async fn access(db: &PgPool, credential: &Credential, now: DateTime<Utc>) ->
             until: c.expires_at,
         }),
     };
-    Ok(access.filter(|a| !a.user.is_disabled() && !a.user.is_locked(now)))
+    // A lock (failed sign-ins, which anyone can cause) stops new sign-ins only; disabling ends
+    // the stream.
+    Ok(access.filter(|a| !a.user.is_disabled()))
 }
 
 /// What the stream hands to the web layer.

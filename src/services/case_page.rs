@@ -49,7 +49,7 @@ pub struct Offer {
     pub pickup_late_after: Option<DateTime<Utc>>,
 }
 
-/// The case `id` as `caller` may see it: 404 when it does not exist, 403 when it is not theirs.
+/// The case `id` as `caller` may see it: 404 when it does not exist or is not theirs.
 pub async fn page(pool: &PgPool, caller: &Caller<'_>, id: i64, now: DateTime<Utc>) -> AppResult<CaseRead> {
     let mut tx = pool.begin().await?;
     db::read_snapshot(&mut tx).await?;

@@ -19,6 +19,15 @@ async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &st
     let officer = db::users::by_username(&mut *conn, username)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Someone at none of the caller's facilities: a 404 like a name that does not exist, asked
+    // before anything else about them (issue 26, 15).
+    let known = match caller.facility_scope() {
+        None => true,
+        Some(own) => officer.facility_ids.iter().any(|f| own.contains(f)),
+    };
+    if !known {
+        return Err(AppError::Hidden);
+    }
     if !crate::domain::rules::CERTIFIABLE.contains(&officer.role) {
         return Err(AppError::Rule {
             code: "not_an_officer",
@@ -30,16 +39,6 @@ async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &st
         return Err(AppError::Forbidden {
             code: "own_certification",
             message: "another supervisor must record your own certification".into(),
-        });
-    }
-    if !officer
-        .facility_ids
-        .iter()
-        .any(|&f| crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f))
-    {
-        return Err(AppError::Forbidden {
-            code: "forbidden",
-            message: format!("{username} does not work at your facilities"),
         });
     }
     db::users::lock_credentials(&mut *conn, officer.id).await?;

@@ -80,8 +80,12 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// An admin's reset: a one-time temporary password (returned, shown once), to be replaced at
-/// the next sign-in; every session of the account ends.
+/// How long a temporary password (an admin's reset) opens its one sign-in.
+pub const TEMPORARY_PASSWORD_HOURS: i64 = 72;
+
+/// An admin's reset: a one-time temporary password (returned, shown once), which opens one
+/// sign-in within [`TEMPORARY_PASSWORD_HOURS`], to be replaced there; every session of the
+/// account ends.
 pub async fn reset_password(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<String> {
     let user = db::users::by_id(pool, user_id).await?.ok_or(AppError::NotFound)?;
     if user.api_only {
@@ -93,7 +97,8 @@ pub async fn reset_password(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: 
     let temporary = token::generate().trim_start_matches("wso_")[..20].to_string();
     let hash = hashed(temporary.clone()).await?;
     let mut tx = pool.begin().await?;
-    db::users::set_password(&mut *tx, user.id, &hash, true).await?;
+    let until = now + chrono::Duration::hours(TEMPORARY_PASSWORD_HOURS);
+    db::users::set_password(&mut *tx, user.id, &hash, Some(until)).await?;
     let ended = db::sessions::end_all(&mut *tx, user.id, None, "password_reset", now).await?;
     let detail = json!({ "username": user.username, "sessions_ended": ended });
     db::audit::record(&mut *tx, actor.entry("password_reset", now, detail)).await?;
@@ -134,6 +139,7 @@ pub async fn change_password(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let mut errors = Vec::new();
+    let same = new == current;
     let ok = password::verify(current, user.password_hash.clone())
         .await
         .map_err(|e| AppError::Busy(e.to_string()))?;
@@ -143,7 +149,12 @@ pub async fn change_password(
             "the current password is not right",
         ));
     }
-    if let Err(m) = account::check_password_strength(&new, &[user.username.as_str()]) {
+    if ok && same {
+        errors.push(crate::error::FieldError::new(
+            "new_password",
+            "the new password must differ from the current one",
+        ));
+    } else if let Err(m) = account::check_password_strength(&new, &[user.username.as_str()]) {
         errors.push(crate::error::FieldError::new(
             "new_password",
             m.replacen("password", "new password", 1),
@@ -154,7 +165,7 @@ pub async fn change_password(
     }
     let hash = hashed(new).await?;
     let mut tx = pool.begin().await?;
-    db::users::set_password(&mut *tx, user.id, &hash, false).await?;
+    db::users::set_password(&mut *tx, user.id, &hash, None).await?;
     let ended = db::sessions::end_all(&mut *tx, user.id, Some(keep_session), "password_changed", now).await?;
     let actor = Actor::user(user, ip);
     db::audit::record(

@@ -79,7 +79,8 @@ pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
     )
 }
 
-/// Reads a case the caller may see: 404 when it does not exist, 403 when it is not theirs.
+/// Reads a case the caller may see: 404 when it does not exist, and 404 too (audited as a
+/// refusal) when it is not theirs, so that the answer does not tell that it exists.
 pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
     let b = db::bookings::get(pool, id).await?.ok_or(AppError::NotFound)?;
     if !visible(caller, &b) {
@@ -88,12 +89,10 @@ pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResul
     Ok(b)
 }
 
-/// The refusal of a case the caller may not see.
+/// The refusal of a case the caller may not see (another facility, or not held for ICE): a 404
+/// like a case that does not exist, audited as `access_denied` (issue 26, 15).
 fn not_yours() -> AppError {
-    AppError::Forbidden {
-        code: "forbidden",
-        message: "this case is not one you may see (another facility, or not held for ICE)".into(),
-    }
+    AppError::Hidden
 }
 
 /// A case locked for a change (`FOR UPDATE`), with what the rulebook knows of it.
@@ -122,10 +121,14 @@ impl Locked {
     }
 }
 
-/// Locks the case for `step` by `caller`: refused (403) at once unless the rulebook lets the
-/// caller's role take the step at the case's facility.
+/// Locks the case for `step` by `caller`: a 404 when it is at a facility the caller does not
+/// cover (as when it does not exist: issue 26), else refused (403) at once unless the rulebook
+/// lets the caller's role take the step there.
 async fn lock(conn: &mut PgConnection, caller: &Caller<'_>, id: i64, step: Step) -> AppResult<Locked> {
     let b = db::bookings::lock(&mut *conn, id).await?.ok_or(AppError::NotFound)?;
+    if !rules::covers(caller.user.role, &caller.user.facility_ids, b.facility_id) {
+        return Err(not_yours());
+    }
     let unreported_claim = db::claims::any_unreported(&mut *conn, id).await?;
     let locked = Locked {
         case: b.case(),

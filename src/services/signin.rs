@@ -160,6 +160,14 @@ pub async fn check_password(
     let user = db::users::by_username_for_update(&mut *tx, &username).await?;
     // A password changed meanwhile was not the one checked.
     let ok = ok && user.as_ref().and_then(|u| u.password_hash.clone()) == hash;
+    // A temporary password (an admin's reset) opens one sign-in, within its hours: this one
+    // takes it, or finds it taken or expired (issue 26, 8).
+    let spent = match &user {
+        Some(u) if ok && u.must_change_password && !u.api_only && !u.is_disabled() && !u.is_locked(now) => {
+            !db::users::take_temporary_password(&mut *tx, u.id, now).await?
+        }
+        _ => false,
+    };
     let (action, detail) = match &user {
         None => (
             "login_failed",
@@ -168,6 +176,10 @@ pub async fn check_password(
         Some(u) if u.api_only => ("login_failed", json!({ "reason": "service_account" })),
         Some(u) if u.is_disabled() => ("login_refused_disabled", json!({ "password_correct": ok })),
         Some(u) if u.is_locked(now) => ("login_refused_locked", json!({ "locked_until": u.locked_until })),
+        Some(_) if spent => (
+            "login_failed",
+            json!({ "reason": "temporary_password_used_or_expired" }),
+        ),
         Some(u) if ok => {
             tx.commit().await?;
             return Ok(Outcome::Accepted(Box::new(u.clone())));
@@ -175,6 +187,52 @@ pub async fn check_password(
         Some(_) => ("login_failed", json!({ "reason": "wrong_password" })),
     };
     failed(&mut tx, config, user.as_ref(), action, detail, client, now).await?;
+    tx.commit().await?;
+    Ok(Outcome::Refused)
+}
+
+/// The current password asked again of a signed-in user (to change it): checked like a sign-in.
+/// Throttled per address; a wrong one counts against the account, which locks at
+/// [`LOCK_AFTER_FAILURES`] like a sign-in, and is audited `password_confirm_failed`; while the
+/// account is locked even the right one is refused (issue 26, 6).
+pub async fn confirm_password(
+    pool: &PgPool,
+    config: &Config,
+    user: &User,
+    given: String,
+    client: Client<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Outcome> {
+    if let Some(retry_after) = throttled(pool, config, client, now).await? {
+        return Ok(Outcome::Throttled { retry_after });
+    }
+    let Ok(ok) = password::verify(given, user.password_hash.clone()).await else {
+        return Ok(Outcome::Busy);
+    };
+    let mut tx = pool.begin().await?;
+    let Some(fresh) = db::users::by_id_for_update(&mut *tx, user.id).await? else {
+        return Ok(Outcome::Refused);
+    };
+    let ok = ok && fresh.password_hash == user.password_hash;
+    if ok && !fresh.is_locked(now) && !fresh.is_disabled() {
+        tx.commit().await?;
+        return Ok(Outcome::Accepted(Box::new(fresh)));
+    }
+    let detail = if fresh.is_locked(now) {
+        json!({ "reason": "locked", "locked_until": fresh.locked_until })
+    } else {
+        json!({ "reason": "wrong_password" })
+    };
+    failed(
+        &mut tx,
+        config,
+        Some(&fresh),
+        "password_confirm_failed",
+        detail,
+        client,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Outcome::Refused)
 }

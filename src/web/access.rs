@@ -1,6 +1,7 @@
 //! Access to criminal-justice information leaves a trace (CJIS): `record_viewed` (a case page,
 //! `GET /api/v1/bookings/{id}`, a printable record), `export_downloaded` (every CSV, with its
-//! query) and `access_denied` (every 403, with method and path). One insert each.
+//! query) and `access_denied` (every 403, and the 404 of a case, complaint or officer the caller may not
+//! know exists, with method and path). One insert each.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -36,7 +37,8 @@ pub async fn record(
     Ok(())
 }
 
-/// Middleware: every 403 answer is audited as `access_denied` with its method and path.
+/// Middleware: every 403 answer, and every 404 that refused something the caller may not know
+/// exists (`AppError::Hidden`), is audited as `access_denied` with its method, path and status.
 pub async fn audit_denials(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let who = Who::default();
     request.extensions_mut().insert(who.clone());
@@ -47,7 +49,11 @@ pub async fn audit_denials(State(state): State<AppState>, mut request: Request, 
         .and_then(|a| a.0)
         .map(|ip| ip.to_string());
     let response = next.run(request).await;
-    if response.status() == axum::http::StatusCode::FORBIDDEN {
+    let hidden = response
+        .extensions()
+        .get::<crate::web::error_page::HiddenRefusal>()
+        .is_some();
+    if response.status() == axum::http::StatusCode::FORBIDDEN || hidden {
         let actor = who.0.lock().ok().and_then(|w| w.clone());
         let now = state.clock.now();
         let entry = NewEntry {
@@ -57,7 +63,7 @@ pub async fn audit_denials(State(state): State<AppState>, mut request: Request, 
             actor: actor.as_ref().map(|(_, name)| name.as_str()),
             action: "access_denied",
             ip,
-            detail: json!({ "method": method, "path": path }),
+            detail: json!({ "method": method, "path": path, "status": response.status().as_u16() }),
             booking_id: None,
         };
         if let Err(e) = db::audit::record(&state.db, entry).await {

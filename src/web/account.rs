@@ -12,7 +12,7 @@ use crate::auth::CurrentUser;
 use crate::auth::session::{self, SignedIn};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::services::identity;
+use crate::services::{identity, signin};
 use crate::state::AppState;
 use crate::web::forms::{FormData, FormState};
 use crate::web::layout::Layout;
@@ -108,8 +108,32 @@ pub async fn change_password(
     let now = state.clock.now();
     let current = data.get("current_password").unwrap_or("").to_string();
     let new = data.get("new_password").unwrap_or("").to_string();
+    // The current password is checked like a sign-in: throttled, counted, audited (issue 26, 6).
+    let client = signin::Client {
+        ip: user.ip.as_deref(),
+        user_agent: None,
+    };
+    let wrong = || AppError::field("current_password", "the current password is not right");
     let result =
-        identity::change_password(&state.db, &user.user, &user.sid, current, new, user.ip.as_deref(), now).await;
+        match signin::confirm_password(&state.db, &state.config, &user.user, current.clone(), client, now).await? {
+            signin::Outcome::Accepted(_) => {
+                identity::change_password(&state.db, &user.user, &user.sid, current, new, user.ip.as_deref(), now).await
+            }
+            signin::Outcome::Refused => Err(wrong()),
+            signin::Outcome::Throttled { retry_after } => {
+                let message = format!("too many wrong passwords from your address: try again in {retry_after} seconds");
+                let form = FormState::failed(
+                    "password",
+                    FormData::default(),
+                    AppError::field("current_password", message),
+                )?;
+                let page = password_page(&state, &user, form).await?;
+                return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, page).into_response());
+            }
+            signin::Outcome::Busy => Err(AppError::Busy(
+                "too many sign-ins are being checked: try again shortly".into(),
+            )),
+        };
     match result {
         Ok(()) => {
             session::set_flash(

@@ -113,8 +113,9 @@ pub fn event_rows(entries: Vec<Entry>, tz: Tz) -> Vec<EventRow> {
         .map(|e| EventRow {
             id: e.id,
             when: local_time(e.at, tz),
-            recorded: local_time(e.recorded_at, tz),
-            late_entry: (e.recorded_at - e.at).num_minutes() >= 5,
+            // "Entered later" compares times of one clock, the application's (decision 0034).
+            recorded: local_time(e.entered_at.unwrap_or(e.recorded_at), tz),
+            late_entry: (e.entered_at.unwrap_or(e.recorded_at) - e.at).num_minutes() >= 5,
             actor: e.actor.unwrap_or_else(|| "system".into()),
             action: action_label(&e.action).map_or_else(|| e.action.clone(), str::to_string),
             detail: detail_text(&e.detail, tz),

@@ -14,6 +14,24 @@ pub struct ErrorPage {
     pub message: String,
 }
 
+/// Marks a 404 that refused access to something the caller may not know exists
+/// ([`AppError::Hidden`]): `web/access.rs` audits it as `access_denied`, like a 403.
+#[derive(Clone, Copy, Debug)]
+pub struct HiddenRefusal;
+
+/// What every rendering of an error adds to its response: `Retry-After` for a 503 or a 429, the
+/// [`HiddenRefusal`] mark for the access audit.
+pub fn finish(e: &AppError, response: &mut Response) {
+    if let Some(secs) = e.retry_after() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, secs.into());
+    }
+    if matches!(e, AppError::Hidden) {
+        response.extensions_mut().insert(HiddenRefusal);
+    }
+}
+
 /// The status of an error as axum's type.
 pub fn status(e: &AppError) -> StatusCode {
     StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -35,11 +53,7 @@ impl IntoResponse for AppError {
         };
         let body = page.render().unwrap_or_else(|_| page.message.clone());
         let mut response = (status, Html(body)).into_response();
-        if let Some(secs) = self.retry_after() {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, secs.into());
-        }
+        finish(&self, &mut response);
         response
     }
 }

@@ -170,12 +170,13 @@ async fn every_look_at_a_record_every_export_and_every_refusal_is_written_once()
     assert_eq!(exports.len(), 1);
     assert!(exports[0].2["query"].as_str().unwrap().contains("facility=RCDC"));
 
-    // Another facility's case: refused, and the refusal written with who, method and path.
+    // Another facility's case: refused as if it did not exist (404, issue 26), and the refusal
+    // written with who, method and path.
     let other = w.app.login("other").await;
     let r = other.get(w.app.url(&format!("/bookings/{id}"))).send().await.unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(r.status(), 404);
     let (s, _) = w.as_("other").await.get(&format!("/bookings/{id}")).await;
-    assert_eq!(s, 403);
+    assert_eq!(s, 404);
     let denied = actions_of(&w.app.db, "access_denied").await;
     assert_eq!(denied.len(), 2, "{denied:?}");
     assert_eq!(denied[0].0.as_deref(), Some("other"));

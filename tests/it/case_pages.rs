@@ -135,7 +135,7 @@ async fn each_role_is_offered_only_its_own_next_steps() {
             .await
             .unwrap()
             .status(),
-        403
+        404
     );
 }
 
@@ -367,7 +367,7 @@ async fn transfer_and_release_records_print_the_case() {
             .await
             .unwrap()
             .status(),
-        403
+        404
     );
 }
 

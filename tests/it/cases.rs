@@ -104,7 +104,8 @@ async fn a_case_runs_from_booking_to_transfer() {
         .unwrap();
     assert_eq!(served["actor"], "wso1");
     assert_eq!(served["at"], "2026-11-22T08:30:00Z");
-    assert_eq!(served["recorded_at"], "2026-11-23T12:00:00Z");
+    // The application's clock when it wrote the entry; `recorded_at` is the database's own.
+    assert_eq!(served["entered_at"], "2026-11-23T12:00:00Z");
     assert!(ice.get("/transfers/pending").await.1.as_array().unwrap().is_empty());
 }
 

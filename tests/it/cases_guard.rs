@@ -214,7 +214,7 @@ async fn rejected_requests_leave_every_table_unchanged() {
             (422, Some("clock_not_expired")),
             (409, Some("no_igsa")),
             (403, Some("forbidden")),
-            (403, Some("forbidden")),
+            (404, Some("not_found")),
         ]
     );
     assert_eq!(w.app.table_counts().await, before);
@@ -234,9 +234,10 @@ async fn each_role_and_facility_acts_only_where_it_belongs() {
     let ice2 = w.as_("ice2").await;
     let boss = w.as_("boss").await;
     let case = format!("/bookings/{id}");
-    // Another facility's officer and liaison neither see nor touch the case.
-    assert_eq!(other.get(&case).await.0, 403);
-    assert_eq!(ice2.get(&case).await.0, 403);
+    // Another facility's officer and liaison neither see nor touch the case: to them it does
+    // not exist (404, issue 26).
+    assert_eq!(other.get(&case).await.0, 404);
+    assert_eq!(ice2.get(&case).await.0, 404);
     assert_eq!(
         ice2.post(
             &format!("{case}/transfer"),
@@ -244,7 +245,7 @@ async fn each_role_and_facility_acts_only_where_it_belongs() {
         )
         .await
         .0,
-        403
+        404
     );
     assert_eq!(
         other
@@ -254,7 +255,7 @@ async fn each_role_and_facility_acts_only_where_it_belongs() {
             )
             .await
             .0,
-        403
+        404
     );
     assert!(other.get("/bookings").await.1.as_array().unwrap().is_empty());
     assert!(ice2.get("/transfers/pending").await.1.as_array().unwrap().is_empty());
@@ -294,7 +295,7 @@ async fn each_role_and_facility_acts_only_where_it_belongs() {
     );
     // A liaison does not see people still in criminal custody.
     let fresh = wso.ok(201, "/bookings", booking("ISO-3")).await["id"].as_i64().unwrap();
-    assert_eq!(ice.get(&format!("/bookings/{fresh}")).await.0, 403);
+    assert_eq!(ice.get(&format!("/bookings/{fresh}")).await.0, 404);
     let listed: Vec<i64> = ice
         .get("/bookings")
         .await
@@ -324,7 +325,7 @@ async fn each_role_and_facility_acts_only_where_it_belongs() {
             )
             .await
             .0,
-        403
+        404
     );
 }
 

@@ -95,7 +95,8 @@ async fn a_citizenship_claim_blocks_service_until_ice_is_told_within_the_hour() 
     assert_eq!(b["citizenship_claim"]["reported_at"], "2026-11-23T11:35:00Z");
     let (_, pending) = w.as_("ice").await.get("/transfers/pending").await;
     assert_eq!(pending[0]["citizenship_claim"], true);
-    // Another facility's staff cannot record or report claims here.
+    // Another facility's staff cannot record or report claims here: to them the case does not
+    // exist (404, issue 26).
     let (s, _) = w
         .as_("other")
         .await
@@ -104,7 +105,7 @@ async fn a_citizenship_claim_blocks_service_until_ice_is_told_within_the_hour() 
             json!({ "at": "2026-11-23T11:50:00Z", "how": "x" }),
         )
         .await;
-    assert_eq!(s, 403);
+    assert_eq!(s, 404);
     let (s, _) = w
         .as_("ice")
         .await
@@ -312,7 +313,7 @@ async fn complaints_reach_ice_within_48_weekday_hours() {
             json!({ "at": "2026-11-25T11:00:00Z", "method": "x", "ice_contact": "y" }),
         )
         .await;
-    assert_eq!(s, 403);
+    assert_eq!(s, 404, "another facility's complaint, as if it did not exist");
     assert!(
         w.as_("other")
             .await
@@ -430,7 +431,7 @@ async fn officer_credentials_decide_eligibility_with_reasons() {
             )
             .await
             .0,
-        403
+        404
     );
 }
 

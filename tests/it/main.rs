@@ -35,6 +35,7 @@ mod leaks;
 mod lighthouse;
 mod next_steps;
 mod openapi;
+mod outside;
 mod page_text;
 mod polish;
 mod process;

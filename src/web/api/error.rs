@@ -50,11 +50,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status(&e), Json(body)).into_response();
-        if let Some(secs) = e.retry_after() {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, secs.into());
-        }
+        crate::web::error_page::finish(&e, &mut response);
         response
     }
 }

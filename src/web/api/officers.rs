@@ -240,7 +240,8 @@ pub async fn eligibility(
             .iter()
             .any(|f| caller.user.facility_ids.contains(f))
         {
-            return Err(AppError::forbidden().into());
+            // Not at the supervisor's facilities: a 404 like an unknown name (issue 26, 15).
+            return Err(AppError::Hidden.into());
         }
     }
     eligibility_json(&state, &u, at, q.facility.as_deref()).await

@@ -184,7 +184,13 @@ pub struct EventJson {
     /// The event's id, which a correction names.
     pub id: i64,
     pub at: DateTime<Utc>,
+    /// When the entry joined the audit log, by the database's clock (decision 0034).
     pub recorded_at: DateTime<Utc>,
+    /// When the application wrote it, by its own clock (the clock of `at`); absent on entries
+    /// written before decision 0034.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub entered_at: Option<DateTime<Utc>>,
     pub actor: Option<String>,
     pub action: String,
     pub detail: Value,
@@ -196,6 +202,7 @@ impl From<Entry> for EventJson {
             id: e.id,
             at: e.at,
             recorded_at: e.recorded_at,
+            entered_at: e.entered_at,
             actor: e.actor,
             action: e.action,
             detail: e.detail,
