@@ -59,20 +59,32 @@ fn entry<'a>(
 }
 
 /// `Some(seconds)` when the address has used up its failures for this minute (audited).
+/// Otherwise the attempt is counted against the address now, before anything is checked, in one
+/// step with the check (per address), and [`succeeded`] uncounts it: concurrent attempts cannot
+/// all slip under the limit (issue 26, finding 10).
 async fn throttled(pool: &PgPool, config: &Config, client: Client<'_>, now: DateTime<Utc>) -> AppResult<Option<i64>> {
     let Some(ip) = client.ip else { return Ok(None) };
-    let (failures, oldest) = db::logins::recent(pool, ip, now).await?;
-    if failures < config.login_throttle_per_minute {
+    let limit = config.login_throttle_per_minute;
+    let Err((failures, oldest)) = db::logins::reserve(pool, ip, now, limit).await? else {
         return Ok(None);
-    }
+    };
     let retry_after = oldest.map_or(60, |t| (t + Duration::minutes(1) - now).num_seconds().max(1));
     let detail = json!({ "failures_last_minute": failures, "retry_after_seconds": retry_after });
     db::audit::record(pool, entry(None, "login_throttled", client.ip, now, detail)).await?;
     Ok(Some(retry_after))
 }
 
-/// A failed step against `user` (if any): counted against the address and the account, which
-/// may lock now (audited, and its owner e-mailed once).
+/// The attempt [`throttled`] counted against the address succeeded (or was never checked):
+/// uncounted.
+async fn succeeded(conn: &mut PgConnection, client: Client<'_>, now: DateTime<Utc>) -> AppResult<()> {
+    if let Some(ip) = client.ip {
+        db::logins::release(conn, ip, now).await?;
+    }
+    Ok(())
+}
+
+/// A failed step against `user` (if any): counted against the account, which may lock now
+/// (audited, and its owner e-mailed once). [`throttled`] has counted it against the address.
 async fn failed(
     conn: &mut PgConnection,
     config: &Config,
@@ -82,9 +94,6 @@ async fn failed(
     client: Client<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    if let Some(ip) = client.ip {
-        db::logins::record_failure(&mut *conn, ip, now).await?;
-    }
     let mut detail = detail;
     if let Some(u) = user.filter(|u| !u.api_only && !u.is_locked(now) && !u.is_disabled()) {
         let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
@@ -153,6 +162,7 @@ pub async fn check_password(
     let seen = db::users::by_username(pool, &username).await?;
     let hash = seen.as_ref().and_then(|u| u.password_hash.clone());
     let Ok(ok) = password::verify(given, hash.clone()).await else {
+        succeeded(&mut *pool.acquire().await?, client, now).await?; // not checked: not counted
         return Ok(Outcome::Busy);
     };
     let mut tx = pool.begin().await?;
@@ -181,6 +191,7 @@ pub async fn check_password(
             json!({ "reason": "temporary_password_used_or_expired" }),
         ),
         Some(u) if ok => {
+            succeeded(&mut tx, client, now).await?;
             tx.commit().await?;
             return Ok(Outcome::Accepted(Box::new(u.clone())));
         }
@@ -207,6 +218,7 @@ pub async fn confirm_password(
         return Ok(Outcome::Throttled { retry_after });
     }
     let Ok(ok) = password::verify(given, user.password_hash.clone()).await else {
+        succeeded(&mut *pool.acquire().await?, client, now).await?; // not checked: not counted
         return Ok(Outcome::Busy);
     };
     let mut tx = pool.begin().await?;
@@ -215,6 +227,7 @@ pub async fn confirm_password(
     };
     let ok = ok && fresh.password_hash == user.password_hash;
     if ok && !fresh.is_locked(now) && !fresh.is_disabled() {
+        succeeded(&mut tx, client, now).await?;
         tx.commit().await?;
         return Ok(Outcome::Accepted(Box::new(fresh)));
     }
@@ -291,6 +304,7 @@ pub async fn check_code(
         tx.commit().await?;
         return Ok(Outcome::Refused);
     }
+    succeeded(&mut tx, client, now).await?;
     tx.commit().await?;
     Ok(Outcome::Accepted(Box::new(user)))
 }
@@ -332,6 +346,7 @@ pub async fn enrol(
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
     db::mfa::set_recovery_codes(&mut tx, user.id, &hashes, now).await?;
     db::audit::record(&mut *tx, entry(Some(&user), "mfa_enrolled", client.ip, now, json!({}))).await?;
+    succeeded(&mut tx, client, now).await?;
     tx.commit().await?;
     Ok(Ok((user, codes)))
 }

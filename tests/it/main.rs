@@ -45,6 +45,7 @@ mod rules_agree;
 mod schemathesis;
 mod secrets;
 mod services;
+mod signin_flood;
 mod smtp;
 mod webhooks;
 mod workers;
