@@ -57,7 +57,9 @@ pub fn idempotency_key() -> Parameter {
             "1 to 255 printable ASCII characters. A retry with the same key and body gets the first \
              answer again and changes nothing; the same key with a different body is refused with \
              422 `idempotency_key_reused`; while the first request with the key still runs, 409 \
-             `idempotency_key_in_progress`. Only successes are kept, for at least 24 hours.",
+             `idempotency_key_in_progress`. Only successes are kept, for at least 24 hours, and \
+             replayed only while the account's role and facilities are unchanged (else 403 \
+             `idempotency_caller_changed`); a kept answer holds no secret shown once.",
         ))
         .schema(Some(
             ObjectBuilder::new()
@@ -78,8 +80,12 @@ pub fn error_meaning(status: u16) -> &'static str {
         401 => {
             "No valid `Authorization: Bearer TOKEN`: missing, unknown, expired or revoked token, or a disabled or locked account (`unauthorized`)"
         }
-        403 => "The caller's role or facilities do not allow this (`forbidden`, or a rule's own code)",
-        404 => "No such record, or one the caller may not see (`not_found`)",
+        403 => {
+            "The caller's role does not allow this, or the body or query names a facility the caller is not assigned to (`forbidden`, or a rule's own code)"
+        }
+        404 => {
+            "No such record, or a case, complaint or officer the caller may not know exists (another facility's): the same answer either way (`not_found`)"
+        }
         409 => {
             "The case or record is not in a state that allows this, or a unique value is taken (a rule's code, e.g. `duplicate_booking_number` on its `field`), or a request with the same `Idempotency-Key` still runs (`idempotency_key_in_progress`)"
         }
