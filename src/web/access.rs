@@ -37,6 +37,22 @@ pub async fn record(
     Ok(())
 }
 
+/// The most of a refused path an entry keeps (characters): anyone can send a refused request,
+/// and the log keeps every entry for good (issue 26, 3).
+pub const PATH_KEPT: usize = 512;
+
+/// What an `access_denied` entry says: the method, the path (its first [`PATH_KEPT`]
+/// characters, and its full length when longer) and the status.
+fn denied_detail(method: &str, path: &str, status: u16) -> Value {
+    match path.char_indices().nth(PATH_KEPT) {
+        Some((cut, _)) => json!({
+            "method": method, "path": &path[..cut], "path_truncated": true,
+            "path_length": path.len(), "status": status,
+        }),
+        None => json!({ "method": method, "path": path, "status": status }),
+    }
+}
+
 /// Middleware: every 403 answer, and every 404 that refused something the caller may not know
 /// exists (`AppError::Hidden`), is audited as `access_denied` with its method, path and status.
 pub async fn audit_denials(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -63,7 +79,7 @@ pub async fn audit_denials(State(state): State<AppState>, mut request: Request, 
             actor: actor.as_ref().map(|(_, name)| name.as_str()),
             action: "access_denied",
             ip,
-            detail: json!({ "method": method, "path": path, "status": response.status().as_u16() }),
+            detail: denied_detail(&method, &path, response.status().as_u16()),
             booking_id: None,
         };
         if let Err(e) = db::audit::record(&state.db, entry).await {

@@ -439,3 +439,26 @@ async fn guessing_the_current_password_counts_like_sign_in_failures_and_the_same
     let r = w.app.try_login(&w.app.client(), "wso1", PASSWORD).await;
     assert_ne!(r.status(), 303, "and the sign-in is locked");
 }
+
+// ---- 3 (in part): what a refusal stores is capped ----
+
+#[tokio::test]
+async fn a_refused_request_stores_at_most_512_characters_of_its_path() {
+    let w = World::new().await;
+    let long = format!("/nowhere/{}", "a".repeat(60_000));
+    let r = w.app.client().post(w.app.url(&long)).send().await.unwrap();
+    assert_eq!(r.status(), 403, "an anonymous POST without a CSRF token");
+    let detail: Value =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'access_denied' ORDER BY id DESC LIMIT 1")
+            .fetch_one(&w.app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        detail["path"].as_str().unwrap().chars().count(),
+        512,
+        "{}",
+        &detail.to_string()[..200]
+    );
+    assert_eq!(detail["path_length"], long.len());
+    assert_eq!(detail["path_truncated"], true);
+}
