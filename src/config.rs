@@ -82,6 +82,13 @@ pub struct Config {
     /// `http://` to this machine (127.0.0.1, ::1, localhost): for tests and drills; otherwise
     /// `https://` only.
     pub webhook_loopback_http: bool,
+    /// `WSO_ALLOW_PLAINTEXT_DATABASE` (default false): let `DATABASE_URL` (or
+    /// `DATABASE_OWNER_URL`) reach a host other than this machine without TLS. Otherwise the
+    /// server and every command refuse to start (see `domain::db_link`).
+    pub allow_plaintext_database: bool,
+    /// Set at start when the override above was needed: the warning, shown to admins on every
+    /// page.
+    pub plaintext_database: Option<String>,
 }
 
 pub const DEFAULT_NOTICE: &str = "This is a criminal justice information system of the county. \
@@ -182,6 +189,12 @@ impl Config {
                 None => vec![],
             },
             webhook_loopback_http: matches!(var("WSO_WEBHOOK_LOOPBACK_HTTP").as_deref(), Some("1" | "true" | "yes")),
+            allow_plaintext_database: match var("WSO_ALLOW_PLAINTEXT_DATABASE").as_deref() {
+                None | Some("false" | "0" | "no") => false,
+                Some("true" | "1" | "yes") => true,
+                Some(v) => anyhow::bail!("WSO_ALLOW_PLAINTEXT_DATABASE must be true or false, got {v}"),
+            },
+            plaintext_database: None,
         })
     }
 
@@ -218,6 +231,8 @@ impl Config {
             http_idle: std::time::Duration::from_secs(60),
             webhook_allow_cidrs: vec![],
             webhook_loopback_http: true,
+            allow_plaintext_database: false,
+            plaintext_database: None,
         }
     }
 }

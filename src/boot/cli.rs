@@ -159,8 +159,10 @@ pub enum TokenCommand {
 /// Runs a command to completion. The private cluster (if any) is started on this thread before
 /// the async runtime, and stopped after it, when this process started it.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
+    // Refuses a remote database without TLS (unless allowed) before anything connects.
     let mut target = DatabaseTarget::from_config(&config)?;
+    config.plaintext_database = target.plaintext.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let result = runtime.block_on(dispatch(
         cli.command.unwrap_or(Command::Serve { bind: None }),

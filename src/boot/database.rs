@@ -1,7 +1,7 @@
 //! Where the database lives: a `DATABASE_URL`, or the private cluster this process starts.
 
 use anyhow::Context;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
 use std::io::Write;
@@ -11,6 +11,7 @@ use std::path::Path;
 use super::cluster::{Durability, PrivateCluster};
 use crate::config::Config;
 use crate::db::{self, roles};
+use crate::domain::db_link::{DbLink, DbTls, database_link};
 
 /// How long a request waits for a database connection before answering 503.
 pub const DB_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -29,6 +30,9 @@ pub struct DatabaseTarget {
     /// passwords (owner, app).
     admin: Option<(PgConnectOptions, String, String)>,
     pub cluster: Option<PrivateCluster>,
+    /// Set when a URL leaves this machine without TLS under `WSO_ALLOW_PLAINTEXT_DATABASE=true`:
+    /// the warning (logged at start, shown to admins).
+    pub plaintext: Option<String>,
 }
 
 impl DatabaseTarget {
@@ -36,15 +40,30 @@ impl DatabaseTarget {
         match &config.database_url {
             Some(url) => {
                 let app: PgConnectOptions = url.parse().context("DATABASE_URL is not a PostgreSQL URL")?;
-                let owner = match &config.database_owner_url {
+                let owner: PgConnectOptions = match &config.database_owner_url {
                     Some(o) => o.parse().context("DATABASE_OWNER_URL is not a PostgreSQL URL")?,
                     None => app.clone(),
                 };
+                // Refused before anything connects: CJI does not cross a network in the clear.
+                let mut plaintext = None;
+                let mut urls = vec![("DATABASE_URL", &app)];
+                if config.database_owner_url.is_some() {
+                    urls.push(("DATABASE_OWNER_URL", &owner));
+                }
+                for (what, options) in urls {
+                    if let DbLink::PlaintextAllowed(warning) =
+                        link_of(what, options, config.allow_plaintext_database).map_err(anyhow::Error::msg)?
+                    {
+                        tracing::warn!("{warning}");
+                        plaintext.get_or_insert(warning);
+                    }
+                }
                 Ok(Self {
                     app,
                     owner,
                     admin: None,
                     cluster: None,
+                    plaintext,
                 })
             }
             None => {
@@ -56,6 +75,7 @@ impl DatabaseTarget {
                     owner: base.username(roles::OWNER).password(&owner_pw),
                     admin: Some((cluster.connect_options("postgres"), owner_pw.clone(), app_pw.clone())),
                     cluster: Some(cluster),
+                    plaintext: None,
                 })
             }
         }
@@ -79,6 +99,7 @@ impl DatabaseTarget {
             .max_connections(2)
             .connect_with(self.owner.clone().log_statements(tracing::log::LevelFilter::Debug))
             .await
+            .map_err(|e| explain_tls(e, &self.owner))
             .context("connecting to PostgreSQL as the schema owner")?;
         let app_role = self.app.get_username().to_string();
         // A replica or a read-only database (a restored backup checked read-only, a primary
@@ -110,8 +131,43 @@ impl DatabaseTarget {
             .acquire_timeout(DB_WAIT)
             .connect_with(db::with_settings(self.app.clone()).log_statements(tracing::log::LevelFilter::Debug))
             .await
+            .map_err(|e| explain_tls(e, &self.app))
             .context("connecting to PostgreSQL")
     }
+}
+
+/// Whether the connection `options` describe may be used ([`database_link`]), judged on what
+/// the driver will do: the host after `hostaddr`, a socket given by `host=/path`, `sslmode`
+/// (also from `PGSSLMODE`).
+pub fn link_of(what: &str, options: &PgConnectOptions, allow_plaintext: bool) -> Result<DbLink, String> {
+    database_link(
+        what,
+        options.get_host(),
+        options.get_socket().is_some(),
+        match options.get_ssl_mode() {
+            PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull => DbTls::Required,
+            PgSslMode::Disable | PgSslMode::Allow | PgSslMode::Prefer => DbTls::Optional,
+        },
+        allow_plaintext,
+    )
+}
+
+/// A refused server certificate, said in words before the driver's own (rustls's names).
+fn explain_tls(e: sqlx::Error, options: &PgConnectOptions) -> anyhow::Error {
+    let text = e.to_string();
+    let why = if text.contains("UnknownIssuer") {
+        "the database server's TLS certificate is not signed by a CA in sslrootcert".to_string()
+    } else if text.contains("NotValidForName") || text.contains("not valid for name") {
+        format!(
+            "the database server's TLS certificate does not name the host {}: connect by a name (or address) the certificate carries",
+            options.get_host()
+        )
+    } else if text.contains("certificate") {
+        "the database server's TLS certificate was refused".to_string()
+    } else {
+        return e.into();
+    };
+    anyhow::Error::new(e).context(why)
 }
 
 /// The owner's and the app's passwords for the private cluster, made on first use and kept in
@@ -160,4 +216,55 @@ pub async fn create_database_if_missing(admin: PgConnectOptions, name: &str) -> 
     }
     conn.close().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(url: &str) -> Result<DbLink, String> {
+        link_of("DATABASE_URL", &url.parse().unwrap(), false)
+    }
+
+    #[test]
+    fn urls_are_judged_as_the_driver_will_connect() {
+        for mode in ["require", "verify-ca", "verify-full"] {
+            assert_eq!(
+                link(&format!("postgres://u@db.county.gov/w?sslmode={mode}")),
+                Ok(DbLink::Encrypted)
+            );
+        }
+        for mode in ["disable", "allow", "prefer"] {
+            assert!(
+                link(&format!("postgres://u@db.county.gov/w?sslmode={mode}")).is_err(),
+                "{mode}"
+            );
+        }
+        assert!(
+            link("postgres://u@db.county.gov/w").is_err(),
+            "the default, prefer, may fall back to plain text"
+        );
+        assert!(link("postgres://u@10.1.2.3:5433/w").is_err());
+        assert_eq!(link("postgres://u@localhost/w"), Ok(DbLink::Local));
+        assert_eq!(link("postgres://u@127.0.0.1/w"), Ok(DbLink::Local));
+        assert_eq!(link("postgres://u@[::1]:5432/w"), Ok(DbLink::Local));
+        // A Unix socket: as the query's host, or percent-encoded as the URL's host.
+        assert_eq!(
+            link("postgres://u@localhost/w?host=/var/run/postgresql"),
+            Ok(DbLink::Local)
+        );
+        assert_eq!(
+            link("postgres://u@db.county.gov/w?host=/var/run/postgresql"),
+            Ok(DbLink::Local)
+        );
+        assert_eq!(link("postgres://u@%2Fvar%2Frun%2Fpostgresql/w"), Ok(DbLink::Local));
+        // `hostaddr` is where the driver connects.
+        assert!(link("postgres://u@localhost/w?hostaddr=10.1.2.3").is_err());
+        assert_eq!(
+            link("postgres://u@db.county.gov/w?hostaddr=127.0.0.1"),
+            Ok(DbLink::Local)
+        );
+        let allowed = link_of("DATABASE_URL", &"postgres://u@db.county.gov/w".parse().unwrap(), true);
+        assert!(matches!(allowed, Ok(DbLink::PlaintextAllowed(_))), "{allowed:?}");
+    }
 }

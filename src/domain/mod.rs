@@ -14,6 +14,7 @@ pub mod claims;
 #[cfg(test)]
 mod clock_tests;
 pub mod credentials;
+pub mod db_link;
 pub mod events;
 pub mod import;
 pub mod input;

@@ -39,6 +39,9 @@ pub struct Layout {
     pub mfa_off: bool,
     /// Shown to admins: the server's database role could rewrite history.
     pub db_warning: Option<String>,
+    /// Shown to admins: the database connection leaves the machine without TLS
+    /// (`WSO_ALLOW_PLAINTEXT_DATABASE=true`).
+    pub db_plaintext: Option<String>,
 }
 
 impl Layout {
@@ -79,6 +82,11 @@ impl Layout {
                 .as_deref()
                 .filter(|_| user.user.role == Role::Admin)
                 .map(str::to_owned),
+            db_plaintext: state
+                .config
+                .plaintext_database
+                .clone()
+                .filter(|_| user.user.role == Role::Admin),
         })
     }
 }

@@ -16,6 +16,7 @@ mod cases_guard;
 mod cli;
 mod confirm;
 mod contract;
+mod db_tls;
 mod desk;
 mod desk2;
 mod display;
