@@ -25,6 +25,7 @@ mod failover;
 mod foundation;
 mod helpers;
 mod hostile;
+mod hostile_paths;
 mod idempotency;
 mod idle_connections;
 mod identity;
