@@ -11,10 +11,11 @@
 //! equal. A cross-site page can neither read the cookie nor make the browser send it.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower::{Layer, ServiceExt};
 use tower_sessions::Session;
 
 use crate::error::AppError;
@@ -103,15 +104,25 @@ async fn verify_upload(request: Request, next: Next, expected: &str, limit: usiz
     };
     let mut probe = Request::new(Body::from(bytes.clone()));
     *probe.headers_mut() = parts.headers.clone();
-    let mut sent = None;
-    if let Ok(mut fields) = axum::extract::Multipart::from_request(probe, &()).await {
-        while let Ok(Some(field)) = fields.next_field().await {
-            if field.name() == Some(FIELD) {
-                sent = field.text().await.ok();
-                break;
+    // `Multipart` holds a body to axum's default 2 MB unless a `DefaultBodyLimit` layer says
+    // otherwise; the body is already held to `limit` above (issue 26, finding 14).
+    let find_token = tower::service_fn(|probe: Request| async move {
+        let mut sent = None;
+        if let Ok(mut fields) = axum::extract::Multipart::from_request(probe, &()).await {
+            while let Ok(Some(field)) = fields.next_field().await {
+                if field.name() == Some(FIELD) {
+                    sent = field.text().await.ok();
+                    break;
+                }
             }
         }
-    }
+        Ok::<_, std::convert::Infallible>(sent)
+    });
+    let sent = DefaultBodyLimit::max(limit)
+        .layer(find_token)
+        .oneshot(probe)
+        .await
+        .unwrap_or_else(|never| match never {});
     match sent {
         Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => {
             next.run(Request::from_parts(parts, Body::from(bytes))).await

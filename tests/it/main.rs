@@ -31,6 +31,7 @@ mod idle_connections;
 mod identity;
 mod imports;
 mod imports_logs;
+mod imports_size;
 mod imports_web;
 mod layering;
 mod leaks;
