@@ -167,6 +167,10 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         cmd.env_remove("DATABASE_URL");
+        if envs.iter().any(|(k, _)| *k == "DATABASE_URL") {
+            // The key of the secrets the in-test app stores (decision 0033).
+            cmd.env("WSO_SECRET_KEY_FILE", wso_tracker::secrets::Keyring::for_tests().path());
+        }
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -301,6 +305,12 @@ async fn without_database_url_the_server_runs_its_own_postgresql_and_the_cli_sha
         .await
         .unwrap();
     assert_eq!(health["database"], "ok");
+    // The key file of the secrets at rest, made at the first start beside the cluster's data.
+    let keys = std::fs::metadata(dir.join("secret-keys")).expect("the key file was created");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&keys.permissions()) & 0o777,
+        0o600
+    );
 
     // A command while the server runs joins its cluster.
     let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))

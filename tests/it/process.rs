@@ -28,6 +28,8 @@ impl Server {
             .env("DATABASE_URL", &w.app.database_url)
             .env("DATABASE_OWNER_URL", crate::helpers::owner_url_for(&w.app.database_url))
             .env("WSO_MFA_REQUIRED", "false")
+            // The key of the secrets the in-test app stores (decision 0033).
+            .env("WSO_SECRET_KEY_FILE", wso_tracker::secrets::Keyring::for_tests().path())
             .envs(env.iter().copied())
             .stdout(Stdio::from(file.try_clone().unwrap()))
             .stderr(Stdio::from(file))
