@@ -463,6 +463,8 @@ async fn a_citizenship_claim_recorded_in_the_browser_flags_the_case_on_the_board
     let b = browser().await;
     b.sign_in(&w.app, "wso1").await;
     b.client.goto(&w.app.url(&format!("/bookings/{id}"))).await.unwrap();
+    // Not the next step of a hold: it waits behind "Other actions".
+    b.click("details.other-actions > summary").await;
     b.set("#claim-how", "Told the intake officer he was born in Texas")
         .await;
     b.set("#claim-document", "none shown").await;

@@ -277,7 +277,7 @@ async fn the_public_page_is_opt_in_suppresses_small_counts_and_shows_no_one() {
     );
     // The charts mark a withheld month, never draw it as 0 or as its number.
     assert!(
-        html.contains(r#"class="withheld"><title>2026-11: "#) && html.contains(" fewer than 5</title>"),
+        html.contains(r#"class="withheld"><title>Nov 2026: "#) && html.contains(" fewer than 5</title>"),
         "a withheld month is marked in the chart"
     );
     assert!(
