@@ -238,6 +238,7 @@ async fn the_post_service_notice_is_shown_until_it_is_logged() {
     assert!(text("/").await.contains("due by 07:30 EST"), "the officer's dashboard");
     // The notice form leads, proposing the post-service notice.
     b.client.goto(&w.app.url(case_path)).await.unwrap();
+    b.snap("case-notice-due").await;
     let kind = js(
         &b,
         "return document.querySelector('.next-step #notification-kind').value",
