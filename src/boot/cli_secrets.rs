@@ -122,13 +122,16 @@ pub async fn run(pool: &PgPool, keys: &Keyring, command: SecretsCommand) -> anyh
 }
 
 async fn status(pool: &PgPool, keys: &Keyring) -> anyhow::Result<()> {
-    let ids = keys.ids()?;
-    println!(
-        "key file {}: {} key(s), newest {}",
-        keys.path().display(),
-        ids.len(),
-        ids.last().map_or("none", |s| s)
-    );
+    match keys.ids() {
+        Ok(ids) => println!(
+            "key file {}: {} key(s), newest {}",
+            keys.path().display(),
+            ids.len(),
+            ids.last().map_or("none", |s| s)
+        ),
+        // Still worth knowing what the database holds (e.g. before the first start).
+        Err(e) => println!("{e}"),
+    }
     println!("kind\tkey\tcount");
     for (kind, key, n) in sealed::census(pool).await? {
         println!("{}\t{}\t{n}", kind.label(), key.as_deref().unwrap_or("IN CLEAR"));

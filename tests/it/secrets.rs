@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use wso_tracker::auth::{token, totp};
 use wso_tracker::config::Config;
 use wso_tracker::secrets::Keyring;
-use wso_tracker::services::webhooks::{Sender, deliver_due};
+use wso_tracker::services::webhooks::deliver_due;
 
 use crate::helpers::{PASSWORD, TestApp, World, booking, csrf_in, owner_url_for};
 use crate::webhooks::Receiver;
@@ -314,7 +314,7 @@ async fn a_rotation_while_the_server_runs_keeps_sign_in_and_signatures_working()
     w.as_("wso1").await.ok(201, "/bookings", booking("ROT-1")).await;
     #[allow(clippy::disallowed_methods)] // the receiver checks the timestamp against its clock
     app.clock.set(chrono::Utc::now());
-    let sent = deliver_due(&app.db, &keys, &Sender::new().unwrap(), app.clock.now())
+    let sent = deliver_due(&app.db, &keys, &crate::webhooks::sender(), app.clock.now())
         .await
         .unwrap();
     assert_eq!(sent, 1);
@@ -351,5 +351,52 @@ async fn the_server_will_not_start_without_the_key_of_the_stored_secrets() {
     assert!(
         !missing.exists(),
         "no new key made for a database whose secrets need the old one"
+    );
+}
+
+#[tokio::test]
+async fn secrets_stored_in_clear_before_migration_0019_are_sealed_and_keep_working() {
+    // An installation upgraded from before 0019: its rows still hold the plain columns.
+    let path = own_key_file("legacy");
+    let keys = Keyring::file(&path);
+    let w = World::with_config(mfa_config(Some(keys.clone()))).await;
+    let app = &w.app;
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let whsec = format!("whsec_{}", "A".repeat(43) + "=");
+    sqlx::query("UPDATE users SET mfa_secret = $1, mfa_enrolled_at = $2 WHERE username = 'sgt'")
+        .bind(secret)
+        .bind(app.clock.now())
+        .execute(&app.admin_db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (facility_id, url, events, secret, created_at)
+         SELECT id, 'http://127.0.0.1:9/hook', ARRAY['booking.created'], $1, now() FROM facilities WHERE code = 'RCDC'",
+    )
+    .bind(&whsec)
+    .execute(&app.admin_db)
+    .await
+    .unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+        .args(["secrets", "status"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("DATABASE_OWNER_URL", owner_url_for(&app.database_url))
+        .env("WSO_SECRET_KEY_FILE", &path)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&status.stdout).to_string() + &String::from_utf8_lossy(&status.stderr);
+    assert!(said.contains("TOTP secrets\tIN CLEAR\t1"), "{said}");
+
+    let out = rotate(app, &path);
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("IN CLEAR"), "{said}");
+    let users = rows(app, "users").await;
+    let hooks = rows(app, "webhook_endpoints").await;
+    assert!(!users.contains(secret) && !hooks.contains("whsec_"), "{users}\n{hooks}");
+    app.clock.advance(chrono::Duration::seconds(60));
+    assert!(
+        sign_in_with_code(app, "sgt", secret).await,
+        "the old enrolment still signs in"
     );
 }
