@@ -100,6 +100,10 @@ impl Unavailable {
         match e {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Some(Unavailable::Down),
             sqlx::Error::Io(_) | sqlx::Error::Tls(_) => Some(Unavailable::Down),
+            // A proxy with no server behind it (HAProxy while a new leader is elected) accepts
+            // the connection and closes it: over TLS the first thing read is the answer to the
+            // SSLRequest, and that is then not PostgreSQL's (found by the failover drill).
+            sqlx::Error::Protocol(m) if m.contains("SSLRequest") => Some(Unavailable::Down),
             sqlx::Error::Database(d) => match d.code().as_deref() {
                 Some("25006") => Some(Unavailable::ReadOnly),
                 Some("57P01" | "57P02" | "57P03" | "53300") => Some(Unavailable::Down),
@@ -258,5 +262,18 @@ impl From<crate::domain::case::RuleError> for AppError {
                 field: e.field.map(String::from),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Unavailable;
+
+    #[test]
+    fn a_connection_cut_before_tls_is_not_now_and_a_protocol_fault_is_a_fault() {
+        let cut = sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into());
+        assert_eq!(Unavailable::of(&cut), Some(Unavailable::Down));
+        let fault = sqlx::Error::Protocol("unexpected message type".into());
+        assert_eq!(Unavailable::of(&fault), None);
     }
 }
