@@ -40,7 +40,8 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     // is recorded as sent, so a restart (SIGTERM) never sends it again.
     let (stop_workers, stopping) = tokio::sync::watch::channel(false);
     let delivery = mailer.map(|m| tokio::spawn(workers::deliver_outbox(state.clone(), m, stopping.clone())));
-    let sender = crate::services::webhooks::Sender::new().context("preparing the webhooks' HTTP client")?;
+    let sender = crate::services::webhooks::Sender::new(crate::services::webhooks::destinations(&state.config))
+        .context("preparing the webhooks' HTTP client")?;
     let hooks = tokio::spawn(workers::deliver_webhooks(state.clone(), sender, stopping));
     let cleanup = tokio::spawn(
         PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),

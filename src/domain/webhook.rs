@@ -22,7 +22,9 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 /// `https://` only; `http://` to this machine too when `loopback_http` (a receiver on loopback,
-/// in tests and drills).
+/// in tests and drills). Where the host may be is the address rule's business
+/// (`net::check_destination`, applied to the host by the service at registration and to each
+/// resolved address at delivery).
 pub fn check_url(raw: &str, loopback_http: bool) -> Result<url::Url, String> {
     let raw = raw.trim();
     if raw.len() > 2000 {
@@ -33,9 +35,12 @@ pub fn check_url(raw: &str, loopback_http: bool) -> Result<url::Url, String> {
         return Err("url must not carry a user name or password".into());
     }
     let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
         None => return Err("url has no host".into()),
     };
     match url.scheme() {
@@ -99,7 +104,9 @@ mod tests {
             "not in production"
         );
         assert!(check_url("http://127.0.0.1:9000/x", true).is_ok());
+        assert!(check_url("http://127.1:9000/x", true).is_ok());
         assert!(check_url("http://[::1]:9000/x", true).is_ok());
+        assert!(check_url("http://[::ffff:127.0.0.1]:9000/x", true).is_ok());
         assert!(check_url("http://localhost/x", true).is_ok());
         assert!(check_url("http://ice.example.gov/hooks", true).is_err());
         assert!(check_url("http://10.0.0.1/hooks", true).is_err());

@@ -1,8 +1,12 @@
 //! Webhooks (issue 14, decision 0026): admins register an endpoint per facility; the database's
 //! triggers write one delivery per event and endpoint in the transaction that caused it
 //! (migration 0014); [`deliver_due`] signs and sends them (Standard Webhooks), retrying with
-//! exponential backoff for 72 hours. Bodies carry ids, kinds and times only.
+//! exponential backoff for 72 hours. Bodies carry ids, kinds and times only. Deliveries go to
+//! public addresses only (plus loopback and `WSO_WEBHOOK_ALLOW_CIDRS` when configured): the
+//! name is resolved at each delivery and only the addresses that pass
+//! [`net::check_destination`] are connected to (issue 26, finding 5).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,11 +15,13 @@ use rand::RngCore;
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::config::Config;
 use crate::db::{self, webhooks::Due, webhooks::Endpoint};
 use crate::domain::input::Checker;
 use crate::domain::types::WebhookEvent;
 use crate::domain::webhook;
 use crate::error::{AppError, AppResult};
+use crate::net::{self, Destinations};
 use crate::secrets::Keyring;
 use crate::services::accounts::Actor;
 
@@ -25,14 +31,24 @@ pub struct NewEndpoint {
     pub events: Vec<String>,
 }
 
-/// Registers an endpoint; returns it with its secret (shown only in this response).
-/// `loopback_http`: `http://` to this machine is accepted (`WSO_WEBHOOK_LOOPBACK_HTTP`, for tests
-/// and drills); otherwise `https://` only.
+/// Where deliveries may go besides public addresses, as configured: this machine
+/// (`WSO_WEBHOOK_LOOPBACK_HTTP`, also `http://` to it; for tests and drills) and
+/// `WSO_WEBHOOK_ALLOW_CIDRS`.
+pub fn destinations(config: &Config) -> Destinations {
+    Destinations {
+        loopback: config.webhook_loopback_http,
+        allow: config.webhook_allow_cidrs.clone(),
+    }
+}
+
+/// Registers an endpoint; returns it with its secret (shown only in this response). Its URL is
+/// `https://` ([`webhook::check_url`]) to a host that is not by itself a special address
+/// ([`check_host`]).
 pub async fn register(
     pool: &PgPool,
     keys: &Keyring,
     input: &NewEndpoint,
-    loopback_http: bool,
+    to: &Destinations,
     actor: Actor<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<(Endpoint, String)> {
@@ -50,7 +66,10 @@ pub async fn register(
             "url",
             Err("url is required: the https:// address to send events to".into()),
         ),
-        raw => c.check("url", webhook::check_url(raw, loopback_http)),
+        raw => c.check(
+            "url",
+            webhook::check_url(raw, to.loopback).and_then(|u| check_host(u, to)),
+        ),
     }
     .map(|u| u.to_string());
     let mut events: Vec<String> = Vec::new();
@@ -101,11 +120,83 @@ pub async fn delete(pool: &PgPool, id: i64, actor: Actor<'_>, now: DateTime<Utc>
     Ok(())
 }
 
-/// The HTTP client of deliveries: 10 s timeout, no redirects followed, TLS with the platform's
-/// roots (as for SMTP).
+/// A URL whose host is an address by itself (an IP literal in any spelling, `localhost`, the
+/// metadata service's name) that the rule refuses: the field error says so.
+fn check_host(url: url::Url, to: &Destinations) -> Result<url::Url, String> {
+    let Some(ip) = url.host().and_then(net::host_address) else {
+        return Ok(url);
+    };
+    match net::check_destination(ip, to) {
+        Ok(()) => Ok(url),
+        Err(refused) => Err(format!(
+            "url host {} is a {} address ({ip}): webhooks go to public addresses only{}",
+            url.host_str().unwrap_or_default(),
+            refused.trim_start_matches("refused: ").trim_end_matches(" address"),
+            if to.allow.is_empty() {
+                " (WSO_WEBHOOK_ALLOW_CIDRS admits a county's internal networks)"
+            } else {
+                " and the networks of WSO_WEBHOOK_ALLOW_CIDRS"
+            }
+        )),
+    }
+}
+
+/// The HTTP client of deliveries: 10 s timeout, no redirects followed, no proxy (the address
+/// checked is the one connected to), TLS with the platform's roots (as for SMTP); names
+/// resolved by [`CheckedResolver`].
 #[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
+    to: Arc<Destinations>,
+}
+
+/// A delivery refused for where it would go; its words are the endpoint's `last_error`.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Resolves an endpoint's name at each connection and hands the connector only the addresses
+/// the rule allows: what was checked is what is connected to, so a name that changes its
+/// answer between a check and a connection (DNS rebinding) gains nothing. No address left:
+/// [`Refused`].
+struct CheckedResolver {
+    to: Arc<Destinations>,
+}
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let to = self.to.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = match net::named_address(&host) {
+                Some(ip) => vec![SocketAddr::new(ip, 0)],
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
+            let mut refused = None;
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| match net::check_destination(a.ip(), &to) {
+                    Ok(()) => true,
+                    Err(why) => {
+                        refused.get_or_insert(why);
+                        false
+                    }
+                })
+                .collect();
+            if allowed.is_empty() {
+                let why = refused.unwrap_or_else(|| format!("{host} has no address"));
+                return Err(Box::new(Refused(why)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// Makes aws-lc-rs (the provider lettre already uses) the process's TLS provider, once: HTTP
@@ -118,7 +209,9 @@ pub fn install_crypto() {
 }
 
 impl Sender {
-    pub fn new() -> anyhow::Result<Self> {
+    /// A sender that delivers to public addresses and to `to`'s.
+    pub fn new(to: Destinations) -> anyhow::Result<Self> {
+        let to = Arc::new(to);
         use rustls_platform_verifier::BuilderVerifierExt;
         install_crypto();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -129,10 +222,12 @@ impl Sender {
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(CheckedResolver { to: to.clone() }))
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("wso-tracker/", env!("CARGO_PKG_VERSION"), " (webhooks)"))
             .build()?;
-        Ok(Self { client })
+        Ok(Self { client, to })
     }
 }
 
@@ -149,9 +244,9 @@ pub async fn deliver_due(pool: &PgPool, keys: &Keyring, sender: &Sender, now: Da
     let n = due.len();
     let mut sends = tokio::task::JoinSet::new();
     for d in due {
-        let client = sender.client.clone();
+        let sender = sender.clone();
         sends.spawn(async move {
-            let outcome = send(&client, &d, now).await;
+            let outcome = send(&sender, &d, now).await;
             (d, outcome)
         });
     }
@@ -188,7 +283,14 @@ pub async fn deliver_due(pool: &PgPool, keys: &Keyring, sender: &Sender, now: Da
 }
 
 /// One attempt: the status answered, or why there was none.
-async fn send(client: &reqwest::Client, d: &Due, now: DateTime<Utc>) -> (Option<i32>, Option<String>) {
+async fn send(sender: &Sender, d: &Due, now: DateTime<Utc>) -> (Option<i32>, Option<String>) {
+    // An address written in the URL is connected to without resolving: checked here.
+    let literal = url::Url::parse(&d.url)
+        .ok()
+        .and_then(|u| u.host().and_then(net::host_address));
+    if let Some(Err(why)) = literal.map(|ip| net::check_destination(ip, &sender.to)) {
+        return (None, Some(why));
+    }
     let secret = match &d.secret {
         Ok(s) => s,
         Err(why) => return (None, Some(why.clone())),
@@ -197,7 +299,8 @@ async fn send(client: &reqwest::Client, d: &Due, now: DateTime<Utc>) -> (Option<
         return (None, Some("the endpoint's secret cannot be decoded".into()));
     };
     let timestamp = now.timestamp();
-    let result = client
+    let result = sender
+        .client
         .post(&d.url)
         .header("content-type", "application/json")
         .header("webhook-id", &d.webhook_id)
@@ -220,6 +323,13 @@ async fn send(client: &reqwest::Client, d: &Due, now: DateTime<Utc>) -> (Option<
 }
 
 fn describe(e: &reqwest::Error) -> String {
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        if let Some(refused) = inner.downcast_ref::<Refused>() {
+            return refused.0.clone(); // the kind of address only, never whether a port answered
+        }
+        src = inner.source();
+    }
     if e.is_timeout() {
         "no answer within 10 s".into()
     } else if e.is_connect() {

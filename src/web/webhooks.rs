@@ -106,7 +106,7 @@ pub async fn register(
         url: data.get("url").unwrap_or("").trim().to_string(),
         events: data.all("events"),
     };
-    let loopback = state.config.webhook_loopback_http;
+    let loopback = &service::destinations(&state.config);
     match service::register(
         &state.db,
         &state.config.secrets,

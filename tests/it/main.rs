@@ -50,5 +50,6 @@ mod secrets;
 mod services;
 mod signin_flood;
 mod smtp;
+mod webhook_ssrf;
 mod webhooks;
 mod workers;

@@ -61,12 +61,18 @@ pub(crate) async fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// The delivery worker's sender as the tests configure it (loopback allowed).
+pub(crate) fn sender() -> Sender {
+    let config = wso_tracker::config::Config::for_tests();
+    Sender::new(wso_tracker::services::webhooks::destinations(&config)).unwrap()
+}
+
 /// Sends everything due now; how many attempts were made.
 async fn deliver(w: &World) -> usize {
     deliver_due(
         &w.app.db,
         &wso_tracker::secrets::Keyring::for_tests(),
-        &Sender::new().unwrap(),
+        &sender(),
         w.app.clock.now(),
     )
     .await

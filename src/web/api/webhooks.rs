@@ -71,7 +71,7 @@ pub async fn create(
         events: input.events,
     };
     let actor = Actor::user(&api.user, api.ip.as_deref());
-    let loopback = state.config.webhook_loopback_http;
+    let loopback = &webhooks::destinations(&state.config);
     let now = state.clock.now();
     let (endpoint, secret) = webhooks::register(&state.db, &state.config.secrets, &input, loopback, actor, now).await?;
     let mut json = EndpointJson::from(endpoint);
