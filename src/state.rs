@@ -16,6 +16,8 @@ pub struct AppState {
     pub db_warning: Option<Arc<str>>,
     /// The pushed board's listener and fan-out (one per server process).
     pub board: Arc<crate::services::board::Feed>,
+    /// Repeated refusals counted in this process (`web::access`, `domain::refusals`).
+    pub refusals: Arc<std::sync::Mutex<crate::domain::refusals::Tally>>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             config: Arc::new(config),
             db_warning: None,
             board: Arc::default(),
+            refusals: Arc::default(),
         }
     }
 }

@@ -36,6 +36,7 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     };
     let watcher = tokio::spawn(watch_deadlines(state.clone()));
     let auditor = tokio::spawn(watch_audit_chain(state.clone()));
+    let refusals = tokio::spawn(sweep_refusals(state.clone()));
     // The delivery workers finish the round they are in when the server stops: a message sent
     // is recorded as sent, so a restart (SIGTERM) never sends it again.
     let (stop_workers, stopping) = tokio::sync::watch::channel(false);
@@ -54,10 +55,12 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
         shutdown.await;
         feed.close(); // open board streams end, so the graceful stop can finish
     };
-    super::http::serve(listener, routes::app(state), limits, shutdown)
+    super::http::serve(listener, routes::app(state.clone()), limits, shutdown)
         .await
         .context("serving HTTP")?;
     cleanup.abort();
+    refusals.abort();
+    crate::web::access::flush_refusals(&state, true).await;
     // Raising alerts is transactional: stopping the watcher mid-round loses nothing.
     watcher.abort();
     auditor.abort();
@@ -170,4 +173,13 @@ async fn watch_accounts(state: &AppState) -> crate::error::AppResult<()> {
     crate::db::idempotency::purge_expired(&state.db, now).await?;
     crate::db::imports::purge_expired(&state.db, now).await?;
     Ok(())
+}
+
+/// Every 10 s, the summaries of repeated refusals whose minute has ended (`web::access`).
+async fn sweep_refusals(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+    loop {
+        tick.tick().await;
+        crate::web::access::flush_refusals(&state, false).await;
+    }
 }

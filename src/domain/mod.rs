@@ -24,6 +24,7 @@ pub mod notice;
 pub mod publish;
 #[cfg(test)]
 mod record_tests;
+pub mod refusals;
 pub mod role;
 pub mod roster;
 pub mod rules;

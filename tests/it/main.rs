@@ -43,6 +43,7 @@ mod page_text;
 mod polish;
 mod process;
 mod promises;
+mod refusals;
 mod reports;
 mod rules_agree;
 mod schemathesis;

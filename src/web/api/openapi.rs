@@ -192,7 +192,8 @@ impl Op {
         }
         let mut errors = self.errors;
         if !path_names(self.path).is_empty() {
-            errors.push(404);
+            // A path segment with a control character is refused before routing (issue 26, 12).
+            errors.extend([400, 404]);
         }
         if self.method == HttpMethod::Post {
             errors.push(409); // idempotency_key_in_progress

@@ -75,7 +75,7 @@ pub fn idempotency_key() -> Parameter {
 pub fn error_meaning(status: u16) -> &'static str {
     match status {
         400 => {
-            "Malformed request: the body is not a JSON object, or a value (body or query) has the wrong JSON type (`bad_request`, naming `field`)"
+            "Malformed request: the body is not a JSON object, or a value (body or query) has the wrong JSON type (`bad_request`, naming `field`), or the path holds a control character (`bad_request`)"
         }
         401 => {
             "No valid `Authorization: Bearer TOKEN`: missing, unknown, expired or revoked token, or a disabled or locked account (`unauthorized`)"
