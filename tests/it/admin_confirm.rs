@@ -216,7 +216,7 @@ async fn a_public_page_is_turned_on_and_off_only_when_confirmed() {
     app.facility("RCDC", "America/New_York", false).await;
     app.user("boss", "admin", &[]).await;
     let admin = app.login("boss").await;
-    let anonymous = reqwest::Client::new();
+    let anonymous = crate::helpers::http();
     let public = async || {
         anonymous
             .get(app.url("/public/RCDC"))

@@ -113,7 +113,7 @@ async fn concurrent_writers_extend_one_chain() {
         let url = w.app.url("/api/v1/bookings");
         let token = w.app.token("wso1").await;
         tasks.push(tokio::spawn(async move {
-            reqwest::Client::new()
+            crate::helpers::http()
                 .post(url)
                 .bearer_auth(token)
                 .json(&booking(&format!("C-{i}")))

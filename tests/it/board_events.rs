@@ -16,7 +16,7 @@ pub struct Events {
 impl Events {
     /// `GET /api/v1/transfers/pending/events` with a token.
     pub async fn api(app: &TestApp, token: &str) -> Events {
-        let resp = reqwest::Client::new()
+        let resp = crate::helpers::http()
             .get(app.url("/api/v1/transfers/pending/events"))
             .bearer_auth(token)
             .send()

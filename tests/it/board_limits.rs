@@ -24,7 +24,7 @@ async fn an_account_holds_at_most_its_streams_and_a_closed_one_frees_its_place()
     let token = w.app.token("sgt").await;
     let first = Events::api(&w.app, &token).await;
     let _second = Events::api(&w.app, &token).await;
-    let third = reqwest::Client::new()
+    let third = crate::helpers::http()
         .get(w.app.url("/api/v1/transfers/pending/events"))
         .bearer_auth(&token)
         .send()
@@ -41,7 +41,7 @@ async fn an_account_holds_at_most_its_streams_and_a_closed_one_frees_its_place()
     drop(first);
     let started = std::time::Instant::now();
     loop {
-        let again = reqwest::Client::new()
+        let again = crate::helpers::http()
             .get(w.app.url("/api/v1/transfers/pending/events"))
             .bearer_auth(&token)
             .send()

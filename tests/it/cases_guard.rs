@@ -24,7 +24,7 @@ async fn race(w: &World, username: &str, path: String, body: serde_json::Value, 
         .map(|_| {
             let (url, token, body) = (url.clone(), token.clone(), body.clone());
             tokio::spawn(async move {
-                reqwest::Client::new()
+                crate::helpers::http()
                     .post(url)
                     .bearer_auth(token)
                     .json(&body)
@@ -91,7 +91,7 @@ async fn a_pickup_racing_a_release_leaves_one_outcome() {
             let (barrier, url) = (barrier.clone(), w.app.url(&format!("/api/v1{path}")));
             tokio::spawn(async move {
                 // Separate clients: separate connections to the server and to PostgreSQL.
-                let client = reqwest::Client::new();
+                let client = crate::helpers::http();
                 barrier.wait().await;
                 let r = client.post(url).bearer_auth(token).json(&body).send().await.unwrap();
                 let status = r.status().as_u16();
@@ -334,7 +334,7 @@ async fn api_errors_follow_the_contract() {
     let w = World::new().await;
     let wso = w.as_("wso1").await;
     let token = w.app.token("wso1").await;
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .post(w.app.url("/api/v1/bookings"))
         .bearer_auth(token)
         .header("content-type", "application/json")

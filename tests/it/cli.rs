@@ -81,7 +81,7 @@ async fn facilities_users_and_tokens_are_created_from_the_command_line() {
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8(o.stdout).unwrap();
     let token = stdout.lines().last().unwrap();
-    let me: Value = reqwest::Client::new()
+    let me: Value = crate::helpers::http()
         .get(app.url("/api/v1/me"))
         .bearer_auth(token)
         .send()
@@ -224,7 +224,7 @@ async fn the_first_start_creates_an_admin_once_and_sigterm_stops_cleanly() {
         .find(|l| l.len() == 24 && l.chars().all(|c| c.is_ascii_alphanumeric()))
         .expect("the admin password is printed")
         .to_string();
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::http_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -298,7 +298,9 @@ async fn without_database_url_the_server_runs_its_own_postgresql_and_the_cli_sha
     let data = dir.to_str().unwrap().to_string();
     let server = Server::start(&[("WSO_DATA_DIR", &data)]);
     let (_, base) = server.wait_listening();
-    let health: Value = reqwest::get(format!("{base}/healthz"))
+    let health: Value = crate::helpers::http()
+        .get(format!("{base}/healthz"))
+        .send()
         .await
         .unwrap()
         .json()

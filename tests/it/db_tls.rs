@@ -482,7 +482,9 @@ async fn with_the_override_the_server_starts_in_plain_text_warns_and_tells_admin
     let base = format!("http://127.0.0.1:{port}");
     let mut up = false;
     for _ in 0..120 {
-        if reqwest::get(format!("{base}/healthz"))
+        if crate::helpers::http()
+            .get(format!("{base}/healthz"))
+            .send()
             .await
             .is_ok_and(|r| r.status() == 200)
         {
@@ -515,7 +517,7 @@ async fn with_the_override_the_server_starts_in_plain_text_warns_and_tells_admin
         .to_string();
     // Redirects followed: the first admin may be sent to choose a new password first, a page
     // with the same banners.
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = crate::helpers::http_builder().cookie_store(true).build().unwrap();
     let form = client
         .get(format!("{base}/login"))
         .send()

@@ -215,7 +215,7 @@ async fn search_ignores_accents_case_and_word_order_and_forgives_a_typo() {
         let token = token.clone();
         let app = &w.app;
         async move {
-            let rows: Vec<serde_json::Value> = reqwest::Client::new()
+            let rows: Vec<serde_json::Value> = crate::helpers::http()
                 .get(app.url("/api/v1/bookings"))
                 .query(&[("q", q)])
                 .bearer_auth(token)

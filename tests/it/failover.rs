@@ -71,7 +71,7 @@ async fn a_database_that_goes_away_answers_503_with_retry_after_and_the_server_r
     let (app, mut target, dir) = own_cluster().await;
     let token = app.token("wso1").await;
     let browser = app.login("wso1").await;
-    let http = reqwest::Client::new();
+    let http = crate::helpers::http();
     let create = |number: &str| {
         http.post(app.url("/api/v1/bookings"))
             .bearer_auth(&token)

@@ -291,7 +291,7 @@ async fn the_api_wants_a_bearer_token_and_the_right_role() {
     let app = spawn_app().await;
     app.user("jdoe", "officer", &[]).await;
     app.user("boss", "admin", &[]).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let r = client.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.unwrap();

@@ -314,7 +314,7 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
+        http_builder()
             .cookie_store(true)
             .redirect(Policy::none())
             .build()
@@ -387,12 +387,7 @@ impl TestApp {
         let mut url = self.url(path);
         let mut pages = Vec::new();
         loop {
-            let r = reqwest::Client::new()
-                .get(&url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
+            let r = http().get(&url).bearer_auth(token).send().await.unwrap();
             assert_eq!(r.status(), 200, "{url}");
             let next = r.headers().get("link").map(|l| l.to_str().unwrap().to_string());
             pages.push(r.json().await.unwrap());
@@ -470,7 +465,7 @@ impl TestApp {
         Api {
             app: self,
             token: self.token(username).await,
-            http: reqwest::Client::new(),
+            http: http(),
         }
     }
 }
@@ -615,4 +610,17 @@ pub fn booking(number: &str) -> Value {
 pub fn warrant(kind: &str, number: &str) -> Value {
     json!({ "kind": kind, "number": number, "a_number": "A12-345-678",
             "issued_at": "2026-11-20T10:00:00-05:00", "received_at": "2026-11-20T11:00:00-05:00" })
+}
+
+/// An HTTP client for the tests. reqwest here is built with rustls and no provider of its own
+/// (the app's webhook client chooses aws-lc-rs): the process's provider is installed first, so
+/// a test that starts no app in this process cannot meet "no provider set".
+pub fn http() -> reqwest::Client {
+    http_builder().build().unwrap()
+}
+
+/// [`http`]'s builder.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    wso_tracker::services::webhooks::install_crypto();
+    reqwest::Client::builder()
 }

@@ -226,7 +226,7 @@ async fn a_client_that_trickles_its_headers_is_cut_off_and_connections_are_cappe
     }
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     // …so a third client waits,
-    let quick = reqwest::Client::builder()
+    let quick = crate::helpers::http_builder()
         .timeout(std::time::Duration::from_secs(2))
         .build()
         .unwrap();
@@ -244,7 +244,7 @@ async fn a_client_that_trickles_its_headers_is_cut_off_and_connections_are_cappe
         "closed, not served: {answer}"
     );
     assert!(started.elapsed() <= std::time::Duration::from_secs(12));
-    let r = reqwest::get(app.url("/healthz")).await.unwrap();
+    let r = crate::helpers::http().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200, "served once the slow clients are gone");
 }
 

@@ -7,7 +7,7 @@ use crate::helpers::{World, booking};
 
 /// A POST with an Idempotency-Key; (status, replayed?, body).
 async fn post(w: &World, token: &str, key: &str, path: &str, body: &Value) -> (u16, bool, Value) {
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .post(w.app.url(&format!("/api/v1{path}")))
         .bearer_auth(token)
         .header("Idempotency-Key", key)
@@ -81,7 +81,7 @@ async fn concurrent_retries_with_one_key_write_once() {
     for _ in 0..8 {
         let (url, token, body) = (w.app.url(&format!("/api/v1{path}")), token.clone(), body.clone());
         tries.spawn(async move {
-            let r = reqwest::Client::new()
+            let r = crate::helpers::http()
                 .post(url)
                 .bearer_auth(token)
                 .header("Idempotency-Key", "notify-once")
@@ -130,7 +130,7 @@ async fn keys_are_per_token_refusals_are_not_kept_and_bad_keys_are_named() {
 
     let before = w.app.table_counts().await;
     for bad in [String::new(), "x".repeat(256), "naïve".into()] {
-        let r = reqwest::Client::new()
+        let r = crate::helpers::http()
             .post(w.app.url("/api/v1/bookings"))
             .bearer_auth(&wso)
             .header(

@@ -257,7 +257,7 @@ async fn a_service_account_cannot_sign_in_and_cannot_be_locked_by_guessing() {
             .await
             .unwrap();
     assert_eq!(locked, None, "guessing cannot lock a service account");
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .get(app.url("/api/v1/me"))
         .bearer_auth(&token)
         .send()
@@ -442,7 +442,7 @@ async fn tokens_expire_and_can_be_revoked() {
     let me = |token: String| {
         let url = app.url("/api/v1/me");
         async move {
-            reqwest::Client::new()
+            crate::helpers::http()
                 .get(url)
                 .bearer_auth(token)
                 .send()
@@ -514,7 +514,7 @@ async fn anonymous_visits_to_the_sign_in_form_store_no_session() {
         .unwrap();
     assert_eq!(sessions, 0);
     // Without the cookie, the form's token alone is refused.
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .post(app.url("/login"))
         .form(&json!({ "username": "x", "password": "y", "csrf_token": "0".repeat(64) }))
         .send()

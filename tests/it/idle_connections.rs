@@ -60,7 +60,7 @@ async fn silent_sockets_are_closed_and_cannot_hold_every_place() {
     }
     // The places are taken; a real client still gets its answer within a few seconds.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let client = reqwest::Client::builder()
+    let client = crate::helpers::http_builder()
         .timeout(Duration::from_secs(6))
         .build()
         .unwrap();

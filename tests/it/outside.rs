@@ -274,7 +274,7 @@ async fn a_lock_stops_the_sign_in_but_not_the_tokens_streams_and_sessions_disabl
     let r = w.app.try_login(&w.app.client(), "sgt", PASSWORD).await;
     assert_ne!(r.status(), 303, "the sign-in is locked, even with the right password");
     // The token, the open stream and the signed-in session go on.
-    let me = reqwest::Client::new()
+    let me = crate::helpers::http()
         .get(w.app.url("/api/v1/me"))
         .bearer_auth(&token)
         .send()
@@ -294,7 +294,7 @@ async fn a_lock_stops_the_sign_in_but_not_the_tokens_streams_and_sessions_disabl
         .post_form(&boss, &format!("/admin/users/{sgt}/disable"), &[("confirm", "yes")])
         .await;
     assert_eq!(r.status(), 303);
-    let me = reqwest::Client::new()
+    let me = crate::helpers::http()
         .get(w.app.url("/api/v1/me"))
         .bearer_auth(&token)
         .send()

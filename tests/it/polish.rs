@@ -109,7 +109,7 @@ async fn after_an_ended_session_the_sign_in_form_knows_the_username_and_no_stran
 #[tokio::test]
 async fn the_favicon_is_served_like_the_other_assets_and_linked_from_the_sign_in_page() {
     let app = crate::helpers::spawn_app().await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let r = client.get(app.url("/favicon.ico")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/x-icon");

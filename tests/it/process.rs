@@ -41,7 +41,9 @@ impl Server {
             log,
         };
         for _ in 0..120 {
-            if reqwest::get(server.url("/healthz"))
+            if crate::helpers::http()
+                .get(server.url("/healthz"))
+                .send()
                 .await
                 .is_ok_and(|r| r.status() == 200)
             {

@@ -13,14 +13,18 @@ async fn case_data_is_never_cached_and_static_assets_are() {
     let page = w.app.login("sgt").await;
     let r = page.get(w.app.url(&format!("/bookings/{id}"))).send().await.unwrap();
     assert_eq!(r.headers()["cache-control"], "no-store");
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .get(w.app.url(&format!("/api/v1/bookings/{id}")))
         .bearer_auth(w.app.token("sgt").await)
         .send()
         .await
         .unwrap();
     assert_eq!(r.headers()["cache-control"], "no-store");
-    let r = reqwest::get(w.app.url("/static/app.css")).await.unwrap();
+    let r = crate::helpers::http()
+        .get(w.app.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         r.headers()["cache-control"],
         "public, no-cache",

@@ -237,7 +237,7 @@ async fn reports_are_kept_to_their_roles_and_facilities() {
 #[tokio::test]
 async fn the_public_page_is_opt_in_suppresses_small_counts_and_shows_no_one() {
     let w = history().await;
-    let anonymous = reqwest::Client::new();
+    let anonymous = crate::helpers::http();
     assert_eq!(
         anonymous.get(w.app.url("/public/RCDC")).send().await.unwrap().status(),
         404,
@@ -549,7 +549,9 @@ async fn no_small_count_on_the_public_page_follows_from_the_others() {
         .http_put("/facilities/RCDC/public", json!({ "enabled": true }))
         .await;
     w.app.clock.advance(chrono::Duration::days(9));
-    let html = reqwest::get(w.app.url("/public/RCDC"))
+    let html = crate::helpers::http()
+        .get(w.app.url("/public/RCDC"))
+        .send()
         .await
         .unwrap()
         .text()

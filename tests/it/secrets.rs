@@ -80,7 +80,7 @@ async fn sign_in_with_code(app: &TestApp, username: &str, secret: &str) -> bool 
 }
 
 async fn post_json(app: &TestApp, token: &str, path: &str, key: &str, body: &Value) -> (u16, bool, String) {
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .post(app.url(&format!("/api/v1{path}")))
         .bearer_auth(token)
         .header("Idempotency-Key", key)

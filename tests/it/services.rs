@@ -37,7 +37,7 @@ async fn until_waiting(db: &PgPool, like: &str) {
 /// A POST to the API that owns everything it needs, to run as a task of its own.
 fn post(url: String, token: String, body: Value) -> tokio::task::JoinHandle<(u16, Value)> {
     tokio::spawn(async move {
-        let r = reqwest::Client::new()
+        let r = crate::helpers::http()
             .post(url)
             .bearer_auth(token)
             .json(&body)

@@ -344,14 +344,14 @@ async fn only_admins_manage_webhooks_and_bad_input_is_named() {
 
     let created = boss.ok(201, "/webhooks", good).await;
     let id = created["id"].as_i64().unwrap();
-    let r = reqwest::Client::new()
+    let r = crate::helpers::http()
         .delete(w.app.url(&format!("/api/v1/webhooks/{id}")))
         .bearer_auth(w.app.token("boss").await)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 204);
-    let again = reqwest::Client::new()
+    let again = crate::helpers::http()
         .delete(w.app.url(&format!("/api/v1/webhooks/{id}")))
         .bearer_auth(w.app.token("boss").await)
         .send()
