@@ -171,10 +171,17 @@ pub fn refusal(outcome: &Outcome, page: impl IntoResponse) -> Response {
             }
             r
         }
-        Outcome::Busy => (StatusCode::SERVICE_UNAVAILABLE, page).into_response(),
+        Outcome::Busy => {
+            let mut r = (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
+            r.headers_mut().insert(RETRY_AFTER, BUSY_RETRY_AFTER.into());
+            r
+        }
         _ => (StatusCode::UNAUTHORIZED, page).into_response(),
     }
 }
+
+/// The seconds a sign-in refused as busy (the password checks' queue full) is told to wait.
+const BUSY_RETRY_AFTER: u16 = 5;
 
 pub fn refusal_words(outcome: &Outcome, wrong: &str) -> String {
     match outcome {
@@ -292,4 +299,16 @@ pub async fn logout(State(state): State<AppState>, user: SignedIn) -> AppResult<
         response.headers_mut().append(SET_COOKIE, forget);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_sign_in_is_a_503_that_says_when_to_try_again() {
+        let r = refusal(&Outcome::Busy, "the page");
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers().get(RETRY_AFTER).unwrap(), "5");
+    }
 }
