@@ -91,11 +91,51 @@ pub async fn submit_code(
     }
 }
 
+/// The secret offered on the setup page, kept in the pending sign-in (a session row in the
+/// database) sealed like an enrolled one (decision 0033): a dump of the sessions does not give
+/// the secret an account is about to enrol. Stored as `KEYID:BASE64`.
+fn seal_pending(state: &AppState, user_id: i64, secret: &str) -> AppResult<String> {
+    use base64::Engine as _;
+    let sealed = state
+        .config
+        .secrets
+        .seal(&pending_aad(user_id), secret.as_bytes())
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(format!(
+        "{}:{}",
+        sealed.key_id,
+        base64::engine::general_purpose::STANDARD.encode(&sealed.bytes)
+    ))
+}
+
+fn open_pending(state: &AppState, user_id: i64, stored: &str) -> AppResult<String> {
+    use base64::Engine as _;
+    let damaged = || AppError::Internal(anyhow::anyhow!("a pending enrolment's sealed secret is damaged"));
+    let (key_id, b64) = stored.split_once(':').ok_or_else(damaged)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| damaged())?;
+    state
+        .config
+        .secrets
+        .open_text(&pending_aad(user_id), key_id, &bytes)
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+fn pending_aad(user_id: i64) -> String {
+    format!("pending-mfa-setup:{user_id}")
+}
+
 async fn setup_page(state: &AppState, session: &Session, p: &Pending, error: Option<String>) -> AppResult<SetupPage> {
     let user = db::users::by_id(&state.db, p.user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let secret = p.setup_secret.clone().ok_or(AppError::Unauthorized)?;
+    let secret = p
+        .setup_secret
+        .as_deref()
+        .map(|sealed| open_pending(state, p.user_id, sealed))
+        .transpose()?
+        .ok_or(AppError::Unauthorized)?;
     let uri =
         totp::otpauth_uri(&secret, &user.username).ok_or_else(|| AppError::Internal(anyhow::anyhow!("TOTP URI")))?;
     Ok(SetupPage {
@@ -113,7 +153,7 @@ pub async fn setup(State(state): State<AppState>, session: Session) -> AppResult
         Err(to_login) => return Ok(to_login),
     };
     if p.setup_secret.is_none() {
-        p.setup_secret = Some(totp::new_secret());
+        p.setup_secret = Some(seal_pending(&state, p.user_id, &totp::new_secret())?);
         session::set_pending(&session, &p).await?;
     }
     Ok(setup_page(&state, &session, &p, None).await?.into_response())
@@ -130,9 +170,10 @@ pub async fn confirm_setup(
         Ok(p) => p,
         Err(to_login) => return Ok(to_login),
     };
-    let Some(secret) = p.setup_secret.clone() else {
+    let Some(sealed) = p.setup_secret.as_deref() else {
         return Ok(Redirect::to("/account/mfa/setup").into_response());
     };
+    let secret = open_pending(&state, p.user_id, sealed)?;
     let client = client(&ip, &headers);
     let now = state.clock.now();
     match signin::enrol(&state.db, &state.config, p.user_id, &secret, &form.code, client, now).await? {

@@ -400,3 +400,29 @@ async fn secrets_stored_in_clear_before_migration_0019_are_sealed_and_keep_worki
         "the old enrolment still signs in"
     );
 }
+
+/// The secret a setup page offers is kept in the pending sign-in, a session row in the
+/// database: sealed there too, so a dump of the sessions does not give it away before it is
+/// confirmed; the setup still completes with it.
+#[tokio::test]
+async fn the_secret_offered_for_enrolment_is_sealed_in_the_session_too() {
+    let w = World::with_config(mfa_config(None)).await;
+    let app = &w.app;
+    let (client, secret) = setup_page(app, "sgt").await;
+    let sessions: Vec<Vec<u8>> = sqlx::query_scalar("SELECT data FROM tower_sessions.session")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert!(!sessions.is_empty(), "the pending sign-in is a session row");
+    let plain = secret.replace(' ', "");
+    for data in &sessions {
+        assert!(
+            !data.windows(plain.len()).any(|w| w == plain.as_bytes()),
+            "the offered secret in clear in a session row"
+        );
+    }
+    // The same page again offers the same secret, and confirming it enrols.
+    let again = app.page(&client, "/account/mfa/setup").await;
+    assert!(again.contains(&secret), "the same secret is offered again");
+    assert!(confirm(app, &client, &secret).await, "enrolled with it");
+}
