@@ -25,12 +25,13 @@ pub fn text(s: &str) -> Text {
 
 /// A schema in a few words, and the schema it names (a link on the page).
 pub struct Kind {
-    pub text: String,
+    /// The few words, an enumeration's words as code.
+    pub text: Text,
     pub link: Option<String>,
 }
 
 fn kind_of(schema: &RefOr<Schema>) -> Kind {
-    let text = kind(schema);
+    let text = text(&kind(schema));
     let link = named(schema);
     Kind { text, link }
 }
@@ -203,7 +204,7 @@ fn content(media: &str, c: &RefOr<utoipa::openapi::Content>) -> (String, Kind) {
         RefOr::Ref(_) => None,
     };
     let kind = kind.unwrap_or(Kind {
-        text: "any".into(),
+        text: text("any"),
         link: None,
     });
     (media.to_string(), kind)
@@ -227,7 +228,7 @@ fn param_view(p: &Parameter) -> ParamView {
         },
         required: matches!(p.required, Required::True),
         kind: p.schema.as_ref().map(kind_of).unwrap_or(Kind {
-            text: "any".into(),
+            text: text("any"),
             link: None,
         }),
         description: text(p.description.as_deref().unwrap_or_default()),
@@ -255,7 +256,7 @@ fn types(t: &SchemaType) -> String {
 }
 
 /// A schema in a few words: `BookingJson`, `string (date-time) or null`, `array of Claim`,
-/// `one of: in_custody, wso_hold`.
+/// `one of: <backtick>in_custody<backtick>, <backtick>wso_hold<backtick>` (each word as code).
 pub fn kind(schema: &RefOr<Schema>) -> String {
     match schema {
         RefOr::Ref(r) => r.ref_location.rsplit('/').next().unwrap_or_default().to_string(),
@@ -266,6 +267,7 @@ pub fn kind(schema: &RefOr<Schema>) -> String {
                     .iter()
                     .map(|w| w.as_str().unwrap_or_default().to_string())
                     .collect();
+                let words: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
                 text = format!("one of: {}", words.join(", "));
             }
             if let Some(format) = &o.format {

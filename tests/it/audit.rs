@@ -91,6 +91,34 @@ async fn a_changed_entry_is_named_by_verify_and_the_watcher_alerts_admins() {
     assert!(html.contains("AUDIT LOG TAMPERED"));
 }
 
+/// The chain covers what an insider would rather change than the time: what was done (detail)
+/// and who did it (actor).
+#[tokio::test]
+async fn a_changed_detail_or_actor_is_named_by_verify() {
+    for (what, set) in [
+        ("detail", "detail = detail || '{\"number\": \"X-9\"}'::jsonb"),
+        ("actor", "actor = 'someone_else'"),
+    ] {
+        let w = World::new().await;
+        w.served("V-4").await;
+        let served: i64 = sqlx::query_scalar("SELECT id FROM audit_log WHERE action = 'warrant_served'")
+            .fetch_one(&w.app.db)
+            .await
+            .unwrap();
+        as_superuser(
+            &w.app.admin_db,
+            &format!("UPDATE audit_log SET {set} WHERE id = {served}"),
+        )
+        .await;
+        let broken = audit::verify(&w.app.db, &Verified::START).await.unwrap();
+        let broken = broken.expect_err(&format!("a changed {what} is found"));
+        assert_eq!(broken.id, served, "{what}");
+        let (ok, _, err) = cli(&w.app.database_url, &["audit", "verify"]);
+        assert!(!ok, "{what}: exit 1");
+        assert!(err.contains(&format!("audit entry {served}")), "{what}: {err}");
+    }
+}
+
 #[tokio::test]
 async fn a_removed_entry_is_found_at_the_next_one() {
     let w = World::new().await;

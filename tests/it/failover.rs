@@ -184,3 +184,93 @@ async fn a_database_that_goes_away_answers_503_with_retry_after_and_the_server_r
     drop(target);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The database stops while a write is half done: the booking inserted, its audit entry held
+/// back (an insider's lock on the audit log). When it is back, the write is either all there or
+/// not at all: no booking without its audit entry, nothing of it in any table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_lost_in_the_middle_of_a_write_leaves_nothing_half_written() {
+    let (app, mut target, dir) = own_cluster().await;
+    let token = app.token("wso1").await;
+    let http = crate::helpers::http();
+    assert_eq!(
+        send(
+            http.post(app.url("/api/v1/bookings"))
+                .bearer_auth(&token)
+                .json(&booking("H-1"))
+        )
+        .await
+        .status,
+        201
+    );
+    let before = app.table_counts().await;
+
+    let mut gate = app.admin_db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+        .execute(&mut *gate)
+        .await
+        .unwrap();
+    let write = tokio::spawn(send(
+        http.post(app.url("/api/v1/bookings"))
+            .bearer_auth(&token)
+            .json(&booking("H-2")),
+    ));
+    // Held: the booking's row is written in the transaction, its audit entry waits.
+    let mut held = false;
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%audit_log%'",
+        )
+        .fetch_one(&app.admin_db)
+        .await
+        .unwrap();
+        if n > 0 {
+            held = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(held, "the write came to wait on the audit log");
+
+    // PostgreSQL stops with the write half done.
+    target.cluster.take().unwrap().stop();
+    let answer = write.await.unwrap();
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    drop(gate);
+    target.cluster = Some(PrivateCluster::start(&dir.join("pgdata"), Durability::Full).unwrap());
+
+    let mut orphans: Result<Vec<String>, sqlx::Error> = Err(sqlx::Error::PoolTimedOut);
+    for _ in 0..50 {
+        orphans = sqlx::query_scalar(
+            "SELECT b.booking_number FROM bookings b
+              WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+                                 WHERE a.booking_id = b.id AND a.action = 'booking_created')",
+        )
+        .fetch_all(&app.db)
+        .await;
+        if orphans.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        orphans.unwrap(),
+        Vec::<String>::new(),
+        "a booking without its audit entry"
+    );
+    assert_eq!(bookings(&app).await, ["H-1"], "the half-done write is not there");
+    assert_eq!(app.table_counts().await, before, "nothing of it in any table");
+    // And the write, sent again, is whole.
+    let again = send(
+        http.post(app.url("/api/v1/bookings"))
+            .bearer_auth(&token)
+            .json(&booking("H-2")),
+    )
+    .await;
+    assert_eq!(again.status, 201, "{}", again.body);
+
+    app.stop_serving();
+    drop(target);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -340,7 +340,20 @@ async fn accounts_unused_for_the_configured_days_are_disabled_and_admins_told() 
         "admins see the alert"
     );
     let (_, html) = text(&admin, app.url("/admin/users")).await;
-    assert!(html.contains("Disabled") && html.contains("Last sign-in"));
+    let state = |name: &str| {
+        let row = html
+            .split("<tr>")
+            .find(|r| r.contains(&format!(">{name}</a>")))
+            .unwrap_or_else(|| panic!("no row for {name}"));
+        let cell = row.split("data-label=\"State\">").nth(1).expect("a State cell");
+        cell[..cell.find("</td>").unwrap()].to_string()
+    };
+    assert!(
+        state("idle").contains(">Disabled<"),
+        "the idle account's row: {}",
+        state("idle")
+    );
+    assert!(state("boss").contains(">Active<"), "the admin's row: {}", state("boss"));
 }
 
 #[tokio::test]

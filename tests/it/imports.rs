@@ -227,6 +227,30 @@ async fn an_invalid_row_imports_nothing_and_names_line_and_field() {
     assert!(out(&o).1.contains("--format"), "{:?}", out(&o));
 }
 
+/// Bookings are written in batches of 1,000 as the file is read: an invalid row after a full
+/// batch finds 1,000 bookings already written in the transaction, and only its rollback keeps them
+/// out.
+#[tokio::test]
+async fn an_invalid_row_after_a_full_batch_imports_nothing() {
+    let w = World::new().await;
+    let app = &w.app;
+    let rows: String = (1..=1001)
+        .map(|n| format!("E-{n},Doe,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\n"))
+        .collect();
+    let csv = format!("{HEADER}\n{rows}E-1002,Roe,Rick,1990-02-30,2026-11-20 08:00,DWI,dwi\n");
+    let before = app.table_counts().await;
+    let o = import(app, &file("late.csv", csv.as_bytes()), &[]);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(last_line(&stdout), "imported 0, skipped 0, conflicts 0, invalid 1");
+    assert!(stderr.contains("line 1003: date_of_birth: "), "{stderr}");
+    assert_eq!(
+        app.table_counts().await,
+        before,
+        "nothing written, not even the first 1,000"
+    );
+}
+
 #[tokio::test]
 async fn a_dry_run_writes_nothing_and_says_what_would_happen() {
     let w = World::new().await;

@@ -113,6 +113,33 @@ async fn a_supervisor_uploads_sees_what_would_happen_and_confirms() {
     assert_eq!(stored(app).await.len(), 2);
 }
 
+/// A draft checked again at confirm and found invalid (here: the clock was set back, so a
+/// booking is now in the future) imports nothing, though 1,000 bookings before it were
+/// already written in the transaction, and the draft is kept.
+#[tokio::test]
+async fn a_draft_invalid_at_confirm_imports_nothing() {
+    let w = World::new().await;
+    let app = &w.app;
+    let sgt = app.login("sgt").await;
+    let rows: String = (1..=1001)
+        .map(|n| format!("F-{n},Doe,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\n"))
+        .collect();
+    // 06:30 in New York is 11:30 UTC: half an hour before the clock's noon.
+    let csv = format!("{HEADER}\n{rows}F-1002,Roe,Rick,1980-01-01,2026-11-23 06:30,DWI,dwi\n");
+    let csrf = app.csrf(&sgt, "/imports").await;
+    let (status, preview) = upload(app, &sgt, Some(&csrf), "RCDC", "f.csv", csv.into_bytes()).await;
+    assert_eq!(status, 200, "{preview}");
+    let path = confirm_path(&preview);
+    app.clock.set(crate::helpers::t("2026-11-23T11:00:00Z"));
+    let before = app.table_counts().await;
+    let r = app.post_form(&sgt, &path, &[]).await;
+    let status = r.status();
+    let page = r.text().await.unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("in the future"), "{page}");
+    assert_eq!(app.table_counts().await, before, "nothing written, the draft kept");
+}
+
 #[tokio::test]
 async fn a_niem_upload_keeps_nothing_personal_between_preview_and_confirm() {
     let w = World::new().await;
@@ -192,9 +219,11 @@ async fn only_supervisors_and_admins_of_the_facility_import_and_an_upload_needs_
     assert_eq!(status, 200, "{preview}");
     // Too large: refused with a message, nothing kept.
     let csrf = app.csrf(&sgt, "/imports").await;
+    let before = app.table_counts().await;
     let (status, page) = upload(app, &sgt, Some(&csrf), "RCDC", "big.csv", vec![b'a'; 21 * 1024 * 1024]).await;
     assert_eq!(status, 400);
     assert!(page.contains("at most 20 MB"), "{page}");
+    assert_eq!(app.table_counts().await, before, "nothing kept of an oversized upload");
     // Elsewhere a multipart body is held to a form's size (1 MB), token or not.
     let form = Form::new()
         .text("csrf_token", app.csrf(&sgt, "/imports").await)
