@@ -54,3 +54,4 @@ mod smtp;
 mod webhook_ssrf;
 mod webhooks;
 mod workers;
+mod write_matrix;
