@@ -337,3 +337,215 @@ async fn the_api_list_costs_two_statements_and_the_page_three() {
         "the session, the user with unread alerts, the board with its lists"
     );
 }
+
+// ---- Issue 27: what ends a stream (a token revoked, a facility taken away) and what does not
+// (a web sign-in locked by wrong passwords) ----
+
+impl Events {
+    /// Whether the server ends the stream (end of the body) within `within`, with no event
+    /// before it (heartbeats aside). A timeout is not an end: `false`.
+    pub async fn ends_within(&mut self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if self.buf.contains("event:") {
+                return false;
+            }
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Err(_) => return false,
+                Ok(chunk) => match chunk.unwrap() {
+                    Some(bytes) => self.buf.push_str(std::str::from_utf8(&bytes).unwrap()),
+                    None => return true,
+                },
+            }
+        }
+    }
+}
+
+async fn user_id(w: &World, username: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap()
+}
+
+/// A case served at WAKE (booked by its officer, served by its supervisor); its id.
+async fn served_at_wake(w: &World, number: &str) -> i64 {
+    let other = w.as_("other").await;
+    let mut wake = crate::helpers::booking(number);
+    wake["facility"] = json!("WAKE");
+    let id = other.ok(201, "/bookings", wake).await["id"].as_i64().unwrap();
+    let doc = other
+        .ok(
+            201,
+            &format!("/bookings/{id}/documents"),
+            crate::helpers::warrant("I-200", &format!("W-{number}")),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    other
+        .ok(
+            200,
+            &format!("/bookings/{id}/release-point"),
+            json!({ "at": "2026-11-22T08:00:00Z", "reason": "bond_posted" }),
+        )
+        .await;
+    w.as_("wakesgt")
+        .await
+        .ok(
+            201,
+            &format!("/bookings/{id}/service"),
+            json!({ "document_id": doc, "at": "2026-11-22T09:00:00Z" }),
+        )
+        .await;
+    id
+}
+
+#[tokio::test]
+async fn a_revoked_token_stream_is_closed_and_another_token_stream_goes_on() {
+    use wso_tracker::services::identity;
+    let w = World::new().await;
+    let now = w.app.clock.now();
+    let (revoked_id, revoked) =
+        identity::create_token(&w.app.db, "sgt", None, wso_tracker::services::accounts::Actor::CLI, now)
+            .await
+            .unwrap();
+    let kept = w.app.token("sgt").await;
+    let mut doomed = Events::api(&w.app, &revoked).await;
+    let mut going_on = Events::api(&w.app, &kept).await;
+    assert_eq!(doomed.expect().await.0, "board");
+    assert_eq!(going_on.expect().await.0, "board");
+
+    let boss = w.app.login("boss").await;
+    let r = w
+        .app
+        .post_form(
+            &boss,
+            &format!("/admin/tokens/{revoked_id}/revoke"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "revoked");
+
+    // The revoked token's stream is told, then ended, within a few seconds (not at the next
+    // heartbeat or at the token's expiry).
+    let (name, data) = doomed
+        .next(Duration::from_secs(3))
+        .await
+        .expect("an event within 3 s of the revocation");
+    assert_eq!(name, "closed", "the revoked token's stream is closed: {data}");
+    assert!(doomed.ends_within(Duration::from_secs(2)).await, "and then ended");
+
+    // The same person's other token is not revoked: its stream goes on and follows changes.
+    let id = w.served("RV-1").await;
+    loop {
+        let (name, row) = going_on.expect().await;
+        assert_ne!(name, "closed", "another token of the same person is not revoked");
+        if name == "entered" {
+            assert_eq!(row["booking_id"].as_i64(), Some(id));
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_stops_carrying_a_facility_taken_away_from_its_person() {
+    let w = World::new().await;
+    w.app.user("both", "supervisor", &["RCDC", "WAKE"]).await;
+    let rcdc = w.served("FG-R1").await;
+    let wake = served_at_wake(&w, "FG-W1").await;
+    let mut stream = Events::api(&w.app, &w.app.token("both").await).await;
+    let (name, board) = stream.expect().await;
+    assert_eq!(name, "board");
+    let mut ids: Vec<i64> = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["booking_id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [rcdc, wake], "both facilities at first");
+
+    // The admin edits the person: RCDC only.
+    let both = user_id(&w, "both").await;
+    let boss = w.app.login("boss").await;
+    let r = w
+        .app
+        .post_form(
+            &boss,
+            &format!("/admin/users/{both}"),
+            &[("role", "supervisor"), ("full_name", ""), ("facilities", "RCDC")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "updated");
+    let facilities: Vec<String> = sqlx::query_scalar(
+        "SELECT f.code FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id WHERE uf.user_id = $1",
+    )
+    .bind(both)
+    .fetch_all(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(facilities, ["RCDC"]);
+
+    // The stream sends the board again, as the person may now see it: WAKE's row is gone.
+    let (name, board) = stream.expect().await;
+    assert_eq!(name, "board", "the board is sent again when the grant changes");
+    assert_eq!(numbers(&board), ["FG-R1"], "WAKE's row no longer carried");
+
+    // A change at WAKE is not carried any more; one at RCDC still is.
+    served_at_wake(&w, "FG-W2").await;
+    assert_eq!(
+        stream.next(Duration::from_millis(1500)).await,
+        None,
+        "nothing about the facility taken away"
+    );
+    let id = w.served("FG-R2").await;
+    let (name, row) = stream.expect().await;
+    assert_eq!((name.as_str(), row["booking_id"].as_i64()), ("entered", Some(id)));
+}
+
+#[tokio::test]
+async fn a_page_stream_goes_on_when_its_person_web_sign_in_is_locked() {
+    let w = World::new().await;
+    let sgt = w.app.login("sgt").await;
+    let mut stream = Events::page(&w.app, &sgt).await;
+    assert_eq!(stream.expect().await, ("board".to_string(), json!([])));
+
+    // Five wrong passwords from somewhere else lock sgt's web sign-in.
+    let stranger = w.app.client();
+    for _ in 0..5 {
+        let r = w.app.try_login(&stranger, "sgt", "not the password").await;
+        assert_ne!(r.status(), 303);
+    }
+    let locked: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT locked_until FROM users WHERE username = 'sgt'")
+            .fetch_one(&w.app.db)
+            .await
+            .unwrap();
+    assert!(
+        locked.is_some_and(|until| until > w.app.clock.now()),
+        "the sign-in is locked"
+    );
+
+    // The open stream (its session was signed in before) stays open and keeps following the
+    // board: the lock's notification may send the board again, never `closed`.
+    let id = w.served("LK-1").await;
+    held_on_the_board(&mut stream, id, "LK-1").await;
+    // And later changes too: another service.
+    let second = w.served("LK-2").await;
+    held_on_the_board(&mut stream, second, "LK-2").await;
+}
+
+/// Reads a page stream until `id` enters its pending list (through the list of those awaiting
+/// service first); `closed` fails.
+async fn held_on_the_board(stream: &mut Events, id: i64, number: &str) {
+    loop {
+        let (name, row) = stream.expect().await;
+        assert_ne!(name, "closed", "a lock does not end an open stream");
+        if name == "entered" && row["list"] == "pending" && row["booking_id"].as_i64() == Some(id) {
+            assert!(row["html"].as_str().unwrap().contains(number));
+            return;
+        }
+    }
+}
