@@ -37,6 +37,19 @@ async fn audit(b: &Browser, app: &crate::helpers::TestApp, axe: &str, path: &str
     for (width, height) in SIZES {
         c.set_window_size(width, height).await.unwrap();
         c.goto(&app.url(path)).await.unwrap();
+        // The page audited is the page asked for: not a redirect to sign-in, not an error page
+        // (except the one asked for on purpose).
+        let landed = c.current_url().await.unwrap();
+        assert_eq!(landed.as_str(), app.url(path), "{path} was redirected");
+        let error_page = c
+            .execute("return document.querySelector('main.error-page') !== null", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            error_page.as_bool(),
+            Some(path == "/no-such-page"),
+            "{path}: an error page where a page was expected, or the reverse"
+        );
         // Let the page script settle (focus, countdown).
         tokio::time::sleep(Duration::from_millis(150)).await;
         c.execute(axe, vec![]).await.unwrap();
@@ -80,8 +93,10 @@ pub(crate) async fn world_with_every_page() -> (World, Pages) {
     )
     .await;
     let boss = w.as_("boss").await;
-    boss.http_put("/facilities/RCDC/public", json!({ "enabled": true }))
+    let (status, body) = boss
+        .http_put("/facilities/RCDC/public", json!({ "enabled": true }))
         .await;
+    assert_eq!(status, 200, "the public page is on: {body}");
     let (_, display) = wso_tracker::services::displays::create(
         &w.app.db,
         "RCDC",
@@ -129,7 +144,6 @@ pub(crate) async fn world_with_every_page() -> (World, Pages) {
                 "/agreement",
                 "/reports/program",
                 "/reports/compliance",
-                "/reports/igsa",
                 "/imports",
                 "/alerts",
             ]),
@@ -148,6 +162,8 @@ pub(crate) async fn world_with_every_page() -> (World, Pages) {
                 "/admin/displays",
                 "/admin/webhooks",
                 "/admin/audit",
+                // RCDC has no IGSA: the report is WAKE's (it was audited as an error page).
+                "/reports/igsa?facility=WAKE",
                 "/alerts",
             ]),
         ),

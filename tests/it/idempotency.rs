@@ -72,7 +72,7 @@ async fn notification(w: &World) -> (i64, String, String, Value) {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_retries_with_one_key_write_once() {
     let w = World::new().await;
     let (id, token, path, body) = notification(&w).await;
@@ -149,15 +149,24 @@ async fn keys_are_per_token_refusals_are_not_kept_and_bad_keys_are_named() {
 }
 
 #[tokio::test]
-async fn keys_are_forgotten_after_two_days() {
+async fn keys_are_kept_a_day_and_forgotten_after_two_days() {
     let w = World::new().await;
     let token = w.app.token("wso1").await;
     post(&w, &token, "old", "/bookings", &booking("B-1")).await;
-    let later = w.app.clock.now() + chrono::Duration::hours(49);
-    let gone = wso_tracker::db::idempotency::purge_expired(&w.app.db, later)
-        .await
-        .unwrap();
-    assert_eq!(gone, 1);
+    let start = w.app.clock.now();
+    let purge = async |hours| {
+        wso_tracker::db::idempotency::purge_expired(&w.app.db, start + chrono::Duration::hours(hours))
+            .await
+            .unwrap()
+    };
+    // Kept at least 24 hours, and in fact until 48: a purge the next day or just before the
+    // second is over removes nothing, and the retry is still answered from the key.
+    for hours in [25, 47] {
+        assert_eq!(purge(hours).await, 0, "a purge at +{hours} h");
+        let (status, replayed, _) = post(&w, &token, "old", "/bookings", &booking("B-1")).await;
+        assert_eq!((status, replayed), (201, true), "replayed after a purge at +{hours} h");
+    }
+    assert_eq!(purge(49).await, 1, "forgotten after 48 h");
     // The key is free again: the request runs and meets the booking it made.
     let (status, replayed, _) = post(&w, &token, "old", "/bookings", &booking("B-1")).await;
     assert_eq!((status, replayed), (409, false));
@@ -205,4 +214,122 @@ async fn a_revoked_token_gets_no_stored_answer() {
         .unwrap();
     let (status, replayed, body) = post(&w, &token, "before-revoke", "/bookings", &booking("B-1")).await;
     assert_eq!((status, replayed), (401, false), "{body}");
+}
+
+/// Sessions of this test's database waiting for a lock while running a statement like `like`.
+async fn until_waiting(db: &sqlx::PgPool, like: &str) {
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1",
+        )
+        .bind(like)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("nothing came to wait on `{like}`");
+}
+
+/// The notification POST with `key`, as a task of its own: (status, replayed?, body).
+fn spawn_post(
+    w: &World,
+    token: &str,
+    key: &str,
+    path: &str,
+    body: &Value,
+) -> tokio::task::JoinHandle<(u16, bool, Value)> {
+    let (url, token, key, body) = (
+        w.app.url(&format!("/api/v1{path}")),
+        token.to_string(),
+        key.to_string(),
+        body.clone(),
+    );
+    tokio::spawn(async move {
+        let r = crate::helpers::http()
+            .post(url)
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let replayed = r.headers().get("idempotent-replayed").is_some();
+        (r.status().as_u16(), replayed, r.json().await.unwrap_or(Value::Null))
+    })
+}
+
+/// A request that runs longer than the takeover window (7 s without a heartbeat) keeps its
+/// claim by its heartbeat: the retry waiting on it does not take it over and run it again, it
+/// gets the first answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_slower_than_the_takeover_window_still_runs_once() {
+    let w = World::new().await;
+    let (id, token, path, body) = notification(&w).await;
+    // Hold the first request inside its transaction, at its insert.
+    let mut gate = w.app.admin_db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE ice_notifications IN EXCLUSIVE MODE")
+        .execute(&mut *gate)
+        .await
+        .unwrap();
+    let first = spawn_post(&w, &token, "slow", &path, &body);
+    until_waiting(&w.app.db, "INSERT INTO ice_notifications%").await;
+    let retry = spawn_post(&w, &token, "slow", &path, &body);
+    // Past the takeover window (7 s) and a beat (2 s) more.
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    assert!(!first.is_finished() && !retry.is_finished(), "both wait on the first");
+    gate.rollback().await.unwrap();
+    let (first, retry) = (first.await.unwrap(), retry.await.unwrap());
+    assert_eq!((first.0, first.1), (201, false), "{}", first.2);
+    assert_eq!(
+        (retry.0, retry.1),
+        (201, true),
+        "the retry is answered from the key: {}",
+        retry.2
+    );
+    assert_eq!(retry.2, first.2);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM ice_notifications WHERE booking_id = $1")
+        .bind(id)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "the request ran once");
+}
+
+/// A retry that has waited 4/5 of the request timeout for the first request is told to retry
+/// later (409 `idempotency_key_in_progress`), and runs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_that_waits_too_long_is_told_the_key_is_in_progress() {
+    let mut config = wso_tracker::config::Config::for_tests();
+    config.request_timeout_secs = 5; // a retry waits 4 s
+    let w = World::with_config(config).await;
+    let (id, token, path, body) = notification(&w).await;
+    let mut gate = w.app.admin_db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE ice_notifications IN EXCLUSIVE MODE")
+        .execute(&mut *gate)
+        .await
+        .unwrap();
+    let first = spawn_post(&w, &token, "busy", &path, &body);
+    until_waiting(&w.app.db, "INSERT INTO ice_notifications%").await;
+    let started = std::time::Instant::now();
+    let (status, replayed, answer) = spawn_post(&w, &token, "busy", &path, &body).await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!((status, replayed), (409, false), "{answer}");
+    assert_eq!(answer["error"]["code"], "idempotency_key_in_progress", "{answer}");
+    assert!(
+        waited >= std::time::Duration::from_secs(4) && waited < std::time::Duration::from_secs(5),
+        "it waited {waited:?}"
+    );
+    gate.rollback().await.unwrap();
+    let _ = first.await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM ice_notifications WHERE booking_id = $1")
+        .bind(id)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert!(rows <= 1, "the refused retry ran nothing ({rows} rows)");
 }
