@@ -125,4 +125,22 @@ mod tests {
             "the next entry no longer follows"
         );
     }
+
+    #[test]
+    fn the_hash_is_sha256_of_the_previous_hash_then_the_entry() {
+        // FIPS 180-2's example: SHA-256("abc"), split across the two parts.
+        let abc = hash(b"ab", b"c");
+        let hex: String = abc.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn a_break_says_which_entry_where_and_why() {
+        let mut changed = chain(3);
+        changed[1].canonical = b"entry 2, edited".to_vec();
+        assert_eq!(
+            verify(0, &GENESIS, &changed).unwrap_err().to_string(),
+            "audit entry 20 (chain position 2): its content was changed after it was written"
+        );
+    }
 }

@@ -258,4 +258,16 @@ mod tests {
         assert_eq!(typed("2026-11-01T01:30"), "2026-11-01T01:30");
         assert_eq!(typed("Doe Jr later"), "Doe Jr");
     }
+
+    #[test]
+    fn the_territories_are_named_too() {
+        let named = |z: &str| zone_name(z.parse().unwrap());
+        assert_eq!(named("Pacific/Pago_Pago"), "Samoa time (SST)");
+        assert_eq!(named("US/Samoa"), "Samoa time (SST)");
+        assert_eq!(named("Pacific/Saipan"), "Chamorro time (ChST)");
+        assert_eq!(
+            named("America/St_Thomas"),
+            "Atlantic time (AST, no daylight saving time)"
+        );
+    }
 }

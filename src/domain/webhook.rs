@@ -132,4 +132,44 @@ mod tests {
         assert!(s.starts_with("whsec_"));
         assert_eq!(secret_key(&s).unwrap(), vec![7u8; 32]);
     }
+
+    #[test]
+    fn a_url_is_refused_for_its_length_its_user_and_each_scheme_in_words() {
+        let at = |n: usize| format!("https://ice.example.gov/{}", "a".repeat(n - 24));
+        assert_eq!(at(2000).len(), 2000);
+        assert!(check_url(&at(2000), false).is_ok(), "2000 characters are allowed");
+        assert_eq!(
+            check_url(&at(2001), false).unwrap_err(),
+            "url is longer than 2000 characters"
+        );
+        // A user name alone, or a password alone, is refused too.
+        for with in ["https://user@ice.example.gov/", "https://:pw@ice.example.gov/"] {
+            assert_eq!(
+                check_url(with, false).unwrap_err(),
+                "url must not carry a user name or password",
+                "{with}"
+            );
+        }
+        assert_eq!(
+            check_url("http://ice.example.gov/hooks", false).unwrap_err(),
+            "url must be https://"
+        );
+        assert_eq!(
+            check_url("http://ice.example.gov/hooks", true).unwrap_err(),
+            "url must be https:// (http:// only to 127.0.0.1, ::1 or localhost)"
+        );
+        assert!(check_url("http://hooks.localhost./x", true).is_ok());
+        assert!(check_url("http://localhost.example.gov/x", true).is_err());
+    }
+
+    #[test]
+    fn the_next_attempt_is_the_backoff_after_now_until_the_window_ends() {
+        let t0 = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().to_utc();
+        let now = t0 + Duration::hours(1);
+        assert_eq!(after_failure(t0, 3, now), Some(now + Duration::seconds(20)));
+        // The last attempt may fall on the window's last second, not after it.
+        let last = t0 + RETRY_WINDOW - Duration::seconds(5);
+        assert_eq!(after_failure(t0, 1, last), Some(t0 + RETRY_WINDOW));
+        assert_eq!(after_failure(t0, 1, last + Duration::seconds(1)), None);
+    }
 }
