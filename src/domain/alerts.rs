@@ -322,4 +322,70 @@ mod tests {
         assert_eq!(AlertKind::HoursLeft(1).words(), "1 hour left on the 48-hour clock");
         assert_eq!(AlertKind::HoursLeft(4).words(), "4 hours left on the 48-hour clock");
     }
+
+    #[test]
+    fn the_filter_lists_every_kind_with_the_configured_hours_largest_first() {
+        let listed = AlertKind::listed(&[4, 12, -1, 1]);
+        assert_eq!(listed.len(), 3 + NAMED.len());
+        assert_eq!(
+            listed[..5],
+            [
+                AlertKind::ClockStarted,
+                AlertKind::HoursLeft(12),
+                AlertKind::HoursLeft(4),
+                AlertKind::HoursLeft(1),
+                AlertKind::DeadlinePassed,
+            ]
+        );
+        assert_eq!(listed.last(), Some(&AlertKind::AuditChainBroken));
+        assert_eq!(
+            listed.iter().filter(|k| **k == AlertKind::ClockStarted).count(),
+            1,
+            "the start once"
+        );
+    }
+
+    #[test]
+    fn supervisors_and_liaisons_are_mailed_what_they_see() {
+        assert_eq!(
+            AlertKind::HoursLeft(4).mailed_to(),
+            [Role::Supervisor, Role::IceLiaison]
+        );
+        assert_eq!(AlertKind::PostServiceNotice.mailed_to(), [Role::IceLiaison]);
+        assert_eq!(AlertKind::ComplaintIceOverdue.mailed_to(), [Role::Supervisor]);
+        assert_eq!(AlertKind::AuditChainBroken.mailed_to(), []);
+    }
+
+    #[test]
+    fn thresholds_of_zero_negative_or_repeated_hours_are_left_out() {
+        let s = schedule(t("2026-11-21T09:00:00Z"), t("2026-11-23T09:00:00Z"), &[0, 4, -3, 4, 60]);
+        let got: Vec<(AlertKind, i32, DateTime<Utc>)> = s.into_iter().map(|t| (t.kind, t.urgency, t.at)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (AlertKind::ClockStarted, 0, t("2026-11-21T09:00:00Z")),
+                // 60 hours before a 48-hour deadline: due at the service.
+                (AlertKind::HoursLeft(60), 1, t("2026-11-21T09:00:00Z")),
+                (AlertKind::HoursLeft(4), 2, t("2026-11-23T05:00:00Z")),
+                (AlertKind::DeadlinePassed, 3, t("2026-11-23T09:00:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_most_urgent_due_is_the_last_listed_already_due() {
+        let list = [
+            (AlertKind::ComplaintIceDue, t("2026-11-23T09:00:00Z")),
+            (AlertKind::ComplaintIceOverdue, t("2026-11-23T10:00:00Z")),
+        ];
+        assert_eq!(most_urgent_due(t("2026-11-23T08:59:59Z"), &list), None);
+        assert_eq!(
+            most_urgent_due(t("2026-11-23T09:00:00Z"), &list),
+            Some(AlertKind::ComplaintIceDue)
+        );
+        assert_eq!(
+            most_urgent_due(t("2026-11-23T10:00:00Z"), &list),
+            Some(AlertKind::ComplaintIceOverdue)
+        );
+    }
 }
