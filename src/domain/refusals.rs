@@ -109,7 +109,7 @@ impl Tally {
             .into_iter()
             .filter_map(|c| {
                 let w = self.open.remove(&c)?;
-                (w.repeated > 0).then(|| Summary {
+                (w.repeated > 0).then_some(Summary {
                     client: c,
                     actor: w.actor,
                     first: w.first,
