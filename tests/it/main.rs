@@ -5,6 +5,7 @@ mod admin_confirm;
 mod alert_page;
 mod alerts;
 mod audit;
+mod audit_matrix;
 mod audit_person;
 mod board_events;
 mod board_limits;

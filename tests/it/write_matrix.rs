@@ -634,11 +634,11 @@ async fn every_write_route_refuses_another_facility_and_the_wrong_role_and_write
     }
     let api = http();
     let mut failures = Vec::new();
-    let (mut trials, mut own) = (0, 0);
+    let (mut trials, mut own) = (0, Vec::new());
     for (router, method, route) in &routes {
         let entry = entry(&f, *router, method, route).unwrap();
-        if let Body::OwnOnly(_) = entry.body {
-            own += 1;
+        if let Body::OwnOnly(why) = entry.body {
+            own.push(format!("{route}: {why}"));
             continue;
         }
         assert!(!entry.refused.is_empty(), "{route}: nobody refused");
@@ -698,7 +698,8 @@ async fn every_write_route_refuses_another_facility_and_the_wrong_role_and_write
         failures.join("\n")
     );
     eprintln!(
-        "write matrix: {} write routes, {own} acting only on the caller's own account, {trials} refusals checked",
-        routes.len()
+        "write matrix: {} write routes, {trials} refusals checked, {} acting only on the caller's own account: {own:?}",
+        routes.len(),
+        own.len()
     );
 }
