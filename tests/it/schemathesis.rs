@@ -154,8 +154,67 @@ values = ["RCDC", "WAKE"]
     path
 }
 
-/// Runs Schemathesis with `token` and returns whether it passed, and what it printed.
-async fn run(w: &World, config: &std::path::Path, token: &str, examples: &str, seed: &str) -> (bool, String) {
+/// The operation whose answer never ends (the board's event stream), left out of the run;
+/// tests/it/board_events.rs covers it.
+const EXCLUDED: &str = "/api/v1/transfers/pending/events";
+
+/// The document itself, which Schemathesis reads and does not count as an operation (its
+/// `total` leaves it out).
+const DOCUMENT: &str = "/api/v1/openapi.json";
+
+/// The documented operations Schemathesis is to run, as `METHOD /path`: every method of every
+/// path but [`EXCLUDED`] and [`DOCUMENT`].
+async fn documented_operations(w: &World) -> std::collections::BTreeSet<String> {
+    let doc: serde_json::Value = crate::helpers::http()
+        .get(w.app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let methods = ["get", "put", "post", "delete", "patch"];
+    let mut ops = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for m in methods.iter().filter(|m| item.get(**m).is_some()) {
+            if path != EXCLUDED && path != DOCUMENT {
+                ops.insert(format!("{} {path}", m.to_uppercase()));
+            }
+        }
+    }
+    ops
+}
+
+/// From Schemathesis's summary (`Selected: N/M`, `Tested: T`): (N, M, T).
+fn summary(output: &str) -> Option<(usize, usize, usize)> {
+    let tail = &output[output.find("API Operations:")?..];
+    let field = |name: &str| -> Option<&str> {
+        let line = tail.lines().find(|l| l.trim_start().starts_with(name))?;
+        Some(line.trim_start()[name.len()..].trim())
+    };
+    let (selected, total) = field("Selected:")?.split_once('/')?;
+    Some((
+        selected.trim().parse().ok()?,
+        total.trim().parse().ok()?,
+        field("Tested:")?.parse().ok()?,
+    ))
+}
+
+/// The operations its JUnit report names (its test cases), and how many it skipped.
+fn operations_run(junit: &str) -> (std::collections::BTreeSet<String>, usize) {
+    let mut names = std::collections::BTreeSet::new();
+    for case in junit.split("<testcase ").skip(1) {
+        if let Some(name) = case.split("name=\"").nth(1).and_then(|n| n.split('"').next()) {
+            names.insert(name.to_string());
+        }
+    }
+    (names, junit.matches("<skipped").count())
+}
+
+/// Runs Schemathesis with `token` and returns whether it passed, what it printed, and its
+/// JUnit report.
+async fn run(w: &World, config: &std::path::Path, token: &str, examples: &str, seed: &str) -> (bool, String, String) {
+    let junit = config.with_extension(format!("{}.xml", uuid::Uuid::new_v4().simple()));
     let out = tokio::process::Command::new(schemathesis())
         .current_dir(config.parent().unwrap())
         .env("NO_COLOR", "1")
@@ -172,8 +231,9 @@ async fn run(w: &World, config: &std::path::Path, token: &str, examples: &str, s
         .args(["--workers", "2"])
         .args(["--seed", seed])
         .args(["--request-timeout", "20"])
-        // The board's event stream never ends by design; tests/it/board_events.rs covers it.
-        .args(["--exclude-path", "/api/v1/transfers/pending/events"])
+        .args(["--exclude-path", EXCLUDED])
+        .args(["--report", "junit", "--report-junit-path"])
+        .arg(&junit)
         .kill_on_drop(true)
         .output()
         .await
@@ -183,7 +243,50 @@ async fn run(w: &World, config: &std::path::Path, token: &str, examples: &str, s
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.success(), text)
+    let report = std::fs::read_to_string(&junit).unwrap_or_default();
+    std::fs::remove_file(&junit).ok();
+    (out.status.success(), text, report)
+}
+
+/// An environment override, refused when it would make the test do less than by default: a
+/// run that skips work must not pass as the whole run.
+fn examples_from_env() -> String {
+    match std::env::var("WSO_SCHEMATHESIS_EXAMPLES") {
+        Err(_) => "30".into(),
+        Ok(v) => {
+            let n: u32 = v
+                .parse()
+                .unwrap_or_else(|_| panic!("WSO_SCHEMATHESIS_EXAMPLES={v:?} is not a number"));
+            assert!(
+                n >= 30,
+                "WSO_SCHEMATHESIS_EXAMPLES={n} is fewer than the 30 the test runs by default: refused"
+            );
+            v
+        }
+    }
+}
+
+/// The accounts to run as: the default three, and any more `WSO_SCHEMATHESIS_USERS` names (a
+/// list without one of the three is refused, as skipping that role's view).
+fn users_from_env() -> Vec<String> {
+    const ROLES: [&str; 3] = ["sgt", "boss", "ice"];
+    match std::env::var("WSO_SCHEMATHESIS_USERS") {
+        Err(_) => ROLES.map(String::from).to_vec(),
+        Ok(v) => {
+            let users: Vec<String> = v
+                .split(',')
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty())
+                .collect();
+            for role in ROLES {
+                assert!(
+                    users.iter().any(|u| u == role),
+                    "WSO_SCHEMATHESIS_USERS={v:?} leaves out {role}: refused (it may add accounts, not drop these)"
+                );
+            }
+            users
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,7 +294,7 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let program = schemathesis();
     // A fixed seed by default, so that a run is repeatable; more examples or another seed to
     // search further (docs/testing.md).
-    let examples = std::env::var("WSO_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "30".into());
+    let examples = examples_from_env();
     let seed = std::env::var("WSO_SCHEMATHESIS_SEED").unwrap_or_else(|_| "23".into());
     let w = seeded().await;
     let work = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/schemathesis-run"));
@@ -200,11 +303,26 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let started = Instant::now();
     // The supervisor may take nearly every step; the admin reads what supervisors may not; the
     // ICE liaison sees cases through its own narrower view (`WSO_SCHEMATHESIS_USERS` for others).
-    let roles = std::env::var("WSO_SCHEMATHESIS_USERS").unwrap_or_else(|_| "sgt,boss,ice".into());
-    for who in roles.split(',') {
+    let operations = documented_operations(&w).await;
+    let n = operations.len();
+    assert!(n > 40, "{n} documented operations");
+    for who in users_from_env() {
+        let who = who.as_str();
         let token = w.app.token(who).await;
-        let (passed, output) = run(&w, &config, &token, &examples, &seed).await;
+        let (passed, output, junit) = run(&w, &config, &token, &examples, &seed).await;
         assert!(passed, "{} as {who} failed:\n{output}", program.display());
+        // It passed by running every documented operation, not by running few or none.
+        let (ran, skipped) = operations_run(&junit);
+        assert_eq!(
+            (&ran, skipped),
+            (&operations, 0),
+            "as {who}: the operations its report says ran:\n{junit}"
+        );
+        assert_eq!(
+            summary(&output),
+            Some((n, n + 1, n)),
+            "as {who}: (selected, of all, tested): every documented operation but the event stream:\n{output}"
+        );
         // Its summary, for the log (`cargo test -- --nocapture`).
         let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
         eprintln!(
