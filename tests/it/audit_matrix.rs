@@ -801,7 +801,8 @@ async fn page_duties(run: &mut Run<'_>) {
         about(),
     )
     .await;
-    let pages: [(&str, Vec<(&str, &str)>, &str, &str, &str); 3] = [
+    // (route, fields, action, the detail's id field, the table it is an id of)
+    let pages = [
         (
             "/agreement/interpreters",
             vec![("facility", "RCDC"), ("name", "Luis Ruiz"), ("languages", "Spanish")],
