@@ -192,6 +192,9 @@ pub async fn notified(
     PathId(id): PathId,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
+    // The role first, as the API does: a role never allowed is refused alike whether the
+    // complaint exists or not (looking up its zone first told another facility which exist).
+    rules::may_do(Duty::SendComplaintToIce, user.user.role)?;
     let times = complaint_zone(&state, id).await?;
     let mut c = Checker::new();
     let at = c.time("at", data.get("at"), times).map(to_second);
@@ -230,6 +233,7 @@ pub async fn outcome(
     PathId(id): PathId,
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
+    rules::may_do(Duty::ComplaintOutcome, user.user.role)?;
     let times = complaint_zone(&state, id).await?;
     let mut c = Checker::new();
     let at = c.time("at", data.get("at"), times).map(to_second);
