@@ -543,7 +543,9 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             path.into(),
             form(&[
                 ("username", "newbie"),
+                ("full_name", "New Officer"),
                 ("role", "officer"),
+                ("email", "newbie@county.example.org"),
                 ("facilities", "RCDC"),
                 ("password", "a long enough password 123"),
             ]),
@@ -561,7 +563,7 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
         ),
         (Pages, "post", "/admin/facilities") => e(
             path.into(),
-            form(&[("code", "NEWF"), ("name", "New Facility"), ("tz", "America/New_York")]),
+            form(&[("code", "NEWF"), ("name", "New Facility"), ("timezone", "America/New_York")]),
             not_admins(),
         ),
         (Pages, "post", "/admin/facilities/{code}/settings") => {
