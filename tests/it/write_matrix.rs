@@ -563,7 +563,11 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
         ),
         (Pages, "post", "/admin/facilities") => e(
             path.into(),
-            form(&[("code", "NEWF"), ("name", "New Facility"), ("timezone", "America/New_York")]),
+            form(&[
+                ("code", "NEWF"),
+                ("name", "New Facility"),
+                ("timezone", "America/New_York"),
+            ]),
             not_admins(),
         ),
         (Pages, "post", "/admin/facilities/{code}/settings") => {
