@@ -264,6 +264,8 @@ mod tests {
         let named = |z: &str| zone_name(z.parse().unwrap());
         assert_eq!(named("Pacific/Pago_Pago"), "Samoa time (SST)");
         assert_eq!(named("US/Samoa"), "Samoa time (SST)");
+        // Greenwich is said as UTC (chrono-tz's own abbreviation would be "GMT").
+        assert_eq!(named("Etc/GMT"), "UTC");
         assert_eq!(named("Pacific/Saipan"), "Chamorro time (ChST)");
         assert_eq!(
             named("America/St_Thomas"),
