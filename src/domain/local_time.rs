@@ -272,4 +272,10 @@ mod tests {
             "Atlantic time (AST, no daylight saving time)"
         );
     }
+
+    #[test]
+    fn a_time_typed_with_a_space_is_shown_back_whole() {
+        assert_eq!(typed("2026-11-01 01:30"), "2026-11-01 01:30");
+        assert_eq!(typed("2026-11-01 01:30 earlier"), "2026-11-01 01:30");
+    }
 }
