@@ -17,7 +17,7 @@ pub struct AppState {
     /// The pushed board's listener and fan-out (one per server process).
     pub board: Arc<crate::services::board::Feed>,
     /// Repeated refusals counted in this process (`web::access`, `domain::refusals`).
-    pub refusals: Arc<std::sync::Mutex<crate::domain::refusals::Tally>>,
+    pub refusals: Arc<crate::services::audit::Refusals>,
 }
 
 impl AppState {

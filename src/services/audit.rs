@@ -176,3 +176,7 @@ pub async fn check(pool: &PgPool, from: &Verified, now: DateTime<Utc>, mail_from
 pub fn hex(bytes: &[u8]) -> String {
     crate::auth::token::to_hex(bytes)
 }
+
+/// The repeated refusals one server process is counting (`domain::refusals`; kept in
+/// `AppState`, written by `web::access`).
+pub type Refusals = std::sync::Mutex<crate::domain::refusals::Tally>;
