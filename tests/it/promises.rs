@@ -57,7 +57,7 @@ async fn the_csrf_token_may_come_in_the_x_csrf_token_header_and_only_the_right_o
 }
 
 #[tokio::test]
-async fn signing_out_or_being_locked_ends_the_session_for_good() {
+async fn signing_out_or_being_disabled_ends_the_session_a_lock_does_not() {
     let app = spawn_app().await;
     app.user("jdoe", "officer", &[]).await;
     // Sign out, then replay the old cookie.
@@ -67,14 +67,23 @@ async fn signing_out_or_being_locked_ends_the_session_for_good() {
     assert_eq!(r.status(), 303);
     let r = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 303, "the signed-out session opens nothing");
-    // A lock from elsewhere ends a signed-in session at once.
+    // A lock from elsewhere (anyone can type five wrong passwords) stops new sign-ins only: it
+    // does not sign the person out mid-booking (issue 26, 9); disabling the account does.
     let signed_in = app.login("jdoe").await;
     for _ in 0..5 {
         let r = app.try_login(&app.client(), "jdoe", "a wrong guess").await;
         assert_eq!(r.status(), 401, "each guess is refused");
     }
+    let r = app.try_login(&app.client(), "jdoe", crate::helpers::PASSWORD).await;
+    assert_ne!(r.status(), 303, "locked: even the right password signs nobody in");
     let r = signed_in.get(app.url("/")).send().await.unwrap();
-    assert_eq!(r.status(), 303, "the lock ends the open session too");
+    assert_eq!(r.status(), 200, "the open session goes on");
+    sqlx::query("UPDATE users SET disabled_at = now() WHERE username = 'jdoe'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let r = signed_in.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "disabled: the open session ends");
 }
 
 #[tokio::test]
