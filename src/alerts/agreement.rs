@@ -34,6 +34,7 @@ pub async fn check_complaints(pool: &PgPool, now: DateTime<Utc>, mail_from: &str
         }
         let g = Generic {
             facility_id: Some(c.facility_id),
+            agency_id: None,
             to: None,
             booking_id: None,
             complaint_id: Some(c.id),
@@ -76,6 +77,7 @@ pub async fn check_reviews(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) -
         let mut tx = pool.begin().await?;
         let g = Generic {
             facility_id: Some(facility_id),
+            agency_id: None,
             to: None,
             booking_id: None,
             complaint_id: None,

@@ -30,8 +30,11 @@ pub struct Raise {
 
 /// An alert about anything: its facility, what it names, and the e-mail header that says so.
 pub struct Generic {
-    /// `None`: an alert about an account (admins see it).
+    /// `None`: an alert about an account or the installation (see `agency_id`).
     pub facility_id: Option<i64>,
+    /// For an alert about no facility: the agency whose admins see it (an account's); `None`:
+    /// the installation's, for the operator (`domain::tenancy::sees_alert_about_no_facility`).
+    pub agency_id: Option<i64>,
     /// Who is e-mailed, when not the facility's staff by role (e.g. the owner of an account).
     pub to: Option<Vec<String>>,
     pub booking_id: Option<i64>,
@@ -59,6 +62,7 @@ pub async fn raise_generic(
         booking_id: g.booking_id,
         complaint_id: g.complaint_id,
         facility_id: g.facility_id,
+        agency_id: g.agency_id,
         raised_at: now,
         title: &g.title,
         body: &g.body,
@@ -125,6 +129,7 @@ pub async fn raise(
     body.push_str(&format!("\nCase: /bookings/{}\n", b.id));
     let g = Generic {
         facility_id: Some(b.facility_id),
+        agency_id: None,
         to: None,
         booking_id: Some(b.id),
         complaint_id: None,

@@ -21,6 +21,11 @@ impl ApiUser {
     pub fn require(&self, area: Area) -> Result<(), ApiError> {
         rules::may_open(area, self.user.role).map_err(|e| ApiError(e.into()))
     }
+
+    /// Refuses (403) unless the account is the installation's operator (`domain::tenancy`).
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        crate::domain::tenancy::may_operate(self.user.role, self.user.operator).map_err(|e| ApiError(e.into()))
+    }
 }
 
 /// The token of `Authorization: Bearer TOKEN`.

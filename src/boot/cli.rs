@@ -4,9 +4,7 @@ use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
-use sqlx::PgPool;
 
 use crate::boot::DatabaseTarget;
 use crate::clock::Clock;
@@ -38,6 +36,11 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage agencies (sheriff's offices) of a shared installation (docs/agencies.md).
+    Agency {
+        #[command(subcommand)]
+        command: super::cli_agency::AgencyCommand,
+    },
     /// Manage detention facilities.
     Facility {
         #[command(subcommand)]
@@ -46,7 +49,7 @@ pub enum Command {
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
-        command: UserCommand,
+        command: super::cli_user::UserCommand,
     },
     /// Manage API tokens.
     Token {
@@ -103,42 +106,10 @@ pub enum FacilityCommand {
         /// The facility has an Intergovernmental Service Agreement with ICE.
         #[arg(long)]
         igsa: bool,
+        /// The agency that owns it (may be left out while the installation has one agency).
+        #[arg(long)]
+        agency: Option<String>,
     },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum UserCommand {
-    /// Add an account; the password is read from standard input (one line) or prompted.
-    Add {
-        username: String,
-        /// officer, supervisor, ice_liaison or admin.
-        #[arg(long)]
-        role: String,
-        /// A facility code the user works at (repeatable).
-        #[arg(long = "facility")]
-        facilities: Vec<String>,
-        /// Where alerts for this user are sent.
-        #[arg(long)]
-        email: Option<String>,
-        /// The person's name, as pages show them ("Jane Doe").
-        #[arg(long)]
-        name: Option<String>,
-        /// A service account for a jail system or an ICE-side tool: no password, no web
-        /// sign-in, acts only through API tokens (and cannot be locked by guessing).
-        #[arg(long)]
-        api_only: bool,
-    },
-    /// Unlock an account locked after failed sign-ins.
-    Unlock { username: String },
-    /// Disable an account: no sign-in, its tokens answer 401, its sessions end at once.
-    Disable { username: String },
-    /// Enable a disabled account.
-    Enable { username: String },
-    /// Set a one-time temporary password (printed alone on the last line); the user must choose a
-    /// new one at the next sign-in. Every session of the account ends.
-    ResetPassword { username: String },
-    /// Forget the user's authenticator: they enrol again at the next sign-in.
-    ResetMfa { username: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -197,11 +168,19 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
                     name,
                     timezone,
                     igsa,
+                    agency,
                 },
         } => {
-            let f = accounts::create_facility(&pool, &code, &name, &timezone, igsa, Actor::CLI, now)
-                .await
-                .map_err(one_line)?;
+            let f = accounts::create_facility(
+                &pool,
+                (&code, &name),
+                (&timezone, igsa),
+                agency.as_deref(),
+                Actor::CLI,
+                now,
+            )
+            .await
+            .map_err(one_line)?;
             println!(
                 "facility {} ({}) added, time zone {}{}",
                 f.code,
@@ -213,9 +192,10 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
         }
         Command::User {
             command:
-                UserCommand::Add {
+                super::cli_user::UserCommand::Add {
                     username,
                     role,
+                    agencies,
                     facilities,
                     email,
                     name,
@@ -229,6 +209,7 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
                 role,
                 email,
                 facilities,
+                agencies,
                 password,
                 api_only,
             };
@@ -239,7 +220,14 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
             Ok(())
         }
 
-        Command::User { command } => user_command(&pool, command, now).await,
+        Command::User {
+            command: super::cli_user::UserCommand::Grant { username, facility },
+        } => super::cli_agency::grant(&pool, &username, &facility, true, now).await,
+        Command::User {
+            command: super::cli_user::UserCommand::RevokeGrant { username, facility },
+        } => super::cli_agency::grant(&pool, &username, &facility, false, now).await,
+        Command::User { command } => super::cli_user::run(&pool, command, now).await,
+        Command::Agency { command } => super::cli_agency::run(&pool, command, now).await,
         Command::Display { command } => super::cli_display::run(&pool, command, now).await,
         Command::Import { command } => super::cli_import::run(&pool, command, now).await,
         Command::Secrets { command } => super::cli_secrets::run(&pool, &config.secrets, command).await,
@@ -317,53 +305,6 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
     };
     pool.close().await;
     result
-}
-
-/// `user unlock|disable|enable|reset-password|reset-mfa USERNAME`.
-async fn user_command(pool: &PgPool, command: UserCommand, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let name = match &command {
-        UserCommand::Add { username, .. }
-        | UserCommand::Unlock { username }
-        | UserCommand::Disable { username }
-        | UserCommand::Enable { username }
-        | UserCommand::ResetPassword { username }
-        | UserCommand::ResetMfa { username } => username.clone(),
-    };
-    let user = identity::by_username(pool, &name).await.map_err(one_line)?;
-    let actor = Actor::CLI;
-    match command {
-        UserCommand::Add { .. } => unreachable!("handled by dispatch"),
-        UserCommand::Unlock { .. } => {
-            accounts::unlock_user(pool, user.id, actor, now)
-                .await
-                .map_err(one_line)?;
-            println!("user {name} unlocked");
-        }
-        UserCommand::Disable { .. } => {
-            identity::set_disabled(pool, user.id, true, actor, now)
-                .await
-                .map_err(one_line)?;
-            println!("user {name} disabled: sessions ended, tokens refused");
-        }
-        UserCommand::Enable { .. } => {
-            identity::set_disabled(pool, user.id, false, actor, now)
-                .await
-                .map_err(one_line)?;
-            println!("user {name} enabled");
-        }
-        UserCommand::ResetPassword { .. } => {
-            let temporary = identity::reset_password(pool, user.id, actor, now)
-                .await
-                .map_err(one_line)?;
-            println!("temporary password for {name} (works once; a new one must be chosen at the next sign-in):");
-            println!("{temporary}");
-        }
-        UserCommand::ResetMfa { .. } => {
-            identity::reset_mfa(pool, user.id, actor, now).await.map_err(one_line)?;
-            println!("authenticator of {name} reset: they enrol again at the next sign-in");
-        }
-    }
-    Ok(())
 }
 
 /// Validation errors name their field, on one line.

@@ -2,9 +2,11 @@
 //! server's long-running tasks. Nothing here is a rule or a query.
 
 pub mod cli;
+mod cli_agency;
 mod cli_display;
 mod cli_import;
 mod cli_secrets;
+mod cli_user;
 pub mod cluster;
 pub mod database;
 pub mod http;

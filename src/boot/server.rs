@@ -100,6 +100,7 @@ async fn ensure_first_admin(pool: &PgPool, state: &AppState) -> anyhow::Result<(
         role: "admin".into(),
         email: None,
         facilities: vec![],
+        agencies: vec![],
         password: password.clone(),
         api_only: false,
     };

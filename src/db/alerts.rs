@@ -31,9 +31,14 @@ fn seen_binds(seen: Option<&Seen>) -> (Option<Vec<AlertKind>>, Option<String>) {
 /// `resolved` flag the database keeps (migration 0013), so only unresolved alerts are read
 /// (`alerts_unresolved`). Binds `$2`..`$7` are [`unread_binds`].
 pub(crate) fn unread_of(me: &str) -> String {
+    let about_none = about_no_facility(
+        &format!("{me}.role"),
+        &format!("{me}.agency_id"),
+        &format!("{me}.operator"),
+    );
     format!(
         "(SELECT count(*) FROM (SELECT FROM alerts a
-          WHERE NOT a.resolved AND ({me}.role = 'admin' OR a.facility_id = ANY({me}.facility_ids))
+          WHERE NOT a.resolved AND (a.facility_id = ANY({me}.facility_ids) OR (a.facility_id IS NULL AND {about_none}))
             AND CASE {me}.role WHEN 'officer' THEN a.kind = ANY($2) OR a.kind LIKE $3
                                WHEN 'supervisor' THEN a.kind = ANY($4) OR a.kind LIKE $5
                                WHEN 'ice_liaison' THEN a.kind = ANY($6) OR a.kind LIKE $7
@@ -52,11 +57,29 @@ mod tests {
     #[test]
     fn the_unread_count_names_the_domain_s_role_words() {
         let sql = unread_of("me");
-        for role in Role::ALL {
-            assert!(sql.contains(&format!("'{}'", role.as_str())), "{role:?}");
+        for role in [Role::Officer, Role::Supervisor, Role::IceLiaison] {
+            assert!(sql.contains(&format!("WHEN '{}'", role.as_str())), "{role:?}");
         }
         assert_eq!(sql.matches("WHEN '").count(), 3, "officers, supervisors and liaisons");
+        // Admins (their agency's facilities), the operator and oversight (none) are scoped by
+        // their facilities like everyone else: no role sees every facility (issue 28); admins
+        // and the operator see the alerts about no facility that are theirs.
+        assert!(
+            sql.contains("a.facility_id = ANY(me.facility_ids) OR (a.facility_id IS NULL AND"),
+            "{sql}"
+        );
     }
+}
+
+/// The SQL of `domain::tenancy::sees_alert_about_no_facility` on an alert `a`, given SQL for the
+/// caller's role, agency and operator flag: an agency's admin sees its agency's accounts' alerts,
+/// the operator the installation's (the role words are the domain's).
+pub(crate) fn about_no_facility(role: &str, agency: &str, operator: &str) -> String {
+    let (admin, op) = (Role::Admin.as_str(), Role::Operator.as_str());
+    format!(
+        "((a.agency_id IS NOT NULL AND a.agency_id = {agency} AND {role} = '{admin}')
+          OR (a.agency_id IS NULL AND {operator} AND {role} IN ('{admin}', '{op}')))"
+    )
 }
 
 /// The unread count stops here: the navigation says "99+" for anything above 99.
@@ -79,8 +102,10 @@ pub struct NewAlert<'a> {
     pub urgency: i32,
     pub booking_id: Option<i64>,
     pub complaint_id: Option<i64>,
-    /// `None`: about an account, for admins.
+    /// `None`: about an account or the installation (see `agency_id`).
     pub facility_id: Option<i64>,
+    /// An alert about no facility: the agency whose admins see it; `None`: the operator's.
+    pub agency_id: Option<i64>,
     pub raised_at: DateTime<Utc>,
     pub title: &'a str,
     pub body: &'a str,
@@ -89,8 +114,8 @@ pub struct NewAlert<'a> {
 /// Inserts the alert unless its key exists; `None` when it was raised before.
 pub async fn insert(db: impl PgExecutor<'_>, a: &NewAlert<'_>) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!(
-        "INSERT INTO alerts (dedupe_key, kind, urgency, booking_id, facility_id, raised_at, title, body, complaint_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        "INSERT INTO alerts (dedupe_key, kind, urgency, booking_id, facility_id, raised_at, title, body, complaint_id, agency_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         a.dedupe_key,
         a.kind as _,
@@ -100,7 +125,8 @@ pub async fn insert(db: impl PgExecutor<'_>, a: &NewAlert<'_>) -> sqlx::Result<O
         a.raised_at as _,
         a.title,
         a.body,
-        a.complaint_id
+        a.complaint_id,
+        a.agency_id
     )
     .fetch_optional(db)
     .await
@@ -290,11 +316,12 @@ pub async fn list(
     db: impl PgExecutor<'_>,
     facility_ids: Option<&[i64]>,
     seen: Option<&Seen>,
-    user_id: i64,
+    me: &crate::db::users::User,
     filter: Filter<'_>,
     (limit, offset): (i64, i64),
 ) -> sqlx::Result<Vec<Listed>> {
     let (named, clock) = seen_binds(seen);
+    let about_none = about_no_facility("$10", "$11", "$12");
     sqlx::query_as(&format!(
         "SELECT a.id, a.kind, a.booking_id, b.booking_number, b.last_name, b.first_name, b.status,
                 b.custody_deadline, coalesce(f.code, '') AS facility_code,
@@ -306,7 +333,7 @@ pub async fn list(
          LEFT JOIN bookings b ON b.id = a.booking_id
          LEFT JOIN outbox o ON o.alert_id = a.id
          LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $4
-         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1)) AND {SEEN}
+         WHERE ($1::bigint[] IS NULL OR a.facility_id = ANY($1) OR (a.facility_id IS NULL AND {about_none})) AND {SEEN}
            AND (NOT $7 OR (k.at IS NULL AND NOT a.resolved))
            AND ($8::text IS NULL OR a.kind = $8)
          ORDER BY (k.at IS NULL AND NOT a.resolved) DESC, coalesce(array_position($9::text[], a.kind), 1000),
@@ -316,24 +343,28 @@ pub async fn list(
     .bind(facility_ids)
     .bind(named)
     .bind(clock)
-    .bind(user_id)
+    .bind(me.id)
     .bind(limit)
     .bind(offset)
     .bind(filter.unread_only)
     .bind(filter.kind)
     .bind(filter.by_urgency)
+    .bind(me.role)
+    .bind(me.agency_id)
+    .bind(me.operator)
     .fetch_all(db)
     .await
 }
 
-pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(Option<i64>, AlertKind)>> {
+/// The alert's facility, kind and (for one about no facility) agency.
+pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<(Option<i64>, AlertKind, Option<i64>)>> {
     let row = sqlx::query!(
-        r#"SELECT facility_id, kind AS "kind: AlertKind" FROM alerts WHERE id = $1"#,
+        r#"SELECT facility_id, kind AS "kind: AlertKind", agency_id FROM alerts WHERE id = $1"#,
         id
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| (r.facility_id, r.kind)))
+    Ok(row.map(|r| (r.facility_id, r.kind, r.agency_id)))
 }
 
 /// Returns false when the user had already acknowledged it.

@@ -15,6 +15,8 @@ pub struct Facility {
     pub agreement_start_on: Option<chrono::NaiveDate>,
     pub igsa_daily_rate_cents: Option<i64>,
     pub public_enabled: bool,
+    /// The agency that owns it (issue 28).
+    pub agency_id: i64,
 }
 
 impl Facility {
@@ -25,7 +27,7 @@ impl Facility {
 }
 
 const COLUMNS: &str =
-    "id, code, name, timezone, igsa, contact, agreement_start_on, igsa_daily_rate_cents, public_enabled";
+    "id, code, name, timezone, igsa, contact, agreement_start_on, igsa_daily_rate_cents, public_enabled, agency_id";
 
 pub async fn insert(
     db: impl PgExecutor<'_>,
@@ -33,16 +35,19 @@ pub async fn insert(
     name: &str,
     timezone: &str,
     igsa: bool,
+    agency_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Facility> {
     sqlx::query_as(&format!(
-        "INSERT INTO facilities (code, name, timezone, igsa, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+        "INSERT INTO facilities (code, name, timezone, igsa, created_at, agency_id) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING {COLUMNS}"
     ))
     .bind(code)
     .bind(name)
     .bind(timezone)
     .bind(igsa)
     .bind(now)
+    .bind(agency_id)
     .fetch_one(db)
     .await
 }
@@ -51,6 +56,16 @@ pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Facility>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM facilities ORDER BY code"))
         .fetch_all(db)
         .await
+}
+
+/// The facilities of one agency (`None`: every agency's).
+pub async fn of_agency(db: impl PgExecutor<'_>, agency_id: Option<i64>) -> sqlx::Result<Vec<Facility>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM facilities WHERE $1::bigint IS NULL OR agency_id = $1 ORDER BY code"
+    ))
+    .bind(agency_id)
+    .fetch_all(db)
+    .await
 }
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Facility>> {

@@ -1,5 +1,6 @@
 //! SQL only: plain functions taking any executor (pool or transaction).
 
+pub mod agencies;
 pub mod agreement;
 pub mod alerts;
 pub mod audit;

@@ -27,6 +27,16 @@ pub struct User {
     pub facilities: Vec<String>,
     /// Ids of the same facilities, for scoping queries.
     pub facility_ids: Vec<i64>,
+    /// The agency an officer, supervisor or admin belongs to (`None` for the roles that cross
+    /// agencies: a liaison, the operator, oversight).
+    pub agency_id: Option<i64>,
+    /// That agency's code.
+    pub agency: Option<String>,
+    /// The agencies of `facilities` (a liaison's grants may come from several).
+    pub facility_agencies: Vec<i64>,
+    /// The installation's operator (an `operator` account, or a single-agency install's first
+    /// admin): `domain::tenancy::may_operate`.
+    pub operator: bool,
 }
 
 impl User {
@@ -50,10 +60,12 @@ pub(crate) const SELECT: &str =
         u.locked_until, u.api_only, u.disabled_at, u.must_change_password, u.mfa_enrolled_at IS NOT NULL AS mfa_enrolled,
         u.last_login_at, u.last_token_use_at,
         COALESCE(array_agg(f.code ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facilities,
-        COALESCE(array_agg(f.id ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_ids
+        COALESCE(array_agg(f.id ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_ids,
+        u.agency_id, (SELECT a.code FROM agencies a WHERE a.id = u.agency_id) AS agency, u.operator,
+        COALESCE(array_agg(DISTINCT f.agency_id) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_agencies
     FROM users u
-    LEFT JOIN user_facilities uf ON uf.user_id = u.id
-    LEFT JOIN facilities f ON f.id = uf.facility_id";
+    LEFT JOIN facilities f ON f.id IN (SELECT uf.facility_id FROM user_facilities uf WHERE uf.user_id = u.id)
+                           OR (u.role = 'admin' AND f.agency_id = u.agency_id)";
 
 pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await
@@ -99,18 +111,24 @@ pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<User>> {
         .await
 }
 
-/// A new account; `password_hash: None` makes an `--api-only` service account.
+/// A new account; `password_hash: None` makes an `--api-only` service account. An `operator`
+/// account is the operator (`users_operator_role`).
 pub async fn insert(
     db: impl PgExecutor<'_>,
     (username, full_name): (&str, Option<&str>),
-    role: Role,
+    (role, agency_id): (Role, Option<i64>),
     email: Option<&str>,
     password_hash: Option<&str>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO users (username, role, email, password_hash, api_only, created_at, full_name)
-         VALUES ($1, $2, $3, $4, $4 IS NULL, $5, $6) RETURNING id",
+        "INSERT INTO users (username, role, email, password_hash, api_only, created_at, full_name, agency_id, operator)
+         VALUES ($1, $2, $3, $4, $4 IS NULL, $5, $6, $7,
+                 -- An installation always has an operator: an `operator` account, or else its
+                 -- first admin (a single-agency install's, created at first start).
+                 $2 = 'operator' OR ($2 = 'admin' AND NOT EXISTS (
+                     SELECT 1 FROM users WHERE operator AND role IN ('operator', 'admin'))))
+         RETURNING id",
     )
     .bind(username)
     .bind(role)
@@ -118,16 +136,42 @@ pub async fn insert(
     .bind(password_hash)
     .bind(now)
     .bind(full_name)
+    .bind(agency_id)
     .fetch_one(db)
     .await
 }
 
-/// Replaces the user's facilities with those `codes` (all of which must exist: checked by caller).
-pub async fn set_facilities(conn: &mut sqlx::PgConnection, user_id: i64, codes: &[String]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_facilities WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+/// The accounts an agency's admin manages: its own staff, and the liaisons granted one of its
+/// facilities (`None`: every account, for the operator).
+pub async fn of_agency(db: impl PgExecutor<'_>, agency_id: Option<i64>) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE $1::bigint IS NULL OR u.agency_id = $1
+            OR EXISTS (SELECT 1 FROM user_facilities g JOIN facilities gf ON gf.id = g.facility_id
+                        WHERE g.user_id = u.id AND gf.agency_id = $1)
+         GROUP BY u.id ORDER BY u.username"
+    ))
+    .bind(agency_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Replaces the user's facilities with those `codes` (all of which must exist: checked by
+/// caller). `within`: only the facilities of that agency are replaced (an agency's admin edits a
+/// liaison's grants of its own facilities and leaves other agencies' grants alone).
+pub async fn set_facilities(
+    conn: &mut sqlx::PgConnection,
+    user_id: i64,
+    codes: &[String],
+    within: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM user_facilities WHERE user_id = $1
+           AND ($2::bigint IS NULL OR facility_id IN (SELECT id FROM facilities WHERE agency_id = $2))",
+    )
+    .bind(user_id)
+    .bind(within)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO user_facilities (user_id, facility_id) SELECT $1, id FROM facilities WHERE code = ANY($2)",
     )
@@ -161,10 +205,12 @@ pub async fn full_names(
     Ok(rows.into_iter().collect())
 }
 
-pub async fn set_role(db: impl PgExecutor<'_>, user_id: i64, role: Role) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+/// A new role and, with it, the agency the account belongs to (`None` for a crossing role).
+pub async fn set_role(db: impl PgExecutor<'_>, user_id: i64, role: Role, agency_id: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET role = $2, agency_id = $3 WHERE id = $1")
         .bind(user_id)
         .bind(role)
+        .bind(agency_id)
         .execute(db)
         .await?;
     Ok(())
@@ -271,22 +317,29 @@ pub async fn take_temporary_password(db: impl PgExecutor<'_>, user_id: i64, now:
     Ok(r.rows_affected() == 1)
 }
 
-/// The addresses of every enabled administrator who has one.
-pub async fn admin_emails(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
+/// The addresses of the installation's enabled operators who have one (`domain::tenancy::may_operate`:
+/// an `operator` account, or an admin with the flag).
+pub async fn operator_emails(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
-        "SELECT email AS \"email!\" FROM users WHERE role = $1 AND disabled_at IS NULL AND email IS NOT NULL ORDER BY email",
-        Role::Admin as _
+        "SELECT email AS \"email!\" FROM users
+         WHERE operator AND role IN ($1, $2) AND disabled_at IS NULL AND email IS NOT NULL ORDER BY email",
+        Role::Admin as _,
+        Role::Operator as _
     )
     .fetch_all(db)
     .await
 }
 
-/// Whether `user_id` is an administrator and no other enabled administrator exists (locks the
-/// administrators' rows, so two sweeps cannot both decide "not the last").
+/// Whether `user_id` is an administrator and no other enabled administrator of its agency
+/// exists (locks those administrators' rows, so two sweeps cannot both decide "not the last").
 pub async fn is_last_enabled_admin(conn: &mut sqlx::PgConnection, user_id: i64) -> sqlx::Result<bool> {
     let admins = sqlx::query_scalar!(
-        "SELECT id FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id FOR UPDATE",
-        Role::Admin as _
+        "SELECT id FROM users
+         WHERE role = $1 AND disabled_at IS NULL
+           AND agency_id IS NOT DISTINCT FROM (SELECT agency_id FROM users WHERE id = $2)
+         ORDER BY id FOR UPDATE",
+        Role::Admin as _,
+        user_id
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -68,6 +68,21 @@ pub fn parse_email(raw: &str) -> Result<String, String> {
 }
 
 /// Facility codes as jail systems send them: upper-case letters, digits and dashes, 2 to 16.
+/// An agency's code: the same shape as a facility's ("WAKE-SO").
+pub fn parse_agency_code(raw: &str) -> Result<String, String> {
+    parse_facility_code(raw).map_err(|_| "agency code must be 2 to 16 upper-case letters, digits or dashes".into())
+}
+
+/// A two-letter state (or territory) postal code, upper case ("NC").
+pub fn parse_state(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{s}` is not a two-letter state code (NC, TX, FL)"))
+    }
+}
+
 pub fn parse_facility_code(raw: &str) -> Result<String, String> {
     let c = raw.trim();
     let ok = (2..=16).contains(&c.len())

@@ -72,6 +72,7 @@ impl AlertKind {
         use AlertKind::*;
         match role {
             Role::Admin => true,
+            Role::Operator | Role::Oversight => false,
             _ if self.is_clock() => true,
             Role::IceLiaison => matches!(self, IceDocumentRecorded | PostServiceNotice),
             Role::Supervisor => matches!(

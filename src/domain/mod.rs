@@ -34,6 +34,7 @@ pub mod stage;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;
+pub mod tenancy;
 #[cfg(test)]
 mod test_support;
 pub mod types;

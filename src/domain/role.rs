@@ -12,10 +12,23 @@ pub enum Role {
     Supervisor,
     IceLiaison,
     Admin,
+    /// The host of a shared installation: agencies and their first admins, health and usage,
+    /// never case data (issue 28).
+    Operator,
+    /// A state or agency oversight body: aggregates of the agencies it is granted, never a
+    /// person (issue 28).
+    Oversight,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin];
+    pub const ALL: [Role; 6] = [
+        Role::Officer,
+        Role::Supervisor,
+        Role::IceLiaison,
+        Role::Admin,
+        Role::Operator,
+        Role::Oversight,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -23,6 +36,8 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::IceLiaison => "ice_liaison",
             Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Oversight => "oversight",
         }
     }
 
@@ -32,6 +47,8 @@ impl Role {
             Role::Supervisor => "Supervisor",
             Role::IceLiaison => "ICE liaison",
             Role::Admin => "Administrator",
+            Role::Operator => "Operator",
+            Role::Oversight => "Oversight",
         }
     }
 }
@@ -45,10 +62,9 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}`: use officer, supervisor, ice_liaison or admin"))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            format!("unknown role `{s}`: use officer, supervisor, ice_liaison, admin, operator or oversight")
+        })
     }
 }
 

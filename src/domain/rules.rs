@@ -101,15 +101,22 @@ pub fn may(step: Step, actor: Actor, facts: Facts<'_>) -> Result<(), RuleError> 
     when(step, facts)
 }
 
-/// Whether someone with `role`, assigned to the facilities `own`, covers the facility
-/// `facility_id`: admins every facility, everyone else their own.
+/// Whether someone with `role`, whose facilities are `own`, covers the facility `facility_id`.
+/// An admin's facilities are every facility of their agency, a liaison's the facilities granted
+/// to them, everyone else's their own (`db::users::SELECT` loads them so); the operator and
+/// oversight have none: no case data (issue 28).
 pub fn covers(role: Role, own: &[i64], facility_id: i64) -> bool {
-    role == Role::Admin || own.contains(&facility_id)
+    !matches!(role, Role::Operator | Role::Oversight) && own.contains(&facility_id)
 }
 
-/// The facilities someone covers: `None` for every facility (admins), else their own.
+/// The facilities someone's lists are limited to: always their own (an admin's are their
+/// agency's); `None`, every facility of every agency, is left to the server's own work.
 pub fn scope(role: Role, own: &[i64]) -> Option<&[i64]> {
-    (role != Role::Admin).then_some(own)
+    Some(if matches!(role, Role::Operator | Role::Oversight) {
+        &[]
+    } else {
+        own
+    })
 }
 
 /// Whether `role` sees the people past their point of release who await a service (still in
@@ -174,19 +181,22 @@ pub fn may_do(duty: Duty, role: Role) -> Result<(), RuleError> {
 pub enum Area {
     /// The running clocks: the pending-transfers board and its stream.
     Board,
+    /// Cases at all (a person's name, booking number, A-number): not the operator's nor
+    /// oversight's, whatever the facility (issue 28).
+    Cases,
     /// An officer's eligibility to serve (their own; a supervisor's officers; admins all).
     Eligibility,
     /// The facility's oversight: the WSO roster, the agreement's records, the reports, the
     /// compliance report, booking imports, officers' certifications and credentials.
     Oversight,
-    /// The installation: accounts, facilities, wall displays, webhooks, the audit log.
+    /// The agency: its accounts, facilities, wall displays, webhooks, the audit log.
     Administration,
 }
 
 impl Area {
     pub fn roles(self) -> &'static [Role] {
         match self {
-            Area::Board => &Role::ALL,
+            Area::Board | Area::Cases => &[Role::Officer, Role::Supervisor, Role::IceLiaison, Role::Admin],
             Area::Eligibility => &[Role::Officer, Role::Supervisor, Role::Admin],
             Area::Oversight => &[Role::Supervisor, Role::Admin],
             Area::Administration => &[Role::Admin],
@@ -231,11 +241,13 @@ pub fn who(step: Step, actor: Actor) -> Result<(), RuleError> {
 /// What an ICE liaison sees: cases held for pickup, or transferred.
 pub const LIAISON_STATUSES: [Status; 3] = [Status::WsoHold, Status::IgsaHold, Status::Transferred];
 
-/// Whether someone may see a case at all: admins every case; staff the cases of their
-/// facilities; ICE liaisons only those of their facilities that concern ICE.
+/// Whether someone may see a case at all: admins the cases of their agency's facilities; staff
+/// those of their facilities; ICE liaisons only those of their granted facilities that concern
+/// ICE; the operator and oversight none.
 pub fn may_see(role: Role, at_facility: bool, status: Status) -> bool {
     match role {
-        Role::Admin => true,
+        Role::Operator | Role::Oversight => false,
+        Role::Admin => at_facility,
         Role::IceLiaison => at_facility && LIAISON_STATUSES.contains(&status),
         Role::Officer | Role::Supervisor => at_facility,
     }

@@ -265,11 +265,18 @@ fn who_sees_what_and_where() {
     use super::rules::{covers, may_see, scope, sees_awaiting, sees_whole_case};
     use Role::*;
     let own = [1, 2];
-    assert!(covers(Admin, &[], 7) && covers(Officer, &own, 2) && !covers(Supervisor, &own, 3));
-    assert_eq!(scope(Admin, &own), None);
+    // An admin's own facilities are their agency's (issue 28): no longer every facility.
+    assert!(covers(Admin, &own, 2) && !covers(Admin, &[], 7));
+    assert!(covers(Officer, &own, 2) && !covers(Supervisor, &own, 3));
+    assert!(!covers(Operator, &own, 1) && !covers(Oversight, &own, 1));
+    assert_eq!(scope(Admin, &own), Some(&own[..]));
     assert_eq!(scope(IceLiaison, &own), Some(&own[..]));
+    assert_eq!(scope(Operator, &own), Some(&[][..]));
+    assert_eq!(scope(Oversight, &own), Some(&[][..]));
     for status in [Status::InCustody, Status::Released] {
-        assert!(may_see(Officer, true, status) && may_see(Admin, false, status));
+        assert!(may_see(Officer, true, status) && may_see(Admin, true, status));
+        assert!(!may_see(Admin, false, status), "another agency's case");
+        assert!(!may_see(Operator, true, status) && !may_see(Oversight, true, status));
         assert!(!may_see(IceLiaison, true, status), "{status:?}");
     }
     for status in [Status::WsoHold, Status::IgsaHold, Status::Transferred] {

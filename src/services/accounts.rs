@@ -7,6 +7,7 @@ use sqlx::PgPool;
 
 use crate::auth::password;
 use crate::db::{self, audit::NewEntry};
+use crate::domain::tenancy::{self, Granter};
 use crate::domain::{Role, account};
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -16,6 +17,8 @@ pub struct Actor<'a> {
     pub id: Option<i64>,
     pub name: Option<&'a str>,
     pub ip: Option<&'a str>,
+    /// What the actor may grant (`domain::tenancy`): the command line is the operator.
+    pub granter: Granter,
 }
 
 impl<'a> Actor<'a> {
@@ -23,14 +26,34 @@ impl<'a> Actor<'a> {
         id: None,
         name: None,
         ip: None,
+        granter: Granter::Cli,
     };
 
-    /// A signed-in user acting on their own account.
+    /// A signed-in user: acting on their own account, or as an agency's admin or the operator.
     pub fn user(user: &'a crate::db::users::User, ip: Option<&'a str>) -> Actor<'a> {
         Actor {
             id: Some(user.id),
             name: Some(&user.username),
             ip,
+            granter: Granter::Account {
+                role: user.role,
+                operator: user.operator,
+                agency: user.agency_id,
+            },
+        }
+    }
+
+    /// Something other than a person (a wall display's first use), named.
+    pub fn named(name: &'a str, ip: Option<&'a str>) -> Actor<'a> {
+        Actor {
+            id: None,
+            name: Some(name),
+            ip,
+            granter: Granter::Account {
+                role: Role::Oversight,
+                operator: false,
+                agency: None,
+            },
         }
     }
 
@@ -39,7 +62,21 @@ impl<'a> Actor<'a> {
         id: None,
         name: Some("system"),
         ip: None,
+        granter: Granter::Cli,
     };
+
+    /// The agency whose accounts and facilities this actor manages: its own for an agency's
+    /// admin, `None` (every agency) for the operator and the command line.
+    pub fn managed_agency(&self) -> Option<i64> {
+        match self.granter {
+            Granter::Account {
+                role: Role::Admin,
+                operator: false,
+                agency,
+            } => agency,
+            _ => None,
+        }
+    }
 
     fn via(&self) -> &'static str {
         match (self.id, self.name) {
@@ -70,6 +107,10 @@ pub struct NewUser {
     pub role: String,
     pub email: Option<String>,
     pub facilities: Vec<String>,
+    /// Agency codes: the one an officer, supervisor or admin belongs to (may be left out when
+    /// the installation has one agency, or when the actor is an agency's admin: theirs); the
+    /// agencies an oversight account is granted; none for a liaison or the operator.
+    pub agencies: Vec<String>,
     /// Ignored for an `api_only` account, which has no password.
     pub password: String,
     /// A service account: no password, no web sign-in, acts only through tokens.
@@ -103,7 +144,17 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
     {
         errors.push(FieldError::new("password", m));
     }
-    let facilities = existing_facilities(pool, &input.facilities, &mut errors).await?;
+    let agencies = crate::services::agencies::agencies_of(pool, role, &input.agencies, &actor, &mut errors).await?;
+    let agency = role
+        .filter(|r| tenancy::belongs_to_agency(*r))
+        .and(agencies.first().copied());
+    let facilities =
+        crate::services::agencies::existing_facilities(pool, &input.facilities, &actor, &mut errors).await?;
+    if let Some(role) = role
+        && errors.is_empty()
+    {
+        crate::services::agencies::allowed_account(&actor, role, agency, &facilities, &mut errors)?;
+    }
     if let (Some(u), true) = (&username, errors.is_empty())
         && db::users::by_username(pool, u).await?.is_some()
     {
@@ -122,7 +173,7 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
 
     let mut tx = pool.begin().await?;
     let names = (username.as_str(), full_name.as_deref());
-    let id = match db::users::insert(&mut *tx, names, role, email.as_deref(), hash.as_deref(), now).await {
+    let id = match db::users::insert(&mut *tx, names, (role, agency), email.as_deref(), hash.as_deref(), now).await {
         Ok(id) => id,
         Err(e) if db::unique::violated(&e).is_some_and(|u| u.field == "username") => {
             return Err(AppError::field(
@@ -132,29 +183,36 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
         }
         Err(e) => return Err(e.into()),
     };
-    db::users::set_facilities(&mut tx, id, &facilities).await?;
+    let codes: Vec<String> = facilities.iter().map(|f| f.code.clone()).collect();
+    db::users::set_facilities(&mut tx, id, &codes, None).await?;
+    if role == Role::Oversight {
+        for a in &agencies {
+            db::agencies::grant_oversight(&mut *tx, id, *a, now).await?;
+        }
+    }
+    let agency_codes = crate::services::agencies::agency_codes(pool, &agencies).await?;
     let detail = json!({
-        "username": username, "role": role, "email": email, "facilities": facilities, "api_only": input.api_only,
+        "username": username, "role": role, "email": email, "facilities": codes, "api_only": input.api_only,
+        "agencies": agency_codes,
     });
     db::audit::record(&mut *tx, actor.entry("user_created", now, detail)).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-async fn existing_facilities(pool: &PgPool, codes: &[String], errors: &mut Vec<FieldError>) -> AppResult<Vec<String>> {
-    let mut found = Vec::new();
-    for code in codes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
-        match db::facilities::by_code(pool, code).await? {
-            Some(f) => found.push(f.code),
-            None => errors.push(FieldError::new("facilities", format!("there is no facility `{code}`"))),
-        }
+/// The account `user_id`, when `actor` manages it (`domain::tenancy::manages`); another
+/// agency's account is a 404, as one that does not exist.
+pub async fn managed(db: impl sqlx::PgExecutor<'_>, actor: &Actor<'_>, user_id: i64) -> AppResult<db::users::User> {
+    let user = db::users::by_id(db, user_id).await?.ok_or(AppError::NotFound)?;
+    if tenancy::manages(actor.granter, user.role, user.agency_id, &user.facility_agencies) {
+        Ok(user)
+    } else {
+        Err(AppError::Hidden)
     }
-    found.sort();
-    found.dedup();
-    Ok(found)
 }
 
-/// Changes an account's role and facilities.
+/// Changes an account's role and facilities. An agency's admin changes only its own facilities
+/// of the account (a liaison keeps the grants of other agencies).
 pub async fn update_user(
     pool: &PgPool,
     user_id: i64,
@@ -173,26 +231,39 @@ pub async fn update_user(
         .parse::<Role>()
         .map_err(|m| errors.push(FieldError::new("role", m)))
         .ok();
-    let facilities = existing_facilities(pool, facilities, &mut errors).await?;
+    let facilities = crate::services::agencies::existing_facilities(pool, facilities, &actor, &mut errors).await?;
+    let before = managed(pool, &actor, user_id).await?;
+    let agency = match role {
+        Some(r) if tenancy::belongs_to_agency(r) => match before.agency_id.or(actor.managed_agency()) {
+            Some(a) => Some(a),
+            None => db::agencies::only_one(pool).await?.map(|a| a.id),
+        },
+        _ => None,
+    };
+    if let Some(role) = role
+        && errors.is_empty()
+    {
+        crate::services::agencies::allowed_account(&actor, role, agency, &facilities, &mut errors)?;
+    }
     let (Some(role), true) = (role, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
     let mut tx = pool.begin().await?;
-    let before = db::users::by_id(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
     if actor.id == Some(user_id) && role != Role::Admin {
         return Err(AppError::field("role", "you cannot remove your own administrator role"));
     }
-    // The last enabled administrator keeps the role. The check locks every administrator's row
-    // until this transaction ends, so two admins demoting each other at once queue there and
-    // the second sees the first's result (issue 26, 11).
+    // The last enabled administrator of the agency keeps the role. The check locks every
+    // administrator's row until this transaction ends, so two admins demoting each other at once
+    // queue there and the second sees the first's result (issue 26, 11).
     if before.role == Role::Admin && role != Role::Admin && db::users::is_last_enabled_admin(&mut tx, user_id).await? {
         return Err(AppError::field(
             "role",
             "this is the last enabled administrator: make another account an administrator first",
         ));
     }
-    db::users::set_role(&mut *tx, user_id, role).await?;
-    db::users::set_facilities(&mut tx, user_id, &facilities).await?;
+    let codes: Vec<String> = facilities.iter().map(|f| f.code.clone()).collect();
+    db::users::set_role(&mut *tx, user_id, role, agency).await?;
+    db::users::set_facilities(&mut tx, user_id, &codes, actor.managed_agency()).await?;
     if let Some(name) = &full_name {
         db::users::set_full_name(&mut *tx, user_id, name.as_deref()).await?;
     }
@@ -200,7 +271,7 @@ pub async fn update_user(
         "username": before.username,
         "full_name": full_name.as_ref().map(|n| json!({ "from": before.full_name, "to": n })),
         "role": { "from": before.role, "to": role },
-        "facilities": { "from": before.facilities, "to": facilities },
+        "facilities": { "from": before.facilities, "to": codes },
     });
     db::audit::record(&mut *tx, actor.entry("user_updated", now, detail)).await?;
     tx.commit().await?;
@@ -209,7 +280,7 @@ pub async fn update_user(
 
 pub async fn unlock_user(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<()> {
     let mut tx = pool.begin().await?;
-    let user = db::users::by_id(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = managed(&mut *tx, &actor, user_id).await?;
     if !db::users::unlock(&mut *tx, user_id).await? {
         return Err(AppError::Conflict {
             code: "not_locked",
@@ -225,12 +296,13 @@ pub async fn unlock_user(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: Dat
     Ok(())
 }
 
+/// A new facility of `agency` (a code; may be left out by an agency's admin, whose agency it
+/// is, or when the installation has one agency).
 pub async fn create_facility(
     pool: &PgPool,
-    code: &str,
-    name: &str,
-    timezone: &str,
-    igsa: bool,
+    (code, name): (&str, &str),
+    (timezone, igsa): (&str, bool),
+    agency: Option<&str>,
     actor: Actor<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<db::facilities::Facility> {
@@ -245,18 +317,19 @@ pub async fn create_facility(
     if name.is_empty() || name.len() > 200 {
         errors.push(FieldError::new("name", "name must be 1 to 200 characters"));
     }
-    let (Some(code), Some(tz), true) = (code, tz, errors.is_empty()) else {
+    let agency = crate::services::agencies::resolve(pool, agency, &actor, &mut errors).await?;
+    let (Some(code), Some(tz), Some(agency), true) = (code, tz, agency, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
     let mut tx = pool.begin().await?;
-    let facility = match db::facilities::insert(&mut *tx, &code, name, tz.name(), igsa, now).await {
+    let facility = match db::facilities::insert(&mut *tx, &code, name, tz.name(), igsa, agency.id, now).await {
         Ok(f) => f,
         Err(e) if db::unique::violated(&e).is_some_and(|u| u.field == "code") => {
             return Err(AppError::field("code", format!("a facility `{code}` already exists")));
         }
         Err(e) => return Err(e.into()),
     };
-    let detail = json!({ "code": code, "name": name, "timezone": tz.name(), "igsa": igsa });
+    let detail = json!({ "code": code, "name": name, "timezone": tz.name(), "igsa": igsa, "agency": agency.code });
     db::audit::record(&mut *tx, actor.entry("facility_created", now, detail)).await?;
     tx.commit().await?;
     Ok(facility)

@@ -150,9 +150,10 @@ pub async fn check(pool: &PgPool, from: &Verified, now: DateTime<Utc>, mail_from
         Err(broken) => {
             tracing::error!(%broken, "audit chain broken");
             let mut tx = pool.begin().await?;
-            let admins = db::users::admin_emails(pool).await?;
+            let admins = db::users::operator_emails(pool).await?;
             let g = Generic {
                 facility_id: None,
+                agency_id: None,
                 to: Some(admins),
                 booking_id: None,
                 complaint_id: None,

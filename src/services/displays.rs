@@ -81,11 +81,7 @@ pub async fn open(pool: &PgPool, secret: &str, address: Option<&str>, now: DateT
     let mut tx = pool.begin().await?;
     if db::displays::seen(&mut *tx, d.id, address, now).await? {
         let who = format!("display {}", d.id);
-        let actor = Actor {
-            id: None,
-            name: Some(&who),
-            ip: Some(address),
-        };
+        let actor = Actor::named(&who, Some(address));
         let detail = json!({ "display_id": d.id, "facility": d.facility_code, "name": d.name });
         db::audit::record(&mut *tx, actor.entry("display_first_use", now, detail)).await?;
     }

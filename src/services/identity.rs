@@ -51,6 +51,7 @@ pub async fn set_disabled(
     let user = db::users::by_id_for_update(&mut *tx, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::services::accounts::managed(&mut *tx, &actor, user.id).await?;
     if actor.id == Some(user.id) && disabled {
         return Err(AppError::Conflict {
             code: "own_account",
@@ -87,7 +88,7 @@ pub const TEMPORARY_PASSWORD_HOURS: i64 = 72;
 /// sign-in within [`TEMPORARY_PASSWORD_HOURS`], to be replaced there; every session of the
 /// account ends.
 pub async fn reset_password(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<String> {
-    let user = db::users::by_id(pool, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = crate::services::accounts::managed(pool, &actor, user_id).await?;
     if user.api_only {
         return Err(AppError::Conflict {
             code: "service_account",
@@ -112,6 +113,7 @@ pub async fn reset_mfa(pool: &PgPool, user_id: i64, actor: Actor<'_>, now: DateT
     let user = db::users::by_id_for_update(&mut *tx, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::services::accounts::managed(&mut *tx, &actor, user.id).await?;
     if !db::mfa::reset(&mut tx, user.id).await? {
         return Err(AppError::Conflict {
             code: "mfa_not_enrolled",
@@ -214,6 +216,9 @@ pub async fn create_token(
         ));
     }
     let user = user_named(pool, username).await?;
+    if actor.id != Some(user.id) {
+        crate::services::accounts::managed(pool, &actor, user.id).await?;
+    }
     let token = token::generate();
     let expires_at = now + Duration::days(days);
     let mut tx = pool.begin().await?;
@@ -239,7 +244,15 @@ pub async fn revoke_token(pool: &PgPool, token_id: i64, actor: Actor<'_>, now: D
             message: format!("there is no live token {token_id}"),
         });
     };
-    let username = db::users::by_id(&mut *tx, user_id).await?.map(|u| u.username);
+    let username = match actor.id == Some(user_id) {
+        true => db::users::by_id(&mut *tx, user_id).await?.map(|u| u.username),
+        // Another agency's token is answered as one that does not exist (rolled back).
+        false => Some(
+            crate::services::accounts::managed(&mut *tx, &actor, user_id)
+                .await?
+                .username,
+        ),
+    };
     let detail = json!({ "token_id": token_id, "username": username });
     db::audit::record(&mut *tx, actor.entry("token_revoked", now, detail)).await?;
     tx.commit().await?;
@@ -263,8 +276,10 @@ pub async fn disable_inactive(pool: &PgPool, days: i64, now: DateTime<Utc>, mail
         db::sessions::end_all(&mut *tx, id, None, "account_disabled", now).await?;
         let detail = json!({ "username": username, "inactive_days": days });
         db::audit::record(&mut *tx, Actor::SYSTEM.entry("account_disabled_inactive", now, detail)).await?;
+        let agency_id = db::users::by_id(&mut *tx, id).await?.and_then(|u| u.agency_id);
         let g = Generic {
             facility_id: None,
+            agency_id,
             to: None,
             booking_id: None,
             complaint_id: None,

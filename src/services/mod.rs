@@ -6,6 +6,7 @@
 //! rule. A refused request rolls back, so it changes nothing.
 
 pub mod accounts;
+pub mod agencies;
 pub mod agreement;
 pub mod audit;
 pub mod board;
@@ -64,7 +65,7 @@ impl Caller<'_> {
         }
     }
 
-    /// Admins see every facility; everyone else only their own.
+    /// The caller's facilities: an admin's are their agency's (`rules::scope`).
     pub fn facility_scope(&self) -> Option<&[i64]> {
         rules::scope(self.user.role, &self.user.facility_ids)
     }
@@ -82,6 +83,7 @@ pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
 /// Reads a case the caller may see: 404 when it does not exist, and 404 too (audited as a
 /// refusal) when it is not theirs, so that the answer does not tell that it exists.
 pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
+    caller.require(Area::Cases)?;
     let b = db::bookings::get(pool, id).await?.ok_or(AppError::NotFound)?;
     if !visible(caller, &b) {
         return Err(not_yours());
@@ -125,6 +127,7 @@ impl Locked {
 /// cover (as when it does not exist: issue 26), else refused (403) at once unless the rulebook
 /// lets the caller's role take the step there.
 async fn lock(conn: &mut PgConnection, caller: &Caller<'_>, id: i64, step: Step) -> AppResult<Locked> {
+    caller.require(Area::Cases)?;
     let b = db::bookings::lock(&mut *conn, id).await?.ok_or(AppError::NotFound)?;
     if !rules::covers(caller.user.role, &caller.user.facility_ids, b.facility_id) {
         return Err(not_yours());
@@ -225,6 +228,10 @@ mod tests {
             last_token_use_at: None,
             facilities: vec![],
             facility_ids: facility_ids.to_vec(),
+            agency_id: Some(1),
+            agency: Some("DEFAULT".into()),
+            facility_agencies: vec![1],
+            operator: false,
         }
     }
 
@@ -264,7 +271,8 @@ mod tests {
     fn staff_see_their_facilities_cases_and_liaisons_only_those_held_for_ice() {
         let officer = user(Role::Officer, &[1]);
         let liaison = user(Role::IceLiaison, &[1]);
-        let admin = user(Role::Admin, &[]);
+        // An admin's facilities are their agency's (`db::users::SELECT` loads them).
+        let admin = user(Role::Admin, &[1]);
         let as_caller = |u: &User| -> bool { visible(&Caller { user: u, ip: None }, &case_at(1, Status::InCustody)) };
         assert!(as_caller(&officer));
         assert!(
@@ -308,9 +316,16 @@ mod tests {
         assert_eq!(c.list_statuses(Some(Status::WsoHold)), Some(vec![Status::WsoHold]));
         assert_eq!(c.list_statuses(None).map(|s| s.len()), Some(3));
         assert_eq!(c.facility_scope(), Some(&[1][..]));
-        let admin = user(Role::Admin, &[]);
+        let admin = user(Role::Admin, &[1, 2]);
         let c = Caller { user: &admin, ip: None };
         assert_eq!(c.list_statuses(None), None);
-        assert_eq!(c.facility_scope(), None);
+        assert_eq!(c.facility_scope(), Some(&[1, 2][..]), "an admin's agency's facilities");
+        let operator = user(Role::Operator, &[1]);
+        let c = Caller {
+            user: &operator,
+            ip: None,
+        };
+        assert_eq!(c.facility_scope(), Some(&[][..]), "the operator sees no case");
+        assert!(!visible(&c, &case_at(1, Status::WsoHold)));
     }
 }

@@ -123,6 +123,7 @@ async fn tell_owner_of_lock(
 ) -> AppResult<()> {
     let g = Generic {
         facility_id: None,
+        agency_id: u.agency_id,
         to: Some(u.email.iter().cloned().collect()),
         booking_id: None,
         complaint_id: None,

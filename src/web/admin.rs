@@ -39,9 +39,25 @@ fn all_of(pairs: &Pairs, name: &str) -> Vec<String> {
 
 pub(crate) fn actor(user: &CurrentUser) -> Actor<'_> {
     Actor {
-        id: Some(user.user.id),
-        name: Some(&user.user.username),
         ip: user.ip.as_deref(),
+        ..Actor::user(&user.user, None)
+    }
+}
+
+/// The facilities the admin's pages list and offer: their agency's (every agency's for the
+/// operator).
+async fn managed_facilities(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Facility>> {
+    Ok(db::facilities::of_agency(&state.db, actor(user).managed_agency()).await?)
+}
+
+/// A facility the admin manages, by code: another agency's is a 404 like one that does not exist.
+pub(crate) async fn managed_facility(state: &AppState, user: &CurrentUser, code: &str) -> AppResult<Facility> {
+    let f = db::facilities::by_code(&state.db, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match actor(user).managed_agency() {
+        Some(own) if own != f.agency_id => Err(AppError::Hidden),
+        _ => Ok(f),
     }
 }
 
@@ -59,7 +75,7 @@ pub struct UsersPage {
     layout: Layout,
     users: Vec<User>,
     facilities: Vec<Facility>,
-    roles: [Role; 4],
+    roles: Vec<Role>,
     form: UserForm,
     errors: Vec<FieldError>,
     now: chrono::DateTime<chrono::Utc>,
@@ -79,13 +95,14 @@ async fn users_page(
     errors: Vec<FieldError>,
     page: Option<i64>,
 ) -> AppResult<UsersPage> {
-    let (users, pager) = crate::web::forms::Pager::slice(db::users::all(&state.db).await?, "/admin/users", page);
+    let accounts = db::users::of_agency(&state.db, actor(user).managed_agency()).await?;
+    let (users, pager) = crate::web::forms::Pager::slice(accounts, "/admin/users", page);
     Ok(UsersPage {
         layout: Layout::new(state, user, "Users", "users").await?,
         users,
         pager,
-        facilities: db::facilities::all(&state.db).await?,
-        roles: Role::ALL,
+        facilities: managed_facilities(state, user).await?,
+        roles: crate::domain::tenancy::assignable_roles(actor(user).granter),
         form,
         errors,
         now: state.clock.now(),
@@ -125,6 +142,7 @@ pub async fn create_user(
         role: field(&pairs, "role").to_string(),
         email: Some(field(&pairs, "email").to_string()),
         facilities: all_of(&pairs, "facilities"),
+        agencies: all_of(&pairs, "agency"),
         password: field(&pairs, "password").to_string(),
         api_only: field(&pairs, "api_only") == "on",
     };
@@ -160,7 +178,7 @@ pub struct UserEditPage {
     layout: Layout,
     account: User,
     facilities: Vec<Facility>,
-    roles: [Role; 4],
+    roles: Vec<Role>,
     errors: Vec<FieldError>,
     locked: bool,
     tokens: Vec<crate::web::admin_accounts::TokenView>,
@@ -173,8 +191,8 @@ impl UserEditPage {
             layout: Layout::new(state, user, format!("User {}", account.username), "users").await?,
             locked: account.is_locked(state.clock.now()),
             account,
-            facilities: db::facilities::all(&state.db).await?,
-            roles: Role::ALL,
+            facilities: managed_facilities(state, user).await?,
+            roles: crate::domain::tenancy::assignable_roles(actor(user).granter),
             errors,
             tokens,
         })
@@ -187,7 +205,7 @@ pub async fn edit_user(
     PathId(id): PathId,
 ) -> AppResult<UserEditPage> {
     user.require(Area::Administration)?;
-    let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let account = accounts::managed(&state.db, &actor(&user), id).await?;
     UserEditPage::new(&state, &user, account, vec![]).await
 }
 
@@ -214,7 +232,7 @@ pub async fn update_user(
             Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
         }
         Err(AppError::Validation(errors)) => {
-            let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+            let account = accounts::managed(&state.db, &actor(&user), id).await?;
             let page = UserEditPage::new(&state, &user, account, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -247,7 +265,7 @@ impl FacilitiesPage {
     async fn blank(state: &AppState, user: &CurrentUser) -> AppResult<Self> {
         Ok(FacilitiesPage {
             layout: Layout::new(state, user, "Facilities", "facilities").await?,
-            facilities: db::facilities::all(&state.db).await?,
+            facilities: managed_facilities(state, user).await?,
             code: String::new(),
             name: String::new(),
             timezone: "America/New_York".into(),
@@ -284,7 +302,9 @@ pub async fn create_facility(
     user.require(Area::Administration)?;
     let (code, name, timezone) = (field(&pairs, "code"), field(&pairs, "name"), field(&pairs, "timezone"));
     let igsa = field(&pairs, "igsa") == "on";
-    match accounts::create_facility(&state.db, code, name, timezone, igsa, actor(&user), state.clock.now()).await {
+    let agency = Some(field(&pairs, "agency")).filter(|a| !a.trim().is_empty());
+    let now = state.clock.now();
+    match accounts::create_facility(&state.db, (code, name), (timezone, igsa), agency, actor(&user), now).await {
         Ok(f) => {
             session::set_flash(&user.session, "success", format!("Facility {} created.", f.code)).await?;
             Ok(Redirect::to("/admin/facilities").into_response())
@@ -313,9 +333,7 @@ pub async fn facility_settings(
     Form(data): Form<FormData>,
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
-    let f = db::facilities::by_code(&state.db, &code)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let f = managed_facility(&state, &user, &code).await?;
     let text = |name: &str| data.get(name).unwrap_or("").trim().to_string();
     let mut errors = Vec::new();
     let contact = Some(text("contact")).filter(|c| !c.is_empty());

@@ -149,7 +149,7 @@ pub async fn disable(
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
     let data = sent(form);
-    let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let account = crate::services::accounts::managed(&state.db, &crate::web::admin::actor(&user), id).await?;
     // Asked only when it would act: the service answers its own refusals (own account, already
     // disabled).
     if !confirm::confirmed(&data) && !account.is_disabled() && account.id != user.id() {
@@ -191,7 +191,7 @@ pub async fn reset_mfa(
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
     let data = sent(form);
-    let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let account = crate::services::accounts::managed(&state.db, &crate::web::admin::actor(&user), id).await?;
     if !confirm::confirmed(&data) && account.mfa_enrolled {
         let who = named(&account);
         return confirm::ask_in(
@@ -231,7 +231,7 @@ pub async fn reset_password(
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
     let data = sent(form);
-    let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let account = crate::services::accounts::managed(&state.db, &crate::web::admin::actor(&user), id).await?;
     if !confirm::confirmed(&data) && !account.api_only {
         let who = named(&account);
         return confirm::ask_in(
@@ -275,7 +275,7 @@ pub async fn create_token(
     Form(data): Form<FormData>,
 ) -> AppResult<SecretPage> {
     user.require(Area::Administration)?;
-    let account = db::users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let account = crate::services::accounts::managed(&state.db, &crate::web::admin::actor(&user), id).await?;
     let days = match data.get("expires_in_days").map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Some(
             v.parse::<i64>()
@@ -332,9 +332,7 @@ pub async fn facility_public(
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
     let data = sent(form);
-    let f = db::facilities::by_code(&state.db, &code)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let f = crate::web::admin::managed_facility(&state, &user, &code).await?;
     let enabled = data.get("enabled") == Some("true");
     let page = format!("/public/{}", f.code);
     if !confirm::confirmed(&data) && enabled != f.public_enabled {

@@ -180,7 +180,7 @@ pub async fn list(
         &state.db,
         scope,
         seen.as_ref(),
-        user.user.id,
+        &user.user,
         filter,
         (ROWS_PER_PAGE + 1, offset),
     )
@@ -295,13 +295,16 @@ pub async fn acknowledge(
 /// Acknowledges one alert for the user (403 when it is not theirs to see); false when it
 /// already was, or when `needing_action` is given and the alert's kind does not match it.
 async fn ack(state: &AppState, user: &CurrentUser, id: i64, needing_action: Option<bool>) -> AppResult<bool> {
-    let (facility_id, kind) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let (facility_id, kind, agency_id) = db::alerts::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if needing_action.is_some_and(|n| n != kind.needs_action()) {
         return Ok(false);
     }
     let allowed_kind = kind.seen_by(user.user.role);
-    let allowed_facility = user.user.role == Role::Admin
-        || facility_id.is_some_and(|f| crate::domain::rules::covers(user.user.role, &user.user.facility_ids, f));
+    let u = &user.user;
+    let allowed_facility = match facility_id {
+        Some(f) => crate::domain::rules::covers(u.role, &u.facility_ids, f),
+        None => crate::domain::tenancy::sees_alert_about_no_facility(u.role, u.operator, u.agency_id, agency_id),
+    };
     if !allowed_kind || !allowed_facility {
         return Err(AppError::forbidden());
     }

@@ -64,6 +64,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> AppResult<ListPage> {
     let caller = user.caller();
+    caller.require(crate::domain::rules::Area::Cases)?;
     let now = state.clock.now();
     // `awaiting_service` is a view of `in_custody`: past the point of release, not yet served.
     let awaiting_service = query.status == AWAITING_SERVICE;

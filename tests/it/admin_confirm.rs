@@ -18,6 +18,7 @@ async fn app_with_jdoe() -> (TestApp, i64) {
         role: "officer".into(),
         email: None,
         facilities: vec![],
+        agencies: vec![],
         password: PASSWORD.into(),
         api_only: false,
     };
@@ -115,6 +116,7 @@ async fn disabling_a_service_account_says_its_feed_stops() {
         role: "officer".into(),
         email: None,
         facilities: vec![],
+        agencies: vec![],
         password: String::new(),
         api_only: true,
     };

@@ -520,6 +520,26 @@ async fn api_duties(run: &mut Run<'_>) {
         |_| About::Detail("facility", json!("RCDC")),
     )
     .await;
+    run.api(
+        "post",
+        "/users/{username}/facilities",
+        "boss",
+        "/users/ice2/facilities",
+        json!({ "facility": "RCDC" }),
+        &["facility_granted"],
+        |_| About::Detail("username", json!("ice2")),
+    )
+    .await;
+    run.api(
+        "delete",
+        "/users/{username}/facilities/{code}",
+        "boss",
+        "/users/ice2/facilities/RCDC",
+        json!({}),
+        &["facility_revoked"],
+        |_| About::Detail("facility", json!("RCDC")),
+    )
+    .await;
     let hook = run
         .api(
             "post",

@@ -143,6 +143,7 @@ async fn entry_numbers_stay_on_one_line_and_the_roster_fits_1280() {
             role: "officer".into(),
             email: None,
             facilities: vec!["RCDC".into(), "WAKE".into()],
+            agencies: vec![],
             password: crate::helpers::PASSWORD.into(),
             api_only: false,
         };

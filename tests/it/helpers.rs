@@ -199,6 +199,30 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Config::for_tests()).await
 }
 
+/// A new, empty database owned by the owner role, nothing migrated: for a test that starts from
+/// an older schema (tests/it/agencies_migration.rs). The owner's pool.
+pub async fn empty_database() -> PgPool {
+    let server = server();
+    let name = format!("wso_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect_with(&server.admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name} OWNER {}", roles::OWNER))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let owner = server
+        .admin
+        .clone()
+        .database(&name)
+        .username(roles::OWNER)
+        .password(OWNER_PASSWORD);
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(owner)
+        .await
+        .unwrap()
+}
+
 /// A server with its own configuration (e.g. other alert thresholds).
 pub async fn spawn_app_with(config: Config) -> TestApp {
     let server = server();
@@ -322,12 +346,28 @@ impl TestApp {
     }
 
     pub async fn facility(&self, code: &str, tz: &str, igsa: bool) {
+        let name = format!("{code} Detention Center");
+        accounts::create_facility(&self.db, (code, &name), (tz, igsa), None, Actor::CLI, self.clock.now())
+            .await
+            .unwrap();
+    }
+
+    /// An agency (a sheriff's office) of the installation, as `wso-tracker agency add` makes it.
+    pub async fn agency(&self, code: &str, state: &str) {
+        let name = format!("{code} Sheriff's Office");
+        wso_tracker::services::agencies::create(&self.db, (code, &name), (state, None), Actor::CLI, self.clock.now())
+            .await
+            .unwrap();
+    }
+
+    /// A facility of `agency` (once the installation has several agencies).
+    pub async fn facility_of(&self, agency: &str, code: &str, tz: &str) {
+        let name = format!("{code} Detention Center");
         accounts::create_facility(
             &self.db,
-            code,
-            &format!("{code} Detention Center"),
-            tz,
-            igsa,
+            (code, &name),
+            (tz, false),
+            Some(agency),
             Actor::CLI,
             self.clock.now(),
         )
@@ -336,12 +376,19 @@ impl TestApp {
     }
 
     pub async fn user(&self, username: &str, role: &str, facilities: &[&str]) -> i64 {
+        self.user_of(username, role, &[], facilities).await
+    }
+
+    /// An account of `agencies` (an officer's, supervisor's or admin's one agency; the agencies
+    /// an oversight account sees; none for a liaison or the operator).
+    pub async fn user_of(&self, username: &str, role: &str, agencies: &[&str], facilities: &[&str]) -> i64 {
         let input = NewUser {
             full_name: None,
             username: username.into(),
             role: role.into(),
             email: Some(format!("{username}@county.example.org")),
             facilities: facilities.iter().map(|f| f.to_string()).collect(),
+            agencies: agencies.iter().map(|f| f.to_string()).collect(),
             password: PASSWORD.into(),
             api_only: false,
         };

@@ -306,6 +306,7 @@ async fn the_users_list_is_paged_on_the_api_and_the_page() {
             role: "officer".into(),
             email: None,
             facilities: vec![],
+            agencies: vec![],
             password: String::new(),
             api_only: true,
         };

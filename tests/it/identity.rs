@@ -241,6 +241,7 @@ async fn a_service_account_cannot_sign_in_and_cannot_be_locked_by_guessing() {
         role: "officer".into(),
         email: None,
         facilities: vec![],
+        agencies: vec![],
         password: String::new(),
         api_only: true,
     };

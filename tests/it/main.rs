@@ -2,6 +2,9 @@
 
 mod a11y;
 mod admin_confirm;
+mod agencies;
+mod agencies_cli;
+mod agencies_migration;
 mod alert_page;
 mod alerts;
 mod audit;

@@ -534,6 +534,17 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             ),
             not_admins(),
         ),
+        // A liaison's grants (issue 28): the world is one agency, so the refusals are roles.
+        (Api, "post", "/users/{username}/facilities") => e(
+            path.replace("{username}", "ice2"),
+            Body::Json(json!({ "facility": "RCDC" })),
+            not_admins(),
+        ),
+        (Api, "delete", "/users/{username}/facilities/{code}") => e(
+            path.replace("{username}", "ice").replace("{code}", "RCDC"),
+            Body::Json(json!({})),
+            not_admins(),
+        ),
         (Api, "delete", "/webhooks/{id}") => e(
             path.replace("{id}", &f.webhook.to_string()),
             Body::Json(json!({})),

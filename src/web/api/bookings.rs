@@ -112,6 +112,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::response::Response> {
     let caller = api.caller();
+    caller.require(crate::domain::rules::Area::Cases)?;
     let limit = super::page_limit(query.limit)?;
     let mut c = Checker::new();
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {

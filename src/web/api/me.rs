@@ -15,6 +15,9 @@ pub struct UserJson {
     id: i64,
     username: String,
     role: Role,
+    /// The agency an officer, supervisor or admin belongs to (issue 28); `null` for the roles
+    /// that cross agencies.
+    agency: Option<String>,
     email: Option<String>,
     facilities: Vec<String>,
     locked: bool,
@@ -27,6 +30,7 @@ impl UserJson {
             id: u.id,
             username: u.username,
             role: u.role,
+            agency: u.agency,
             email: u.email,
             facilities: u.facilities,
             locked,
@@ -39,7 +43,8 @@ pub async fn me(State(state): State<AppState>, caller: ApiUser) -> Json<UserJson
     Json(UserJson::at(caller.user, state.clock.now()))
 }
 
-/// `GET /api/v1/users` (admin): every account.
+/// `GET /api/v1/users` (admin): the accounts of the admin's agency and the liaisons it granted a
+/// facility (each listed with that agency's facilities only); every account for the operator.
 pub async fn users(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -47,10 +52,24 @@ pub async fn users(
 ) -> ApiResult<axum::response::Response> {
     caller.require(Area::Administration)?;
     let limit = super::page_limit(page.limit)?;
-    let users: Vec<UserJson> = db::users::all(&state.db)
+    let agency = crate::services::accounts::Actor::user(&caller.user, None).managed_agency();
+    let own: Vec<String> = match agency {
+        Some(_) => db::facilities::of_agency(&state.db, agency)
+            .await?
+            .into_iter()
+            .map(|f| f.code)
+            .collect(),
+        None => vec![],
+    };
+    let users: Vec<UserJson> = db::users::of_agency(&state.db, agency)
         .await?
         .into_iter()
-        .map(|u| UserJson::at(u, state.clock.now()))
+        .map(|mut u| {
+            if agency.is_some() {
+                u.facilities.retain(|f| own.contains(f));
+            }
+            UserJson::at(u, state.clock.now())
+        })
         .collect();
     Ok(super::paged(users, |u| u.id, page.after, limit, "/api/v1/users"))
 }

@@ -1,5 +1,6 @@
 //! JSON API v1: bearer-token callers (jail systems, ICE-side tools, scripts).
 
+pub mod agencies;
 pub mod agreement;
 pub mod audit;
 pub mod bookings;

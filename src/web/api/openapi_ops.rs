@@ -8,7 +8,7 @@ use super::schema::{EligibilityJson, PublicPageJson, RevokedJson};
 use super::views::{BookingJson, DocumentJson, EventJson, NotificationJson, PendingJson};
 use super::{agreement, bookings, case_inputs, claims, complaints, me, officers, reports, roster};
 use crate::db;
-use crate::domain::Role::{self, Admin, IceLiaison, Officer, Supervisor};
+use crate::domain::Role::{self, Admin, IceLiaison, Officer, Operator, Supervisor};
 use crate::domain::booking::{BookingInput, DocumentInput, NotificationInput};
 use crate::domain::roster::CertificationInput;
 use crate::services::compliance::ComplianceReport;
@@ -38,10 +38,39 @@ pub fn operations() -> Vec<Op> {
             .list::<me::UserJson>("Accounts in id order", true)
             .errors(&[403]),
     ];
+    ops.extend(agencies());
     ops.extend(cases());
     ops.extend(more());
     ops.extend(webhooks());
     ops
+}
+
+/// Agencies and a liaison's grants (docs/agencies.md; issue 28).
+fn agencies() -> Vec<Op> {
+    use super::agencies::{GrantInput, GrantJson};
+    let revoked = utoipa::openapi::ResponseBuilder::new()
+        .description("Taken back: the account's board and streams lose that facility's cases at once")
+        .build();
+    vec![
+        op(Get, "/agencies", "agencies", "Every agency (the operator)")
+            .describe("Code, name, state and facility count of each agency; no case data.")
+            .roles(&[Operator])
+            .list::<crate::db::agencies::Agency>("The agencies by code", false)
+            .errors(&[403]),
+        op(Post, "/users/{username}/facilities", "agencies", "Grant a facility to an account")
+            .describe(
+                "By the facility's agency's admin (or the operator): an ICE liaison may hold facilities of several                  agencies, each granted by its own agency; an agency's staff only their agency's. Audited                  `facility_granted`. 201 when granted, 200 (`granted: false`) when the account had it already.",
+            )
+            .roles(&[Admin, Operator])
+            .body::<GrantInput>()
+            .ok::<GrantJson>(201, "Granted")
+            .errors(&[403]),
+        op(Delete, "/users/{username}/facilities/{code}", "agencies", "Take a facility back")
+            .describe("Audited `facility_revoked`. 404 when the account did not have it.")
+            .roles(&[Admin, Operator])
+            .answer_raw(204, revoked)
+            .errors(&[403]),
+    ]
 }
 
 /// Webhook endpoints (docs/api.md, "Webhooks"; decision 0026).

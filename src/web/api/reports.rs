@@ -107,6 +107,10 @@ pub async fn set_public_page(
     let f = db::facilities::by_code(&state.db, code)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Another agency's facility is answered as one that does not exist.
+    if !crate::domain::rules::covers(user.role, &user.facility_ids, f.id) {
+        return Err(AppError::Hidden);
+    }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if db::facilities::set_public(&mut *tx, f.id, enabled, now).await? {

@@ -1,0 +1,84 @@
+//! `wso-tracker agency add|list` and a liaison's facility grants from the command line
+//! (issue 28; docs/agencies.md). The command line acts as the installation's operator.
+
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use sqlx::PgPool;
+
+use crate::services::{accounts::Actor, agencies};
+
+#[derive(Subcommand, Debug)]
+pub enum AgencyCommand {
+    /// Add an agency (a sheriff's office), e.g. `agency add WAKE-SO --name "Wake County Sheriff's Office" --state NC`.
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Two-letter state code, e.g. NC.
+        #[arg(long)]
+        state: String,
+        /// The IANA time zone its facilities usually have (informational).
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// List agencies: code, name, state, facilities (no case data).
+    List,
+}
+
+pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> anyhow::Result<()> {
+    match command {
+        AgencyCommand::Add {
+            code,
+            name,
+            state,
+            timezone,
+        } => {
+            let a = agencies::create(pool, (&code, &name), (&state, timezone.as_deref()), Actor::CLI, now)
+                .await
+                .map_err(super::cli::one_line)?;
+            println!(
+                "agency {} ({}, {}) added",
+                a.code,
+                a.name,
+                a.state.as_deref().unwrap_or("-")
+            );
+        }
+        AgencyCommand::List => {
+            println!("code\tname\tstate\tfacilities");
+            for a in agencies::list(pool, &Actor::CLI).await.map_err(super::cli::one_line)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    a.code,
+                    a.name,
+                    a.state.as_deref().unwrap_or("-"),
+                    a.facilities
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `user grant|revoke-grant USERNAME --facility CODE`.
+pub async fn grant(
+    pool: &PgPool,
+    username: &str,
+    facility: &str,
+    give: bool,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let changed = match give {
+        true => agencies::grant(pool, username, facility, Actor::CLI, now).await,
+        false => agencies::revoke(pool, username, facility, Actor::CLI, now).await,
+    }
+    .map_err(super::cli::one_line)?;
+    let username = username.trim();
+    let facility = facility.trim();
+    match (give, changed) {
+        (true, true) => println!("{username} granted {facility}"),
+        (true, false) => println!("{username} already had {facility}"),
+        (false, true) => println!("{username} no longer has {facility}"),
+        (false, false) => anyhow::bail!("{username} did not have {facility}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! Agencies (issue 28): the sheriff's offices an installation serves.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgExecutor;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct Agency {
+    #[serde(skip)]
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// Two-letter postal code; `null` only for the agency a migrated install started with.
+    pub state: Option<String>,
+    /// The zone a new facility takes when none is given.
+    pub timezone: Option<String>,
+    /// How many facilities it has (no case data).
+    pub facilities: i64,
+}
+
+const SELECT: &str = "SELECT a.id, a.code, a.name, a.state, a.timezone,
+        (SELECT count(*) FROM facilities f WHERE f.agency_id = a.id) AS facilities
+    FROM agencies a";
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    code: &str,
+    name: &str,
+    (state, timezone): (&str, Option<&str>),
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO agencies (code, name, state, timezone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(code)
+    .bind(name)
+    .bind(state)
+    .bind(timezone)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Agency>> {
+    sqlx::query_as(&format!("{SELECT} ORDER BY a.code")).fetch_all(db).await
+}
+
+pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option<Agency>> {
+    sqlx::query_as(&format!("{SELECT} WHERE a.code = $1"))
+        .bind(code)
+        .fetch_optional(db)
+        .await
+}
+
+/// The only agency, when the installation has exactly one (`--agency` may then be left out).
+pub async fn only_one(db: impl PgExecutor<'_>) -> sqlx::Result<Option<Agency>> {
+    sqlx::query_as(&format!("{SELECT} WHERE (SELECT count(*) FROM agencies) = 1"))
+        .fetch_optional(db)
+        .await
+}
+
+/// Grants a facility to an account (a liaison's grant, or where staff work); false when it was
+/// granted already.
+pub async fn grant_facility(db: impl PgExecutor<'_>, user_id: i64, facility_id: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query("INSERT INTO user_facilities (user_id, facility_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .bind(facility_id)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Takes a facility back; false when it was not granted.
+pub async fn revoke_facility(db: impl PgExecutor<'_>, user_id: i64, facility_id: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query("DELETE FROM user_facilities WHERE user_id = $1 AND facility_id = $2")
+        .bind(user_id)
+        .bind(facility_id)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The agencies an oversight account may see aggregates of.
+pub async fn grant_oversight(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    agency_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO oversight_grants (user_id, agency_id, granted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(agency_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
