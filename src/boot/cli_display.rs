@@ -36,7 +36,7 @@ pub async fn run(pool: &PgPool, command: DisplayCommand, now: DateTime<Utc>) -> 
         }
         DisplayCommand::List => {
             println!("id\tfacility\tname\tcreated\tlast_seen\tstate");
-            for d in crate::db::displays::all(pool).await? {
+            for d in crate::db::displays::all(pool, None).await? {
                 let seen = d.last_seen_at.map_or("never".to_string(), |t| t.to_rfc3339());
                 let state = d
                     .revoked_at

@@ -16,6 +16,18 @@ pub struct AuditFilter {
     pub facility: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Whose log it is (issue 28): `None` only for the server's own use.
+    pub seen_by: Option<AuditScope>,
+}
+
+/// The entries an agency's admin may read: those about a case of its facilities, and the others
+/// written by its agency's people; the operator also reads the entries written by the command
+/// line, the server and the accounts of no agency (`domain::tenancy::audit_reader`).
+#[derive(Debug, Clone, Default)]
+pub struct AuditScope {
+    pub facility_ids: Vec<i64>,
+    pub agency_id: Option<i64>,
+    pub operator: bool,
 }
 
 /// Which page: entries after `after` (oldest first) or before `before` (newest first).
@@ -74,6 +86,10 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
            AND ($6::timestamptz IS NULL OR a.recorded_at >= $6)
            AND ($7::timestamptz IS NULL OR a.recorded_at < $7)
            AND ($9::text IS NULL OR b.booking_number = $9)
+           AND ($10::bigint[] IS NULL OR b.facility_id = ANY($10)
+                OR (a.booking_id IS NULL AND (
+                       (a.actor_id IS NOT NULL AND (SELECT u.agency_id FROM users u WHERE u.id = a.actor_id) = $11)
+                    OR ($12 AND (a.actor_id IS NULL OR (SELECT u.agency_id FROM users u WHERE u.id = a.actor_id) IS NULL)))))
          ORDER BY a.chain_seq {order}
          LIMIT $8"
     ))
@@ -86,18 +102,27 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
     .bind(f.to)
     .bind(limit)
     .bind(&f.booking_number)
+    .bind(f.seen_by.as_ref().map(|s| s.facility_ids.clone()))
+    .bind(f.seen_by.as_ref().and_then(|s| s.agency_id))
+    .bind(f.seen_by.as_ref().is_some_and(|s| s.operator))
     .fetch_all(db)
     .await
 }
 
-/// Whether a booking has `number` (at the facility `facility`, when given).
-pub async fn booking_number_known(db: impl PgExecutor<'_>, number: &str, facility: Option<&str>) -> sqlx::Result<bool> {
+/// Whether a booking of `facility_ids` has `number` (at the facility `facility`, when given).
+pub async fn booking_number_known(
+    db: impl PgExecutor<'_>,
+    number: &str,
+    facility: Option<&str>,
+    facility_ids: &[i64],
+) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM bookings b JOIN facilities f ON f.id = b.facility_id
-                        WHERE b.booking_number = $1 AND ($2::text IS NULL OR f.code = $2))",
+                        WHERE b.booking_number = $1 AND ($2::text IS NULL OR f.code = $2) AND b.facility_id = ANY($3))",
     )
     .bind(number)
     .bind(facility)
+    .bind(facility_ids)
     .fetch_one(db)
     .await
 }

@@ -39,10 +39,14 @@ pub async fn insert(
     .await
 }
 
-pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Display>> {
-    sqlx::query_as(&format!("{SELECT} ORDER BY d.revoked_at IS NOT NULL, f.code, d.id"))
-        .fetch_all(db)
-        .await
+/// The displays of the facilities of `agency` (`None`: every agency's).
+pub async fn all(db: impl PgExecutor<'_>, agency: Option<i64>) -> sqlx::Result<Vec<Display>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE $1::bigint IS NULL OR f.agency_id = $1 ORDER BY d.revoked_at IS NOT NULL, f.code, d.id"
+    ))
+    .bind(agency)
+    .fetch_all(db)
+    .await
 }
 
 /// The live display with this token hash.

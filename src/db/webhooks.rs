@@ -60,10 +60,14 @@ pub async fn insert(
 }
 
 /// Live endpoints, oldest first.
-pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Endpoint>> {
-    sqlx::query_as(&format!("{ENDPOINTS} ORDER BY e.id"))
-        .fetch_all(db)
-        .await
+/// The live endpoints of the facilities of `agency` (`None`: every agency's).
+pub async fn list(db: impl PgExecutor<'_>, agency: Option<i64>) -> sqlx::Result<Vec<Endpoint>> {
+    sqlx::query_as(&format!(
+        "{ENDPOINTS} AND ($1::bigint IS NULL OR f.agency_id = $1) ORDER BY e.id"
+    ))
+    .bind(agency)
+    .fetch_all(db)
+    .await
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Endpoint>> {

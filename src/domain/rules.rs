@@ -213,6 +213,21 @@ pub fn may_open(area: Area, role: Role) -> Result<(), RuleError> {
     }
 }
 
+/// Whether a reader reads an officer's eligibility to serve: an officer their own only; a
+/// supervisor the officers sharing one of their facilities; an admin its agency's officers
+/// (`reader_facilities`: the reader's, an admin's being its agency's). Anyone else's is
+/// answered as an unknown name.
+pub fn reads_eligibility(
+    (role, reader_facilities, reader_agency): (Role, &[i64], Option<i64>),
+    (officer_facilities, officer_agency): (&[i64], Option<i64>),
+) -> bool {
+    match role {
+        Role::Supervisor => officer_facilities.iter().any(|f| reader_facilities.contains(f)),
+        Role::Admin => reader_agency.is_some() && officer_agency == reader_agency,
+        _ => false,
+    }
+}
+
 /// The roles whose holders may be certified as WSOs (the roster lists them).
 pub const CERTIFIABLE: [Role; 2] = [Role::Officer, Role::Supervisor];
 

@@ -352,3 +352,24 @@ fn each_area_opens_to_its_roles() {
     let e = may_open(Area::Administration, Supervisor).unwrap_err();
     assert_eq!((e.kind, e.code), (RuleKind::Forbidden, "forbidden"));
 }
+
+#[test]
+fn eligibility_is_read_by_the_officer_s_supervisors_and_its_agency_s_admins() {
+    use super::rules::reads_eligibility;
+    use Role::*;
+    let officer = (&[1, 2][..], Some(10));
+    assert!(reads_eligibility((Supervisor, &[2, 3], Some(10)), officer));
+    assert!(!reads_eligibility((Supervisor, &[3], Some(10)), officer));
+    assert!(
+        reads_eligibility((Admin, &[7], Some(10)), officer),
+        "an admin: the agency, whatever the facility"
+    );
+    assert!(
+        !reads_eligibility((Admin, &[1, 2], Some(11)), officer),
+        "another agency's admin"
+    );
+    assert!(!reads_eligibility((Admin, &[], None), officer));
+    for role in [Officer, IceLiaison, Operator, Oversight] {
+        assert!(!reads_eligibility((role, &[1, 2], Some(10)), officer), "{role:?}");
+    }
+}

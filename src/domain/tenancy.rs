@@ -134,6 +134,15 @@ pub fn sees_alert_about_no_facility(
     }
 }
 
+/// Which audit entries an account reads (`db::audit_search::AuditScope`): those about a case of
+/// its facilities; of the others, those written by its agency's people (`Some(agency)`, for an
+/// agency's admin) and, for the operator (`true`), those written by the command line, the server
+/// and accounts of no agency. Entries about a case never reach the operator through this.
+pub fn audit_reader(role: Role, operator: bool, agency: Option<i64>) -> (Option<i64>, bool) {
+    let own = if role == Role::Admin { agency } else { None };
+    (own, may_operate(role, operator).is_ok())
+}
+
 /// Whether `by` may grant (or take back) a facility of `facility_agency` to an account of
 /// `role` that belongs to `account_agency`: an agency's staff work only at its own facilities;
 /// a liaison may be granted any agency's, but only by that agency's admin (or the operator).

@@ -65,6 +65,12 @@ impl<'a> Actor<'a> {
         granter: Granter::Cli,
     };
 
+    /// Whether the actor manages `facility` (an agency's admin: its agency's; the operator and
+    /// the command line: every facility).
+    pub fn manages_facility(&self, facility: &db::facilities::Facility) -> bool {
+        self.managed_agency().is_none_or(|own| own == facility.agency_id)
+    }
+
     /// The agency whose accounts and facilities this actor manages: its own for an agency's
     /// admin, `None` (every agency) for the operator and the command line.
     pub fn managed_agency(&self) -> Option<i64> {

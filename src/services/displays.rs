@@ -24,8 +24,10 @@ pub async fn create(
     actor: Actor<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<(Display, String)> {
+    // Another agency's facility is answered as one that does not exist.
     let facility = db::facilities::by_code(pool, code.trim())
         .await?
+        .filter(|f| actor.manages_facility(f))
         .ok_or_else(|| AppError::field("facility", format!("there is no facility `{}`", code.trim())))?;
     let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) if n.chars().count() > 100 => {
@@ -59,12 +61,18 @@ pub async fn create(
 
 pub async fn revoke(pool: &PgPool, id: i64, actor: Actor<'_>, now: DateTime<Utc>) -> AppResult<Display> {
     let mut tx = pool.begin().await?;
-    let Some(d) = db::displays::revoke(&mut *tx, id, now).await? else {
-        return Err(AppError::Conflict {
-            code: "no_such_display",
-            message: format!("there is no live display {id}"),
-        });
+    let no_such = || AppError::Conflict {
+        code: "no_such_display",
+        message: format!("there is no live display {id}"),
     };
+    let Some(d) = db::displays::revoke(&mut *tx, id, now).await? else {
+        return Err(no_such());
+    };
+    // Another agency's display is answered as one that does not exist (rolled back).
+    let facility = db::facilities::by_id(&mut *tx, d.facility_id).await?;
+    if !facility.is_some_and(|f| actor.manages_facility(&f)) {
+        return Err(no_such());
+    }
     let detail = json!({ "display_id": d.id, "facility": d.facility_code, "name": d.name });
     db::audit::record(&mut *tx, actor.entry("display_revoked", now, detail)).await?;
     tx.commit().await?;

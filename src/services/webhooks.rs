@@ -53,7 +53,10 @@ pub async fn register(
     now: DateTime<Utc>,
 ) -> AppResult<(Endpoint, String)> {
     let mut c = Checker::new();
-    let facility = db::facilities::by_code(pool, input.facility.trim()).await?;
+    // Another agency's facility is answered as one that does not exist.
+    let facility = db::facilities::by_code(pool, input.facility.trim())
+        .await?
+        .filter(|f| actor.manages_facility(f));
     if facility.is_none() {
         let message = match input.facility.trim() {
             "" => "facility is required: choose the facility whose events it receives".to_string(),
@@ -111,6 +114,11 @@ pub async fn delete(pool: &PgPool, id: i64, actor: Actor<'_>, now: DateTime<Utc>
     let Some(e) = db::webhooks::get(&mut *tx, id).await? else {
         return Err(AppError::NotFound);
     };
+    // Another agency's endpoint is answered as one that does not exist.
+    let facility = db::facilities::by_code(&mut *tx, &e.facility).await?;
+    if !facility.is_some_and(|f| actor.manages_facility(&f)) {
+        return Err(AppError::NotFound);
+    }
     if !db::webhooks::delete(&mut *tx, id, now).await? {
         return Err(AppError::NotFound); // deleted by a concurrent request
     }

@@ -90,15 +90,24 @@ impl AuditQuery {
             facility: text(&self.facility).map(|f| f.to_uppercase()),
             from: bound("from", &self.from, false)?,
             to: bound("to", &self.to, true)?,
+            seen_by: None,
         })
     }
 
-    /// The filter, a booking number checked against the bookings: an unknown one is a field
-    /// error (as a wrong id is), never an empty list that looks like "no entries".
-    pub async fn resolve(&self, db: &sqlx::PgPool) -> AppResult<AuditFilter> {
-        let f = self.filter()?;
+    /// The filter, limited to the entries `reader` may read (`domain::tenancy::audit_reader`), a
+    /// booking number checked against the reader's bookings: an unknown one is a field error (as
+    /// a wrong id is), never an empty list that looks like "no entries".
+    pub async fn resolve(&self, db: &sqlx::PgPool, reader: &crate::db::users::User) -> AppResult<AuditFilter> {
+        let mut f = self.filter()?;
+        let (agency_id, operator) =
+            crate::domain::tenancy::audit_reader(reader.role, reader.operator, reader.agency_id);
+        f.seen_by = Some(audit_search::AuditScope {
+            facility_ids: reader.facility_ids.clone(),
+            agency_id,
+            operator,
+        });
         if let Some(n) = &f.booking_number
-            && !audit_search::booking_number_known(db, n, f.facility.as_deref()).await?
+            && !audit_search::booking_number_known(db, n, f.facility.as_deref(), &reader.facility_ids).await?
         {
             let at = f.facility.as_deref().map(|c| format!(" at {c}")).unwrap_or_default();
             return Err(AppError::field(
@@ -206,7 +215,7 @@ pub async fn page(
         zone: crate::domain::local_time::zone_name(tz),
         case_number,
     };
-    let f = match q.resolve(&state.db).await {
+    let f = match q.resolve(&state.db, &user.user).await {
         Ok(f) => f,
         Err(AppError::Validation(errors)) => {
             page.errors = errors;
@@ -250,7 +259,7 @@ pub async fn csv(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
-    let f = q.resolve(&state.db).await?;
+    let f = q.resolve(&state.db, &user.user).await?;
     let entries = audit_search::search(&state.db, &f, Page::After(q.after.unwrap_or(0)), CSV_MAX).await?;
     let body = csv_out::audit(&entries)?;
     let name = "audit.csv";

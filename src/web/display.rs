@@ -111,8 +111,8 @@ impl DisplaysPage {
     async fn new(state: &AppState, user: &CurrentUser, form: FormState, created: Option<String>) -> AppResult<Self> {
         Ok(DisplaysPage {
             layout: Layout::new(state, user, "Wall displays", "displays").await?,
-            displays: db::displays::all(&state.db).await?,
-            facilities: db::facilities::all(&state.db).await?,
+            displays: db::displays::all(&state.db, crate::web::admin::actor(user).managed_agency()).await?,
+            facilities: db::facilities::of_agency(&state.db, crate::web::admin::actor(user).managed_agency()).await?,
             form,
             created,
         })
@@ -157,7 +157,7 @@ pub async fn revoke(
 ) -> AppResult<Response> {
     user.require(Area::Administration)?;
     if !crate::web::confirm::confirmed(&data) {
-        let d = db::displays::all(&state.db)
+        let d = db::displays::all(&state.db, crate::web::admin::actor(&user).managed_agency())
             .await?
             .into_iter()
             .find(|d| d.id == id && d.revoked_at.is_none())

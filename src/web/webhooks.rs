@@ -72,7 +72,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
 
 async fn render(state: &AppState, user: &CurrentUser, form: FormState) -> AppResult<WebhooksPage> {
     let mut deliveries = db::webhooks::recent(&state.db, RECENT).await?;
-    let endpoints = db::webhooks::list(&state.db)
+    let endpoints = db::webhooks::list(&state.db, crate::web::admin::actor(user).managed_agency())
         .await?
         .into_iter()
         .map(|endpoint| {
@@ -87,7 +87,7 @@ async fn render(state: &AppState, user: &CurrentUser, form: FormState) -> AppRes
     Ok(WebhooksPage {
         layout: Layout::new(state, user, "Webhooks", "webhooks").await?,
         endpoints,
-        facilities: db::facilities::all(&state.db).await?,
+        facilities: db::facilities::of_agency(&state.db, crate::web::admin::actor(user).managed_agency()).await?,
         events: WebhookEvent::ALL,
         form,
     })

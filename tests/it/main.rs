@@ -20,6 +20,7 @@ mod cases_guard;
 mod cli;
 mod confirm;
 mod contract;
+mod cross_agency;
 mod db_tls;
 mod desk;
 mod desk2;

@@ -95,7 +95,8 @@ impl<R: Read> Iterator for CsvBookings<R> {
             if self.done {
                 return self.pending.take().map(Ok);
             }
-            let line = self.reader.position().line() + 1;
+            // The line the next record starts on (a read failure has no position of its own).
+            let line = self.reader.position().line();
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => self.done = true,
                 Ok(true) => {
@@ -222,5 +223,55 @@ mod tests {
         let out: Vec<_> = CsvBookings::new(&bytes[..]).unwrap().collect();
         let problem = out.into_iter().find_map(Result::err).unwrap();
         assert_eq!(problem[0].to_string(), "line 2: row: not UTF-8 text");
+    }
+
+    /// Bytes, then a read failure (a file on a network share that goes away).
+    struct Failing(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(std::io::Error::other("the share went away")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_that_is_not_utf8_is_refused_and_the_rows_after_it_are_still_read() {
+        let mut bytes =
+            b"booking_number,last_name,first_name,date_of_birth,booked_at,charge_description,charge_category
+"
+            .to_vec();
+        bytes.extend_from_slice(b"B-1,N\xfa\xf1ez,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\n");
+        bytes.extend_from_slice(b"B-2,Roe,Rick,1980-01-01,2026-11-20 08:00,DWI,dwi\n");
+        let out: Vec<_> = CsvBookings::new(&bytes[..]).unwrap().collect();
+        assert!(out[0].is_err());
+        let read: Vec<&str> = out
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|b| b.booking_number.as_str())
+            .collect();
+        assert_eq!(read, ["B-2"], "one bad row does not end the file");
+    }
+
+    #[test]
+    fn a_read_failure_ends_the_file_at_the_line_it_stopped_on() {
+        let text = "booking_number,last_name,first_name,date_of_birth,booked_at,charge_description,charge_category\n\
+                    B-1,Doe,Jane,1990-04-30,2026-11-20 08:00,DWI,dwi\n";
+        let out: Vec<_> = CsvBookings::new(Failing(std::io::Cursor::new(text.as_bytes().to_vec())))
+            .unwrap()
+            .collect();
+        let problems: Vec<String> = out
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .map(|p| p[0].to_string())
+            .collect();
+        assert_eq!(problems, ["line 3: row: the share went away"], "{out:?}");
+        assert_eq!(
+            out.len(),
+            2,
+            "the failure, B-1 (read whole before it), then nothing more"
+        );
     }
 }

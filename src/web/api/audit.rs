@@ -20,7 +20,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
     api.require(Area::Administration)?;
-    let f = q.resolve(&state.db).await?;
+    let f = q.resolve(&state.db, &api.user).await?;
     let limit = super::page_limit(q.limit)?;
     let mut entries = audit_search::search(&state.db, &f, Page::After(q.after.unwrap_or(0)), limit + 1).await?;
     let more = entries.len() as i64 > limit;

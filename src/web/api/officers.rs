@@ -233,14 +233,11 @@ pub async fn eligibility(
     if caller.user.role == Role::Officer && caller.user.username != u {
         return Err(AppError::forbidden().into());
     }
-    if caller.user.role == Role::Supervisor {
+    if caller.user.role != Role::Officer {
         let officer = db::users::by_username(&state.db, &u).await?.ok_or(AppError::NotFound)?;
-        if !officer
-            .facility_ids
-            .iter()
-            .any(|f| caller.user.facility_ids.contains(f))
-        {
-            // Not at the supervisor's facilities: a 404 like an unknown name (issue 26, 15).
+        let reader = (caller.user.role, &caller.user.facility_ids[..], caller.user.agency_id);
+        if !crate::domain::rules::reads_eligibility(reader, (&officer.facility_ids, officer.agency_id)) {
+            // Not the reader's to see: a 404 like an unknown name (issue 26, 15; issue 28).
             return Err(AppError::Hidden.into());
         }
     }

@@ -85,7 +85,8 @@ pub async fn create(
 /// `GET /api/v1/webhooks`: the live endpoints (without secrets).
 pub async fn list(State(state): State<AppState>, api: ApiUser) -> ApiResult<Json<Vec<EndpointJson>>> {
     api.require(Area::Administration)?;
-    let all = crate::db::webhooks::list(&state.db).await?;
+    let agency = Actor::user(&api.user, None).managed_agency();
+    let all = crate::db::webhooks::list(&state.db, agency).await?;
     Ok(Json(all.into_iter().map(EndpointJson::from).collect()))
 }
 
