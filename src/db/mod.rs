@@ -21,6 +21,7 @@ pub mod imports;
 pub mod interpreters;
 pub mod logins;
 pub mod mfa;
+pub mod oversight;
 pub mod reports;
 pub mod roles;
 pub mod secrets;

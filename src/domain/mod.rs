@@ -21,6 +21,7 @@ pub mod input;
 pub mod local_time;
 pub mod next_steps;
 pub mod notice;
+pub mod oversight;
 pub mod publish;
 #[cfg(test)]
 mod record_tests;

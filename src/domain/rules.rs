@@ -191,6 +191,9 @@ pub enum Area {
     Oversight,
     /// The agency: its accounts, facilities, wall displays, webhooks, the audit log.
     Administration,
+    /// The aggregates of whole agencies, month by month (`/oversight`): a state or oversight
+    /// body's view, never a person (issue 28).
+    Aggregates,
 }
 
 impl Area {
@@ -200,6 +203,7 @@ impl Area {
             Area::Eligibility => &[Role::Officer, Role::Supervisor, Role::Admin],
             Area::Oversight => &[Role::Supervisor, Role::Admin],
             Area::Administration => &[Role::Admin],
+            Area::Aggregates => &[Role::Oversight],
         }
     }
 }

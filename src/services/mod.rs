@@ -22,6 +22,7 @@ pub mod credentials;
 pub mod displays;
 pub mod identity;
 pub mod imports;
+pub mod oversight;
 pub mod reports;
 pub mod signin;
 pub mod webhooks;

@@ -25,7 +25,16 @@ pub struct DashboardPage {
     can_book: bool,
 }
 
-pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<DashboardPage> {
+pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<axum::response::Response> {
+    use axum::response::{IntoResponse, Redirect};
+    // The roles that see no case start where their work is (issue 28).
+    if rules::may_open(rules::Area::Board, user.user.role).is_err() {
+        let home = match rules::may_open(rules::Area::Aggregates, user.user.role) {
+            Ok(()) => "/oversight",
+            Err(_) => "/agencies",
+        };
+        return Ok(Redirect::to(home).into_response());
+    }
     let caller = user.caller();
     let now = state.clock.now();
     let board = crate::web::transfers::board(&state, caller.facility_scope(), now).await?;
@@ -50,5 +59,6 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult
         overdue: board.overdue,
         notices,
         can_book: rules::may_book(user.user.role).is_ok(),
-    })
+    }
+    .into_response())
 }

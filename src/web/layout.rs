@@ -98,17 +98,26 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
         label: label.to_string(),
         key,
     };
-    let mut items = vec![item("/", "Dashboard", "dashboard")];
-    items.push(item("/transfers/pending", "Pending transfers", "pending"));
-    items.push(item("/bookings", "Bookings", "bookings"));
-    let alerts = if unread_alerts >= crate::db::alerts::UNREAD_COUNTED {
-        format!("Alerts ({}+ unread)", crate::db::alerts::UNREAD_COUNTED - 1)
-    } else if unread_alerts > 0 {
-        format!("Alerts ({unread_alerts} unread)")
-    } else {
-        "Alerts".into()
-    };
-    items.push(item("/alerts", &alerts, "alerts"));
+    let mut items = vec![];
+    if rules::may_open(Area::Board, role).is_ok() {
+        items.push(item("/", "Dashboard", "dashboard"));
+        items.push(item("/transfers/pending", "Pending transfers", "pending"));
+        items.push(item("/bookings", "Bookings", "bookings"));
+        let alerts = if unread_alerts >= crate::db::alerts::UNREAD_COUNTED {
+            format!("Alerts ({}+ unread)", crate::db::alerts::UNREAD_COUNTED - 1)
+        } else if unread_alerts > 0 {
+            format!("Alerts ({unread_alerts} unread)")
+        } else {
+            "Alerts".into()
+        };
+        items.push(item("/alerts", &alerts, "alerts"));
+    }
+    if rules::may_open(Area::Aggregates, role).is_ok() {
+        items.push(item("/oversight", "Oversight", "oversight"));
+    }
+    if role == Role::Operator {
+        items.push(item("/agencies", "Agencies", "agencies"));
+    }
     // The navigation shows what the rulebook opens to the role, no more, no less.
     if rules::may_do(Duty::ReadComplaints, role).is_ok() {
         items.push(item("/complaints", "Complaints", "complaints"));

@@ -44,6 +44,7 @@ mod lighthouse;
 mod next_steps;
 mod openapi;
 mod outside;
+mod oversight;
 mod page_text;
 mod polish;
 mod process;

@@ -283,6 +283,10 @@ impl Kept {
 }
 
 #[cfg(test)]
+#[path = "checks_tests.rs"]
+mod checks_tests;
+
+#[cfg(test)]
 mod tests {
     use chrono_tz::America::New_York as NY;
 

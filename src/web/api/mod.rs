@@ -15,6 +15,7 @@ pub mod officers;
 pub mod openapi;
 mod openapi_ops;
 mod openapi_parts;
+pub mod oversight;
 pub mod reports;
 pub mod roster;
 pub mod schema;

@@ -57,6 +57,19 @@ fn agencies() -> Vec<Op> {
             .roles(&[Operator])
             .list::<crate::db::agencies::Agency>("The agencies by code", false)
             .errors(&[403]),
+        op(Get, "/oversight", "agencies", "The oversight view (oversight accounts)")
+            .describe(
+                "For each granted agency (or the one `agency` names) and for all of them together (`state`), month by \
+                 month: WSO services, transfers within 48 h, releases at the deadline, over-detentions and their hours, \
+                 citizenship claims and those reported within the hour, post-service notices on time, complaints and \
+                 those sent to ICE in time. Figures only; small counts (1 to 4) and the cells that would reveal them \
+                 are `null` and named in `suppressed`. Every view is audited (`oversight_viewed`). \
+                 Field definitions: docs/oversight.md.",
+            )
+            .roles(&[Role::Oversight])
+            .query::<crate::web::oversight::OversightQuery>(&[])
+            .ok::<crate::services::oversight::OversightView>(200, "The view")
+            .errors(&[403, 422]),
         op(Post, "/users/{username}/facilities", "agencies", "Grant a facility to an account")
             .describe(
                 "By the facility's agency's admin (or the operator): an ICE liaison may hold facilities of several                  agencies, each granted by its own agency; an agency's staff only their agency's. Audited                  `facility_granted`. 201 when granted, 200 (`granted: false`) when the account had it already.",
