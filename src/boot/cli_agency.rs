@@ -23,6 +23,13 @@ pub enum AgencyCommand {
     },
     /// List agencies: code, name, state, facilities (no case data).
     List,
+    /// Write everything of an agency into DIR (which must not exist): one JSON Lines file per
+    /// table and a manifest; then read it back and check it. The agency's way out.
+    Export {
+        code: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -42,6 +49,15 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
                 a.name,
                 a.state.as_deref().unwrap_or("-")
             );
+        }
+        AgencyCommand::Export { code, out } => {
+            let m = crate::services::export::agency(pool, &code, &out, Actor::CLI, now)
+                .await
+                .map_err(super::cli::one_line)?;
+            for t in &m.tables {
+                println!("{}\t{}", t.file, t.rows);
+            }
+            println!("agency {} exported to {} and checked", m.agency, out.display());
         }
         AgencyCommand::List => {
             println!("code\tname\tstate\tfacilities");

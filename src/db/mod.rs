@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod displays;
 pub mod documents;
 mod encode;
+pub mod export;
 pub mod facilities;
 pub mod idempotency;
 pub mod imports;

@@ -250,3 +250,13 @@ fn amounts_at_their_limits() {
     assert_eq!(super::human("at"), "the time");
     assert_eq!(super::human("list[x]"), "list[x]");
 }
+
+#[test]
+fn done_refuses_with_every_field_error_found() {
+    let mut c = Checker::new();
+    assert!(c.date("date_of_birth", Some("1990-02-30")).is_none());
+    assert!(c.text("last_name", Some(""), 10).is_none());
+    let errors = c.done().unwrap_err();
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["date_of_birth", "last_name"]);
+}

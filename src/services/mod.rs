@@ -20,6 +20,7 @@ pub mod claims;
 pub mod compliance;
 pub mod credentials;
 pub mod displays;
+pub mod export;
 pub mod identity;
 pub mod imports;
 pub mod oversight;

@@ -5,6 +5,7 @@ mod admin_confirm;
 mod agencies;
 mod agencies_cli;
 mod agencies_migration;
+mod agency_export;
 mod alert_page;
 mod alerts;
 mod audit;
