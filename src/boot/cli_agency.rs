@@ -23,6 +23,14 @@ pub enum AgencyCommand {
     },
     /// List agencies: code, name, state, facilities (no case data).
     List,
+    /// Change an agency's settings.
+    Set {
+        code: String,
+        /// Everyone of the agency (and the liaisons it granted a facility) signs in with an
+        /// authenticator, whatever WSO_MFA_REQUIRED says (which an agency cannot lower).
+        #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+        mfa_required: bool,
+    },
     /// Write everything of an agency into DIR (which must not exist): one JSON Lines file per
     /// table and a manifest; then read it back and check it. The agency's way out.
     Export {
@@ -49,6 +57,13 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
                 a.name,
                 a.state.as_deref().unwrap_or("-")
             );
+        }
+        AgencyCommand::Set { code, mfa_required } => {
+            let a = agencies::set_mfa_required(pool, Some(&code), mfa_required, Actor::CLI, now)
+                .await
+                .map_err(super::cli::one_line)?;
+            let what = if a.mfa_required { "requires" } else { "does not require" };
+            println!("agency {} {what} an authenticator of its people", a.code);
         }
         AgencyCommand::Export { code, out } => {
             let m = crate::services::export::agency(pool, &code, &out, Actor::CLI, now)

@@ -16,9 +16,11 @@ pub struct Agency {
     pub timezone: Option<String>,
     /// How many facilities it has (no case data).
     pub facilities: i64,
+    /// Everyone of the agency signs in with an authenticator (on top of the installation's floor).
+    pub mfa_required: bool,
 }
 
-const SELECT: &str = "SELECT a.id, a.code, a.name, a.state, a.timezone,
+const SELECT: &str = "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required,
         (SELECT count(*) FROM facilities f WHERE f.agency_id = a.id) AS facilities
     FROM agencies a";
 
@@ -50,6 +52,17 @@ pub async fn by_code(db: impl PgExecutor<'_>, code: &str) -> sqlx::Result<Option
         .bind(code)
         .fetch_optional(db)
         .await
+}
+
+/// Requires (or stops requiring) an authenticator of the agency's people; false when it
+/// already was so.
+pub async fn set_mfa_required(db: impl PgExecutor<'_>, id: i64, required: bool) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE agencies SET mfa_required = $2 WHERE id = $1 AND mfa_required <> $2")
+        .bind(id)
+        .bind(required)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// The only agency, when the installation has exactly one (`--agency` may then be left out).

@@ -34,6 +34,9 @@ pub struct User {
     pub agency: Option<String>,
     /// The agencies of `facilities` (a liaison's grants may come from several).
     pub facility_agencies: Vec<i64>,
+    /// The account's agency, or an agency whose facility it was granted, requires an
+    /// authenticator (`domain::tenancy::mfa_required`).
+    pub agency_mfa_required: bool,
     /// The installation's operator (an `operator` account, or a single-agency install's first
     /// admin): `domain::tenancy::may_operate`.
     pub operator: bool,
@@ -62,7 +65,10 @@ pub(crate) const SELECT: &str =
         COALESCE(array_agg(f.code ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facilities,
         COALESCE(array_agg(f.id ORDER BY f.code) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_ids,
         u.agency_id, (SELECT a.code FROM agencies a WHERE a.id = u.agency_id) AS agency, u.operator,
-        COALESCE(array_agg(DISTINCT f.agency_id) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_agencies
+        COALESCE(array_agg(DISTINCT f.agency_id) FILTER (WHERE f.id IS NOT NULL), '{}') AS facility_agencies,
+        EXISTS (SELECT 1 FROM agencies ma WHERE ma.mfa_required AND (ma.id = u.agency_id OR ma.id IN (
+            SELECT mf.agency_id FROM user_facilities muf JOIN facilities mf ON mf.id = muf.facility_id
+             WHERE muf.user_id = u.id))) AS agency_mfa_required
     FROM users u
     LEFT JOIN facilities f ON f.id IN (SELECT uf.facility_id FROM user_facilities uf WHERE uf.user_id = u.id)
                            OR (u.role = 'admin' AND f.agency_id = u.agency_id)";

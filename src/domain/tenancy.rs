@@ -143,6 +143,13 @@ pub fn audit_reader(role: Role, operator: bool, agency: Option<i64>) -> (Option<
     (own, may_operate(role, operator).is_ok())
 }
 
+/// Whether an account must sign in with an authenticator: the installation's floor
+/// (`WSO_MFA_REQUIRED`) or an agency it works for or at that requires it. An agency can only
+/// add to the floor, never take it away.
+pub fn mfa_required(installation_floor: bool, an_agency_requires: bool) -> bool {
+    installation_floor || an_agency_requires
+}
+
 /// Whether `by` may grant (or take back) a facility of `facility_agency` to an account of
 /// `role` that belongs to `account_agency`: an agency's staff work only at its own facilities;
 /// a liaison may be granted any agency's, but only by that agency's admin (or the operator).
@@ -287,6 +294,14 @@ mod tests {
         assert!(sees_alert_about_no_facility(Admin, true, Some(1), None));
         assert!(sees_alert_about_no_facility(Operator, true, None, None));
         assert!(!sees_alert_about_no_facility(Operator, true, None, Some(1)));
+    }
+
+    #[test]
+    fn an_agency_adds_to_the_installation_s_authenticator_floor_and_never_lowers_it() {
+        assert!(mfa_required(true, false), "the floor holds whatever the agency says");
+        assert!(mfa_required(false, true));
+        assert!(mfa_required(true, true));
+        assert!(!mfa_required(false, false));
     }
 
     #[test]

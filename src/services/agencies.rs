@@ -60,6 +60,43 @@ pub async fn list(pool: &PgPool, actor: &Actor<'_>) -> AppResult<Vec<Agency>> {
     Ok(db::agencies::all(pool).await?)
 }
 
+/// Requires (or stops requiring) an authenticator of everyone of the agency `code` (the agency's
+/// admin for its own, or the operator), audited `agency_settings_changed`. The installation's
+/// floor (`WSO_MFA_REQUIRED`) stays whatever this says (`domain::tenancy::mfa_required`).
+pub async fn set_mfa_required(
+    pool: &PgPool,
+    code: Option<&str>,
+    required: bool,
+    actor: Actor<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Agency> {
+    let mut errors = Vec::new();
+    let Some(agency) = resolve(pool, code, &actor, &mut errors).await? else {
+        return Err(AppError::Validation(errors));
+    };
+    let manages = match actor.granter {
+        tenancy::Granter::Cli => true,
+        tenancy::Granter::Account {
+            role,
+            operator,
+            agency: own,
+        } => tenancy::may_operate(role, operator).is_ok() || (role == Role::Admin && own == Some(agency.id)),
+    };
+    if !manages {
+        return Err(AppError::forbidden());
+    }
+    let mut tx = pool.begin().await?;
+    if db::agencies::set_mfa_required(&mut *tx, agency.id, required).await? {
+        let detail = json!({ "agency": agency.code, "mfa_required": { "from": !required, "to": required } });
+        db::audit::record(&mut *tx, actor.entry("agency_settings_changed", now, detail)).await?;
+    }
+    tx.commit().await?;
+    Ok(Agency {
+        mfa_required: required,
+        ..agency
+    })
+}
+
 fn operates(actor: &Actor<'_>) -> AppResult<()> {
     match actor.granter {
         tenancy::Granter::Cli => Ok(()),

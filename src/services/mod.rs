@@ -233,6 +233,7 @@ mod tests {
             agency_id: Some(1),
             agency: Some("DEFAULT".into()),
             facility_agencies: vec![1],
+            agency_mfa_required: false,
             operator: false,
         }
     }

@@ -259,6 +259,8 @@ pub struct FacilitiesPage {
     errors: Vec<FieldError>,
     /// The settings form of one facility, re-shown after an error (`settings-<code>`).
     form: FormState,
+    /// The admin's own agency, with its settings.
+    agency: Option<crate::db::agencies::Agency>,
 }
 
 impl FacilitiesPage {
@@ -266,6 +268,10 @@ impl FacilitiesPage {
         Ok(FacilitiesPage {
             layout: Layout::new(state, user, "Facilities", "facilities").await?,
             facilities: managed_facilities(state, user).await?,
+            agency: match &user.user.agency {
+                Some(code) => db::agencies::by_code(&state.db, code).await?,
+                None => None,
+            },
             code: String::new(),
             name: String::new(),
             timezone: "America/New_York".into(),

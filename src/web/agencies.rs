@@ -4,7 +4,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::State;
+use axum::response::Redirect;
 
 use crate::auth::CurrentUser;
 use crate::db::agencies::Agency;
@@ -26,4 +28,32 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
         layout: Layout::new(&state, &user, "Agencies", "agencies").await?,
         agencies: list,
     })
+}
+
+#[derive(serde::Deserialize)]
+pub struct MfaForm {
+    #[serde(default)]
+    required: String,
+}
+
+/// `POST /admin/agency/mfa`: the admin's agency requires (or stops requiring) an authenticator.
+pub async fn mfa(State(state): State<AppState>, user: CurrentUser, Form(form): Form<MfaForm>) -> AppResult<Redirect> {
+    user.require(crate::domain::rules::Area::Administration)?;
+    let required = form.required == "true";
+    let actor = crate::web::admin::actor(&user);
+    let a = agencies::set_mfa_required(
+        &state.db,
+        user.user.agency.as_deref(),
+        required,
+        actor,
+        state.clock.now(),
+    )
+    .await?;
+    let said = if a.mfa_required {
+        "now requires an authenticator of its people: each signs in with one from their next sign-in"
+    } else {
+        "no longer requires an authenticator (the installation may still)"
+    };
+    crate::auth::session::set_flash(&user.session, "success", format!("{} {said}.", a.code)).await?;
+    Ok(Redirect::to("/admin/facilities"))
 }

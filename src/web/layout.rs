@@ -76,7 +76,8 @@ impl Layout {
             flash: session::take_flash(user.session).await,
             nav: nav_for(user.user.role, unread),
             server_now: now.to_rfc3339(),
-            mfa_off: user.user.role == Role::Admin && !state.config.mfa_required,
+            mfa_off: user.user.role == Role::Admin
+                && !crate::domain::tenancy::mfa_required(state.config.mfa_required, user.user.agency_mfa_required),
             db_warning: state
                 .db_warning
                 .as_deref()

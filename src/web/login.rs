@@ -233,7 +233,8 @@ async fn second_step(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Response> {
     // The second step: an authenticator code, or enrolling one first.
-    let stage = match (user.mfa_enrolled, state.config.mfa_required) {
+    let required = crate::domain::tenancy::mfa_required(state.config.mfa_required, user.agency_mfa_required);
+    let stage = match (user.mfa_enrolled, required) {
         (true, _) => Some(PendingStage::Code),
         (false, true) => Some(PendingStage::Setup),
         (false, false) => None,

@@ -941,6 +941,18 @@ async fn page_duties(run: &mut Run<'_>) {
 
 /// The administrator's pages.
 async fn page_admin(run: &mut Run<'_>) {
+    // Required, then not again (the rest of the run signs in without an authenticator).
+    for required in ["true", "false"] {
+        run.page(
+            "/admin/agency/mfa",
+            "boss",
+            "/admin/agency/mfa",
+            &[("required", required)],
+            &["agency_settings_changed"],
+            About::Detail("agency", json!("DEFAULT")),
+        )
+        .await;
+    }
     let newbie = || About::Detail("username", json!("newbie"));
     run.page(
         "/admin/users",

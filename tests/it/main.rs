@@ -6,6 +6,7 @@ mod agencies;
 mod agencies_cli;
 mod agencies_migration;
 mod agency_export;
+mod agency_settings;
 mod alert_page;
 mod alerts;
 mod audit;

@@ -550,6 +550,7 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             Body::Json(json!({})),
             not_admins(),
         ),
+        (Pages, "post", "/admin/agency/mfa") => e(path.into(), form(&[("required", "true")]), not_admins()),
         (Pages, "post", "/admin/users") => e(
             path.into(),
             form(&[

@@ -77,6 +77,7 @@ fn agencies() -> Vec<Op> {
             .roles(&[Admin, Operator])
             .body::<GrantInput>()
             .ok::<GrantJson>(201, "Granted")
+            .ok::<GrantJson>(200, "The account had it already (`granted: false`): nothing written")
             .errors(&[403]),
         op(Delete, "/users/{username}/facilities/{code}", "agencies", "Take a facility back")
             .describe("Audited `facility_revoked`. 404 when the account did not have it.")
