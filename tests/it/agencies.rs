@@ -251,6 +251,16 @@ async fn a_liaison_granted_by_two_agencies_picks_up_in_both_and_loses_one_at_onc
         [durh, rcdc, later],
         "one board across both agencies, soonest deadline first"
     );
+    let (_, only_durham) = ice.get("/transfers/pending?agency=DUR-SO").await;
+    let order: Vec<i64> = only_durham
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["booking_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [durh, later], "filtered by agency");
+    let (status, e) = ice.get("/transfers/pending?agency=NOPE").await;
+    assert_eq!((status, e["error"]["field"].as_str()), (422, Some("agency")));
     for id in [durh, rcdc] {
         let b = ice
             .ok(

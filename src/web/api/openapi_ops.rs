@@ -183,8 +183,13 @@ fn cases() -> Vec<Op> {
             .ok::<EventJson>(201, "The correction, an event of its own")
             .errors(STEP),
         op(Get, "/transfers/pending", "transfers", "Every running custody clock")
-            .describe("Soonest deadline first, with each clock's stage at the time of the answer.")
+            .describe(
+                "Soonest deadline first, with each clock's stage at the time of the answer. `agency`: only the \
+                 facilities of that agency (an ICE liaison covering jails of several agencies); an agency none of \
+                 whose facilities the caller covers is `422` on `agency`.",
+            )
             .roles(EVERYONE)
+            .query::<super::transfers::PendingQuery>(&[])
             .list::<PendingJson<'static>>("The running clocks the caller may see", false),
         op(Get, "/transfers/pending/events", "transfers", "The running clocks, pushed")
             .describe(

@@ -15,12 +15,40 @@ use crate::state::AppState;
 use crate::web::board_events;
 use crate::web::extract::Acting;
 
-pub async fn pending(State(state): State<AppState>, api: ApiUser) -> ApiResult<Response> {
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct PendingQuery {
+    /// Only the facilities of this agency (its code), for a liaison covering several agencies.
+    pub agency: Option<String>,
+}
+
+pub async fn pending(
+    State(state): State<AppState>,
+    api: ApiUser,
+    crate::web::api::json::ApiQuery(q): crate::web::api::json::ApiQuery<PendingQuery>,
+) -> ApiResult<Response> {
     let caller = api.caller();
     caller.require(Area::Board)?;
     let now = state.clock.now();
-    // One statement: the running clocks with their citizenship-claim flags.
-    let rows = db::board::pending(&state.db, caller.facility_scope()).await?;
+    let mut scope = caller.facility_scope().map(<[i64]>::to_vec);
+    if let Some(code) = q.agency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        // An agency none of whose facilities the caller covers is answered as one that does
+        // not exist.
+        let agency = db::agencies::by_code(&state.db, code).await?;
+        let theirs: Vec<i64> = match agency {
+            Some(a) => db::facilities::of_agency(&state.db, Some(a.id))
+                .await?
+                .into_iter()
+                .map(|f| f.id)
+                .collect(),
+            None => vec![],
+        };
+        scope = scope.map(|mine| mine.into_iter().filter(|f| theirs.contains(f)).collect());
+        if scope.as_ref().is_some_and(Vec::is_empty) {
+            return Err(AppError::field("agency", format!("there is no agency `{code}` among your facilities")).into());
+        }
+    }
+    // One statement (two with `agency`): the running clocks with their citizenship-claim flags.
+    let rows = db::board::pending(&state.db, scope.as_deref()).await?;
     let items: Vec<PendingJson> = rows.iter().filter_map(|r| PendingJson::new(r, now)).collect();
     // Written once into a buffer of about the right size (a 200-row board is some 60 KB).
     let mut body = Vec::with_capacity(64 + items.len() * 320);
