@@ -65,6 +65,37 @@ pub async fn set_mfa_required(db: impl PgExecutor<'_>, id: i64, required: bool) 
     Ok(r.rows_affected() == 1)
 }
 
+/// An agency's usage and health for the operator: counts only, never a case.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Usage {
+    pub code: String,
+    pub users: i64,
+    pub signed_in_last_30_days: i64,
+    pub running_clocks: i64,
+    pub past_deadline: i64,
+    pub bookings_last_30_days: i64,
+}
+
+/// Each agency's usage at `now`.
+pub async fn usage(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<Vec<Usage>> {
+    sqlx::query_as(
+        "SELECT a.code,
+            (SELECT count(*) FROM users u WHERE u.agency_id = a.id AND u.disabled_at IS NULL) AS users,
+            (SELECT count(*) FROM users u WHERE u.agency_id = a.id AND u.last_login_at >= $1 - interval '30 days')
+                AS signed_in_last_30_days,
+            (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
+              WHERE f.agency_id = a.id AND b.status = 'wso_hold') AS running_clocks,
+            (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
+              WHERE f.agency_id = a.id AND b.status = 'wso_hold' AND b.custody_deadline < $1) AS past_deadline,
+            (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
+              WHERE f.agency_id = a.id AND b.booked_at >= $1 - interval '30 days') AS bookings_last_30_days
+         FROM agencies a ORDER BY a.code",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await
+}
+
 /// The only agency, when the installation has exactly one (`--agency` may then be left out).
 pub async fn only_one(db: impl PgExecutor<'_>) -> sqlx::Result<Option<Agency>> {
     sqlx::query_as(&format!("{SELECT} WHERE (SELECT count(*) FROM agencies) = 1"))

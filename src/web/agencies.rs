@@ -1,5 +1,6 @@
 //! `/agencies` (issue 28): the operator's list of the installation's agencies, with their
-//! facility counts; no case data. Agencies and their first admins are added from the command
+//! usage and health in counts (people, sign-ins, running clocks, clocks past the deadline,
+//! bookings); no case data. Agencies and their first admins are added from the command
 //! line (`wso-tracker agency add`, `user add --role admin --agency`; docs/agencies.md).
 
 use askama::Template;
@@ -20,6 +21,13 @@ use crate::web::layout::Layout;
 pub struct AgenciesPage {
     layout: Layout,
     agencies: Vec<Agency>,
+    usage: Vec<crate::db::agencies::Usage>,
+}
+
+impl AgenciesPage {
+    fn usage_of(&self, code: &str) -> Option<&crate::db::agencies::Usage> {
+        self.usage.iter().find(|u| u.code == code)
+    }
 }
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<AgenciesPage> {
@@ -27,6 +35,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
     Ok(AgenciesPage {
         layout: Layout::new(&state, &user, "Agencies", "agencies").await?,
         agencies: list,
+        usage: crate::db::agencies::usage(&state.db, state.clock.now()).await?,
     })
 }
 

@@ -352,6 +352,34 @@ async fn the_operator_sees_agencies_and_no_case() {
         )
         .await;
     assert_eq!(status, 403);
+    // The operator's page: each agency's usage in counts, no case.
+    let client = app.login("host").await;
+    let r = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/agencies",
+        "the operator lands on the agencies"
+    );
+    let page = app.page(&client, "/agencies").await;
+    let row = page
+        .split("<th scope=\"row\" class=\"mono\">DEFAULT</th>")
+        .nth(1)
+        .unwrap();
+    let row = row.split("</tr>").next().unwrap();
+    let cells: Vec<&str> = row
+        .split("<td class=\"mono\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        cells,
+        ["2", "7", "0", "1", "0", "1"],
+        "facilities, staff (liaisons belong to no agency), sign-ins, clocks, past deadline, bookings"
+    );
+    assert!(
+        !page.contains("R-1") && !page.contains("Doe"),
+        "no case on the operator's page"
+    );
     assert_eq!(
         app.api("wadmin").await.get("/agencies").await.0,
         403,
