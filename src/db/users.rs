@@ -130,10 +130,11 @@ pub async fn insert(
     sqlx::query_scalar(
         "INSERT INTO users (username, role, email, password_hash, api_only, created_at, full_name, agency_id, operator)
          VALUES ($1, $2, $3, $4, $4 IS NULL, $5, $6, $7,
-                 -- An installation always has an operator: an `operator` account, or else its
-                 -- first admin (a single-agency install's, created at first start).
+                 -- The installation's operator: an `operator` account, or the very first admin
+                 -- of an installation without any admin or operator yet (a single-agency
+                 -- install's, created at first start). Nobody is ever flagged later.
                  $2 = 'operator' OR ($2 = 'admin' AND NOT EXISTS (
-                     SELECT 1 FROM users WHERE operator AND role IN ('operator', 'admin'))))
+                     SELECT 1 FROM users WHERE role IN ('operator', 'admin'))))
          RETURNING id",
     )
     .bind(username)
@@ -211,13 +212,28 @@ pub async fn full_names(
     Ok(rows.into_iter().collect())
 }
 
-/// A new role and, with it, the agency the account belongs to (`None` for a crossing role).
-pub async fn set_role(db: impl PgExecutor<'_>, user_id: i64, role: Role, agency_id: Option<i64>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET role = $2, agency_id = $3 WHERE id = $1")
+/// A new role and, with it, the agency the account belongs to (`None` for a crossing role). An
+/// account that now belongs to an agency keeps none of another agency's facilities (a liaison
+/// made an officer: its other grants end); the `users_facilities_in_agency` trigger holds it.
+pub async fn set_role(
+    conn: &mut sqlx::PgConnection,
+    user_id: i64,
+    role: Role,
+    agency_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM user_facilities WHERE user_id = $1 AND $2::bigint IS NOT NULL
+            AND facility_id NOT IN (SELECT id FROM facilities WHERE agency_id = $2)",
+    )
+    .bind(user_id)
+    .bind(agency_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE users SET role = $2, agency_id = $3, operator = (operator OR $2 = 'operator') WHERE id = $1")
         .bind(user_id)
         .bind(role)
         .bind(agency_id)
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

@@ -19,10 +19,14 @@ pub enum Granter {
 }
 
 impl Granter {
+    /// Whether the granter acts across agencies on accounts and grants: the command line, or an
+    /// `operator` account. (A single-agency install's first admin, flagged operator, lists the
+    /// agencies and gets the installation's alerts, but manages accounts and facilities as its
+    /// own agency's admin: the flag opens no other agency's people or cases.)
     fn operates(self) -> bool {
         match self {
             Granter::Cli => true,
-            Granter::Account { role, operator, .. } => may_operate(role, operator).is_ok(),
+            Granter::Account { role, .. } => role == Role::Operator,
         }
     }
 }
@@ -90,13 +94,19 @@ pub fn assignable_roles(by: Granter) -> Vec<Role> {
         .collect()
 }
 
-/// Whether `by` manages an existing account of `role` in `agency` (disable, reset, edit): the
-/// operator every account; an agency's admin its own staff, and the liaisons granted one of its
-/// facilities (`granted`: the agencies of their facilities) or none yet. Anyone else's account
-/// is answered as if it did not exist.
-pub fn manages(by: Granter, role: Role, agency: Option<i64>, granted: &[i64]) -> bool {
+/// Whether `by` manages an existing account of `role` (with its operator flag) in `agency`
+/// (disable, reset, edit, tokens): the operator every account; an agency's admin its own staff
+/// but the installation's operator, and the liaisons granted one of its facilities (`granted`:
+/// the agencies of their facilities; a liaison granted nothing yet is the operator's). Anyone
+/// else's account is answered as if it did not exist.
+pub fn manages(by: Granter, (role, operator): (Role, bool), agency: Option<i64>, granted: &[i64]) -> bool {
     if by.operates() {
         return true;
+    }
+    // The installation's operator is managed by the operator alone (an admin of its agency
+    // resetting its password would become the operator).
+    if may_operate(role, operator).is_ok() {
+        return false;
     }
     match (by, agency) {
         (
@@ -114,7 +124,7 @@ pub fn manages(by: Granter, role: Role, agency: Option<i64>, granted: &[i64]) ->
                 ..
             },
             None,
-        ) => role == Role::IceLiaison && (granted.is_empty() || granted.contains(&own)),
+        ) => role == Role::IceLiaison && granted.contains(&own),
         _ => false,
     }
 }
@@ -260,29 +270,47 @@ mod tests {
             operator: true,
             agency: Some(1),
         };
-        assert_eq!(assignable_roles(flagged), Role::ALL);
+        assert_eq!(
+            assignable_roles(flagged),
+            [Officer, Supervisor, IceLiaison, Admin],
+            "the flagged first admin manages accounts as its agency's admin"
+        );
     }
 
     #[test]
     fn an_admin_manages_its_staff_and_its_liaisons_and_nobody_else() {
-        assert!(manages(admin_of(1), Officer, Some(1), &[1]));
-        assert!(!manages(admin_of(1), Officer, Some(2), &[2]));
-        assert!(!manages(admin_of(1), Admin, Some(2), &[]));
-        assert!(manages(admin_of(1), IceLiaison, None, &[2, 1]));
+        assert!(manages(admin_of(1), (Officer, false), Some(1), &[1]));
+        assert!(!manages(admin_of(1), (Officer, false), Some(2), &[2]));
+        assert!(!manages(admin_of(1), (Admin, false), Some(2), &[]));
+        assert!(manages(admin_of(1), (Admin, false), Some(1), &[]));
         assert!(
-            manages(admin_of(1), IceLiaison, None, &[]),
+            !manages(admin_of(1), (Admin, true), Some(1), &[]),
+            "its agency's operator is not its to manage"
+        );
+        assert!(manages(admin_of(1), (IceLiaison, false), None, &[2, 1]));
+        assert!(
+            !manages(admin_of(1), (IceLiaison, false), None, &[]),
             "a liaison granted nothing yet"
         );
-        assert!(!manages(admin_of(1), IceLiaison, None, &[2]));
-        assert!(!manages(admin_of(1), Operator, None, &[]));
-        assert!(!manages(admin_of(1), Oversight, None, &[]));
-        assert!(manages(Granter::Cli, Admin, Some(2), &[]));
+        assert!(!manages(admin_of(1), (IceLiaison, false), None, &[2]));
+        assert!(!manages(admin_of(1), (Operator, true), None, &[]));
+        assert!(!manages(admin_of(1), (Oversight, false), None, &[]));
+        assert!(manages(Granter::Cli, (Admin, true), Some(2), &[]));
+        let flagged = Granter::Account {
+            role: Admin,
+            operator: true,
+            agency: Some(1),
+        };
+        assert!(
+            !manages(flagged, (Officer, false), Some(2), &[2]),
+            "the flag opens no other agency's people"
+        );
         let supervisor = Granter::Account {
             role: Supervisor,
             operator: false,
             agency: Some(1),
         };
-        assert!(!manages(supervisor, Officer, Some(1), &[1]));
+        assert!(!manages(supervisor, (Officer, false), Some(1), &[1]));
     }
 
     #[test]

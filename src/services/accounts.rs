@@ -75,10 +75,11 @@ impl<'a> Actor<'a> {
     /// admin, `None` (every agency) for the operator and the command line.
     pub fn managed_agency(&self) -> Option<i64> {
         match self.granter {
+            // The first admin flagged operator too: its agency's accounts and facilities only.
             Granter::Account {
                 role: Role::Admin,
-                operator: false,
                 agency,
+                ..
             } => agency,
             _ => None,
         }
@@ -210,7 +211,12 @@ pub async fn create_user(pool: &PgPool, input: NewUser, actor: Actor<'_>, now: D
 /// agency's account is a 404, as one that does not exist.
 pub async fn managed(db: impl sqlx::PgExecutor<'_>, actor: &Actor<'_>, user_id: i64) -> AppResult<db::users::User> {
     let user = db::users::by_id(db, user_id).await?.ok_or(AppError::NotFound)?;
-    if tenancy::manages(actor.granter, user.role, user.agency_id, &user.facility_agencies) {
+    if tenancy::manages(
+        actor.granter,
+        (user.role, user.operator),
+        user.agency_id,
+        &user.facility_agencies,
+    ) {
         Ok(user)
     } else {
         Err(AppError::Hidden)
@@ -268,7 +274,7 @@ pub async fn update_user(
         ));
     }
     let codes: Vec<String> = facilities.iter().map(|f| f.code.clone()).collect();
-    db::users::set_role(&mut *tx, user_id, role, agency).await?;
+    db::users::set_role(&mut tx, user_id, role, agency).await?;
     db::users::set_facilities(&mut tx, user_id, &codes, actor.managed_agency()).await?;
     if let Some(name) = &full_name {
         db::users::set_full_name(&mut *tx, user_id, name.as_deref()).await?;

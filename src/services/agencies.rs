@@ -76,11 +76,10 @@ pub async fn set_mfa_required(
     };
     let manages = match actor.granter {
         tenancy::Granter::Cli => true,
-        tenancy::Granter::Account {
-            role,
-            operator,
-            agency: own,
-        } => tenancy::may_operate(role, operator).is_ok() || (role == Role::Admin && own == Some(agency.id)),
+        // The operator any agency's; an agency's admin (flagged first admin too) its own.
+        tenancy::Granter::Account { role, agency: own, .. } => {
+            role == Role::Operator || (role == Role::Admin && own == Some(agency.id))
+        }
     };
     if !manages {
         return Err(AppError::forbidden());
@@ -176,7 +175,12 @@ async fn change_grant(
     // A liaison may be granted any agency's facility; an agency's own staff only by whoever
     // manages them (another agency's account is answered as one that does not exist).
     if user.role != crate::domain::Role::IceLiaison
-        && !tenancy::manages(actor.granter, user.role, user.agency_id, &user.facility_agencies)
+        && !tenancy::manages(
+            actor.granter,
+            (user.role, user.operator),
+            user.agency_id,
+            &user.facility_agencies,
+        )
     {
         return Err(AppError::Hidden);
     }

@@ -2,6 +2,7 @@
 //! one file per table, with a manifest of counts, checksums and the audit chain's state, then
 //! read back and checked. `wso-tracker agency export CODE --out DIR`.
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -59,7 +60,12 @@ pub async fn agency(
             ),
         ));
     }
-    std::fs::create_dir_all(out).map_err(|e| io("creating", out, e))?;
+    // Records of people: readable by the exporting account alone.
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(out)
+        .map_err(|e| io("creating", out, e))?;
     let mut tables = Vec::new();
     // One snapshot: every file of the export is of the same moment.
     let mut tx = pool.begin().await?;
@@ -73,7 +79,7 @@ pub async fn agency(
         }
         let file = format!("{}.jsonl", part.table);
         let path: PathBuf = out.join(&file);
-        std::fs::write(&path, &text).map_err(|e| io("writing", &path, e))?;
+        write_private(&path, text.as_bytes())?;
         tables.push(TableFile {
             table: part.table.to_string(),
             file,
@@ -82,6 +88,8 @@ pub async fn agency(
         });
     }
     tx.commit().await?;
+    // The chain as verified just after the snapshot (a few entries may have joined since: the
+    // head covers the exported entries either way, being later in the same chain).
     let audit_chain = match crate::services::audit::verify(pool, &crate::services::audit::Verified::START).await? {
         Ok(v) => json!({ "state": "intact", "entries": v.seq, "head": crate::services::audit::hex(&v.head) }),
         Err(broken) => json!({ "state": "broken", "at": broken.to_string() }),
@@ -96,7 +104,7 @@ pub async fn agency(
     };
     let path = out.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| AppError::Internal(e.into()))?;
-    std::fs::write(&path, text).map_err(|e| io("writing", &path, e))?;
+    write_private(&path, text.as_bytes())?;
     check(out)?;
     let counts: serde_json::Map<String, serde_json::Value> = manifest
         .tables
@@ -106,6 +114,18 @@ pub async fn agency(
     let detail = json!({ "agency": agency.code, "out": out.display().to_string(), "rows": counts });
     db::audit::record(pool, actor.entry("agency_exported", now, detail)).await?;
     Ok(manifest)
+}
+
+/// Writes a new file readable by its owner alone (0600).
+fn write_private(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| io("writing", path, e))
 }
 
 /// Reads an export back: every file of the manifest is there, holds as many JSON objects as the

@@ -23,7 +23,7 @@ pub struct AgencyMonths {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OversightView {
     pub agencies: Vec<AgencyMonths>,
-    /// The granted agencies (or the one asked for) together, month by month.
+    /// Every granted agency together, month by month (also when `agency` narrows the list).
     pub state: Vec<PublishedMonth>,
 }
 
@@ -39,15 +39,15 @@ pub async fn view(
     caller.require(Area::Aggregates)?;
     let oversight::Period { months, start, end } =
         oversight::period(from, to).map_err(|(field, m)| AppError::field(field, m))?;
-    let mut granted = db::oversight::granted(pool, caller.user.id).await?;
-    if let Some(code) = agency.map(str::trim).filter(|c| !c.is_empty()) {
-        granted.retain(|(_, c)| c == code);
-        if granted.is_empty() {
-            return Err(AppError::Forbidden {
-                code: "forbidden",
-                message: format!("the agency `{code}` is not one you are granted"),
-            });
-        }
+    let granted = db::oversight::granted(pool, caller.user.id).await?;
+    let only = agency.map(str::trim).filter(|c| !c.is_empty());
+    if let Some(code) = only
+        && !granted.iter().any(|(_, c)| c == code)
+    {
+        return Err(AppError::Forbidden {
+            code: "forbidden",
+            message: format!("the agency `{code}` is not one you are granted"),
+        });
     }
     let ids: Vec<i64> = granted.iter().map(|(id, _)| *id).collect();
     let codes: Vec<String> = granted.into_iter().map(|(_, c)| c).collect();
@@ -60,9 +60,12 @@ pub async fn view(
     tx.commit().await?;
     let tallied = oversight::tally(&codes, &months, (&services, &claims, &complaints), now);
     let (per_agency, state) = oversight::published(&tallied, &months);
+    // Suppressed over every granted agency, then narrowed: suppressing the one agency alone
+    // against a total of its own would show a cell the whole view withholds.
     let view = OversightView {
         agencies: per_agency
             .into_iter()
+            .filter(|(code, _)| only.is_none_or(|o| o == code))
             .map(|(code, months)| AgencyMonths { code, months })
             .collect(),
         state,

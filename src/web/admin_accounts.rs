@@ -305,6 +305,8 @@ pub async fn revoke_token(
     if !crate::web::confirm::confirmed(&data)
         && let Some((owner, username)) = crate::db::tokens::live_owner(&state.db, token_id).await?
     {
+        // Another agency's token is answered as one that does not exist (issue 28).
+        crate::services::accounts::managed(&state.db, &actor(&user), owner).await?;
         return crate::web::confirm::ask(&state, &user, crate::web::confirm::Ask {
             heading: format!("Revoke API token {token_id} of {username}?"),
             consequence: format!(

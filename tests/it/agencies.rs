@@ -387,3 +387,81 @@ async fn the_operator_sees_agencies_and_no_case() {
     );
     assert_eq!(app.api("dadmin").await.get("/agencies").await.0, 403);
 }
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn no_admin_reaches_past_its_agency_through_the_operator_or_a_role_change() {
+    let w = two_agencies().await;
+    let app = &w.app;
+    let rcdc = w.served("R-1").await;
+
+    // The operator (DEFAULT's first admin) is not another DEFAULT admin's to reset: whoever
+    // could reset it would become the operator.
+    let boss_id = user_id(app, "boss").await;
+    let wadmin = app.login("wadmin").await;
+    let path = format!("/admin/users/{boss_id}/reset-password");
+    let r = app.post_form(&wadmin, &path, &[("confirm", "yes")]).await;
+    assert_eq!(r.status(), 404);
+    let boss = app.login("boss").await; // its password unchanged
+
+    // The operator's flag opens no other agency: no display for DURH, DUR-SO's people unlisted.
+    let r = app
+        .post_form(&boss, "/admin/displays", &[("facility", "DURH"), ("name", "Wall")])
+        .await;
+    assert!(r.text().await.unwrap().contains("there is no facility `DURH`"));
+    let displays: i64 = sqlx::query_scalar("SELECT count(*) FROM displays")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(displays, 0);
+    assert!(!app.page(&boss, "/admin/users").await.contains("dwso"));
+
+    // A liaison shared by both agencies, made an officer by DUR-SO, keeps none of DEFAULT's
+    // facilities (and so none of its cases).
+    app.user("fieldice", "ice_liaison", &[]).await;
+    let grant = |f: &str| json!({ "facility": f });
+    app.api("wadmin")
+        .await
+        .ok(201, "/users/fieldice/facilities", grant("RCDC"))
+        .await;
+    app.api("dadmin")
+        .await
+        .ok(201, "/users/fieldice/facilities", grant("DURH"))
+        .await;
+    let fid = user_id(app, "fieldice").await;
+    let dadmin = app.login("dadmin").await;
+    let fields = [("role", "officer"), ("full_name", ""), ("facilities", "DURH")];
+    let r = app.post_form(&dadmin, &format!("/admin/users/{fid}"), &fields).await;
+    assert_eq!(r.status(), 303);
+    let (agency, facilities): (Option<String>, Vec<String>) = sqlx::query_as(
+        "SELECT (SELECT code FROM agencies WHERE id = u.agency_id),
+                ARRAY(SELECT f.code FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
+                       WHERE uf.user_id = u.id ORDER BY f.code)
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(fid)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (agency.as_deref(), facilities),
+        (Some("DUR-SO"), vec!["DURH".to_string()])
+    );
+    assert_eq!(app.api("fieldice").await.get(&format!("/bookings/{rcdc}")).await.0, 404);
+    // And the database refuses the state outright.
+    let e = sqlx::query(
+        "INSERT INTO user_facilities (user_id, facility_id) SELECT $1, id FROM facilities WHERE code = 'RCDC'",
+    )
+    .bind(fid)
+    .execute(&app.db)
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("another agency"), "{e}");
+}

@@ -110,15 +110,24 @@ async fn a_single_agency_database_migrates_with_every_account_keeping_what_it_co
         agency: u.agency_id,
     };
     for admin in [&boss, &boss2] {
-        for u in [&wso1, &sgt, &ice, &boss, &boss2] {
+        for u in [&wso1, &sgt, &ice, &boss2] {
             assert!(
-                tenancy::manages(granter(admin), u.role, u.agency_id, &u.facility_agencies),
+                tenancy::manages(granter(admin), (u.role, u.operator), u.agency_id, &u.facility_agencies),
                 "{} manages {}",
                 admin.username,
                 u.username
             );
         }
     }
+    // The operator is the operator's (or the command line's) to manage: another admin resetting
+    // its password would take over the installation.
+    let operator = (boss.role, boss.operator);
+    assert!(!tenancy::manages(
+        granter(&boss2),
+        operator,
+        boss.agency_id,
+        &boss.facility_agencies
+    ));
     let facilities: Vec<(String, i64)> = sqlx::query_as("SELECT code, agency_id FROM facilities ORDER BY code")
         .fetch_all(&pool)
         .await

@@ -143,6 +143,18 @@ async fn the_figures_equal_the_fixture_s_counts_with_small_cells_withheld_and_no
         json!(["services", "over_detentions", "over_detention_hours"])
     );
 
+    // Narrowed to one agency, the cells are still those of the whole view: DUR-SO's services
+    // stay withheld and the total is still 8 (a total of its own would give its 2 away).
+    let (_, narrowed) = state.get("/oversight?from=2026-11&to=2026-11&agency=DUR-SO").await;
+    assert_eq!(narrowed["agencies"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            &month(&narrowed, Some("DUR-SO"))["services"],
+            &month(&narrowed, None)["services"]
+        ),
+        (&Value::Null, &json!(8))
+    );
+
     // The page and the open-data export say the same, and name nobody either.
     let client = app.login("state").await;
     let page = app.page(&client, "/oversight?from=2026-11&to=2026-11").await;
@@ -180,7 +192,7 @@ async fn the_figures_equal_the_fixture_s_counts_with_small_cells_withheld_and_no
             .fetch_one(&app.db)
             .await
             .unwrap();
-    assert_eq!(views, 3, "API, page, CSV");
+    assert_eq!(views, 4, "API twice, page, CSV");
 }
 
 #[tokio::test]
