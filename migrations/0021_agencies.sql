@@ -42,7 +42,7 @@ ALTER TABLE users ADD COLUMN operator boolean NOT NULL DEFAULT false;
 UPDATE users SET agency_id = (SELECT id FROM agencies WHERE code = 'DEFAULT')
  WHERE role IN ('officer', 'supervisor', 'admin');
 UPDATE users SET operator = true
- WHERE id = (SELECT min(id) FROM users WHERE role = 'admin');
+ WHERE id = (SELECT coalesce(min(id) FILTER (WHERE disabled_at IS NULL), min(id)) FROM users WHERE role = 'admin');
 
 ALTER TABLE users ADD CONSTRAINT users_agency_by_role
     CHECK ((role IN ('officer', 'supervisor', 'admin')) = (agency_id IS NOT NULL));

@@ -104,7 +104,13 @@ pub struct RosterRow {
     pub revoked_reason: Option<String>,
 }
 
-pub async fn roster(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sqlx::Result<Vec<RosterRow>> {
+/// The certifiable people working at one of `facility_ids` (`None`: everyone), or belonging to
+/// `agency` (an admin's roster is its agency's officers, assigned to a facility or not).
+pub async fn roster(
+    db: impl PgExecutor<'_>,
+    facility_ids: Option<&[i64]>,
+    agency: Option<i64>,
+) -> sqlx::Result<Vec<RosterRow>> {
     sqlx::query_as(
         "SELECT u.id AS user_id, u.username, u.full_name, u.role,
                 COALESCE((SELECT array_agg(f.code ORDER BY f.code) FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
@@ -115,11 +121,13 @@ pub async fn roster(db: impl PgExecutor<'_>, facility_ids: Option<&[i64]>) -> sq
          LEFT JOIN LATERAL (SELECT * FROM wso_certifications wc WHERE wc.user_id = u.id
                             ORDER BY wc.certified_on DESC, wc.id DESC LIMIT 1) c ON true
          WHERE u.role = ANY($2)
-           AND ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM user_facilities uf WHERE uf.user_id = u.id AND uf.facility_id = ANY($1)))
+           AND ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM user_facilities uf WHERE uf.user_id = u.id AND uf.facility_id = ANY($1))
+                OR u.agency_id = $3)
          ORDER BY u.username",
     )
     .bind(facility_ids)
     .bind(crate::domain::rules::CERTIFIABLE)
+    .bind(agency)
     .fetch_all(db)
     .await
 }

@@ -217,7 +217,8 @@ pub fn may_open(area: Area, role: Role) -> Result<(), RuleError> {
     }
 }
 
-/// Whether a reader reads an officer's eligibility to serve: an officer their own only; a
+/// Whether a reader knows an officer: reads their eligibility to serve, and (with the roster's
+/// role) certifies them and records their credentials. An officer knows their own only; a
 /// supervisor the officers sharing one of their facilities; an admin its agency's officers
 /// (`reader_facilities`: the reader's, an admin's being its agency's). Anyone else's is
 /// answered as an unknown name.

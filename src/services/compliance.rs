@@ -90,7 +90,7 @@ pub async fn report(
     let mut tx = pool.begin().await?;
     db::read_snapshot(&mut tx).await?;
     let services = db::compliance::services(&mut *tx, f.id, start, end).await?;
-    let roster = db::certifications::roster(&mut *tx, Some(&[f.id])).await?;
+    let roster = db::certifications::roster(&mut *tx, Some(&[f.id]), None).await?;
     let mut officers: Vec<i64> = services.iter().map(|s| s.served_by).collect();
     officers.extend(roster.iter().map(|o| o.user_id));
     officers.sort_unstable();

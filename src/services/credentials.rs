@@ -21,10 +21,11 @@ async fn officer_for(conn: &mut PgConnection, caller: &Caller<'_>, username: &st
         .ok_or(AppError::NotFound)?;
     // Someone at none of the caller's facilities: a 404 like a name that does not exist, asked
     // before anything else about them (issue 26, 15).
-    let known = match caller.facility_scope() {
-        None => true,
-        Some(own) => officer.facility_ids.iter().any(|f| own.contains(f)),
-    };
+    let u = caller.user;
+    let known = crate::domain::rules::reads_eligibility(
+        (u.role, &u.facility_ids, u.agency_id),
+        (&officer.facility_ids, officer.agency_id),
+    );
     if !known {
         return Err(AppError::Hidden);
     }

@@ -95,7 +95,12 @@ async fn users_page(
     errors: Vec<FieldError>,
     page: Option<i64>,
 ) -> AppResult<UsersPage> {
-    let accounts = db::users::of_agency(&state.db, actor(user).managed_agency()).await?;
+    let mut accounts = db::users::of_agency(&state.db, actor(user).managed_agency()).await?;
+    // A liaison shared with other agencies is shown with this agency's facilities only.
+    let own = managed_facilities(state, user).await?;
+    for a in accounts.iter_mut() {
+        a.facilities.retain(|code| own.iter().any(|f| &f.code == code));
+    }
     let (users, pager) = crate::web::forms::Pager::slice(accounts, "/admin/users", page);
     Ok(UsersPage {
         layout: Layout::new(state, user, "Users", "users").await?,
@@ -190,7 +195,12 @@ impl UserEditPage {
         Ok(UserEditPage {
             layout: Layout::new(state, user, format!("User {}", account.username), "users").await?,
             locked: account.is_locked(state.clock.now()),
-            account,
+            account: {
+                let own = managed_facilities(state, user).await?;
+                let mut account = account;
+                account.facilities.retain(|code| own.iter().any(|f| &f.code == code));
+                account
+            },
             facilities: managed_facilities(state, user).await?,
             roles: crate::domain::tenancy::assignable_roles(actor(user).granter),
             errors,

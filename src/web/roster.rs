@@ -45,7 +45,11 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
         .find(|f| user.user.facility_ids.contains(&f.id))
         .map(|f| f.tz())
         .unwrap_or(chrono_tz::UTC);
-    let rows: Vec<OfficerRow> = db::certifications::roster(&state.db, caller.facility_scope())
+    // An admin's roster: its agency's officers, whether assigned to a facility or not.
+    let agency = (user.user.role == crate::domain::Role::Admin)
+        .then_some(user.user.agency_id)
+        .flatten();
+    let rows: Vec<OfficerRow> = db::certifications::roster(&state.db, caller.facility_scope(), agency)
         .await?
         .into_iter()
         .map(|r| {

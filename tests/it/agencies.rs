@@ -465,3 +465,31 @@ async fn no_admin_reaches_past_its_agency_through_the_operator_or_a_role_change(
     .unwrap_err();
     assert!(e.to_string().contains("another agency"), "{e}");
 }
+
+#[tokio::test]
+async fn an_admin_s_roster_is_its_agency_s_officers_assigned_to_a_facility_or_not() {
+    let w = two_agencies().await;
+    let app = &w.app;
+    app.user_of("nofac", "officer", &["DEFAULT"], &[]).await; // at no facility yet
+    let wadmin = app.login("wadmin").await;
+    assert!(app.page(&wadmin, "/roster").await.contains("nofac"));
+    let dadmin = app.login("dadmin").await;
+    assert!(!app.page(&dadmin, "/roster").await.contains("nofac"));
+    let body = json!({ "certified_on": "2026-01-05", "expires_on": "2027-12-31" });
+    let (status, _) = app
+        .api("dadmin")
+        .await
+        .post("/officers/nofac/certification", body.clone())
+        .await;
+    assert_eq!(status, 404, "another agency's officer does not exist for DUR-SO");
+    app.api("wadmin")
+        .await
+        .ok(201, "/officers/nofac/certification", body)
+        .await;
+
+    // A liaison shared by both agencies is listed to each with that agency's facilities only.
+    app.user("fieldice", "ice_liaison", &["RCDC", "DURH"]).await;
+    let users = app.page(&dadmin, "/admin/users").await;
+    let row = users.split("fieldice").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains("DURH") && !row.contains("RCDC"), "{row}");
+}
