@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgExecutor;
 
+use super::users::User;
+
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Agency {
     #[serde(skip)]
@@ -140,4 +142,19 @@ pub async fn grant_oversight(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The accounts an agency's admin manages: its own staff, and the liaisons granted one of its
+/// facilities (`None`: every account, for the operator).
+pub async fn users(db: impl PgExecutor<'_>, agency_id: Option<i64>) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!(
+        "{} WHERE $1::bigint IS NULL OR u.agency_id = $1
+            OR EXISTS (SELECT 1 FROM user_facilities g JOIN facilities gf ON gf.id = g.facility_id
+                        WHERE g.user_id = u.id AND gf.agency_id = $1)
+         GROUP BY u.id ORDER BY u.username",
+        super::users::SELECT
+    ))
+    .bind(agency_id)
+    .fetch_all(db)
+    .await
 }

@@ -148,20 +148,6 @@ pub async fn insert(
     .await
 }
 
-/// The accounts an agency's admin manages: its own staff, and the liaisons granted one of its
-/// facilities (`None`: every account, for the operator).
-pub async fn of_agency(db: impl PgExecutor<'_>, agency_id: Option<i64>) -> sqlx::Result<Vec<User>> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE $1::bigint IS NULL OR u.agency_id = $1
-            OR EXISTS (SELECT 1 FROM user_facilities g JOIN facilities gf ON gf.id = g.facility_id
-                        WHERE g.user_id = u.id AND gf.agency_id = $1)
-         GROUP BY u.id ORDER BY u.username"
-    ))
-    .bind(agency_id)
-    .fetch_all(db)
-    .await
-}
-
 /// Replaces the user's facilities with those `codes` (all of which must exist: checked by
 /// caller). `within`: only the facilities of that agency are replaced (an agency's admin edits a
 /// liaison's grants of its own facilities and leaves other agencies' grants alone).

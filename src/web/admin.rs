@@ -95,7 +95,7 @@ async fn users_page(
     errors: Vec<FieldError>,
     page: Option<i64>,
 ) -> AppResult<UsersPage> {
-    let mut accounts = db::users::of_agency(&state.db, actor(user).managed_agency()).await?;
+    let mut accounts = db::agencies::users(&state.db, actor(user).managed_agency()).await?;
     // A liaison shared with other agencies is shown with this agency's facilities only.
     let own = managed_facilities(state, user).await?;
     for a in accounts.iter_mut() {

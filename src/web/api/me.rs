@@ -61,7 +61,7 @@ pub async fn users(
             .collect(),
         None => vec![],
     };
-    let users: Vec<UserJson> = db::users::of_agency(&state.db, agency)
+    let users: Vec<UserJson> = db::agencies::users(&state.db, agency)
         .await?
         .into_iter()
         .map(|mut u| {
