@@ -118,14 +118,21 @@ fn charts_of(view: &OversightView) -> Vec<Chart> {
     )]
 }
 
+/// The view asked for (the period, default the last twelve months), as the page and the CSV
+/// show it.
+async fn asked(state: &AppState, user: &CurrentUser, q: &OversightQuery) -> AppResult<(String, String, OversightView)> {
+    let now = state.clock.now();
+    let (from, to) = q.period(now);
+    let view = oversight::view(&state.db, &user.caller(), (&from, &to), q.agency.as_deref(), now).await?;
+    Ok((from, to, view))
+}
+
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<OversightQuery>,
 ) -> AppResult<Response> {
-    let now = state.clock.now();
-    let (from, to) = q.period(now);
-    let view = oversight::view(&state.db, &user.caller(), (&from, &to), q.agency.as_deref(), now).await?;
+    let (from, to, view) = asked(&state, &user, &q).await?;
     Ok(OversightPage {
         layout: Layout::new(&state, &user, "Oversight", "oversight").await?,
         charts: charts_of(&view),
@@ -145,9 +152,7 @@ pub async fn csv(
     user: CurrentUser,
     Query(q): Query<OversightQuery>,
 ) -> AppResult<Response> {
-    let now = state.clock.now();
-    let (from, to) = q.period(now);
-    let view = oversight::view(&state.db, &user.caller(), (&from, &to), q.agency.as_deref(), now).await?;
+    let (from, to, view) = asked(&state, &user, &q).await?;
     let mut out = crate::web::csv::Csv::new();
     let mut header = vec!["agency", "month"];
     header.extend(FIELDS);

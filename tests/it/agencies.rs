@@ -12,26 +12,7 @@ async fn two_agencies() -> World {
     let w = World::new().await;
     let app = &w.app;
     app.user("wadmin", "admin", &[]).await;
-    app.agency("DUR-SO", "NC").await;
-    app.facility_of("DUR-SO", "DURH", "America/New_York").await;
-    app.user_of("dadmin", "admin", &["DUR-SO"], &[]).await;
-    app.user_of("dwso", "officer", &["DUR-SO"], &["DURH"]).await;
-    app.user_of("dsgt", "supervisor", &["DUR-SO"], &["DURH"]).await;
-    let dadmin = app.api("dadmin").await;
-    dadmin
-        .ok(
-            201,
-            "/officers/dsgt/certification",
-            json!({ "certified_on": "2026-01-05", "expires_on": "2027-12-31" }),
-        )
-        .await;
-    dadmin
-        .ok(
-            201,
-            "/officers/dwso/certification",
-            json!({ "certified_on": "2026-01-05", "expires_on": "2027-12-31" }),
-        )
-        .await;
+    app.second_agency(true).await;
     w
 }
 

@@ -31,10 +31,7 @@ async fn an_agency_leaves_with_all_of_its_records_none_of_another_s_and_no_secre
     let w = World::new().await;
     let app = &w.app;
     w.served("R-1").await; // DEFAULT's case
-    app.agency("DUR-SO", "NC").await;
-    app.facility_of("DUR-SO", "DURH", "America/New_York").await;
-    app.user_of("dadmin", "admin", &["DUR-SO"], &[]).await;
-    app.user_of("dwso", "officer", &["DUR-SO"], &["DURH"]).await;
+    app.second_agency(false).await;
     app.token("dwso").await;
     let dwso = app.api("dwso").await;
     let mut b = booking("DX-1");
@@ -77,7 +74,7 @@ async fn an_agency_leaves_with_all_of_its_records_none_of_another_s_and_no_secre
         ),
         (1, 1, 1, 2, 1)
     );
-    assert_eq!(rows("users"), 2, "dadmin and dwso");
+    assert_eq!(rows("users"), 3, "dadmin, dwso and dsgt");
     let actions: Vec<String> = std::fs::read_to_string(out.join("audit_log.jsonl"))
         .unwrap()
         .lines()

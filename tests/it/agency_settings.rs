@@ -15,10 +15,7 @@ async fn lands(w: &World, username: &str) -> String {
 async fn an_agency_that_requires_an_authenticator_asks_it_of_its_people_and_its_liaisons_only() {
     let w = World::new().await;
     let app = &w.app;
-    app.agency("DUR-SO", "NC").await;
-    app.facility_of("DUR-SO", "DURH", "America/New_York").await;
-    app.user_of("dadmin", "admin", &["DUR-SO"], &[]).await;
-    app.user_of("dwso", "officer", &["DUR-SO"], &["DURH"]).await;
+    app.second_agency(false).await;
     app.user("fieldice", "ice_liaison", &["DURH", "RCDC"]).await;
     for who in ["dwso", "fieldice", "wso1", "ice"] {
         assert_eq!(lands(&w, who).await, "/", "{who}: no authenticator asked yet");

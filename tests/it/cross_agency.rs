@@ -119,11 +119,7 @@ async fn another_agency_reaches_nothing_of_this_one_by_any_route() {
     let w = World::new().await;
     let f = fixture(&w).await;
     let app = &w.app;
-    app.agency("DUR-SO", "NC").await;
-    app.facility_of("DUR-SO", "DURH", "America/New_York").await;
-    app.user_of("dadmin", "admin", &["DUR-SO"], &[]).await;
-    app.user_of("dwso", "officer", &["DUR-SO"], &["DURH"]).await;
-    app.user_of("dsgt", "supervisor", &["DUR-SO"], &["DURH"]).await;
+    app.second_agency(false).await;
     app.user("durice", "ice_liaison", &[]).await;
     app.api("dadmin")
         .await

@@ -375,6 +375,23 @@ impl TestApp {
         .unwrap();
     }
 
+    /// A second agency beside the world's DEFAULT: DUR-SO (NC) with its facility DURH, its admin
+    /// `dadmin`, an officer `dwso` and a supervisor `dsgt` (both WSO-certified when `certified`).
+    pub async fn second_agency(&self, certified: bool) {
+        self.agency("DUR-SO", "NC").await;
+        self.facility_of("DUR-SO", "DURH", "America/New_York").await;
+        self.user_of("dadmin", "admin", &["DUR-SO"], &[]).await;
+        self.user_of("dwso", "officer", &["DUR-SO"], &["DURH"]).await;
+        self.user_of("dsgt", "supervisor", &["DUR-SO"], &["DURH"]).await;
+        if certified {
+            let dadmin = self.api("dadmin").await;
+            for who in ["dsgt", "dwso"] {
+                let body = json!({ "certified_on": "2026-01-05", "expires_on": "2027-12-31" });
+                dadmin.ok(201, &format!("/officers/{who}/certification"), body).await;
+            }
+        }
+    }
+
     pub async fn user(&self, username: &str, role: &str, facilities: &[&str]) -> i64 {
         self.user_of(username, role, &[], facilities).await
     }

@@ -13,18 +13,9 @@ use crate::helpers::{World, booking, warrant};
 async fn fixture() -> World {
     let w = World::new().await;
     let app = &w.app;
-    app.agency("DUR-SO", "NC").await;
-    app.facility_of("DUR-SO", "DURH", "America/New_York").await;
-    app.user_of("dadmin", "admin", &["DUR-SO"], &[]).await;
-    app.user_of("dwso", "officer", &["DUR-SO"], &["DURH"]).await;
-    app.user_of("dsgt", "supervisor", &["DUR-SO"], &["DURH"]).await;
+    app.second_agency(true).await;
     app.user_of("state", "oversight", &["DEFAULT", "DUR-SO"], &[]).await;
     app.user_of("dstate", "oversight", &["DUR-SO"], &[]).await;
-    let dadmin = app.api("dadmin").await;
-    for who in ["dwso", "dsgt"] {
-        let body = json!({ "certified_on": "2026-01-05", "expires_on": "2027-12-31" });
-        dadmin.ok(201, &format!("/officers/{who}/certification"), body).await;
-    }
     let ice = w.as_("ice").await;
     for n in 1..=6 {
         let id = w.served(&format!("OV-{n}")).await; // served 2026-11-22 09:00Z
