@@ -505,3 +505,15 @@ async fn only_a_post_service_notification_answers_the_post_service_notice() {
         "an in_custody notification is not the post-service notice"
     );
 }
+
+/// A complaint is received by now at the latest: a time in the future is refused on its field,
+/// the present accepted (the boundary a mutant of `record_complaint` moved unnoticed).
+#[tokio::test]
+async fn a_complaint_received_in_the_future_is_refused_and_one_received_now_accepted() {
+    let w = World::new().await; // the clock: 2026-11-23 12:00:00Z
+    let wso = w.as_("wso1").await;
+    let complaint = |at: &str| json!({ "facility": "RCDC", "received_at": at, "complainant": "A visitor", "officers": [], "summary": "S" });
+    let (s, e) = wso.post("/complaints", complaint("2026-11-23T12:00:01Z")).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("received_at")), "{e}");
+    wso.ok(201, "/complaints", complaint("2026-11-23T12:00:00Z")).await;
+}
