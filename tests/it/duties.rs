@@ -517,3 +517,39 @@ async fn a_complaint_received_in_the_future_is_refused_and_one_received_now_acce
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("received_at")), "{e}");
     wso.ok(201, "/complaints", complaint("2026-11-23T12:00:00Z")).await;
 }
+
+/// The days of a disclosure at their limits: released the day ICE cleared it is not early,
+/// released the day before is; a date on the day of the request is fine, the day before refused
+/// (four mutants of `record_disclosure` survived without these).
+#[tokio::test]
+async fn a_disclosure_s_days_at_their_limits() {
+    let w = World::new().await;
+    let sgt = w.as_("sgt").await;
+    let disclosure = |cleared: &str, released: &str| {
+        json!({ "facility": "RCDC", "what": "Statistics", "recipient": "County board", "requested_on": "2026-11-01",
+                "clearance_requested_on": "2026-11-01", "cleared_on": cleared, "released_on": released })
+    };
+    let same_day = sgt
+        .ok(201, "/disclosures", disclosure("2026-11-04", "2026-11-04"))
+        .await;
+    assert_eq!(same_day["released_before_clearance"], false);
+    let (s, e) = sgt.post("/disclosures", disclosure("2026-11-04", "2026-11-03")).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("early_release_reason")),
+        "{e}"
+    );
+    let mut before_request = disclosure("2026-11-04", "2026-11-04");
+    before_request["clearance_requested_on"] = json!("2026-10-31");
+    let (s, e) = sgt.post("/disclosures", before_request).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("clearance_requested_on")),
+        "{e}"
+    );
+    assert_eq!(
+        sgt.get("/disclosures").await.1.as_array().unwrap().len(),
+        1,
+        "only the first was recorded"
+    );
+}
