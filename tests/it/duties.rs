@@ -553,3 +553,15 @@ async fn a_disclosure_s_days_at_their_limits() {
         "only the first was recorded"
     );
 }
+
+/// An annual review is held today at the latest, in the facility's zone: tomorrow is refused on
+/// its field, today accepted (two mutants of `record_review` survived without it).
+#[tokio::test]
+async fn an_annual_review_held_tomorrow_is_refused_and_one_held_today_accepted() {
+    let w = World::new().await; // 2026-11-23 12:00Z: 07:00 on the 23rd in New York
+    let sgt = w.as_("sgt").await;
+    let review = |on: &str| json!({ "facility": "RCDC", "held_on": on, "attendees": "Sheriff, ICE ERO" });
+    let (s, e) = sgt.post("/reviews", review("2026-11-24")).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("held_on")), "{e}");
+    sgt.ok(201, "/reviews", review("2026-11-23")).await;
+}
