@@ -154,6 +154,15 @@ async fn without_an_active_warrant_the_person_is_released_at_the_point_of_releas
         )
         .await;
     assert_eq!(b["status"], "released", "a detainer alone holds no one");
+    // The case's record says why it ended: the release for want of a warrant, after the point
+    // of release with its own reason (a mutant giving both the same detail survived before).
+    let (_, full) = wso.get(&format!("/bookings/{id}")).await;
+    let detail_of = |action: &str| {
+        let events = full["events"].as_array().unwrap();
+        events.iter().find(|e| e["action"] == action).unwrap()["detail"].clone()
+    };
+    assert_eq!(detail_of("released")["reason"], "no_active_warrant");
+    assert_eq!(detail_of("release_point_recorded")["reason"], "sentence_complete");
     // A withdrawn warrant holds no one either.
     let (id, doc) = w.booked_with_warrant(&wso, "P-2").await;
     wso.ok(
