@@ -321,6 +321,10 @@ async fn a_pickup_after_the_deadline_is_refused_unless_a_supervisor_explains_it(
     assert_eq!((s, e["error"]["code"].as_str()), (409, Some("deadline_passed")));
     let b = sgt.ok(200, &path, with_reason).await;
     assert_eq!(b["status"], "transferred");
+    assert_eq!(
+        b["late_reason"], "ICE transport delayed by snowstorm",
+        "kept with the late pickup"
+    );
     assert_eq!(b["over_detained_seconds"], 3600 + 30 * 60 + 5);
 }
 
@@ -487,5 +491,24 @@ async fn corrections_are_new_events_that_name_what_they_correct() {
             .await
             .0,
         403
+    );
+}
+
+/// A reason for lateness sent with a pickup in time is not kept: the record says late only
+/// when it was (a mutant keeping it survived before).
+#[tokio::test]
+async fn a_late_reason_sent_with_a_pickup_in_time_is_not_kept() {
+    let w = World::new().await;
+    let id = w.served("T-1").await; // deadline 2026-11-24 09:00Z
+    let body =
+        json!({ "at": "2026-11-23T11:00:00Z", "receiving_officer": "SDDO Rivera", "late_reason": "just in case" });
+    let b = w
+        .as_("sgt")
+        .await
+        .ok(200, &format!("/bookings/{id}/transfer"), body)
+        .await;
+    assert_eq!(
+        (&b["status"], &b["over_detained_seconds"], &b["late_reason"]),
+        (&json!("transferred"), &json!(0), &Value::Null)
     );
 }
