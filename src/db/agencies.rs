@@ -86,14 +86,15 @@ pub async fn usage(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<
             (SELECT count(*) FROM users u WHERE u.agency_id = a.id AND u.last_login_at >= $1 - interval '30 days')
                 AS signed_in_last_30_days,
             (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
-              WHERE f.agency_id = a.id AND b.status = 'wso_hold') AS running_clocks,
+              WHERE f.agency_id = a.id AND b.status = $2) AS running_clocks,
             (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
-              WHERE f.agency_id = a.id AND b.status = 'wso_hold' AND b.custody_deadline < $1) AS past_deadline,
+              WHERE f.agency_id = a.id AND b.status = $2 AND b.custody_deadline < $1) AS past_deadline,
             (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
               WHERE f.agency_id = a.id AND b.booked_at >= $1 - interval '30 days') AS bookings_last_30_days
          FROM agencies a ORDER BY a.code",
     )
     .bind(now)
+    .bind(crate::domain::types::Status::WsoHold)
     .fetch_all(db)
     .await
 }

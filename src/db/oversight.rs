@@ -47,13 +47,14 @@ pub async fn services(
         "SELECT a.code AS agency, f.timezone, b.served_at, b.custody_deadline, b.status, b.closed_at,
                 b.release_reason, b.over_detained_seconds,
                 (SELECT min(n.at) FROM ice_notifications n
-                  WHERE n.booking_id = b.id AND n.kind = 'post_service' AND n.at >= b.served_at) AS notice_at
+                  WHERE n.booking_id = b.id AND n.kind = $4 AND n.at >= b.served_at) AS notice_at
          FROM bookings b JOIN facilities f ON f.id = b.facility_id JOIN agencies a ON a.id = f.agency_id
          WHERE a.id = ANY($1) AND b.served_at >= $2 AND b.served_at < $3",
     )
     .bind(agencies)
     .bind(from)
     .bind(to)
+    .bind(crate::domain::types::NotificationKind::PostService)
     .fetch_all(db)
     .await?;
     Ok(rows

@@ -233,6 +233,13 @@ pub fn reads_eligibility(
     }
 }
 
+/// The agency whose officers a roster lists whatever their facilities: an admin's own (its
+/// officers at no facility yet included, as [`reads_eligibility`] lets it know them); `None`
+/// for anyone else, whose roster is their facilities'.
+pub fn roster_agency(role: Role, agency: Option<i64>) -> Option<i64> {
+    if role == Role::Admin { agency } else { None }
+}
+
 /// The roles whose holders may be certified as WSOs (the roster lists them).
 pub const CERTIFIABLE: [Role; 2] = [Role::Officer, Role::Supervisor];
 

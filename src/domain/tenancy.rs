@@ -153,6 +153,26 @@ pub fn audit_reader(role: Role, operator: bool, agency: Option<i64>) -> (Option<
     (own, may_operate(role, operator).is_ok())
 }
 
+/// Whether `by` may change the settings of the agency `agency`: the operator (and the command
+/// line) any agency's; an agency's admin (the flagged first admin too) its own.
+pub fn may_set_agency(by: Granter, agency: i64) -> Result<(), RuleError> {
+    match by {
+        Granter::Cli => Ok(()),
+        Granter::Account {
+            role: Role::Operator, ..
+        } => Ok(()),
+        Granter::Account {
+            role: Role::Admin,
+            agency: Some(own),
+            ..
+        } if own == agency => Ok(()),
+        _ => Err(forbidden(
+            "forbidden",
+            "only that agency's admin may change its settings",
+        )),
+    }
+}
+
 /// Whether an account must sign in with an authenticator: the installation's floor
 /// (`WSO_MFA_REQUIRED`) or an agency it works for or at that requires it. An agency can only
 /// add to the floor, never take it away.

@@ -74,16 +74,7 @@ pub async fn set_mfa_required(
     let Some(agency) = resolve(pool, code, &actor, &mut errors).await? else {
         return Err(AppError::Validation(errors));
     };
-    let manages = match actor.granter {
-        tenancy::Granter::Cli => true,
-        // The operator any agency's; an agency's admin (flagged first admin too) its own.
-        tenancy::Granter::Account { role, agency: own, .. } => {
-            role == Role::Operator || (role == Role::Admin && own == Some(agency.id))
-        }
-    };
-    if !manages {
-        return Err(AppError::forbidden());
-    }
+    tenancy::may_set_agency(actor.granter, agency.id)?;
     let mut tx = pool.begin().await?;
     if db::agencies::set_mfa_required(&mut *tx, agency.id, required).await? {
         let detail = json!({ "agency": agency.code, "mfa_required": { "from": !required, "to": required } });

@@ -45,10 +45,7 @@ async fn page(state: &AppState, user: &CurrentUser, form: FormState) -> AppResul
         .find(|f| user.user.facility_ids.contains(&f.id))
         .map(|f| f.tz())
         .unwrap_or(chrono_tz::UTC);
-    // An admin's roster: its agency's officers, whether assigned to a facility or not.
-    let agency = (user.user.role == crate::domain::Role::Admin)
-        .then_some(user.user.agency_id)
-        .flatten();
+    let agency = crate::domain::rules::roster_agency(user.user.role, user.user.agency_id);
     let rows: Vec<OfficerRow> = db::certifications::roster(&state.db, caller.facility_scope(), agency)
         .await?
         .into_iter()
