@@ -229,6 +229,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             client::client_address,
         ))
+        .layer(from_fn(middleware::row_scope))
         .with_state(state.clone());
     middleware::apply(router, state.config.request_timeout_secs, state.config.https())
 }

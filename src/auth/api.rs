@@ -61,6 +61,7 @@ impl FromRequestParts<AppState> for ApiUser {
         if let Some(who) = parts.extensions.get::<super::Who>() {
             who.set(&user);
         }
+        super::narrow_rows(&state.db, &user).await?;
         Ok(ApiUser {
             user,
             ip: super::session::client_ip(parts),

@@ -11,3 +11,12 @@ pub mod who;
 pub use api::ApiUser;
 pub use session::CurrentUser;
 pub use who::Who;
+
+use crate::db::{self, users::User};
+
+/// Once a request knows who asks: the rows the database answers it from now on (row-level
+/// security's scope, `db::scope`; decision 0036).
+pub async fn narrow_rows(db: &sqlx::PgPool, user: &User) -> sqlx::Result<()> {
+    db::scope::narrow(db::scope::of_user(db, user).await?);
+    Ok(())
+}

@@ -172,6 +172,7 @@ impl FromRequestParts<AppState> for SignedIn {
         if let Some(who) = parts.extensions.get::<super::Who>() {
             who.set(&user);
         }
+        super::narrow_rows(&state.db, &user).await?;
         // A live page refreshing itself is not the user doing something: it must not keep an
         // unattended session alive past the idle limit.
         // Recorded at most once a minute: a session write on every request would cost more

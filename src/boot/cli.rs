@@ -10,6 +10,7 @@ use crate::boot::DatabaseTarget;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
+use crate::db::scope::RowScope;
 use crate::error::AppError;
 use crate::services::accounts::{self, Actor, NewUser};
 use crate::services::identity;
@@ -148,13 +149,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> anyhow::Result<()> {
-    let pool = target.prepare().await?;
+    // The server's requests see the rows their users may (none until they sign in); a
+    // command is the operator at the machine: every row (`db::scope`, decision 0036).
+    let rows = match command {
+        Command::Serve { .. } => RowScope::Nothing,
+        _ => RowScope::System,
+    };
+    let pool = target.prepare(rows).await?;
     let clock = Clock::System;
     let now = clock.now();
     let result = match command {
         Command::Serve { bind } => {
             let bind = bind.unwrap_or(config.bind);
-            super::cli_secrets::ready(&pool, &config.secrets).await?;
+            crate::db::scope::system(super::cli_secrets::ready(&pool, &config.secrets)).await?;
             crate::boot::server::serve(AppState::new(pool.clone(), clock, config), bind).await
         }
         Command::Migrate => {

@@ -1,7 +1,7 @@
 //! Where the database lives: a `DATABASE_URL`, or the private cluster this process starts.
 
 use anyhow::Context;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
 use std::io::Write;
@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::cluster::{Durability, PrivateCluster};
 use crate::config::Config;
-use crate::db::{self, roles};
+use crate::db::{self, roles, scope::RowScope};
 use crate::domain::db_link::{DbLink, DbTls, database_link};
 
 /// How long a request waits for a database connection before answering 503.
@@ -83,8 +83,10 @@ impl DatabaseTarget {
 
     /// Makes the database ready and connects the server: (private cluster) the database, the
     /// roles and their ownership; then the migrations as the owner, the app role's grants; and
-    /// returns the app role's pool.
-    pub async fn prepare(&self) -> anyhow::Result<PgPool> {
+    /// returns the app role's pool, whose connections see the rows of `rows` when the task
+    /// that takes one has no scope of its own (`db::scope`: nothing for the server, every row
+    /// for a command).
+    pub async fn prepare(&self, rows: RowScope) -> anyhow::Result<PgPool> {
         if let Some((admin, owner_pw, app_pw)) = &self.admin {
             create_database_if_missing(admin.clone(), PRIVATE_DATABASE).await?;
             let mut conn = sqlx::PgConnection::connect_with(&admin.clone().database(PRIVATE_DATABASE))
@@ -95,7 +97,8 @@ impl DatabaseTarget {
             roles::hand_over(&mut conn, PRIVATE_DATABASE, roles::OWNER).await?;
             conn.close().await?;
         }
-        let owner = PgPoolOptions::new()
+        // The owner migrates: a migration that moves data sees every agency's rows.
+        let owner = db::scope::pool_options(RowScope::System)
             .max_connections(2)
             .connect_with(self.owner.clone().log_statements(tracing::log::LevelFilter::Debug))
             .await
@@ -124,7 +127,7 @@ impl DatabaseTarget {
                 .context("granting the app role its rights")?;
         }
         owner.close().await;
-        PgPoolOptions::new()
+        db::scope::pool_options(rows)
             .max_connections(20)
             // While the database is away (a failover) a request waits this long for a
             // connection, then answers 503 (decision 0027), well within the request timeout.

@@ -34,16 +34,27 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
             None
         }
     };
-    let watcher = tokio::spawn(watch_deadlines(state.clone()));
-    let auditor = tokio::spawn(watch_audit_chain(state.clone()));
-    let refusals = tokio::spawn(sweep_refusals(state.clone()));
+    // The server's own work runs under the system scope (every agency's rows, `db::scope`).
+    let watcher = tokio::spawn(db::scope::system(watch_deadlines(state.clone())));
+    let auditor = tokio::spawn(db::scope::system(watch_audit_chain(state.clone())));
+    let refusals = tokio::spawn(db::scope::system(sweep_refusals(state.clone())));
     // The delivery workers finish the round they are in when the server stops: a message sent
     // is recorded as sent, so a restart (SIGTERM) never sends it again.
     let (stop_workers, stopping) = tokio::sync::watch::channel(false);
-    let delivery = mailer.map(|m| tokio::spawn(workers::deliver_outbox(state.clone(), m, stopping.clone())));
+    let delivery = mailer.map(|m| {
+        tokio::spawn(db::scope::system(workers::deliver_outbox(
+            state.clone(),
+            m,
+            stopping.clone(),
+        )))
+    });
     let sender = crate::services::webhooks::Sender::new(crate::services::webhooks::destinations(&state.config))
         .context("preparing the webhooks' HTTP client")?;
-    let hooks = tokio::spawn(workers::deliver_webhooks(state.clone(), sender, stopping));
+    let hooks = tokio::spawn(db::scope::system(workers::deliver_webhooks(
+        state.clone(),
+        sender,
+        stopping,
+    )));
     let cleanup = tokio::spawn(
         PostgresStore::new(state.db.clone()).continuously_delete_expired(tokio::time::Duration::from_secs(60)),
     );

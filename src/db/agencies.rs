@@ -85,13 +85,8 @@ pub async fn usage(db: impl PgExecutor<'_>, now: DateTime<Utc>) -> sqlx::Result<
             (SELECT count(*) FROM users u WHERE u.agency_id = a.id AND u.disabled_at IS NULL) AS users,
             (SELECT count(*) FROM users u WHERE u.agency_id = a.id AND u.last_login_at >= $1 - interval '30 days')
                 AS signed_in_last_30_days,
-            (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
-              WHERE f.agency_id = a.id AND b.status = $2) AS running_clocks,
-            (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
-              WHERE f.agency_id = a.id AND b.status = $2 AND b.custody_deadline < $1) AS past_deadline,
-            (SELECT count(*) FROM bookings b JOIN facilities f ON f.id = b.facility_id
-              WHERE f.agency_id = a.id AND b.booked_at >= $1 - interval '30 days') AS bookings_last_30_days
-         FROM agencies a ORDER BY a.code",
+            c.running_clocks, c.past_deadline, c.bookings_last_30_days
+         FROM agencies a JOIN agency_case_counts($1, $2) c ON c.agency_id = a.id ORDER BY a.code",
     )
     .bind(now)
     .bind(crate::domain::types::Status::WsoHold)

@@ -72,6 +72,15 @@ pub async fn complaint(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<
         .await
 }
 
+/// Whether the complaint `id` exists at all, beyond the caller's row scope (see
+/// `bookings::exists_anywhere`).
+pub async fn complaint_exists_anywhere(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT wso_exists_beyond_scope('complaint', $1)")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
 pub async fn lock_complaint(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Complaint>> {
     sqlx::query_as(&format!("{COMPLAINT} WHERE c.id = $1 FOR UPDATE OF c"))
         .bind(id)

@@ -159,6 +159,15 @@ macro_rules! select_bookings {
     };
 }
 
+/// Whether the case `id` exists at all, beyond the caller's row scope (decision 0036): a case
+/// the wall hides is a refusal to audit, not a true 404. Existence only.
+pub async fn exists_anywhere(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT wso_exists_beyond_scope('booking', $1)")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
 pub async fn get(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Booking>> {
     select_bookings!("WHERE b.id = $1", id).fetch_optional(db).await
 }

@@ -25,6 +25,7 @@ pub mod mfa;
 pub mod oversight;
 pub mod reports;
 pub mod roles;
+pub mod scope;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;

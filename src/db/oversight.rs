@@ -24,6 +24,17 @@ pub async fn granted(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<
     .await
 }
 
+/// The facilities of the agencies an oversight account is granted (its row scope).
+pub async fn granted_facility_ids(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT f.id FROM oversight_grants g JOIN facilities f ON f.agency_id = g.agency_id
+         WHERE g.user_id = $1 ORDER BY f.id",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
 #[derive(sqlx::FromRow)]
 struct ServiceRow {
     agency: String,

@@ -173,6 +173,27 @@ pub fn may_set_agency(by: Granter, agency: i64) -> Result<(), RuleError> {
     }
 }
 
+/// Whose rows the database answers an account (row-level security's scope, `db::scope`;
+/// decision 0036).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowReach {
+    /// The facilities it works at or was granted (an admin's: its agency's).
+    OwnFacilities,
+    /// The facilities of the agencies the operator granted it (oversight: it counts them).
+    GrantedAgencies,
+    /// None: the operator reads counts through the database's own function, never a row.
+    Nothing,
+}
+
+/// The rows an account of `role` reaches in the database.
+pub fn row_reach(role: Role) -> RowReach {
+    match role {
+        Role::Operator => RowReach::Nothing,
+        Role::Oversight => RowReach::GrantedAgencies,
+        Role::Officer | Role::Supervisor | Role::Admin | Role::IceLiaison => RowReach::OwnFacilities,
+    }
+}
+
 /// Whether an account must sign in with an authenticator: the installation's floor
 /// (`WSO_MFA_REQUIRED`) or an agency it works for or at that requires it. An agency can only
 /// add to the floor, never take it away.

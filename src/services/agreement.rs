@@ -76,9 +76,14 @@ pub async fn record_complaint(
 }
 
 async fn lock_complaint(conn: &mut sqlx::PgConnection, caller: &Caller<'_>, id: i64) -> AppResult<Complaint> {
-    let c = db::agreement::lock_complaint(&mut *conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(c) = db::agreement::lock_complaint(&mut *conn, id).await? else {
+        // Beyond the caller's row scope (decision 0036) it is refused like one it sees.
+        return Err(if db::agreement::complaint_exists_anywhere(&mut *conn, id).await? {
+            AppError::Hidden
+        } else {
+            AppError::NotFound
+        });
+    };
     if !caller.user.facility_ids.contains(&c.facility_id) {
         // Another facility's complaint: a 404 like one that does not exist (issue 26, 15).
         return Err(AppError::Hidden);

@@ -134,7 +134,8 @@ impl Feed {
         self.started
             .get_or_try_init(|| async {
                 let listener = connect(db).await?;
-                tokio::spawn(listen(db.clone(), listener, self.clone()));
+                // The server's own work: it reads any booking that changed, whoever may see it.
+                tokio::spawn(crate::db::scope::system(listen(db.clone(), listener, self.clone())));
                 Ok::<_, sqlx::Error>(())
             })
             .await?;

@@ -134,7 +134,16 @@ pub async fn run(stream: Stream) {
             }
             let scope = scope_of(&access_now.user);
             watch = watch.rescoped(scope);
-            match watch.load(&db, &feed, now).await {
+            // The rows the database answers follow the caller's facilities as they are now (a
+            // grant given or taken back since the stream opened).
+            let rows = match db::scope::of_user(&db, &access_now.user).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "board stream cannot read its caller's facilities; ending it");
+                    return;
+                }
+            };
+            match db::scope::carried(rows, watch.load(&db, &feed, now)).await {
                 Ok(board) => {
                     if send(board).await.is_err() {
                         return;

@@ -17,7 +17,7 @@ use crate::domain::case::{self, IceDocument};
 use crate::domain::rules::{self, Actor, Facts, Step};
 use crate::domain::types::{NotificationKind, Status};
 use crate::domain::{claims, credentials, next_steps};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// One case as its page shows it to one viewer.
 pub struct CaseRead {
@@ -53,7 +53,9 @@ pub struct Offer {
 pub async fn page(pool: &PgPool, caller: &Caller<'_>, id: i64, now: DateTime<Utc>) -> AppResult<CaseRead> {
     let mut tx = pool.begin().await?;
     db::read_snapshot(&mut tx).await?;
-    let booking = db::bookings::get(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let Some(booking) = db::bookings::get(&mut *tx, id).await? else {
+        return Err(super::missing_case(&mut *tx, id).await);
+    };
     if !super::visible(caller, &booking) {
         return Err(super::not_yours());
     }

@@ -85,6 +85,8 @@ pub async fn open(pool: &PgPool, secret: &str, address: Option<&str>, now: DateT
     let d = db::displays::by_token(pool, &token::digest(secret))
         .await?
         .ok_or(AppError::NotFound)?;
+    // From here the request reads the rows of the display's facility only.
+    db::scope::narrow_to(&[d.facility_id]);
     let address = address.unwrap_or("unknown");
     let mut tx = pool.begin().await?;
     if db::displays::seen(&mut *tx, d.id, address, now).await? {

@@ -86,11 +86,23 @@ pub fn visible(caller: &Caller<'_>, b: &Booking) -> bool {
 /// refusal) when it is not theirs, so that the answer does not tell that it exists.
 pub async fn view(pool: &sqlx::PgPool, caller: &Caller<'_>, id: i64) -> AppResult<Booking> {
     caller.require(Area::Cases)?;
-    let b = db::bookings::get(pool, id).await?.ok_or(AppError::NotFound)?;
+    let Some(b) = db::bookings::get(pool, id).await? else {
+        return Err(missing_case(pool, id).await);
+    };
     if !visible(caller, &b) {
         return Err(not_yours());
     }
     Ok(b)
+}
+
+/// A case the caller's row scope does not reach (decision 0036): a refusal like
+/// [`not_yours`] when it exists beyond the scope, a plain 404 when it exists nowhere.
+pub(crate) async fn missing_case(db: impl sqlx::PgExecutor<'_>, id: i64) -> AppError {
+    match db::bookings::exists_anywhere(db, id).await {
+        Ok(true) => not_yours(),
+        Ok(false) => AppError::NotFound,
+        Err(e) => e.into(),
+    }
 }
 
 /// The refusal of a case the caller may not see (another facility, or not held for ICE): a 404
@@ -130,7 +142,9 @@ impl Locked {
 /// lets the caller's role take the step there.
 async fn lock(conn: &mut PgConnection, caller: &Caller<'_>, id: i64, step: Step) -> AppResult<Locked> {
     caller.require(Area::Cases)?;
-    let b = db::bookings::lock(&mut *conn, id).await?.ok_or(AppError::NotFound)?;
+    let Some(b) = db::bookings::lock(&mut *conn, id).await? else {
+        return Err(missing_case(&mut *conn, id).await);
+    };
     if !rules::covers(caller.user.role, &caller.user.facility_ids, b.facility_id) {
         return Err(not_yours());
     }

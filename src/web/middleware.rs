@@ -29,6 +29,12 @@ fn page_panic(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Res
     crate::error::AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
 }
 
+/// Every request starts seeing no agency's rows: the extractors that find who asks narrow it
+/// to their facilities (`db::scope`, decision 0036).
+pub async fn row_scope(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    crate::db::scope::within_request(next.run(req)).await
+}
+
 /// `Strict-Transport-Security` on every response, when the app is served over https.
 pub const HSTS: &str = "max-age=31536000";
 

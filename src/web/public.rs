@@ -86,6 +86,8 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
     if !db::facilities::is_public(&state.db, facility.id).await? {
         return Err(AppError::NotFound);
     }
+    // Aggregates of this facility only: the rows the database answers from here.
+    db::scope::narrow_to(&[facility.id]);
     let tz = facility.tz();
     let today = state.clock.now().with_timezone(&tz).date_naive();
     let ids = vec![facility.id];

@@ -22,7 +22,7 @@ async fn kinds(db: &PgPool) -> Vec<String> {
 
 /// A second "server process": its own pool on the same database.
 async fn second_pool(db: &PgPool) -> PgPool {
-    sqlx::postgres::PgPoolOptions::new()
+    wso_tracker::db::scope::pool_options(wso_tracker::db::scope::RowScope::System)
         .max_connections(5)
         .connect_with((*db.connect_options()).clone())
         .await

@@ -288,7 +288,10 @@ fn config_for(url: String) -> Config {
 async fn refusal(url: String) -> String {
     let target = DatabaseTarget::from_config(&config_for(url)).unwrap();
     let started = Instant::now();
-    let e = target.prepare().await.expect_err("the connection should be refused");
+    let e = target
+        .prepare(wso_tracker::db::scope::RowScope::System)
+        .await
+        .expect_err("the connection should be refused");
     assert!(started.elapsed() < Duration::from_secs(10), "refused at once");
     format!("{e:#}")
 }
@@ -304,7 +307,10 @@ async fn verify_full_with_the_right_ca_connects_and_every_connection_of_the_pool
     );
     let target = DatabaseTarget::from_config(&config_for(url.clone())).unwrap();
     assert_eq!(link_of("DATABASE_URL", &target.app, false), Ok(DbLink::Local));
-    let pool = target.prepare().await.expect("verify-full with the right CA connects");
+    let pool = target
+        .prepare(wso_tracker::db::scope::RowScope::System)
+        .await
+        .expect("verify-full with the right CA connects");
     // Several connections of the app's pool at once, each asked over itself.
     let mut held = Vec::new();
     for _ in 0..3 {

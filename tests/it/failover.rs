@@ -24,7 +24,7 @@ async fn own_cluster() -> (TestApp, DatabaseTarget, std::path::PathBuf) {
     config.data_dir = dir.clone();
     config.database_url = None;
     let target = DatabaseTarget::from_config(&config).unwrap();
-    let db = target.prepare().await.unwrap();
+    let db = target.prepare(wso_tracker::db::scope::RowScope::System).await.unwrap();
     let superuser = target.cluster.as_ref().unwrap().connect_options(PRIVATE_DATABASE);
     let admin_db = PgPoolOptions::new()
         .max_connections(2)

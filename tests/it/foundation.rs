@@ -389,8 +389,8 @@ async fn health_checks_the_database() {
     let r = app.client().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["database"], "ok");
-    app.db.close().await;
-    // The app's pool is the same pool: closed, the check must fail rather than lie.
+    app.served.close().await;
+    // The server's pool closed: the check must fail rather than lie.
     let r = app.client().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
 }

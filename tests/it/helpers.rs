@@ -15,6 +15,7 @@ use wso_tracker::boot::cluster::{Durability, PrivateCluster};
 use wso_tracker::clock::Clock;
 use wso_tracker::config::Config;
 use wso_tracker::db::roles;
+use wso_tracker::db::scope::RowScope;
 use wso_tracker::services::accounts::{self, Actor, NewUser};
 use wso_tracker::state::AppState;
 
@@ -183,8 +184,11 @@ fn remove_stale_clusters(root: &PathBuf) {
 
 pub struct TestApp {
     pub addr: SocketAddr,
-    /// The server's pool: the app role, as in production.
+    /// The test's pool as the app role, seeing every agency's rows (row-level security's
+    /// system scope): for setting up and checking.
     pub db: PgPool,
+    /// The server's own pool, as `wso-tracker serve` makes it (no rows without a scope).
+    pub served: PgPool,
     /// The database's superuser, for tests that play an insider with every right.
     pub admin_db: PgPool,
     pub clock: Clock,
@@ -246,7 +250,9 @@ async fn serve_database(name: String, config: Config, clock: Clock) -> TestApp {
     let server = server();
     let superuser = server.admin.clone().database(&name).disable_statement_logging();
     let app_role = wso_tracker::db::with_settings(superuser.clone().username(roles::APP).password(APP_PASSWORD));
-    let db = PgPoolOptions::new()
+    // The test's own view as the app role: every agency's rows (row-level security's system
+    // scope), for setting up and checking; the server gets a pool of its own (`serve_pools`).
+    let db = wso_tracker::db::scope::pool_options(RowScope::System)
         .max_connections(10)
         .connect_with(app_role)
         .await
@@ -274,7 +280,12 @@ pub async fn serve_pools(
     config: Config,
     clock: Clock,
 ) -> TestApp {
-    let state = AppState::new(db.clone(), clock.clone(), config);
+    // The server's pool, as `wso-tracker serve` makes it: a connection sees no agency's rows
+    // unless the request (or the server's own work) that takes it sets a scope.
+    let served = wso_tracker::db::scope::pool_options(RowScope::Nothing)
+        .max_connections(10)
+        .connect_lazy_with((*db.connect_options()).clone());
+    let state = AppState::new(served.clone(), clock.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let limits = wso_tracker::boot::http::Limits::of(&state.config);
@@ -294,6 +305,7 @@ pub async fn serve_pools(
     TestApp {
         addr,
         db,
+        served,
         admin_db,
         database_url,
         clock,
@@ -307,7 +319,8 @@ impl TestApp {
     /// runs, counted by PostgreSQL (pg_stat_statements).
     pub async fn statements_during<F: std::future::Future<Output = ()>>(&self, f: F) -> i64 {
         const MINE: &str = "userid = (SELECT oid FROM pg_roles WHERE rolname = 'wso_app')
-            AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
+            AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND query NOT LIKE 'SELECT set_config(%'";
         let count = || async {
             sqlx::query_scalar::<_, i64>(&format!(
                 "SELECT coalesce(sum(calls), 0)::bigint FROM test_stats.pg_stat_statements WHERE {MINE}"

@@ -28,6 +28,9 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
 ];
 
 /// Every top-level module of the crate (`src/lib.rs`); a test keeps the list true.
+/// The layers that serve requests: none may run under the system scope (`db::scope`).
+const NO_SYSTEM_SCOPE: &[&str] = &["web", "auth", "routes"];
+
 const MODULES: &[&str] = &[
     "alerts", "auth", "boot", "clock", "config", "db", "domain", "error", "net", "routes", "secrets", "services",
     "state", "web",
@@ -339,6 +342,16 @@ fn violations(files: &[(PathBuf, String)]) -> Vec<String> {
             }
         }
         let Some(layer) = module.first() else { continue };
+        // Row-level security's system scope (every agency's rows) is the server's own work: no
+        // request path may take it (decision 0036).
+        if NO_SYSTEM_SCOPE.contains(&layer.as_str()) {
+            let code = code(text);
+            for (i, line) in code.lines().enumerate() {
+                if line.contains("scope::system") || line.contains("RowScope::System") {
+                    out.push(format!("{shown}:{}: {layer} takes the system scope", i + 1));
+                }
+            }
+        }
         let (modules, externals) = imports(&module, text);
         if layer == "domain" {
             for m in modules.iter().filter(|m| *m != "domain") {
@@ -445,6 +458,7 @@ fn the_check_fails_on_a_tree_that_breaks_each_rule() {
             "state.rs: state imports crate::auth",
             "state.rs: state imports crate::routes",
             "web/reports.rs:13: SQL outside db/: a string \"WITH ...\"",
+            "web/reports.rs:18: web takes the system scope",
             "web/reports.rs:7: SQL outside db/: a string \"SELECT ...\"",
         ]
     );

@@ -53,6 +53,7 @@ mod process;
 mod promises;
 mod refusals;
 mod reports;
+mod row_security;
 mod rules_agree;
 mod schemathesis;
 mod secrets;

@@ -165,7 +165,7 @@ async fn the_compliance_report_runs_the_same_statements_for_ten_cases_and_for_a_
         .clone()
         .log_statements(tracing::log::LevelFilter::Info)
         .log_slow_statements(tracing::log::LevelFilter::Info, Duration::ZERO);
-    let logged = sqlx::postgres::PgPoolOptions::new()
+    let logged = wso_tracker::db::scope::pool_options(wso_tracker::db::scope::RowScope::System)
         .max_connections(2)
         .connect_with(options)
         .await
