@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::boot::DatabaseTarget;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db;
+
 use crate::db::scope::RowScope;
 use crate::error::AppError;
 use crate::services::accounts::{self, Actor, NewUser};
@@ -83,15 +83,23 @@ pub enum Command {
 pub enum AuditCommand {
     /// Walk the whole chain: print the number of entries and the head hash and exit 0, or name
     /// the first entry that does not match and exit 1.
+    /// Without `--agency`: every chain, the installation's first, then each agency's.
     Verify {
         /// A head saved elsewhere earlier (`SEQ:HEX`, from `audit head`): the chain must still
-        /// hold it, else exit 1 (entries removed from the end are found only so).
+        /// hold it, else exit 1 (entries removed from the end are found only so). It is the
+        /// installation's chain's head, or with `--agency` that agency's.
         #[arg(long, value_name = "SEQ:HEX")]
         head: Option<String>,
+        /// Only this agency's chain (decision 0037).
+        #[arg(long, value_name = "CODE")]
+        agency: Option<String>,
     },
-    /// Print the current head hash (keep it outside the system to prove later that nothing
-    /// before it changed).
-    Head,
+    /// Print the current head hash of the installation's chain, or with `--agency` of that
+    /// agency's (keep it outside the system to prove later that nothing before it changed).
+    Head {
+        #[arg(long, value_name = "CODE")]
+        agency: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -273,33 +281,17 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { head },
-        } => match crate::services::audit::verify(&pool, &crate::services::audit::Verified::START).await? {
-            Ok(v) => {
-                if let Some(saved) = head {
-                    let saved = crate::services::audit::parse_head(&saved).map_err(anyhow::Error::msg)?;
-                    if let Err(why) = crate::services::audit::against_saved(&pool, &v, &saved).await? {
-                        pool.close().await;
-                        bail!("audit chain does not hold the saved head: {why}");
-                    }
-                    println!("the saved head at {} is in the chain", saved.0);
-                }
-                println!("audit chain intact: {} entries", v.seq);
-                println!("head {}", crate::services::audit::hex(&v.head));
-                Ok(())
-            }
-            Err(broken) => {
-                pool.close().await;
-                bail!("audit chain broken at {broken}");
-            }
-        },
-        Command::Audit {
-            command: AuditCommand::Head,
+            command: AuditCommand::Verify { head, agency },
         } => {
-            let (seq, hash) = db::audit::head(&pool).await?;
-            println!("{seq} {}", crate::services::audit::hex(&hash));
-            Ok(())
+            let result = super::cli_audit::verify(&pool, agency.as_deref(), head.as_deref()).await;
+            if result.is_err() {
+                pool.close().await;
+            }
+            result
         }
+        Command::Audit {
+            command: AuditCommand::Head { agency },
+        } => super::cli_audit::head(&pool, agency.as_deref()).await,
         Command::Token {
             command: TokenCommand::Revoke { token_id },
         } => {

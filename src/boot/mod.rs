@@ -3,6 +3,7 @@
 
 pub mod cli;
 mod cli_agency;
+mod cli_audit;
 mod cli_display;
 mod cli_import;
 mod cli_secrets;

@@ -16,7 +16,7 @@ use crate::{db, routes};
 
 pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> {
     if let Some(warning) = crate::db::roles::too_powerful(&state.db).await? {
-        tracing::warn!("{warning}: it could rewrite the audit log; connect as the app role (docs/deployment.md)");
+        tracing::warn!("{warning}; connect as the app role (docs/deployment.md)");
         state.db_warning = Some(warning.into());
     }
     ensure_first_admin(&state.db, &state).await?;
@@ -157,7 +157,7 @@ async fn watch_deadlines(state: AppState) {
     }
 }
 
-/// The audit chain's whole walk every `WSO_AUDIT_VERIFY_MINUTES`, on its own task so that a
+/// Every audit chain's whole walk every `WSO_AUDIT_VERIFY_MINUTES`, on its own task so that a
 /// long walk never delays a deadline alert.
 async fn watch_audit_chain(state: AppState) {
     let minutes = state.config.audit_verify_minutes.max(1) as u64;
@@ -165,8 +165,7 @@ async fn watch_audit_chain(state: AppState) {
     loop {
         tick.tick().await;
         let (now, from) = (state.clock.now(), &state.config.mail_from);
-        let start = crate::services::audit::Verified::START;
-        if let Err(e) = crate::services::audit::check(&state.db, &start, now, from).await {
+        if let Err(e) = crate::services::audit::check(&state.db, now, from).await {
             tracing::error!(error = %e, "audit chain check failed; retrying next time");
         }
     }

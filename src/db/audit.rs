@@ -80,15 +80,16 @@ pub async fn last_id_for_booking(db: impl PgExecutor<'_>, booking_id: i64) -> sq
 /// (chain position, id, prev hash, hash, canonical bytes)
 type LinkRow = (i64, i64, Vec<u8>, Vec<u8>, Vec<u8>);
 
-/// Up to `limit` chain links after position `after_seq`, in chain order, with their canonical
-/// bytes as stored now.
-pub async fn links_after(db: impl PgExecutor<'_>, after_seq: i64, limit: i64) -> sqlx::Result<Vec<Link>> {
+/// Up to `limit` links of the chain `chain` (0: the installation's; else an agency's id) after
+/// position `after_seq`, in chain order, with their canonical bytes as stored now.
+pub async fn links_after(db: impl PgExecutor<'_>, chain: i64, after_seq: i64, limit: i64) -> sqlx::Result<Vec<Link>> {
     let rows: Vec<LinkRow> = sqlx::query_as(
         "SELECT a.chain_seq, a.id, a.prev_hash, a.hash, audit_canonical(a)
-         FROM audit_log a WHERE a.chain_seq > $1 ORDER BY a.chain_seq LIMIT $2",
+         FROM audit_log a WHERE a.chain = $3 AND a.chain_seq > $1 ORDER BY a.chain_seq LIMIT $2",
     )
     .bind(after_seq)
     .bind(limit)
+    .bind(chain)
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -111,34 +112,49 @@ pub type Order = (i64, i64, DateTime<Utc>, bool);
 /// `inclusive`), in chain order, for the check that ids and `recorded_at` only increase.
 pub async fn order_after(
     db: impl PgExecutor<'_>,
+    chain: i64,
     after_seq: i64,
     inclusive: bool,
     limit: i64,
 ) -> sqlx::Result<Vec<Order>> {
     sqlx::query_as(
         "SELECT chain_seq, id, recorded_at, entered_at IS NOT NULL FROM audit_log
-         WHERE chain_seq > $1 - $2::int ORDER BY chain_seq LIMIT $3",
+         WHERE chain = $4 AND chain_seq > $1 - $2::int ORDER BY chain_seq LIMIT $3",
     )
     .bind(after_seq)
     .bind(i32::from(inclusive))
     .bind(limit)
+    .bind(chain)
     .fetch_all(db)
     .await
 }
 
 /// The hash of the entry at `seq` (the chain's start for a check that resumes there).
-pub async fn hash_at(db: impl PgExecutor<'_>, seq: i64) -> sqlx::Result<Option<Vec<u8>>> {
-    sqlx::query_scalar("SELECT hash FROM audit_log WHERE chain_seq = $1")
+pub async fn hash_at(db: impl PgExecutor<'_>, chain: i64, seq: i64) -> sqlx::Result<Option<Vec<u8>>> {
+    sqlx::query_scalar("SELECT hash FROM audit_log WHERE chain = $2 AND chain_seq = $1")
         .bind(seq)
+        .bind(chain)
         .fetch_optional(db)
         .await
 }
 
-/// The chain's head as the database keeps it: (position, hash).
-pub async fn head(db: impl PgExecutor<'_>) -> sqlx::Result<(i64, Vec<u8>)> {
-    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE one")
+/// A chain's head as the database keeps it: (position, hash).
+pub async fn head(db: impl PgExecutor<'_>, chain: i64) -> sqlx::Result<(i64, Vec<u8>)> {
+    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
+        .bind(chain)
         .fetch_one(db)
         .await
+}
+
+/// Every chain (decision 0037): the installation's (0, no code) first, then each agency's
+/// (its id and code), by code.
+pub async fn chains(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(i64, Option<String>)>> {
+    sqlx::query_as(
+        "SELECT h.chain, a.code FROM audit_head h LEFT JOIN agencies a ON a.id = h.chain
+         ORDER BY h.chain <> 0, a.code",
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Entries of one actor and action written at once, each with its own time, case and detail

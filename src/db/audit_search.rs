@@ -61,16 +61,13 @@ pub struct Found {
 }
 
 pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit: i64) -> sqlx::Result<Vec<Found>> {
-    // Pages follow the chain's order (ids are taken before an append waits for the chain's
-    // lock, so a later entry can have a lower id); the cursor is an entry's id.
+    // Pages follow the order entries were appended in, across the chains (decision 0037): ids
+    // are the database's, taken while the entry's chain is locked (migration 0020), so they
+    // increase in each chain's order and in the order of appends across chains. The cursor is
+    // an entry's id.
     let (cursor, order, cmp) = match page {
         Page::After(id) => (id, "ASC", ">"),
         Page::Before(id) => (id, "DESC", "<"),
-    };
-    let position = match page {
-        Page::After(0) => "0".to_string(),
-        Page::Before(i64::MAX) => "9223372036854775807".to_string(),
-        _ => "coalesce((SELECT c.chain_seq FROM audit_log c WHERE c.id = $1), 0)".to_string(),
     };
     sqlx::query_as(&format!(
         "SELECT a.id, a.at, a.recorded_at, a.actor, a.action, a.booking_id, fa.code AS facility, b.booking_number, fa.timezone AS facility_timezone, a.ip AS address,
@@ -78,7 +75,7 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
          FROM audit_log a
          LEFT JOIN bookings b ON b.id = a.booking_id
          LEFT JOIN facilities fa ON fa.id = b.facility_id
-         WHERE a.chain_seq {cmp} {position} AND $1::bigint IS NOT NULL
+         WHERE a.id {cmp} $1
            AND ($2::text IS NULL OR a.actor = $2)
            AND ($3::text IS NULL OR a.action = $3)
            AND ($4::bigint IS NULL OR a.booking_id = $4)
@@ -90,7 +87,7 @@ pub async fn search(db: impl PgExecutor<'_>, f: &AuditFilter, page: Page, limit:
                 OR (a.booking_id IS NULL AND (
                        (a.actor_id IS NOT NULL AND (SELECT u.agency_id FROM users u WHERE u.id = a.actor_id) = $11)
                     OR ($12 AND (a.actor_id IS NULL OR (SELECT u.agency_id FROM users u WHERE u.id = a.actor_id) IS NULL)))))
-         ORDER BY a.chain_seq {order}
+         ORDER BY a.id {order}
          LIMIT $8"
     ))
     .bind(cursor)

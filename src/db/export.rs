@@ -116,7 +116,7 @@ pub const NOT_EXPORTED: [&str; 14] = [
 pub async fn rows(db: impl PgExecutor<'_>, part: &Part, agency_id: i64) -> sqlx::Result<Vec<String>> {
     let order = match part.table {
         "user_facilities" => "t.user_id, t.facility_id",
-        "audit_log" => "t.chain_seq",
+        "audit_log" => "t.chain, t.chain_seq",
         _ => "t.id",
     };
     sqlx::query_scalar(&format!(

@@ -91,18 +91,28 @@ pub async fn grant_app(owner: &PgPool, app: &str) -> sqlx::Result<()> {
 }
 
 /// Why this connection has more power than the app needs, if it does: a superuser, or the
-/// owner of the audit log (either can rewrite history).
+/// owner of the audit log (either can rewrite history), or a role that row-level security does
+/// not bind (decision 0036).
 pub async fn too_powerful(db: impl PgExecutor<'_>) -> sqlx::Result<Option<String>> {
-    let (superuser, owner): (bool, bool) = sqlx::query_as(
-        "SELECT r.rolsuper, coalesce((SELECT pg_get_userbyid(c.relowner) = current_user FROM pg_class c
-                                     WHERE c.relname = 'audit_log' AND c.relnamespace = 'public'::regnamespace), false)
+    let (superuser, bypass, owner): (bool, bool, bool) = sqlx::query_as(
+        "SELECT r.rolsuper, r.rolbypassrls,
+                coalesce((SELECT pg_get_userbyid(c.relowner) = current_user FROM pg_class c
+                           WHERE c.relname = 'audit_log' AND c.relnamespace = 'public'::regnamespace), false)
          FROM pg_roles r WHERE r.rolname = current_user",
     )
     .fetch_one(db)
     .await?;
-    Ok(match (superuser, owner) {
-        (true, _) => Some("the server is connected to PostgreSQL as a superuser".into()),
-        (false, true) => Some("the server is connected to PostgreSQL as the owner of the audit log".into()),
+    Ok(match (superuser, bypass, owner) {
+        (true, ..) => Some(
+            "the server is connected to PostgreSQL as a superuser: it could rewrite the audit log, and row-level security does not bind it"
+                .into(),
+        ),
+        (false, true, _) => Some(
+            "the server is connected to PostgreSQL as a role with BYPASSRLS: row-level security does not bind it".into(),
+        ),
+        (false, false, true) => Some(
+            "the server is connected to PostgreSQL as the owner of the audit log: it could rewrite the audit log".into(),
+        ),
         _ => None,
     })
 }

@@ -88,10 +88,15 @@ pub async fn agency(
         });
     }
     tx.commit().await?;
-    // The chain as verified just after the snapshot (a few entries may have joined since: the
-    // head covers the exported entries either way, being later in the same chain).
-    let audit_chain = match crate::services::audit::verify(pool, &crate::services::audit::Verified::START).await? {
-        Ok(v) => json!({ "state": "intact", "entries": v.seq, "head": crate::services::audit::hex(&v.head) }),
+    // The agency's own chain as verified just after the snapshot (a few entries may have joined
+    // since: the head covers the exported entries either way, being later in the same chain).
+    // Entries from before the agency had a chain (decision 0037) are in the installation's.
+    let audit_chain = match crate::services::audit::verify(pool, agency.id, &crate::services::audit::Verified::START)
+        .await?
+    {
+        Ok(v) => {
+            json!({ "chain": agency.code, "state": "intact", "entries": v.seq, "head": crate::services::audit::hex(&v.head) })
+        }
         Err(broken) => json!({ "state": "broken", "at": broken.to_string() }),
     };
     let manifest = Manifest {

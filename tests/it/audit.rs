@@ -9,7 +9,8 @@ use wso_tracker::services::audit::{self, Verified};
 
 use crate::helpers::{World, booking};
 
-fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
+/// Runs the `wso-tracker` binary against a test database: (success, stdout, stderr), trimmed.
+pub fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -24,8 +25,18 @@ fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-async fn entries(db: &PgPool) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM audit_log")
+/// Entries of the chain `chain` (0: the installation's; else an agency's id).
+async fn entries(db: &PgPool, chain: i64) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE chain = $1")
+        .bind(chain)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+/// The chain of agency DEFAULT, the world's (decision 0037): what its people do joins it.
+pub async fn default_chain(db: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT id FROM agencies WHERE code = 'DEFAULT'")
         .fetch_one(db)
         .await
         .unwrap()
@@ -48,15 +59,41 @@ async fn as_superuser(db: &PgPool, sql: &str) {
 async fn an_intact_chain_verifies_and_its_head_can_be_kept_elsewhere() {
     let w = World::new().await;
     w.served("V-1").await;
-    let n = entries(&w.app.db).await;
-    let v = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap();
-    assert_eq!(v.seq, n, "every entry is in the chain");
+    let agency = default_chain(&w.app.db).await;
+    // The world was set up from the command line (the installation's chain); the case was
+    // worked by DEFAULT's people (its chain).
+    let (n0, n1) = (entries(&w.app.db, 0).await, entries(&w.app.db, agency).await);
+    assert!(n0 > 0 && n1 > 0, "both chains hold entries ({n0}, {n1})");
+    let v0 = audit::verify(&w.app.db, 0, &Verified::START).await.unwrap().unwrap();
+    let v1 = audit::verify(&w.app.db, agency, &Verified::START)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((v0.seq, v1.seq), (n0, n1), "every entry is in its chain");
     let (ok, out, err) = cli(&w.app.database_url, &["audit", "verify"]);
     assert!(ok, "{err}");
-    assert!(out.contains(&format!("{n} entries")), "{out}");
+    assert!(out.contains(&format!("audit chain intact: {n0} entries")), "{out}");
+    assert!(
+        out.contains(&format!("agency DEFAULT: audit chain intact: {n1} entries")),
+        "{out}"
+    );
+    let (ok, out, err) = cli(&w.app.database_url, &["audit", "verify", "--agency", "DEFAULT"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "agency DEFAULT: audit chain intact: {n1} entries\nagency DEFAULT: head {}",
+            audit::hex(&v1.head)
+        )
+    );
     let (ok, head, _) = cli(&w.app.database_url, &["audit", "head"]);
     assert!(ok);
-    assert_eq!(head, format!("{n} {}", audit::hex(&v.head)));
+    assert_eq!(head, format!("{n0} {}", audit::hex(&v0.head)));
+    let (ok, head, _) = cli(&w.app.database_url, &["audit", "head", "--agency", "DEFAULT"]);
+    assert!(ok);
+    assert_eq!(head, format!("{n1} {}", audit::hex(&v1.head)));
+    let (ok, _, err) = cli(&w.app.database_url, &["audit", "verify", "--agency", "NOPE"]);
+    assert!(!ok && err.contains("NOPE"), "{err}");
 }
 
 #[tokio::test]
@@ -72,15 +109,23 @@ async fn a_changed_entry_is_named_by_verify_and_the_watcher_alerts_admins() {
         &format!("UPDATE audit_log SET at = at - interval '3 hours' WHERE id = {served}"),
     )
     .await;
-    let broken = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap_err();
+    let agency = default_chain(&w.app.db).await;
+    let broken = audit::verify(&w.app.db, agency, &Verified::START)
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(broken.id, served);
+    assert!(
+        audit::verify(&w.app.db, 0, &Verified::START).await.unwrap().is_ok(),
+        "the other chain holds"
+    );
     let (ok, _, err) = cli(&w.app.database_url, &["audit", "verify"]);
     assert!(!ok, "exit 1");
     assert!(err.contains(&format!("audit entry {served}")), "{err}");
+    assert!(err.contains("agency DEFAULT"), "the chain is named: {err}");
 
-    audit::check(&w.app.db, &Verified::START, w.app.clock.now(), "x@y.z")
-        .await
-        .unwrap();
+    let broken_chains = audit::check(&w.app.db, w.app.clock.now(), "x@y.z").await.unwrap();
+    assert_eq!(broken_chains, 1);
     let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM alerts WHERE kind = 'audit_chain_broken'")
         .fetch_all(&w.app.db)
         .await
@@ -88,7 +133,8 @@ async fn a_changed_entry_is_named_by_verify_and_the_watcher_alerts_admins() {
     assert_eq!(kinds.len(), 1);
     let admin = w.app.login("boss").await;
     let html = w.app.page(&admin, "/alerts").await;
-    assert!(html.contains("AUDIT LOG TAMPERED"));
+    // The alert's row (its words alone are also in the page's kind filter).
+    assert!(html.contains("data-kind=\"audit_chain_broken\""));
 }
 
 /// The chain covers what an insider would rather change than the time: what was done (detail)
@@ -110,7 +156,8 @@ async fn a_changed_detail_or_actor_is_named_by_verify() {
             &format!("UPDATE audit_log SET {set} WHERE id = {served}"),
         )
         .await;
-        let broken = audit::verify(&w.app.db, &Verified::START).await.unwrap();
+        let agency = default_chain(&w.app.db).await;
+        let broken = audit::verify(&w.app.db, agency, &Verified::START).await.unwrap();
         let broken = broken.expect_err(&format!("a changed {what} is found"));
         assert_eq!(broken.id, served, "{what}");
         let (ok, _, err) = cli(&w.app.database_url, &["audit", "verify"]);
@@ -123,19 +170,25 @@ async fn a_changed_detail_or_actor_is_named_by_verify() {
 async fn a_removed_entry_is_found_at_the_next_one() {
     let w = World::new().await;
     w.served("V-3").await;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM audit_log ORDER BY chain_seq")
+    let agency = default_chain(&w.app.db).await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM audit_log WHERE chain = $1 ORDER BY chain_seq")
+        .bind(agency)
         .fetch_all(&w.app.db)
         .await
         .unwrap();
     as_superuser(&w.app.admin_db, &format!("DELETE FROM audit_log WHERE id = {}", ids[3])).await;
-    let broken = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap_err();
+    let broken = audit::verify(&w.app.db, agency, &Verified::START)
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(broken.id, ids[4], "the entry after the gap");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_extend_one_chain() {
     let w = World::new().await;
-    let before = entries(&w.app.db).await;
+    let agency = default_chain(&w.app.db).await;
+    let before = entries(&w.app.db, agency).await;
     let mut tasks = Vec::new();
     for i in 0..16 {
         let url = w.app.url("/api/v1/bookings");
@@ -155,9 +208,12 @@ async fn concurrent_writers_extend_one_chain() {
     for t in tasks {
         assert_eq!(t.await.unwrap(), 201);
     }
-    assert!(entries(&w.app.db).await >= before + 16);
-    let v = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap();
-    assert_eq!(v.seq, entries(&w.app.db).await, "no fork, no gap");
+    assert!(entries(&w.app.db, agency).await >= before + 16);
+    let v = audit::verify(&w.app.db, agency, &Verified::START)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.seq, entries(&w.app.db, agency).await, "no fork, no gap");
 }
 
 async fn actions_of(db: &PgPool, action: &str) -> Vec<(Option<String>, Option<i64>, serde_json::Value)> {
@@ -312,12 +368,17 @@ async fn a_liaison_s_printable_record_carries_no_charges_and_is_logged() {
 async fn removing_the_newest_entries_is_found_too_and_the_head_cannot_go_back() {
     let w = World::new().await;
     w.served("N-1").await;
-    let last: i64 = sqlx::query_scalar("SELECT id FROM audit_log ORDER BY chain_seq DESC LIMIT 1")
+    let agency = default_chain(&w.app.db).await;
+    let last: i64 = sqlx::query_scalar("SELECT id FROM audit_log WHERE chain = $1 ORDER BY chain_seq DESC LIMIT 1")
+        .bind(agency)
         .fetch_one(&w.app.db)
         .await
         .unwrap();
     as_superuser(&w.app.admin_db, &format!("DELETE FROM audit_log WHERE id = {last}")).await;
-    let broken = audit::verify(&w.app.db, &Verified::START).await.unwrap().unwrap_err();
+    let broken = audit::verify(&w.app.db, agency, &Verified::START)
+        .await
+        .unwrap()
+        .unwrap_err();
     assert!(broken.reason.contains("newest"), "{broken}");
     let back = sqlx::query("UPDATE audit_head SET seq = seq - 1")
         .execute(&w.app.admin_db)

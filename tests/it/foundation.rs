@@ -452,4 +452,23 @@ async fn a_connection_that_could_rewrite_history_is_noticed() {
         .unwrap()
         .expect("a superuser is noticed");
     assert!(warning.contains("superuser"));
+    // A role that row-level security does not bind (decision 0036), though neither superuser
+    // nor owner.
+    let role = format!("wso_bypass_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = app.admin_db.acquire().await.unwrap();
+    sqlx::query(&format!("CREATE ROLE {role} NOLOGIN BYPASSRLS"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(&format!("SET ROLE {role}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let warning = too_powerful(&mut *conn).await.unwrap().expect("BYPASSRLS is noticed");
+    assert!(warning.contains("BYPASSRLS"), "{warning}");
+    sqlx::query("RESET ROLE").execute(&mut *conn).await.unwrap();
+    sqlx::query(&format!("DROP ROLE {role}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
 }

@@ -406,7 +406,7 @@ async fn entries_written_in_batches_keep_the_chain_whole_and_a_forged_running_st
     let forged = sqlx::query(
         "INSERT INTO audit_log (at, recorded_at, action, detail)
          SELECT now(), now(), 'record_viewed',
-                jsonb_build_object('x', set_config('wso.audit_chain', '999999 ' || repeat('ab', 32), true))",
+                jsonb_build_object('x', set_config('wso.audit_chain_0', '999999 ' || repeat('ab', 32), true))",
     )
     .execute(&app.db)
     .await

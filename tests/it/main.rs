@@ -10,6 +10,7 @@ mod agency_settings;
 mod alert_page;
 mod alerts;
 mod audit;
+mod audit_chains;
 mod audit_matrix;
 mod audit_person;
 mod board_events;

@@ -1,10 +1,9 @@
 //! Issue 26, "found by the outside tester": findings 3, 4, 6, 8, 9, 11 and 15, each against the
 //! real server and PostgreSQL.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
+use crate::audit::cli;
 use crate::helpers::{PASSWORD, World, warrant};
 
 /// The `access_denied` entries: (actor, status, path).
@@ -23,21 +22,6 @@ async fn denials(w: &World) -> Vec<(Option<String>, Option<i64>, String)> {
             )
         })
         .collect()
-}
-
-fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("DATABASE_OWNER_URL", crate::helpers::owner_url_for(database_url))
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&o.stdout).trim().to_string(),
-        String::from_utf8_lossy(&o.stderr).trim().to_string(),
-    )
 }
 
 // ---- 15: another facility's case, complaint or officer is a 404, audited ----
@@ -143,7 +127,9 @@ async fn another_facility_s_case_complaint_and_officer_answer_like_ones_that_do_
 async fn the_app_role_cannot_place_or_backdate_an_entry_and_verify_checks_a_saved_head() {
     let w = World::new().await;
     let id = w.served("FORGE-1").await;
-    let (ok, head, _) = cli(&w.app.database_url, &["audit", "head"]);
+    // The case's entries are in agency DEFAULT's chain (decision 0037).
+    let c = crate::audit::default_chain(&w.app.db).await;
+    let (ok, head, _) = cli(&w.app.database_url, &["audit", "head", "--agency", "DEFAULT"]);
     assert!(ok);
     let saved = head.replacen(' ', ":", 1);
     // A chosen id is refused outright.
@@ -174,13 +160,16 @@ async fn the_app_role_cannot_place_or_backdate_an_entry_and_verify_checks_a_save
         late,
         "recorded_at is the database's time, not the statement's: {recorded}"
     );
-    let (ok, out, err) = cli(&w.app.database_url, &["audit", "verify", "--head", &saved]);
+    let (ok, out, err) = cli(
+        &w.app.database_url,
+        &["audit", "verify", "--agency", "DEFAULT", "--head", &saved],
+    );
     assert!(ok, "{out}{err}");
     // The head saved elsewhere catches entries removed from the end (which verify alone cannot).
-    let (ok, now_head, _) = cli(&w.app.database_url, &["audit", "head"]);
+    let (ok, now_head, _) = cli(&w.app.database_url, &["audit", "head", "--agency", "DEFAULT"]);
     assert!(ok);
     let later = now_head.replacen(' ', ":", 1);
-    let last: i64 = sqlx::query_scalar("SELECT max(chain_seq) FROM audit_log")
+    let last: i64 = sqlx::query_scalar(&format!("SELECT max(chain_seq) FROM audit_log WHERE chain = {c}"))
         .fetch_one(&w.app.db)
         .await
         .unwrap();
@@ -188,9 +177,9 @@ async fn the_app_role_cannot_place_or_backdate_an_entry_and_verify_checks_a_save
     for s in [
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete".to_string(),
         "ALTER TABLE audit_head DISABLE TRIGGER audit_head_forward".to_string(),
-        format!("DELETE FROM audit_log WHERE chain_seq = {last}"),
+        format!("DELETE FROM audit_log WHERE chain = {c} AND chain_seq = {last}"),
         format!(
-            "UPDATE audit_head SET seq = {}, hash = (SELECT hash FROM audit_log WHERE chain_seq = {})",
+            "UPDATE audit_head SET seq = {}, hash = (SELECT hash FROM audit_log WHERE chain = {c} AND chain_seq = {}) WHERE chain = {c}",
             last - 1,
             last - 1
         ),
@@ -202,7 +191,10 @@ async fn the_app_role_cannot_place_or_backdate_an_entry_and_verify_checks_a_save
     tx.commit().await.unwrap();
     let (ok, _, _) = cli(&w.app.database_url, &["audit", "verify"]);
     assert!(ok, "a truncated tail verifies on its own");
-    let (ok, _, err) = cli(&w.app.database_url, &["audit", "verify", "--head", &later]);
+    let (ok, _, err) = cli(
+        &w.app.database_url,
+        &["audit", "verify", "--agency", "DEFAULT", "--head", &later],
+    );
     assert!(!ok, "but not against the head saved before");
     assert!(err.contains("removed"), "{err}");
 }
@@ -211,8 +203,9 @@ async fn the_app_role_cannot_place_or_backdate_an_entry_and_verify_checks_a_save
 async fn verify_names_an_entry_whose_id_or_time_goes_backwards() {
     let w = World::new().await;
     w.served("FORGE-2").await;
+    let c = crate::audit::default_chain(&w.app.db).await;
     // As a superuser could: an entry's recorded_at set back, and the chain rehashed from there.
-    let seq: i64 = sqlx::query_scalar("SELECT max(chain_seq) - 1 FROM audit_log")
+    let seq: i64 = sqlx::query_scalar(&format!("SELECT max(chain_seq) - 1 FROM audit_log WHERE chain = {c}"))
         .fetch_one(&w.app.db)
         .await
         .unwrap();
@@ -220,17 +213,19 @@ async fn verify_names_an_entry_whose_id_or_time_goes_backwards() {
     for s in [
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete".to_string(),
         "ALTER TABLE audit_head DISABLE TRIGGER audit_head_forward".to_string(),
-        format!("UPDATE audit_log SET recorded_at = recorded_at - interval '1 day' WHERE chain_seq = {seq}"),
+        format!(
+            "UPDATE audit_log SET recorded_at = recorded_at - interval '1 day' WHERE chain = {c} AND chain_seq = {seq}"
+        ),
         // Rehash from there to the end so that only the order gives it away.
         format!(
             "DO $$ DECLARE r audit_log; prev bytea; BEGIN
-               SELECT hash INTO prev FROM audit_log WHERE chain_seq = {seq} - 1;
-               FOR r IN SELECT * FROM audit_log WHERE chain_seq >= {seq} ORDER BY chain_seq LOOP
+               SELECT hash INTO prev FROM audit_log WHERE chain = {c} AND chain_seq = {seq} - 1;
+               FOR r IN SELECT * FROM audit_log WHERE chain = {c} AND chain_seq >= {seq} ORDER BY chain_seq LOOP
                  r.prev_hash := prev; r.hash := sha256(prev || audit_canonical(r));
                  UPDATE audit_log SET prev_hash = r.prev_hash, hash = r.hash WHERE id = r.id;
                  prev := r.hash;
                END LOOP;
-               UPDATE audit_head SET hash = prev WHERE one;
+               UPDATE audit_head SET hash = prev WHERE chain = {c};
              END $$"
         ),
         "ALTER TABLE audit_head ENABLE TRIGGER audit_head_forward".to_string(),
