@@ -9,38 +9,32 @@
 -- the owner (DATABASE_URL without DATABASE_OWNER_URL) is walled as well. Only a superuser or a
 -- role with BYPASSRLS passes (the test suite's superuser does, to look at everything).
 
--- Whether the caller's scope reaches a facility. A plain SQL function: inlined into each
--- policy, so the planner sees the expression itself.
-CREATE FUNCTION wso_sees_facility(facility bigint) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT current_setting('wso.system', true) = 'on'
-        OR facility = ANY (NULLIF(current_setting('wso.facilities', true), '')::bigint[])
-$$;
-
--- Whether the caller's scope reaches a booking (its facility's): for the rows that belong to a
--- case. The booking is read under the bookings' own policy.
-CREATE FUNCTION wso_sees_booking(booking bigint) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT current_setting('wso.system', true) = 'on'
-        OR EXISTS (SELECT 1 FROM bookings b WHERE b.id = booking)
-$$;
-
+-- Whether the caller's scope reaches a row: its facility is in `wso.facilities`, or the scope is
+-- the system's. Each setting is read in a sub-select, which PostgreSQL evaluates once per
+-- statement (an InitPlan), not once per row: the list is parsed once, and the board's
+-- statement pays a comparison per row (decision 0036, measured by `benches/run`). A row of a
+-- case is reached through its booking, read under the bookings' own policy. (The outer
+-- `::bigint[]` changes nothing but makes `ANY (…)` take the sub-select's value as the array:
+-- `ANY ((SELECT …))` alone would read it as a set of rows.)
 DO $$
 DECLARE
     t text;
+    system_scope text := $q$(SELECT current_setting('wso.system', true)) = 'on'$q$;
+    facility_in_scope text := $q$facility_id = ANY ((SELECT NULLIF(current_setting('wso.facilities', true), '')::bigint[])::bigint[])$q$;
+    booking_in_scope text := $q$EXISTS (SELECT 1 FROM bookings b WHERE b.id = booking_id)$q$;
 BEGIN
     -- Keyed on their facility.
     FOREACH t IN ARRAY ARRAY['bookings', 'complaints', 'disclosures', 'interpreters', 'annual_reviews',
                              'webhook_endpoints', 'import_drafts'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY agency_wall ON %I USING (wso_sees_facility(facility_id))
-                        WITH CHECK (wso_sees_facility(facility_id))', t);
+        EXECUTE format('CREATE POLICY agency_wall ON %I USING (%s OR %s) WITH CHECK (%s OR %s)',
+                       t, system_scope, facility_in_scope, system_scope, facility_in_scope);
     END LOOP;
     -- Keyed on their booking.
     FOREACH t IN ARRAY ARRAY['charges', 'ice_documents', 'ice_notifications', 'citizenship_claims'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY agency_wall ON %I USING (wso_sees_booking(booking_id))
-                        WITH CHECK (wso_sees_booking(booking_id))', t);
+        EXECUTE format('CREATE POLICY agency_wall ON %I USING (%s OR %s) WITH CHECK (%s OR %s)',
+                       t, system_scope, booking_in_scope, system_scope, booking_in_scope);
     END LOOP;
 END $$;
 

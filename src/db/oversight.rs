@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-use crate::domain::oversight::{Claim, Complaint, Service};
+use crate::domain::oversight::{Claim, Complaint, Lapse, Service};
 use crate::domain::types::{ReleaseReason, Status, Zone};
 
 /// A claim's row: agency, zone, claimed, reported.
@@ -138,4 +138,29 @@ pub async fn complaints(
             sent_at,
         })
         .collect())
+}
+
+/// WSO certifications of `agencies`' officers that ran out from `from` to before `to` (the day
+/// after their last) with no other certification of the officer taking over by that day;
+/// revoked ones are not lapses.
+pub async fn lapses(
+    db: impl PgExecutor<'_>,
+    agencies: &[i64],
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> sqlx::Result<Vec<Lapse>> {
+    let rows: Vec<(String, chrono::NaiveDate)> = sqlx::query_as(
+        "SELECT a.code, c.expires_on + 1
+         FROM wso_certifications c JOIN users u ON u.id = c.user_id JOIN agencies a ON a.id = u.agency_id
+         WHERE a.id = ANY($1) AND c.revoked_at IS NULL
+           AND c.expires_on + 1 >= $2::date AND c.expires_on + 1 < $3::date
+           AND NOT EXISTS (SELECT 1 FROM wso_certifications n
+                            WHERE n.user_id = c.user_id AND n.id <> c.id AND n.revoked_at IS NULL
+                              AND n.certified_on <= c.expires_on + 1 AND n.expires_on > c.expires_on)",
+    )
+    .bind(agencies)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(agency, on)| Lapse { agency, on }).collect())
 }

@@ -45,6 +45,14 @@ pub struct Complaint {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+/// A WSO certification that ran out with no other of the officer's taking over: `on`, the
+/// first day the officer was no longer certified (the day after `expires_on`).
+#[derive(Clone, Debug)]
+pub struct Lapse {
+    pub agency: String,
+    pub on: chrono::NaiveDate,
+}
+
 /// The figures of one month, before suppression. The order of [`FIELDS`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Figures(pub [i64; PUBLISHED]);
@@ -61,6 +69,7 @@ pub const FIELDS: [&str; PUBLISHED] = [
     "notices_on_time",
     "complaints",
     "complaints_answered_in_time",
+    "certification_lapses",
 ];
 
 const SERVICES: usize = 0;
@@ -73,9 +82,10 @@ const CLAIMS_ON_TIME: usize = 6;
 const NOTICES_ON_TIME: usize = 7;
 const COMPLAINTS: usize = 8;
 const COMPLAINTS_ON_TIME: usize = 9;
+const LAPSES: usize = 10;
 
 /// How many figures a month has.
-pub const PUBLISHED: usize = 10;
+pub const PUBLISHED: usize = 11;
 
 /// A claim must be reported to ICE within this of the claim; a post-service notice within this
 /// of the service (the agreement's hour).
@@ -122,12 +132,16 @@ fn month(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%Y-%m").to_string()
 }
 
+/// What the view counts: services, claims, complaints and certification lapses.
+pub type Facts<'a> = (&'a [Service], &'a [Claim], &'a [Complaint], &'a [Lapse]);
+
 /// Tallies each agency's months (`months`: every `YYYY-MM` of the period, so quiet months are
-/// zeros) at `now` (a held person past the deadline counts as over-detained so far).
+/// zeros) at `now` (a held person past the deadline counts as over-detained so far; a lapse
+/// counts once its day has come, by UTC's date).
 pub fn tally(
     agencies: &[String],
     months: &[String],
-    (services, claims, complaints): (&[Service], &[Claim], &[Complaint]),
+    (services, claims, complaints, lapses): Facts<'_>,
     now: DateTime<Utc>,
 ) -> Vec<(String, Vec<Figures>)> {
     let mut out: Vec<(String, Vec<Figures>)> = agencies
@@ -176,6 +190,11 @@ pub fn tally(
         f.0[COMPLAINTS] += 1;
         f.0[COMPLAINTS_ON_TIME] += c.sent_at.is_some_and(|s| s <= c.due_at) as i64;
     }
+    for l in lapses.iter().filter(|l| l.on <= now.date_naive()) {
+        if let Some(f) = cell(&mut out, months, &l.agency, l.on.format("%Y-%m").to_string()) {
+            f.0[LAPSES] += 1;
+        }
+    }
     // Over-detention seconds become whole hours, rounded up (a minute past is an hour begun).
     for (_, months) in out.iter_mut() {
         for f in months.iter_mut() {
@@ -199,6 +218,7 @@ pub struct PublishedMonth {
     pub notices_on_time: Option<i64>,
     pub complaints: Option<i64>,
     pub complaints_answered_in_time: Option<i64>,
+    pub certification_lapses: Option<i64>,
     /// The names of the figures withheld (small, or withheld so a small one cannot be worked
     /// out); each is `null` above, never 0.
     pub suppressed: Vec<&'static str>,
@@ -222,6 +242,7 @@ impl PublishedMonth {
             notices_on_time: cells[NOTICES_ON_TIME],
             complaints: cells[COMPLAINTS],
             complaints_answered_in_time: cells[COMPLAINTS_ON_TIME],
+            certification_lapses: cells[LAPSES],
             suppressed,
         }
     }
@@ -239,6 +260,7 @@ impl PublishedMonth {
             self.notices_on_time,
             self.complaints,
             self.complaints_answered_in_time,
+            self.certification_lapses,
         ]
     }
 }

@@ -80,8 +80,33 @@ fn each_figure_counts_its_month_in_the_facility_s_zone() {
             sent_at: Some(t("2026-11-11T12:00:01Z")),
         },
     ];
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let lapses = [
+        Lapse {
+            agency: "A".into(),
+            on: day("2026-10-31"),
+        },
+        Lapse {
+            agency: "A".into(),
+            on: day("2026-11-01"),
+        },
+        Lapse {
+            agency: "A".into(),
+            on: day("2026-11-22"),
+        },
+        // Not yet: its day has not come.
+        Lapse {
+            agency: "A".into(),
+            on: day("2026-11-23"),
+        },
+    ];
     let now = t("2026-11-22T12:00:00Z");
-    let out = tally(&["A".into()], &months(), (&services, &claims, &complaints), now);
+    let out = tally(
+        &["A".into()],
+        &months(),
+        (&services, &claims, &complaints, &lapses),
+        now,
+    );
     let [october, november] = [out[0].1[0], out[0].1[1]];
     assert_eq!(october.0[0], 1, "served on October 31 local time");
     let expect = |field: &str| november.0[FIELDS.iter().position(|f| *f == field).unwrap()];
@@ -105,6 +130,12 @@ fn each_figure_counts_its_month_in_the_facility_s_zone() {
     assert_eq!(expect("notices_on_time"), 4, "one notice 61 minutes after service");
     assert_eq!((expect("claims"), expect("claims_reported_within_1h")), (3, 1));
     assert_eq!((expect("complaints"), expect("complaints_answered_in_time")), (2, 1));
+    let lapsed = |f: Figures| f.0[FIELDS.iter().position(|f| *f == "certification_lapses").unwrap()];
+    assert_eq!(
+        (lapsed(october), lapsed(november)),
+        (1, 2),
+        "by the day's month, once it has come"
+    );
 }
 
 fn figures(services: i64) -> Figures {

@@ -308,3 +308,39 @@ pub(crate) fn allowed_account(
     }
     Ok(())
 }
+
+/// The caller's facilities narrowed to those of the agency `code` (a liaison covering several
+/// agencies filtering its board). An agency none of whose facilities the caller covers is
+/// answered as one that does not exist (422 on `agency`).
+pub async fn facilities_within(pool: &PgPool, mine: &[i64], code: &str) -> AppResult<Vec<i64>> {
+    let theirs: Vec<i64> = match db::agencies::by_code(pool, code).await? {
+        Some(a) => db::facilities::of_agency(pool, Some(a.id))
+            .await?
+            .into_iter()
+            .map(|f| f.id)
+            .collect(),
+        None => vec![],
+    };
+    let within: Vec<i64> = mine.iter().copied().filter(|f| theirs.contains(f)).collect();
+    if within.is_empty() {
+        return Err(AppError::field(
+            "agency",
+            format!("there is no agency `{code}` among your facilities"),
+        ));
+    }
+    Ok(within)
+}
+
+/// The agencies whose facilities the caller covers, when there are several (a liaison granted
+/// facilities by more than one agency): (code, name), by code. Empty for one agency or none.
+pub async fn of_facilities(pool: &PgPool, agencies: &[i64]) -> AppResult<Vec<(String, String)>> {
+    if agencies.len() < 2 {
+        return Ok(vec![]);
+    }
+    Ok(db::agencies::all(pool)
+        .await?
+        .into_iter()
+        .filter(|a| agencies.contains(&a.id))
+        .map(|a| (a.code, a.name))
+        .collect())
+}

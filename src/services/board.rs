@@ -231,6 +231,8 @@ pub struct Watch {
     scope: Option<Vec<i64>>,
     /// One facility's code, to show it alone ('' for all of the scope).
     chosen: String,
+    /// One agency's facilities, to show them alone (a liaison covering several agencies).
+    only: Option<Vec<i64>>,
     with_awaiting: bool,
     rows: HashMap<i64, (List, Row, Option<Stage>)>,
 }
@@ -247,9 +249,23 @@ impl Watch {
         Self {
             scope,
             chosen,
+            only: None,
             with_awaiting,
             rows: HashMap::new(),
         }
+    }
+
+    /// The same view limited to these facilities (one agency's), whatever the caller's
+    /// facilities become.
+    pub fn only(mut self, facilities: Option<Vec<i64>>) -> Self {
+        if let Some(only) = &facilities {
+            self.scope = Some(match self.scope.take() {
+                Some(mine) => mine.into_iter().filter(|f| only.contains(f)).collect(),
+                None => only.clone(),
+            });
+        }
+        self.only = facilities;
+        self
     }
 
     pub fn with_awaiting(&self) -> bool {
@@ -258,7 +274,7 @@ impl Watch {
 
     /// The same view for a caller whose facilities are now `scope`.
     pub fn rescoped(&self, scope: Option<Vec<i64>>) -> Self {
-        Self::new(scope, self.chosen.clone(), self.with_awaiting)
+        Self::new(scope, self.chosen.clone(), self.with_awaiting).only(self.only.clone())
     }
 
     fn sees(&self, facility_id: i64) -> bool {

@@ -57,8 +57,9 @@ pub async fn view(
     let services = db::oversight::services(&mut *tx, &ids, span).await?;
     let claims = db::oversight::claims(&mut *tx, &ids, span).await?;
     let complaints = db::oversight::complaints(&mut *tx, &ids, span).await?;
+    let lapses = db::oversight::lapses(&mut *tx, &ids, span).await?;
     tx.commit().await?;
-    let tallied = oversight::tally(&codes, &months, (&services, &claims, &complaints), now);
+    let tallied = oversight::tally(&codes, &months, (&services, &claims, &complaints, &lapses), now);
     let (per_agency, state) = oversight::published(&tallied, &months);
     // Suppressed over every granted agency, then narrowed: suppressing the one agency alone
     // against a total of its own would show a cell the whole view withholds.

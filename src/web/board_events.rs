@@ -52,7 +52,11 @@ pub async fn page(
         csrf: crate::auth::session::csrf_token(&user.session).await?,
     };
     let with_awaiting = crate::domain::rules::sees_awaiting(user.user.role);
-    open(state, credential, query.facility, with_awaiting, render).await
+    let only = match query.agency.trim() {
+        "" => None,
+        code => Some(crate::services::agencies::facilities_within(&state.db, &user.user.facility_ids, code).await?),
+    };
+    open(state, credential, (query.facility, only), with_awaiting, render).await
 }
 
 fn scope_of(u: &User) -> Option<Vec<i64>> {
@@ -64,7 +68,7 @@ fn scope_of(u: &User) -> Option<Vec<i64>> {
 pub async fn open(
     state: AppState,
     credential: Credential,
-    chosen: String,
+    (chosen, only): (String, Option<Vec<i64>>),
     with_awaiting: bool,
     render: Render,
 ) -> AppResult<Response> {
@@ -82,7 +86,7 @@ pub async fn open(
     })?;
     // Subscribed before the board is read: a change in between arrives (and is compared).
     let signals = state.board.subscribe(&state.db).await?;
-    let mut watch = Watch::new(scope_of(&access.user), chosen, with_awaiting);
+    let mut watch = Watch::new(scope_of(&access.user), chosen, with_awaiting).only(only);
     let first = watch.load(&state.db, &state.board, now).await?;
     let (tx, rx) = mpsc::channel::<Out>(64);
     tx.send(Out::Event(Box::new(first)))

@@ -53,7 +53,7 @@ pub fn shown(v: &Option<i64>) -> String {
 }
 
 /// The figures' headings, in [`FIELDS`] order.
-pub const HEADINGS: [&str; 10] = [
+pub const HEADINGS: [&str; crate::domain::oversight::PUBLISHED] = [
     "Services",
     "Transferred within 48 h",
     "Released at the deadline",
@@ -64,6 +64,7 @@ pub const HEADINGS: [&str; 10] = [
     "Notices to ICE within 1 h",
     "Complaints",
     "… sent to ICE in time",
+    "Certification lapses",
 ];
 
 #[derive(Template, WebTemplate)]
@@ -74,7 +75,7 @@ pub struct OversightPage {
     from: String,
     to: String,
     agency: String,
-    headings: [&'static str; 10],
+    headings: [&'static str; crate::domain::oversight::PUBLISHED],
     charts: Vec<Chart>,
 }
 

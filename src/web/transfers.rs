@@ -66,6 +66,10 @@ pub struct PendingPage {
     waiting: Vec<WaitingRow>,
     facilities: Vec<FacilityOption>,
     facility: String,
+    /// The agencies of the caller's facilities when there are several (a liaison granted by
+    /// more than one agency): (code, name). Empty otherwise: no agency filter is shown.
+    agencies: Vec<(String, String)>,
+    agency: String,
     counts: [(Stage, usize); 5],
     overdue: usize,
     supervisor: bool,
@@ -75,6 +79,9 @@ pub struct PendingPage {
 pub struct PendingQuery {
     #[serde(default)]
     pub facility: String,
+    /// One agency's facilities only (its code; '' for all of the caller's).
+    #[serde(default)]
+    pub agency: String,
 }
 
 pub async fn pending(
@@ -84,10 +91,16 @@ pub async fn pending(
 ) -> AppResult<PendingPage> {
     let caller = user.caller();
     let now = state.clock.now();
-    let scope = caller.facility_scope();
+    let mut scope = caller.facility_scope().map(<[i64]>::to_vec);
+    let agency = query.agency.trim().to_string();
+    if !agency.is_empty() {
+        let mine = scope.unwrap_or_default();
+        scope = Some(crate::services::agencies::facilities_within(&state.db, &mine, &agency).await?);
+    }
+    let agencies = crate::services::agencies::of_facilities(&state.db, &user.user.facility_agencies).await?;
     let liaison = !crate::domain::rules::sees_awaiting(user.user.role);
     // One statement: the facilities to filter by, the running clocks, the people awaiting service.
-    let b = db::board::page(&state.db, scope, &query.facility, !liaison).await?;
+    let b = db::board::page(&state.db, scope.as_deref(), &query.facility, !liaison).await?;
     let rows: Vec<PendingRow> = b.pending.into_iter().filter_map(|r| PendingRow::new(r, now)).collect();
     let (counts, overdue, last_hour) = counts(&rows);
     let waiting = b.awaiting.into_iter().map(WaitingRow::new).collect();
@@ -103,6 +116,8 @@ pub async fn pending(
         waiting,
         facilities: b.facilities,
         facility,
+        agencies,
+        agency,
         counts,
         overdue,
         supervisor: crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok(),

@@ -27,8 +27,13 @@ impl Events {
 
     /// `GET /transfers/pending/events` as a page's `EventSource` asks for it.
     pub async fn page(app: &TestApp, client: &reqwest::Client) -> Events {
+        Self::page_at(app, client, "/transfers/pending/events").await
+    }
+
+    /// The page's stream at `path` (with the page's filters in its query).
+    pub async fn page_at(app: &TestApp, client: &reqwest::Client, path: &str) -> Events {
         let resp = client
-            .get(app.url("/transfers/pending/events"))
+            .get(app.url(path))
             .header("accept", "text/event-stream")
             .send()
             .await

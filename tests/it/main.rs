@@ -13,6 +13,7 @@ mod audit;
 mod audit_chains;
 mod audit_matrix;
 mod audit_person;
+mod board_agencies;
 mod board_events;
 mod board_limits;
 mod board_order;

@@ -40,6 +40,39 @@ async fn fixture() -> World {
         dwso.ok(201, &format!("/bookings/{id}/service"), service).await;
         ids.push(id);
     }
+    // Certification lapses in November: five DEFAULT officers' ran out (one more renewed in
+    // time, one revoked: neither is a lapse; one runs out in December), one DUR-SO officer's.
+    let certify = |who: &'static str, from: &'static str, to: &'static str, revoked: bool| {
+        let db = app.admin_db.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO wso_certifications (user_id, certified_on, expires_on, recorded_at, revoked_at, revoked_reason)
+                 SELECT id, $2::date, $3::date, now(), CASE WHEN $4 THEN now() END, CASE WHEN $4 THEN 'misconduct' END
+                 FROM users WHERE username = $1",
+            )
+            .bind(who)
+            .bind(from)
+            .bind(to)
+            .bind(revoked)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    };
+    for n in 1..=5 {
+        let who: &'static str = Box::leak(format!("lapsed{n}").into_boxed_str());
+        app.user_of(who, "officer", &["DEFAULT"], &["RCDC"]).await;
+        certify(who, "2024-11-01", "2026-11-05", false).await;
+    }
+    for who in ["renewed", "revoked", "later"] {
+        app.user_of(who, "officer", &["DEFAULT"], &["RCDC"]).await;
+    }
+    certify("renewed", "2024-11-01", "2026-11-05", false).await;
+    certify("renewed", "2026-11-06", "2028-11-05", false).await;
+    certify("revoked", "2024-11-01", "2026-11-05", true).await;
+    certify("later", "2024-12-01", "2026-12-05", false).await;
+    app.user_of("dlapsed", "officer", &["DUR-SO"], &["DURH"]).await;
+    certify("dlapsed", "2024-11-01", "2026-11-12", false).await;
     // DV-1 picked up 90 minutes past its deadline (2026-11-23 09:00Z).
     app.clock.advance(Duration::hours(1));
     let late = json!({ "at": "2026-11-23T10:30:00Z", "receiving_officer": "SDDO Rivera", "late_reason": "ICE transport delayed" });
@@ -129,9 +162,24 @@ async fn the_figures_equal_the_fixture_s_counts_with_small_cells_withheld_and_no
     ] {
         assert_eq!(all[field], json!(0), "{field}");
     }
+    // Certification lapses: DEFAULT 5, DUR-SO 1 (small): DUR-SO's hidden and DEFAULT's withheld
+    // with it (6 − 5 would tell it); the total 6 shown.
+    assert_eq!(
+        (
+            &default["certification_lapses"],
+            &dur["certification_lapses"],
+            &all["certification_lapses"]
+        ),
+        (&Value::Null, &Value::Null, &json!(6))
+    );
     assert_eq!(
         dur["suppressed"],
-        json!(["services", "over_detentions", "over_detention_hours"])
+        json!([
+            "services",
+            "over_detentions",
+            "over_detention_hours",
+            "certification_lapses"
+        ])
     );
 
     // Narrowed to one agency, the cells are still those of the whole view: DUR-SO's services
@@ -166,15 +214,15 @@ async fn the_figures_equal_the_fixture_s_counts_with_small_cells_withheld_and_no
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "agency,month,services,transfers_within_48h,released_at_deadline,over_detentions,over_detention_hours,claims,claims_reported_within_1h,notices_on_time,complaints,complaints_answered_in_time,suppressed"
+        "agency,month,services,transfers_within_48h,released_at_deadline,over_detentions,over_detention_hours,claims,claims_reported_within_1h,notices_on_time,complaints,complaints_answered_in_time,certification_lapses,suppressed"
     );
     assert_eq!(
         lines[2],
-        "DUR-SO,2026-11,,0,0,,,0,0,0,0,0,services over_detentions over_detention_hours"
+        "DUR-SO,2026-11,,0,0,,,0,0,0,0,0,,services over_detentions over_detention_hours certification_lapses"
     );
     assert_eq!(
         lines[3],
-        "ALL,2026-11,8,5,0,,,0,0,0,0,0,over_detentions over_detention_hours"
+        "ALL,2026-11,8,5,0,,,0,0,0,0,0,6,over_detentions over_detention_hours"
     );
 
     // Every view is audited.

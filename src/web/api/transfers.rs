@@ -31,21 +31,8 @@ pub async fn pending(
     let now = state.clock.now();
     let mut scope = caller.facility_scope().map(<[i64]>::to_vec);
     if let Some(code) = q.agency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        // An agency none of whose facilities the caller covers is answered as one that does
-        // not exist.
-        let agency = db::agencies::by_code(&state.db, code).await?;
-        let theirs: Vec<i64> = match agency {
-            Some(a) => db::facilities::of_agency(&state.db, Some(a.id))
-                .await?
-                .into_iter()
-                .map(|f| f.id)
-                .collect(),
-            None => vec![],
-        };
-        scope = scope.map(|mine| mine.into_iter().filter(|f| theirs.contains(f)).collect());
-        if scope.as_ref().is_some_and(Vec::is_empty) {
-            return Err(AppError::field("agency", format!("there is no agency `{code}` among your facilities")).into());
-        }
+        let mine = scope.unwrap_or_default();
+        scope = Some(crate::services::agencies::facilities_within(&state.db, &mine, code).await?);
     }
     // One statement (two with `agency`): the running clocks with their citizenship-claim flags.
     let rows = db::board::pending(&state.db, scope.as_deref()).await?;
@@ -61,5 +48,12 @@ pub async fn events(State(state): State<AppState>, api: ApiUser, headers: Header
     api.caller().require(Area::Board)?;
     let token = crate::auth::api::bearer(&headers).ok_or(ApiError(AppError::Unauthorized))?;
     let credential = Credential::Token(crate::auth::token::digest(token).to_vec());
-    Ok(board_events::open(state, credential, String::new(), false, board_events::Render::Api).await?)
+    Ok(board_events::open(
+        state,
+        credential,
+        (String::new(), None),
+        false,
+        board_events::Render::Api,
+    )
+    .await?)
 }
