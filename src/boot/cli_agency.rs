@@ -23,13 +23,17 @@ pub enum AgencyCommand {
     },
     /// List agencies: code, name, state, facilities (no case data).
     List,
-    /// Change an agency's settings.
+    /// Change an agency's settings (one or more of the options).
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true).args(["mfa_required", "record_name"])))]
     Set {
         code: String,
         /// Everyone of the agency (and the liaisons it granted a facility) signs in with an
         /// authenticator, whatever WSO_MFA_REQUIRED says (which an agency cannot lower).
         #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
-        mfa_required: bool,
+        mfa_required: Option<bool>,
+        /// The agency's name on its printed transfer and release records ("" removes it).
+        #[arg(long, value_name = "TEXT")]
+        record_name: Option<String>,
     },
     /// Write everything of an agency into DIR (which must not exist): one JSON Lines file per
     /// table and a manifest; then read it back and check it. The agency's way out.
@@ -58,12 +62,27 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
                 a.state.as_deref().unwrap_or("-")
             );
         }
-        AgencyCommand::Set { code, mfa_required } => {
-            let a = agencies::set_mfa_required(pool, Some(&code), mfa_required, Actor::CLI, now)
-                .await
-                .map_err(super::cli::one_line)?;
-            let what = if a.mfa_required { "requires" } else { "does not require" };
-            println!("agency {} {what} an authenticator of its people", a.code);
+        AgencyCommand::Set {
+            code,
+            mfa_required,
+            record_name,
+        } => {
+            if let Some(required) = mfa_required {
+                let a = agencies::set_mfa_required(pool, Some(&code), required, Actor::CLI, now)
+                    .await
+                    .map_err(super::cli::one_line)?;
+                let what = if a.mfa_required { "requires" } else { "does not require" };
+                println!("agency {} {what} an authenticator of its people", a.code);
+            }
+            if let Some(name) = record_name {
+                let a = agencies::set_record_name(pool, Some(&code), &name, Actor::CLI, now)
+                    .await
+                    .map_err(super::cli::one_line)?;
+                match a.record_name {
+                    Some(n) => println!("agency {}'s printed records carry the name \"{n}\"", a.code),
+                    None => println!("agency {}'s printed records carry no agency name", a.code),
+                }
+            }
         }
         AgencyCommand::Export { code, out } => {
             let m = crate::services::export::agency(pool, &code, &out, Actor::CLI, now)

@@ -20,9 +20,11 @@ pub struct Agency {
     pub facilities: i64,
     /// Everyone of the agency signs in with an authenticator (on top of the installation's floor).
     pub mfa_required: bool,
+    /// The name its printed records carry ("Wake County Sheriff's Office"); `null`: none.
+    pub record_name: Option<String>,
 }
 
-const SELECT: &str = "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required,
+const SELECT: &str = "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required, a.record_name,
         (SELECT count(*) FROM facilities f WHERE f.agency_id = a.id) AS facilities
     FROM agencies a";
 
@@ -65,6 +67,26 @@ pub async fn set_mfa_required(db: impl PgExecutor<'_>, id: i64, required: bool) 
         .execute(db)
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Sets (or with `None` clears) the name on the agency's printed records; false when it already
+/// was so.
+pub async fn set_record_name(db: impl PgExecutor<'_>, id: i64, name: Option<&str>) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE agencies SET record_name = $2 WHERE id = $1 AND record_name IS DISTINCT FROM $2")
+        .bind(id)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The name on the printed records of the facility's agency, if it set one.
+pub async fn record_name_of_facility(db: impl PgExecutor<'_>, facility_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT a.record_name FROM facilities f JOIN agencies a ON a.id = f.agency_id WHERE f.id = $1")
+        .bind(facility_id)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
 }
 
 /// An agency's usage and health for the operator: counts only, never a case.

@@ -87,6 +87,47 @@ pub async fn set_mfa_required(
     })
 }
 
+/// Sets the name on the agency's printed records (trimmed; empty clears it). Audited
+/// `agency_settings_changed`.
+pub async fn set_record_name(
+    pool: &PgPool,
+    code: Option<&str>,
+    name: &str,
+    actor: Actor<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Agency> {
+    let mut errors = Vec::new();
+    let name = name.trim();
+    if name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "record_name",
+            "the name on printed records is at most 200 characters",
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "record_name",
+            "the name on printed records is one line of text",
+        ));
+    }
+    let agency = resolve(pool, code, &actor, &mut errors).await?;
+    let Some(agency) = agency.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    tenancy::may_set_agency(actor.granter, agency.id)?;
+    let to = (!name.is_empty()).then_some(name);
+    let mut tx = pool.begin().await?;
+    if db::agencies::set_record_name(&mut *tx, agency.id, to).await? {
+        let detail = json!({ "agency": agency.code, "record_name": { "from": agency.record_name, "to": to } });
+        db::audit::record(&mut *tx, actor.entry("agency_settings_changed", now, detail)).await?;
+    }
+    tx.commit().await?;
+    Ok(Agency {
+        record_name: to.map(str::to_string),
+        ..agency
+    })
+}
+
 fn operates(actor: &Actor<'_>) -> AppResult<()> {
     match actor.granter {
         tenancy::Granter::Cli => Ok(()),

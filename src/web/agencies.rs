@@ -66,3 +66,33 @@ pub async fn mfa(State(state): State<AppState>, user: CurrentUser, Form(form): F
     crate::auth::session::set_flash(&user.session, "success", format!("{} {said}.", a.code)).await?;
     Ok(Redirect::to("/admin/facilities"))
 }
+
+#[derive(serde::Deserialize)]
+pub struct RecordNameForm {
+    #[serde(default)]
+    record_name: String,
+}
+
+/// `POST /admin/agency/record-name`: the name the admin's agency's printed records carry.
+pub async fn record_name(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<RecordNameForm>,
+) -> AppResult<Redirect> {
+    user.require(crate::domain::rules::Area::Administration)?;
+    let actor = crate::web::admin::actor(&user);
+    let a = agencies::set_record_name(
+        &state.db,
+        user.user.agency.as_deref(),
+        &form.record_name,
+        actor,
+        state.clock.now(),
+    )
+    .await?;
+    let said = match &a.record_name {
+        Some(n) => format!("{}'s printed records now carry the name “{n}”.", a.code),
+        None => format!("{}'s printed records no longer carry an agency name.", a.code),
+    };
+    crate::auth::session::set_flash(&user.session, "success", said).await?;
+    Ok(Redirect::to("/admin/facilities"))
+}

@@ -36,6 +36,8 @@ pub struct RecordPage {
     printed_by: String,
     zone: String,
     interpreter: Option<String>,
+    /// The agency's name for its printed records, when it set one.
+    agency_name: Option<String>,
 }
 
 async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -> AppResult<RecordPage> {
@@ -71,6 +73,7 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
             .map(|i| format!("{} ({})", i.name, i.languages)),
         None => None,
     };
+    let agency_name = db::agencies::record_name_of_facility(&state.db, b.facility_id).await?;
     let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| local_time(t, tz)).unwrap_or_default();
     let kind = if transfer { "transfer_record" } else { "release_record" };
     let detail = serde_json::json!({ "view": kind });
@@ -94,6 +97,7 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
         printed_by: user.user.username.clone(),
         zone: crate::domain::local_time::zone_name(tz),
         interpreter,
+        agency_name,
         b,
     })
 }

@@ -74,3 +74,92 @@ async fn an_agency_that_requires_an_authenticator_asks_it_of_its_people_and_its_
         .await;
     assert_eq!(r.status(), 403, "an officer: not an admin's page");
 }
+
+/// A case at DUR-SO's DURH served and picked up by ICE in time: it has a transfer record.
+async fn transferred_at_durham(w: &World) -> i64 {
+    let dwso = w.as_("dwso").await;
+    let mut b = crate::helpers::booking("DR-1");
+    b["facility"] = serde_json::json!("DURH");
+    let id = dwso.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
+    let doc = dwso
+        .ok(
+            201,
+            &format!("/bookings/{id}/documents"),
+            crate::helpers::warrant("I-200", "W-1"),
+        )
+        .await["id"]
+        .clone();
+    let release = serde_json::json!({ "at": "2026-11-22T06:00:00Z", "reason": "bond_posted" });
+    dwso.ok(200, &format!("/bookings/{id}/release-point"), release).await;
+    let service = serde_json::json!({ "document_id": doc, "at": "2026-11-22T08:00:00Z" });
+    dwso.ok(201, &format!("/bookings/{id}/service"), service).await;
+    let pickup = serde_json::json!({ "at": "2026-11-23T08:00:00Z", "receiving_officer": "SDDO Rivera" });
+    w.as_("dsgt")
+        .await
+        .ok(200, &format!("/bookings/{id}/transfer"), pickup)
+        .await;
+    id
+}
+
+#[tokio::test]
+async fn an_agency_names_itself_on_its_printed_records_and_no_other_agency_s() {
+    let w = World::new().await;
+    let app = &w.app;
+    app.second_agency(true).await;
+    let id = transferred_at_durham(&w).await;
+    let name = "Durham County Sheriff's Office";
+    let record = |who: &'static str| async move {
+        let c = app.login(who).await;
+        app.page(&c, &format!("/bookings/{id}/transfer-record")).await
+    };
+    assert!(
+        !record("dsgt").await.contains("record-agency"),
+        "no name until the agency sets one"
+    );
+
+    // DUR-SO's admin sets it on the facilities page: audited, printed on DUR-SO's records.
+    let dadmin = app.login("dadmin").await;
+    let r = app
+        .post_form(&dadmin, "/admin/agency/record-name", &[("record_name", name)])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        app.page(&dadmin, "/admin/facilities")
+            .await
+            .contains("now carry the name")
+    );
+    let page = record("dsgt").await;
+    assert!(
+        page.contains(r#"<p class="record-agency">Durham County Sheriff&#39;s Office</p>"#)
+            || page.contains(r#"<p class="record-agency">Durham County Sheriff&#x27;s Office</p>"#),
+        "{page}"
+    );
+    let (actor, detail): (String, serde_json::Value) = sqlx::query_as(
+        "SELECT actor, detail FROM audit_log WHERE action = 'agency_settings_changed' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(actor, "dadmin");
+    assert_eq!(detail["detail"]["record_name"]["to"], name);
+    let names: Vec<Option<String>> = sqlx::query_scalar("SELECT record_name FROM agencies ORDER BY code")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(names, [None, Some(name.to_string())], "DEFAULT's untouched");
+
+    // A name too long is refused and changes nothing; the command line clears it.
+    let long = "x".repeat(201);
+    let r = app
+        .post_form(&dadmin, "/admin/agency/record-name", &[("record_name", long.as_str())])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(record("dsgt").await.contains("record-agency"));
+    let o = run(&app.database_url, &["agency", "set", "DUR-SO", "--record-name", ""], "");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("carry no agency name"));
+    assert!(!record("dsgt").await.contains("record-agency"));
+    // `agency set` needs something to set.
+    let o = run(&app.database_url, &["agency", "set", "DUR-SO"], "");
+    assert!(!o.status.success());
+}

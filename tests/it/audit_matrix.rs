@@ -953,6 +953,15 @@ async fn page_admin(run: &mut Run<'_>) {
         )
         .await;
     }
+    run.page(
+        "/admin/agency/record-name",
+        "boss",
+        "/admin/agency/record-name",
+        &[("record_name", "Rockingham County Sheriff's Office")],
+        &["agency_settings_changed"],
+        About::Detail("agency", json!("DEFAULT")),
+    )
+    .await;
     let newbie = || About::Detail("username", json!("newbie"));
     run.page(
         "/admin/users",

@@ -551,6 +551,11 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             not_admins(),
         ),
         (Pages, "post", "/admin/agency/mfa") => e(path.into(), form(&[("required", "true")]), not_admins()),
+        (Pages, "post", "/admin/agency/record-name") => e(
+            path.into(),
+            form(&[("record_name", "Rockingham County Sheriff's Office")]),
+            not_admins(),
+        ),
         (Pages, "post", "/admin/users") => e(
             path.into(),
             form(&[
