@@ -83,7 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route("/oversight", get(crate::web::oversight::page))
         .route("/agencies", get(crate::web::agencies::page))
         .route("/admin/agency/mfa", post(crate::web::agencies::mfa))
-        .route("/admin/agency/record-name", post(crate::web::agencies::record_name))
+        .route("/admin/agency/names", post(crate::web::agencies::names))
         .route("/oversight.csv", get(crate::web::oversight::csv))
         .route("/agreement/interpreters", post(agreement::add_interpreter))
         .route("/agreement/disclosures", post(agreement::add_disclosure))

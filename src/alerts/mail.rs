@@ -36,14 +36,19 @@ impl Mailer {
     }
 
     pub async fn send(&self, m: &Queued) -> Result<(), String> {
+        let header = |name: &str| m.headers.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        // The agency's sender name before MAIL_FROM's address, when it set one.
+        let from = match header(super::SENDER_NAME) {
+            Some(name) => Mailbox::new(Some(name), self.from.email.clone()),
+            None => self.from.clone(),
+        };
         let mut builder = Message::builder()
-            .from(self.from.clone())
+            .from(from)
             .subject(&m.subject)
             .message_id(Some(m.message_id.clone()));
         for r in &m.recipients {
             builder = builder.to(r.parse().map_err(|e| format!("recipient {r}: {e}"))?);
         }
-        let header = |name: &str| m.headers.get(name).and_then(|v| v.as_str()).map(str::to_owned);
         if let Some(kind) = header("X-WSO-Alert") {
             builder = builder.header(XWsoAlert(kind));
         }

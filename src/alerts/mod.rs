@@ -48,6 +48,9 @@ pub struct Generic {
     pub subject_header: Option<(&'static str, String)>,
 }
 
+/// The queued message's key for the name its e-mail comes from (not a header sent as such).
+pub const SENDER_NAME: &str = "sender_name";
+
 /// Raises the alert (if not raised before) and queues its e-mail, on `conn`'s transaction.
 pub async fn raise_generic(
     conn: &mut PgConnection,
@@ -81,6 +84,10 @@ pub async fn raise_generic(
         .unwrap_or("wso-tracker.local");
     let message_id = format!("<wso-alert-{id}.{}@{domain}>", uuid::Uuid::new_v4().simple());
     let mut headers = json!({ "X-WSO-Alert": g.kind.to_string() });
+    // The agency's sender name, when it set one (the address stays MAIL_FROM's).
+    if let Some(name) = db::agencies::mail_sender_name(&mut *conn, g.facility_id, g.agency_id).await? {
+        headers[SENDER_NAME] = json!(name);
+    }
     if let Some((name, value)) = g.subject_header {
         headers[name] = json!(value);
     }

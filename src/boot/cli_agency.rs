@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use sqlx::PgPool;
 
-use crate::services::{accounts::Actor, agencies};
+use crate::services::accounts::Actor;
+use crate::services::agencies::{self, Name};
 
 #[derive(Subcommand, Debug)]
 pub enum AgencyCommand {
@@ -24,7 +25,7 @@ pub enum AgencyCommand {
     /// List agencies: code, name, state, facilities (no case data).
     List,
     /// Change an agency's settings (one or more of the options).
-    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true).args(["mfa_required", "record_name"])))]
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true).args(["mfa_required", "record_name", "mail_sender_name"])))]
     Set {
         code: String,
         /// Everyone of the agency (and the liaisons it granted a facility) signs in with an
@@ -34,6 +35,9 @@ pub enum AgencyCommand {
         /// The agency's name on its printed transfer and release records ("" removes it).
         #[arg(long, value_name = "TEXT")]
         record_name: Option<String>,
+        /// The name the agency's alert e-mails come from, beside MAIL_FROM's address ("" removes it).
+        #[arg(long, value_name = "TEXT")]
+        mail_sender_name: Option<String>,
     },
     /// Write everything of an agency into DIR (which must not exist): one JSON Lines file per
     /// table and a manifest; then read it back and check it. The agency's way out.
@@ -66,6 +70,7 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
             code,
             mfa_required,
             record_name,
+            mail_sender_name,
         } => {
             if let Some(required) = mfa_required {
                 let a = agencies::set_mfa_required(pool, Some(&code), required, Actor::CLI, now)
@@ -74,13 +79,20 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
                 let what = if a.mfa_required { "requires" } else { "does not require" };
                 println!("agency {} {what} an authenticator of its people", a.code);
             }
-            if let Some(name) = record_name {
-                let a = agencies::set_record_name(pool, Some(&code), &name, Actor::CLI, now)
+            for (which, value) in [(Name::Record, record_name), (Name::MailSender, mail_sender_name)] {
+                let Some(value) = value else { continue };
+                let a = agencies::set_name(pool, Some(&code), (which, &value), Actor::CLI, now)
                     .await
                     .map_err(super::cli::one_line)?;
-                match a.record_name {
-                    Some(n) => println!("agency {}'s printed records carry the name \"{n}\"", a.code),
-                    None => println!("agency {}'s printed records carry no agency name", a.code),
+                let what = match which {
+                    Name::Record => "printed records carry",
+                    Name::MailSender => "alert e-mails come from",
+                };
+                match (which, &a.record_name, &a.mail_sender_name) {
+                    (Name::Record, Some(n), _) | (Name::MailSender, _, Some(n)) => {
+                        println!("agency {}'s {what} the name \"{n}\"", a.code)
+                    }
+                    _ => println!("agency {}'s {what} no agency name", a.code),
                 }
             }
         }

@@ -22,9 +22,12 @@ pub struct Agency {
     pub mfa_required: bool,
     /// The name its printed records carry ("Wake County Sheriff's Office"); `null`: none.
     pub record_name: Option<String>,
+    /// The name its alert e-mails come from (the address stays `MAIL_FROM`'s); `null`: none.
+    pub mail_sender_name: Option<String>,
 }
 
-const SELECT: &str = "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required, a.record_name,
+const SELECT: &str =
+    "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required, a.record_name, a.mail_sender_name,
         (SELECT count(*) FROM facilities f WHERE f.agency_id = a.id) AS facilities
     FROM agencies a";
 
@@ -69,15 +72,40 @@ pub async fn set_mfa_required(db: impl PgExecutor<'_>, id: i64, required: bool) 
     Ok(r.rows_affected() == 1)
 }
 
-/// Sets (or with `None` clears) the name on the agency's printed records; false when it already
-/// was so.
-pub async fn set_record_name(db: impl PgExecutor<'_>, id: i64, name: Option<&str>) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE agencies SET record_name = $2 WHERE id = $1 AND record_name IS DISTINCT FROM $2")
-        .bind(id)
-        .bind(name)
-        .execute(db)
-        .await?;
+/// Sets (or with `None` clears) one of the agency's names (`record_name` or
+/// `mail_sender_name`, `services::agencies::Name::column`); false when it already was so.
+pub async fn set_name(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    column: &'static str,
+    name: Option<&str>,
+) -> sqlx::Result<bool> {
+    let sql = match column {
+        "record_name" => "UPDATE agencies SET record_name = $2 WHERE id = $1 AND record_name IS DISTINCT FROM $2",
+        "mail_sender_name" => {
+            "UPDATE agencies SET mail_sender_name = $2 WHERE id = $1 AND mail_sender_name IS DISTINCT FROM $2"
+        }
+        other => unreachable!("no agency name `{other}`"),
+    };
+    let r = sqlx::query(sql).bind(id).bind(name).execute(db).await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// The name an alert's e-mail comes from: that of the agency `agency`, or of `facility`'s.
+pub async fn mail_sender_name(
+    db: impl PgExecutor<'_>,
+    facility: Option<i64>,
+    agency: Option<i64>,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT a.mail_sender_name FROM agencies a
+         WHERE a.id = coalesce($2, (SELECT f.agency_id FROM facilities f WHERE f.id = $1))",
+    )
+    .bind(facility)
+    .bind(agency)
+    .fetch_optional(db)
+    .await
+    .map(Option::flatten)
 }
 
 /// The name on the printed records of the facility's agency, if it set one.

@@ -87,29 +87,82 @@ pub async fn set_mfa_required(
     })
 }
 
-/// Sets the name on the agency's printed records (trimmed; empty clears it). Audited
-/// `agency_settings_changed`.
-pub async fn set_record_name(
+/// One of an agency's names: on its printed records, or on its alert e-mails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Name {
+    Record,
+    MailSender,
+}
+
+impl Name {
+    /// The column, the form field and the audit detail's key.
+    pub fn column(self) -> &'static str {
+        match self {
+            Name::Record => "record_name",
+            Name::MailSender => "mail_sender_name",
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Name::Record => "the name on printed records",
+            Name::MailSender => "the name alert e-mails come from",
+        }
+    }
+
+    fn max(self) -> usize {
+        match self {
+            Name::Record => 200,
+            Name::MailSender => 100,
+        }
+    }
+
+    fn of(self, a: &Agency) -> Option<&String> {
+        match self {
+            Name::Record => a.record_name.as_ref(),
+            Name::MailSender => a.mail_sender_name.as_ref(),
+        }
+    }
+}
+
+/// Whether `value` may be the agency's `which` name (one line, not too long): a field error.
+pub fn check_name(which: Name, value: &str) -> AppResult<()> {
+    let mut errors = Vec::new();
+    name_problems(which, value.trim(), &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+fn name_problems(which: Name, name: &str, errors: &mut Vec<FieldError>) {
+    if name.chars().count() > which.max() {
+        errors.push(FieldError::new(
+            which.column(),
+            format!("{} is at most {} characters", which.words(), which.max()),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            which.column(),
+            format!("{} is one line of text", which.words()),
+        ));
+    }
+}
+
+/// Sets one of the agency's names (trimmed; empty clears it). Audited `agency_settings_changed`
+/// when it changes.
+pub async fn set_name(
     pool: &PgPool,
     code: Option<&str>,
-    name: &str,
+    (which, name): (Name, &str),
     actor: Actor<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Agency> {
     let mut errors = Vec::new();
     let name = name.trim();
-    if name.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "record_name",
-            "the name on printed records is at most 200 characters",
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            "record_name",
-            "the name on printed records is one line of text",
-        ));
-    }
+    name_problems(which, name, &mut errors);
     let agency = resolve(pool, code, &actor, &mut errors).await?;
     let Some(agency) = agency.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -117,15 +170,18 @@ pub async fn set_record_name(
     tenancy::may_set_agency(actor.granter, agency.id)?;
     let to = (!name.is_empty()).then_some(name);
     let mut tx = pool.begin().await?;
-    if db::agencies::set_record_name(&mut *tx, agency.id, to).await? {
-        let detail = json!({ "agency": agency.code, "record_name": { "from": agency.record_name, "to": to } });
+    if db::agencies::set_name(&mut *tx, agency.id, which.column(), to).await? {
+        let mut detail = json!({ "agency": agency.code });
+        detail[which.column()] = json!({ "from": which.of(&agency), "to": to });
         db::audit::record(&mut *tx, actor.entry("agency_settings_changed", now, detail)).await?;
     }
     tx.commit().await?;
-    Ok(Agency {
-        record_name: to.map(str::to_string),
-        ..agency
-    })
+    let mut changed = agency;
+    match which {
+        Name::Record => changed.record_name = to.map(str::to_string),
+        Name::MailSender => changed.mail_sender_name = to.map(str::to_string),
+    }
+    Ok(changed)
 }
 
 fn operates(actor: &Actor<'_>) -> AppResult<()> {

@@ -12,7 +12,8 @@ use axum::response::Redirect;
 use crate::auth::CurrentUser;
 use crate::db::agencies::Agency;
 use crate::error::AppResult;
-use crate::services::{accounts::Actor, agencies};
+use crate::services::accounts::Actor;
+use crate::services::agencies::{self, Name};
 use crate::state::AppState;
 use crate::web::layout::Layout;
 
@@ -68,31 +69,39 @@ pub async fn mfa(State(state): State<AppState>, user: CurrentUser, Form(form): F
 }
 
 #[derive(serde::Deserialize)]
-pub struct RecordNameForm {
+pub struct NamesForm {
     #[serde(default)]
     record_name: String,
+    #[serde(default)]
+    mail_sender_name: String,
 }
 
-/// `POST /admin/agency/record-name`: the name the admin's agency's printed records carry.
-pub async fn record_name(
+/// `POST /admin/agency/names`: the names the admin's agency's printed records carry and its
+/// alert e-mails come from. Each that changes is audited; one refused changes neither.
+pub async fn names(
     State(state): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<RecordNameForm>,
+    Form(form): Form<NamesForm>,
 ) -> AppResult<Redirect> {
     user.require(crate::domain::rules::Area::Administration)?;
-    let actor = crate::web::admin::actor(&user);
-    let a = agencies::set_record_name(
-        &state.db,
-        user.user.agency.as_deref(),
-        &form.record_name,
-        actor,
-        state.clock.now(),
-    )
-    .await?;
-    let said = match &a.record_name {
-        Some(n) => format!("{}'s printed records now carry the name “{n}”.", a.code),
-        None => format!("{}'s printed records no longer carry an agency name.", a.code),
-    };
-    crate::auth::session::set_flash(&user.session, "success", said).await?;
+    let now = state.clock.now();
+    let own = user.user.agency.as_deref();
+    for (which, value) in [
+        (Name::Record, &form.record_name),
+        (Name::MailSender, &form.mail_sender_name),
+    ] {
+        // Both checked before either is written.
+        agencies::check_name(which, value)?;
+    }
+    let mut a = None;
+    for (which, value) in [
+        (Name::Record, &form.record_name),
+        (Name::MailSender, &form.mail_sender_name),
+    ] {
+        let actor = crate::web::admin::actor(&user);
+        a = Some(agencies::set_name(&state.db, own, (which, value), actor, now).await?);
+    }
+    let code = a.map(|a| a.code).unwrap_or_default();
+    crate::auth::session::set_flash(&user.session, "success", format!("{code}'s names saved.")).await?;
     Ok(Redirect::to("/admin/facilities"))
 }

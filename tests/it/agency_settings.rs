@@ -120,14 +120,15 @@ async fn an_agency_names_itself_on_its_printed_records_and_no_other_agency_s() {
     // DUR-SO's admin sets it on the facilities page: audited, printed on DUR-SO's records.
     let dadmin = app.login("dadmin").await;
     let r = app
-        .post_form(&dadmin, "/admin/agency/record-name", &[("record_name", name)])
+        .post_form(
+            &dadmin,
+            "/admin/agency/names",
+            &[("record_name", name), ("mail_sender_name", "")],
+        )
         .await;
     assert_eq!(r.status(), 303);
-    assert!(
-        app.page(&dadmin, "/admin/facilities")
-            .await
-            .contains("now carry the name")
-    );
+    let settings = app.page(&dadmin, "/admin/facilities").await;
+    assert!(settings.contains("names saved") && settings.contains(r#"value="Durham County Sheriff"#));
     let page = record("dsgt").await;
     assert!(
         page.contains(r#"<p class="record-agency">Durham County Sheriff&#39;s Office</p>"#)
@@ -148,13 +149,23 @@ async fn an_agency_names_itself_on_its_printed_records_and_no_other_agency_s() {
         .unwrap();
     assert_eq!(names, [None, Some(name.to_string())], "DEFAULT's untouched");
 
-    // A name too long is refused and changes nothing; the command line clears it.
+    // A name too long is refused and changes nothing, not even the other name sent with it;
+    // the command line clears it.
     let long = "x".repeat(201);
     let r = app
-        .post_form(&dadmin, "/admin/agency/record-name", &[("record_name", long.as_str())])
+        .post_form(
+            &dadmin,
+            "/admin/agency/names",
+            &[("record_name", long.as_str()), ("mail_sender_name", "Durham SO")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     assert!(record("dsgt").await.contains("record-agency"));
+    let sender: Option<String> = sqlx::query_scalar("SELECT mail_sender_name FROM agencies WHERE code = 'DUR-SO'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sender, None);
     let o = run(&app.database_url, &["agency", "set", "DUR-SO", "--record-name", ""], "");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("carry no agency name"));
@@ -162,4 +173,41 @@ async fn an_agency_names_itself_on_its_printed_records_and_no_other_agency_s() {
     // `agency set` needs something to set.
     let o = run(&app.database_url, &["agency", "set", "DUR-SO"], "");
     assert!(!o.status.success());
+}
+
+#[tokio::test]
+async fn an_agency_s_alert_e_mails_come_from_its_name_and_another_agency_s_do_not() {
+    use wso_tracker::alerts::{Mailer, deliver_due};
+    let w = World::new().await;
+    let app = &w.app;
+    app.second_agency(true).await;
+    let o = run(
+        &app.database_url,
+        &["agency", "set", "DUR-SO", "--mail-sender-name", "Durham County Sheriff"],
+        "",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("alert e-mails come from the name \"Durham County Sheriff\""));
+    // A case at each agency, each raising its alerts' e-mails.
+    transferred_at_durham(&w).await;
+    w.served("R-1").await;
+    let sink = crate::smtp::Sink::start().await;
+    let mailer = Mailer::new(&sink.url(), "wso-tracker@state.example.org").unwrap();
+    assert!(deliver_due(&app.db, &mailer, app.clock.now(), 60).await.unwrap() > 0);
+    let inbox = sink.received();
+    let from_of = |number: &str| -> Vec<String> {
+        inbox
+            .iter()
+            .filter(|m| m.data.contains(&format!("Booking {number} ")))
+            .map(|m| m.header("From").unwrap())
+            .collect()
+    };
+    let (durham, rcdc) = (from_of("DR-1"), from_of("R-1"));
+    assert!(!durham.is_empty() && !rcdc.is_empty(), "mail of both agencies was sent");
+    for from in &durham {
+        assert_eq!(from, "\"Durham County Sheriff\" <wso-tracker@state.example.org>");
+    }
+    for from in &rcdc {
+        assert_eq!(from, "wso-tracker@state.example.org", "DEFAULT set no name");
+    }
 }

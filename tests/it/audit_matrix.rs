@@ -954,11 +954,14 @@ async fn page_admin(run: &mut Run<'_>) {
         .await;
     }
     run.page(
-        "/admin/agency/record-name",
+        "/admin/agency/names",
         "boss",
-        "/admin/agency/record-name",
-        &[("record_name", "Rockingham County Sheriff's Office")],
-        &["agency_settings_changed"],
+        "/admin/agency/names",
+        &[
+            ("record_name", "Rockingham County Sheriff's Office"),
+            ("mail_sender_name", "Rockingham County Sheriff"),
+        ],
+        &["agency_settings_changed", "agency_settings_changed"],
         About::Detail("agency", json!("DEFAULT")),
     )
     .await;

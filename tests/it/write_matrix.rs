@@ -551,9 +551,12 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             not_admins(),
         ),
         (Pages, "post", "/admin/agency/mfa") => e(path.into(), form(&[("required", "true")]), not_admins()),
-        (Pages, "post", "/admin/agency/record-name") => e(
+        (Pages, "post", "/admin/agency/names") => e(
             path.into(),
-            form(&[("record_name", "Rockingham County Sheriff's Office")]),
+            form(&[
+                ("record_name", "Rockingham County Sheriff's Office"),
+                ("mail_sender_name", "Rockingham County Sheriff"),
+            ]),
             not_admins(),
         ),
         (Pages, "post", "/admin/users") => e(
