@@ -83,7 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route("/oversight", get(crate::web::oversight::page))
         .route("/agencies", get(crate::web::agencies::page))
         .route("/admin/agency/mfa", post(crate::web::agencies::mfa))
-        .route("/admin/agency/names", post(crate::web::agencies::names))
+        .route("/admin/agency/settings", post(crate::web::agencies::settings))
         .route("/oversight.csv", get(crate::web::oversight::csv))
         .route("/agreement/interpreters", post(agreement::add_interpreter))
         .route("/agreement/disclosures", post(agreement::add_disclosure))

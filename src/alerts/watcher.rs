@@ -10,7 +10,7 @@ use sqlx::PgPool;
 
 use super::{Raise, raise};
 use crate::db;
-use crate::domain::alerts::{AlertKind, due, most_urgent_due, schedule};
+use crate::domain::alerts::{AlertKind, due, hours_left_for, most_urgent_due, schedule};
 use crate::error::AppResult;
 
 /// Raises every alert due at `now` (custody clocks, citizenship claims, post-service notices,
@@ -88,12 +88,19 @@ async fn check_clocks(pool: &PgPool, now: DateTime<Utc>, hours_left: &[i64], mai
     }
     let ids: Vec<i64> = running.iter().map(|b| b.id).collect();
     let raised: HashMap<i64, i32> = db::alerts::raised_urgency(pool, &ids).await?.into_iter().collect();
+    // The agencies that set their own alert hours, by facility (the rest: `hours_left`).
+    let own: HashMap<i64, Vec<i64>> = db::agencies::alert_hours_by_facility(pool)
+        .await?
+        .into_iter()
+        .map(|(f, h)| (f, h.into_iter().map(i64::from).collect()))
+        .collect();
     let mut count = 0;
     for b in running {
         let (Some(served), Some(deadline)) = (b.served_at, b.custody_deadline) else {
             continue;
         };
-        let plan = schedule(served, deadline, hours_left);
+        let hours = hours_left_for(own.get(&b.facility_id).map(Vec::as_slice), hours_left);
+        let plan = schedule(served, deadline, hours);
         let Some(threshold) = due(&plan, now, raised.get(&b.id).copied()) else {
             continue;
         };
@@ -136,7 +143,10 @@ pub async fn raise_at_service(
     let (Some(served), Some(deadline)) = (b.served_at, b.custody_deadline) else {
         return Ok(());
     };
-    let plan = schedule(served, deadline, hours_left);
+    let own: Option<Vec<i64>> = db::agencies::alert_hours_of_facility(&mut *conn, b.facility_id)
+        .await?
+        .map(|h| h.into_iter().map(i64::from).collect());
+    let plan = schedule(served, deadline, hours_left_for(own.as_deref(), hours_left));
     if let Some(t) = due(&plan, now, None) {
         let r = Raise {
             kind: t.kind,

@@ -25,7 +25,7 @@ pub enum AgencyCommand {
     /// List agencies: code, name, state, facilities (no case data).
     List,
     /// Change an agency's settings (one or more of the options).
-    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true).args(["mfa_required", "record_name", "mail_sender_name"])))]
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true).args(["mfa_required", "record_name", "mail_sender_name", "alert_hours_left"])))]
     Set {
         code: String,
         /// Everyone of the agency (and the liaisons it granted a facility) signs in with an
@@ -38,6 +38,10 @@ pub enum AgencyCommand {
         /// The name the agency's alert e-mails come from, beside MAIL_FROM's address ("" removes it).
         #[arg(long, value_name = "TEXT")]
         mail_sender_name: Option<String>,
+        /// Hours before a deadline at which the agency's clocks raise alerts, e.g. `24,8,2`
+        /// ("" for the installation's WSO_ALERT_HOURS_LEFT).
+        #[arg(long, value_name = "H,H,…")]
+        alert_hours_left: Option<String>,
     },
     /// Write everything of an agency into DIR (which must not exist): one JSON Lines file per
     /// table and a manifest; then read it back and check it. The agency's way out.
@@ -71,6 +75,7 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
             mfa_required,
             record_name,
             mail_sender_name,
+            alert_hours_left,
         } => {
             if let Some(required) = mfa_required {
                 let a = agencies::set_mfa_required(pool, Some(&code), required, Actor::CLI, now)
@@ -78,6 +83,22 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
                     .map_err(super::cli::one_line)?;
                 let what = if a.mfa_required { "requires" } else { "does not require" };
                 println!("agency {} {what} an authenticator of its people", a.code);
+            }
+            if let Some(text) = alert_hours_left {
+                let a = agencies::set_alert_hours(pool, Some(&code), &text, Actor::CLI, now)
+                    .await
+                    .map_err(super::cli::one_line)?;
+                match a.alert_hours_left {
+                    Some(h) => {
+                        let h: Vec<String> = h.iter().map(i32::to_string).collect();
+                        println!(
+                            "agency {}'s clocks raise alerts {} hours before the deadline",
+                            a.code,
+                            h.join(", ")
+                        )
+                    }
+                    None => println!("agency {}'s clocks raise alerts at the installation's hours", a.code),
+                }
             }
             for (which, value) in [(Name::Record, record_name), (Name::MailSender, mail_sender_name)] {
                 let Some(value) = value else { continue };

@@ -24,10 +24,13 @@ pub struct Agency {
     pub record_name: Option<String>,
     /// The name its alert e-mails come from (the address stays `MAIL_FROM`'s); `null`: none.
     pub mail_sender_name: Option<String>,
+    /// The hours before a deadline at which its clocks raise alerts; `null`: the installation's.
+    #[schema(value_type = Option<Vec<i64>>)]
+    pub alert_hours_left: Option<Vec<i32>>,
 }
 
 const SELECT: &str =
-    "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required, a.record_name, a.mail_sender_name,
+    "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required, a.record_name, a.mail_sender_name, a.alert_hours_left,
         (SELECT count(*) FROM facilities f WHERE f.agency_id = a.id) AS facilities
     FROM agencies a";
 
@@ -89,6 +92,38 @@ pub async fn set_name(
     };
     let r = sqlx::query(sql).bind(id).bind(name).execute(db).await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Sets (or with `None` clears) the agency's alert hours; false when they already were so.
+pub async fn set_alert_hours(db: impl PgExecutor<'_>, id: i64, hours: Option<&[i32]>) -> sqlx::Result<bool> {
+    let r =
+        sqlx::query("UPDATE agencies SET alert_hours_left = $2 WHERE id = $1 AND alert_hours_left IS DISTINCT FROM $2")
+            .bind(id)
+            .bind(hours)
+            .execute(db)
+            .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Each facility whose agency set its own alert hours, with those hours.
+pub async fn alert_hours_by_facility(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(i64, Vec<i32>)>> {
+    sqlx::query_as(
+        "SELECT f.id, a.alert_hours_left FROM facilities f JOIN agencies a ON a.id = f.agency_id
+         WHERE a.alert_hours_left IS NOT NULL",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The alert hours of the facility's agency, if it set its own.
+pub async fn alert_hours_of_facility(db: impl PgExecutor<'_>, facility_id: i64) -> sqlx::Result<Option<Vec<i32>>> {
+    sqlx::query_scalar(
+        "SELECT a.alert_hours_left FROM facilities f JOIN agencies a ON a.id = f.agency_id WHERE f.id = $1",
+    )
+    .bind(facility_id)
+    .fetch_optional(db)
+    .await
+    .map(Option::flatten)
 }
 
 /// The name an alert's e-mail comes from: that of the agency `agency`, or of `facility`'s.

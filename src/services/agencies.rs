@@ -184,6 +184,66 @@ pub async fn set_name(
     Ok(changed)
 }
 
+/// Sets the hours before a deadline at which the agency's clocks raise alerts (`24,8,2`; empty:
+/// the installation's again). Audited `agency_settings_changed` when they change.
+pub async fn set_alert_hours(
+    pool: &PgPool,
+    code: Option<&str>,
+    text: &str,
+    actor: Actor<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Agency> {
+    let mut errors = Vec::new();
+    let hours = alert_hours(text, &mut errors);
+    let agency = resolve(pool, code, &actor, &mut errors).await?;
+    let Some(agency) = agency.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    tenancy::may_set_agency(actor.granter, agency.id)?;
+    let mut tx = pool.begin().await?;
+    if db::agencies::set_alert_hours(&mut *tx, agency.id, hours.as_deref()).await? {
+        let detail =
+            json!({ "agency": agency.code, "alert_hours_left": { "from": agency.alert_hours_left, "to": hours } });
+        db::audit::record(&mut *tx, actor.entry("agency_settings_changed", now, detail)).await?;
+    }
+    tx.commit().await?;
+    Ok(Agency {
+        alert_hours_left: hours,
+        ..agency
+    })
+}
+
+/// Whether `text` may be an agency's alert hours: a field error on `alert_hours_left`.
+pub fn check_alert_hours(text: &str) -> AppResult<()> {
+    let mut errors = Vec::new();
+    alert_hours(text, &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// The hours `text` names (`None`: empty, the installation's), or a field error.
+fn alert_hours(text: &str, errors: &mut Vec<FieldError>) -> Option<Vec<i32>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match crate::domain::alerts::parse_hours_left(text) {
+        Some(h) => Some(h.into_iter().filter_map(|h| i32::try_from(h).ok()).collect()),
+        None => {
+            errors.push(FieldError::new(
+                "alert_hours_left",
+                format!(
+                    "alert hours are up to ten hours between 1 and 47 separated by commas, like 12,4,1, not `{text}`"
+                ),
+            ));
+            None
+        }
+    }
+}
+
 fn operates(actor: &Actor<'_>) -> AppResult<()> {
     match actor.granter {
         tenancy::Granter::Cli => Ok(()),

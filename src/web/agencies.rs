@@ -69,39 +69,39 @@ pub async fn mfa(State(state): State<AppState>, user: CurrentUser, Form(form): F
 }
 
 #[derive(serde::Deserialize)]
-pub struct NamesForm {
+pub struct SettingsForm {
     #[serde(default)]
     record_name: String,
     #[serde(default)]
     mail_sender_name: String,
+    #[serde(default)]
+    alert_hours_left: String,
 }
 
-/// `POST /admin/agency/names`: the names the admin's agency's printed records carry and its
-/// alert e-mails come from. Each that changes is audited; one refused changes neither.
-pub async fn names(
+/// `POST /admin/agency/settings`: the names the admin's agency's printed records carry and its
+/// alert e-mails come from, and its alert hours. Each that changes is audited; one refused
+/// changes none (every value is checked before any is written).
+pub async fn settings(
     State(state): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<NamesForm>,
+    Form(form): Form<SettingsForm>,
 ) -> AppResult<Redirect> {
     user.require(crate::domain::rules::Area::Administration)?;
     let now = state.clock.now();
     let own = user.user.agency.as_deref();
-    for (which, value) in [
+    let names = [
         (Name::Record, &form.record_name),
         (Name::MailSender, &form.mail_sender_name),
-    ] {
-        // Both checked before either is written.
+    ];
+    agencies::check_alert_hours(&form.alert_hours_left)?;
+    for (which, value) in names {
         agencies::check_name(which, value)?;
     }
-    let mut a = None;
-    for (which, value) in [
-        (Name::Record, &form.record_name),
-        (Name::MailSender, &form.mail_sender_name),
-    ] {
-        let actor = crate::web::admin::actor(&user);
-        a = Some(agencies::set_name(&state.db, own, (which, value), actor, now).await?);
+    let actor = || crate::web::admin::actor(&user);
+    let mut a = agencies::set_alert_hours(&state.db, own, &form.alert_hours_left, actor(), now).await?;
+    for (which, value) in names {
+        a = agencies::set_name(&state.db, own, (which, value), actor(), now).await?;
     }
-    let code = a.map(|a| a.code).unwrap_or_default();
-    crate::auth::session::set_flash(&user.session, "success", format!("{code}'s names saved.")).await?;
+    crate::auth::session::set_flash(&user.session, "success", format!("{}'s settings saved.", a.code)).await?;
     Ok(Redirect::to("/admin/facilities"))
 }

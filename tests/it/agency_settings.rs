@@ -122,13 +122,13 @@ async fn an_agency_names_itself_on_its_printed_records_and_no_other_agency_s() {
     let r = app
         .post_form(
             &dadmin,
-            "/admin/agency/names",
+            "/admin/agency/settings",
             &[("record_name", name), ("mail_sender_name", "")],
         )
         .await;
     assert_eq!(r.status(), 303);
     let settings = app.page(&dadmin, "/admin/facilities").await;
-    assert!(settings.contains("names saved") && settings.contains(r#"value="Durham County Sheriff"#));
+    assert!(settings.contains("settings saved") && settings.contains(r#"value="Durham County Sheriff"#));
     let page = record("dsgt").await;
     assert!(
         page.contains(r#"<p class="record-agency">Durham County Sheriff&#39;s Office</p>"#)
@@ -155,7 +155,7 @@ async fn an_agency_names_itself_on_its_printed_records_and_no_other_agency_s() {
     let r = app
         .post_form(
             &dadmin,
-            "/admin/agency/names",
+            "/admin/agency/settings",
             &[("record_name", long.as_str()), ("mail_sender_name", "Durham SO")],
         )
         .await;
@@ -210,4 +210,83 @@ async fn an_agency_s_alert_e_mails_come_from_its_name_and_another_agency_s_do_no
     for from in &rcdc {
         assert_eq!(from, "wso-tracker@state.example.org", "DEFAULT set no name");
     }
+}
+
+#[tokio::test]
+async fn an_agency_s_clocks_raise_alerts_at_its_own_hours_and_the_others_at_the_installation_s() {
+    use wso_tracker::alerts::check_deadlines;
+    let w = World::new().await;
+    let app = &w.app;
+    app.second_agency(true).await;
+    // DUR-SO's admin: 24 and 2 hours before a deadline; a wrong list is refused, changing nothing.
+    let dadmin = app.login("dadmin").await;
+    let set = |hours: &'static str| {
+        let dadmin = dadmin.clone();
+        async move {
+            app.post_form(&dadmin, "/admin/agency/settings", &[("alert_hours_left", hours)])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(set("24,48").await, 422, "48 is past the 48-hour clock's start");
+    assert_eq!(set("24, 2").await, 303);
+    assert!(app.page(&dadmin, "/admin/facilities").await.contains(r#"value="24,2""#));
+    // A clock at each agency, served 2026-11-22 08:00Z: deadline 2026-11-24 08:00Z.
+    let durham = {
+        let dwso = w.as_("dwso").await;
+        let mut b = crate::helpers::booking("DA-1");
+        b["facility"] = serde_json::json!("DURH");
+        let id = dwso.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
+        let doc = dwso
+            .ok(
+                201,
+                &format!("/bookings/{id}/documents"),
+                crate::helpers::warrant("I-200", "W-1"),
+            )
+            .await["id"]
+            .clone();
+        let release = serde_json::json!({ "at": "2026-11-22T06:00:00Z", "reason": "bond_posted" });
+        dwso.ok(200, &format!("/bookings/{id}/release-point"), release).await;
+        let service = serde_json::json!({ "document_id": doc, "at": "2026-11-22T09:00:00Z" });
+        dwso.ok(201, &format!("/bookings/{id}/service"), service).await;
+        id
+    };
+    let rcdc = w.served("RA-1").await; // served 2026-11-22 09:00Z as well
+    let kinds = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT kind FROM alerts WHERE booking_id = $1 AND kind LIKE 'deadline_%' ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&db)
+            .await
+            .unwrap()
+        }
+    };
+    // Both services were entered now (2026-11-23 12:00Z), 21 hours before their deadlines: at
+    // DUR-SO that is past its own 24-hour threshold, so that alert is raised at once; RCDC's
+    // installation hours (12, 4, 1) have nothing due yet.
+    assert_eq!(kinds(durham).await, ["deadline_24h"]);
+    assert_eq!(kinds(rcdc).await, ["deadline_at_service"]);
+    // 11 hours before: RCDC's 12-hour alert; DUR-SO has no 12-hour one (its next is at 2 hours).
+    let hours = wso_tracker::config::parse_hours_left("12,4,1").unwrap();
+    check_deadlines(&app.db, crate::helpers::t("2026-11-23T22:00:00Z"), &hours, "x@y.z")
+        .await
+        .unwrap();
+    assert_eq!(kinds(durham).await, ["deadline_24h"]);
+    assert_eq!(kinds(rcdc).await, ["deadline_at_service", "deadline_12h"]);
+    // 1 h 59 min before: DUR-SO's 2-hour alert.
+    check_deadlines(&app.db, crate::helpers::t("2026-11-24T07:01:00Z"), &hours, "x@y.z")
+        .await
+        .unwrap();
+    assert_eq!(kinds(durham).await, ["deadline_24h", "deadline_2h"]);
+    // The command line gives DUR-SO the installation's hours back.
+    let o = run(
+        &app.database_url,
+        &["agency", "set", "DUR-SO", "--alert-hours-left", ""],
+        "",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("installation's hours"));
 }

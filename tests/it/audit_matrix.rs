@@ -954,14 +954,19 @@ async fn page_admin(run: &mut Run<'_>) {
         .await;
     }
     run.page(
-        "/admin/agency/names",
+        "/admin/agency/settings",
         "boss",
-        "/admin/agency/names",
+        "/admin/agency/settings",
         &[
             ("record_name", "Rockingham County Sheriff's Office"),
             ("mail_sender_name", "Rockingham County Sheriff"),
+            ("alert_hours_left", "24,8,2"),
         ],
-        &["agency_settings_changed", "agency_settings_changed"],
+        &[
+            "agency_settings_changed",
+            "agency_settings_changed",
+            "agency_settings_changed",
+        ],
         About::Detail("agency", json!("DEFAULT")),
     )
     .await;

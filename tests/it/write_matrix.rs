@@ -551,11 +551,12 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             not_admins(),
         ),
         (Pages, "post", "/admin/agency/mfa") => e(path.into(), form(&[("required", "true")]), not_admins()),
-        (Pages, "post", "/admin/agency/names") => e(
+        (Pages, "post", "/admin/agency/settings") => e(
             path.into(),
             form(&[
                 ("record_name", "Rockingham County Sheriff's Office"),
                 ("mail_sender_name", "Rockingham County Sheriff"),
+                ("alert_hours_left", "24,8,2"),
             ]),
             not_admins(),
         ),
