@@ -34,6 +34,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(dashboard::show))
         .route("/login", get(login::show).post(login::submit))
+        .route("/login/{agency_code}", get(login::show_for_agency))
         .route("/logout", post(login::logout))
         .route("/login/mfa", get(mfa::code_page).post(mfa::submit_code))
         .route("/account/mfa/setup", get(mfa::setup).post(mfa::confirm_setup))

@@ -25,7 +25,7 @@ pub enum AgencyCommand {
     /// List agencies: code, name, state, facilities (no case data).
     List,
     /// Change an agency's settings (one or more of the options).
-    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true).args(["mfa_required", "record_name", "mail_sender_name", "alert_hours_left"])))]
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true).args(["mfa_required", "record_name", "mail_sender_name", "alert_hours_left", "system_use_notice"])))]
     Set {
         code: String,
         /// Everyone of the agency (and the liaisons it granted a facility) signs in with an
@@ -42,6 +42,10 @@ pub enum AgencyCommand {
         /// ("" for the installation's WSO_ALERT_HOURS_LEFT).
         #[arg(long, value_name = "H,H,…")]
         alert_hours_left: Option<String>,
+        /// The system-use notice shown on the agency's sign-in page, /login/CODE ("" for the
+        /// installation's WSO_SYSTEM_USE_NOTICE).
+        #[arg(long, value_name = "TEXT")]
+        system_use_notice: Option<String>,
     },
     /// Write everything of an agency into DIR (which must not exist): one JSON Lines file per
     /// table and a manifest; then read it back and check it. The agency's way out.
@@ -76,6 +80,7 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
             record_name,
             mail_sender_name,
             alert_hours_left,
+            system_use_notice,
         } => {
             if let Some(required) = mfa_required {
                 let a = agencies::set_mfa_required(pool, Some(&code), required, Actor::CLI, now)
@@ -100,21 +105,27 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
                     None => println!("agency {}'s clocks raise alerts at the installation's hours", a.code),
                 }
             }
-            for (which, value) in [(Name::Record, record_name), (Name::MailSender, mail_sender_name)] {
+            let texts = [
+                (Name::Record, record_name),
+                (Name::MailSender, mail_sender_name),
+                (Name::SystemUseNotice, system_use_notice),
+            ];
+            for (which, value) in texts {
                 let Some(value) = value else { continue };
                 let a = agencies::set_name(pool, Some(&code), (which, &value), Actor::CLI, now)
                     .await
                     .map_err(super::cli::one_line)?;
-                let what = match which {
-                    Name::Record => "printed records carry",
-                    Name::MailSender => "alert e-mails come from",
-                };
-                match (which, &a.record_name, &a.mail_sender_name) {
-                    (Name::Record, Some(n), _) | (Name::MailSender, _, Some(n)) => {
-                        println!("agency {}'s {what} the name \"{n}\"", a.code)
+                let said = match (which, &a.record_name, &a.mail_sender_name, &a.system_use_notice) {
+                    (Name::Record, Some(n), ..) => format!("printed records carry the name \"{n}\""),
+                    (Name::Record, None, ..) => "printed records carry no agency name".to_string(),
+                    (Name::MailSender, _, Some(n), _) => format!("alert e-mails come from the name \"{n}\""),
+                    (Name::MailSender, _, None, _) => "alert e-mails come from no agency name".to_string(),
+                    (Name::SystemUseNotice, .., Some(_)) => {
+                        format!("sign-in page, /login/{}, shows its own notice", a.code)
                     }
-                    _ => println!("agency {}'s {what} no agency name", a.code),
-                }
+                    (Name::SystemUseNotice, .., None) => "sign-in page shows the installation's notice".to_string(),
+                };
+                println!("agency {}'s {said}", a.code);
             }
         }
         AgencyCommand::Export { code, out } => {

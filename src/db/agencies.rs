@@ -27,10 +27,12 @@ pub struct Agency {
     /// The hours before a deadline at which its clocks raise alerts; `null`: the installation's.
     #[schema(value_type = Option<Vec<i64>>)]
     pub alert_hours_left: Option<Vec<i32>>,
+    /// The system-use notice of its sign-in page (`/login/{code}`); `null`: the installation's.
+    pub system_use_notice: Option<String>,
 }
 
 const SELECT: &str =
-    "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required, a.record_name, a.mail_sender_name, a.alert_hours_left,
+    "SELECT a.id, a.code, a.name, a.state, a.timezone, a.mfa_required, a.record_name, a.mail_sender_name, a.alert_hours_left, a.system_use_notice,
         (SELECT count(*) FROM facilities f WHERE f.agency_id = a.id) AS facilities
     FROM agencies a";
 
@@ -87,6 +89,9 @@ pub async fn set_name(
         "record_name" => "UPDATE agencies SET record_name = $2 WHERE id = $1 AND record_name IS DISTINCT FROM $2",
         "mail_sender_name" => {
             "UPDATE agencies SET mail_sender_name = $2 WHERE id = $1 AND mail_sender_name IS DISTINCT FROM $2"
+        }
+        "system_use_notice" => {
+            "UPDATE agencies SET system_use_notice = $2 WHERE id = $1 AND system_use_notice IS DISTINCT FROM $2"
         }
         other => unreachable!("no agency name `{other}`"),
     };

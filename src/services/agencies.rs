@@ -87,11 +87,13 @@ pub async fn set_mfa_required(
     })
 }
 
-/// One of an agency's names: on its printed records, or on its alert e-mails.
+/// One of an agency's texts: the name on its printed records, the name its alert e-mails come
+/// from, the system-use notice of its sign-in page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Name {
     Record,
     MailSender,
+    SystemUseNotice,
 }
 
 impl Name {
@@ -100,6 +102,7 @@ impl Name {
         match self {
             Name::Record => "record_name",
             Name::MailSender => "mail_sender_name",
+            Name::SystemUseNotice => "system_use_notice",
         }
     }
 
@@ -107,6 +110,7 @@ impl Name {
         match self {
             Name::Record => "the name on printed records",
             Name::MailSender => "the name alert e-mails come from",
+            Name::SystemUseNotice => "the system-use notice",
         }
     }
 
@@ -114,6 +118,7 @@ impl Name {
         match self {
             Name::Record => 200,
             Name::MailSender => 100,
+            Name::SystemUseNotice => 4000,
         }
     }
 
@@ -121,6 +126,7 @@ impl Name {
         match self {
             Name::Record => a.record_name.as_ref(),
             Name::MailSender => a.mail_sender_name.as_ref(),
+            Name::SystemUseNotice => a.system_use_notice.as_ref(),
         }
     }
 }
@@ -143,11 +149,18 @@ fn name_problems(which: Name, name: &str, errors: &mut Vec<FieldError>) {
             format!("{} is at most {} characters", which.words(), which.max()),
         ));
     }
-    if name.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            which.column(),
-            format!("{} is one line of text", which.words()),
-        ));
+    // A notice may run over several lines; a name is one line.
+    let lines = which == Name::SystemUseNotice;
+    if name
+        .chars()
+        .any(|c| c.is_control() && !(lines && (c == '\n' || c == '\r')))
+    {
+        let what = if lines {
+            "text without control characters"
+        } else {
+            "one line of text"
+        };
+        errors.push(FieldError::new(which.column(), format!("{} is {what}", which.words())));
     }
 }
 
@@ -180,6 +193,7 @@ pub async fn set_name(
     match which {
         Name::Record => changed.record_name = to.map(str::to_string),
         Name::MailSender => changed.mail_sender_name = to.map(str::to_string),
+        Name::SystemUseNotice => changed.system_use_notice = to.map(str::to_string),
     }
     Ok(changed)
 }

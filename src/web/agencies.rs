@@ -76,6 +76,8 @@ pub struct SettingsForm {
     mail_sender_name: String,
     #[serde(default)]
     alert_hours_left: String,
+    #[serde(default)]
+    system_use_notice: String,
 }
 
 /// `POST /admin/agency/settings`: the names the admin's agency's printed records carry and its
@@ -92,6 +94,7 @@ pub async fn settings(
     let names = [
         (Name::Record, &form.record_name),
         (Name::MailSender, &form.mail_sender_name),
+        (Name::SystemUseNotice, &form.system_use_notice),
     ];
     agencies::check_alert_hours(&form.alert_hours_left)?;
     for (which, value) in names {

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -125,16 +125,43 @@ pub fn expired_page(state: &AppState, request_token: Option<String>, draft: Stri
     response
 }
 
+/// `GET /login/{agency_code}`: the sign-in form on the agency's own page, under the agency's
+/// system-use notice (the installation's when it set none). An unknown agency: 404.
+pub async fn show_for_agency(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<LoginQuery>,
+    request: Request,
+) -> Result<Response, crate::error::AppError> {
+    let agency = crate::db::agencies::by_code(&state.db, code.trim())
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let notice = agency
+        .system_use_notice
+        .unwrap_or_else(|| state.config.system_use_notice.clone());
+    Ok(sign_in_form(&state, q, &request, notice))
+}
+
 pub async fn show(State(state): State<AppState>, Query(q): Query<LoginQuery>, request: Request) -> Response {
+    let notice = state.config.system_use_notice.clone();
+    sign_in_form(&state, q, &request, notice)
+}
+
+/// The sign-in form under `notice`.
+fn sign_in_form(state: &AppState, q: LoginQuery, request: &Request, notice: String) -> Response {
     let (csrf, cookie) = login_token(
-        login_cookie(&request),
+        login_cookie(request),
         state.config.cookie_secure || state.config.https(),
     );
     let info = q.signed_out.map(|_| "You have been signed out.");
     // After an ended session: the name this browser last signed in with (not after a sign-out,
     // which forgets it).
     let username = last_user(request.headers()).unwrap_or_default();
-    let mut response = page(&state, csrf, username, None, info).into_response();
+    let login = LoginPage {
+        notice,
+        ..page(state, csrf, username, None, info)
+    };
+    let mut response = login.into_response();
     if let Some(cookie) = cookie.and_then(|c| c.parse().ok()) {
         response.headers_mut().insert(SET_COOKIE, cookie);
     }

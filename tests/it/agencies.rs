@@ -76,7 +76,7 @@ async fn a_fresh_install_has_one_agency_holding_every_facility_and_its_first_adm
     assert_eq!(status, 200, "{list}");
     assert_eq!(
         list,
-        json!([{ "code": "DEFAULT", "name": "Sheriff's Office", "state": null, "timezone": null, "facilities": 2, "mfa_required": false, "record_name": null, "mail_sender_name": null, "alert_hours_left": null }])
+        json!([{ "code": "DEFAULT", "name": "Sheriff's Office", "state": null, "timezone": null, "facilities": 2, "mfa_required": false, "record_name": null, "mail_sender_name": null, "alert_hours_left": null, "system_use_notice": null }])
     );
     for who in ["wso1", "sgt", "ice"] {
         assert_eq!(w.as_(who).await.get("/agencies").await.0, 403, "{who}");
@@ -311,8 +311,8 @@ async fn the_operator_sees_agencies_and_no_case() {
     assert_eq!(
         list,
         json!([
-            { "code": "DEFAULT", "name": "Sheriff's Office", "state": null, "timezone": null, "facilities": 2, "mfa_required": false, "record_name": null, "mail_sender_name": null, "alert_hours_left": null },
-            { "code": "DUR-SO", "name": "DUR-SO Sheriff's Office", "state": "NC", "timezone": null, "facilities": 1, "mfa_required": false, "record_name": null, "mail_sender_name": null, "alert_hours_left": null },
+            { "code": "DEFAULT", "name": "Sheriff's Office", "state": null, "timezone": null, "facilities": 2, "mfa_required": false, "record_name": null, "mail_sender_name": null, "alert_hours_left": null, "system_use_notice": null },
+            { "code": "DUR-SO", "name": "DUR-SO Sheriff's Office", "state": "NC", "timezone": null, "facilities": 1, "mfa_required": false, "record_name": null, "mail_sender_name": null, "alert_hours_left": null, "system_use_notice": null },
         ])
     );
     for path in [

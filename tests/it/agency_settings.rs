@@ -290,3 +290,68 @@ async fn an_agency_s_clocks_raise_alerts_at_its_own_hours_and_the_others_at_the_
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("installation's hours"));
 }
+
+#[tokio::test]
+async fn an_agency_s_sign_in_page_shows_its_own_system_use_notice() {
+    let w = World::new().await;
+    let app = &w.app;
+    app.second_agency(false).await;
+    let installation = wso_tracker::config::Config::for_tests().system_use_notice;
+    let first_words: String = installation.chars().take(40).collect();
+    let page = |path: &'static str| async move {
+        let r = app.client().get(app.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let (status, body) = page("/login/DUR-SO").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&first_words),
+        "the installation's notice until the agency sets one"
+    );
+    let notice = "DURHAM COUNTY SHERIFF'S OFFICE criminal justice information system.\nUse is monitored.";
+    let dadmin = app.login("dadmin").await;
+    let r = app
+        .post_form(&dadmin, "/admin/agency/settings", &[("system_use_notice", notice)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = page("/login/DUR-SO").await;
+    assert!(
+        body.contains("DURHAM COUNTY SHERIFF") && body.contains("Use is monitored."),
+        "{body}"
+    );
+    assert!(!body.contains(&first_words), "in place of the installation's");
+    // The installation's page and another agency's keep the installation's notice.
+    for path in ["/login", "/login/DEFAULT"] {
+        let (status, body) = page(path).await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains(&first_words) && !body.contains("DURHAM COUNTY SHERIFF"),
+            "{path}"
+        );
+    }
+    let (status, _) = page("/login/NOPE").await;
+    assert_eq!(status, 404);
+    // Signing in from the agency's page is the same sign-in.
+    let client = app.client();
+    let body = client
+        .get(app.url("/login/DUR-SO"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::csrf_in(&body).unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "dwso"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/");
+}

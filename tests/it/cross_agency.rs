@@ -60,7 +60,9 @@ fn read_entry(f: &crate::write_matrix::Fixture, router: Router, route: &str) -> 
         (Router::Api, "/officers/{username}/eligibility") => route.replace("{username}", "wso1"),
         // Public by design (a facility's published aggregates, a display's secret address),
         // or static files: no object of another agency to refuse.
-        (Router::Pages, "/public/{facility_code}" | "/display/{token}") => return Some(String::new()),
+        (Router::Pages, "/public/{facility_code}" | "/display/{token}" | "/login/{agency_code}") => {
+            return Some(String::new());
+        }
         _ => return None,
     };
     Some(path)
