@@ -100,10 +100,14 @@ pub const DEFAULT_MAIL_FROM: &str = "wso-tracker@localhost";
 pub const DEFAULT_HOURS_LEFT: [i64; 3] = [12, 4, 1];
 
 /// `WSO_ALERT_HOURS_LEFT`: hours before the deadline, 1 to 47, separated by commas (`12,4,1`).
+/// An agency's own hours (`agency set --alert-hours-left`) are read by this too.
 pub fn parse_hours_left(v: &str) -> anyhow::Result<Vec<i64>> {
-    crate::domain::alerts::parse_hours_left(v).ok_or_else(|| {
-        anyhow::anyhow!("WSO_ALERT_HOURS_LEFT must be hours between 1 and 47 separated by commas, got {v}")
-    })
+    v.split(',')
+        .map(|h| h.trim().parse::<i64>().ok().filter(|h| *h > 0 && *h < 48))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            anyhow::anyhow!("WSO_ALERT_HOURS_LEFT must be hours between 1 and 47 separated by commas, got {v}")
+        })
 }
 
 impl Config {

@@ -6,7 +6,8 @@ use clap::Subcommand;
 use sqlx::PgPool;
 
 use crate::services::accounts::Actor;
-use crate::services::agencies::{self, Name};
+use crate::services::agencies;
+use crate::services::agency_settings::{self, Name};
 
 #[derive(Subcommand, Debug)]
 pub enum AgencyCommand {
@@ -83,14 +84,14 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
             system_use_notice,
         } => {
             if let Some(required) = mfa_required {
-                let a = agencies::set_mfa_required(pool, Some(&code), required, Actor::CLI, now)
+                let a = agency_settings::set_mfa_required(pool, Some(&code), required, Actor::CLI, now)
                     .await
                     .map_err(super::cli::one_line)?;
                 let what = if a.mfa_required { "requires" } else { "does not require" };
                 println!("agency {} {what} an authenticator of its people", a.code);
             }
             if let Some(text) = alert_hours_left {
-                let a = agencies::set_alert_hours(pool, Some(&code), &text, Actor::CLI, now)
+                let a = agency_settings::set_alert_hours(pool, Some(&code), &text, Actor::CLI, now)
                     .await
                     .map_err(super::cli::one_line)?;
                 match a.alert_hours_left {
@@ -112,7 +113,7 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
             ];
             for (which, value) in texts {
                 let Some(value) = value else { continue };
-                let a = agencies::set_name(pool, Some(&code), (which, &value), Actor::CLI, now)
+                let a = agency_settings::set_name(pool, Some(&code), (which, &value), Actor::CLI, now)
                     .await
                     .map_err(super::cli::one_line)?;
                 let said = match (which, &a.record_name, &a.mail_sender_name, &a.system_use_notice) {

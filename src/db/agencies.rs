@@ -78,7 +78,7 @@ pub async fn set_mfa_required(db: impl PgExecutor<'_>, id: i64, required: bool) 
 }
 
 /// Sets (or with `None` clears) one of the agency's names (`record_name` or
-/// `mail_sender_name`, `services::agencies::Name::column`); false when it already was so.
+/// `mail_sender_name`, `services::agency_settings::Name::column`); false when it already was so.
 pub async fn set_name(
     db: impl PgExecutor<'_>,
     id: i64,

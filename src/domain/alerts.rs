@@ -180,16 +180,6 @@ pub struct Threshold {
     pub at: DateTime<Utc>,
 }
 
-/// Hours before a deadline, 1 to 47, separated by commas (`12,4,1`): at most ten. `None` when
-/// the text is not that.
-pub fn parse_hours_left(v: &str) -> Option<Vec<i64>> {
-    let hours = v
-        .split(',')
-        .map(|h| h.trim().parse::<i64>().ok().filter(|h| *h > 0 && *h < 48))
-        .collect::<Option<Vec<_>>>()?;
-    (!hours.is_empty() && hours.len() <= 10).then_some(hours)
-}
-
 /// The hours before a deadline at which a clock raises its alerts: its agency's, when the agency
 /// set them, else the installation's (`WSO_ALERT_HOURS_LEFT`).
 pub fn hours_left_for<'a>(agency: Option<&'a [i64]>, installation: &'a [i64]) -> &'a [i64] {

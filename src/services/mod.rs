@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod agencies;
+pub mod agency_settings;
 pub mod agreement;
 pub mod audit;
 pub mod board;

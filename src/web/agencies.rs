@@ -13,7 +13,8 @@ use crate::auth::CurrentUser;
 use crate::db::agencies::Agency;
 use crate::error::AppResult;
 use crate::services::accounts::Actor;
-use crate::services::agencies::{self, Name};
+use crate::services::agencies;
+use crate::services::agency_settings::{self, Name};
 use crate::state::AppState;
 use crate::web::layout::Layout;
 
@@ -51,7 +52,7 @@ pub async fn mfa(State(state): State<AppState>, user: CurrentUser, Form(form): F
     user.require(crate::domain::rules::Area::Administration)?;
     let required = form.required == "true";
     let actor = crate::web::admin::actor(&user);
-    let a = agencies::set_mfa_required(
+    let a = agency_settings::set_mfa_required(
         &state.db,
         user.user.agency.as_deref(),
         required,
@@ -96,14 +97,14 @@ pub async fn settings(
         (Name::MailSender, &form.mail_sender_name),
         (Name::SystemUseNotice, &form.system_use_notice),
     ];
-    agencies::check_alert_hours(&form.alert_hours_left)?;
+    agency_settings::check_alert_hours(&form.alert_hours_left)?;
     for (which, value) in names {
-        agencies::check_name(which, value)?;
+        agency_settings::check_name(which, value)?;
     }
     let actor = || crate::web::admin::actor(&user);
-    let mut a = agencies::set_alert_hours(&state.db, own, &form.alert_hours_left, actor(), now).await?;
+    let mut a = agency_settings::set_alert_hours(&state.db, own, &form.alert_hours_left, actor(), now).await?;
     for (which, value) in names {
-        a = agencies::set_name(&state.db, own, (which, value), actor(), now).await?;
+        a = agency_settings::set_name(&state.db, own, (which, value), actor(), now).await?;
     }
     crate::auth::session::set_flash(&user.session, "success", format!("{}'s settings saved.", a.code)).await?;
     Ok(Redirect::to("/admin/facilities"))
