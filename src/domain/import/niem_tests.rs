@@ -49,3 +49,55 @@ fn other_documents_are_refused() {
     let out: Vec<_> = NiemBookings::new("<a><b></a>".as_bytes()).collect();
     assert_eq!(out[0].as_ref().unwrap_err()[0].field, "xml");
 }
+
+/// One booking report as the whole document (br-doc:BookingReport at the root), its person one
+/// level higher than in a batch; a structures attribute before the id, and a child of the
+/// booking subject pointing at another person before the subject's own role.
+const SINGLE: &str = r#"<?xml version="1.0"?>
+<x:BookingReport xmlns:x="http://ojbc.org/IEPD/Exchange/BookingReport/1.0" xmlns:e="http://ojbc.org/IEPD/Extensions/BookingReportExtension/1.0"
+  xmlns:j="http://release.niem.gov/niem/domains/jxdm/5.1/" xmlns:n="http://release.niem.gov/niem/niem-core/3.0/" xmlns:s="http://release.niem.gov/niem/structures/3.0/"
+  xmlns:o="http://example.org/other">
+ <j:Booking><n:ActivityDate><n:DateTime>2026-11-21T09:30:00</n:DateTime></n:ActivityDate>
+  <j:BookingSubject><n:PersonAugmentation s:ref="P2"/><n:RoleOfPerson s:ref="P1"/>
+   <j:SubjectIdentification><n:IdentificationID>S-7</n:IdentificationID></j:SubjectIdentification></j:BookingSubject></j:Booking>
+ <j:Charge><j:ChargeDescriptionText>Trespass</j:ChargeDescriptionText></j:Charge>
+ <n:Person s:metadata="M1" o:id="P2" s:id="P1"><n:PersonBirthDate><n:Date>1975-05-06</n:Date></n:PersonBirthDate>
+  <n:PersonName><n:PersonGivenName>Bo</n:PersonGivenName><n:PersonSurName>Diaz</n:PersonSurName></n:PersonName></n:Person>
+ <n:Person s:id="P2"><n:PersonName><n:PersonGivenName>Cy</n:PersonGivenName><n:PersonSurName>Other</n:PersonSurName></n:PersonName></n:Person>
+</x:BookingReport>"#;
+
+#[test]
+fn a_single_report_is_one_booking_with_its_own_person() {
+    let out: Vec<_> = NiemBookings::new(SINGLE.as_bytes()).collect();
+    assert_eq!(out.len(), 1, "one booking, read to the end of the document");
+    let a = out[0].as_ref().unwrap();
+    assert_eq!(a.at, Position::Booking(1));
+    assert_eq!(
+        (a.booking_number.as_str(), a.booked_at.as_str()),
+        ("S-7", "2026-11-21T09:30:00")
+    );
+    // The subject is the person the role points at (not the other child's), found by its
+    // structures id (not another attribute of the structures or another namespace).
+    assert_eq!(
+        (a.last_name.as_str(), a.first_name.as_str(), a.date_of_birth.as_str()),
+        ("Diaz", "Bo", "1975-05-06")
+    );
+    assert_eq!(a.charges.len(), 1);
+    assert_eq!(a.charges[0].description, "Trespass");
+}
+
+#[test]
+fn only_a_batch_s_reports_start_a_booking() {
+    // A batch with another element beside its reports: the reports are still the first and
+    // second bookings.
+    let with_header = BATCH.replace(
+        r#"xmlns:s="http://release.niem.gov/niem/structures/3.0/">"#,
+        r#"xmlns:s="http://release.niem.gov/niem/structures/3.0/"><e:ReportHeader>x</e:ReportHeader>"#,
+    );
+    assert_ne!(with_header, BATCH, "the header was put in");
+    let out: Vec<_> = NiemBookings::new(with_header.as_bytes()).collect();
+    assert_eq!(out.len(), 2);
+    let ats: Vec<Position> = out.iter().map(|b| b.as_ref().unwrap().at).collect();
+    assert_eq!(ats, [Position::Booking(1), Position::Booking(2)]);
+    assert_eq!(out[0].as_ref().unwrap().last_name, "Lee");
+}
