@@ -83,6 +83,19 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
             alert_hours_left,
             system_use_notice,
         } => {
+            // Every value checked before any is written: a refused one changes nothing.
+            if let Some(text) = &alert_hours_left {
+                agency_settings::check_alert_hours(text).map_err(super::cli::one_line)?;
+            }
+            for (which, value) in [
+                (Name::Record, &record_name),
+                (Name::MailSender, &mail_sender_name),
+                (Name::SystemUseNotice, &system_use_notice),
+            ] {
+                if let Some(value) = value {
+                    agency_settings::check_name(which, value).map_err(super::cli::one_line)?;
+                }
+            }
             if let Some(required) = mfa_required {
                 let a = agency_settings::set_mfa_required(pool, Some(&code), required, Actor::CLI, now)
                     .await

@@ -289,6 +289,31 @@ async fn an_agency_s_clocks_raise_alerts_at_its_own_hours_and_the_others_at_the_
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("installation's hours"));
+    // A command with one value refused changes nothing, not even the values it names before it.
+    let o = run(
+        &app.database_url,
+        &[
+            "agency",
+            "set",
+            "DUR-SO",
+            "--mfa-required",
+            "true",
+            "--alert-hours-left",
+            "99",
+        ],
+        "",
+    );
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("alert_hours_left"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mfa: bool = sqlx::query_scalar("SELECT mfa_required FROM agencies WHERE code = 'DUR-SO'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(!mfa, "the authenticator was not required");
 }
 
 #[tokio::test]
