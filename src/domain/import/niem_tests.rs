@@ -101,3 +101,36 @@ fn only_a_batch_s_reports_start_a_booking() {
     assert_eq!(ats, [Position::Booking(1), Position::Booking(2)]);
     assert_eq!(out[0].as_ref().unwrap().last_name, "Lee");
 }
+
+#[test]
+fn entities_character_references_and_cdata_are_read_as_text() {
+    let doc = SINGLE
+        .replace(
+            "<n:PersonGivenName>Bo</n:PersonGivenName>",
+            "<n:PersonGivenName>&lt;B&gt; &quot;&#66;o&quot; &apos;&#x42;&apos;</n:PersonGivenName>",
+        )
+        .replace(
+            "<j:ChargeDescriptionText>Trespass</j:ChargeDescriptionText>",
+            "<j:ChargeDescriptionText><![CDATA[Trespass <2nd>]]></j:ChargeDescriptionText>",
+        );
+    let out: Vec<_> = NiemBookings::new(doc.as_bytes()).collect();
+    let a = out[0].as_ref().unwrap();
+    assert_eq!(a.first_name, r#"<B> "Bo" 'B'"#);
+    assert_eq!(a.charges[0].description, "Trespass <2nd>");
+}
+
+#[test]
+fn a_text_longer_than_the_limit_is_not_kept() {
+    let long = "x".repeat(MAX_TEXT + 1);
+    let doc = SINGLE.replace(
+        "<j:ChargeDescriptionText>Trespass</j:ChargeDescriptionText>",
+        &format!("<j:ChargeDescriptionText>{long}</j:ChargeDescriptionText>"),
+    );
+    let out: Vec<_> = NiemBookings::new(doc.as_bytes()).collect();
+    let a = out[0].as_ref().unwrap();
+    assert!(
+        a.charges[0].description.len() <= MAX_TEXT,
+        "kept {} bytes",
+        a.charges[0].description.len()
+    );
+}
