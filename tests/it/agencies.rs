@@ -17,7 +17,7 @@ async fn two_agencies() -> World {
 }
 
 /// A case at `facility` on a WSO hold, served by `officer` at `served_at`.
-async fn held(app: &TestApp, officer: &str, facility: &str, number: &str, served_at: &str) -> i64 {
+pub async fn held(app: &TestApp, officer: &str, facility: &str, number: &str, served_at: &str) -> i64 {
     let api = app.api(officer).await;
     let mut b = booking(number);
     b["facility"] = json!(facility);

@@ -77,22 +77,7 @@ async fn an_agency_that_requires_an_authenticator_asks_it_of_its_people_and_its_
 
 /// A case at DUR-SO's DURH served and picked up by ICE in time: it has a transfer record.
 async fn transferred_at_durham(w: &World) -> i64 {
-    let dwso = w.as_("dwso").await;
-    let mut b = crate::helpers::booking("DR-1");
-    b["facility"] = serde_json::json!("DURH");
-    let id = dwso.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
-    let doc = dwso
-        .ok(
-            201,
-            &format!("/bookings/{id}/documents"),
-            crate::helpers::warrant("I-200", "W-1"),
-        )
-        .await["id"]
-        .clone();
-    let release = serde_json::json!({ "at": "2026-11-22T06:00:00Z", "reason": "bond_posted" });
-    dwso.ok(200, &format!("/bookings/{id}/release-point"), release).await;
-    let service = serde_json::json!({ "document_id": doc, "at": "2026-11-22T08:00:00Z" });
-    dwso.ok(201, &format!("/bookings/{id}/service"), service).await;
+    let id = crate::agencies::held(&w.app, "dwso", "DURH", "DR-1", "2026-11-22T08:00:00Z").await;
     let pickup = serde_json::json!({ "at": "2026-11-23T08:00:00Z", "receiving_officer": "SDDO Rivera" });
     w.as_("dsgt")
         .await
@@ -232,25 +217,7 @@ async fn an_agency_s_clocks_raise_alerts_at_its_own_hours_and_the_others_at_the_
     assert_eq!(set("24, 2").await, 303);
     assert!(app.page(&dadmin, "/admin/facilities").await.contains(r#"value="24,2""#));
     // A clock at each agency, served 2026-11-22 08:00Z: deadline 2026-11-24 08:00Z.
-    let durham = {
-        let dwso = w.as_("dwso").await;
-        let mut b = crate::helpers::booking("DA-1");
-        b["facility"] = serde_json::json!("DURH");
-        let id = dwso.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
-        let doc = dwso
-            .ok(
-                201,
-                &format!("/bookings/{id}/documents"),
-                crate::helpers::warrant("I-200", "W-1"),
-            )
-            .await["id"]
-            .clone();
-        let release = serde_json::json!({ "at": "2026-11-22T06:00:00Z", "reason": "bond_posted" });
-        dwso.ok(200, &format!("/bookings/{id}/release-point"), release).await;
-        let service = serde_json::json!({ "document_id": doc, "at": "2026-11-22T09:00:00Z" });
-        dwso.ok(201, &format!("/bookings/{id}/service"), service).await;
-        id
-    };
+    let durham = crate::agencies::held(app, "dwso", "DURH", "DA-1", "2026-11-22T09:00:00Z").await;
     let rcdc = w.served("RA-1").await; // served 2026-11-22 09:00Z as well
     let kinds = |id: i64| {
         let db = app.db.clone();

@@ -6,25 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::agencies::held;
 use crate::board_events::Events;
-use crate::helpers::{TestApp, World, booking, warrant};
-
-/// A case at `facility` on a WSO hold, served by `officer` at `served_at`.
-async fn held(app: &TestApp, officer: &str, facility: &str, number: &str, served_at: &str) -> i64 {
-    let api = app.api(officer).await;
-    let mut b = booking(number);
-    b["facility"] = json!(facility);
-    let id = api.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
-    let doc = api
-        .ok(201, &format!("/bookings/{id}/documents"), warrant("I-200", "W-1"))
-        .await["id"]
-        .clone();
-    let release = json!({ "at": "2026-11-22T06:00:00Z", "reason": "bond_posted" });
-    api.ok(200, &format!("/bookings/{id}/release-point"), release).await;
-    let service = json!({ "document_id": doc, "at": served_at });
-    api.ok(201, &format!("/bookings/{id}/service"), service).await;
-    id
-}
+use crate::helpers::World;
 
 /// `fieldice`, granted RCDC by DEFAULT's admin and DURH by DUR-SO's, with one case at each.
 async fn liaison_of_two_agencies() -> World {
