@@ -85,7 +85,8 @@ pub async fn raise_generic(
     let message_id = format!("<wso-alert-{id}.{}@{domain}>", uuid::Uuid::new_v4().simple());
     let mut headers = json!({ "X-WSO-Alert": g.kind.to_string() });
     // The agency's sender name, when it set one (the address stays MAIL_FROM's).
-    if let Some(name) = db::agencies::mail_sender_name(&mut *conn, g.facility_id, g.agency_id).await? {
+    let agency = db::agencies::of(&mut *conn, g.facility_id, g.agency_id).await?;
+    if let Some(name) = agency.and_then(|a| a.mail_sender_name) {
         headers[SENDER_NAME] = json!(name);
     }
     if let Some((name, value)) = g.subject_header {

@@ -143,9 +143,9 @@ pub async fn raise_at_service(
     let (Some(served), Some(deadline)) = (b.served_at, b.custody_deadline) else {
         return Ok(());
     };
-    let own: Option<Vec<i64>> = db::agencies::alert_hours_of_facility(&mut *conn, b.facility_id)
+    let own = db::agencies::of(&mut *conn, Some(b.facility_id), None)
         .await?
-        .map(|h| h.into_iter().map(i64::from).collect());
+        .and_then(|a| a.hours_left());
     let plan = schedule(served, deadline, hours_left_for(own.as_deref(), hours_left));
     if let Some(t) = due(&plan, now, None) {
         let r = Raise {

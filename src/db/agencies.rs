@@ -120,41 +120,16 @@ pub async fn alert_hours_by_facility(db: impl PgExecutor<'_>) -> sqlx::Result<Ve
     .await
 }
 
-/// The alert hours of the facility's agency, if it set its own.
-pub async fn alert_hours_of_facility(db: impl PgExecutor<'_>, facility_id: i64) -> sqlx::Result<Option<Vec<i32>>> {
-    sqlx::query_scalar(
-        "SELECT a.alert_hours_left FROM facilities f JOIN agencies a ON a.id = f.agency_id WHERE f.id = $1",
-    )
-    .bind(facility_id)
-    .fetch_optional(db)
-    .await
-    .map(Option::flatten)
-}
-
-/// The name an alert's e-mail comes from: that of the agency `agency`, or of `facility`'s.
-pub async fn mail_sender_name(
-    db: impl PgExecutor<'_>,
-    facility: Option<i64>,
-    agency: Option<i64>,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "SELECT a.mail_sender_name FROM agencies a
-         WHERE a.id = coalesce($2, (SELECT f.agency_id FROM facilities f WHERE f.id = $1))",
-    )
+/// The agency `agency`, or else the agency of `facility` (what an alert, a record or a clock of
+/// that facility follows: its names, its hours).
+pub async fn of(db: impl PgExecutor<'_>, facility: Option<i64>, agency: Option<i64>) -> sqlx::Result<Option<Agency>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE a.id = coalesce($2, (SELECT f.agency_id FROM facilities f WHERE f.id = $1))"
+    ))
     .bind(facility)
     .bind(agency)
     .fetch_optional(db)
     .await
-    .map(Option::flatten)
-}
-
-/// The name on the printed records of the facility's agency, if it set one.
-pub async fn record_name_of_facility(db: impl PgExecutor<'_>, facility_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT a.record_name FROM facilities f JOIN agencies a ON a.id = f.agency_id WHERE f.id = $1")
-        .bind(facility_id)
-        .fetch_optional(db)
-        .await
-        .map(Option::flatten)
 }
 
 /// An agency's usage and health for the operator: counts only, never a case.
@@ -243,4 +218,13 @@ pub async fn users(db: impl PgExecutor<'_>, agency_id: Option<i64>) -> sqlx::Res
     .bind(agency_id)
     .fetch_all(db)
     .await
+}
+
+impl Agency {
+    /// Its own alert hours, as the alert rules take them (`None`: the installation's).
+    pub fn hours_left(&self) -> Option<Vec<i64>> {
+        self.alert_hours_left
+            .as_ref()
+            .map(|h| h.iter().copied().map(i64::from).collect())
+    }
 }

@@ -73,7 +73,9 @@ async fn record(state: &AppState, user: &CurrentUser, id: i64, transfer: bool) -
             .map(|i| format!("{} ({})", i.name, i.languages)),
         None => None,
     };
-    let agency_name = db::agencies::record_name_of_facility(&state.db, b.facility_id).await?;
+    let agency_name = db::agencies::of(&state.db, Some(b.facility_id), None)
+        .await?
+        .and_then(|a| a.record_name);
     let at = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| local_time(t, tz)).unwrap_or_default();
     let kind = if transfer { "transfer_record" } else { "release_record" };
     let detail = serde_json::json!({ "view": kind });
