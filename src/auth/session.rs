@@ -160,10 +160,10 @@ impl FromRequestParts<AppState> for SignedIn {
         if now - auth.started_at > Duration::hours(state.config.session_max_hours) {
             return Err(expire(state, &session, &auth, "max_age", ip).await);
         }
-        let (user, unread) = match db::sessions::user_of(&state.db, &auth.sid).await? {
+        let user = match db::sessions::user_of(&state.db, &auth.sid).await? {
             // A lock (failed sign-ins, which anyone can cause) stops new sign-ins only: a
             // session already signed in goes on; disabling ends it.
-            Some(u) if !u.user.is_disabled() => (u.user, u.unread),
+            Some(u) if !u.is_disabled() => u,
             _ => {
                 session.flush().await.map_err(session_err)?;
                 return Err(AppError::Unauthorized);
@@ -173,6 +173,8 @@ impl FromRequestParts<AppState> for SignedIn {
             who.set(&user);
         }
         super::narrow_rows(&state.db, &user).await?;
+        // Counted once the request reads the user's rows only (the alerts are behind the wall).
+        let unread = db::alert_count::unread(&state.db, &user).await?;
         // A live page refreshing itself is not the user doing something: it must not keep an
         // unattended session alive past the idle limit.
         // Recorded at most once a minute: a session write on every request would cost more

@@ -49,7 +49,16 @@ pub async fn all(db: impl PgExecutor<'_>, agency: Option<i64>) -> sqlx::Result<V
     .await
 }
 
-/// The live display with this token hash.
+/// The facility of the live display with this token hash, read through the wall (a display is
+/// opened before anyone is known: migration 0029's `wso_display_by_token`).
+pub async fn facility_of_token(db: impl PgExecutor<'_>, token_hash: &[u8; 32]) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT facility_id FROM wso_display_by_token($1)")
+        .bind(&token_hash[..])
+        .fetch_optional(db)
+        .await
+}
+
+/// The live display with this token hash (under the caller's scope).
 pub async fn by_token(db: impl PgExecutor<'_>, token_hash: &[u8; 32]) -> sqlx::Result<Option<Display>> {
     sqlx::query_as(&format!("{SELECT} WHERE d.token_hash = $1 AND d.revoked_at IS NULL"))
         .bind(&token_hash[..])

@@ -2,6 +2,7 @@
 
 pub mod agencies;
 pub mod agreement;
+pub mod alert_count;
 pub mod alerts;
 pub mod audit;
 pub mod audit_search;

@@ -21,10 +21,44 @@ use sqlx::postgres::{PgConnection, PgPoolOptions};
 pub enum RowScope {
     /// No agency's rows (a request before it knows who asks, a forgotten scope).
     Nothing,
-    /// The rows of these facilities (a signed-in user's).
-    Facilities(Vec<i64>),
+    /// The rows a signed-in user (or a display, the public page) reaches.
+    Within(Reach),
     /// Every row: the server's own work. Never a web request's.
     System,
+}
+
+/// What a scope reaches (migrations 0023 and 0029): its facilities' rows (a case's, a
+/// facility's), its agencies' (an account alert, an agency's audit chain, a WSO's records: those
+/// of its facilities' agencies and of `agency`), and the installation's own rows (the operator's
+/// alerts, the installation's audit chain) when `installation`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub facilities: Vec<i64>,
+    pub agency: Option<i64>,
+    pub installation: bool,
+}
+
+impl RowScope {
+    /// These facilities' rows (and their agencies').
+    pub fn facilities(ids: &[i64]) -> Self {
+        RowScope::Within(Reach {
+            facilities: ids.to_vec(),
+            ..Reach::default()
+        })
+    }
+}
+
+impl RowScope {
+    /// The rows about an account of `agency` (`None`: an account of no agency, whose alerts are
+    /// the installation's) and nothing of any case or facility: the scope that writes an alert
+    /// about an account before anyone is signed in (a sign-in that locks it).
+    pub fn account_of(agency: Option<i64>) -> Self {
+        RowScope::Within(Reach {
+            facilities: Vec::new(),
+            agency,
+            installation: agency.is_none(),
+        })
+    }
 }
 
 /// A request's scope, filled once the request knows who asks.
@@ -55,16 +89,21 @@ pub async fn carried<F: Future>(scope: RowScope, work: F) -> F::Output {
 /// Sets the current request's scope to these facilities (a wall display's, the public page's).
 /// Outside a request, or in the server's own work, it changes nothing.
 pub fn narrow_to(facilities: &[i64]) {
-    narrow(RowScope::Facilities(facilities.to_vec()));
+    narrow(RowScope::facilities(facilities));
 }
 
 /// The facilities whose rows the database answers `user` (`domain::tenancy::row_reach`).
 pub async fn of_user(db: impl sqlx::PgExecutor<'_>, user: &crate::db::users::User) -> sqlx::Result<RowScope> {
-    use crate::domain::tenancy::{RowReach, row_reach};
-    Ok(RowScope::Facilities(match row_reach(user.role) {
-        RowReach::OwnFacilities => user.facility_ids.clone(),
-        RowReach::GrantedAgencies => crate::db::oversight::granted_facility_ids(db, user.id).await?,
-        RowReach::Nothing => Vec::new(),
+    use crate::domain::tenancy::{RowReach, reaches_installation, row_reach};
+    let (facilities, agency) = match row_reach(user.role) {
+        RowReach::OwnFacilities => (user.facility_ids.clone(), user.agency_id),
+        RowReach::GrantedAgencies => (crate::db::oversight::granted_facility_ids(db, user.id).await?, None),
+        RowReach::Nothing => (Vec::new(), None),
+    };
+    Ok(RowScope::Within(Reach {
+        facilities,
+        agency,
+        installation: reaches_installation(user.role, user.operator),
     }))
 }
 
@@ -105,19 +144,26 @@ pub fn pool_options(default: RowScope) -> PgPoolOptions {
 
 /// Sets the scope on a connection (session settings, until the next acquire sets them again).
 pub async fn apply(conn: &mut PgConnection, scope: &RowScope) -> sqlx::Result<()> {
-    let (facilities, system) = match scope {
-        RowScope::Nothing => (String::new(), "off"),
-        RowScope::Facilities(ids) => (
-            format!("{{{}}}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
-            "off",
-        ),
-        RowScope::System => (String::new(), "on"),
+    let off = Reach::default();
+    let (reach, system) = match scope {
+        RowScope::Nothing => (&off, "off"),
+        RowScope::Within(reach) => (reach, "off"),
+        RowScope::System => (&off, "on"),
     };
-    sqlx::query("SELECT set_config('wso.facilities', $1, false), set_config('wso.system', $2, false)")
-        .bind(facilities)
-        .bind(system)
-        .execute(conn)
-        .await?;
+    let facilities = match reach.facilities.as_slice() {
+        [] => String::new(),
+        ids => format!("{{{}}}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+    };
+    sqlx::query(
+        "SELECT set_config('wso.facilities', $1, false), set_config('wso.agency', $2, false),
+                set_config('wso.installation', $3, false), set_config('wso.system', $4, false)",
+    )
+    .bind(facilities)
+    .bind(reach.agency.map(|a| a.to_string()).unwrap_or_default())
+    .bind(if reach.installation { "on" } else { "off" })
+    .bind(system)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -130,7 +176,7 @@ mod tests {
         within_request(async {
             assert_eq!(current(&RowScope::System), RowScope::Nothing);
             narrow_to(&[3, 4]);
-            assert_eq!(current(&RowScope::System), RowScope::Facilities(vec![3, 4]));
+            assert_eq!(current(&RowScope::System), RowScope::facilities(&[3, 4]));
         })
         .await;
         assert_eq!(

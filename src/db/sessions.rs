@@ -38,30 +38,12 @@ pub async fn start(db: impl PgExecutor<'_>, s: &NewSession<'_>) -> sqlx::Result<
     Ok(())
 }
 
-/// The user of a page request.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionUser {
-    #[sqlx(flatten)]
-    pub user: User,
-    /// Alerts that still need them (the navigation's count).
-    pub unread: i64,
-}
-
-/// The user of an open session with their unread alerts, in one statement.
-pub async fn user_of(db: impl PgExecutor<'_>, session_id: &str) -> sqlx::Result<Option<SessionUser>> {
-    let [officer, supervisor, liaison] = super::alerts::unread_binds();
+/// The user of an open session (a page request's).
+pub async fn user_of(db: impl PgExecutor<'_>, session_id: &str) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!(
-        "WITH me AS ({SELECT} WHERE u.id = (SELECT user_id FROM user_sessions WHERE id = $1 AND ended_at IS NULL) GROUP BY u.id)
-         SELECT me.*, {} AS unread FROM me",
-        super::alerts::unread_of("me")
+        "{SELECT} WHERE u.id = (SELECT user_id FROM user_sessions WHERE id = $1 AND ended_at IS NULL) GROUP BY u.id"
     ))
     .bind(session_id)
-    .bind(officer.0)
-    .bind(officer.1)
-    .bind(supervisor.0)
-    .bind(supervisor.1)
-    .bind(liaison.0)
-    .bind(liaison.1)
     .fetch_optional(db)
     .await
 }

@@ -82,11 +82,14 @@ pub async fn revoke(pool: &PgPool, id: i64, actor: Actor<'_>, now: DateTime<Utc>
 /// The live display opened by `secret` from `address`; the first use from a new address is
 /// audited. A revoked or unknown token is `NotFound` (nothing tells the two apart).
 pub async fn open(pool: &PgPool, secret: &str, address: Option<&str>, now: DateTime<Utc>) -> AppResult<Display> {
-    let d = db::displays::by_token(pool, &token::digest(secret))
+    let digest = token::digest(secret);
+    // The display is found through the wall (its facility only), and from here the request
+    // reads the rows of that facility only.
+    let facility = db::displays::facility_of_token(pool, &digest)
         .await?
         .ok_or(AppError::NotFound)?;
-    // From here the request reads the rows of the display's facility only.
-    db::scope::narrow_to(&[d.facility_id]);
+    db::scope::narrow_to(&[facility]);
+    let d = db::displays::by_token(pool, &digest).await?.ok_or(AppError::NotFound)?;
     let address = address.unwrap_or("unknown");
     let mut tx = pool.begin().await?;
     if db::displays::seen(&mut *tx, d.id, address, now).await? {

@@ -140,6 +140,9 @@ async fn tell_owner_of_lock(
         ),
         subject_header: None,
     };
+    // Nobody is signed in: the alert is written under the account's own scope, on this
+    // connection only (the request's scope stays empty).
+    db::scope::apply(&mut *conn, &db::scope::RowScope::account_of(u.agency_id)).await?;
     alerts::raise_generic(conn, g, now, mail_from).await?;
     Ok(())
 }

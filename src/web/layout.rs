@@ -104,8 +104,8 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
         items.push(item("/", "Dashboard", "dashboard"));
         items.push(item("/transfers/pending", "Pending transfers", "pending"));
         items.push(item("/bookings", "Bookings", "bookings"));
-        let alerts = if unread_alerts >= crate::db::alerts::UNREAD_COUNTED {
-            format!("Alerts ({}+ unread)", crate::db::alerts::UNREAD_COUNTED - 1)
+        let alerts = if unread_alerts >= crate::db::alert_count::UNREAD_COUNTED {
+            format!("Alerts ({}+ unread)", crate::db::alert_count::UNREAD_COUNTED - 1)
         } else if unread_alerts > 0 {
             format!("Alerts ({unread_alerts} unread)")
         } else {

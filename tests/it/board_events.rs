@@ -297,7 +297,7 @@ async fn a_disabled_account_stream_is_closed() {
 }
 
 #[tokio::test]
-async fn the_api_list_costs_two_statements_and_the_page_three() {
+async fn the_api_list_costs_two_statements_and_the_page_four() {
     let w = World::new().await;
     let first = w.served("RT-1").await;
     w.served("RT-2").await;
@@ -338,8 +338,8 @@ async fn the_api_list_costs_two_statements_and_the_page_three() {
         })
         .await;
     assert_eq!(
-        sent, 30,
-        "the session, the user with unread alerts, the board with its lists"
+        sent, 40,
+        "the session, the user, their unread alerts (once the wall knows who asks), the board with its lists"
     );
 }
 

@@ -407,7 +407,8 @@ async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
     let html = w.app.page(&sgt, "/alerts").await;
     assert!(html.contains("Acknowledged 2026-11-23 07:00 EST") && !html.contains("unread)"));
     assert!(w.app.audit_actions().await.contains(&"alert_acknowledged".to_string()));
-    // The liaison still has both unread; another facility's liaison may not touch it.
+    // The liaison still has both unread; another facility's liaison may not touch it (behind
+    // the wall, it is not found).
     let ice = w.app.login("ice").await;
     assert!(w.app.page(&ice, "/").await.contains("Alerts (3 unread)"));
     let ice2 = w.app.login("ice2").await;
@@ -416,7 +417,7 @@ async fn alerts_are_kept_on_the_alerts_page_and_acknowledged_by_each_user() {
             .post_form(&ice2, &format!("/alerts/{alert_id}/ack"), &[])
             .await
             .status(),
-        403
+        404
     );
 }
 

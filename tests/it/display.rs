@@ -4,7 +4,7 @@
 use crate::helpers::{World, t};
 
 /// The path `/display/<token>` from the admin page shown after creating a display.
-fn created_path(html: &str) -> String {
+pub(crate) fn created_path(html: &str) -> String {
     html.split(r#"<p class="mono created-path"><a href=""#)
         .nth(1)
         .and_then(|r| r.split('"').next())

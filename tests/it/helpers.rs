@@ -220,7 +220,8 @@ pub async fn empty_database() -> PgPool {
         .database(&name)
         .username(roles::OWNER)
         .password(OWNER_PASSWORD);
-    PgPoolOptions::new()
+    // The owner, as the command line connects to migrate: the server's own work.
+    wso_tracker::db::scope::pool_options(RowScope::System)
         .max_connections(2)
         .connect_with(owner)
         .await

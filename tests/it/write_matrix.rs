@@ -455,8 +455,9 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
         (Pages, "post", "/alerts/{id}/ack") => e(
             path.replace("{id}", &f.alert.to_string()),
             form(&[]),
-            // An alert is not a case: another facility's is refused as forbidden.
-            vec![("wakesgt", 403), ("ice2", 403)],
+            // Another facility's alert is behind the wall (row-level security): not found, as
+            // one that does not exist.
+            vec![("wakesgt", 404), ("ice2", 404)],
         ),
         (Pages, "post", "/roster/certifications") => e(
             path.into(),
