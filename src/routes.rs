@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, api_docs, audit, board_events, bookings,
     case_actions, case_page, client, complaints, compliance, dashboard, display, draft, health, hostile, imports,
-    login, mfa, middleware, public, records, reports, roster, transfers, webhooks,
+    login, mfa, middleware, public, records, reports, roster, sso, transfers, webhooks,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -35,6 +35,9 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(dashboard::show))
         .route("/login", get(login::show).post(login::submit))
         .route("/login/{agency_code}", get(login::show_for_agency))
+        .route("/login/{agency_code}/sso", get(sso::start))
+        .route("/login/sso", post(sso::by_email))
+        .route("/login/sso/callback", get(sso::callback))
         .route("/logout", post(login::logout))
         .route("/login/mfa", get(mfa::code_page).post(mfa::submit_code))
         .route("/account/mfa/setup", get(mfa::setup).post(mfa::confirm_setup))

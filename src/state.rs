@@ -18,6 +18,8 @@ pub struct AppState {
     pub board: Arc<crate::services::board::Feed>,
     /// Repeated refusals counted in this process (`web::access`, `domain::refusals`).
     pub refusals: Arc<crate::services::audit::Refusals>,
+    /// The agencies' identity providers as discovered (single sign-on, `services::sso`).
+    pub sso: Arc<crate::services::sso::Providers>,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             db_warning: None,
             board: Arc::default(),
             refusals: Arc::default(),
+            sso: Arc::default(),
         }
     }
 }

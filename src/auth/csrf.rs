@@ -34,7 +34,7 @@ pub async fn verify(session: Session, request: Request, next: Next) -> Response 
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    let expected = if request.uri().path() == "/login" {
+    let expected = if matches!(request.uri().path(), "/login" | "/login/sso") {
         login_cookie(&request)
     } else {
         super::session::stored_csrf_token(&session).await

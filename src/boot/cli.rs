@@ -242,7 +242,7 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
             command: super::cli_user::UserCommand::RevokeGrant { username, facility },
         } => super::cli_agency::grant(&pool, &username, &facility, false, now).await,
         Command::User { command } => super::cli_user::run(&pool, command, now).await,
-        Command::Agency { command } => super::cli_agency::run(&pool, command, now).await,
+        Command::Agency { command } => super::cli_agency::run(&pool, &config.secrets, command, now).await,
         Command::Display { command } => super::cli_display::run(&pool, command, now).await,
         Command::Import { command } => super::cli_import::run(&pool, command, now).await,
         Command::Secrets { command } => super::cli_secrets::run(&pool, &config.secrets, command).await,

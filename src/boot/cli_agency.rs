@@ -48,6 +48,11 @@ pub enum AgencyCommand {
         #[arg(long, value_name = "TEXT")]
         system_use_notice: Option<String>,
     },
+    /// The agency's identity provider (single sign-on): `sso set|show|disable`.
+    Sso {
+        #[command(subcommand)]
+        command: super::cli_sso::SsoCommand,
+    },
     /// Write everything of an agency into DIR (which must not exist): one JSON Lines file per
     /// table and a manifest; then read it back and check it. The agency's way out.
     Export {
@@ -57,7 +62,12 @@ pub enum AgencyCommand {
     },
 }
 
-pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn run(
+    pool: &PgPool,
+    keys: &crate::secrets::Keyring,
+    command: AgencyCommand,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     match command {
         AgencyCommand::Add {
             code,
@@ -151,6 +161,7 @@ pub async fn run(pool: &PgPool, command: AgencyCommand, now: DateTime<Utc>) -> a
             }
             println!("agency {} exported to {} and checked", m.agency, out.display());
         }
+        AgencyCommand::Sso { command } => super::cli_sso::run(pool, keys, command, now).await?,
         AgencyCommand::List => {
             println!("code\tname\tstate\tfacilities");
             for a in agencies::list(pool, &Actor::CLI).await.map_err(super::cli::one_line)? {

@@ -7,6 +7,7 @@ mod cli_audit;
 mod cli_display;
 mod cli_import;
 mod cli_secrets;
+mod cli_sso;
 mod cli_user;
 pub mod cluster;
 pub mod database;

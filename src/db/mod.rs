@@ -29,6 +29,7 @@ pub mod roles;
 pub mod scope;
 pub mod secrets;
 pub mod sessions;
+pub mod sso;
 pub mod tokens;
 pub mod unique;
 pub mod users;

@@ -31,6 +31,7 @@ pub mod roster;
 pub mod rules;
 #[cfg(test)]
 mod rules_tests;
+pub mod sso;
 pub mod stage;
 pub mod stats;
 #[cfg(test)]

@@ -27,6 +27,8 @@ pub mod imports;
 pub mod oversight;
 pub mod reports;
 pub mod signin;
+pub mod sso;
+pub mod sso_config;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};

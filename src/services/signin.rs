@@ -358,6 +358,17 @@ pub async fn enrol(
 /// Both steps passed: the failure streak ends, the sign-in is recorded and audited, and a
 /// `user_sessions` row is opened; returns its id for the session.
 pub async fn complete(pool: &PgPool, user: &User, client: Client<'_>, now: DateTime<Utc>) -> AppResult<String> {
+    complete_with(pool, user, client, now, json!({ "mfa": user.mfa_enrolled })).await
+}
+
+/// [`complete`], the `login` entry saying how (`detail`: e.g. through the agency's provider).
+pub async fn complete_with(
+    pool: &PgPool,
+    user: &User,
+    client: Client<'_>,
+    now: DateTime<Utc>,
+    detail: Value,
+) -> AppResult<String> {
     let sid = crate::auth::token::random_hex();
     let mut tx = pool.begin().await?;
     db::users::record_login(&mut *tx, user.id, now).await?;
@@ -369,11 +380,7 @@ pub async fn complete(pool: &PgPool, user: &User, client: Client<'_>, now: DateT
         user_agent: client.user_agent,
     };
     db::sessions::start(&mut *tx, &s).await?;
-    db::audit::record(
-        &mut *tx,
-        entry(Some(user), "login", client.ip, now, json!({ "mfa": user.mfa_enrolled })),
-    )
-    .await?;
+    db::audit::record(&mut *tx, entry(Some(user), "login", client.ip, now, detail)).await?;
     tx.commit().await?;
     Ok(sid)
 }

@@ -41,12 +41,27 @@ pub struct LoginPage {
     info: Option<&'static str>,
     /// What was typed into a form when the session ended (`web::draft`), carried through.
     draft: Option<String>,
+    /// Single sign-on (issue 29): the agency page's "Sign in with <provider>".
+    sso: Option<SsoButton>,
+    /// Whether the page asks for an e-mail address to find the agency's provider.
+    sso_by_email: bool,
+    /// After signing out of a session begun at a provider: its end-session address.
+    sso_sign_out: Option<(String, String)>,
+}
+
+/// "Sign in with <name>" on an agency's sign-in page.
+pub struct SsoButton {
+    pub name: String,
+    pub href: String,
 }
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
     #[serde(default)]
     signed_out: Option<String>,
+    /// The session that ended had begun at the agency's provider.
+    #[serde(default)]
+    sso: Option<String>,
 }
 
 /// The username remembered by this browser, if it looks like a username.
@@ -105,7 +120,18 @@ fn page(
         error,
         info,
         draft: None,
+        sso: None,
+        sso_by_email: false,
+        sso_sign_out: None,
     }
+}
+
+/// The sign-in form with `error` (from the e-mail form of single sign-on).
+pub async fn with_error(state: &AppState, csrf: String, error: String) -> AppResult<LoginPage> {
+    Ok(LoginPage {
+        sso_by_email: db::sso::any_enabled(&state.db).await?,
+        ..page(state, csrf, String::new(), Some(error), None)
+    })
 }
 
 /// The sign-in form for a form posted after the session ended, carrying what was typed.
@@ -136,19 +162,49 @@ pub async fn show_for_agency(
     let agency = crate::db::agencies::by_code(&state.db, code.trim())
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
+    let provider = crate::services::sso::provider_of(&state.db, agency.id).await?;
+    // Signed out of a session begun at the provider: offer to end the provider's session too
+    // (RP-initiated logout), where it has an end-session endpoint.
+    let sign_out = match (&provider, q.signed_out.is_some() && q.sso.is_some()) {
+        (Some(p), true) => state.sso.end_session(p).await.map(|mut end| {
+            let back = format!(
+                "{}/login/{}",
+                crate::web::sso::public_base_of(&state, request.headers()),
+                agency.code
+            );
+            end.query_pairs_mut()
+                .append_pair("client_id", &p.client_id)
+                .append_pair("post_logout_redirect_uri", &back);
+            (p.name.clone(), end.to_string())
+        }),
+        _ => None,
+    };
+    let sso = provider.map(|p| SsoButton {
+        name: p.name,
+        href: format!("/login/{}/sso", agency.code),
+    });
     let notice = agency
         .system_use_notice
         .unwrap_or_else(|| state.config.system_use_notice.clone());
-    Ok(sign_in_form(&state, q, &request, notice))
+    Ok(sign_in_form(&state, q, &request, notice, sso, sign_out, false))
 }
 
-pub async fn show(State(state): State<AppState>, Query(q): Query<LoginQuery>, request: Request) -> Response {
+pub async fn show(State(state): State<AppState>, Query(q): Query<LoginQuery>, request: Request) -> AppResult<Response> {
     let notice = state.config.system_use_notice.clone();
-    sign_in_form(&state, q, &request, notice)
+    let by_email = db::sso::any_enabled(&state.db).await?;
+    Ok(sign_in_form(&state, q, &request, notice, None, None, by_email))
 }
 
 /// The sign-in form under `notice`.
-fn sign_in_form(state: &AppState, q: LoginQuery, request: &Request, notice: String) -> Response {
+fn sign_in_form(
+    state: &AppState,
+    q: LoginQuery,
+    request: &Request,
+    notice: String,
+    sso: Option<SsoButton>,
+    sso_sign_out: Option<(String, String)>,
+    sso_by_email: bool,
+) -> Response {
     let (csrf, cookie) = login_token(
         login_cookie(request),
         state.config.cookie_secure || state.config.https(),
@@ -159,6 +215,9 @@ fn sign_in_form(state: &AppState, q: LoginQuery, request: &Request, notice: Stri
     let username = last_user(request.headers()).unwrap_or_default();
     let login = LoginPage {
         notice,
+        sso,
+        sso_sign_out,
+        sso_by_email,
         ..page(state, csrf, username, None, info)
     };
     let mut response = login.into_response();
@@ -321,8 +380,13 @@ pub async fn logout(State(state): State<AppState>, user: SignedIn) -> AppResult<
         },
     )
     .await?;
+    let provider_agency: Option<String> = user.session.get(crate::web::sso::SIGNED_IN_WITH).await.ok().flatten();
     session::sign_out(&user.session).await?;
-    let mut response = Redirect::to("/login?signed_out=1").into_response();
+    let to = match provider_agency {
+        Some(code) => format!("/login/{code}?signed_out=1&sso=1"),
+        None => "/login?signed_out=1".into(),
+    };
+    let mut response = Redirect::to(&to).into_response();
     if let Some(forget) = last_user_cookie(&state, "", 0) {
         response.headers_mut().append(SET_COOKIE, forget);
     }

@@ -41,6 +41,7 @@ pub mod public;
 pub mod records;
 pub mod reports;
 pub mod roster;
+pub mod sso;
 pub mod transfers;
 pub mod webhooks;
 

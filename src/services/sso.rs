@@ -1,0 +1,431 @@
+//! Sign-in with the agency's own identity provider (issue 29; decision 0038): OpenID Connect's
+//! authorization-code flow with PKCE through the `openidconnect` crate. The provider proves who
+//! the person is; whether they get in, as which account, and whether our own authenticator step
+//! follows is decided here (`domain::sso`), and every refusal is audited with its reason.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadataWithLogout as Metadata, RedirectUrl, Scope, TokenResponse,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::db::{self, audit::NewEntry, sso::Provider, users::User};
+use crate::domain::sso::{self as rules, CLOCK_SKEW, MfaClaim, PENDING_FOR, Refusal};
+use crate::error::{AppError, AppResult};
+use crate::secrets::Keyring;
+
+/// The path the providers send people back to (registered at each provider as the redirect URI,
+/// after the installation's public address).
+pub const CALLBACK_PATH: &str = "/login/sso/callback";
+
+/// Each agency's provider as discovered (its endpoints and signing keys), kept between
+/// sign-ins and fetched again when the configuration changes or a token names a key it does not
+/// have (the provider rotated its keys).
+pub struct Providers {
+    http: reqwest::Client,
+    discovered: Mutex<HashMap<i64, Arc<Discovered>>>,
+}
+
+struct Discovered {
+    /// The configuration it was discovered for (changed: discover again).
+    updated_at: DateTime<Utc>,
+    metadata: Metadata,
+}
+
+impl Default for Providers {
+    fn default() -> Self {
+        use rustls_platform_verifier::BuilderVerifierExt;
+        crate::services::webhooks::install_crypto();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("the default TLS versions")
+            .with_platform_verifier()
+            .expect("the platform's certificate verifier")
+            .with_no_client_auth();
+        // No redirects (the OpenID Connect spec's advice for the back channel: a redirect could
+        // take the code or the secret elsewhere); a provider that does not answer in 10 s is
+        // unreachable.
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(StdDuration::from_secs(10))
+            .user_agent(concat!("wso-tracker/", env!("CARGO_PKG_VERSION"), " (sign-in)"))
+            .build()
+            .expect("an HTTP client");
+        Self {
+            http,
+            discovered: Mutex::default(),
+        }
+    }
+}
+
+impl Providers {
+    /// The provider's metadata and keys: kept, or discovered now (`fresh`: discovered now).
+    async fn metadata(&self, p: &Provider, fresh: bool) -> Result<Metadata, Refusal> {
+        if !fresh {
+            let kept = self.discovered.lock().ok().and_then(|d| d.get(&p.agency_id).cloned());
+            if let Some(d) = kept.filter(|d| d.updated_at == p.updated_at) {
+                return Ok(d.metadata.clone());
+            }
+        }
+        let issuer = IssuerUrl::new(p.issuer.clone()).map_err(|_| Refusal::ProviderUnreachable)?;
+        let metadata = Metadata::discover_async(issuer, &self.http).await.map_err(|e| {
+            tracing::warn!(agency = %p.agency_code, error = %e, "identity provider discovery failed");
+            Refusal::ProviderUnreachable
+        })?;
+        if let Ok(mut d) = self.discovered.lock() {
+            d.insert(
+                p.agency_id,
+                Arc::new(Discovered {
+                    updated_at: p.updated_at,
+                    metadata: metadata.clone(),
+                }),
+            );
+        }
+        Ok(metadata)
+    }
+
+    /// The end-session endpoint of the agency's provider (RP-initiated logout), where it has one.
+    pub async fn end_session(&self, p: &Provider) -> Option<url::Url> {
+        let md = self.metadata(p, false).await.ok()?;
+        md.additional_metadata()
+            .end_session_endpoint
+            .as_ref()
+            .map(|e| e.url().clone())
+    }
+}
+
+/// Where a sign-in starts: the provider's authorization address, and the value of the cookie
+/// that ties the callback to this browser.
+pub struct Started {
+    pub to: url::Url,
+    pub browser: String,
+}
+
+/// The agency's enabled provider.
+pub async fn provider_of(pool: &PgPool, agency_id: i64) -> AppResult<Option<Provider>> {
+    Ok(db::sso::of_agency(pool, agency_id).await?.filter(|p| p.enabled))
+}
+
+fn client(p: &Provider, keys: &Keyring, metadata: Metadata, public_url: &str) -> AppResult<Client> {
+    let secret = p.secret(keys)?;
+    let redirect = RedirectUrl::new(format!("{}{CALLBACK_PATH}", public_url.trim_end_matches('/')))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("redirect URI: {e}")))?;
+    Ok(CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(p.client_id.clone()),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(redirect))
+}
+
+/// Starts a sign-in at the agency's provider: PKCE, `state` and `nonce` made here and kept in
+/// the database for the callback (with a hash of the browser's cookie).
+pub async fn start(
+    pool: &PgPool,
+    providers: &Providers,
+    keys: &Keyring,
+    p: &Provider,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Result<Started, Refusal>> {
+    let metadata = match providers.metadata(p, false).await {
+        Ok(m) => m,
+        Err(r) => return Ok(Err(r)),
+    };
+    let client = client(p, keys, metadata, public_url)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (to, state, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let browser = crate::auth::token::random_hex();
+    let pending = db::sso::Pending {
+        browser: Sha256::digest(browser.as_bytes()).to_vec(),
+        agency_id: p.agency_id,
+        nonce: nonce.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+        started_at: now,
+    };
+    db::sso::start(pool, state.secret(), &pending).await?;
+    Ok(Ok(Started { to, browser }))
+}
+
+/// What the provider sent back to the callback.
+pub struct Callback<'a> {
+    pub state: Option<&'a str>,
+    pub code: Option<&'a str>,
+    pub error: Option<&'a str>,
+    /// The cookie set when the sign-in started.
+    pub browser: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+/// A person the provider vouched for, as one of our accounts.
+pub struct Entered {
+    pub user: User,
+    /// The provider asserted its second factor (the agency's `mfa_claim`): ours is not asked.
+    pub provider_mfa: bool,
+    pub agency_code: String,
+}
+
+/// A refusal with what the audit entry says about it.
+pub struct Refused {
+    pub refusal: Refusal,
+    pub agency_code: Option<String>,
+}
+
+/// Finishes a sign-in at the callback: the pending sign-in taken once, the code exchanged with
+/// its PKCE verifier, the ID token checked (signature against the provider's keys, fetched again
+/// once for an unknown key; issuer, audience, nonce, expiry and issue time with
+/// [`CLOCK_SKEW`]), then the account found and judged. A refusal is audited (`sso_refused`).
+pub async fn finish(
+    pool: &PgPool,
+    providers: &Providers,
+    keys: &Keyring,
+    cb: Callback<'_>,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Result<Entered, Refused>> {
+    let mut agency_code = None;
+    let outcome = finish_inner(pool, providers, keys, &cb, public_url, now, &mut agency_code).await?;
+    match outcome {
+        Ok(entered) => Ok(Ok(entered)),
+        Err((refusal, detail)) => {
+            let mut d = json!({ "reason": refusal.reason(), "agency": agency_code });
+            if let Some(detail) = detail {
+                d["detail"] = json!(detail);
+            }
+            audit(pool, None, "sso_refused", cb.ip, now, d).await?;
+            Ok(Err(Refused { refusal, agency_code }))
+        }
+    }
+}
+
+type Inner = Result<Entered, (Refusal, Option<String>)>;
+
+#[allow(clippy::too_many_arguments)]
+async fn finish_inner(
+    pool: &PgPool,
+    providers: &Providers,
+    keys: &Keyring,
+    cb: &Callback<'_>,
+    public_url: &str,
+    now: DateTime<Utc>,
+    agency_code: &mut Option<String>,
+) -> AppResult<Inner> {
+    let Some(state) = cb.state.filter(|s| !s.is_empty() && s.len() <= 200) else {
+        return Ok(Err((Refusal::State, Some("no state".into()))));
+    };
+    let Some(pending) = db::sso::take(pool, state).await? else {
+        return Ok(Err((Refusal::State, Some("unknown or used state".into()))));
+    };
+    let this_browser = cb.browser.map(|b| Sha256::digest(b.as_bytes()).to_vec());
+    if this_browser.as_deref() != Some(pending.browser.as_slice()) {
+        return Ok(Err((Refusal::State, Some("started in another browser".into()))));
+    }
+    if now - pending.started_at > PENDING_FOR {
+        return Ok(Err((Refusal::State, Some("too old".into()))));
+    }
+    let Some(p) = provider_of(pool, pending.agency_id).await? else {
+        return Ok(Err((Refusal::ProviderUnreachable, Some("provider disabled".into()))));
+    };
+    *agency_code = Some(p.agency_code.clone());
+    if let Some(error) = cb.error {
+        return Ok(Err((Refusal::ProviderRefused, Some(error.chars().take(100).collect()))));
+    }
+    let Some(code) = cb.code.filter(|c| !c.is_empty()) else {
+        return Ok(Err((Refusal::ProviderRefused, Some("no code".into()))));
+    };
+    let metadata = match providers.metadata(&p, false).await {
+        Ok(m) => m,
+        Err(r) => return Ok(Err((r, None))),
+    };
+    let c = client(&p, keys, metadata, public_url)?;
+    let exchange = match c.exchange_code(AuthorizationCode::new(code.into())) {
+        Ok(e) => e,
+        Err(e) => return Ok(Err((Refusal::ProviderUnreachable, Some(e.to_string())))),
+    };
+    let token = exchange
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
+        .request_async(&providers.http)
+        .await;
+    let token = match token {
+        Ok(t) => t,
+        Err(openidconnect::RequestTokenError::ServerResponse(e)) => {
+            return Ok(Err((Refusal::ProviderRefused, Some(e.error().to_string()))));
+        }
+        Err(e) => return Ok(Err((Refusal::ProviderUnreachable, Some(e.to_string())))),
+    };
+    let Some(id_token) = token.id_token() else {
+        return Ok(Err((Refusal::Token, Some("no ID token".into()))));
+    };
+    let nonce = Nonce::new(pending.nonce.clone());
+    let claims = match verify(&c, id_token, &nonce, now) {
+        Ok(claims) => claims,
+        Err(openidconnect::ClaimsVerificationError::SignatureVerification(
+            openidconnect::SignatureVerificationError::NoMatchingKey,
+        )) => {
+            // A key we do not have: the provider may have rotated its keys. Fetch them again,
+            // once, and check again.
+            let metadata = match providers.metadata(&p, true).await {
+                Ok(m) => m,
+                Err(r) => return Ok(Err((r, None))),
+            };
+            let c = client(&p, keys, metadata, public_url)?;
+            match verify(&c, id_token, &nonce, now) {
+                Ok(claims) => claims,
+                Err(e) => return Ok(Err(judge_claims_error(e))),
+            }
+        }
+        Err(e) => return Ok(Err(judge_claims_error(e))),
+    };
+    let subject = claims.subject().as_str().to_owned();
+    let mut email = claims.email().map(|e| e.as_str().to_owned());
+    let mut email_verified = claims.email_verified() == Some(true);
+    if email.is_none() {
+        // Many providers keep the e-mail out of the ID token and answer it at their userinfo
+        // endpoint, for the same subject (checked by the crate).
+        let info = match c.user_info(token.access_token().clone(), Some(claims.subject().clone())) {
+            Ok(req) => req
+                .request_async::<openidconnect::EmptyAdditionalClaims, _, openidconnect::core::CoreGenderClaim>(
+                    &providers.http,
+                )
+                .await
+                .ok(),
+            Err(_) => None,
+        };
+        if let Some(info) = info {
+            email = info.email().map(|e| e.as_str().to_owned());
+            email_verified = info.email_verified() == Some(true);
+        }
+    }
+    let amr: Vec<String> = claims
+        .auth_method_refs()
+        .map(|v| v.iter().map(|m| m.as_str().to_owned()).collect())
+        .unwrap_or_default();
+    let acr = claims.auth_context_ref().map(|a| a.as_str().to_owned());
+    let mfa_claim = p.mfa_claim.as_deref().and_then(|c| MfaClaim::parse(c).ok());
+    let provider_mfa = rules::provider_did_mfa(mfa_claim.as_ref(), &amr, acr.as_deref());
+
+    // The account: the one linked to this person, else the one enabled account of the agency
+    // with their verified e-mail address (linked now, audited).
+    let user_id = match db::sso::linked(pool, &p.issuer, &subject).await? {
+        Some(id) => id,
+        None => {
+            let candidates = match (&email, email_verified) {
+                (Some(e), true) => db::sso::accounts_with_email(pool, p.agency_id, e).await?,
+                _ => Vec::new(),
+            };
+            let [id] = candidates[..] else {
+                let why = if candidates.is_empty() {
+                    "no account"
+                } else {
+                    "several accounts"
+                };
+                return Ok(Err((Refusal::NotLinked, Some(why.into()))));
+            };
+            if !db::sso::link(pool, id, &p.issuer, &subject, now).await? {
+                return Ok(Err((Refusal::NotLinked, Some("linked elsewhere".into()))));
+            }
+            let user = db::users::by_id(pool, id).await?;
+            let detail = json!({ "agency": p.agency_code, "issuer": p.issuer, "by": "verified_email" });
+            audit(pool, user.as_ref(), "sso_linked", cb.ip, now, detail).await?;
+            id
+        }
+    };
+    let Some(user) = db::users::by_id(pool, user_id).await? else {
+        return Ok(Err((Refusal::NotLinked, Some("account gone".into()))));
+    };
+    if let Err(r) = rules::may_enter(
+        p.agency_id,
+        user.agency_id,
+        user.is_disabled(),
+        user.is_locked(now),
+        user.api_only,
+    ) {
+        return Ok(Err((r, Some(user.username.clone()))));
+    }
+    Ok(Ok(Entered {
+        user,
+        provider_mfa,
+        agency_code: p.agency_code,
+    }))
+}
+
+type Client = openidconnect::core::CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
+/// The ID token's claims, checked at `now` with [`CLOCK_SKEW`] either way.
+fn verify<'t>(
+    c: &Client,
+    id_token: &'t openidconnect::core::CoreIdToken,
+    nonce: &Nonce,
+    now: DateTime<Utc>,
+) -> Result<&'t CoreIdTokenClaims, openidconnect::ClaimsVerificationError> {
+    let verifier = c
+        .id_token_verifier()
+        .set_time_fn(move || now - CLOCK_SKEW)
+        .set_issue_time_verifier_fn(move |iat| {
+            if iat > now + CLOCK_SKEW {
+                Err(format!("issued at {iat}, after this server's time {now}"))
+            } else {
+                Ok(())
+            }
+        });
+    id_token.claims(&verifier, nonce)
+}
+
+fn judge_claims_error(e: openidconnect::ClaimsVerificationError) -> (Refusal, Option<String>) {
+    use openidconnect::ClaimsVerificationError as E;
+    let refusal = match e {
+        E::Expired(_) => Refusal::ClockSkew,
+        _ => Refusal::Token,
+    };
+    (refusal, Some(e.to_string().chars().take(300).collect()))
+}
+
+pub async fn audit(
+    pool: &PgPool,
+    user: Option<&User>,
+    action: &str,
+    ip: Option<&str>,
+    now: DateTime<Utc>,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    db::audit::record(
+        pool,
+        NewEntry {
+            at: now,
+            recorded_at: now,
+            actor_id: user.map(|u| u.id),
+            actor: user.map(|u| u.username.as_str()),
+            action,
+            ip: ip.map(str::to_owned),
+            detail,
+            booking_id: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
