@@ -201,6 +201,12 @@ impl AppError {
                 "The page or record you asked for does not exist, or you may not see it.".into()
             }
             AppError::Forbidden { message, .. } => message.clone(),
+            // Every problem at once, each with its field, when there are several.
+            AppError::Validation(errors) if errors.len() > 1 => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
             other => other.to_string(),
         }
     }

@@ -88,6 +88,8 @@ pub fn app(state: AppState) -> Router {
         .route("/agencies", get(crate::web::agencies::page))
         .route("/admin/agency/mfa", post(crate::web::agencies::mfa))
         .route("/admin/agency/settings", post(crate::web::agencies::settings))
+        .route("/admin/agency/sso", post(crate::web::sso_admin::set))
+        .route("/admin/agency/sso/disable", post(crate::web::sso_admin::disable))
         .route("/oversight.csv", get(crate::web::oversight::csv))
         .route("/agreement/interpreters", post(agreement::add_interpreter))
         .route("/agreement/disclosures", post(agreement::add_disclosure))

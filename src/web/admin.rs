@@ -269,8 +269,10 @@ pub struct FacilitiesPage {
     errors: Vec<FieldError>,
     /// The settings form of one facility, re-shown after an error (`settings-<code>`).
     form: FormState,
-    /// The admin's own agency, with its settings.
-    agency: Option<crate::db::agencies::Agency>,
+    /// The admin's own agency, with its settings and its identity provider.
+    agency: Option<(crate::db::agencies::Agency, Option<crate::db::sso::Provider>)>,
+    /// The redirect URI to register at the agency's identity provider.
+    sso_redirect: String,
 }
 
 impl FacilitiesPage {
@@ -278,10 +280,8 @@ impl FacilitiesPage {
         Ok(FacilitiesPage {
             layout: Layout::new(state, user, "Facilities", "facilities").await?,
             facilities: managed_facilities(state, user).await?,
-            agency: match &user.user.agency {
-                Some(code) => db::agencies::by_code(&state.db, code).await?,
-                None => None,
-            },
+            agency: crate::web::sso_admin::agency_panel(state, user).await?,
+            sso_redirect: crate::web::sso_admin::redirect_uri(state),
             code: String::new(),
             name: String::new(),
             timezone: "America/New_York".into(),

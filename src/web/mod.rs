@@ -42,6 +42,7 @@ pub mod records;
 pub mod reports;
 pub mod roster;
 pub mod sso;
+pub mod sso_admin;
 pub mod transfers;
 pub mod webhooks;
 

@@ -970,6 +970,53 @@ async fn page_admin(run: &mut Run<'_>) {
         About::Detail("agency", json!("DEFAULT")),
     )
     .await;
+    run.page(
+        "/admin/agency/sso",
+        "boss",
+        "/admin/agency/sso",
+        &[
+            ("issuer", "https://login.example.org/tenant/v2.0"),
+            ("client_id", "wso-tracker"),
+            ("client_secret", "a-client-secret"),
+            ("name", "County Login"),
+            ("mfa_claim", "amr=mfa"),
+            ("domains", "county.example.org"),
+        ],
+        &["sso_configured"],
+        About::Detail("agency", json!("DEFAULT")),
+    )
+    .await;
+    // Sending a person to that provider by their e-mail's domain writes nothing.
+    let mark = run.mark().await;
+    let anonymous = run.w.app.client();
+    let csrf = run.w.app.csrf(&anonymous, "/login").await;
+    let r = anonymous
+        .post(run.w.app.url("/login/sso"))
+        .form(&[("email", "jdoe@county.example.org"), ("csrf_token", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    run.page_result(
+        "/login/sso",
+        "boss",
+        "/login/sso",
+        status,
+        "",
+        mark,
+        &[],
+        About::Detail("none", Value::Null),
+    )
+    .await;
+    run.page(
+        "/admin/agency/sso/disable",
+        "boss",
+        "/admin/agency/sso/disable",
+        &[],
+        &["sso_disabled"],
+        About::Detail("agency", json!("DEFAULT")),
+    )
+    .await;
     let newbie = || About::Detail("username", json!("newbie"));
     run.page(
         "/admin/users",

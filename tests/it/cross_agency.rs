@@ -60,7 +60,10 @@ fn read_entry(f: &crate::write_matrix::Fixture, router: Router, route: &str) -> 
         (Router::Api, "/officers/{username}/eligibility") => route.replace("{username}", "wso1"),
         // Public by design (a facility's published aggregates, a display's secret address),
         // or static files: no object of another agency to refuse.
-        (Router::Pages, "/public/{facility_code}" | "/display/{token}" | "/login/{agency_code}") => {
+        (
+            Router::Pages,
+            "/public/{facility_code}" | "/display/{token}" | "/login/{agency_code}" | "/login/{agency_code}/sso",
+        ) => {
             return Some(String::new());
         }
         _ => return None,
@@ -174,7 +177,14 @@ async fn another_agency_reaches_nothing_of_this_one_by_any_route() {
             // An agency's admin adding a facility to its own agency, or changing its own
             // agency's settings, reaches nothing of DEFAULT's.
             if user == "dadmin"
-                && ["/admin/facilities", "/admin/agency/mfa", "/admin/agency/settings"].contains(&route.as_str())
+                && [
+                    "/admin/facilities",
+                    "/admin/agency/mfa",
+                    "/admin/agency/settings",
+                    "/admin/agency/sso",
+                    "/admin/agency/sso/disable",
+                ]
+                .contains(&route.as_str())
             {
                 continue;
             }

@@ -64,6 +64,7 @@ mod services;
 mod signin_flood;
 mod smtp;
 mod sso;
+mod sso_config;
 mod webhook_ssrf;
 mod webhooks;
 mod workers;

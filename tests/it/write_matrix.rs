@@ -261,6 +261,9 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
         (Pages, "post", "/login") => own("signs in as the account whose password is given"),
         (Pages, "post", "/logout") => own("ends the caller's own session"),
         (Pages, "post", "/login/mfa") => own("the second step of the caller's own sign-in"),
+        (Pages, "post", "/login/sso") => {
+            own("sends the caller to the provider of their e-mail's agency; writes nothing")
+        }
         (Pages, "post", "/account/mfa/setup") => own("the caller's own authenticator"),
         (Pages, "post", "/account/password") => own("the caller's own password"),
         (Pages, "post", "/account/sessions/end-others") => own("the caller's own sessions"),
@@ -552,6 +555,17 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             not_admins(),
         ),
         (Pages, "post", "/admin/agency/mfa") => e(path.into(), form(&[("required", "true")]), not_admins()),
+        (Pages, "post", "/admin/agency/sso") => e(
+            path.into(),
+            form(&[
+                ("issuer", "https://login.example.org/tenant/v2.0"),
+                ("client_id", "wso-tracker"),
+                ("client_secret", "a-client-secret"),
+                ("mfa_claim", "amr=mfa"),
+            ]),
+            not_admins(),
+        ),
+        (Pages, "post", "/admin/agency/sso/disable") => e(path.into(), form(&[]), not_admins()),
         (Pages, "post", "/admin/agency/settings") => e(
             path.into(),
             form(&[
