@@ -40,6 +40,17 @@ pub enum SsoCommand {
     Show { code: String },
     /// Turn the agency's provider off: its people sign in with their passwords again.
     Disable { code: String },
+    /// Link an account of the agency to a person at its provider by the provider's subject
+    /// identifier (`sub`), e.g. where the provider's tokens carry no verified e-mail.
+    Link {
+        code: String,
+        username: String,
+        #[arg(long)]
+        subject: String,
+    },
+    /// Remove an account's link (its next sign-in through the provider links again by e-mail,
+    /// or is refused).
+    Unlink { code: String, username: String },
 }
 
 pub async fn run(pool: &PgPool, keys: &Keyring, command: SsoCommand, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -98,6 +109,22 @@ pub async fn run(pool: &PgPool, keys: &Keyring, command: SsoCommand, now: DateTi
                     println!("redirect_uri\tWSO_PUBLIC_URL{}", crate::services::sso::CALLBACK_PATH);
                 }
             }
+        }
+        SsoCommand::Link {
+            code,
+            username,
+            subject,
+        } => {
+            sso_config::link(pool, Some(&code), &username, Some(&subject), Actor::CLI, now)
+                .await
+                .map_err(super::cli::one_line)?;
+            println!("{username} of agency {code} is linked to subject {subject} at its provider");
+        }
+        SsoCommand::Unlink { code, username } => {
+            sso_config::link(pool, Some(&code), &username, None, Actor::CLI, now)
+                .await
+                .map_err(super::cli::one_line)?;
+            println!("{username} of agency {code} is not linked to its provider");
         }
         SsoCommand::Disable { code } => {
             let done = sso_config::disable(pool, Some(&code), Actor::CLI, now)

@@ -81,6 +81,17 @@ pub fn parts() -> Vec<Part> {
             format!("t.facility_id IN {FACILITIES}"),
             &["secret", "secret_sealed", "secret_key"],
         ),
+        // Its identity provider (the client secret left out) and its people's links to it.
+        part(
+            "agency_sso",
+            "t.agency_id = $1".into(),
+            &["secret_sealed", "secret_key"],
+        ),
+        part(
+            "sso_links",
+            "t.user_id IN (SELECT id FROM users WHERE agency_id = $1)".into(),
+            &[],
+        ),
         part(
             "audit_log",
             format!(
@@ -93,8 +104,9 @@ pub fn parts() -> Vec<Part> {
 
 /// The installation's own tables: sessions, sign-in failures, tokens, idempotency keys, the
 /// outbox and deliveries (derived from alerts and events), the chain's head, drafts of imports,
-/// oversight grants (the operator's), migrations' bookkeeping. Not exported.
-pub const NOT_EXPORTED: [&str; 14] = [
+/// oversight grants (the operator's), sign-ins on their way through a provider (minutes old),
+/// migrations' bookkeeping. Not exported.
+pub const NOT_EXPORTED: [&str; 15] = [
     "api_tokens",
     "recovery_codes",
     "user_sessions",
@@ -108,6 +120,7 @@ pub const NOT_EXPORTED: [&str; 14] = [
     "webhook_deliveries",
     "import_drafts",
     "oversight_grants",
+    "sso_pending",
     "_sqlx_migrations",
 ];
 
@@ -117,6 +130,8 @@ pub async fn rows(db: impl PgExecutor<'_>, part: &Part, agency_id: i64) -> sqlx:
     let order = match part.table {
         "user_facilities" => "t.user_id, t.facility_id",
         "audit_log" => "t.chain, t.chain_seq",
+        "agency_sso" => "t.agency_id",
+        "sso_links" => "t.user_id",
         _ => "t.id",
     };
     sqlx::query_scalar(&format!(

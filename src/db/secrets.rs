@@ -14,16 +14,19 @@ pub enum Kind {
     Totp,
     Webhook,
     Answer,
+    /// An agency's identity provider's client secret (single sign-on).
+    SsoClient,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Totp, Kind::Webhook, Kind::Answer];
+    pub const ALL: [Kind; 4] = [Kind::Totp, Kind::Webhook, Kind::Answer, Kind::SsoClient];
 
     pub fn label(self) -> &'static str {
         match self {
             Kind::Totp => "TOTP secrets",
             Kind::Webhook => "webhook signing secrets",
             Kind::Answer => "saved API answers",
+            Kind::SsoClient => "identity provider client secrets",
         }
     }
 }
@@ -36,7 +39,9 @@ pub async fn census(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Kind, Option<S
          UNION ALL
          SELECT 'webhook', secret_key, count(*) FROM webhook_endpoints GROUP BY 2
          UNION ALL
-         SELECT 'answer', body_key, count(*) FROM idempotency_keys WHERE body IS NOT NULL GROUP BY 2",
+         SELECT 'answer', body_key, count(*) FROM idempotency_keys WHERE body IS NOT NULL GROUP BY 2
+         UNION ALL
+         SELECT 'sso', secret_key, count(*) FROM agency_sso GROUP BY 2",
     )
     .fetch_all(db)
     .await?;
@@ -46,6 +51,7 @@ pub async fn census(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Kind, Option<S
             let kind = match kind.as_str() {
                 "totp" => Kind::Totp,
                 "webhook" => Kind::Webhook,
+                "sso" => Kind::SsoClient,
                 _ => Kind::Answer,
             };
             (kind, key, n)
@@ -62,6 +68,7 @@ pub async fn reseal_some(db: &sqlx::PgPool, keys: &Keyring, kind: Kind, limit: i
         Kind::Totp => reseal_totp(db, keys, &newest, limit).await,
         Kind::Webhook => reseal_webhooks(db, keys, &newest, limit).await,
         Kind::Answer => reseal_answers(db, keys, &newest, limit).await,
+        Kind::SsoClient => reseal_sso(db, keys, &newest, limit).await,
     }
 }
 
@@ -171,6 +178,35 @@ async fn reseal_answers(db: &sqlx::PgPool, keys: &Keyring, newest: &str, limit: 
         .bind(&sealed.key_id)
         .bind(body)
         .bind(body_key)
+        .execute(db)
+        .await?
+        .rows_affected();
+    }
+    Ok((rows.len() as u64, done))
+}
+
+async fn reseal_sso(db: &sqlx::PgPool, keys: &Keyring, newest: &str, limit: i64) -> sqlx::Result<(u64, u64)> {
+    let rows: Vec<(i64, Vec<u8>, String)> = sqlx::query_as(
+        "SELECT agency_id, secret_sealed, secret_key FROM agency_sso WHERE secret_key <> $1 ORDER BY agency_id LIMIT $2",
+    )
+    .bind(newest)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    let mut done = 0;
+    for (agency_id, sealed, key_id) in &rows {
+        let aad = super::sso::aad(*agency_id);
+        let plain = keys.open(&aad, key_id, sealed).map_err(undecodable)?;
+        let again = keys.seal(&aad, &plain).map_err(undecodable)?;
+        done += sqlx::query(
+            "UPDATE agency_sso SET secret_sealed = $2, secret_key = $3
+              WHERE agency_id = $1 AND secret_sealed = $4 AND secret_key = $5",
+        )
+        .bind(agency_id)
+        .bind(&again.bytes)
+        .bind(&again.key_id)
+        .bind(sealed)
+        .bind(key_id)
         .execute(db)
         .await?
         .rows_affected();

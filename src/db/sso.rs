@@ -160,6 +160,16 @@ pub async fn link(
     }
 }
 
+/// Removes the account's link; false when it had none.
+pub async fn unlink(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query("DELETE FROM sso_links WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
 /// A sign-in on its way through the provider.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Pending {

@@ -160,3 +160,66 @@ pub async fn disable(pool: &PgPool, code: Option<&str>, actor: Actor<'_>, now: D
     tx.commit().await?;
     Ok(done)
 }
+
+/// Links an account of the agency to a person at its provider by the provider's subject
+/// identifier (`sub`), for providers whose tokens carry no verified e-mail (audited
+/// `sso_linked`, by the admin); `None` unlinks (audited `sso_unlinked`).
+pub async fn link(
+    pool: &PgPool,
+    code: Option<&str>,
+    username: &str,
+    subject: Option<&str>,
+    actor: Actor<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut errors = Vec::new();
+    let agency = resolve(pool, code, &actor, &mut errors).await?;
+    let user = db::users::by_username(pool, username.trim()).await?;
+    let subject = subject.map(str::trim);
+    if subject.is_some_and(|s| s.is_empty() || s.len() > 255) {
+        errors.push(FieldError::new(
+            "subject",
+            "the provider's subject identifier (sub), 1 to 255 characters",
+        ));
+    }
+    let (Some(agency), true) = (agency, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    tenancy::may_set_agency(actor.granter, agency.id)?;
+    // Only an account of this agency, as a sign-in through its provider would judge it.
+    let Some(user) = user.filter(|u| u.agency_id == Some(agency.id)) else {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "username",
+            format!("{agency} has no account {username}", agency = agency.code),
+        )]));
+    };
+    let Some(provider) = db::sso::of_agency(pool, agency.id).await? else {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "agency",
+            format!(
+                "{} has no identity provider: set one first (agency sso set)",
+                agency.code
+            ),
+        )]));
+    };
+    let mut tx = pool.begin().await?;
+    let detail = json!({ "agency": agency.code, "username": user.username, "issuer": provider.issuer, "by": "admin" });
+    match subject {
+        Some(subject) => {
+            if !db::sso::link(&mut *tx, user.id, &provider.issuer, subject, now).await? {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "subject",
+                    "that person is already linked to another account",
+                )]));
+            }
+            db::audit::record(&mut *tx, actor.entry("sso_linked", now, detail)).await?;
+        }
+        None => {
+            if db::sso::unlink(&mut *tx, user.id).await? {
+                db::audit::record(&mut *tx, actor.entry("sso_unlinked", now, detail)).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

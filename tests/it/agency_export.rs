@@ -39,6 +39,20 @@ async fn an_agency_leaves_with_all_of_its_records_none_of_another_s_and_no_secre
     let id = dwso.ok(201, "/bookings", b).await["id"].as_i64().unwrap();
     dwso.ok(201, &format!("/bookings/{id}/documents"), warrant("I-200", "W-7"))
         .await;
+    // Its identity provider: exported, its client secret not.
+    let sso = wso_tracker::services::sso_config::Settings {
+        issuer: "https://login.durham.example.org",
+        client_id: "wso-durham",
+        secret: Some("durham-client-secret"),
+        name: None,
+        mfa_claim: None,
+        domains: &[],
+    };
+    let keys = wso_tracker::secrets::Keyring::for_tests();
+    let cli = wso_tracker::services::accounts::Actor::CLI;
+    wso_tracker::services::sso_config::set(&app.db, &keys, Some("DUR-SO"), sso, cli, app.clock.now())
+        .await
+        .unwrap();
 
     let out = std::env::temp_dir().join(format!("wso-export-{}", uuid::Uuid::new_v4().simple()));
     let o = run(
@@ -98,7 +112,8 @@ async fn an_agency_leaves_with_all_of_its_records_none_of_another_s_and_no_secre
     for other in ["R-1", "RCDC", "wso1", "boss"] {
         assert!(!every_file.contains(other), "{other} is another agency's");
     }
-    for secret in ["$argon2id$", "whsec_", "token_hash", "password_hash"] {
+    assert!(every_file.contains("wso-durham"), "the agency's provider is exported");
+    for secret in ["$argon2id$", "whsec_", "token_hash", "password_hash", "secret_sealed"] {
         assert!(!every_file.contains(secret), "{secret} exported");
     }
     let booking: Value =

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use wso_tracker::auth::{token, totp};
 use wso_tracker::config::Config;
 use wso_tracker::secrets::Keyring;
+use wso_tracker::services::accounts::Actor;
 use wso_tracker::services::webhooks::deliver_due;
 
 use crate::helpers::{PASSWORD, TestApp, World, booking, csrf_in, owner_url_for};
@@ -268,6 +269,19 @@ async fn a_rotation_while_the_server_runs_keeps_sign_in_and_signatures_working()
         .unwrap()
         .to_string();
 
+    // An agency's identity provider, its client secret sealed under the first key.
+    let sso = wso_tracker::services::sso_config::Settings {
+        issuer: "https://login.example.org/tenant/v2.0",
+        client_id: "wso-tracker",
+        secret: Some("the-client-secret"),
+        name: None,
+        mfa_claim: None,
+        domains: &[],
+    };
+    wso_tracker::services::sso_config::set(&app.db, &keys, Some("DEFAULT"), sso, Actor::CLI, app.clock.now())
+        .await
+        .unwrap();
+
     let out = rotate(app, &path);
     let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{said}");
@@ -279,6 +293,7 @@ async fn a_rotation_while_the_server_runs_keeps_sign_in_and_signatures_working()
         ("users", "mfa_secret_key"),
         ("webhook_endpoints", "secret_key"),
         ("idempotency_keys", "body_key"),
+        ("agency_sso", "secret_key"),
     ] {
         let used: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"
@@ -288,6 +303,15 @@ async fn a_rotation_while_the_server_runs_keeps_sign_in_and_signatures_working()
         .unwrap();
         assert_eq!(used, vec![newest.clone()], "{table}: {said}");
     }
+    let provider = wso_tracker::db::sso::of_agency(&app.db, crate::audit::default_chain(&app.db).await)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        provider.secret(&keys).unwrap(),
+        "the-client-secret",
+        "opened under the new key"
+    );
     assert_eq!(
         std::fs::metadata(&path)
             .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)

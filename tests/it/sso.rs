@@ -411,3 +411,26 @@ async fn the_sign_in_pages_offer_the_provider_and_sign_out_offers_the_provider_s
     );
     assert!(!signed_in(&w, &b).await);
 }
+
+#[tokio::test]
+async fn in_the_browser_an_officer_signs_in_at_the_provider_lands_on_the_board_and_signs_out() {
+    use fantoccini::Locator;
+    let (w, idp) = world(&[WSO1]).await;
+    let b = crate::browser::browser().await;
+    b.client.goto(&w.app.url("/login/DEFAULT")).await.unwrap();
+    b.click("a[href=\"/login/DEFAULT/sso\"]").await;
+    // The provider's own sign-in page, in the same browser.
+    b.client.wait().for_element(Locator::Css("#login")).await.unwrap();
+    assert!(b.client.current_url().await.unwrap().as_str().starts_with(&idp.issuer));
+    b.keys("#login", "jdoe").await;
+    b.keys("#password", "pw").await;
+    b.click("#submit").await;
+    // Back here, signed in as wso1, on the dashboard.
+    b.wait_text("header .user-box", "wso1").await;
+    assert_eq!(b.client.current_url().await.unwrap().path(), "/");
+    b.snap("sso-signed-in").await;
+    // Signing out here offers signing out at the provider too.
+    b.click(".user-box button").await;
+    b.wait_text(".sso-sign-out", "Sign out of County Login too").await;
+    assert!(!signed_in(&w, &w.app.client()).await);
+}

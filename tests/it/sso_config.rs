@@ -173,7 +173,13 @@ async fn the_command_line_sets_shows_and_turns_off_an_agency_s_provider() {
     let w = World::new().await;
     #[allow(clippy::disallowed_methods)]
     w.app.clock.set(chrono::Utc::now());
-    let idp = Idp::start(&w.app, &["wso-default"], &[JDOE]).await;
+    let stranger = Person {
+        login: "nomail",
+        sub: "sub-nomail",
+        email: "someone@elsewhere.example.org",
+        mfa: true,
+    };
+    let idp = Idp::start(&w.app, &["wso-default"], &[JDOE, stranger]).await;
     let dir = std::env::temp_dir().join(format!("wso-sso-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let secret_file = dir.join("secret");
@@ -236,6 +242,52 @@ async fn the_command_line_sets_shows_and_turns_off_an_agency_s_provider() {
     let b = w.app.client();
     let callback = through_provider(&w.app, &b, "DEFAULT", "jdoe").await;
     assert_eq!(b.get(&callback).send().await.unwrap().status(), 200);
+
+    // A person whose e-mail matches no account is linked by the admin, by subject.
+    let b = w.app.client();
+    let callback = through_provider(&w.app, &b, "DEFAULT", "nomail").await;
+    assert_eq!(b.get(&callback).send().await.unwrap().status(), 403, "not linked yet");
+    let (ok, _, err) = cli(
+        &w,
+        &["agency", "sso", "link", "DEFAULT", "ice2", "--subject", "sub-nomail"],
+    );
+    assert!(
+        !ok && err.contains("no account ice2"),
+        "a liaison is no agency's account: {err}"
+    );
+    let (ok, out, err) = cli(
+        &w,
+        &["agency", "sso", "link", "DEFAULT", "rookie", "--subject", "sub-nomail"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("rookie of agency DEFAULT is linked"), "{out}");
+    let (ok, _, err) = cli(
+        &w,
+        &["agency", "sso", "link", "DEFAULT", "sgt", "--subject", "sub-nomail"],
+    );
+    assert!(!ok && err.contains("already linked to another account"), "{err}");
+    let b = w.app.client();
+    let callback = through_provider(&w.app, &b, "DEFAULT", "nomail").await;
+    assert_eq!(b.get(&callback).send().await.unwrap().status(), 200);
+    assert!(
+        w.app.page(&b, "/").await.contains("rookie"),
+        "signed in as the linked account"
+    );
+    let (ok, _, _) = cli(&w, &["agency", "sso", "unlink", "DEFAULT", "rookie"]);
+    assert!(ok);
+    let b = w.app.client();
+    let callback = through_provider(&w.app, &b, "DEFAULT", "nomail").await;
+    assert_eq!(b.get(&callback).send().await.unwrap().status(), 403, "unlinked");
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE action IN ('sso_linked', 'sso_unlinked') ORDER BY id")
+            .fetch_all(&w.app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        actions,
+        ["sso_linked", "sso_linked", "sso_unlinked"],
+        "jdoe by e-mail, rookie by the admin"
+    );
 
     let (ok, out, _) = cli(&w, &["agency", "sso", "disable", "DEFAULT"]);
     assert!(ok && out.contains("turned off"), "{out}");
