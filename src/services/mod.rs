@@ -29,6 +29,7 @@ pub mod reports;
 pub mod signin;
 pub mod sso;
 pub mod sso_config;
+pub mod sso_provider;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};

@@ -3,15 +3,10 @@
 //! the person is; whether they get in, as which account, and whether our own authenticator step
 //! follows is decided here (`domain::sso`), and every refusal is audited with its reason.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration as StdDuration;
-
 use chrono::{DateTime, Utc};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims};
+use openidconnect::core::{CoreAuthenticationFlow, CoreIdTokenClaims};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, ProviderMetadataWithLogout as Metadata, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -19,90 +14,15 @@ use sqlx::PgPool;
 
 use crate::db::{self, audit::NewEntry, sso::Provider, users::User};
 use crate::domain::sso::{self as rules, CLOCK_SKEW, MfaClaim, PENDING_FOR, Refusal};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::secrets::Keyring;
+
+pub use super::sso_provider::Providers;
+use super::sso_provider::{Client, client};
 
 /// The path the providers send people back to (registered at each provider as the redirect URI,
 /// after the installation's public address).
 pub const CALLBACK_PATH: &str = "/login/sso/callback";
-
-/// Each agency's provider as discovered (its endpoints and signing keys), kept between
-/// sign-ins and fetched again when the configuration changes or a token names a key it does not
-/// have (the provider rotated its keys).
-pub struct Providers {
-    http: reqwest::Client,
-    discovered: Mutex<HashMap<i64, Arc<Discovered>>>,
-}
-
-struct Discovered {
-    /// The configuration it was discovered for (changed: discover again).
-    updated_at: DateTime<Utc>,
-    metadata: Metadata,
-}
-
-impl Default for Providers {
-    fn default() -> Self {
-        use rustls_platform_verifier::BuilderVerifierExt;
-        crate::services::webhooks::install_crypto();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("the default TLS versions")
-            .with_platform_verifier()
-            .expect("the platform's certificate verifier")
-            .with_no_client_auth();
-        // No redirects (the OpenID Connect spec's advice for the back channel: a redirect could
-        // take the code or the secret elsewhere); a provider that does not answer in 10 s is
-        // unreachable.
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(StdDuration::from_secs(10))
-            .user_agent(concat!("wso-tracker/", env!("CARGO_PKG_VERSION"), " (sign-in)"))
-            .build()
-            .expect("an HTTP client");
-        Self {
-            http,
-            discovered: Mutex::default(),
-        }
-    }
-}
-
-impl Providers {
-    /// The provider's metadata and keys: kept, or discovered now (`fresh`: discovered now).
-    async fn metadata(&self, p: &Provider, fresh: bool) -> Result<Metadata, Refusal> {
-        if !fresh {
-            let kept = self.discovered.lock().ok().and_then(|d| d.get(&p.agency_id).cloned());
-            if let Some(d) = kept.filter(|d| d.updated_at == p.updated_at) {
-                return Ok(d.metadata.clone());
-            }
-        }
-        let issuer = IssuerUrl::new(p.issuer.clone()).map_err(|_| Refusal::ProviderUnreachable)?;
-        let metadata = Metadata::discover_async(issuer, &self.http).await.map_err(|e| {
-            tracing::warn!(agency = %p.agency_code, error = %e, "identity provider discovery failed");
-            Refusal::ProviderUnreachable
-        })?;
-        if let Ok(mut d) = self.discovered.lock() {
-            d.insert(
-                p.agency_id,
-                Arc::new(Discovered {
-                    updated_at: p.updated_at,
-                    metadata: metadata.clone(),
-                }),
-            );
-        }
-        Ok(metadata)
-    }
-
-    /// The end-session endpoint of the agency's provider (RP-initiated logout), where it has one.
-    pub async fn end_session(&self, p: &Provider) -> Option<url::Url> {
-        let md = self.metadata(p, false).await.ok()?;
-        md.additional_metadata()
-            .end_session_endpoint
-            .as_ref()
-            .map(|e| e.url().clone())
-    }
-}
 
 /// Where a sign-in starts: the provider's authorization address, and the value of the cookie
 /// that ties the callback to this browser.
@@ -114,18 +34,6 @@ pub struct Started {
 /// The agency's enabled provider.
 pub async fn provider_of(pool: &PgPool, agency_id: i64) -> AppResult<Option<Provider>> {
     Ok(db::sso::of_agency(pool, agency_id).await?.filter(|p| p.enabled))
-}
-
-fn client(p: &Provider, keys: &Keyring, metadata: Metadata, public_url: &str) -> AppResult<Client> {
-    let secret = p.secret(keys)?;
-    let redirect = RedirectUrl::new(format!("{}{CALLBACK_PATH}", public_url.trim_end_matches('/')))
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("redirect URI: {e}")))?;
-    Ok(CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(p.client_id.clone()),
-        Some(ClientSecret::new(secret)),
-    )
-    .set_redirect_uri(redirect))
 }
 
 /// Starts a sign-in at the agency's provider: PKCE, `state` and `nonce` made here and kept in
@@ -366,15 +274,6 @@ async fn finish_inner(
         agency_code: p.agency_code,
     }))
 }
-
-type Client = openidconnect::core::CoreClient<
-    openidconnect::EndpointSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointMaybeSet,
-    openidconnect::EndpointMaybeSet,
->;
 
 /// The ID token's claims, checked at `now` with [`CLOCK_SKEW`] either way.
 fn verify<'t>(

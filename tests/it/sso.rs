@@ -176,6 +176,23 @@ async fn the_provider_s_second_factor_is_honoured_and_without_it_our_authenticat
     assert!(!signed_in(&w, &without).await, "not in before the second factor");
     let setup = without.get(w.app.url("/account/mfa/setup")).send().await.unwrap();
     assert_eq!(setup.status(), 200, "the enrolment page of the pending sign-in");
+    // Enrolled with a code of the authenticator: only then in.
+    let html = setup.text().await.unwrap();
+    let start = html.find(r#"id="totp-secret""#).expect("the secret is shown");
+    let rest = &html[start..];
+    let secret = rest[rest.find('>').unwrap() + 1..rest.find('<').unwrap()]
+        .trim()
+        .to_string();
+    let code = wso_tracker::auth::totp::code_at(&secret, w.app.clock.now().timestamp()).unwrap();
+    let csrf = crate::helpers::csrf_in(&html).unwrap();
+    let r = without
+        .post(w.app.url("/account/mfa/setup"))
+        .form(&[("code", code.as_str()), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains(r#"class="recovery-code""#));
+    assert!(signed_in(&w, &without).await, "in after our second factor");
 }
 
 #[tokio::test]
