@@ -394,13 +394,5 @@ pub async fn logout(State(state): State<AppState>, user: SignedIn) -> AppResult<
 }
 
 #[cfg(test)]
-mod busy_tests {
-    use super::*;
-
-    #[test]
-    fn a_busy_sign_in_is_a_503_that_says_when_to_try_again() {
-        let r = refusal(&Outcome::Busy, "the page");
-        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(r.headers().get(RETRY_AFTER).unwrap(), "5");
-    }
-}
+#[path = "login_tests.rs"]
+mod busy_tests;
