@@ -208,6 +208,29 @@ pub fn mfa_required(installation_floor: bool, an_agency_requires: bool) -> bool 
     installation_floor || an_agency_requires
 }
 
+/// The second step of a sign-in after its first (a password, or the agency's provider).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondStep {
+    /// Signed in now.
+    None,
+    /// The code of the enrolled authenticator.
+    Code,
+    /// Enrolling an authenticator first (required, none enrolled yet).
+    Enrol,
+}
+
+/// Which second step follows: none when the agency's provider asserted its own second factor;
+/// else the authenticator's code when one is enrolled, enrolment when one is required
+/// ([`mfa_required`]), nothing otherwise.
+pub fn second_step(provider_did_mfa: bool, enrolled: bool, required: bool) -> SecondStep {
+    match (provider_did_mfa, enrolled, required) {
+        (true, _, _) => SecondStep::None,
+        (false, true, _) => SecondStep::Code,
+        (false, false, true) => SecondStep::Enrol,
+        (false, false, false) => SecondStep::None,
+    }
+}
+
 /// Whether `by` may grant (or take back) a facility of `facility_agency` to an account of
 /// `role` that belongs to `account_agency`: an agency's staff work only at its own facilities;
 /// a liaison may be granted any agency's, but only by that agency's admin (or the operator).

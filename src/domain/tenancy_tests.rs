@@ -167,3 +167,20 @@ fn only_the_operator_reaches_the_installations_own_rows() {
     assert!(!reaches_installation(IceLiaison, true));
     assert!(!reaches_installation(Oversight, true));
 }
+
+#[test]
+fn the_provider_s_second_factor_or_ours_follows_the_first_step() {
+    use SecondStep as S;
+    assert_eq!(
+        second_step(true, true, true),
+        S::None,
+        "the provider's own second factor"
+    );
+    assert_eq!(
+        second_step(false, true, false),
+        S::Code,
+        "an enrolled authenticator is always asked"
+    );
+    assert_eq!(second_step(false, false, true), S::Enrol);
+    assert_eq!(second_step(false, false, false), S::None);
+}

@@ -14,7 +14,7 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use crate::auth::csrf::{LOGIN_COOKIE, login_cookie};
-use crate::auth::session::{self, Pending, PendingStage, SignedIn};
+use crate::auth::session::{self, SignedIn};
 use crate::db::{self, audit::NewEntry, users::User};
 use crate::error::AppResult;
 use crate::services::signin::{self, Client, Outcome};
@@ -318,29 +318,10 @@ async fn second_step(
     client: Client<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Response> {
-    // The second step: an authenticator code, or enrolling one first.
-    let required = crate::domain::tenancy::mfa_required(state.config.mfa_required, user.agency_mfa_required);
-    let stage = match (user.mfa_enrolled, required) {
-        (true, _) => Some(PendingStage::Code),
-        (false, true) => Some(PendingStage::Setup),
-        (false, false) => None,
-    };
-    if let Some(stage) = stage {
-        let pending = Pending {
-            user_id: user.id,
-            stage,
-            since: now,
-            setup_secret: None,
-        };
-        session::start_pending(session, &pending).await?;
-        let to = if stage == PendingStage::Code {
-            "/login/mfa"
-        } else {
-            "/account/mfa/setup"
-        };
-        return Ok(Redirect::to(to).into_response());
+    match crate::web::mfa::start_second_step(state, session, user, false, now).await? {
+        Some(to) => Ok(Redirect::to(to).into_response()),
+        None => finish(state, session, user, client).await,
     }
-    finish(state, session, user, client).await
 }
 
 /// Both steps done: the session becomes the user's; a reset password is changed first.

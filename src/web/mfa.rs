@@ -192,3 +192,29 @@ pub async fn confirm_setup(
         }
     }
 }
+
+/// Starts the second step that follows the first (`domain::tenancy::second_step`); returns
+/// where it is answered, or `None` when none follows (the caller signs the user in).
+pub async fn start_second_step(
+    state: &AppState,
+    session: &Session,
+    user: &crate::db::users::User,
+    provider_did_mfa: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Option<&'static str>> {
+    use crate::domain::tenancy::{SecondStep, mfa_required, second_step};
+    let required = mfa_required(state.config.mfa_required, user.agency_mfa_required);
+    let (stage, to) = match second_step(provider_did_mfa, user.mfa_enrolled, required) {
+        SecondStep::None => return Ok(None),
+        SecondStep::Code => (PendingStage::Code, "/login/mfa"),
+        SecondStep::Enrol => (PendingStage::Setup, "/account/mfa/setup"),
+    };
+    let pending = Pending {
+        user_id: user.id,
+        stage,
+        since: now,
+        setup_secret: None,
+    };
+    session::start_pending(session, &pending).await?;
+    Ok(Some(to))
+}

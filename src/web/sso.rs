@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::auth::session::{self, Pending, PendingStage};
+use crate::auth::session;
 use crate::db;
 use crate::domain::sso::Refusal;
 use crate::error::{AppError, AppResult};
@@ -178,26 +178,8 @@ async fn after_provider(
 ) -> AppResult<String> {
     let user = &entered.user;
     let now = state.clock.now();
-    let required = crate::domain::tenancy::mfa_required(state.config.mfa_required, user.agency_mfa_required);
-    let stage = match (entered.provider_mfa, user.mfa_enrolled, required) {
-        (true, _, _) => None,
-        (false, true, _) => Some(PendingStage::Code),
-        (false, false, true) => Some(PendingStage::Setup),
-        (false, false, false) => None,
-    };
-    if let Some(stage) = stage {
-        let pending = Pending {
-            user_id: user.id,
-            stage,
-            since: now,
-            setup_secret: None,
-        };
-        session::start_pending(session, &pending).await?;
-        return Ok(if stage == PendingStage::Code {
-            "/login/mfa".into()
-        } else {
-            "/account/mfa/setup".into()
-        });
+    if let Some(to) = crate::web::mfa::start_second_step(state, session, user, entered.provider_mfa, now).await? {
+        return Ok(to.into());
     }
     let how = serde_json::json!({ "via": "sso", "agency": entered.agency_code, "provider_mfa": entered.provider_mfa });
     let sid = crate::services::signin::complete_with(&state.db, user, client, now, how).await?;
