@@ -37,7 +37,7 @@ pub fn app(state: AppState) -> Router {
         .route("/login/{agency_code}", get(login::show_for_agency))
         .route("/login/{agency_code}/sso", get(sso::start))
         .route("/login/sso", post(sso::by_email))
-        .route("/login/sso/callback", get(sso::callback))
+        .route("/login/{agency_code}/sso/callback", get(sso::callback))
         .route("/logout", post(login::logout))
         .route("/login/mfa", get(mfa::code_page).post(mfa::submit_code))
         .route("/account/mfa/setup", get(mfa::setup).post(mfa::confirm_setup))

@@ -74,6 +74,8 @@ pub async fn run(pool: &PgPool, keys: &Keyring, command: SsoCommand, now: DateTi
                 name: name.as_deref(),
                 mfa_claim: mfa_claim.as_deref(),
                 domains: &domains,
+                // The command line acts as the operator, who may in any case.
+                installation_mfa_floor: false,
             };
             let p = sso_config::set(pool, keys, Some(&code), settings, Actor::CLI, now)
                 .await
@@ -83,7 +85,7 @@ pub async fn run(pool: &PgPool, keys: &Keyring, command: SsoCommand, now: DateTi
                 p.agency_code,
                 p.name,
                 p.issuer,
-                crate::services::sso::CALLBACK_PATH
+                crate::services::sso::callback_path(&p.agency_code)
             );
         }
         SsoCommand::Show { code } => {
@@ -106,7 +108,10 @@ pub async fn run(pool: &PgPool, keys: &Keyring, command: SsoCommand, now: DateTi
                             .unwrap_or("(none: our authenticator step always follows)")
                     );
                     println!("domains\t{}", p.domains.join(", "));
-                    println!("redirect_uri\tWSO_PUBLIC_URL{}", crate::services::sso::CALLBACK_PATH);
+                    println!(
+                        "redirect_uri\tWSO_PUBLIC_URL{}",
+                        crate::services::sso::callback_path(&p.agency_code)
+                    );
                 }
             }
         }

@@ -125,7 +125,7 @@ pub async fn linked(db: impl PgExecutor<'_>, issuer: &str, subject: &str) -> sql
 pub async fn accounts_with_email(db: impl PgExecutor<'_>, agency_id: i64, email: &str) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT u.id FROM users u WHERE u.agency_id = $1 AND lower(u.email) = lower($2) AND u.disabled_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM sso_links l WHERE l.user_id = u.id)",
+           AND NOT u.operator AND NOT EXISTS (SELECT 1 FROM sso_links l WHERE l.user_id = u.id)",
     )
     .bind(agency_id)
     .bind(email)
@@ -133,8 +133,30 @@ pub async fn accounts_with_email(db: impl PgExecutor<'_>, agency_id: i64, email:
     .await
 }
 
-/// Links the account to `subject` at `issuer` (replacing its link, if any); false when that
-/// person is already linked to another account.
+/// Links an account that has no link yet (the first sign-in, by e-mail); false when it has one
+/// by now or the person is linked to another account (two sign-ins at once: one links).
+pub async fn link_new(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    issuer: &str,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO sso_links (user_id, issuer, subject, linked_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(issuer)
+    .bind(subject)
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Links the account to `subject` at `issuer` (replacing its link, if any: an administrator's
+/// link); false when that person is already linked to another account.
 pub async fn link(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -182,7 +204,7 @@ pub struct Pending {
 
 pub async fn start(db: impl PgExecutor<'_>, state: &str, p: &Pending) -> sqlx::Result<()> {
     sqlx::query(
-        "WITH old AS (DELETE FROM sso_pending WHERE started_at < $6 - interval '1 day')
+        "WITH old AS (DELETE FROM sso_pending WHERE started_at < $7)
          INSERT INTO sso_pending (state, browser, agency_id, nonce, pkce_verifier, started_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(state)
@@ -191,6 +213,7 @@ pub async fn start(db: impl PgExecutor<'_>, state: &str, p: &Pending) -> sqlx::R
     .bind(&p.nonce)
     .bind(&p.pkce_verifier)
     .bind(p.started_at)
+    .bind(p.started_at - crate::domain::sso::PENDING_FOR)
     .execute(db)
     .await?;
     Ok(())

@@ -82,6 +82,8 @@ pub enum Refusal {
     Locked,
     /// A service account: it never signs in on the web.
     ServiceAccount,
+    /// The installation's operator signs in with its own password and authenticator only.
+    Operator,
 }
 
 impl Refusal {
@@ -98,6 +100,7 @@ impl Refusal {
             Refusal::Disabled => "account_disabled",
             Refusal::Locked => "account_locked",
             Refusal::ServiceAccount => "service_account",
+            Refusal::Operator => "operator_account",
         }
     }
 
@@ -125,22 +128,41 @@ impl Refusal {
             Refusal::Disabled | Refusal::Locked | Refusal::ServiceAccount => {
                 "Your wso-tracker account cannot sign in now. Ask your administrator."
             }
+            Refusal::Operator => {
+                "The installation's operator account signs in with its wso-tracker password and authenticator, not through an agency's sign-in service."
+            }
         }
     }
 }
 
+/// What [`may_enter`] asks of an account.
+#[derive(Clone, Copy, Debug)]
+pub struct Account {
+    pub agency: Option<i64>,
+    /// It operates the installation (`tenancy::may_operate`).
+    pub operator: bool,
+    pub disabled: bool,
+    pub locked: bool,
+    pub api_only: bool,
+}
+
 /// The account a person may enter through the provider of `provider_agency`: one of that
-/// agency, enabled, not locked, not a service account. A person of agency A can never enter
-/// agency B's account, whatever B's provider says.
-pub fn may_enter(
-    provider_agency: i64,
-    account_agency: Option<i64>,
-    disabled: bool,
-    locked: bool,
-    api_only: bool,
-) -> Result<(), Refusal> {
-    if account_agency != Some(provider_agency) {
+/// agency, enabled, not locked, not a service account, and not the installation's operator
+/// (whom no agency's provider may vouch for, even when it is also an agency's first admin).
+/// A person of agency A can never enter agency B's account, whatever B's provider says.
+pub fn may_enter(provider_agency: i64, account: &Account) -> Result<(), Refusal> {
+    let Account {
+        agency,
+        operator,
+        disabled,
+        locked,
+        api_only,
+    } = *account;
+    if agency != Some(provider_agency) {
         return Err(Refusal::OtherAgency);
+    }
+    if operator {
+        return Err(Refusal::Operator);
     }
     if api_only {
         return Err(Refusal::ServiceAccount);

@@ -33,12 +33,23 @@ fn the_provider_s_second_factor_counts_only_when_the_configured_claim_says_so() 
 
 #[test]
 fn only_an_enabled_account_of_the_provider_s_agency_enters() {
-    assert_eq!(may_enter(1, Some(1), false, false, false), Ok(()));
-    assert_eq!(may_enter(1, Some(2), false, false, false), Err(Refusal::OtherAgency));
-    assert_eq!(may_enter(1, None, false, false, false), Err(Refusal::OtherAgency));
-    assert_eq!(may_enter(1, Some(1), true, false, false), Err(Refusal::Disabled));
-    assert_eq!(may_enter(1, Some(1), false, true, false), Err(Refusal::Locked));
-    assert_eq!(may_enter(1, Some(1), false, false, true), Err(Refusal::ServiceAccount));
+    let ok = Account {
+        agency: Some(1),
+        operator: false,
+        disabled: false,
+        locked: false,
+        api_only: false,
+    };
+    assert_eq!(may_enter(1, &ok), Ok(()));
+    assert_eq!(may_enter(2, &ok), Err(Refusal::OtherAgency));
+    assert_eq!(may_enter(1, &Account { agency: None, ..ok }), Err(Refusal::OtherAgency));
+    assert_eq!(may_enter(1, &Account { operator: true, ..ok }), Err(Refusal::Operator));
+    assert_eq!(may_enter(1, &Account { disabled: true, ..ok }), Err(Refusal::Disabled));
+    assert_eq!(may_enter(1, &Account { locked: true, ..ok }), Err(Refusal::Locked));
+    assert_eq!(
+        may_enter(1, &Account { api_only: true, ..ok }),
+        Err(Refusal::ServiceAccount)
+    );
 }
 
 #[test]
@@ -74,6 +85,7 @@ fn every_refusal_has_its_own_reason_and_words_a_person_can_act_on() {
         Refusal::Disabled,
         Refusal::Locked,
         Refusal::ServiceAccount,
+        Refusal::Operator,
     ];
     let reasons: std::collections::HashSet<_> = all.iter().map(|r| r.reason()).collect();
     assert_eq!(reasons.len(), all.len());

@@ -208,6 +208,23 @@ pub fn mfa_required(installation_floor: bool, an_agency_requires: bool) -> bool 
     installation_floor || an_agency_requires
 }
 
+/// Whether `by` may name the ID token claim that counts as the provider's second factor (which
+/// then skips ours): whoever sets the agency's settings ([`may_set_agency`]), but under the
+/// installation's floor (`WSO_MFA_REQUIRED`) only the operator, since an agency's admin could
+/// otherwise name a claim every token carries and so take the floor away.
+pub fn may_set_mfa_claim(by: Granter, agency: i64, installation_floor: bool) -> Result<(), RuleError> {
+    may_set_agency(by, agency)?;
+    match by {
+        Granter::Account { role, operator, .. } if installation_floor => may_operate(role, operator).map_err(|_| {
+            forbidden(
+                "forbidden",
+                "with WSO_MFA_REQUIRED on, only the installation's operator may say which claim is the provider's second factor",
+            )
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The second step of a sign-in after its first (a password, or the agency's provider).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecondStep {

@@ -169,6 +169,27 @@ fn only_the_operator_reaches_the_installations_own_rows() {
 }
 
 #[test]
+fn under_the_installation_s_floor_only_the_operator_names_the_provider_s_mfa_claim() {
+    let admin = admin_of(1);
+    assert!(
+        may_set_mfa_claim(admin, 1, false).is_ok(),
+        "no floor: the agency's admin"
+    );
+    assert!(
+        may_set_mfa_claim(admin, 1, true).is_err(),
+        "the floor: not the agency's admin"
+    );
+    assert!(may_set_mfa_claim(admin, 2, false).is_err(), "never another agency's");
+    assert!(may_set_mfa_claim(Granter::Cli, 1, true).is_ok());
+    let operator = Granter::Account {
+        role: Operator,
+        operator: true,
+        agency: None,
+    };
+    assert!(may_set_mfa_claim(operator, 1, true).is_ok());
+}
+
+#[test]
 fn the_provider_s_second_factor_or_ours_follows_the_first_step() {
     use SecondStep as S;
     assert_eq!(

@@ -20,9 +20,18 @@ use crate::secrets::Keyring;
 pub use super::sso_provider::Providers;
 use super::sso_provider::{Client, client};
 
-/// The path the providers send people back to (registered at each provider as the redirect URI,
-/// after the installation's public address).
-pub const CALLBACK_PATH: &str = "/login/sso/callback";
+/// The path an agency's provider sends people back to (registered there as the redirect URI,
+/// after the installation's public address). One per agency: a callback is refused when the
+/// sign-in it continues was started for another agency, so that no provider's answer can be
+/// delivered as another's (the OAuth "mix-up" attack).
+pub fn callback_path(agency_code: &str) -> String {
+    format!("/login/{agency_code}/sso/callback")
+}
+
+/// A text from the provider as the audit log keeps it: control characters dropped, at most 300.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(300).collect()
+}
 
 /// Where a sign-in starts: the provider's authorization address, and the value of the cookie
 /// that ties the callback to this browser.
@@ -75,7 +84,11 @@ pub async fn start(
 
 /// What the provider sent back to the callback.
 pub struct Callback<'a> {
+    /// The agency of the callback's path.
+    pub agency_code: &'a str,
     pub state: Option<&'a str>,
+    /// The issuer the provider named (RFC 9207), when it names one.
+    pub iss: Option<&'a str>,
     pub code: Option<&'a str>,
     pub error: Option<&'a str>,
     /// The cookie set when the sign-in started.
@@ -116,7 +129,7 @@ pub async fn finish(
         Err((refusal, detail)) => {
             let mut d = json!({ "reason": refusal.reason(), "agency": agency_code });
             if let Some(detail) = detail {
-                d["detail"] = json!(detail);
+                d["detail"] = json!(printable(&detail));
             }
             audit(pool, None, "sso_refused", cb.ip, now, d).await?;
             Ok(Err(Refused { refusal, agency_code }))
@@ -153,6 +166,17 @@ async fn finish_inner(
         return Ok(Err((Refusal::ProviderUnreachable, Some("provider disabled".into()))));
     };
     *agency_code = Some(p.agency_code.clone());
+    // Answered at another agency's callback, or naming another issuer: not this sign-in's
+    // provider's answer (a mix-up).
+    if !p.agency_code.eq_ignore_ascii_case(cb.agency_code) {
+        return Ok(Err((Refusal::State, Some("another agency's callback".into()))));
+    }
+    if cb
+        .iss
+        .is_some_and(|iss| iss.trim_end_matches('/') != p.issuer.trim_end_matches('/'))
+    {
+        return Ok(Err((Refusal::Token, Some("another issuer in the answer".into()))));
+    }
     if let Some(error) = cb.error {
         return Ok(Err((Refusal::ProviderRefused, Some(error.chars().take(100).collect()))));
     }
@@ -203,6 +227,9 @@ async fn finish_inner(
         Err(e) => return Ok(Err(judge_claims_error(e))),
     };
     let subject = claims.subject().as_str().to_owned();
+    if subject.is_empty() || subject.len() > 255 || subject.chars().any(char::is_control) {
+        return Ok(Err((Refusal::Token, Some("unusable subject".into()))));
+    }
     let mut email = claims.email().map(|e| e.as_str().to_owned());
     let mut email_verified = claims.email_verified() == Some(true);
     if email.is_none() {
@@ -236,7 +263,9 @@ async fn finish_inner(
         Some(id) => id,
         None => {
             let candidates = match (&email, email_verified) {
-                (Some(e), true) => db::sso::accounts_with_email(pool, p.agency_id, e).await?,
+                (Some(e), true) if !e.chars().any(char::is_control) => {
+                    db::sso::accounts_with_email(pool, p.agency_id, e).await?
+                }
                 _ => Vec::new(),
             };
             let [id] = candidates[..] else {
@@ -247,7 +276,7 @@ async fn finish_inner(
                 };
                 return Ok(Err((Refusal::NotLinked, Some(why.into()))));
             };
-            if !db::sso::link(pool, id, &p.issuer, &subject, now).await? {
+            if !db::sso::link_new(pool, id, &p.issuer, &subject, now).await? {
                 return Ok(Err((Refusal::NotLinked, Some("linked elsewhere".into()))));
             }
             let user = db::users::by_id(pool, id).await?;
@@ -259,13 +288,14 @@ async fn finish_inner(
     let Some(user) = db::users::by_id(pool, user_id).await? else {
         return Ok(Err((Refusal::NotLinked, Some("account gone".into()))));
     };
-    if let Err(r) = rules::may_enter(
-        p.agency_id,
-        user.agency_id,
-        user.is_disabled(),
-        user.is_locked(now),
-        user.api_only,
-    ) {
+    let account = rules::Account {
+        agency: user.agency_id,
+        operator: crate::domain::tenancy::may_operate(user.role, user.operator).is_ok(),
+        disabled: user.is_disabled(),
+        locked: user.is_locked(now),
+        api_only: user.api_only,
+    };
+    if let Err(r) = rules::may_enter(p.agency_id, &account) {
         return Ok(Err((r, Some(user.username.clone()))));
     }
     Ok(Ok(Entered {

@@ -24,6 +24,9 @@ pub struct Settings<'a> {
     pub name: Option<&'a str>,
     pub mfa_claim: Option<&'a str>,
     pub domains: &'a [String],
+    /// `WSO_MFA_REQUIRED`: then only the operator may change `mfa_claim`
+    /// (`tenancy::may_set_mfa_claim`).
+    pub installation_mfa_floor: bool,
 }
 
 /// The name on the button when none is given.
@@ -98,6 +101,9 @@ pub async fn set(
         return Err(AppError::Validation(errors));
     }
     tenancy::may_set_agency(actor.granter, agency.id)?;
+    if existing.as_ref().and_then(|p| p.mfa_claim.clone()) != mfa_claim {
+        tenancy::may_set_mfa_claim(actor.granter, agency.id, s.installation_mfa_floor)?;
+    }
     // Another agency already sends this domain's people to its provider.
     for d in &domains {
         if db::sso::by_domain(pool, d)
@@ -193,6 +199,12 @@ pub async fn link(
             format!("{agency} has no account {username}", agency = agency.code),
         )]));
     };
+    if subject.is_some() && tenancy::may_operate(user.role, user.operator).is_ok() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "username",
+            "the installation's operator signs in with its own password and authenticator, never through a provider",
+        )]));
+    }
     let Some(provider) = db::sso::of_agency(pool, agency.id).await? else {
         return Err(AppError::Validation(vec![FieldError::new(
             "agency",

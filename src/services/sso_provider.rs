@@ -12,11 +12,9 @@ use openidconnect::core::CoreClient;
 use openidconnect::{ClientId, ClientSecret, IssuerUrl, ProviderMetadataWithLogout as Metadata, RedirectUrl};
 
 use crate::db::sso::Provider;
-use crate::domain::sso::Refusal;
+use crate::domain::sso::{self as rules, Refusal};
 use crate::error::{AppError, AppResult};
 use crate::secrets::Keyring;
-
-use super::sso::CALLBACK_PATH;
 
 /// Each agency's provider as discovered (its endpoints and signing keys), kept between
 /// sign-ins and fetched again when the configuration changes or a token names a key it does not
@@ -74,6 +72,22 @@ impl Providers {
             tracing::warn!(agency = %p.agency_code, error = %e, "identity provider discovery failed");
             Refusal::ProviderUnreachable
         })?;
+        // Every endpoint it names is https:// (or this machine), like its issuer: the code, the
+        // client secret and the keys never travel in clear.
+        let mut endpoints = vec![metadata.authorization_endpoint().url(), metadata.jwks_uri().url()];
+        endpoints.extend(metadata.token_endpoint().map(|e| e.url()));
+        endpoints.extend(metadata.userinfo_endpoint().map(|e| e.url()));
+        endpoints.extend(
+            metadata
+                .additional_metadata()
+                .end_session_endpoint
+                .as_ref()
+                .map(|e| e.url()),
+        );
+        if let Some(bad) = endpoints.into_iter().find(|u| rules::check_issuer(u).is_err()) {
+            tracing::warn!(agency = %p.agency_code, endpoint = %bad, "identity provider names a plain-http endpoint");
+            return Err(Refusal::ProviderUnreachable);
+        }
         if let Ok(mut d) = self.discovered.lock() {
             d.insert(
                 p.agency_id,
@@ -108,7 +122,8 @@ pub(super) type Client = openidconnect::core::CoreClient<
 /// The client for the agency's provider, sending people back to `public_url`.
 pub(super) fn client(p: &Provider, keys: &Keyring, metadata: Metadata, public_url: &str) -> AppResult<Client> {
     let secret = p.secret(keys)?;
-    let redirect = RedirectUrl::new(format!("{}{CALLBACK_PATH}", public_url.trim_end_matches('/')))
+    let path = super::sso::callback_path(&p.agency_code);
+    let redirect = RedirectUrl::new(format!("{}{path}", public_url.trim_end_matches('/')))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("redirect URI: {e}")))?;
     Ok(CoreClient::from_provider_metadata(
         metadata,

@@ -281,7 +281,7 @@ impl FacilitiesPage {
             layout: Layout::new(state, user, "Facilities", "facilities").await?,
             facilities: managed_facilities(state, user).await?,
             agency: crate::web::sso_admin::agency_panel(state, user).await?,
-            sso_redirect: crate::web::sso_admin::redirect_uri(state),
+            sso_redirect: crate::web::sso_admin::redirect_uri(state, user),
             code: String::new(),
             name: String::new(),
             timezone: "America/New_York".into(),

@@ -1,6 +1,7 @@
 //! Sign-in with the agency's identity provider (issue 29; `services::sso`, decision 0038):
-//! `GET /login/{agency_code}/sso` sends the browser to the provider, `GET /login/sso/callback`
-//! receives it back, `POST /login/sso` finds the provider by the e-mail's domain.
+//! `GET /login/{agency_code}/sso` sends the browser to the provider,
+//! `GET /login/{agency_code}/sso/callback` receives it back, `POST /login/sso` finds the
+//! provider by the e-mail's domain.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -52,15 +53,17 @@ pub fn public_base_of(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-fn browser_cookie(state: &AppState, value: &str, max_age: i64) -> Option<HeaderValue> {
+fn browser_cookie(state: &AppState, agency_code: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
     let secure = if state.config.cookie_secure || state.config.https() {
         "; Secure"
     } else {
         ""
     };
-    format!("{BROWSER_COOKIE}={value}; Path=/login/sso; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
-        .parse()
-        .ok()
+    format!(
+        "{BROWSER_COOKIE}={value}; Path=/login/{agency_code}/sso; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    )
+    .parse()
+    .ok()
 }
 
 fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -109,7 +112,7 @@ pub async fn start(
     match sso::start(&state.db, &state.sso, &state.config.secrets, &provider, &base, now).await? {
         Ok(started) => {
             let mut r = (StatusCode::SEE_OTHER, [(LOCATION, started.to.as_str())]).into_response();
-            if let Some(c) = browser_cookie(&state, &started.browser, 600) {
+            if let Some(c) = browser_cookie(&state, &agency.code, &started.browser, 600) {
                 r.headers_mut().append(SET_COOKIE, c);
             }
             Ok(r)
@@ -125,23 +128,27 @@ pub async fn start(
 #[derive(Deserialize)]
 pub struct CallbackQuery {
     state: Option<String>,
+    iss: Option<String>,
     code: Option<String>,
     error: Option<String>,
 }
 
-/// `GET /login/sso/callback`: the provider's answer. Signed in (or on to our authenticator step
+/// `GET /login/{agency_code}/sso/callback`: the agency's provider's answer. Signed in (or on to our authenticator step
 /// when the provider did not assert its own), or a page saying why not.
 pub async fn callback(
     State(state): State<AppState>,
     session: Session,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
+    Path(code): Path<String>,
     Query(q): Query<CallbackQuery>,
 ) -> AppResult<Response> {
     let now = state.clock.now();
     let base = public_base_of(&state, &headers);
     let cb = Callback {
+        agency_code: &code,
         state: q.state.as_deref(),
+        iss: q.iss.as_deref(),
         code: q.code.as_deref(),
         error: q.error.as_deref(),
         browser: cookie_value(&headers, BROWSER_COOKIE),
@@ -162,7 +169,7 @@ pub async fn callback(
             ContinuePage { to }.into_response()
         }
     };
-    if let Some(c) = browser_cookie(&state, "", 0) {
+    if let Some(c) = browser_cookie(&state, &code, "", 0) {
         response.headers_mut().append(SET_COOKIE, c);
     }
     Ok(response)

@@ -22,10 +22,15 @@ pub async fn agency_panel(state: &AppState, user: &CurrentUser) -> AppResult<Opt
     Ok(Some((agency, provider)))
 }
 
-/// The redirect URI an agency registers at its provider.
-pub fn redirect_uri(state: &AppState) -> String {
+/// The redirect URI the admin's agency registers at its provider.
+pub fn redirect_uri(state: &AppState, user: &CurrentUser) -> String {
     let base = state.config.public_url.as_deref().unwrap_or("WSO_PUBLIC_URL");
-    format!("{}{}", base.trim_end_matches('/'), crate::services::sso::CALLBACK_PATH)
+    let code = user.user.agency.as_deref().unwrap_or("CODE");
+    format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        crate::services::sso::callback_path(code)
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -63,6 +68,7 @@ pub async fn set(State(state): State<AppState>, user: CurrentUser, Form(form): F
         name: Some(form.name.as_str()),
         mfa_claim: Some(form.mfa_claim.as_str()),
         domains: &domains,
+        installation_mfa_floor: state.config.mfa_required,
     };
     let actor = crate::web::admin::actor(&user);
     let own = user.user.agency.as_deref();

@@ -47,6 +47,7 @@ async fn an_agency_leaves_with_all_of_its_records_none_of_another_s_and_no_secre
         name: None,
         mfa_claim: None,
         domains: &[],
+        installation_mfa_floor: false,
     };
     let keys = wso_tracker::secrets::Keyring::for_tests();
     let cli = wso_tracker::services::accounts::Actor::CLI;

@@ -62,7 +62,11 @@ fn read_entry(f: &crate::write_matrix::Fixture, router: Router, route: &str) -> 
         // or static files: no object of another agency to refuse.
         (
             Router::Pages,
-            "/public/{facility_code}" | "/display/{token}" | "/login/{agency_code}" | "/login/{agency_code}/sso",
+            "/public/{facility_code}"
+            | "/display/{token}"
+            | "/login/{agency_code}"
+            | "/login/{agency_code}/sso"
+            | "/login/{agency_code}/sso/callback",
         ) => {
             return Some(String::new());
         }

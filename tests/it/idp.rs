@@ -47,7 +47,7 @@ impl Idp {
             .iter()
             .map(|id| {
                 json!({ "client_id": id, "client_secret": CLIENT_SECRET,
-                        "redirect_uris": [app.url("/login/sso/callback")],
+                        "redirect_uris": [app.url("/login/DEFAULT/sso/callback"), app.url("/login/DUR-SO/sso/callback")],
                         "post_logout_redirect_uris": [app.url("/login/DEFAULT"), app.url("/login/DUR-SO")] })
             })
             .collect();
@@ -124,7 +124,7 @@ pub async fn through_provider(app: &TestApp, browser: &reqwest::Client, agency: 
         .unwrap();
     assert_eq!(r.status(), 303, "off to the provider");
     let mut next = location(&r);
-    let ours = app.url("/login/sso/callback");
+    let ours = app.url(&format!("/login/{agency}/sso/callback"));
     for _ in 0..20 {
         if next.starts_with(&ours) {
             return next;

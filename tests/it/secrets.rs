@@ -277,6 +277,7 @@ async fn a_rotation_while_the_server_runs_keeps_sign_in_and_signatures_working()
         name: None,
         mfa_claim: None,
         domains: &[],
+        installation_mfa_floor: false,
     };
     wso_tracker::services::sso_config::set(&app.db, &keys, Some("DEFAULT"), sso, Actor::CLI, app.clock.now())
         .await

@@ -29,6 +29,13 @@ const STRANGER: Person = Person {
     email: "stranger@county.example.org",
     mfa: true,
 };
+/// Has the e-mail of `boss`, the world's first admin and so the installation's operator.
+const OPERATOR: Person = Person {
+    login: "operator",
+    sub: "sub-operator",
+    email: "boss@county.example.org",
+    mfa: true,
+};
 const REFUSES: Person = Person {
     login: "refuses",
     sub: "sub-refuses",
@@ -62,6 +69,7 @@ async fn configure(w: &World, agency: &str, client_id: &str, issuer: &str) {
         name: Some("County Login"),
         mfa_claim: Some("amr=mfa"),
         domains: &domains,
+        installation_mfa_floor: false,
     };
     sso_config::set(
         &w.app.db,
@@ -197,7 +205,7 @@ async fn the_provider_s_second_factor_is_honoured_and_without_it_our_authenticat
 
 #[tokio::test]
 async fn every_refusal_is_a_page_a_person_can_act_on_and_an_audit_entry_with_its_reason() {
-    let (w, idp) = world(&[WSO1, STRANGER, REFUSES]).await;
+    let (w, idp) = world(&[WSO1, STRANGER, REFUSES, OPERATOR]).await;
     let sessions = open_sessions(&w).await;
 
     // A forged state.
@@ -224,6 +232,33 @@ async fn every_refusal_is_a_page_a_person_can_act_on_and_an_audit_entry_with_its
     assert_eq!(back(&w.app.client(), &callback).await.0, 400);
     assert_eq!(last_refusal(&w).await, "state_mismatch");
     assert_eq!(back(&b, &callback).await.0, 400, "taken once, by anyone");
+
+    // Delivered at another agency's callback (a mix-up: one provider's answer passed off as
+    // another's), or naming another issuer (RFC 9207): refused, and the sign-in used up.
+    let b = w.app.client();
+    let callback = through_provider(&w.app, &b, "DEFAULT", "jdoe").await;
+    let elsewhere = callback.replace("/login/DEFAULT/sso/callback", "/login/DUR-SO/sso/callback");
+    assert_eq!(back(&b, &elsewhere).await.0, 400);
+    assert_eq!(last_refusal(&w).await, "state_mismatch");
+    assert_eq!(back(&b, &callback).await.0, 400, "used up");
+    let b = w.app.client();
+    let callback = through_provider(&w.app, &b, "DEFAULT", "jdoe").await;
+    assert!(callback.contains("iss="), "the provider names itself: {callback}");
+    let mut other = reqwest::Url::parse(&callback).unwrap();
+    let pairs: Vec<(String, String)> = other
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "iss" {
+                "https://another.example.org".into()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    other.query_pairs_mut().clear().extend_pairs(pairs);
+    assert_eq!(back(&b, other.as_str()).await.0, 403);
+    assert_eq!(last_refusal(&w).await, "token_invalid");
 
     // A replayed callback (its code and nonce used already).
     let b = w.app.client();
@@ -272,6 +307,13 @@ async fn every_refusal_is_a_page_a_person_can_act_on_and_an_audit_entry_with_its
     let (status, page) = back(&b, &callback).await;
     assert_eq!(status, 403);
     assert!(page.contains("Ask your administrator to create or link your account"));
+    assert_eq!(last_refusal(&w).await, "not_linked");
+
+    // The operator (the world's first admin) is never linked through a provider, not even by
+    // its verified e-mail.
+    let b = w.app.client();
+    let callback = through_provider(&w.app, &b, "DEFAULT", "operator").await;
+    assert_eq!(back(&b, &callback).await.0, 403);
     assert_eq!(last_refusal(&w).await, "not_linked");
 
     // Consent refused at the provider.

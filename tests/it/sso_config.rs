@@ -85,7 +85,10 @@ async fn an_admin_sets_the_agency_s_provider_its_people_sign_in_with_it_and_it_c
         page.contains("may sign in with <strong>Rockingham Login</strong>"),
         "{page}"
     );
-    assert!(page.contains("/login/sso/callback"), "the redirect URI to register");
+    assert!(
+        page.contains("/login/DEFAULT/sso/callback"),
+        "the redirect URI to register"
+    );
     assert!(!page.contains(CLIENT_SECRET), "the secret is never shown back");
     let stored: Vec<u8> = sqlx::query_scalar("SELECT secret_sealed FROM agency_sso")
         .fetch_one(&w.app.db)
@@ -254,6 +257,14 @@ async fn the_command_line_sets_shows_and_turns_off_an_agency_s_provider() {
     assert!(
         !ok && err.contains("no account ice2"),
         "a liaison is no agency's account: {err}"
+    );
+    let (ok, _, err) = cli(
+        &w,
+        &["agency", "sso", "link", "DEFAULT", "boss", "--subject", "sub-nomail"],
+    );
+    assert!(
+        !ok && err.contains("operator"),
+        "no provider vouches for the operator: {err}"
     );
     let (ok, out, err) = cli(
         &w,
