@@ -19,7 +19,7 @@ use crate::state::AppState;
 #[derive(Parser, Debug)]
 #[command(
     name = "wso-tracker",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("WSO_COMMIT"), ")"),
     about = "Booking-to-transfer case tracker for ICE's Warrant Service Officer program"
 )]
 pub struct Cli {

@@ -548,3 +548,28 @@ async fn sigterm_lets_a_request_in_flight_finish() {
         .unwrap();
     assert_eq!(stored, 1);
 }
+
+#[test]
+fn the_version_names_the_release_and_the_commit_it_was_built_from() {
+    let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    // The checkout's HEAD when built from one (as here), else what WSO_COMMIT said.
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let commit = std::env::var("WSO_COMMIT")
+        .ok()
+        .or(head)
+        .unwrap_or_else(|| "unknown".into());
+    assert_eq!(
+        stdout(&o),
+        format!("wso-tracker {} (commit {commit})", env!("CARGO_PKG_VERSION"))
+    );
+}
