@@ -46,9 +46,7 @@ impl RowScope {
             ..Reach::default()
         })
     }
-}
 
-impl RowScope {
     /// The rows about an account of `agency` (`None`: an account of no agency, whose alerts are
     /// the installation's) and nothing of any case or facility: the scope that writes an alert
     /// about an account before anyone is signed in (a sign-in that locks it).
