@@ -227,6 +227,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(assets)
         .merge(pages)
+        .route_layer(from_fn(middleware::record_route))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access::audit_denials,

@@ -109,6 +109,10 @@ pub async fn audit_denials(State(state): State<AppState>, mut request: Request, 
         .and_then(|a| a.0)
         .map(|ip| ip.to_string());
     let response = next.run(request).await;
+    // The request's log line names who it was, by id only.
+    if let Some((id, _)) = who.0.lock().ok().and_then(|w| w.clone()) {
+        tracing::Span::current().record("user_id", id);
+    }
     let hidden = response
         .extensions()
         .get::<crate::web::error_page::HiddenRefusal>()

@@ -10,7 +10,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// No inline script or style anywhere; assets come from this origin only.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -74,18 +74,38 @@ pub fn apply(router: Router, timeout_secs: u64, https: bool) -> Router {
         // Case data must not linger in shared caches or the browser's back/forward cache.
         .layer(header(header::CACHE_CONTROL, "no-store"))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|id| id.header_value().to_str().ok())
-                .unwrap_or("-");
-            // A wall display's path is its secret: the log names the page, not the token.
-            let path = match req.uri().path() {
-                p if p.starts_with("/display/") => "/display/…",
-                p => p,
-            };
-            tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
-        }))
+        // One line per request when it is answered: its id, method, route template (recorded
+        // once routed: never the path itself, which can hold a display's secret or a username),
+        // the user's id once known, status and latency; no name, no query, no body.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        route = tracing::field::Empty,
+                        request_id = %id,
+                        user_id = tracing::field::Empty
+                    )
+                })
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Records the matched route's template (`/bookings/{id}`) in the request's log span.
+pub async fn record_route(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    if let Some(route) = request.extensions().get::<axum::extract::MatchedPath>() {
+        tracing::Span::current().record("route", route.as_str());
+    }
+    next.run(request).await
 }

@@ -43,6 +43,7 @@ mod imports;
 mod imports_logs;
 mod imports_size;
 mod imports_web;
+mod json_logs;
 mod layering;
 mod leaks;
 mod lighthouse;
