@@ -62,6 +62,9 @@ pub struct Config {
     /// `WSO_PUBLIC_URL` (e.g. `https://wso.county.gov`): when https, the session cookie is
     /// `__Host-wso_session` and `Secure`, and every response carries HSTS.
     pub public_url: Option<String>,
+    /// `WSO_METRICS_BIND` (e.g. `127.0.0.1:9464`; default off): the separate listener that
+    /// answers `/metrics` in the Prometheus text format. Never on the public port.
+    pub metrics_bind: Option<SocketAddr>,
     /// `WSO_TRUSTED_PROXIES` (CIDRs, comma-separated; default none): only from these addresses is
     /// `X-Forwarded-For` believed for the client's address.
     pub trusted_proxies: Vec<crate::net::Cidr>,
@@ -168,6 +171,13 @@ impl Config {
             session_max_hours: parse_num("WSO_SESSION_MAX_HOURS", 12)?.max(1),
             audit_verify_minutes: parse_num("WSO_AUDIT_VERIFY_MINUTES", 60)?.max(1),
             public_url: var("WSO_PUBLIC_URL"),
+            metrics_bind: match var("WSO_METRICS_BIND") {
+                Some(v) => Some(
+                    v.parse()
+                        .map_err(|_| anyhow::anyhow!("WSO_METRICS_BIND is not an address like 127.0.0.1:9464: {v}"))?,
+                ),
+                None => None,
+            },
             trusted_proxies: match var("WSO_TRUSTED_PROXIES") {
                 Some(v) => v
                     .split(',')
@@ -226,6 +236,7 @@ impl Config {
             session_max_hours: 12,
             audit_verify_minutes: 60,
             public_url: None,
+            metrics_bind: None,
             trusted_proxies: vec![],
             max_connections: 1024,
             http_first_request: std::time::Duration::from_secs(10),

@@ -12,6 +12,7 @@ mod cli_user;
 pub mod cluster;
 pub mod database;
 pub mod http;
+pub mod metrics;
 pub mod server;
 mod workers;
 

@@ -34,6 +34,15 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
             None
         }
     };
+    // Metrics on their own listener, when asked for (never the public port).
+    if let Some(metrics_bind) = state.config.metrics_bind {
+        let s = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = super::metrics::serve(s, metrics_bind).await {
+                tracing::error!(error = %e, "metrics listener stopped");
+            }
+        });
+    }
     // The server's own work runs under the system scope (every agency's rows, `db::scope`).
     let watcher = tokio::spawn(db::scope::system(watch_deadlines(state.clone())));
     let auditor = tokio::spawn(db::scope::system(watch_audit_chain(state.clone())));
@@ -145,6 +154,7 @@ async fn watch_deadlines(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.watch_interval_secs));
     loop {
         tick.tick().await;
+        let started = std::time::Instant::now();
         let c = &state.config;
         match crate::alerts::check_deadlines(&state.db, state.clock.now(), &c.alert_hours_left, &c.mail_from).await {
             Ok(0) => {}
@@ -154,6 +164,8 @@ async fn watch_deadlines(state: AppState) {
         if let Err(e) = watch_accounts(&state).await {
             tracing::error!(error = %e, "account watcher failed; retrying next tick");
         }
+        metrics::gauge!("wso_watcher_last_tick_timestamp_seconds").set(state.clock.now().timestamp() as f64);
+        metrics::gauge!("wso_watcher_tick_duration_seconds").set(started.elapsed().as_secs_f64());
     }
 }
 
@@ -165,8 +177,14 @@ async fn watch_audit_chain(state: AppState) {
     loop {
         tick.tick().await;
         let (now, from) = (state.clock.now(), &state.config.mail_from);
-        if let Err(e) = crate::services::audit::check(&state.db, now, from).await {
-            tracing::error!(error = %e, "audit chain check failed; retrying next time");
+        match crate::services::audit::check(&state.db, now, from).await {
+            Ok(broken) => {
+                metrics::gauge!("wso_audit_chain_broken").set(broken as f64);
+                if broken == 0 {
+                    metrics::gauge!("wso_audit_chain_verified_timestamp_seconds").set(now.timestamp() as f64);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "audit chain check failed; retrying next time"),
         }
     }
 }

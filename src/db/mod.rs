@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod interpreters;
 pub mod logins;
+pub mod metrics;
 pub mod mfa;
 pub mod oversight;
 pub mod reports;

@@ -61,6 +61,7 @@ pub struct StreamSlot {
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        metrics::gauge!("wso_board_streams").decrement(1.0);
         let mut streams = self.feed.streams.lock().expect("board streams lock");
         if let Some(n) = streams.get_mut(&self.user_id) {
             *n -= 1;
@@ -111,6 +112,7 @@ impl Feed {
             return None;
         }
         *n += 1;
+        metrics::gauge!("wso_board_streams").increment(1.0);
         Some(StreamSlot {
             feed: self.clone(),
             user_id,

@@ -104,8 +104,18 @@ pub fn apply(router: Router, timeout_secs: u64, https: bool) -> Router {
 
 /// Records the matched route's template (`/bookings/{id}`) in the request's log span.
 pub async fn record_route(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    if let Some(route) = request.extensions().get::<axum::extract::MatchedPath>() {
-        tracing::Span::current().record("route", route.as_str());
-    }
-    next.run(request).await
+    let Some(route) = request.extensions().get::<axum::extract::MatchedPath>().cloned() else {
+        return next.run(request).await;
+    };
+    tracing::Span::current().record("route", route.as_str());
+    // Counted and timed by route template (bounded labels; `boot::metrics`).
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let route = route.as_str().to_owned();
+    let status = response.status().as_u16().to_string();
+    metrics::histogram!("wso_http_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("wso_http_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
+    response
 }

@@ -47,6 +47,7 @@ mod json_logs;
 mod layering;
 mod leaks;
 mod lighthouse;
+mod metrics;
 mod next_steps;
 mod openapi;
 mod outside;
