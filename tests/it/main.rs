@@ -48,6 +48,7 @@ mod layering;
 mod leaks;
 mod lighthouse;
 mod metrics;
+mod monitoring;
 mod next_steps;
 mod openapi;
 mod outside;
