@@ -214,7 +214,10 @@ impl AppError {
     pub fn log(&self) {
         match self {
             AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
-            AppError::Unavailable(u) => tracing::warn!(code = u.code(), "database unavailable: answered 503"),
+            AppError::Unavailable(u) => {
+                metrics::counter!("wso_database_unavailable_total", "code" => u.code()).increment(1);
+                tracing::warn!(code = u.code(), "database unavailable: answered 503")
+            }
             _ => {}
         }
     }

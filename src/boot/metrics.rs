@@ -74,5 +74,13 @@ async fn refresh(state: &AppState) -> sqlx::Result<()> {
     metrics::gauge!("wso_outbox_undelivered").set(undelivered as f64);
     let age = oldest.map_or(0.0, |o| (now - o).num_seconds().max(0) as f64);
     metrics::gauge!("wso_outbox_oldest_undelivered_age_seconds").set(age);
+    let (waiting, oldest) = crate::db::metrics::webhook_backlog(&state.db).await?;
+    metrics::gauge!("wso_webhook_undelivered").set(waiting as f64);
+    let age = oldest.map_or(0.0, |o| (now - o).num_seconds().max(0) as f64);
+    metrics::gauge!("wso_webhook_oldest_undelivered_age_seconds").set(age);
+    // The connection pool of this process.
+    let (size, idle) = (state.db.size() as f64, state.db.num_idle() as f64);
+    metrics::gauge!("wso_db_pool_connections", "state" => "idle").set(idle);
+    metrics::gauge!("wso_db_pool_connections", "state" => "in_use").set((size - idle).max(0.0));
     Ok(())
 }

@@ -183,6 +183,7 @@ pub async fn mark_delivered(db: impl PgExecutor<'_>, id: i64, now: DateTime<Utc>
 }
 
 pub async fn mark_failed(db: impl PgExecutor<'_>, id: i64, retry_at: DateTime<Utc>, error: &str) -> sqlx::Result<()> {
+    metrics::counter!("wso_delivery_failures_total", "kind" => "email").increment(1);
     sqlx::query!(
         "UPDATE outbox SET next_attempt_at = $2, leased_until = NULL, last_error = $3 WHERE id = $1",
         id,

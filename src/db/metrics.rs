@@ -14,6 +14,16 @@ pub async fn running_deadlines(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Date
         .await
 }
 
+/// Webhook deliveries still to be tried (not delivered, not given up), and when the oldest
+/// event among them happened.
+pub async fn webhook_backlog(db: impl PgExecutor<'_>) -> sqlx::Result<(i64, Option<DateTime<Utc>>)> {
+    sqlx::query_as(
+        "SELECT count(*), min(event_at) FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL",
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// E-mails not yet delivered, and when the oldest of them was written.
 pub async fn outbox_backlog(db: impl PgExecutor<'_>) -> sqlx::Result<(i64, Option<DateTime<Utc>>)> {
     sqlx::query_as("SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL")

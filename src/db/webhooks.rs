@@ -178,6 +178,9 @@ pub async fn record_attempt(
     delivered: bool,
     next: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
+    if !delivered {
+        metrics::counter!("wso_delivery_failures_total", "kind" => "webhook").increment(1);
+    }
     sqlx::query(
         "UPDATE webhook_deliveries
             SET leased_until = NULL, last_status = $3, last_error = $4,

@@ -70,6 +70,7 @@ async fn throttled(pool: &PgPool, config: &Config, client: Client<'_>, now: Date
     };
     let retry_after = oldest.map_or(60, |t| (t + Duration::minutes(1) - now).num_seconds().max(1));
     let detail = json!({ "failures_last_minute": failures, "retry_after_seconds": retry_after });
+    metrics::counter!("wso_signin_throttled_total").increment(1);
     db::audit::record(pool, entry(None, "login_throttled", client.ip, now, detail)).await?;
     Ok(Some(retry_after))
 }
@@ -94,6 +95,7 @@ async fn failed(
     client: Client<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    metrics::counter!("wso_signin_failures_total").increment(1);
     let mut detail = detail;
     if let Some(u) = user.filter(|u| !u.api_only && !u.is_locked(now) && !u.is_disabled()) {
         let window = Duration::minutes(FAILURE_WINDOW_MINUTES);

@@ -109,6 +109,31 @@ async fn metrics_answer_on_their_own_listener_and_follow_the_clocks_and_requests
         "{body}"
     );
 
+    // The backlogs and the pool are there; a wrong password is a sign-in failure.
+    for series in [
+        "wso_webhook_undelivered",
+        "wso_webhook_oldest_undelivered_age_seconds",
+        r#"wso_db_pool_connections{state="idle"}"#,
+        r#"wso_db_pool_connections{state="in_use"}"#,
+    ] {
+        assert!(sample(&body, series).is_some(), "{series}: {body}");
+    }
+    assert_eq!(sample(&body, "wso_signin_failures_total"), None, "{body}");
+    let stranger = w.app.client();
+    let csrf = crate::helpers::csrf_in(&server.page(&stranger, "/login").await).unwrap();
+    let r = stranger
+        .post(server.url("/login"))
+        .form(&[
+            ("username", "wso1"),
+            ("password", "wrong-password-1"),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "refused");
+    assert_eq!(sample(&scrape(port).await, "wso_signin_failures_total"), Some(1.0));
+
     // Never on the public port.
     let r = crate::helpers::http().get(server.url("/metrics")).send().await.unwrap();
     assert_eq!(r.status(), 404);
