@@ -133,16 +133,21 @@ async fn verify_upload(request: Request, next: Next, expected: &str, limit: usiz
 
 /// The value of the sign-in form's cookie, if the request carries it.
 pub fn login_cookie<B>(request: &axum::http::Request<B>) -> Option<String> {
-    request
-        .headers()
+    cookie(request.headers(), LOGIN_COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+}
+
+/// The value of the request's first cookie named `name`.
+pub fn cookie<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == LOGIN_COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

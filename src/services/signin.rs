@@ -39,7 +39,8 @@ pub enum Outcome {
     Busy,
 }
 
-fn entry<'a>(
+/// An audit entry of a sign-in step by `user` (none: not known yet).
+pub(crate) fn entry<'a>(
     user: Option<&'a User>,
     action: &'a str,
     ip: Option<&str>,

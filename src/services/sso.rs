@@ -12,10 +12,11 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::db::{self, audit::NewEntry, sso::Provider, users::User};
+use crate::db::{self, sso::Provider, users::User};
 use crate::domain::sso::{self as rules, CLOCK_SKEW, MfaClaim, PENDING_FOR, Refusal};
 use crate::error::AppResult;
 use crate::secrets::Keyring;
+use crate::services::signin::entry;
 
 pub use super::sso_provider::Providers;
 use super::sso_provider::{Client, client};
@@ -131,7 +132,7 @@ pub async fn finish(
             if let Some(detail) = detail {
                 d["detail"] = json!(printable(&detail));
             }
-            audit(pool, None, "sso_refused", cb.ip, now, d).await?;
+            db::audit::record(pool, entry(None, "sso_refused", cb.ip, now, d)).await?;
             Ok(Err(Refused { refusal, agency_code }))
         }
     }
@@ -281,7 +282,7 @@ async fn finish_inner(
             }
             let user = db::users::by_id(pool, id).await?;
             let detail = json!({ "agency": p.agency_code, "issuer": p.issuer, "by": "verified_email" });
-            audit(pool, user.as_ref(), "sso_linked", cb.ip, now, detail).await?;
+            db::audit::record(pool, entry(user.as_ref(), "sso_linked", cb.ip, now, detail)).await?;
             id
         }
     };
@@ -332,29 +333,4 @@ fn judge_claims_error(e: openidconnect::ClaimsVerificationError) -> (Refusal, Op
         _ => Refusal::Token,
     };
     (refusal, Some(e.to_string().chars().take(300).collect()))
-}
-
-pub async fn audit(
-    pool: &PgPool,
-    user: Option<&User>,
-    action: &str,
-    ip: Option<&str>,
-    now: DateTime<Utc>,
-    detail: serde_json::Value,
-) -> AppResult<()> {
-    db::audit::record(
-        pool,
-        NewEntry {
-            at: now,
-            recorded_at: now,
-            actor_id: user.map(|u| u.id),
-            actor: user.map(|u| u.username.as_str()),
-            action,
-            ip: ip.map(str::to_owned),
-            detail,
-            booking_id: None,
-        },
-    )
-    .await?;
-    Ok(())
 }

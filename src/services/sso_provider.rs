@@ -32,15 +32,7 @@ struct Discovered {
 
 impl Default for Providers {
     fn default() -> Self {
-        use rustls_platform_verifier::BuilderVerifierExt;
-        crate::services::webhooks::install_crypto();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("the default TLS versions")
-            .with_platform_verifier()
-            .expect("the platform's certificate verifier")
-            .with_no_client_auth();
+        let tls = crate::services::webhooks::client_tls().expect("TLS with the platform's certificate verifier");
         // No redirects (the OpenID Connect spec's advice for the back channel: a redirect could
         // take the code or the secret elsewhere); a provider that does not answer in 10 s is
         // unreachable.

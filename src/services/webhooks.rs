@@ -216,17 +216,23 @@ pub fn install_crypto() {
     });
 }
 
+/// TLS for the server's outgoing HTTP (webhooks, identity providers): aws-lc-rs, the safe
+/// default versions, the platform's certificate verifier.
+pub fn client_tls() -> anyhow::Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    install_crypto();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth())
+}
+
 impl Sender {
     /// A sender that delivers to public addresses and to `to`'s.
     pub fn new(to: Destinations) -> anyhow::Result<Self> {
         let to = Arc::new(to);
-        use rustls_platform_verifier::BuilderVerifierExt;
-        install_crypto();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
-            .with_platform_verifier()?
-            .with_no_client_auth();
+        let tls = client_tls()?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{COOKIE, HOST, LOCATION, SET_COOKIE};
+use axum::http::header::{HOST, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -66,14 +66,10 @@ fn browser_cookie(state: &AppState, agency_code: &str, value: &str, max_age: i64
     .ok()
 }
 
+/// The browser's sign-in cookie, if it looks like one of ours.
 fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().strip_prefix(name)?.strip_prefix('='))
-        .find(|v| (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_hexdigit()))
+    crate::auth::csrf::cookie(headers, name)
+        .filter(|v| (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The page a refused sign-in shows: what happened in words a person can act on.
@@ -119,7 +115,11 @@ pub async fn start(
         }
         Err(refusal) => {
             let detail = serde_json::json!({ "reason": refusal.reason(), "agency": agency.code });
-            sso::audit(&state.db, None, "sso_refused", ip.as_deref(), now, detail).await?;
+            crate::db::audit::record(
+                &state.db,
+                crate::services::signin::entry(None, "sso_refused", ip.as_deref(), now, detail),
+            )
+            .await?;
             Ok(refused(refusal, Some(&agency.code)))
         }
     }
