@@ -62,7 +62,10 @@ async fn check_post_service(pool: &PgPool, now: DateTime<Utc>, mail_from: &str) 
     let mut count = 0;
     // A notice is overdue once the hour after its service has passed; the watcher looks back a week.
     let served_by = crate::domain::notice::overdue_if_served_by(now);
-    for id in db::documents::without_post_service_notice(pool, now - chrono::Duration::days(7), served_by).await? {
+    for id in
+        db::documents::without_post_service_notice(pool, now - crate::domain::notice::OVERDUE_LOOK_BACK, served_by)
+            .await?
+    {
         let mut tx = pool.begin().await?;
         let Some(b) = db::bookings::try_lock(&mut tx, id, false).await? else {
             continue;

@@ -15,6 +15,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::domain::stage::{Stage, stage};
+use crate::domain::{claims, notice};
 use crate::state::AppState;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -70,6 +71,17 @@ async fn refresh(state: &AppState) -> sqlx::Result<()> {
     }
     let over = deadlines.iter().filter(|d| stage(**d, now).is_overdue()).count();
     metrics::gauge!("wso_over_detentions").set(over as f64);
+    // The program's one-hour duties to ICE, overdue now (the watcher's own reads and rules).
+    let claims = crate::db::claims::unreported_claims(&state.db).await?;
+    let late = claims
+        .iter()
+        .filter(|c| claims::report_overdue(c.report_due_at, c.reported_at, now))
+        .count();
+    metrics::gauge!("wso_citizenship_claims_overdue").set(late as f64);
+    let since = now - notice::OVERDUE_LOOK_BACK;
+    let served_by = notice::overdue_if_served_by(now);
+    let late = crate::db::documents::without_post_service_notice(&state.db, since, served_by).await?;
+    metrics::gauge!("wso_post_service_notices_overdue").set(late.len() as f64);
     let (undelivered, oldest) = crate::db::metrics::outbox_backlog(&state.db).await?;
     metrics::gauge!("wso_outbox_undelivered").set(undelivered as f64);
     let age = oldest.map_or(0.0, |o| (now - o).num_seconds().max(0) as f64);
@@ -82,5 +94,6 @@ async fn refresh(state: &AppState) -> sqlx::Result<()> {
     let (size, idle) = (state.db.size() as f64, state.db.num_idle() as f64);
     metrics::gauge!("wso_db_pool_connections", "state" => "idle").set(idle);
     metrics::gauge!("wso_db_pool_connections", "state" => "in_use").set((size - idle).max(0.0));
+    metrics::gauge!("wso_db_pool_max_connections").set(f64::from(state.db.options().get_max_connections()));
     Ok(())
 }

@@ -151,20 +151,33 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 
 /// The deadline watcher, every `WSO_WATCH_INTERVAL_SECS`.
 async fn watch_deadlines(state: AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(state.config.watch_interval_secs));
+    let interval = state.config.watch_interval_secs;
+    metrics::gauge!("wso_watcher_interval_seconds").set(interval as f64);
+    // Until its first round completes, its start counts as the last: a first round stuck from
+    // the start is seen as stalled, not as absent.
+    metrics::gauge!("wso_watcher_last_tick_timestamp_seconds").set(state.clock.now().timestamp() as f64);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(interval));
     loop {
         tick.tick().await;
         let started = std::time::Instant::now();
         let c = &state.config;
+        let mut completed = true;
         match crate::alerts::check_deadlines(&state.db, state.clock.now(), &c.alert_hours_left, &c.mail_from).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(raised = n, "deadline alerts raised"),
-            Err(e) => tracing::error!(error = %e, "deadline watcher failed; retrying next tick"),
+            Err(e) => {
+                completed = false;
+                tracing::error!(error = %e, "deadline watcher failed; retrying next tick");
+            }
         }
         if let Err(e) = watch_accounts(&state).await {
+            completed = false;
             tracing::error!(error = %e, "account watcher failed; retrying next tick");
         }
-        metrics::gauge!("wso_watcher_last_tick_timestamp_seconds").set(state.clock.now().timestamp() as f64);
+        // Only a completed tick counts: a watcher failing every round is as stalled as a stuck one.
+        if completed {
+            metrics::gauge!("wso_watcher_last_tick_timestamp_seconds").set(state.clock.now().timestamp() as f64);
+        }
         metrics::gauge!("wso_watcher_tick_duration_seconds").set(started.elapsed().as_secs_f64());
     }
 }

@@ -5,6 +5,10 @@ use chrono::{DateTime, Duration, Utc};
 /// ICE is notified immediately after each service; one hour later the notice is overdue.
 pub const POST_SERVICE_NOTICE_WITHIN: Duration = Duration::hours(1);
 
+/// How far back the watcher (and the overdue count in `/metrics`) look for a service without
+/// its notice: an older one was alerted on long ago and is the compliance report's business.
+pub const OVERDUE_LOOK_BACK: Duration = Duration::days(7);
+
 /// When the post-service notice to ICE is due for a service at `served_at`.
 pub fn post_service_notice_due(served_at: DateTime<Utc>) -> DateTime<Utc> {
     served_at + POST_SERVICE_NOTICE_WITHIN

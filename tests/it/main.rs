@@ -56,6 +56,7 @@ mod oversight;
 mod page_text;
 mod polish;
 mod process;
+mod prometheus;
 mod promises;
 mod refusals;
 mod reports;

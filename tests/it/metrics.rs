@@ -66,6 +66,8 @@ async fn metrics_answer_on_their_own_listener_and_follow_the_clocks_and_requests
         "{body}"
     );
     assert_eq!(sample(&body, "wso_over_detentions"), Some(0.0), "{body}");
+    assert_eq!(sample(&body, "wso_post_service_notices_overdue"), Some(0.0), "{body}");
+    assert_eq!(sample(&body, "wso_citizenship_claims_overdue"), Some(0.0), "{body}");
     assert!(sample(&body, "wso_outbox_undelivered").is_some(), "{body}");
     assert!(
         sample(&body, "wso_outbox_oldest_undelivered_age_seconds").is_some(),
@@ -99,10 +101,22 @@ async fn metrics_answer_on_their_own_listener_and_follow_the_clocks_and_requests
     assert!(body.contains("wso_http_request_duration_seconds_bucket{"), "{body}");
     assert!(!body.contains("wso1"), "no user names in labels");
 
-    // Its deadline passed: an over-detention.
+    // Its deadline passed: an over-detention; served 49 hours ago and ICE never told of it, an
+    // overdue post-service notice; a citizenship claim made two hours ago and not reported.
     set_deadline(-1).await.unwrap();
+    sqlx::query(
+        "INSERT INTO citizenship_claims (booking_id, claimed_at, how, recorded_by, recorded_at, report_due_at)
+         SELECT $1, now() - interval '2 hours', 'said so at intake', id, now(), now() - interval '1 hour'
+           FROM users WHERE username = 'wso1'",
+    )
+    .bind(id)
+    .execute(&w.app.admin_db)
+    .await
+    .unwrap();
     let body = scrape(port).await;
     assert_eq!(sample(&body, "wso_over_detentions"), Some(1.0), "{body}");
+    assert_eq!(sample(&body, "wso_post_service_notices_overdue"), Some(1.0), "{body}");
+    assert_eq!(sample(&body, "wso_citizenship_claims_overdue"), Some(1.0), "{body}");
     assert_eq!(
         sample(&body, r#"wso_running_clocks{stage="overdue"}"#),
         Some(1.0),
@@ -115,6 +129,8 @@ async fn metrics_answer_on_their_own_listener_and_follow_the_clocks_and_requests
         "wso_webhook_oldest_undelivered_age_seconds",
         r#"wso_db_pool_connections{state="idle"}"#,
         r#"wso_db_pool_connections{state="in_use"}"#,
+        "wso_db_pool_max_connections",
+        "wso_watcher_interval_seconds",
     ] {
         assert!(sample(&body, series).is_some(), "{series}: {body}");
     }
