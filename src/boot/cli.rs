@@ -20,7 +20,9 @@ use crate::state::AppState;
 #[command(
     name = "wso-tracker",
     version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("WSO_COMMIT"), ")"),
-    about = "Booking-to-transfer case tracker for ICE's Warrant Service Officer program"
+    about = "Booking-to-transfer case tracker for ICE's Warrant Service Officer program",
+    // `--help` reads like a manual page: description, environment, files, exit status.
+    after_long_help = include_str!("help.txt")
 )]
 pub struct Cli {
     #[command(subcommand)]

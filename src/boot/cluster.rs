@@ -224,7 +224,10 @@ fn spawn(bin: &Path, data_dir: &Path, run_as: Option<&RunAs>, durability: Durabi
         .arg(data_dir)
         .arg("-k")
         .arg(data_dir)
-        .args(["-c", "listen_addresses=", "-c", "max_connections=300"]);
+        .args(["-c", "listen_addresses=", "-c", "max_connections=300"])
+        // No JIT: the packaged unit forbids writable-executable memory (MemoryDenyWriteExecute),
+        // which LLVM's generated code needs; our statements gain nothing from it.
+        .args(["-c", "jit=off"]);
     if let Durability::Throwaway = durability {
         cmd.args([
             "-c",

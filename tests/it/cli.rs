@@ -150,6 +150,56 @@ fn without_postgresql_binaries_the_server_says_what_to_install() {
     );
 }
 
+#[test]
+fn help_reads_like_a_manual_page_and_exit_statuses_are_as_it_says() {
+    let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let help = String::from_utf8(o.stdout).unwrap();
+    let at = |section: &str| {
+        help.find(&format!("\n{section}\n"))
+            .unwrap_or_else(|| panic!("{section}: {help}"))
+    };
+    let order = [
+        "Commands:",
+        "DESCRIPTION",
+        "ENVIRONMENT",
+        "FILES",
+        "EXIT STATUS",
+        "EXAMPLES",
+        "SEE ALSO",
+    ]
+    .map(at);
+    assert!(order.is_sorted(), "sections in a manual page's order: {help}");
+    for named in [
+        "DATABASE_URL",
+        "WSO_METRICS_BIND",
+        "/etc/wso-tracker/wso-tracker.env",
+        "/var/lib/wso-tracker",
+    ] {
+        assert!(help.contains(named), "{named}: {help}");
+    }
+    // A command line that does not parse: 2; a command that fails: 1 (as EXIT STATUS says).
+    let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+        .arg("--no-such-flag")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_wso-tracker"))
+        .arg("migrate")
+        .env_remove("DATABASE_URL")
+        .env(
+            "WSO_DATA_DIR",
+            std::env::temp_dir().join(format!("wso-help-{}", std::process::id())),
+        )
+        .env("WSO_PG_BINDIR", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
 /// A `wso-tracker serve` process; its stdout lines arrive on a channel.
 struct Server {
     child: std::process::Child,
