@@ -6,7 +6,9 @@ Drives bookings, ICE documents, points of release and warrant services through t
 from several threads, every write with an Idempotency-Key and retried until acknowledged; kills
 the PostgreSQL leader with SIGKILL, later one app process; then checks that every acknowledged
 write is in the database, that every alert e-mail arrived exactly once, and that no response was
-a 500. Prints the summary and exits 1 if any of those fails.
+a 500. Reads, on the leader just before it is killed and on the new leader at the end, whether
+every app connection and every replication connection was encrypted (pg_stat_ssl). Prints the
+summary and exits 1 if any of those fails.
 """
 
 import argparse
@@ -14,6 +16,7 @@ import json
 import os
 import signal
 import socketserver
+import ssl
 import subprocess
 import sys
 import threading
@@ -208,15 +211,63 @@ def psql(dsn, sql):
     return out.stdout.strip()
 
 
+# Patroni's REST API is https; its certificate is checked against the drill's CA (--rest-ca).
+REST_TLS = [None]  # the ssl.SSLContext, once the arguments are read
+
+
 def leader(rest_ports):
     for port in rest_ports:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/primary", timeout=2) as r:
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/primary", timeout=2,
+                                        context=REST_TLS[0]) as r:
                 if r.status == 200:
                     return port
         except Exception:
             pass
     return None
+
+
+# ---- Encrypted connections on a leader (pg_stat_ssl) ----
+
+
+def tls_report(member_dsns, member, app_roles):
+    """What pg_stat_ssl says of the app's connections and of the replication connections on
+    member `member` (0-based, the leader), and how each standby connects (its walreceiver's
+    sslmode). A dict; "ok" only if there is at least one of each and every one is encrypted."""
+    dsn = member_dsns[member]
+    roles = ",".join("'%s'" % r for r in app_roles)
+    try:
+        # Client backends of the app's roles (through HAProxy): every row must have ssl = true.
+        app = psql(dsn, "SELECT count(*), count(*) FILTER (WHERE s.ssl), "
+                        "coalesce(string_agg(DISTINCT s.version || ' ' || s.cipher, ', '), '-'), "
+                        "coalesce(string_agg(DISTINCT a.usename, ','), '-') "
+                        "FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) "
+                        f"WHERE a.backend_type = 'client backend' AND a.usename IN ({roles})").split("|")
+        # Walsenders (one per standby streaming from this member): every one ssl = true.
+        rows = psql(dsn, "SELECT r.application_name, r.sync_state, s.ssl, coalesce(s.version, '-') "
+                         "FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid) ORDER BY 1").splitlines()
+    except subprocess.CalledProcessError as e:
+        return {"ok": False, "text": f"could not ask pg{member + 1}: {e.stderr.strip()}"}
+    app_total, app_tls = int(app[0]), int(app[1])
+    standbys, repl_tls, repl_verified = [], 0, 0
+    for row in rows:
+        name, state, encrypted, version = row.split("|")
+        # The standby's side: its walreceiver's conninfo says whether it verifies the leader.
+        mode = "?"
+        if name.startswith("pg") and name[2:].isdigit() and 0 < int(name[2:]) <= len(member_dsns):
+            try:
+                info = psql(member_dsns[int(name[2:]) - 1], "SELECT conninfo FROM pg_stat_wal_receiver")
+                mode = next((kv.split("=", 1)[1] for kv in info.split() if kv.startswith("sslmode=")), "none")
+            except subprocess.CalledProcessError:
+                mode = "unknown"
+        repl_tls += encrypted == "t"
+        repl_verified += encrypted == "t" and mode == "verify-full"
+        standbys.append(f"{name} {state} " + (f"{version} sslmode={mode}" if encrypted == "t" else "NOT ENCRYPTED"))
+    ok = app_total > 0 and app_tls == app_total and rows and repl_tls == repl_verified == len(rows)
+    text = (f"app connections encrypted {app_tls} of {app_total} ({app[3]}; {app[2]}); "
+            f"replication encrypted {repl_tls} of {len(rows)}, verify-full {repl_verified} of {len(rows)} "
+            f"({', '.join(standbys) or 'none'})")
+    return {"ok": bool(ok), "text": text}
 
 
 def main():
@@ -228,6 +279,9 @@ def main():
     p.add_argument("--rest-ports", required=True)  # member REST ports, comma-separated
     p.add_argument("--data-dirs", required=True)  # member data dirs, same order
     p.add_argument("--configs", required=True)  # member Patroni configuration files, same order
+    p.add_argument("--member-dsns", required=True)  # a superuser DSN straight to each member, same order
+    p.add_argument("--rest-ca", required=True)  # the CA of Patroni's REST API certificates
+    p.add_argument("--app-roles", default="wso_app,wso_owner")  # the app's database roles
     p.add_argument("--kill-app-pid", type=int, required=True)
     # TERM: the process is stopped as systemd or an operator does (requests in flight and the
     # delivery round in progress finish); KILL: as if its machine died.
@@ -240,6 +294,9 @@ def main():
     rest_ports = [int(x) for x in a.rest_ports.split(",")]
     data_dirs = a.data_dirs.split(",")
     configs = a.configs.split(",")
+    member_dsns = a.member_dsns.split(",")
+    app_roles = a.app_roles.split(",")
+    REST_TLS[0] = ssl.create_default_context(cafile=a.rest_ca)
 
     sink = ThreadingSmtp(("127.0.0.1", a.smtp_port), SmtpHandler)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
@@ -256,6 +313,9 @@ def main():
     if port is None:
         sys.exit("no leader to kill")
     member = rest_ports.index(port)
+    # The leader about to be killed, under load: every app and replication connection encrypted?
+    tls_before = tls_report(member_dsns, member, app_roles)
+    print(f"[{time.monotonic() - t0:5.1f} s] TLS on the leader pg{member + 1}: {tls_before['text']}", flush=True)
     with open(os.path.join(data_dirs[member], "postmaster.pid")) as f:
         pid = int(f.readline())
     # The whole member, as if its machine died: Patroni first (so it cannot restart its
@@ -339,6 +399,10 @@ def main():
 
     total = sum(len(set(v)) for v in STATS.acked.values())
     new_leader = leader(rest_ports)
+    if new_leader is None:
+        tls_after = {"ok": False, "text": "no leader to ask"}
+    else:
+        tls_after = tls_report(member_dsns, rest_ports.index(new_leader), app_roles)
     print()
     print("Failover drill summary")
     print(f"  acknowledged writes:             {total} "
@@ -364,10 +428,16 @@ def main():
     print(f"  responses 500:                   {STATS.errors_500}")
     print(f"  statuses seen:                   " + ", ".join(
         f"{k if k is not None else 'no answer'}: {v}" for k, v in sorted(STATS.statuses.items(), key=lambda kv: str(kv[0]))))
+    # From pg_stat_ssl on the leader: at least one app connection and one walsender, all TLS.
+    after_name = f"pg{rest_ports.index(new_leader) + 1}" if new_leader else "?"
+    for label, report in ((f"TLS before failover (pg{member + 1}):", tls_before),
+                          (f"TLS after failover ({after_name}):", tls_after)):
+        print(f"  {label:<33}" + ("all encrypted: " if report["ok"] else "FAIL: ") + report["text"])
     # A message handed to the mail server by a process SIGKILLed before it could record that is
     # sent again with the same Message-ID (at-least-once, decision 0010): reported, not failed.
     ok = sum(lost.values()) == 0 and duplicate_bookings == 0 and missing_mail == 0 and duplicated_otherwise == 0 and passed_missing == 0 \
-        and alerts_mailed_twice == 0 and STATS.errors_500 == 0 and first_ok is not None
+        and alerts_mailed_twice == 0 and STATS.errors_500 == 0 and first_ok is not None \
+        and tls_before["ok"] and tls_after["ok"]
     print("  RESULT:                          " + ("PASS" if ok else "FAIL"))
     sys.exit(0 if ok else 1)
 
