@@ -2,35 +2,18 @@
 //! could do: its facilities and staff in one agency, DEFAULT; its first admin also the operator;
 //! a liaison keeping its facilities as grants.
 
-use std::borrow::Cow;
-
-use sqlx::migrate::Migrator;
 use wso_tracker::db::{self, MIGRATOR};
 use wso_tracker::domain::Role;
 use wso_tracker::domain::tenancy::{self, Granter};
 
-use crate::helpers::empty_database;
+use crate::helpers::database_before;
 
 /// The migration that brought agencies.
 const AGENCIES: i64 = 21;
 
 #[tokio::test]
 async fn a_single_agency_database_migrates_with_every_account_keeping_what_it_could_do() {
-    let pool = empty_database().await;
-    let before = Migrator {
-        migrations: Cow::Owned(
-            MIGRATOR
-                .migrations
-                .iter()
-                .filter(|m| m.version < AGENCIES)
-                .cloned()
-                .collect(),
-        ),
-        ignore_missing: false,
-        locking: true,
-        no_tx: false,
-    };
-    before.run(&pool).await.expect("the schema of the previous release");
+    let pool = database_before(AGENCIES).await;
     let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
     sqlx::query(
         "INSERT INTO facilities (code, name, timezone, igsa, created_at)

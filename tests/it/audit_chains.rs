@@ -3,16 +3,14 @@
 //! itself (`audit verify --agency CODE`), and a database from before keeps its entries,
 //! verifiable, in the installation's chain.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use serde_json::json;
-use sqlx::migrate::Migrator;
 use wso_tracker::db::MIGRATOR;
 use wso_tracker::services::audit::{self, Verified};
 
 use crate::audit::cli;
-use crate::helpers::{World, booking, empty_database};
+use crate::helpers::{World, booking, database_before};
 
 async fn agency_id(w: &World, code: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM agencies WHERE code = $1")
@@ -187,14 +185,7 @@ async fn appends_of_different_agencies_do_not_wait_on_each_other() {
 
 #[tokio::test]
 async fn entries_from_before_the_upgrade_stay_verifiable_in_the_installations_chain() {
-    let pool = empty_database().await;
-    let before = Migrator {
-        migrations: Cow::Owned(MIGRATOR.migrations.iter().filter(|m| m.version < 24).cloned().collect()),
-        ignore_missing: false,
-        locking: true,
-        no_tx: false,
-    };
-    before.run(&pool).await.expect("the schema of the previous release");
+    let pool = database_before(24).await;
     sqlx::query(
         "INSERT INTO users (username, role, agency_id, password_hash, created_at)
          VALUES ('wso1', 'officer', (SELECT id FROM agencies WHERE code = 'DEFAULT'),

@@ -2,6 +2,7 @@
 //! `DATABASE_URL`), a fresh migrated database per test cloned from a template, and the real
 //! app served over real HTTP on a free port with a settable clock.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -9,13 +10,14 @@ use std::sync::OnceLock;
 use chrono::{TimeZone, Utc};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use wso_tracker::boot::cluster::{Durability, PrivateCluster};
 use wso_tracker::clock::Clock;
 use wso_tracker::config::Config;
-use wso_tracker::db::roles;
 use wso_tracker::db::scope::RowScope;
+use wso_tracker::db::{MIGRATOR, roles};
 use wso_tracker::services::accounts::{self, Actor, NewUser};
 use wso_tracker::state::AppState;
 
@@ -203,8 +205,8 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Config::for_tests()).await
 }
 
-/// A new, empty database owned by the owner role, nothing migrated: for a test that starts from
-/// an older schema (tests/it/agencies_migration.rs). The owner's pool.
+/// A new, empty database owned by the owner role, nothing migrated: what [`database_before`]
+/// starts from. The owner's pool.
 pub async fn empty_database() -> PgPool {
     let server = server();
     let name = format!("wso_test_{}", uuid::Uuid::new_v4().simple());
@@ -226,6 +228,49 @@ pub async fn empty_database() -> PgPool {
         .connect_with(owner)
         .await
         .unwrap()
+}
+
+/// The one fixture of an older schema: a new database with this build's migrations before
+/// `version` applied (the embedded ones, filtered), as the owner. The schema of the previous
+/// release (tests/it/upgrade.rs: v0.1.0, migrations up to 0028) or of an installation from
+/// before a migration that moves data (tests/it/agencies_migration.rs). The test fills it, runs
+/// the rest of the migrations, and checks what they did. The owner's pool.
+pub async fn database_before(version: i64) -> PgPool {
+    let pool = empty_database().await;
+    let earlier = Migrator {
+        migrations: Cow::Owned(
+            MIGRATOR
+                .migrations
+                .iter()
+                .filter(|m| m.version < version)
+                .cloned()
+                .collect(),
+        ),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    };
+    earlier
+        .run(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("the schema before migration {version}: {e}"));
+    pool
+}
+
+/// The app on a database that [`database_before`] made and the test has since migrated to this
+/// build's schema: the app role granted its rights (as `wso-tracker serve` does after migrating),
+/// then served like [`spawn_app`]'s, on `clock`. Its `database_url` runs the CLI or a server
+/// process (tests/it/process.rs) on that database.
+pub async fn serve_migrated(owner: &PgPool, clock: Clock) -> TestApp {
+    roles::grant_app(owner, roles::APP)
+        .await
+        .expect("the app role's rights on the migrated database");
+    let name = owner
+        .connect_options()
+        .get_database()
+        .expect("a test database's name")
+        .to_string();
+    serve_database(name, Config::for_tests(), clock).await
 }
 
 /// A server with its own configuration (e.g. other alert thresholds).
