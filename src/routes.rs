@@ -164,6 +164,7 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/corrections", post(api::bookings::correct))
         .route("/transfers/pending", get(api::transfers::pending))
         .route("/transfers/pending/events", get(api::transfers::events))
+        .route("/duties", get(api::duties::duties))
         .route("/bookings/{id}/citizenship-claims", post(api::claims::record_claim))
         .route(
             "/bookings/{id}/citizenship-claims/{claim_id}/report",

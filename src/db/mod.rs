@@ -15,6 +15,7 @@ pub mod compliance;
 pub mod credentials;
 pub mod displays;
 pub mod documents;
+pub mod duties;
 mod encode;
 pub mod export;
 pub mod facilities;

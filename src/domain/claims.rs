@@ -94,3 +94,12 @@ pub fn report(
 pub fn any_unreported(claims: impl IntoIterator<Item = ClaimFacts>) -> bool {
     claims.into_iter().any(|c| c.reported_at.is_none())
 }
+
+/// When the earliest claim not yet reported to ICE must be reported (a case's next duty).
+pub fn first_report_due(claims: impl IntoIterator<Item = ClaimFacts>) -> Option<DateTime<Utc>> {
+    claims
+        .into_iter()
+        .filter(|c| c.reported_at.is_none())
+        .map(|c| c.report_due_at)
+        .min()
+}

@@ -15,6 +15,8 @@ pub mod claims;
 mod clock_tests;
 pub mod credentials;
 pub mod db_link;
+#[cfg(test)]
+mod duty_tests;
 pub mod events;
 pub mod import;
 pub mod input;

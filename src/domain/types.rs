@@ -72,6 +72,18 @@ impl Status {
 }
 
 word_enum! {
+    /// A case's one next duty (issue 31; `GET /api/v1/duties`, the case page, the dashboards).
+    DutyKind {
+        RecordReleasePoint = "record_release_point", "Record the point of release";
+        ServeWarrant = "serve_warrant", "Serve the warrant";
+        NotifyIceOfService = "notify_ice_of_service", "Notify ICE of the service";
+        ReportCitizenshipClaim = "report_citizenship_claim", "Report the citizenship claim to ICE";
+        TransferOrRelease = "transfer_or_release", "Transfer to ICE or release";
+        AnswerComplaint = "answer_complaint", "Send the complaint to ICE";
+    }
+}
+
+word_enum! {
     ChargeCategory {
         Dwi = "dwi", "DWI";
         Traffic = "traffic", "Traffic";

@@ -47,6 +47,8 @@ pub struct Offer {
     pub claim_unreported: bool,
     /// The pickup is offered, but only one before this deadline, which has passed.
     pub pickup_late_after: Option<DateTime<Utc>>,
+    /// The case's one next duty (issue 31), which the page leads with.
+    pub duty: Option<next_steps::NextDuty>,
 }
 
 /// The case `id` as `caller` may see it: 404 when it does not exist or is not theirs.
@@ -128,11 +130,17 @@ async fn offer(
     let pickup_late_after = case.deadline().filter(|&d| {
         can.transfer && !can.late_transfer && case.status == Status::WsoHold && case::past_deadline(d, now)
     });
+    let binds = next_steps::Binds {
+        active_warrant: case::active_warrant(&docs, now),
+        notice_logged,
+        claim_report_due: claims::first_report_due(claim_list.iter().map(Claim::facts)),
+    };
     let serveable = allowed::serveable(actor(true), facts, &docs, now)
         .map(|i| documents[i].id)
         .collect();
     Ok(Offer {
-        steps: next_steps::order(&case, &can, case::active_warrant(&docs, now), notice_logged, now),
+        steps: next_steps::order(&case, &can, binds, now),
+        duty: next_steps::duty(&case, binds, now),
         can,
         serveable,
         not_certified,

@@ -21,6 +21,7 @@ pub mod claims;
 pub mod compliance;
 pub mod credentials;
 pub mod displays;
+pub mod duties;
 pub mod export;
 pub mod identity;
 pub mod imports;

@@ -59,6 +59,15 @@ pub struct CasePage {
     /// A running hold whose post-service notice to ICE is not logged (viewers who see the
     /// notifications only).
     notice: Option<crate::web::transfers::NoticeDue>,
+    /// The case's one next duty (issue 31), which the page leads with.
+    duty: Option<DutyView>,
+}
+
+/// The next duty in words: what, due when (local), and whether that time has passed.
+pub struct DutyView {
+    pub label: &'static str,
+    pub due: Option<String>,
+    pub overdue: bool,
 }
 
 impl CasePage {
@@ -130,7 +139,13 @@ async fn render(
             .find(|x| x.id == i)
             .map(|x| format!("{} ({})", x.name, x.languages))
     });
+    let duty = offer.duty.map(|d| DutyView {
+        label: d.kind.label(),
+        due: d.due_at.map(|t| local_time(t, tz)),
+        overdue: d.due_at.is_some_and(|t| now > t),
+    });
     Ok(CasePage {
+        duty,
         notice,
         serveable: offer.serveable,
         claims,

@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod case_inputs;
 pub mod claims;
 pub mod complaints;
+pub mod duties;
 pub mod error;
 pub mod idempotency;
 pub mod json;

@@ -191,6 +191,17 @@ fn cases() -> Vec<Op> {
             .roles(EVERYONE)
             .query::<super::transfers::PendingQuery>(&[])
             .list::<PendingJson<'static>>("The running clocks the caller may see", false),
+        op(Get, "/duties", "transfers", "Each open case's next duty")
+            .describe(
+                "Each open case's one next duty (`record_release_point`, `serve_warrant`, `notify_ice_of_service`, \
+                 `report_citizenship_claim`, `transfer_or_release`) and each complaint still owed to ICE \
+                 (`answer_complaint`, for roles that read complaints), soonest `due_at` first; a duty with no \
+                 deadline has `due_at: null` and comes last. The same duty leads the case page.",
+            )
+            .roles(EVERYONE)
+            .query::<super::FacilityQuery>(&[])
+            .ok::<super::duties::DutiesJson>(200, "The duties")
+            .errors(&[403]),
         op(Get, "/transfers/pending/events", "transfers", "The running clocks, pushed")
             .describe(
                 "Server-sent events (`text/event-stream`) that never end on their own: `board` (every row, \
