@@ -35,6 +35,9 @@ pub struct Config {
     /// `WSO_ALERT_HOURS_LEFT` (default `12,4,1`): alerts this many hours before a deadline, besides
     /// the alerts at service and at the deadline.
     pub alert_hours_left: Vec<i64>,
+    /// `WSO_PICKUP_PLAN_HOURS` (default 12, 1 to 47): a running hold with no pickup planned and
+    /// this many hours or fewer left is flagged and alerted (issue 31).
+    pub pickup_plan_hours: i64,
     /// `WSO_WATCH_INTERVAL_SECS` (default 5): how often the deadline watcher looks.
     pub watch_interval_secs: u64,
     /// `WSO_OUTBOX_INTERVAL_SECS` (default 2): how often the delivery worker looks.
@@ -156,6 +159,10 @@ impl Config {
                 Some(v) => parse_hours_left(&v)?,
                 None => DEFAULT_HOURS_LEFT.to_vec(),
             },
+            pickup_plan_hours: match parse_num("WSO_PICKUP_PLAN_HOURS", crate::domain::pickup::UNPLANNED_HOURS)? {
+                h @ 1..=47 => h,
+                h => anyhow::bail!("WSO_PICKUP_PLAN_HOURS must be 1 to 47 hours, got {h}"),
+            },
             watch_interval_secs: parse_num("WSO_WATCH_INTERVAL_SECS", 5)?.max(1) as u64,
             outbox_interval_secs: parse_num("WSO_OUTBOX_INTERVAL_SECS", 2)?.max(1) as u64,
             outbox_backoff_cap_secs: parse_num("WSO_OUTBOX_BACKOFF_CAP_SECS", 60)?.max(1),
@@ -224,6 +231,7 @@ impl Config {
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_string(),
             alert_hours_left: DEFAULT_HOURS_LEFT.to_vec(),
+            pickup_plan_hours: crate::domain::pickup::UNPLANNED_HOURS,
             watch_interval_secs: 5,
             outbox_interval_secs: 2,
             outbox_backoff_cap_secs: 60,

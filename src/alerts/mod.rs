@@ -3,9 +3,11 @@
 
 mod agreement;
 mod mail;
+mod pickup;
 mod watcher;
 
 pub use mail::{Mailer, deliver_due};
+pub use pickup::check_pickups;
 pub use watcher::{check_deadlines, raise_at_service};
 
 use chrono::{DateTime, Utc};

@@ -170,6 +170,14 @@ async fn watch_deadlines(state: AppState) {
                 tracing::error!(error = %e, "deadline watcher failed; retrying next tick");
             }
         }
+        match crate::alerts::check_pickups(&state.db, state.clock.now(), c.pickup_plan_hours, &c.mail_from).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(raised = n, "pickup alerts raised"),
+            Err(e) => {
+                completed = false;
+                tracing::error!(error = %e, "pickup watcher failed; retrying next tick");
+            }
+        }
         if let Err(e) = watch_accounts(&state).await {
             completed = false;
             tracing::error!(error = %e, "account watcher failed; retrying next tick");

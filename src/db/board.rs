@@ -40,10 +40,12 @@ pub struct BoardBooking {
     pub claim: bool,
     /// A post-service notification to ICE is logged.
     pub notice_logged: bool,
+    /// When ICE plans to pick the person up (issue 31).
+    pub pickup_planned_at: Option<DateTime<Utc>>,
 }
 
 /// Decoded by position (the columns of [`SELECT`], first in every board statement): finding
-/// fourteen columns by name in each of a board's rows was a measurable part of a request.
+/// fifteen columns by name in each of a board's rows was a measurable part of a request.
 impl<'r> FromRow<'r, PgRow> for BoardBooking {
     fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         Ok(BoardBooking {
@@ -63,14 +65,19 @@ impl<'r> FromRow<'r, PgRow> for BoardBooking {
             },
             claim: row.try_get(12)?,
             notice_logged: row.try_get(13)?,
+            pickup_planned_at: row.try_get(14)?,
         })
     }
 }
 
+/// How many columns [`SELECT`] names (a board statement's further columns come after them).
+const CASE_COLUMNS: usize = 15;
+
 const SELECT: &str = "SELECT b.id, b.facility_id, f.code AS facility_code, f.timezone AS facility_timezone,
         b.booking_number, b.last_name, b.first_name, b.status, b.served_at, b.custody_deadline, b.igsa_at,
         b.release_point_at, EXISTS (SELECT 1 FROM citizenship_claims c WHERE c.booking_id = b.id) AS claim,
-        EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service') AS notice_logged
+        EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = 'post_service') AS notice_logged,
+        (SELECT p.planned_at FROM pickup_plans p WHERE p.booking_id = b.id) AS pickup_planned_at
     FROM bookings b
     JOIN facilities f ON f.id = b.facility_id";
 // The board's two lists as SQL predicates. These are the only statements that name a status
@@ -169,11 +176,11 @@ struct PageRow {
     facilities: Option<(Vec<i64>, Vec<String>, Vec<String>)>,
 }
 
-/// Columns by position: the case's fourteen ([`SELECT`]), then `part` (0 the facilities, 1 a
+/// Columns by position: the case's [`CASE_COLUMNS`] ([`SELECT`]), then `part` (0 the facilities, 1 a
 /// running clock, 2 awaiting), then the facilities' ids, codes and names.
 impl<'r> sqlx::FromRow<'r, PgRow> for PageRow {
     fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
-        let part: i32 = row.try_get(14)?;
+        let part: i32 = row.try_get(CASE_COLUMNS)?;
         Ok(PageRow {
             row: if part == 0 {
                 None
@@ -182,7 +189,11 @@ impl<'r> sqlx::FromRow<'r, PgRow> for PageRow {
             },
             on_pending: part == 1,
             facilities: if part == 0 {
-                Some((row.try_get(15)?, row.try_get(16)?, row.try_get(17)?))
+                Some((
+                    row.try_get(CASE_COLUMNS + 1)?,
+                    row.try_get(CASE_COLUMNS + 2)?,
+                    row.try_get(CASE_COLUMNS + 3)?,
+                ))
             } else {
                 None
             },
@@ -218,7 +229,7 @@ pub async fn page(
             UNION ALL
             {} WHERE $2 AND {ON_AWAITING} AND {in_shown}
             UNION ALL
-            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
                    coalesce(array_agg(f.id ORDER BY f.code), '{{}}'), coalesce(array_agg(f.code ORDER BY f.code), '{{}}'),
                    coalesce(array_agg(f.name ORDER BY f.code), '{{}}')
             FROM facilities f WHERE $1::bigint[] IS NULL OR f.id = ANY($1)) board",

@@ -26,6 +26,7 @@ pub mod logins;
 pub mod metrics;
 pub mod mfa;
 pub mod oversight;
+pub mod pickup;
 pub mod reports;
 pub mod roles;
 pub mod scope;

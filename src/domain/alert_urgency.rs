@@ -13,9 +13,10 @@ impl AlertKind {
         match self {
             DeadlinePassed | AuditChainBroken => 0,
             CitizenshipClaimReportOverdue => 1,
-            PostServiceNoticeOverdue | ComplaintIceOverdue => 2,
+            // A plan after the deadline or a missed pickup: a person heads past the limit.
+            PostServiceNoticeOverdue | ComplaintIceOverdue | PickupPlanAfterDeadline | PickupPlanMissed => 2,
             HoursLeft(h) if h <= 1 => 3,
-            CitizenshipClaimReportDue => 4,
+            CitizenshipClaimReportDue | PickupNotPlanned => 4,
             HoursLeft(h) if h <= 4 => 5,
             PostServiceNotice | ComplaintIceDue | AccountLocked => 6,
             HoursLeft(_) | AnnualReviewDue | AccountDisabledInactive => 7,

@@ -32,10 +32,16 @@ pub enum AlertKind {
     AccountDisabledInactive,
     /// `audit verify` failed: an audit entry was changed, removed or inserted (admins see it).
     AuditChainBroken,
+    /// ICE's planned pickup is after the 48-hour deadline (issue 31).
+    PickupPlanAfterDeadline,
+    /// No pickup planned and the deadline is near.
+    PickupNotPlanned,
+    /// The planned pickup time passed and the person is still held.
+    PickupPlanMissed,
 }
 
 /// The kinds with a fixed word, and the word.
-const NAMED: [(AlertKind, &str); 13] = [
+const NAMED: [(AlertKind, &str); 16] = [
     (AlertKind::ClockStarted, "deadline_at_service"),
     (AlertKind::DeadlinePassed, "deadline_passed"),
     (AlertKind::IceDocumentRecorded, "ice_document_recorded"),
@@ -52,6 +58,9 @@ const NAMED: [(AlertKind, &str); 13] = [
     (AlertKind::AccountLocked, "account_locked"),
     (AlertKind::AccountDisabledInactive, "account_disabled_inactive"),
     (AlertKind::AuditChainBroken, "audit_chain_broken"),
+    (AlertKind::PickupPlanAfterDeadline, "pickup_plan_after_deadline"),
+    (AlertKind::PickupNotPlanned, "pickup_not_planned"),
+    (AlertKind::PickupPlanMissed, "pickup_plan_missed"),
 ];
 
 /// Every custody-clock kind's word starts with this (and no other kind's does).
@@ -74,6 +83,12 @@ impl AlertKind {
             Role::Admin => true,
             Role::Operator | Role::Oversight => false,
             _ if self.is_clock() => true,
+            // ICE's pickup plan: the facility's supervisors and the liaisons (issue 31).
+            Role::IceLiaison | Role::Supervisor
+                if matches!(self, PickupPlanAfterDeadline | PickupNotPlanned | PickupPlanMissed) =>
+            {
+                true
+            }
             Role::IceLiaison => matches!(self, IceDocumentRecorded | PostServiceNotice),
             Role::Supervisor => matches!(
                 self,
@@ -126,6 +141,9 @@ impl AlertKind {
             AccountLocked => "account locked after failed sign-ins".into(),
             AccountDisabledInactive => "account disabled after a long time unused".into(),
             AuditChainBroken => "AUDIT LOG TAMPERED: an entry was changed, removed or inserted".into(),
+            PickupPlanAfterDeadline => "ICE's pickup is planned AFTER the 48-hour deadline".into(),
+            PickupNotPlanned => "no pickup by ICE planned and the 48-hour deadline is near".into(),
+            PickupPlanMissed => "ICE's planned pickup time passed and the person is still held".into(),
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Allowed {
     pub late_transfer: bool,
     pub release: bool,
     pub igsa: bool,
+    /// Record when ICE plans to pick the person up (issue 31).
+    pub plan_pickup: bool,
 }
 
 impl Allowed {
@@ -40,6 +42,7 @@ impl Allowed {
             Step::Release => self.release,
             Step::Igsa => self.igsa,
             Step::Correct => self.correct,
+            Step::PlanPickup => self.plan_pickup,
         }
     }
 }
@@ -60,6 +63,7 @@ pub fn allowed(actor: Actor, facts: Facts<'_>, documents: &[IceDocument], now: D
         late_transfer: may(Step::Transfer) && rules::may_transfer_late(actor.role),
         release: may(Step::Release),
         igsa: may(Step::Igsa),
+        plan_pickup: may(Step::PlanPickup),
     }
 }
 
@@ -299,6 +303,7 @@ mod tests {
                         Step::Release => a.release = true,
                         Step::Igsa => a.igsa = true,
                         Step::Correct => a.correct = true,
+                        Step::PlanPickup => a.plan_pickup = true,
                     }
                     a.offers(x)
                 })

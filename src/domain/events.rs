@@ -20,10 +20,14 @@ pub enum Action {
     CorrectionRecorded,
     CitizenshipClaimRecorded,
     CitizenshipClaimReported,
+    /// ICE's pickup planned (or the plan changed; issue 31).
+    PickupPlanned,
+    /// The pickup plan withdrawn.
+    PickupPlanWithdrawn,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::BookingCreated,
         Action::DocumentAdded,
         Action::DocumentWithdrawn,
@@ -36,6 +40,8 @@ impl Action {
         Action::CorrectionRecorded,
         Action::CitizenshipClaimRecorded,
         Action::CitizenshipClaimReported,
+        Action::PickupPlanned,
+        Action::PickupPlanWithdrawn,
     ];
 
     pub fn word(self) -> &'static str {
@@ -52,6 +58,8 @@ impl Action {
             Action::CorrectionRecorded => "correction_recorded",
             Action::CitizenshipClaimRecorded => "citizenship_claim_recorded",
             Action::CitizenshipClaimReported => "citizenship_claim_reported",
+            Action::PickupPlanned => "pickup_planned",
+            Action::PickupPlanWithdrawn => "pickup_plan_withdrawn",
         }
     }
 

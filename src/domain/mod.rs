@@ -24,6 +24,7 @@ pub mod local_time;
 pub mod next_steps;
 pub mod notice;
 pub mod oversight;
+pub mod pickup;
 pub mod publish;
 #[cfg(test)]
 mod record_tests;

@@ -34,12 +34,14 @@ pub enum Step {
     Igsa,
     /// Correct an earlier event.
     Correct,
+    /// Record (or change, or withdraw) when ICE plans to pick the person up (issue 31).
+    PlanPickup,
 }
 
 const STAFF: &[Role] = &[Role::Officer, Role::Supervisor];
 
 impl Step {
-    pub const ALL: [Step; 11] = [
+    pub const ALL: [Step; 12] = [
         Step::Document,
         Step::Withdraw,
         Step::Notification,
@@ -51,12 +53,13 @@ impl Step {
         Step::Release,
         Step::Igsa,
         Step::Correct,
+        Step::PlanPickup,
     ];
 
     /// The roles that may take this step at their own facility.
     pub fn roles(self) -> &'static [Role] {
         match self {
-            Step::Transfer => &[Role::IceLiaison, Role::Supervisor],
+            Step::Transfer | Step::PlanPickup => &[Role::IceLiaison, Role::Supervisor],
             Step::Release | Step::Igsa => &[Role::Supervisor],
             _ => STAFF,
         }
@@ -343,6 +346,16 @@ fn when(step: Step, facts: Facts<'_>) -> Result<(), RuleError> {
             }
             Ok(())
         }
+        // ICE's arrival is planned while the 48-hour clock runs: an IGSA hold has no deadline
+        // to plan against, and a case in custody or closed has no hold.
+        Step::PlanPickup if case.status == Status::WsoHold => Ok(()),
+        Step::PlanPickup => Err(conflict(
+            "invalid_state",
+            format!(
+                "the case is {}: a pickup is planned only for a WSO hold",
+                case.status.label()
+            ),
+        )),
         Step::Transfer if held => Ok(()),
         Step::Transfer => Err(conflict(
             "invalid_state",

@@ -150,6 +150,7 @@ word_enum! {
         CustodyReleased = "custody.released", "released";
         CitizenshipClaimRecorded = "citizenship_claim.recorded", "citizenship claim recorded";
         CitizenshipClaimReported = "citizenship_claim.reported", "citizenship claim reported";
+        PickupPlanned = "pickup.planned", "pickup by ICE planned";
     }
 }
 

@@ -32,6 +32,7 @@ fn held(id: i64, facility: i64, claim: bool) -> Row {
         },
         claim,
         notice_logged: true,
+        pickup_planned_at: None,
     })
 }
 

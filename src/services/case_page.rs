@@ -33,6 +33,8 @@ pub struct CaseRead {
     pub notifications: Vec<Notification>,
     pub events: Vec<Entry>,
     pub offer: Offer,
+    /// ICE's planned pickup of a running hold.
+    pub pickup: Option<db::pickup::PickupPlan>,
 }
 
 /// What the page offers the viewer now, most urgent first, and why an expected step is not.
@@ -73,9 +75,20 @@ pub async fn page(pool: &PgPool, caller: &Caller<'_>, id: i64, now: DateTime<Utc
     } else {
         (vec![], vec![], vec![])
     };
-    // Whether the post-service notice is logged: read with the notifications, which a viewer
-    // who may not log one (and so is never offered it) does not read.
-    let notice_logged = notifications.iter().any(|n| n.kind == NotificationKind::PostService);
+    // Whether the post-service notice is logged: read with the notifications; a viewer who does
+    // not read them (a liaison) still sees the case's true next duty.
+    let running = booking.status == Status::WsoHold;
+    let notice_logged = if rules::sees_whole_case(caller.user.role) {
+        notifications.iter().any(|n| n.kind == NotificationKind::PostService)
+    } else {
+        running && db::documents::post_service_notified_at(&mut *tx, id).await?.is_some()
+    };
+    // ICE's planned pickup, while the clock runs (issue 31).
+    let pickup = if running {
+        db::pickup::get(&mut *tx, id).await?
+    } else {
+        None
+    };
     let offer = offer(&mut tx, caller, (&booking, &documents, &claims), notice_logged, now).await?;
     tx.commit().await?;
     Ok(CaseRead {
@@ -87,6 +100,7 @@ pub async fn page(pool: &PgPool, caller: &Caller<'_>, id: i64, now: DateTime<Utc
         notifications,
         events,
         offer,
+        pickup,
     })
 }
 

@@ -26,6 +26,7 @@ pub mod export;
 pub mod identity;
 pub mod imports;
 pub mod oversight;
+pub mod pickup;
 pub mod reports;
 pub mod signin;
 pub mod sso;

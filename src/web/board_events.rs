@@ -32,7 +32,12 @@ use crate::web::transfers::{PendingQuery, PendingRow, PendingRowHtml, WaitingRow
 #[derive(Clone)]
 pub enum Render {
     Api,
-    Page { supervisor: bool, csrf: String },
+    Page {
+        supervisor: bool,
+        csrf: String,
+        /// `WSO_PICKUP_PLAN_HOURS`, for the rows' pickup flags.
+        pickup_hours: i64,
+    },
 }
 
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -50,6 +55,7 @@ pub async fn page(
     let render = Render::Page {
         supervisor: crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok(),
         csrf: crate::auth::session::csrf_token(&user.session).await?,
+        pickup_hours: state.config.pickup_plan_hours,
     };
     let with_awaiting = crate::domain::rules::sees_awaiting(user.user.role);
     let only = match query.agency.trim() {
@@ -179,9 +185,16 @@ fn row<'a>(list: List, r: &'a BoardBooking, render: &Render, now: DateTime<Utc>)
             ..blank
         }),
         (Render::Api, List::Awaiting) => None,
-        (Render::Page { supervisor, csrf }, List::Pending) => {
+        (
+            Render::Page {
+                supervisor,
+                csrf,
+                pickup_hours,
+            },
+            List::Pending,
+        ) => {
             let html = PendingRowHtml {
-                r: &PendingRow::new(r.clone(), now)?,
+                r: &PendingRow::new(r.clone(), now, *pickup_hours)?,
                 supervisor: *supervisor,
                 csrf,
             }

@@ -76,7 +76,7 @@ impl CaseForm {
     }
 
     /// Back to the case page: with `done` as a flash, or with the form `name`'s errors.
-    async fn respond<T>(
+    pub(crate) async fn respond<T>(
         self,
         state: &AppState,
         user: &CurrentUser,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::CurrentUser;
 use crate::db::bookings::{Booking, Charge};
+use crate::db::pickup::PickupPlan;
 use crate::domain::allowed::Allowed;
 use crate::domain::types::{DocumentKind, NotificationKind, ReleasePointReason, ReleaseReason, Status};
 use crate::error::AppResult;
@@ -61,6 +62,33 @@ pub struct CasePage {
     notice: Option<crate::web::transfers::NoticeDue>,
     /// The case's one next duty (issue 31), which the page leads with.
     duty: Option<DutyView>,
+    /// ICE's planned pickup (a running hold only).
+    pickup: Option<PickupView>,
+}
+
+/// ICE's planned pickup of a running hold, in local time, and what needs attention about it.
+pub struct PickupView {
+    pub plan: Option<PickupPlan>,
+    pub planned: Option<String>,
+    pub set_at: Option<String>,
+    /// The plan's time as the form proposes it (local input).
+    pub input: String,
+    pub flag: Option<&'static str>,
+}
+
+impl PickupView {
+    fn new(b: &Booking, plan: Option<PickupPlan>, unplanned_hours: i64, now: DateTime<Utc>) -> Option<Self> {
+        let deadline = b.custody_deadline.filter(|_| b.status == Status::WsoHold)?;
+        let tz = b.tz();
+        let flag = crate::domain::pickup::flag(deadline, plan.as_ref().map(PickupPlan::plan), now, unplanned_hours);
+        Some(PickupView {
+            planned: plan.as_ref().map(|p| local_time(p.planned_at, tz)),
+            set_at: plan.as_ref().map(|p| local_time(p.set_at, tz)),
+            input: plan.as_ref().map(|p| local_input(p.planned_at, tz)).unwrap_or_default(),
+            flag: flag.map(|f| f.words()),
+            plan,
+        })
+    }
 }
 
 /// The next duty in words: what, due when (local), and whether that time has passed.
@@ -117,6 +145,7 @@ async fn render(
         notifications,
         events,
         offer,
+        pickup,
     } = read;
     let tz = b.tz();
     let liaison = !crate::domain::rules::sees_whole_case(user.user.role);
@@ -139,12 +168,14 @@ async fn render(
             .find(|x| x.id == i)
             .map(|x| format!("{} ({})", x.name, x.languages))
     });
+    let pickup = PickupView::new(&b, pickup, state.config.pickup_plan_hours, now);
     let duty = offer.duty.map(|d| DutyView {
         label: d.kind.label(),
         due: d.due_at.map(|t| local_time(t, tz)),
         overdue: d.due_at.is_some_and(|t| now > t),
     });
     Ok(CasePage {
+        pickup,
         duty,
         notice,
         serveable: offer.serveable,
@@ -192,6 +223,7 @@ fn step_form(step: crate::domain::rules::Step) -> &'static str {
         Transfer => "transfer",
         Release => "release",
         Igsa => "igsa",
+        PlanPickup => "pickup_plan",
         Claim => "claim",
         Document => "document",
         Notification => "notification",

@@ -138,6 +138,8 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "correction_recorded" => "Correction",
         "citizenship_claim_recorded" => "Citizenship claim recorded",
         "citizenship_claim_reported" => "Citizenship claim reported to ICE",
+        "pickup_planned" => "ICE pickup planned",
+        "pickup_plan_withdrawn" => "ICE pickup plan withdrawn",
         _ => return None,
     })
 }

@@ -37,6 +37,7 @@ pub mod login;
 pub mod mfa;
 pub mod middleware;
 pub mod oversight;
+pub mod pickup;
 pub mod public;
 pub mod records;
 pub mod reports;

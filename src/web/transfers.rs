@@ -28,6 +28,9 @@ pub struct PendingRow {
     pub clock: ClockView,
     /// The post-service notice to ICE is not logged: when it is (was) due.
     pub notice: Option<NoticeDue>,
+    /// ICE's planned pickup (local time), and what needs attention about it (issue 31).
+    pub pickup: Option<String>,
+    pub pickup_flag: Option<&'static str>,
 }
 
 /// A post-service notice to ICE not yet logged (issue 25): due one hour after service.
@@ -101,7 +104,11 @@ pub async fn pending(
     let liaison = !crate::domain::rules::sees_awaiting(user.user.role);
     // One statement: the facilities to filter by, the running clocks, the people awaiting service.
     let b = db::board::page(&state.db, scope.as_deref(), &query.facility, !liaison).await?;
-    let rows: Vec<PendingRow> = b.pending.into_iter().filter_map(|r| PendingRow::new(r, now)).collect();
+    let rows: Vec<PendingRow> = b
+        .pending
+        .into_iter()
+        .filter_map(|r| PendingRow::new(r, now, state.config.pickup_plan_hours))
+        .collect();
     let (counts, overdue, last_hour) = counts(&rows);
     let waiting = b.awaiting.into_iter().map(WaitingRow::new).collect();
     let title = format!("{}Pending transfers", title_prefix(overdue, last_hour));
@@ -138,10 +145,14 @@ impl IntoResponse for PendingPage {
 
 impl PendingRow {
     /// A running clock as the board shows it at `now` (`None` if it is not running).
-    pub fn new(r: BoardBooking, now: DateTime<Utc>) -> Option<Self> {
+    pub fn new(r: BoardBooking, now: DateTime<Utc>, pickup_hours: i64) -> Option<Self> {
         let (served, deadline, tz) = (r.b.served_at?, r.b.custody_deadline?, r.b.tz());
         let clock = ClockView::new(deadline, now, tz);
         let notice = NoticeDue::new(served, r.notice_logged, now, tz);
+        let plan = r
+            .pickup_planned_at
+            .map(|planned_at| crate::domain::pickup::Plan { planned_at });
+        let pickup_flag = crate::domain::pickup::flag(deadline, plan, now, pickup_hours).map(|f| f.words());
         // Of the values themselves (formatting times only to hash them was a measurable part
         // of a 200-row page).
         let version = version(&(
@@ -155,12 +166,16 @@ impl PendingRow {
             clock.stage.css(),
             r.claim,
             notice.as_ref().map(|n| n.overdue),
+            r.pickup_planned_at.map(|t| t.timestamp()),
+            pickup_flag,
         ));
         Some(PendingRow {
             version,
             served: local_time(served, tz),
             clock,
             notice,
+            pickup: r.pickup_planned_at.map(|t| crate::clock::local_clock(t, tz)),
+            pickup_flag,
             claim: r.claim,
             b: r.b,
         })
@@ -241,7 +256,7 @@ pub async fn board(state: &AppState, scope: Option<&[i64]>, now: DateTime<Utc>) 
     let rows: Vec<PendingRow> = db::board::pending(&state.db, scope)
         .await?
         .into_iter()
-        .filter_map(|r| PendingRow::new(r, now))
+        .filter_map(|r| PendingRow::new(r, now, state.config.pickup_plan_hours))
         .collect();
     let (counts, overdue, last_hour) = counts(&rows);
     Ok(Board {

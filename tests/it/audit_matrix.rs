@@ -389,6 +389,17 @@ async fn api_case(run: &mut Run<'_>) {
         run.api("post", route, "sgt", &path, body, &[action], |_| About::Case(held))
             .await;
     }
+    // ICE's pickup plan (issue 31): planned by the liaison, withdrawn by the supervisor.
+    let held = run.w.served("AM-PICKUP").await;
+    let (route, path) = ("/bookings/{id}/pickup-plan", format!("/bookings/{held}/pickup-plan"));
+    let plan = json!({ "planned_at": "2026-11-23T23:00:00Z" });
+    run.api("put", route, "ice", &path, plan, &["pickup_planned"], |_| {
+        About::Case(held)
+    })
+    .await;
+    let done = &["pickup_plan_withdrawn"];
+    run.api("delete", route, "sgt", &path, json!({}), done, |_| About::Case(held))
+        .await;
 }
 
 /// The facility's duties, the roster, the public page and webhooks through the API.
@@ -742,6 +753,22 @@ async fn page_case(run: &mut Run<'_>) {
         run.page(route, "sgt", &path, &fields, &[action], About::Case(held))
             .await;
     }
+    // ICE's pickup plan on the case page (issue 31).
+    let held = run.w.served("PM-PICKUP").await;
+    let path = format!("/bookings/{held}/pickup-plan");
+    let fields = [("planned_at", "2026-11-23T18:00")];
+    run.page(
+        "/bookings/{id}/pickup-plan",
+        "ice",
+        &path,
+        &fields,
+        &["pickup_planned"],
+        About::Case(held),
+    )
+    .await;
+    let (route, path) = ("/bookings/{id}/pickup-plan/withdraw", format!("{path}/withdraw"));
+    run.page(route, "sgt", &path, &[], &["pickup_plan_withdrawn"], About::Case(held))
+        .await;
     // An alert of the last case, acknowledged alone and then with the rest.
     // (acknowledge all leaves what needs action: its alert is one that does not).
     for (route, kind) in [

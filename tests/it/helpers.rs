@@ -629,6 +629,17 @@ impl Api<'_> {
         (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    pub async fn http_delete(&self, path: &str) -> u16 {
+        let r = self
+            .http
+            .delete(self.app.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        r.status().as_u16()
+    }
+
     /// Posts and insists on `status`, returning the body.
     pub async fn ok(&self, status: u16, path: &str, body: serde_json::Value) -> serde_json::Value {
         let (s, v) = self.post(path, body).await;

@@ -16,7 +16,7 @@ const BY_BOOKING: &str =
 const BY_WSO: &str = "(SELECT u.agency_id FROM users u WHERE u.id = user_id)";
 
 /// The tables the wall covers, each with how a row finds its agency.
-const WALLED: [(&str, &str); 19] = [
+const WALLED: [(&str, &str); 20] = [
     ("bookings", BY_FACILITY),
     ("complaints", BY_FACILITY),
     ("disclosures", BY_FACILITY),
@@ -29,6 +29,7 @@ const WALLED: [(&str, &str); 19] = [
     ("ice_documents", BY_BOOKING),
     ("ice_notifications", BY_BOOKING),
     ("citizenship_claims", BY_BOOKING),
+    ("pickup_plans", BY_BOOKING),
     // A case's or a facility's alert by its facility, an account's by its agency.
     (
         "alerts",
@@ -79,6 +80,15 @@ async fn two_agencies() -> World {
                 "officers": ["dwso"], "summary": "Slow" }),
     )
     .await;
+    // A pickup plan on a case of each (written as the superuser: the rows are what matter here).
+    sqlx::query(
+        "INSERT INTO pickup_plans (booking_id, planned_at, set_by, set_at)
+         SELECT b.id, now() + interval '1 day', u.id, now() FROM bookings b, users u
+          WHERE b.booking_number IN ('WM-1', 'DU-1') AND u.username = 'boss'",
+    )
+    .execute(&w.app.admin_db)
+    .await
+    .unwrap();
     // A wall display at each, opened once (its address recorded).
     for (admin, facility) in [("boss", "RCDC"), ("dadmin", "DURH")] {
         let s = w.app.login(admin).await;

@@ -159,6 +159,7 @@ fn form_action(step: Step, c: &Case) -> String {
         Step::Release => format!("/bookings/{id}/release#release"),
         Step::Igsa => format!("/bookings/{id}/igsa-hold#igsa"),
         Step::Correct => format!("/bookings/{id}/corrections#correction"),
+        Step::PlanPickup => format!("/bookings/{id}/pickup-plan#pickup-plan"),
     }
 }
 
@@ -204,6 +205,11 @@ fn api_call(step: Step, c: &Case, now: &str) -> (String, Value) {
             format!("/bookings/{id}/corrections"),
             json!({ "event_id": c.first_event, "note": "the booking time was misread" }),
         ),
+        // A plan is for a time to come: `attempt` sets `planned_at` an hour after the app clock.
+        Step::PlanPickup => (
+            format!("/bookings/{id}/pickup-plan"),
+            json!({ "officer": "Officer Ruiz" }),
+        ),
     }
 }
 
@@ -242,8 +248,14 @@ async fn snapshot(w: &World, sgt: &Api<'_>, id: i64) -> (Value, i64) {
 /// The step through the API as viewer `v`; a refusal must leave the case as it was.
 async fn attempt(w: &World, api: &Api<'_>, sgt: &Api<'_>, (step, at): (Step, &str), case: &Case) -> (u16, Value) {
     let before = snapshot(w, sgt, case.id).await;
-    let (path, body) = api_call(step, case, at);
-    let (status, answer) = api.post(&path, body).await;
+    let (path, mut body) = api_call(step, case, at);
+    let (status, answer) = if step == Step::PlanPickup {
+        let planned = w.app.clock.now() + chrono::Duration::hours(1);
+        body["planned_at"] = json!(planned.to_rfc3339());
+        api.http_put(&path, body).await
+    } else {
+        api.post(&path, body).await
+    };
     if !(200..300).contains(&status) {
         assert!([403, 404, 409, 422].contains(&status), "{step:?}: {status} {answer}");
         assert_eq!(

@@ -175,7 +175,7 @@ async fn a_database_of_release_0_1_0_with_every_table_filled_upgrades_and_keeps_
     let new: Vec<String> = tables(&db).await.into_keys().filter(|t| !old.contains_key(t)).collect();
     assert_eq!(
         new,
-        ["agency_sso", "sso_links", "sso_pending"],
+        ["agency_sso", "pickup_plans", "sso_links", "sso_pending"],
         "the tables since 0.1.0"
     );
     for table in &new {

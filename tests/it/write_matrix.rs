@@ -370,6 +370,26 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             };
             e(case(path), body, with(case_others(router, false), &[("wso1", 403)]))
         }
+        // ICE's pickup plan (issue 31): the facility's liaison or supervisor; another facility's
+        // liaison may plan, just not this case (404), an officer never (403).
+        (Pages, "post", "/bookings/{id}/pickup-plan") | (Api, "put", "/bookings/{id}/pickup-plan") => {
+            let body = match router {
+                Pages => form(&[("planned_at", "2026-11-23T18:00")]),
+                Api => Body::Json(json!({ "planned_at": "2026-11-23T23:00:00Z" })),
+            };
+            let mut refused = with(case_others(router, false), &[("wso1", 403)]);
+            refused[2].1 = 404;
+            e(case(path), body, refused)
+        }
+        (Pages, "post", "/bookings/{id}/pickup-plan/withdraw") | (Api, "delete", "/bookings/{id}/pickup-plan") => {
+            let body = match router {
+                Pages => form(&[]),
+                Api => Body::Json(json!({})),
+            };
+            let mut refused = with(case_others(router, false), &[("wso1", 403)]);
+            refused[2].1 = 404;
+            e(case(path), body, refused)
+        }
         (_, "post", "/bookings/{id}/corrections") => {
             let event = f.event.to_string();
             let body = match router {

@@ -42,6 +42,7 @@ async fn full(state: &AppState, caller: &Caller<'_>, b: Booking) -> ApiResult<Bo
             notified_at: db::documents::post_service_notified_at(&state.db, id).await?,
         });
     }
+    json.pickup_plan = db::pickup::get(&state.db, id).await?;
     json.documents = Some(
         db::documents::for_booking(&state.db, id)
             .await?
@@ -144,12 +145,18 @@ pub async fn list(
     });
     let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
     let claims = db::claims::latest_claims(&state.db, &ids).await?;
+    let mut plans = db::pickup::for_bookings(&state.db, &ids).await?;
     let list = rows
         .into_iter()
         .map(|b| {
             let claim = claims.iter().find(|c| c.booking_id == b.id).map(ClaimSummary::from);
+            let plan = plans
+                .iter()
+                .position(|p| p.booking_id == b.id)
+                .map(|i| plans.swap_remove(i));
             BookingJson {
                 citizenship_claim: claim,
+                pickup_plan: plan,
                 ..BookingJson::summary(b)
             }
         })

@@ -162,6 +162,22 @@ fn cases() -> Vec<Op> {
             .body::<case_inputs::ServiceInput>()
             .ok::<BookingJson>(201, "The case, on a WSO hold")
             .errors(STEP),
+        op(Put, "/bookings/{id}/pickup-plan", "cases", "Plan ICE's pickup")
+            .describe(
+                "When ICE will take custody, while the case is on a WSO hold (else `409 invalid_state`); \
+                 replaces the current plan. A plan after the deadline, no plan with `WSO_PICKUP_PLAN_HOURS` (12) \
+                 or fewer left, and a planned time passed without a pickup raise the alerts \
+                 `pickup_plan_after_deadline`, `pickup_not_planned` and `pickup_plan_missed`; the webhook \
+                 `pickup.planned` carries the planned time.",
+            )
+            .roles(&[IceLiaison, Supervisor])
+            .body::<super::pickup::PlanInput>()
+            .ok::<db::pickup::PickupPlan>(200, "The plan")
+            .errors(STEP),
+        op(Delete, "/bookings/{id}/pickup-plan", "cases", "Withdraw ICE's pickup plan")
+            .roles(&[IceLiaison, Supervisor])
+            .answer_raw(204, utoipa::openapi::ResponseBuilder::new().description("Withdrawn").build())
+            .errors(STEP),
         op(Post, "/bookings/{id}/transfer", "cases", "ICE took custody")
             .roles(&[IceLiaison, Supervisor])
             .body::<case_inputs::TransferInput>()

@@ -42,6 +42,8 @@ pub struct BookingJson {
     pub citizenship_claim: Option<ClaimSummary>,
     /// The notice to ICE due one hour after service, or null before service.
     pub post_service_notice: Option<PostServiceNotice>,
+    /// ICE's planned pickup (`PUT /bookings/{id}/pickup-plan`), or null.
+    pub pickup_plan: Option<crate::db::pickup::PickupPlan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<DocumentJson>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +82,7 @@ impl BookingJson {
             over_detained_seconds: b.over_detained_seconds,
             citizenship_claim: None,
             post_service_notice: None,
+            pickup_plan: None,
             documents: None,
             notifications: None,
             events: None,
@@ -227,6 +230,8 @@ pub struct PendingJson<'a> {
     /// `more_than_12h`, `within_12h`, `within_4h` or `overdue` at the time of the answer.
     #[schema(schema_with = super::schema::stage)]
     pub stage: &'static str,
+    /// When ICE plans to take custody (`PUT /bookings/{id}/pickup-plan`), or null.
+    pub pickup_planned_at: Option<DateTime<Utc>>,
 }
 
 impl<'a> PendingJson<'a> {
@@ -246,6 +251,7 @@ impl<'a> PendingJson<'a> {
             overdue: stage.is_overdue(),
             citizenship_claim: r.claim,
             stage: stage.word(),
+            pickup_planned_at: r.pickup_planned_at,
         })
     }
 }

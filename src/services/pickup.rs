@@ -1,0 +1,72 @@
+//! ICE's planned pickup (issue 31): recorded, changed or withdrawn by the facility's liaison or
+//! supervisor while the case is on a WSO hold (`rules::Step::PlanPickup`), audited on the case's
+//! timeline; the webhook `pickup.planned` is written by the database in the same transaction.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{Caller, lock, record};
+use crate::db;
+use crate::domain::events::Action;
+use crate::domain::pickup::NewPlan;
+use crate::domain::rules::{self, Step};
+use crate::error::{AppError, AppResult};
+
+/// Records (or replaces) the case's plan.
+pub async fn set(pool: &PgPool, caller: Caller<'_>, id: i64, plan: &NewPlan, now: DateTime<Utc>) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    let locked = lock(&mut tx, &caller, id, Step::PlanPickup).await?;
+    rules::may(Step::PlanPickup, locked.actor(&caller, false), locked.facts())?;
+    let before = db::pickup::get(&mut *tx, id).await?;
+    db::pickup::set(
+        &mut *tx,
+        id,
+        plan.planned_at,
+        plan.officer.as_deref(),
+        plan.note.as_deref(),
+        caller.user.id,
+        now,
+    )
+    .await?;
+    let detail = json!({
+        "planned_at": plan.planned_at, "officer": plan.officer, "note": plan.note,
+        "previously": before.map(|b| b.planned_at), "custody_deadline": locked.b.custody_deadline,
+    });
+    record(
+        &mut tx,
+        &caller,
+        Some(id),
+        Action::PickupPlanned.word(),
+        now,
+        now,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Withdraws the case's plan (404 when it has none).
+pub async fn clear(pool: &PgPool, caller: Caller<'_>, id: i64, now: DateTime<Utc>) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    let locked = lock(&mut tx, &caller, id, Step::PlanPickup).await?;
+    rules::may(Step::PlanPickup, locked.actor(&caller, false), locked.facts())?;
+    let Some(before) = db::pickup::get(&mut *tx, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    db::pickup::clear(&mut *tx, id).await?;
+    let detail = json!({ "planned_at": before.planned_at });
+    record(
+        &mut tx,
+        &caller,
+        Some(id),
+        Action::PickupPlanWithdrawn.word(),
+        now,
+        now,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
