@@ -6,13 +6,14 @@ use sqlx::PgExecutor;
 
 use crate::domain::case::{Case, IceDocument};
 use crate::domain::claims::ClaimFacts;
-use crate::domain::types::{DocumentKind, NotificationKind, Status};
+use crate::domain::types::{DocumentKind, NotificationKind, Status, Zone};
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct OpenCase {
     pub id: i64,
     pub booking_number: String,
     pub facility_id: i64,
+    pub facility_timezone: Zone,
     pub status: Status,
     pub booked_at: DateTime<Utc>,
     pub release_point_at: Option<DateTime<Utc>>,
@@ -38,9 +39,9 @@ impl OpenCase {
 /// the request's scope shows).
 pub async fn open_cases(db: impl PgExecutor<'_>, facilities: Option<&[i64]>) -> sqlx::Result<Vec<OpenCase>> {
     sqlx::query_as(
-        "SELECT b.id, b.booking_number, b.facility_id, b.status, b.booked_at, b.release_point_at, b.served_at, b.igsa_at,
+        "SELECT b.id, b.booking_number, b.facility_id, f.timezone AS facility_timezone, b.status, b.booked_at, b.release_point_at, b.served_at, b.igsa_at,
                 EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = $2) AS notice_logged
-           FROM bookings b
+           FROM bookings b JOIN facilities f ON f.id = b.facility_id
           WHERE b.status NOT IN ($3, $4) AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))",
     )
     .bind(facilities)

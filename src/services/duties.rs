@@ -22,6 +22,8 @@ pub struct Listed {
     pub booking_number: Option<String>,
     pub complaint_id: Option<i64>,
     pub facility_id: i64,
+    /// The facility's zone, for showing `due_at`.
+    pub tz: chrono_tz::Tz,
     pub duty: NextDuty,
 }
 
@@ -69,6 +71,7 @@ pub async fn list(
                 booking_number: Some(c.booking_number),
                 complaint_id: None,
                 facility_id: c.facility_id,
+                tz: c.facility_timezone.0,
                 duty,
             })
         })
@@ -81,6 +84,7 @@ pub async fn list(
                     booking_number: None,
                     complaint_id: Some(c.id),
                     facility_id: c.facility_id,
+                    tz: c.tz(),
                     duty: complaint_duty(c.ice_due_at),
                 });
             }

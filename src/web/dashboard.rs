@@ -22,7 +22,18 @@ pub struct DashboardPage {
     overdue: usize,
     /// Running holds whose post-service notice to ICE is not logged.
     notices: Vec<PendingRow>,
+    /// Each open case's next duty at the viewer's facilities, soonest due first (issue 31).
+    duties: Vec<DutyRow>,
     can_book: bool,
+}
+
+/// One next duty as the dashboard lists it.
+pub struct DutyRow {
+    pub href: String,
+    pub what: String,
+    pub label: &'static str,
+    pub due: Option<String>,
+    pub overdue: bool,
 }
 
 pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult<axum::response::Response> {
@@ -52,12 +63,27 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> AppResult
         .filter(|r| tells_ice && r.notice.is_some())
         .collect();
     notices.sort_by_key(|r| r.b.served_at);
+    let duties = crate::services::duties::list(&state.db, &caller, caller.facility_scope(), now)
+        .await?
+        .into_iter()
+        .map(|l| DutyRow {
+            href: match (l.booking_id, l.complaint_id) {
+                (Some(id), _) => format!("/bookings/{id}#next-duty"),
+                _ => "/complaints".into(),
+            },
+            what: l.booking_number.unwrap_or_else(|| "A complaint".into()),
+            label: l.duty.kind.label(),
+            due: l.duty.due_at.map(|t| crate::web::local_time(t, l.tz)),
+            overdue: l.duty.due_at.is_some_and(|t| now > t),
+        })
+        .collect();
     Ok(DashboardPage {
         layout: Layout::new(&state, &user, title, "dashboard").await?,
         clocks: Some(board.counts),
         awaiting,
         overdue: board.overdue,
         notices,
+        duties,
         can_book: rules::may_book(user.user.role).is_ok(),
     }
     .into_response())

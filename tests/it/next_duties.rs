@@ -140,4 +140,22 @@ async fn a_facility_s_duties_are_each_case_s_next_one_soonest_first_and_undated_
     let (_, v) = other.get("/duties?facility=WAKE").await;
     assert_eq!(rows(&v), vec![(n("W-1"), "record_release_point".into(), Value::Null)]);
     let _ = (a, e, d);
+
+    // The officer's dashboard lists them in the same order, in the facility's time; the case
+    // page leads with its own.
+    w.app.clock.set(t("2026-11-24T07:30:00Z"));
+    let officer = w.app.login("wso1").await;
+    let page = w.app.page(&officer, "/").await;
+    let list = &page[page.find("Next duties").expect("the dashboard lists the duties")..];
+    let (claim, serve) = (list.find("F-1").unwrap(), list.find("B-1").unwrap());
+    assert!(claim < serve, "soonest first");
+    assert!(
+        list.contains("Report the citizenship claim to ICE") && list.contains("02:00"),
+        "07:00Z is 02:00 EST"
+    );
+    let case = w.app.page(&officer, &format!("/bookings/{f}")).await;
+    let lead = case
+        .find("Next duty: Report the citizenship claim to ICE")
+        .expect("the case page names its duty");
+    assert!(lead < case.find("id=\"next-step\"").unwrap(), "before the steps");
 }
