@@ -52,3 +52,17 @@ END $$;
 
 CREATE TRIGGER pickup_plans_board AFTER INSERT OR UPDATE OR DELETE ON pickup_plans
     FOR EACH ROW EXECUTE FUNCTION pickup_plans_board_notify();
+
+-- A plan ends with the hold: when the case leaves `wso_hold` (picked up, released, held under the
+-- IGSA) its plan row goes (its history stays in the audit log) and its pickup alerts are
+-- resolved, as the clock's are (migration 0013).
+CREATE FUNCTION pickup_plans_end_with_the_hold() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM pickup_plans WHERE booking_id = NEW.id;
+    UPDATE alerts SET resolved = true WHERE booking_id = NEW.id AND kind LIKE 'pickup%' AND NOT resolved;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER bookings_end_pickup_plan AFTER UPDATE OF status ON bookings FOR EACH ROW
+    WHEN (OLD.status = 'wso_hold' AND NEW.status <> 'wso_hold')
+    EXECUTE FUNCTION pickup_plans_end_with_the_hold();

@@ -38,6 +38,9 @@ pub struct Config {
     /// `WSO_PICKUP_PLAN_HOURS` (default 12, 1 to 47): a running hold with no pickup planned and
     /// this many hours or fewer left is flagged and alerted (issue 31).
     pub pickup_plan_hours: i64,
+    /// `WSO_NOTICE_DIR` (default none): Fluent files (`LANG.ftl`) that replace or add to the
+    /// served person's notice in the binary, read at each request (issue 31).
+    pub notice_dir: Option<PathBuf>,
     /// `WSO_WATCH_INTERVAL_SECS` (default 5): how often the deadline watcher looks.
     pub watch_interval_secs: u64,
     /// `WSO_OUTBOX_INTERVAL_SECS` (default 2): how often the delivery worker looks.
@@ -163,6 +166,7 @@ impl Config {
                 h @ 1..=47 => h,
                 h => anyhow::bail!("WSO_PICKUP_PLAN_HOURS must be 1 to 47 hours, got {h}"),
             },
+            notice_dir: var("WSO_NOTICE_DIR").map(PathBuf::from),
             watch_interval_secs: parse_num("WSO_WATCH_INTERVAL_SECS", 5)?.max(1) as u64,
             outbox_interval_secs: parse_num("WSO_OUTBOX_INTERVAL_SECS", 2)?.max(1) as u64,
             outbox_backoff_cap_secs: parse_num("WSO_OUTBOX_BACKOFF_CAP_SECS", 60)?.max(1),
@@ -232,6 +236,7 @@ impl Config {
             mail_from: DEFAULT_MAIL_FROM.to_string(),
             alert_hours_left: DEFAULT_HOURS_LEFT.to_vec(),
             pickup_plan_hours: crate::domain::pickup::UNPLANNED_HOURS,
+            notice_dir: None,
             watch_interval_secs: 5,
             outbox_interval_secs: 2,
             outbox_backoff_cap_secs: 60,

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, api_docs, audit, board_events, bookings,
     case_actions, case_page, client, complaints, compliance, dashboard, display, draft, health, hostile, imports,
-    login, mfa, middleware, pickup, public, records, reports, roster, sso, transfers, webhooks,
+    login, mfa, middleware, notice, pickup, public, records, reports, roster, sso, transfers, webhooks,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -61,6 +61,8 @@ pub fn app(state: AppState) -> Router {
         .route("/bookings/{id}/transfer", post(case_actions::transfer))
         .route("/bookings/{id}/release", post(case_actions::release))
         .route("/bookings/{id}/igsa-hold", post(case_actions::igsa_hold))
+        .route("/bookings/{id}/notice", get(notice::show))
+        .route("/bookings/{id}/notice/given", post(notice::given))
         .route("/bookings/{id}/pickup-plan", post(pickup::set))
         .route("/bookings/{id}/pickup-plan/withdraw", post(pickup::withdraw))
         .route("/bookings/{id}/corrections", post(case_actions::correct))

@@ -23,7 +23,13 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 /// The request durations' buckets, in seconds.
 const DURATION_BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
-/// Installs the process's recorder (once); until then every metric is a no-op.
+/// Installs the process's recorder (once; the server does it before it starts any task that
+/// records); until then every metric is a no-op.
+pub fn install() -> anyhow::Result<()> {
+    handle().map(|_| ())
+}
+
+/// The process's recorder, installed on first use.
 fn handle() -> anyhow::Result<&'static PrometheusHandle> {
     if let Some(h) = HANDLE.get() {
         return Ok(h);

@@ -36,6 +36,9 @@ pub async fn serve(mut state: AppState, bind: SocketAddr) -> anyhow::Result<()> 
     };
     // Metrics on their own listener, when asked for (never the public port).
     if let Some(metrics_bind) = state.config.metrics_bind {
+        // The recorder first, before any task records: a gauge set before it is installed
+        // (the watcher's interval and start, at once) would be lost.
+        super::metrics::install()?;
         let s = state.clone();
         tokio::spawn(async move {
             if let Err(e) = super::metrics::serve(s, metrics_bind).await {

@@ -281,6 +281,7 @@ mod tests {
             late_transfer: true,
             release: true,
             igsa: true,
+            plan_pickup: true,
         };
         for step in Step::ALL {
             assert!(everything.offers(step));

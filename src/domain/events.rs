@@ -24,10 +24,12 @@ pub enum Action {
     PickupPlanned,
     /// The pickup plan withdrawn.
     PickupPlanWithdrawn,
+    /// The served person was given the written notice, in a language (issue 31).
+    NoticeGiven,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::BookingCreated,
         Action::DocumentAdded,
         Action::DocumentWithdrawn,
@@ -42,6 +44,7 @@ impl Action {
         Action::CitizenshipClaimReported,
         Action::PickupPlanned,
         Action::PickupPlanWithdrawn,
+        Action::NoticeGiven,
     ];
 
     pub fn word(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Action {
             Action::CitizenshipClaimReported => "citizenship_claim_reported",
             Action::PickupPlanned => "pickup_planned",
             Action::PickupPlanWithdrawn => "pickup_plan_withdrawn",
+            Action::NoticeGiven => "notice_given",
         }
     }
 

@@ -122,6 +122,7 @@ mod tests {
             late_transfer: true,
             release: true,
             igsa: true,
+            plan_pickup: true,
         }
     }
 

@@ -2,7 +2,7 @@
 //! needs someone's attention. Who may plan, and on which case, is the rulebook's
 //! (`rules::Step::PlanPickup`).
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::alerts::AlertKind;
 use super::case::{past_deadline, to_second};
@@ -21,12 +21,11 @@ pub struct Plan {
     pub planned_at: DateTime<Utc>,
 }
 
-/// Why a planned time cannot be recorded at `now` (the field is `planned_at`): not before the
-/// current minute (a plan is for the future; a plan for "14:00" typed at 14:00:40 is in time), and
-/// not more than a week ahead.
+/// Why a planned time cannot be recorded at `now` (the field is `planned_at`): not before now
+/// (a plan is for a time to come: one already passed would be flagged missed at once), and not
+/// more than a week ahead.
 pub fn check_time(planned_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
-    let minute = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
-    if planned_at < minute {
+    if planned_at < now {
         return Err("planned_at is in the past: a pickup is planned for a time to come".into());
     }
     if planned_at > now + LATEST_AHEAD {
@@ -164,10 +163,10 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_is_for_the_coming_week_from_the_current_minute() {
+    fn a_plan_is_for_the_coming_week_from_now() {
         let now = t("2026-11-22T14:00:40Z");
-        assert!(check_time(t("2026-11-22T14:00:00Z"), now).is_ok());
-        assert!(check_time(t("2026-11-22T13:59:59Z"), now).unwrap_err().contains("past"));
+        assert!(check_time(t("2026-11-22T14:00:40Z"), now).is_ok());
+        assert!(check_time(t("2026-11-22T14:00:39Z"), now).unwrap_err().contains("past"));
         assert!(check_time(t("2026-11-29T14:00:40Z"), now).is_ok());
         assert!(
             check_time(t("2026-11-29T14:00:41Z"), now)

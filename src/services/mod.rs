@@ -25,6 +25,7 @@ pub mod duties;
 pub mod export;
 pub mod identity;
 pub mod imports;
+pub mod notice;
 pub mod oversight;
 pub mod pickup;
 pub mod reports;

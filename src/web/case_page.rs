@@ -64,6 +64,9 @@ pub struct CasePage {
     duty: Option<DutyView>,
     /// ICE's planned pickup (a running hold only).
     pickup: Option<PickupView>,
+    /// The languages of the served person's notice, for the jail's staff once a warrant was
+    /// served (empty: not offered).
+    notice_languages: Vec<String>,
 }
 
 /// ICE's planned pickup of a running hold, in local time, and what needs attention about it.
@@ -169,12 +172,20 @@ async fn render(
             .map(|x| format!("{} ({})", x.name, x.languages))
     });
     let pickup = PickupView::new(&b, pickup, state.config.pickup_plan_hours, now);
+    let at_facility = user.user.facility_ids.contains(&b.facility_id);
+    let notice_languages =
+        if crate::domain::rules::may_give_notice(user.user.role, at_facility, b.served_at.is_some()).is_ok() {
+            services::notice::languages(state.config.notice_dir.as_deref())
+        } else {
+            vec![]
+        };
     let duty = offer.duty.map(|d| DutyView {
         label: d.kind.label(),
         due: d.due_at.map(|t| local_time(t, tz)),
         overdue: d.due_at.is_some_and(|t| now > t),
     });
     Ok(CasePage {
+        notice_languages,
         pickup,
         duty,
         notice,

@@ -140,6 +140,7 @@ pub fn action_label(action: &str) -> Option<&'static str> {
         "citizenship_claim_reported" => "Citizenship claim reported to ICE",
         "pickup_planned" => "ICE pickup planned",
         "pickup_plan_withdrawn" => "ICE pickup plan withdrawn",
+        "notice_given" => "Written notice given to the person",
         _ => return None,
     })
 }

@@ -36,6 +36,7 @@ pub mod layout;
 pub mod login;
 pub mod mfa;
 pub mod middleware;
+pub mod notice;
 pub mod oversight;
 pub mod pickup;
 pub mod public;

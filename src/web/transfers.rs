@@ -174,7 +174,7 @@ impl PendingRow {
             served: local_time(served, tz),
             clock,
             notice,
-            pickup: r.pickup_planned_at.map(|t| crate::clock::local_clock(t, tz)),
+            pickup: r.pickup_planned_at.map(|t| local_time(t, tz)),
             pickup_flag,
             claim: r.claim,
             b: r.b,

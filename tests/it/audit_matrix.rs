@@ -753,6 +753,18 @@ async fn page_case(run: &mut Run<'_>) {
         run.page(route, "sgt", &path, &fields, &[action], About::Case(held))
             .await;
     }
+    // The served person's notice, given in Spanish (issue 31).
+    let served = run.w.served("PM-NOTICE").await;
+    let path = format!("/bookings/{served}/notice/given");
+    run.page(
+        "/bookings/{id}/notice/given",
+        "sgt",
+        &path,
+        &[("lang", "es")],
+        &["notice_given"],
+        About::Case(served),
+    )
+    .await;
     // ICE's pickup plan on the case page (issue 31).
     let held = run.w.served("PM-PICKUP").await;
     let path = format!("/bookings/{held}/pickup-plan");

@@ -51,9 +51,13 @@ fn read_routes_with_ids(source: &str) -> BTreeSet<(Router, String)> {
 fn read_entry(f: &crate::write_matrix::Fixture, router: Router, route: &str) -> Option<String> {
     let b = f.booking.to_string();
     let path = match (router, route) {
-        (Router::Pages, "/bookings/{id}" | "/bookings/{id}/transfer-record" | "/bookings/{id}/release-record") => {
-            route.replace("{id}", &b)
-        }
+        (
+            Router::Pages,
+            "/bookings/{id}"
+            | "/bookings/{id}/transfer-record"
+            | "/bookings/{id}/release-record"
+            | "/bookings/{id}/notice",
+        ) => route.replace("{id}", &b),
         (Router::Pages, "/admin/users/{id}") => route.replace("{id}", &f.user.to_string()),
         (Router::Pages, "/imports/{id}") => route.replace("{id}", &f.draft.to_string()),
         (Router::Api, "/bookings/{id}" | "/bookings/{id}/audit") => route.replace("{id}", &b),

@@ -55,6 +55,7 @@ mod openapi;
 mod outside;
 mod oversight;
 mod page_text;
+mod person_notice;
 mod pickup;
 mod polish;
 mod process;

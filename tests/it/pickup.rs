@@ -172,4 +172,26 @@ async fn the_three_pickup_alerts_are_raised_once_each_by_the_app_clock() {
         let page = w.app.page(&client, "/alerts").await;
         assert!(page.contains("planned pickup time passed"), "{who}");
     }
+
+    // Picked up: the plan ends with the hold, its alerts are resolved, its history stays.
+    w.app.clock.set(t("2026-11-24T08:40:00Z"));
+    let pickup = json!({ "at": "2026-11-24T08:40:00Z", "receiving_officer": "Officer Ruiz" });
+    ice.ok(200, &format!("/bookings/{id}/transfer"), pickup).await;
+    let (_, b) = ice.get(&format!("/bookings/{id}")).await;
+    assert_eq!(b["pickup_plan"], Value::Null, "{b}");
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM alerts WHERE booking_id = $1 AND kind LIKE 'pickup%' AND NOT resolved",
+    )
+    .bind(id)
+    .fetch_one(&w.app.admin_db)
+    .await
+    .unwrap();
+    assert_eq!(open, 0, "the pickup alerts are resolved with the hold");
+    let planned: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE booking_id = $1 AND action = 'pickup_planned'")
+            .bind(id)
+            .fetch_one(&w.app.admin_db)
+            .await
+            .unwrap();
+    assert_eq!(planned, 2, "the history stays");
 }

@@ -370,6 +370,10 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             };
             e(case(path), body, with(case_others(router, false), &[("wso1", 403)]))
         }
+        // The served person's notice, given (issue 31): the jail's staff of the facility.
+        (Pages, "post", "/bookings/{id}/notice/given") => {
+            e(case(path), form(&[("lang", "en")]), with(others(404), &[("ice", 404)]))
+        }
         // ICE's pickup plan (issue 31): the facility's liaison or supervisor; another facility's
         // liaison may plan, just not this case (404), an officer never (403).
         (Pages, "post", "/bookings/{id}/pickup-plan") | (Api, "put", "/bookings/{id}/pickup-plan") => {

@@ -19,7 +19,7 @@ use crate::web::extract::{Acting, ApiPathId};
 /// When ICE plans to take custody, and optionally who comes.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PlanInput {
-    /// RFC 3339; from the current minute up to 7 days ahead.
+    /// RFC 3339; from now up to 7 days ahead.
     #[schema(required, value_type = String, format = DateTime)]
     pub planned_at: Option<String>,
     /// The ICE officer who will come.
