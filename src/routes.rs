@@ -13,8 +13,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{
     access, account, admin, admin_accounts, agreement, alerts, api, api_docs, audit, board_events, bookings,
-    case_actions, case_page, client, complaints, compliance, dashboard, display, draft, health, hostile, imports,
-    login, mfa, middleware, notice, pickup, public, records, reports, roster, sso, transfers, webhooks,
+    case_actions, case_page, client, complaints, compliance, dashboard, display, draft, handover, health, hostile,
+    imports, login, mfa, middleware, notice, pickup, public, records, reports, roster, sso, transfers, webhooks,
 };
 
 pub const SESSION_COOKIE: &str = "wso_session";
@@ -74,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/bookings/{id}/transfer-record", get(records::transfer_record))
         .route("/bookings/{id}/release-record", get(records::release_record))
+        .route("/handover", get(handover::show).post(handover::record))
         .route("/transfers/pending", get(transfers::pending))
         .route("/transfers/pending/events", get(board_events::page))
         .route("/complaints", get(complaints::list).post(complaints::create))

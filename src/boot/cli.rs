@@ -121,6 +121,9 @@ pub enum FacilityCommand {
         #[arg(long)]
         agency: Option<String>,
     },
+    /// Set a facility's shift start times, local (default 07:00,19:00), e.g.
+    /// `facility shifts RCDC 06:00,14:00,22:00`: the shift handover's periods.
+    Shifts { code: String, starts: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -205,6 +208,17 @@ async fn dispatch(command: Command, config: Config, target: &DatabaseTarget) -> 
                 f.timezone,
                 if f.igsa { ", IGSA" } else { "" }
             );
+            Ok(())
+        }
+        Command::Facility {
+            command: FacilityCommand::Shifts { code, starts },
+        } => {
+            let starts = crate::domain::handover::parse_starts(&starts).map_err(|m| anyhow::anyhow!("starts: {m}"))?;
+            accounts::set_shift_starts(&pool, &code, &starts, Actor::CLI, now)
+                .await
+                .map_err(one_line)?;
+            let words: Vec<String> = starts.iter().map(|t| t.format("%H:%M").to_string()).collect();
+            println!("facility {code}: shifts start at {}", words.join(", "));
             Ok(())
         }
         Command::User {

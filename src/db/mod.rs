@@ -19,6 +19,7 @@ pub mod duties;
 mod encode;
 pub mod export;
 pub mod facilities;
+pub mod handover;
 pub mod idempotency;
 pub mod imports;
 pub mod interpreters;

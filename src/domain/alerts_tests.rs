@@ -134,7 +134,7 @@ fn the_filter_lists_every_kind_with_the_configured_hours_largest_first() {
             AlertKind::DeadlinePassed,
         ]
     );
-    assert_eq!(listed.last(), Some(&AlertKind::AuditChainBroken));
+    assert_eq!(listed.last(), Some(&AlertKind::PickupPlanMissed));
     assert_eq!(
         listed.iter().filter(|k| **k == AlertKind::ClockStarted).count(),
         1,

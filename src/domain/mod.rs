@@ -18,6 +18,7 @@ pub mod db_link;
 #[cfg(test)]
 mod duty_tests;
 pub mod events;
+pub mod handover;
 pub mod import;
 pub mod input;
 pub mod local_time;

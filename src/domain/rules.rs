@@ -152,6 +152,16 @@ pub fn may_give_notice(role: Role, at_facility: bool, served: bool) -> Result<()
     Ok(())
 }
 
+/// Who reads a facility's shift handover and records one (issue 31): the jail's staff of the
+/// facility.
+pub fn may_hand_over(role: Role, at_facility: bool) -> Result<(), RuleError> {
+    may_book(role)?;
+    if !at_facility {
+        return Err(forbidden("forbidden", "you are not assigned to this facility"));
+    }
+    Ok(())
+}
+
 pub fn may_book(role: Role) -> Result<(), RuleError> {
     if STAFF.contains(&role) {
         Ok(())

@@ -55,7 +55,7 @@ fn each_step_belongs_to_its_roles() {
     use Role::*;
     for step in Step::ALL {
         let expected: &[Role] = match step {
-            Step::Transfer => &[IceLiaison, Supervisor],
+            Step::Transfer | Step::PlanPickup => &[IceLiaison, Supervisor],
             Step::Release | Step::Igsa => &[Supervisor],
             _ => &[Officer, Supervisor],
         };

@@ -346,3 +346,23 @@ pub async fn create_facility(
     tx.commit().await?;
     Ok(facility)
 }
+
+/// Sets a facility's shift start times (issue 31's handover), audited `facility_shifts_set`.
+pub async fn set_shift_starts(
+    pool: &PgPool,
+    code: &str,
+    starts: &[chrono::NaiveTime],
+    actor: Actor<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut tx = pool.begin().await?;
+    let f = db::facilities::by_code(&mut *tx, code)
+        .await?
+        .ok_or_else(|| AppError::field("code", format!("no facility {code}")))?;
+    db::handover::set_shift_starts(&mut *tx, f.id, starts).await?;
+    let words: Vec<String> = starts.iter().map(|t| t.format("%H:%M").to_string()).collect();
+    let detail = serde_json::json!({ "facility": f.code, "shift_starts": words });
+    db::audit::record(&mut *tx, actor.entry("facility_shifts_set", now, detail)).await?;
+    tx.commit().await?;
+    Ok(())
+}

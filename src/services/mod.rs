@@ -23,6 +23,7 @@ pub mod credentials;
 pub mod displays;
 pub mod duties;
 pub mod export;
+pub mod handover;
 pub mod identity;
 pub mod imports;
 pub mod notice;

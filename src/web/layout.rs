@@ -112,6 +112,9 @@ pub fn nav_for(role: Role, unread_alerts: i64) -> Vec<NavItem> {
             "Alerts".into()
         };
         items.push(item("/alerts", &alerts, "alerts"));
+        if rules::may_book(role).is_ok() {
+            items.push(item("/handover", "Handover", "handover"));
+        }
     }
     if rules::may_open(Area::Aggregates, role).is_ok() {
         items.push(item("/oversight", "Oversight", "oversight"));

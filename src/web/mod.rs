@@ -29,6 +29,7 @@ pub mod draft;
 pub mod error_page;
 pub mod extract;
 pub mod forms;
+pub mod handover;
 pub mod health;
 pub mod hostile;
 pub mod imports;

@@ -753,6 +753,16 @@ async fn page_case(run: &mut Run<'_>) {
         run.page(route, "sgt", &path, &fields, &[action], About::Case(held))
             .await;
     }
+    // The shift handed over (issue 31).
+    let fields = [
+        ("facility", "RCDC"),
+        ("from", "2026-11-22 07:00"),
+        ("to", "2026-11-22 19:00"),
+        ("received_by", "sgt"),
+    ];
+    let about = About::Detail("received_by", json!("sgt"));
+    run.page("/handover", "wso1", "/handover", &fields, &["shift_handed_over"], about)
+        .await;
     // The served person's notice, given in Spanish (issue 31).
     let served = run.w.served("PM-NOTICE").await;
     let path = format!("/bookings/{served}/notice/given");

@@ -32,6 +32,7 @@ mod display;
 mod duties;
 mod failover;
 mod foundation;
+mod handover;
 mod helpers;
 mod hostile;
 mod hostile_paths;

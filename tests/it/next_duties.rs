@@ -159,3 +159,26 @@ async fn a_facility_s_duties_are_each_case_s_next_one_soonest_first_and_undated_
         .expect("the case page names its duty");
     assert!(lead < case.find("id=\"next-step\"").unwrap(), "before the steps");
 }
+
+#[tokio::test]
+async fn in_a_real_browser_the_case_page_leads_with_its_next_duty() {
+    let w = World::new().await;
+    let wso = w.as_("wso1").await;
+    let (id, _) = w.booked_with_warrant(&wso, "BR-1").await;
+    let b = crate::browser::browser().await;
+    b.sign_in(&w.app, "wso1").await;
+    b.client.goto(&w.app.url(&format!("/bookings/{id}"))).await.unwrap();
+    b.snap("next-duty").await;
+    // The first thing under the name and status: the duty, above every form.
+    let order = b
+        .client
+        .execute(
+            "const d = document.querySelector('#next-duty'), s = document.querySelector('.steps');
+             return [d.textContent.trim(), d.getBoundingClientRect().top < s.getBoundingClientRect().top,
+                     d.previousElementSibling.classList.contains('lead')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(order, json!(["Next duty: Record the point of release", true, true]));
+}

@@ -370,6 +370,17 @@ pub fn entry(f: &Fixture, router: Router, method: &str, path: &str) -> Option<En
             };
             e(case(path), body, with(case_others(router, false), &[("wso1", 403)]))
         }
+        // The shift handover (issue 31): the jail's staff of the facility.
+        (Pages, "post", "/handover") => e(
+            path.into(),
+            form(&[
+                ("facility", "RCDC"),
+                ("from", "2026-11-22 07:00"),
+                ("to", "2026-11-22 19:00"),
+                ("received_by", "sgt"),
+            ]),
+            with(others(403), &[("ice", 403)]),
+        ),
         // The served person's notice, given (issue 31): the jail's staff of the facility.
         (Pages, "post", "/bookings/{id}/notice/given") => {
             e(case(path), form(&[("lang", "en")]), with(others(404), &[("ice", 404)]))
