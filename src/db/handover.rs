@@ -87,6 +87,10 @@ pub async fn open_duties(
     Ok(rows)
 }
 
+/// A case's steps of a period: booking number, served at, closed at, status, seconds held past
+/// the deadline.
+type Step = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Status, i64);
+
 /// What happened from `from` to `to`: services, transfers and releases (late when the person
 /// was held past the deadline), claims reported late.
 pub async fn happened(
@@ -94,7 +98,7 @@ pub async fn happened(
     facility_id: i64,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> sqlx::Result<Vec<Row>> {
-    let steps: Vec<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Status, i64)> = sqlx::query_as(
+    let steps: Vec<Step> = sqlx::query_as(
         "SELECT booking_number, served_at, closed_at, status, over_detained_seconds FROM bookings
           WHERE facility_id = $1 AND ((served_at >= $2 AND served_at < $3) OR (closed_at >= $2 AND closed_at < $3))",
     )

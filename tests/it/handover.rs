@@ -7,7 +7,7 @@ use serde_json::json;
 use wso_tracker::domain::handover::Period;
 use wso_tracker::services::handover::{self, Item};
 
-use crate::helpers::{Api, World, t, warrant};
+use crate::helpers::{Api, World, t};
 
 /// A case at RCDC served at `served` (its point of release an hour before).
 async fn served_at(w: &World, wso: &Api<'_>, number: &str, served: &str) -> i64 {
