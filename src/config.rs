@@ -4,6 +4,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// `WSO_PICKUP_PLAN_HOURS`' default: a running hold with no pickup planned and 12 hours or fewer
+/// left is flagged (issue 31; `domain::pickup::flag` takes the hours).
+pub const DEFAULT_PICKUP_PLAN_HOURS: i64 = 12;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `DATABASE_URL`: an existing PostgreSQL, as the app's role; unset = the private cluster
@@ -162,7 +166,7 @@ impl Config {
                 Some(v) => parse_hours_left(&v)?,
                 None => DEFAULT_HOURS_LEFT.to_vec(),
             },
-            pickup_plan_hours: match parse_num("WSO_PICKUP_PLAN_HOURS", crate::domain::pickup::UNPLANNED_HOURS)? {
+            pickup_plan_hours: match parse_num("WSO_PICKUP_PLAN_HOURS", DEFAULT_PICKUP_PLAN_HOURS)? {
                 h @ 1..=47 => h,
                 h => anyhow::bail!("WSO_PICKUP_PLAN_HOURS must be 1 to 47 hours, got {h}"),
             },
@@ -235,7 +239,7 @@ impl Config {
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_string(),
             alert_hours_left: DEFAULT_HOURS_LEFT.to_vec(),
-            pickup_plan_hours: crate::domain::pickup::UNPLANNED_HOURS,
+            pickup_plan_hours: DEFAULT_PICKUP_PLAN_HOURS,
             notice_dir: None,
             watch_interval_secs: 5,
             outbox_interval_secs: 2,

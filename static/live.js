@@ -255,6 +255,10 @@
     var el = document.querySelector(".error-summary") || document.querySelector("[data-focus]");
     if (!el) return;
     el.scrollIntoView({ block: "start" });
+    // Scrolling is by whole pixels and the layout is not: a summary that starts a fraction of a
+    // pixel above the screen loses its top border; bring it down to the next whole pixel.
+    var top = el.getBoundingClientRect().top;
+    if (top < 0) window.scrollBy(0, Math.floor(top));
     el.focus({ preventScroll: true });
   }
 

@@ -42,6 +42,7 @@ pub fn parts() -> Vec<Part> {
         part("ice_notifications", format!("t.booking_id IN {BOOKINGS}"), &[]),
         part("interpreters", format!("t.facility_id IN {FACILITIES}"), &[]),
         part("citizenship_claims", format!("t.booking_id IN {BOOKINGS}"), &[]),
+        part("pickup_plans", format!("t.booking_id IN {BOOKINGS}"), &[]),
         part("complaints", format!("t.facility_id IN {FACILITIES}"), &[]),
         part("disclosures", format!("t.facility_id IN {FACILITIES}"), &[]),
         part("annual_reviews", format!("t.facility_id IN {FACILITIES}"), &[]),
@@ -132,6 +133,7 @@ pub async fn rows(db: impl PgExecutor<'_>, part: &Part, agency_id: i64) -> sqlx:
         "audit_log" => "t.chain, t.chain_seq",
         "agency_sso" => "t.agency_id",
         "sso_links" => "t.user_id",
+        "pickup_plans" => "t.booking_id",
         _ => "t.id",
     };
     sqlx::query_scalar(&format!(

@@ -4,6 +4,18 @@
 use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::Role;
+use super::case::{RuleError, forbidden};
+
+/// Who reads a facility's shift handover and records one: the jail's staff of the facility.
+pub fn may_hand_over(role: Role, at_facility: bool) -> Result<(), RuleError> {
+    super::rules::may_book(role)?;
+    if !at_facility {
+        return Err(forbidden("forbidden", "you are not assigned to this facility"));
+    }
+    Ok(())
+}
+
 /// The shifts a facility has unless it sets its own.
 pub fn default_starts() -> Vec<NaiveTime> {
     vec![

@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::Role;
+use super::case::{RuleError, conflict, forbidden};
+
 /// ICE is notified immediately after each service; one hour later the notice is overdue.
 pub const POST_SERVICE_NOTICE_WITHIN: Duration = Duration::hours(1);
 
@@ -63,4 +66,20 @@ mod tests {
         assert_eq!(timing(Some("2026-11-22T10:00:01Z")), NoticeTiming::Late);
         assert_eq!(timing(None), NoticeTiming::Missing);
     }
+}
+
+/// Who prints the served person's written notice and records which language was given (issue
+/// 31): the jail's staff at the case's facility, once a warrant was served.
+pub fn may_give_notice(role: Role, at_facility: bool, served: bool) -> Result<(), RuleError> {
+    super::rules::may_book(role)?;
+    if !at_facility {
+        return Err(forbidden(
+            "forbidden",
+            "this case belongs to a facility you are not assigned to",
+        ));
+    }
+    if !served {
+        return Err(conflict("not_served", "no warrant has been served on this case"));
+    }
+    Ok(())
 }

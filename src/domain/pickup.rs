@@ -8,10 +8,6 @@ use super::alerts::AlertKind;
 use super::case::{past_deadline, to_second};
 use super::input::{Checker, FieldError, TimeInput};
 
-/// With less than this many hours left and no plan, the case is flagged (the installation's
-/// default; `WSO_PICKUP_PLAN_HOURS`).
-pub const UNPLANNED_HOURS: i64 = 12;
-
 /// How far ahead a plan may be: a hold lasts 48 hours, and a typing slip of a month is caught.
 pub const LATEST_AHEAD: Duration = Duration::days(7);
 

@@ -136,32 +136,6 @@ pub fn sees_whole_case(role: Role) -> bool {
 
 /// Whether `role` may book a person (at a facility they are assigned to, which the booking's
 /// own checks ask).
-/// Who prints the served person's notice and records which language was given (issue 31): the
-/// jail's staff at the case's facility, once a warrant was served.
-pub fn may_give_notice(role: Role, at_facility: bool, served: bool) -> Result<(), RuleError> {
-    may_book(role)?;
-    if !at_facility {
-        return Err(forbidden(
-            "forbidden",
-            "this case belongs to a facility you are not assigned to",
-        ));
-    }
-    if !served {
-        return Err(conflict("not_served", "no warrant has been served on this case"));
-    }
-    Ok(())
-}
-
-/// Who reads a facility's shift handover and records one (issue 31): the jail's staff of the
-/// facility.
-pub fn may_hand_over(role: Role, at_facility: bool) -> Result<(), RuleError> {
-    may_book(role)?;
-    if !at_facility {
-        return Err(forbidden("forbidden", "you are not assigned to this facility"));
-    }
-    Ok(())
-}
-
 pub fn may_book(role: Role) -> Result<(), RuleError> {
     if STAFF.contains(&role) {
         Ok(())

@@ -346,7 +346,7 @@ pub async fn correct(
 }
 
 /// The served person was given the written notice in `lang` (issue 31): recorded on the case's
-/// timeline by the jail's staff of its facility (`rules::may_give_notice`).
+/// timeline by the jail's staff of its facility (`crate::domain::notice::may_give_notice`).
 pub async fn notice_given(pool: &PgPool, caller: Caller<'_>, id: i64, lang: &str, now: DateTime<Utc>) -> AppResult<()> {
     let mut tx = pool.begin().await?;
     caller.require(crate::domain::rules::Area::Cases)?;
@@ -357,7 +357,7 @@ pub async fn notice_given(pool: &PgPool, caller: Caller<'_>, id: i64, lang: &str
     if !crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, b.facility_id) {
         return Err(AppError::Hidden);
     }
-    crate::domain::rules::may_give_notice(caller.user.role, at_facility, b.served_at.is_some())?;
+    crate::domain::notice::may_give_notice(caller.user.role, at_facility, b.served_at.is_some())?;
     let detail = json!({ "lang": lang });
     super::record(&mut tx, &caller, Some(id), Action::NoticeGiven.word(), now, now, detail).await?;
     tx.commit().await?;

@@ -39,7 +39,7 @@ pub struct Handover {
 /// The facility `code` for `caller`: 404 when unknown, 403 when not theirs or not the jail's staff.
 pub async fn facility(pool: &PgPool, caller: &Caller<'_>, code: &str) -> AppResult<Facility> {
     let f = db::facilities::by_code(pool, code).await?.ok_or(AppError::NotFound)?;
-    rules::may_hand_over(caller.user.role, caller.user.facility_ids.contains(&f.id))?;
+    crate::domain::handover::may_hand_over(caller.user.role, caller.user.facility_ids.contains(&f.id))?;
     Ok(f)
 }
 

@@ -174,7 +174,7 @@ async fn render(
     let pickup = PickupView::new(&b, pickup, state.config.pickup_plan_hours, now);
     let at_facility = user.user.facility_ids.contains(&b.facility_id);
     let notice_languages =
-        if crate::domain::rules::may_give_notice(user.user.role, at_facility, b.served_at.is_some()).is_ok() {
+        if crate::domain::notice::may_give_notice(user.user.role, at_facility, b.served_at.is_some()).is_ok() {
             services::notice::languages(state.config.notice_dir.as_deref())
         } else {
             vec![]

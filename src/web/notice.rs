@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db;
-use crate::domain::rules;
 use crate::error::{AppError, AppResult};
 use crate::services::{self, notice};
 use crate::state::AppState;
@@ -41,7 +40,7 @@ pub async fn show(
     let caller = user.caller();
     let b = services::view(&state.db, &caller, id).await?;
     let at_facility = caller.user.facility_ids.contains(&b.facility_id);
-    rules::may_give_notice(caller.user.role, at_facility, b.served_at.is_some())?;
+    crate::domain::notice::may_give_notice(caller.user.role, at_facility, b.served_at.is_some())?;
     let (Some(served), Some(deadline)) = (b.served_at, b.custody_deadline) else {
         return Err(AppError::NotFound);
     };

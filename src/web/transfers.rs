@@ -252,6 +252,16 @@ pub struct Board {
     pub last_hour: usize,
 }
 
+impl Board {
+    /// Running clocks flagged for having no pickup planned (the wall display counts them).
+    pub fn unplanned(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.pickup.is_none() && r.pickup_flag.is_some())
+            .count()
+    }
+}
+
 pub async fn board(state: &AppState, scope: Option<&[i64]>, now: DateTime<Utc>) -> AppResult<Board> {
     let rows: Vec<PendingRow> = db::board::pending(&state.db, scope)
         .await?
