@@ -40,6 +40,22 @@ pub fn post_service_notice_timing(served_at: DateTime<Utc>, notified_at: Option<
     }
 }
 
+/// Who prints the served person's written notice and records which language was given (issue
+/// 31): the jail's staff at the case's facility, once a warrant was served.
+pub fn may_give_notice(role: Role, at_facility: bool, served: bool) -> Result<(), RuleError> {
+    super::rules::may_book(role)?;
+    if !at_facility {
+        return Err(forbidden(
+            "forbidden",
+            "this case belongs to a facility you are not assigned to",
+        ));
+    }
+    if !served {
+        return Err(conflict("not_served", "no warrant has been served on this case"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,18 +84,3 @@ mod tests {
     }
 }
 
-/// Who prints the served person's written notice and records which language was given (issue
-/// 31): the jail's staff at the case's facility, once a warrant was served.
-pub fn may_give_notice(role: Role, at_facility: bool, served: bool) -> Result<(), RuleError> {
-    super::rules::may_book(role)?;
-    if !at_facility {
-        return Err(forbidden(
-            "forbidden",
-            "this case belongs to a facility you are not assigned to",
-        ));
-    }
-    if !served {
-        return Err(conflict("not_served", "no warrant has been served on this case"));
-    }
-    Ok(())
-}
