@@ -83,4 +83,3 @@ mod tests {
         assert_eq!(timing(None), NoticeTiming::Missing);
     }
 }
-
