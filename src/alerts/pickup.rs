@@ -44,6 +44,9 @@ pub async fn check_pickups(
         };
         let plan = db::pickup::get(&mut *tx, b.id).await?;
         let plan = plan.as_ref();
+        let Some(deadline) = b.custody_deadline else {
+            continue;
+        };
         let Some(f) = flag(deadline, plan.map(|p| p.plan()), now, unplanned_hours) else {
             continue;
         };

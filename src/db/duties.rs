@@ -42,7 +42,10 @@ pub async fn open_cases(db: impl PgExecutor<'_>, facilities: Option<&[i64]>) -> 
         "SELECT b.id, b.booking_number, b.facility_id, f.timezone AS facility_timezone, b.status, b.booked_at, b.release_point_at, b.served_at, b.igsa_at,
                 EXISTS (SELECT 1 FROM ice_notifications n WHERE n.booking_id = b.id AND n.kind = $2) AS notice_logged
            FROM bookings b JOIN facilities f ON f.id = b.facility_id
-          WHERE b.status NOT IN ($3, $4) AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))",
+          WHERE b.status NOT IN ($3, $4) AND ($1::bigint[] IS NULL OR b.facility_id = ANY($1))
+            -- Only a case with an ICE document or a claim owes a duty of the program.
+            AND (b.has_ice_document OR EXISTS (SELECT 1 FROM citizenship_claims c
+                                                WHERE c.booking_id = b.id AND c.reported_at IS NULL))",
     )
     .bind(facilities)
     .bind(NotificationKind::PostService)

@@ -44,13 +44,11 @@ pub async fn holds(db: impl PgExecutor<'_>, facility_id: i64) -> sqlx::Result<Ve
     .await
 }
 
-/// Claims not reported, complaints not sent to ICE (due before `until`), and certifications of
-/// the facility's officers expiring from `today` to `expiring_by`.
+/// Claims not reported and complaints not sent to ICE, due before `until`.
 pub async fn open_duties(
     db: impl PgExecutor<'_> + Copy,
     facility_id: i64,
     until: DateTime<Utc>,
-    (today, expiring_by): (NaiveDate, NaiveDate),
 ) -> sqlx::Result<Vec<Row>> {
     let claims: Vec<(DateTime<Utc>, Option<String>)> = sqlx::query_as(
         "SELECT c.report_due_at, b.booking_number FROM citizenship_claims c JOIN bookings b ON b.id = c.booking_id
@@ -67,24 +65,34 @@ pub async fn open_duties(
     .bind(until)
     .fetch_all(db)
     .await?;
-    let certifications: Vec<(NaiveDate, String)> = sqlx::query_as(
-        "SELECT c.expires_on, u.username FROM wso_certifications c
-           JOIN users u ON u.id = c.user_id
-           JOIN user_facilities uf ON uf.user_id = u.id AND uf.facility_id = $1
-          WHERE c.revoked_at IS NULL AND c.expires_on >= $2 AND c.expires_on < $3 AND u.disabled_at IS NULL",
+    let mut rows: Vec<Row> = claims.into_iter().map(|(at, b)| (at, b, "claim")).collect();
+    rows.extend(complaints.into_iter().map(|(at, b)| (at, b, "complaint")));
+    Ok(rows)
+}
+
+/// The facility's officers whose latest unrevoked certification ends from `today` to before
+/// `by` (its last valid day, a date in the facility's zone), with that day. A renewed one is not
+/// listed.
+pub async fn expiring_certifications(
+    db: impl PgExecutor<'_>,
+    facility_id: i64,
+    (today, by): (NaiveDate, NaiveDate),
+) -> sqlx::Result<Vec<(NaiveDate, String)>> {
+    sqlx::query_as(
+        "SELECT latest.expires_on, latest.username FROM (
+             SELECT DISTINCT ON (u.id) c.expires_on, u.username
+               FROM wso_certifications c
+               JOIN users u ON u.id = c.user_id AND u.disabled_at IS NULL
+               JOIN user_facilities uf ON uf.user_id = u.id AND uf.facility_id = $1
+              WHERE c.revoked_at IS NULL
+              ORDER BY u.id, c.expires_on DESC) latest
+          WHERE latest.expires_on >= $2 AND latest.expires_on < $3",
     )
     .bind(facility_id)
     .bind(today)
-    .bind(expiring_by)
+    .bind(by)
     .fetch_all(db)
-    .await?;
-    let mut rows: Vec<Row> = claims.into_iter().map(|(at, b)| (at, b, "claim")).collect();
-    rows.extend(complaints.into_iter().map(|(at, b)| (at, b, "complaint")));
-    rows.extend(certifications.into_iter().map(|(on, who)| {
-        let at = on.and_time(NaiveTime::MIN).and_utc();
-        (at, Some(who), "certification")
-    }));
-    Ok(rows)
+    .await
 }
 
 /// A case's steps of a period: booking number, served at, closed at, status, seconds held past

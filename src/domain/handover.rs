@@ -38,6 +38,11 @@ fn start_on(date: chrono::NaiveDate, time: NaiveTime, tz: Tz) -> DateTime<Utc> {
     Utc.from_utc_datetime(&local)
 }
 
+/// The first instant of a local `date` in `tz`, in UTC.
+pub fn local_midnight(date: chrono::NaiveDate, tz: Tz) -> DateTime<Utc> {
+    start_on(date, NaiveTime::MIN, tz)
+}
+
 /// The shift containing `at`: its start and its end (the next shift's start), in UTC.
 pub fn shift_at(at: DateTime<Utc>, tz: Tz, starts: &[NaiveTime]) -> (DateTime<Utc>, DateTime<Utc>) {
     let starts = if starts.is_empty() {

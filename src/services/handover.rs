@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use super::Caller;
 use crate::db;
 use crate::db::facilities::Facility;
-use crate::domain::alerts::schedule;
+use crate::domain::alerts::{hours_left_for, schedule};
 use crate::domain::handover::{self, Period};
 use crate::domain::notice::post_service_notice_due;
 use crate::domain::rules;
@@ -57,6 +57,10 @@ pub async fn read(
         None => handover::current(now, tz, &starts),
         Some((from, to)) => handover::chosen(from, to, tz, &starts).map_err(|m| AppError::field("to", m))?,
     };
+    // The clock's thresholds as the watcher raises them: the agency's hours, else the installation's.
+    let agency = db::agencies::of(pool, Some(facility.id), None).await?;
+    let agency_hours = agency.and_then(|a| a.hours_left());
+    let hours_left = hours_left_for(agency_hours.as_deref(), hours_left);
     // From now (or the period's end, if it is past) until the next shift ends.
     let due_from = now.min(period.to);
     let until = period.due_until;
@@ -68,6 +72,14 @@ pub async fn read(
         late: at < now,
     };
     for (number, served, deadline, told, pickup) in db::handover::holds(pool, facility.id).await? {
+        // A hold already past its deadline: a person held past the limit, first of all.
+        if deadline < due_from {
+            due.push(item(
+                deadline,
+                Some(number.clone()),
+                "Clock: 48-hour deadline PASSED: release required".into(),
+            ));
+        }
         for th in schedule(served, deadline, hours_left) {
             if th.at >= due_from && th.at < until {
                 due.push(item(th.at, Some(number.clone()), format!("Clock: {}", th.kind.words())));
@@ -81,17 +93,24 @@ pub async fn read(
             due.push(item(p, Some(number.clone()), "ICE pickup planned".into()));
         }
     }
+    for (at, about, kind) in db::handover::open_duties(pool, facility.id, until).await? {
+        let what = match kind {
+            "claim" => "Report the citizenship claim to ICE",
+            _ => "Send the complaint to ICE",
+        };
+        due.push(item(at, about, what.into()));
+    }
+    // Certifications by their last valid day (the facility's date), never as late.
     let today = now.with_timezone(&tz).date_naive();
     let window = (today, today + Days::new(CERTIFICATION_DAYS));
-    for (at, about, kind) in db::handover::open_duties(pool, facility.id, until, window).await? {
-        let what = match kind {
-            "claim" => "Report the citizenship claim to ICE".to_string(),
-            "complaint" => "Send the complaint to ICE".to_string(),
-            _ => "WSO certification expires".to_string(),
-        };
-        // A certification is listed by its day, never as late.
-        let late = kind != "certification" && at < now;
-        due.push(Item { at, about, what, late });
+    for (last_day, who) in db::handover::expiring_certifications(pool, facility.id, window).await? {
+        let at = handover::local_midnight(last_day, tz);
+        due.push(Item {
+            at,
+            about: Some(who),
+            what: format!("WSO certification expires after {}", last_day.format("%Y-%m-%d")),
+            late: false,
+        });
     }
     due.sort_by(|a, b| (a.at, &a.about).cmp(&(b.at, &b.about)));
     let mut happened: Vec<Item> = db::handover::happened(pool, facility.id, (period.from, period.to))

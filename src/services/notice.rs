@@ -111,6 +111,8 @@ fn format(b: &FluentBundle<FluentResource>, key: &str, args: &FluentArgs) -> Opt
 pub fn render(dir: Option<&Path>, lang: &str, facts: &Facts<'_>) -> Option<Rendered> {
     let own = bundle(lang, source(dir, lang)?);
     let english = bundle("en", source(dir, "en").unwrap_or_else(|| SHIPPED[0].1.to_string()));
+    // The last resort: the shipped English (a county's own English file may lack a message).
+    let shipped = bundle("en", SHIPPED[0].1.to_string());
     let mut args = FluentArgs::new();
     for (k, v) in [
         ("facility", facts.facility),
@@ -129,7 +131,9 @@ pub fn render(dir: Option<&Path>, lang: &str, facts: &Facts<'_>) -> Option<Rende
                 once(lang, key, || {
                     tracing::warn!(lang, key, "notice: message missing in this language; English is used")
                 });
-                format(&english, key, &args).unwrap_or_default()
+                format(&english, key, &args)
+                    .or_else(|| format(&shipped, key, &args))
+                    .unwrap_or_default()
             });
             (key, text)
         })

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::handover::{self, Item};
 use crate::state::AppState;
 use crate::web::extract::Acting;
-use crate::web::forms::{FormData, local_input};
+use crate::web::forms::{FormData, exact_input};
 use crate::web::layout::Layout;
 use crate::web::local_time;
 
@@ -110,8 +110,8 @@ pub async fn show(
         from: local_time(h.period.from, tz),
         to: local_time(h.period.to, tz),
         due_until: local_time(h.period.due_until, tz),
-        from_input: local_input(h.period.from, tz),
-        to_input: local_input(h.period.to, tz),
+        from_input: exact_input(h.period.from, tz),
+        to_input: exact_input(h.period.to, tz),
         due: rows(h.due),
         happened: rows(h.happened),
         facility: h.facility.code,

@@ -75,10 +75,18 @@ async fn the_handover_lists_what_comes_due_and_what_happened_as_built_by_hand() 
         .await
         .ok(200, &format!("/bookings/{h3}/transfer"), pickup)
         .await;
+    // H-4: past its deadline since 09:30 (14:30Z), ICE never told: a person held past the limit.
+    served_at(&w, &wso, "H-4", "2026-11-20T14:30:00Z").await;
     // An officer whose certification expires within 30 days.
     w.app.user("soon", "officer", &["RCDC"]).await;
     let cert = json!({ "certified_on": "2025-12-10", "expires_on": "2026-12-10" });
     w.as_("sgt").await.ok(201, "/officers/soon/certification", cert).await;
+    // An officer who renewed: the old grant ends soon, the new one in 2027. Not listed.
+    w.app.user("renewed", "officer", &["RCDC"]).await;
+    let old = json!({ "certified_on": "2025-12-01", "expires_on": "2026-12-01" });
+    w.as_("sgt").await.ok(201, "/officers/renewed/certification", old).await;
+    let new = json!({ "certified_on": "2026-11-01", "expires_on": "2027-11-01" });
+    w.as_("sgt").await.ok(201, "/officers/renewed/certification", new).await;
 
     let h = handover::read(&w.app.db, rcdc(&w).await, None, t("2026-11-22T15:00:00Z"), &[12, 4, 1])
         .await
@@ -92,7 +100,14 @@ async fn the_handover_lists_what_comes_due_and_what_happened_as_built_by_hand() 
     assert_eq!(
         h.due,
         vec![
+            item("2026-11-20T15:30:00Z", "H-4", "Notify ICE of the service", true),
             item("2026-11-22T14:00:00Z", "H-1", "Notify ICE of the service", true),
+            item(
+                "2026-11-22T14:30:00Z",
+                "H-4",
+                "Clock: 48-hour deadline PASSED: release required",
+                true
+            ),
             item(
                 "2026-11-22T15:00:00Z",
                 "H-2",
@@ -124,7 +139,13 @@ async fn the_handover_lists_what_comes_due_and_what_happened_as_built_by_hand() 
                 "Clock: 48-hour deadline PASSED: release required",
                 false
             ),
-            item("2026-12-10T00:00:00Z", "soon", "WSO certification expires", false),
+            // Its last valid day, 2026-12-10 in New York (midnight EST is 05:00Z).
+            item(
+                "2026-12-10T05:00:00Z",
+                "soon",
+                "WSO certification expires after 2026-12-10",
+                false
+            ),
         ]
     );
     assert_eq!(

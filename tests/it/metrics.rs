@@ -6,7 +6,7 @@
 use crate::helpers::World;
 use crate::process::Server;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -10,15 +10,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::helpers::World;
+use crate::metrics::free_port;
 use crate::process::Server;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A Prometheus of its own, stopped (killed) when dropped.
 struct Prometheus {

@@ -217,7 +217,7 @@ fn cases() -> Vec<Op> {
             .roles(EVERYONE)
             .query::<super::FacilityQuery>(&[])
             .ok::<super::duties::DutiesJson>(200, "The duties")
-            .errors(&[403]),
+            .errors(&[403, 422]),
         op(Get, "/transfers/pending/events", "transfers", "The running clocks, pushed")
             .describe(
                 "Server-sent events (`text/event-stream`) that never end on their own: `board` (every row, \
