@@ -16,8 +16,7 @@ use crate::error::{AppError, AppResult};
 /// Records (or replaces) the case's plan.
 pub async fn set(pool: &PgPool, caller: Caller<'_>, id: i64, plan: &NewPlan, now: DateTime<Utc>) -> AppResult<()> {
     let mut tx = pool.begin().await?;
-    let locked = lock(&mut tx, &caller, id, Step::PlanPickup).await?;
-    rules::may(Step::PlanPickup, locked.actor(&caller, false), locked.facts())?;
+    let locked = locked(&mut tx, &caller, id).await?;
     let before = db::pickup::get(&mut *tx, id).await?;
     db::pickup::set(
         &mut *tx,
@@ -33,16 +32,7 @@ pub async fn set(pool: &PgPool, caller: Caller<'_>, id: i64, plan: &NewPlan, now
         "planned_at": plan.planned_at, "officer": plan.officer, "note": plan.note,
         "previously": before.map(|b| b.planned_at), "custody_deadline": locked.b.custody_deadline,
     });
-    record(
-        &mut tx,
-        &caller,
-        Some(id),
-        Action::PickupPlanned.word(),
-        now,
-        now,
-        detail,
-    )
-    .await?;
+    noted(&mut tx, &caller, id, Action::PickupPlanned, now, detail).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -50,23 +40,33 @@ pub async fn set(pool: &PgPool, caller: Caller<'_>, id: i64, plan: &NewPlan, now
 /// Withdraws the case's plan (404 when it has none).
 pub async fn clear(pool: &PgPool, caller: Caller<'_>, id: i64, now: DateTime<Utc>) -> AppResult<()> {
     let mut tx = pool.begin().await?;
-    let locked = lock(&mut tx, &caller, id, Step::PlanPickup).await?;
-    rules::may(Step::PlanPickup, locked.actor(&caller, false), locked.facts())?;
+    locked(&mut tx, &caller, id).await?;
     let Some(before) = db::pickup::get(&mut *tx, id).await? else {
         return Err(AppError::NotFound);
     };
     db::pickup::clear(&mut *tx, id).await?;
     let detail = json!({ "planned_at": before.planned_at });
-    record(
-        &mut tx,
-        &caller,
-        Some(id),
-        Action::PickupPlanWithdrawn.word(),
-        now,
-        now,
-        detail,
-    )
-    .await?;
+    noted(&mut tx, &caller, id, Action::PickupPlanWithdrawn, now, detail).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Locks the case for a plan: the rulebook's `PlanPickup` (who, at which facility, and only on a
+/// WSO hold).
+async fn locked(conn: &mut sqlx::PgConnection, caller: &Caller<'_>, id: i64) -> AppResult<super::Locked> {
+    let locked = lock(&mut *conn, caller, id, Step::PlanPickup).await?;
+    rules::may(Step::PlanPickup, locked.actor(caller, false), locked.facts())?;
+    Ok(locked)
+}
+
+/// The plan's entry on the case's timeline.
+async fn noted(
+    conn: &mut sqlx::PgConnection,
+    caller: &Caller<'_>,
+    id: i64,
+    action: Action,
+    now: DateTime<Utc>,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    record(conn, caller, Some(id), action.word(), now, now, detail).await
 }
