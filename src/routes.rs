@@ -247,6 +247,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             client::client_address,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::boards_caught_up,
+        ))
         .layer(from_fn(middleware::row_scope))
         .with_state(state.clone());
     middleware::apply(router, state.config.request_timeout_secs, state.config.https())

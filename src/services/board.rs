@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::sync::Mutex;
@@ -15,9 +14,10 @@ use std::sync::Mutex;
 use tokio::sync::{OnceCell, Semaphore, broadcast, watch};
 
 use crate::db::board::{self, BoardBooking, List};
-use crate::domain::stage::{Stage, stage};
 
-const CHANNELS: [&str; 2] = ["wso_board", "wso_access"];
+/// `wso_sync`: a write of this (or another) process waiting for the listener ([`Held::caught_up`]);
+/// `wso_facility`: a facility added, removed or renamed (migration 0033).
+const CHANNELS: [&str; 4] = ["wso_board", "wso_access", "wso_sync", "wso_facility"];
 
 /// What the listener fans out.
 #[derive(Clone, Debug)]
@@ -35,8 +35,9 @@ pub enum Signal {
     Resync,
 }
 
-/// A board row, shared by every stream that shows it.
-pub type Row = Arc<BoardBooking>;
+pub use super::board_held::Row;
+pub use super::board_watch::{Event, Watch};
+use super::board_held::{Board, Held, Snapshot};
 
 /// One per server process (in [`crate::state::AppState`]).
 pub struct Feed {
@@ -46,11 +47,13 @@ pub struct Feed {
     /// open boards of 200 rows would otherwise keep 200,000 copies).
     rows: Mutex<HashMap<i64, Row>>,
     /// Boards read at once when streams open: bounds the memory of many opening together.
-    loads: Semaphore,
+    pub(super) loads: Semaphore,
     /// Set when the server stops: every stream ends, so a graceful stop does not wait forever.
     closing: watch::Sender<bool>,
     /// Open streams per user (bounded by `WSO_STREAMS_PER_USER`).
     streams: Mutex<HashMap<i64, usize>>,
+    /// Every board, held in memory (decision 0043).
+    pub held: Held,
 }
 
 /// One open stream of a user, counted until dropped.
@@ -81,6 +84,7 @@ impl Default for Feed {
             loads: Semaphore::new(4),
             closing: watch::channel(false).0,
             streams: Mutex::default(),
+            held: Held::default(),
         }
     }
 }
@@ -133,15 +137,58 @@ impl Feed {
     /// once it listens, so a board read after this call misses nothing.
     pub async fn subscribe(self: &Arc<Self>, db: &PgPool) -> sqlx::Result<broadcast::Receiver<Signal>> {
         let rx = self.tx.subscribe();
+        self.start(db).await?;
+        Ok(rx)
+    }
+
+    /// Starts the listener (once per process) and returns once it listens; it then reads every
+    /// board into [`Held`].
+    pub async fn start(self: &Arc<Self>, db: &PgPool) -> sqlx::Result<()> {
         self.started
             .get_or_try_init(|| async {
                 let listener = connect(db).await?;
+                self.held.listening(true);
                 // The server's own work: it reads any booking that changed, whoever may see it.
                 tokio::spawn(crate::db::scope::system(listen(db.clone(), listener, self.clone())));
                 Ok::<_, sqlx::Error>(())
             })
             .await?;
-        Ok(rx)
+        Ok(())
+    }
+
+    /// The boards as held now, starting the listener on the first call; `None` while they are
+    /// not current (the caller asks the database).
+    pub async fn held(self: &Arc<Self>, db: &PgPool) -> Option<Arc<Snapshot>> {
+        match self.start(db).await {
+            Ok(()) => self.held.snapshot(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the board listener cannot start; boards are read from the database");
+                None
+            }
+        }
+    }
+
+    /// The running clocks of `scope` (`None`: every facility), soonest deadline first: from
+    /// memory, or (while nothing current is held) in one statement.
+    pub async fn pending(self: &Arc<Self>, db: &PgPool, scope: Option<&[i64]>) -> sqlx::Result<Vec<Row>> {
+        match self.held(db).await {
+            Some(held) => Ok(held.pending(scope)),
+            None => Ok(board::pending(db, scope).await?.into_iter().map(Arc::new).collect()),
+        }
+    }
+
+    /// The page's board (`db::board::page`): from memory, or in one statement.
+    pub async fn page(
+        self: &Arc<Self>,
+        db: &PgPool,
+        scope: Option<&[i64]>,
+        chosen: &str,
+        with_awaiting: bool,
+    ) -> sqlx::Result<Board> {
+        match self.held(db).await {
+            Some(held) => Ok(held.page(scope, chosen, with_awaiting)),
+            None => Ok(board::page(db, scope, chosen, with_awaiting).await?.into()),
+        }
     }
 }
 
@@ -151,18 +198,50 @@ async fn connect(db: &PgPool) -> sqlx::Result<PgListener> {
     Ok(listener)
 }
 
-/// Runs for the life of the process: on a lost connection it connects again (every second
-/// until it can) and then tells every stream to read its board again.
+/// Runs for the life of the process: reads every board into [`Held`], then applies each
+/// notification as it comes. On a lost connection it connects again (every second until it
+/// can), reads every board again and tells every stream to do the same.
 async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
     loop {
-        match listener.try_recv().await {
+        // Nothing held (at start, after a reconnect, a facility's change, an unreadable
+        // change): read every board, once a second until it can.
+        while feed.held.snapshot().is_none() {
+            match feed.held.load(&db, |r| feed.intern(r)).await {
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the boards to hold; reads ask the database");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+        let next = listener.try_recv().await;
+        match next {
+            Ok(Some(n)) if n.channel() == "wso_sync" => feed.held.synced(n.payload()),
+            Ok(Some(n)) if n.channel() == "wso_facility" => {
+                tracing::info!("a facility changed; the boards are read again");
+                feed.held.lost();
+                let _ = feed.tx.send(Signal::Resync);
+            }
             Ok(Some(n)) => {
                 if let Some(signal) = signal(&db, &feed, n.channel(), n.payload()).await {
+                    if matches!(signal, Signal::Resync) {
+                        feed.held.lost(); // a change could not be read: read everything again
+                    }
+                    if let Signal::Booking {
+                        booking_id,
+                        facility_id,
+                        entry,
+                    } = &signal
+                    {
+                        let on = entry.as_ref().and_then(|(row, list)| list.map(|l| (l, row.clone())));
+                        feed.held.apply(*facility_id, *booking_id, on);
+                    }
                     let _ = feed.tx.send(signal);
                 }
             }
             Ok(None) | Err(_) => {
                 tracing::warn!("board listener lost its database connection; reconnecting");
+                feed.held.listening(false);
                 listener = loop {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     match connect(&db).await {
@@ -171,6 +250,7 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
                     }
                 };
                 tracing::info!("board listener connected again; streams re-read their boards");
+                feed.held.listening(true);
                 feed.rows.lock().expect("board rows lock").clear();
                 let _ = feed.tx.send(Signal::Resync);
             }
@@ -214,139 +294,3 @@ async fn signal(db: &PgPool, feed: &Feed, channel: &str, payload: &str) -> Optio
     }
 }
 
-/// What a stream sends.
-#[derive(Clone, Debug)]
-pub enum Event {
-    /// The whole board (on connect, and after a resync).
-    Board(Vec<(List, Row)>),
-    /// A booking came onto a list.
-    Entered(List, Row),
-    /// A booking on a list changed: its stage, its claim flag, its facts.
-    Changed(List, Row),
-    /// A booking left a list.
-    Left(List, i64),
-}
-
-/// One caller's view of the board: which facilities (`None`: all), whether it shows the page's
-/// second list, and the rows last sent with their stage.
-pub struct Watch {
-    scope: Option<Vec<i64>>,
-    /// One facility's code, to show it alone ('' for all of the scope).
-    chosen: String,
-    /// One agency's facilities, to show them alone (a liaison covering several agencies).
-    only: Option<Vec<i64>>,
-    with_awaiting: bool,
-    rows: HashMap<i64, (List, Row, Option<Stage>)>,
-}
-
-fn stage_of(list: List, b: &BoardBooking, now: DateTime<Utc>) -> Option<Stage> {
-    (list == List::Pending)
-        .then_some(b.b.custody_deadline)
-        .flatten()
-        .map(|d| stage(d, now))
-}
-
-impl Watch {
-    pub fn new(scope: Option<Vec<i64>>, chosen: String, with_awaiting: bool) -> Self {
-        Self {
-            scope,
-            chosen,
-            only: None,
-            with_awaiting,
-            rows: HashMap::new(),
-        }
-    }
-
-    /// The same view limited to these facilities (one agency's), whatever the caller's
-    /// facilities become.
-    pub fn only(mut self, facilities: Option<Vec<i64>>) -> Self {
-        if let Some(only) = &facilities {
-            self.scope = Some(match self.scope.take() {
-                Some(mine) => mine.into_iter().filter(|f| only.contains(f)).collect(),
-                None => only.clone(),
-            });
-        }
-        self.only = facilities;
-        self
-    }
-
-    pub fn with_awaiting(&self) -> bool {
-        self.with_awaiting
-    }
-
-    /// The same view for a caller whose facilities are now `scope`.
-    pub fn rescoped(&self, scope: Option<Vec<i64>>) -> Self {
-        Self::new(scope, self.chosen.clone(), self.with_awaiting).only(self.only.clone())
-    }
-
-    fn sees(&self, facility_id: i64) -> bool {
-        self.scope.as_ref().is_none_or(|ids| ids.contains(&facility_id))
-    }
-
-    /// Reads the whole board (one statement) and remembers it.
-    pub async fn load(&mut self, db: &PgPool, feed: &Feed, now: DateTime<Utc>) -> sqlx::Result<Event> {
-        let b = {
-            let _permit = feed.loads.acquire().await.expect("the loads semaphore is never closed");
-            board::page(db, self.scope.as_deref(), &self.chosen, self.with_awaiting).await?
-        };
-        if !b.facilities.iter().any(|f| f.code == self.chosen) {
-            self.chosen.clear(); // as the page: an unknown code shows every facility
-        }
-        let rows: Vec<(List, Row)> = b
-            .pending
-            .into_iter()
-            .map(|r| (List::Pending, feed.intern(r)))
-            .chain(b.awaiting.into_iter().map(|r| (List::Awaiting, feed.intern(r))))
-            .collect();
-        self.rows = rows
-            .iter()
-            .map(|(l, r)| (r.b.id, (*l, r.clone(), stage_of(*l, r, now))))
-            .collect();
-        Ok(Event::Board(rows))
-    }
-
-    /// What a changed booking means for this view (nothing when it is not the caller's).
-    pub fn apply(
-        &mut self,
-        facility_id: i64,
-        booking_id: i64,
-        entry: Option<&(Row, Option<List>)>,
-        now: DateTime<Utc>,
-    ) -> Vec<Event> {
-        if !self.sees(facility_id) && !self.rows.contains_key(&booking_id) {
-            return vec![];
-        }
-        let placed = entry
-            .filter(|(b, _)| self.sees(b.b.facility_id) && (self.chosen.is_empty() || b.b.facility_code == self.chosen))
-            .and_then(|(b, list)| Some((list.filter(|l| self.with_awaiting || *l == List::Pending)?, b)));
-        let before = self.rows.remove(&booking_id);
-        match (before, placed) {
-            (None, None) => vec![],
-            (Some((list, ..)), None) => vec![Event::Left(list, booking_id)],
-            (before, Some((list, b))) => {
-                self.rows.insert(booking_id, (list, b.clone(), stage_of(list, b, now)));
-                match before {
-                    None => vec![Event::Entered(list, b.clone())],
-                    Some((old, ..)) if old != list => {
-                        vec![Event::Left(old, booking_id), Event::Entered(list, b.clone())]
-                    }
-                    Some(_) => vec![Event::Changed(list, b.clone())],
-                }
-            }
-        }
-    }
-
-    /// Rows whose stage changed by `now` (the clock runs on; nothing was read).
-    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Event> {
-        let mut events: Vec<(Option<DateTime<Utc>>, i64, Event)> = vec![];
-        for (id, (list, b, last)) in self.rows.iter_mut() {
-            let current = stage_of(*list, b, now);
-            if current != *last {
-                *last = current;
-                events.push((b.b.custody_deadline, *id, Event::Changed(*list, b.clone())));
-            }
-        }
-        events.sort_by_key(|(d, id, _)| (*d, *id));
-        events.into_iter().map(|(.., e)| e).collect()
-    }
-}

@@ -11,7 +11,9 @@ pub mod agency_settings;
 pub mod agreement;
 pub mod audit;
 pub mod board;
+pub mod board_held;
 pub mod board_stream;
+pub mod board_watch;
 #[cfg(test)]
 mod board_tests;
 pub mod booking;

@@ -194,7 +194,7 @@ fn row<'a>(list: List, r: &'a BoardBooking, render: &Render, now: DateTime<Utc>)
             List::Pending,
         ) => {
             let html = PendingRowHtml {
-                r: &PendingRow::new(r.clone(), now, *pickup_hours)?,
+                r: &PendingRow::new(r, now, *pickup_hours)?,
                 supervisor: *supervisor,
                 csrf,
             }
@@ -209,7 +209,7 @@ fn row<'a>(list: List, r: &'a BoardBooking, render: &Render, now: DateTime<Utc>)
         }
         (Render::Page { .. }, List::Awaiting) => {
             let html = WaitingRowHtml {
-                w: &WaitingRow::new(r.clone()),
+                w: &WaitingRow::new(r),
             }
             .render()
             .ok()?;

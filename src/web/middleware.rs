@@ -119,3 +119,19 @@ pub async fn record_route(request: axum::extract::Request, next: axum::middlewar
     metrics::counter!("wso_http_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
     response
 }
+
+/// A write answered by this process answers only once this process's held boards show it
+/// (`services::board_held`, decision 0043): the writer's next read here sees its own change.
+/// Reads, and refused writes, pass straight through.
+pub async fn boards_caught_up(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let writes = !(request.method().is_safe());
+    let response = next.run(request).await;
+    if writes && !response.status().is_client_error() && !response.status().is_server_error() {
+        state.board.held.caught_up(&state.db).await;
+    }
+    response
+}

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use chrono::{DateTime, Utc};
 
-use crate::db;
 use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
 use crate::domain::stage::{Stage, title_prefix};
 use crate::error::AppResult;
@@ -102,15 +101,19 @@ pub async fn pending(
     }
     let agencies = crate::services::agencies::of_facilities(&state.db, &user.user.facility_agencies).await?;
     let liaison = !crate::domain::rules::sees_awaiting(user.user.role);
-    // One statement: the facilities to filter by, the running clocks, the people awaiting service.
-    let b = db::board::page(&state.db, scope.as_deref(), &query.facility, !liaison).await?;
+    // The facilities to filter by, the running clocks, the people awaiting service: held in
+    // memory (or, while the held boards are not current, one statement).
+    let b = state
+        .board
+        .page(&state.db, scope.as_deref(), &query.facility, !liaison)
+        .await?;
     let rows: Vec<PendingRow> = b
         .pending
-        .into_iter()
+        .iter()
         .filter_map(|r| PendingRow::new(r, now, state.config.pickup_plan_hours))
         .collect();
     let (counts, overdue, last_hour) = counts(&rows);
-    let waiting = b.awaiting.into_iter().map(WaitingRow::new).collect();
+    let waiting = b.awaiting.iter().map(|r| WaitingRow::new(r)).collect();
     let title = format!("{}Pending transfers", title_prefix(overdue, last_hour));
     let facility = if b.facilities.iter().any(|f| f.code == query.facility) {
         query.facility
@@ -145,7 +148,7 @@ impl IntoResponse for PendingPage {
 
 impl PendingRow {
     /// A running clock as the board shows it at `now` (`None` if it is not running).
-    pub fn new(r: BoardBooking, now: DateTime<Utc>, pickup_hours: i64) -> Option<Self> {
+    pub fn new(r: &BoardBooking, now: DateTime<Utc>, pickup_hours: i64) -> Option<Self> {
         let (served, deadline, tz) = (r.b.served_at?, r.b.custody_deadline?, r.b.tz());
         let clock = ClockView::new(deadline, now, tz);
         let notice = NoticeDue::new(served, r.notice_logged, now, tz);
@@ -177,13 +180,13 @@ impl PendingRow {
             pickup: r.pickup_planned_at.map(|t| local_time(t, tz)),
             pickup_flag,
             claim: r.claim,
-            b: r.b,
+            b: r.b.clone(),
         })
     }
 }
 
 impl WaitingRow {
-    pub fn new(r: BoardBooking) -> Self {
+    pub fn new(r: &BoardBooking) -> Self {
         let since =
             r.b.igsa_at
                 .or(r.b.release_point_at)
@@ -207,7 +210,7 @@ impl WaitingRow {
             since,
             sort,
             version,
-            b: r.b,
+            b: r.b.clone(),
         }
     }
 }
@@ -263,9 +266,11 @@ impl Board {
 }
 
 pub async fn board(state: &AppState, scope: Option<&[i64]>, now: DateTime<Utc>) -> AppResult<Board> {
-    let rows: Vec<PendingRow> = db::board::pending(&state.db, scope)
+    let rows: Vec<PendingRow> = state
+        .board
+        .pending(&state.db, scope)
         .await?
-        .into_iter()
+        .iter()
         .filter_map(|r| PendingRow::new(r, now, state.config.pickup_plan_hours))
         .collect();
     let (counts, overdue, last_hour) = counts(&rows);

@@ -196,6 +196,8 @@ pub struct TestApp {
     pub clock: Clock,
     /// `DATABASE_URL` of this test's database, for running the CLI against it.
     pub database_url: String,
+    /// The server's board feed, with the boards it holds in memory (decision 0043).
+    pub board: std::sync::Arc<wso_tracker::services::board::Feed>,
     stop: std::sync::Arc<tokio::sync::Notify>,
     /// The test database's name.
     name: String,
@@ -336,6 +338,7 @@ pub async fn serve_pools(
     let addr = listener.local_addr().unwrap();
     let limits = wso_tracker::boot::http::Limits::of(&state.config);
     let feed = state.board.clone();
+    let board = state.board.clone();
     let app = wso_tracker::routes::app(state);
     let stop = std::sync::Arc::new(tokio::sync::Notify::new());
     let stopped = stop.clone();
@@ -355,6 +358,7 @@ pub async fn serve_pools(
         admin_db,
         database_url,
         clock,
+        board,
         stop,
         name,
     }
@@ -384,6 +388,19 @@ impl TestApp {
     /// several app servers.
     pub async fn another_server(&self) -> TestApp {
         serve_database(self.name.clone(), Config::for_tests(), self.clock.clone()).await
+    }
+
+    /// Waits (up to 10 s) until the server holds every board in memory, starting its listener
+    /// if no board was read yet.
+    pub async fn boards_held(&self) {
+        self.board.start(&self.served).await.expect("the board listener starts");
+        for _ in 0..200 {
+            if self.board.held.snapshot().is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server does not hold its boards after 10 s");
     }
 
     /// Stops serving (as when the server goes down): new connections are refused.

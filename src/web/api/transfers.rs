@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::views::PendingJson;
 use crate::auth::ApiUser;
-use crate::db;
 use crate::domain::rules::Area;
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::services::board_stream::Credential;
@@ -34,8 +33,9 @@ pub async fn pending(
         let mine = scope.unwrap_or_default();
         scope = Some(crate::services::agencies::facilities_within(&state.db, &mine, code).await?);
     }
-    // One statement (two with `agency`): the running clocks with their citizenship-claim flags.
-    let rows = db::board::pending(&state.db, scope.as_deref()).await?;
+    // The running clocks with their citizenship-claim flags: held in memory (or, while the held
+    // boards are not current, one statement). `agency` costs one statement.
+    let rows = state.board.pending(&state.db, scope.as_deref()).await?;
     let items: Vec<PendingJson> = rows.iter().filter_map(|r| PendingJson::new(r, now)).collect();
     // Written once into a buffer of about the right size (a 200-row board is some 60 KB).
     let mut body = Vec::with_capacity(64 + items.len() * 320);
