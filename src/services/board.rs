@@ -36,8 +36,8 @@ pub enum Signal {
 }
 
 pub use super::board_held::Row;
-pub use super::board_watch::{Event, Watch};
 use super::board_held::{Board, Held, Snapshot};
+pub use super::board_watch::{Event, Watch};
 
 /// One per server process (in [`crate::state::AppState`]).
 pub struct Feed {
@@ -293,4 +293,3 @@ async fn signal(db: &PgPool, feed: &Feed, channel: &str, payload: &str) -> Optio
         }
     }
 }
-

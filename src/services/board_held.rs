@@ -211,7 +211,10 @@ impl Held {
             .chain(b.awaiting.into_iter().map(|r| (List::Awaiting, r)));
         for (list, r) in rows {
             let row = intern(r);
-            m.rows.entry(row.b.facility_id).or_default().insert(row.b.id, (list, row));
+            m.rows
+                .entry(row.b.facility_id)
+                .or_default()
+                .insert(row.b.id, (list, row));
         }
         m.lists = m
             .rows

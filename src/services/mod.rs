@@ -13,9 +13,9 @@ pub mod audit;
 pub mod board;
 pub mod board_held;
 pub mod board_stream;
-pub mod board_watch;
 #[cfg(test)]
 mod board_tests;
+pub mod board_watch;
 pub mod booking;
 pub mod case;
 pub mod case_page;

@@ -208,11 +208,7 @@ fn row<'a>(list: List, r: &'a BoardBooking, render: &Render, now: DateTime<Utc>)
             })
         }
         (Render::Page { .. }, List::Awaiting) => {
-            let html = WaitingRowHtml {
-                w: &WaitingRow::new(r),
-            }
-            .render()
-            .ok()?;
+            let html = WaitingRowHtml { w: &WaitingRow::new(r) }.render().ok()?;
             Some(Row {
                 booking_id: Some(r.b.id),
                 facility: Some(r.b.facility_code.clone()),

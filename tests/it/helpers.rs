@@ -611,6 +611,15 @@ impl TestApp {
 }
 
 impl Api<'_> {
+    /// The same token, sent to another server on the same database.
+    pub fn on<'b>(&self, app: &'b TestApp) -> Api<'b> {
+        Api {
+            app,
+            token: self.token.clone(),
+            http: http(),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let r = self
             .http

@@ -15,6 +15,7 @@ mod audit_matrix;
 mod audit_person;
 mod board_agencies;
 mod board_events;
+mod board_held;
 mod board_limits;
 mod board_order;
 mod browser;
