@@ -153,6 +153,16 @@ pub async fn entry(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Opt
     }))
 }
 
+/// Sends `token` to every board listener (`wso_sync`), after every notification committed
+/// before it (decision 0043).
+pub async fn ask_listener(db: impl PgExecutor<'_>, token: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify('wso_sync', $1)")
+        .bind(token)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// A facility the page's filter offers.
 #[derive(Debug, Clone)]
 pub struct FacilityOption {

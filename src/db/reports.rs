@@ -7,6 +7,8 @@ use crate::domain::stats::BookingFacts;
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    /// Which of the facilities asked for (from 1, in their order).
+    i: i64,
     booked_at: DateTime<Utc>,
     status: crate::domain::types::Status,
     served_at: Option<DateTime<Utc>>,
@@ -21,7 +23,7 @@ struct Row {
 /// Bookings with an ICE document booked from `from` to `to` (inclusive dates, each in its
 /// facility's zone), at the facilities given (`None`: all). The period's bounds are computed per
 /// facility, so each facility's bookings are read by a range scan of the partial index
-/// `bookings_ice_interest` (only bookings with an ICE document).
+/// `bookings_ice_interest` (only bookings with an ICE document), all facilities in one statement.
 pub async fn program_facts(
     pool: &sqlx::PgPool,
     facility_ids: Option<&[i64]>,
@@ -29,29 +31,39 @@ pub async fn program_facts(
     to: NaiveDate,
 ) -> sqlx::Result<Vec<BookingFacts>> {
     let facilities = crate::db::facilities::all(pool).await?;
-    let mut out = Vec::new();
-    for f in facilities
+    let chosen: Vec<_> = facilities
         .iter()
         .filter(|f| facility_ids.is_none_or(|ids| ids.contains(&f.id)))
-    {
-        let tz = f.tz();
-        let bound = |d: NaiveDate| crate::domain::input::start_of_day(d, tz);
-        let (start, end) = (bound(from), bound(to + chrono::Duration::days(1)));
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT b.booked_at, b.status, b.served_at, b.igsa_at, b.closed_at, b.release_reason, b.over_detained_seconds,
-                    ARRAY(SELECT d.kind FROM ice_documents d WHERE d.booking_id = b.id) AS kinds,
-                    ARRAY(SELECT c.category FROM charges c WHERE c.booking_id = b.id) AS charges
-             FROM bookings b
-             WHERE b.facility_id = $1 AND b.has_ice_document AND b.booked_at >= $2 AND b.booked_at < $3",
-        )
-        .bind(f.id)
-        .bind(start)
-        .bind(end)
-        .fetch_all(pool)
-        .await?;
-        out.extend(rows.into_iter().map(|r| BookingFacts {
+        .collect();
+    // Each facility's bounds (its midnights, `domain::input::start_of_day`), sent as arrays: one
+    // statement for any number of facilities (a state's year was one statement per facility).
+    let (mut ids, mut starts, mut ends) = (vec![], vec![], vec![]);
+    for f in &chosen {
+        let bound = |d: NaiveDate| crate::domain::input::start_of_day(d, f.tz());
+        ids.push(f.id);
+        starts.push(bound(from));
+        ends.push(bound(to + chrono::Duration::days(1)));
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.i, b.booked_at, b.status, b.served_at, b.igsa_at, b.closed_at, b.release_reason, b.over_detained_seconds,
+                ARRAY(SELECT d.kind FROM ice_documents d WHERE d.booking_id = b.id) AS kinds,
+                ARRAY(SELECT c.category FROM charges c WHERE c.booking_id = b.id) AS charges
+         FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS p(facility_id, lo, hi, i)
+         CROSS JOIN LATERAL (
+             SELECT * FROM bookings b
+             WHERE b.facility_id = p.facility_id AND b.has_ice_document AND b.booked_at >= p.lo AND b.booked_at < p.hi
+         ) b",
+    )
+    .bind(&ids)
+    .bind(&starts)
+    .bind(&ends)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| BookingFacts {
             booked_at: r.booked_at,
-            tz,
+            tz: chosen[(r.i - 1) as usize].tz(),
             status: r.status,
             document_kinds: r.kinds.iter().filter_map(|k| k.parse().ok()).collect(),
             charges: r.charges.iter().filter_map(|c| c.parse().ok()).collect(),
@@ -60,9 +72,8 @@ pub async fn program_facts(
             closed_at: r.closed_at,
             release_reason: r.release_reason,
             over_detained_seconds: r.over_detained_seconds,
-        }));
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// The year of the facility's first booking (for the public page's yearly tables).

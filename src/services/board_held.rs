@@ -276,10 +276,7 @@ impl Held {
             .lock()
             .expect("held board waiting lock")
             .insert(token.clone(), done);
-        let sent = sqlx::query("SELECT pg_notify('wso_sync', $1)")
-            .bind(&token)
-            .execute(db)
-            .await;
+        let sent = board::ask_listener(db, &token).await;
         let answered = match sent {
             Ok(_) => tokio::time::timeout(CATCH_UP_LIMIT, wait).await.is_ok(),
             Err(e) => {
