@@ -154,9 +154,10 @@ pub async fn entry(db: impl PgExecutor<'_>, booking_id: i64) -> sqlx::Result<Opt
 }
 
 /// Sends `token` to every board listener (`wso_sync`), after every notification committed
-/// before it (decision 0043).
+/// before it (decision 0043). The transaction writes nothing but the notification, so its
+/// commit need not wait for the disk (a lost token only makes its writer wait, then re-read).
 pub async fn ask_listener(db: impl PgExecutor<'_>, token: &str) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_notify('wso_sync', $1)")
+    sqlx::query("SELECT set_config('synchronous_commit', 'off', true), pg_notify('wso_sync', $1)")
         .bind(token)
         .execute(db)
         .await?;
