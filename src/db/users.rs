@@ -70,8 +70,12 @@ pub(crate) const SELECT: &str =
             SELECT mf.agency_id FROM user_facilities muf JOIN facilities mf ON mf.id = muf.facility_id
              WHERE muf.user_id = u.id))) AS agency_mfa_required
     FROM users u
-    LEFT JOIN facilities f ON f.id IN (SELECT uf.facility_id FROM user_facilities uf WHERE uf.user_id = u.id)
-                           OR (u.role = 'admin' AND f.agency_id = u.agency_id)";
+    LEFT JOIN LATERAL (
+        SELECT f.id, f.code, f.agency_id FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
+         WHERE uf.user_id = u.id
+        UNION
+        SELECT f.id, f.code, f.agency_id FROM facilities f WHERE u.role = 'admin' AND f.agency_id = u.agency_id
+    ) f ON true";
 
 pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await
