@@ -14,8 +14,14 @@
 //! rates per second: WSO_STATE_BOARDS (50), WSO_STATE_LIAISONS (20), WSO_STATE_PAGES (10),
 //! WSO_STATE_REPORTS (1), WSO_STATE_STATE_REPORTS (0.2).
 
+#[path = "state/measure.rs"]
+mod measure;
+#[path = "state/report.rs"]
+mod report;
 #[path = "state/seed.rs"]
 mod seed;
+
+use measure::{Tally, kb, pct, postgres_pids, ticks};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,25 +35,8 @@ fn env(name: &str, default: i64) -> i64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Latencies and errors per request kind.
-#[derive(Default)]
-struct Tally(Mutex<HashMap<&'static str, (Vec<Duration>, usize)>>);
-
-impl Tally {
-    fn add(&self, kind: &'static str, took: Duration, ok: bool) {
-        let mut t = self.0.lock().unwrap();
-        let e = t.entry(kind).or_default();
-        e.0.push(took);
-        e.1 += usize::from(!ok);
-    }
-}
-
-fn pct(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
+/// A case in progress: (facility, booking id, next step, document id).
+type Case = (usize, i64, u8, i64);
 
 /// (booking id, when a stream saw it enter, change or leave).
 type Seen = (i64, Instant);
@@ -85,44 +74,6 @@ async fn follow(
             }
         }
     }
-}
-
-fn kb(pid: &str, field: &str) -> f64 {
-    std::fs::read_to_string(format!(
-        "/proc/{pid}/{}",
-        if field == "Pss:" { "smaps_rollup" } else { "status" }
-    ))
-    .unwrap_or_default()
-    .lines()
-    .find(|l| l.starts_with(field))
-    .and_then(|l| l.split_whitespace().nth(1))
-    .and_then(|v| v.parse().ok())
-    .unwrap_or(0.0)
-}
-
-fn postgres_pids() -> Vec<String> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
-        .filter(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "postgres"))
-        .collect()
-}
-
-fn ticks(pids: &[String]) -> f64 {
-    pids.iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
-        .map(|s| {
-            let f: Vec<&str> = s
-                .rsplit_once(')')
-                .map(|(_, r)| r)
-                .unwrap_or("")
-                .split_whitespace()
-                .collect();
-            f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
-                + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
-        })
-        .sum()
 }
 
 #[tokio::main]
@@ -188,7 +139,7 @@ async fn main() {
     let http = reqwest::Client::new();
     let end = Instant::now() + Duration::from_secs(secs);
     let pg = postgres_pids();
-    let (t_server, t_pg) = (ticks(&[pid.clone()]), ticks(&pg));
+    let (t_server, t_pg) = (ticks(std::slice::from_ref(pid)), ticks(&pg));
     let t0 = Instant::now();
     // (booking id, facility, write sent at) of each write that moves a board.
     let pushes: Arc<Mutex<Vec<(i64, usize, Instant)>>> = Arc::default();
@@ -199,14 +150,14 @@ async fn main() {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / writes));
             // Cases in progress: (facility, booking id, next step, document id).
-            let queue: Arc<Mutex<Vec<(usize, i64, u8, i64)>>> = Arc::default();
+            let queue: Arc<Mutex<Vec<Case>>> = Arc::default();
             let mut n = 0u64;
             while Instant::now() < end {
                 tick.tick().await;
                 n += 1;
                 let next = {
                     let mut q = queue.lock().unwrap();
-                    if q.len() > 40 || (q.len() > 5 && n % 5 != 0) {
+                    if q.len() > 40 || (q.len() > 5 && !n.is_multiple_of(5)) {
                         let i = rand::thread_rng().gen_range(0..q.len());
                         Some(q.remove(i))
                     } else {
@@ -226,7 +177,7 @@ async fn main() {
                         next.unwrap_or((rand::thread_rng().gen_range(0..w.facilities.len()), 0, 0, 0));
                     let (officer, supervisor, _) = &w.staff[f];
                     let liaison = &w.liaisons[f / 20].0;
-                    let now = chrono::Utc::now();
+                    let now = wso_tracker::clock::Clock::System.now();
                     let at = |s: i64| (now - chrono::Duration::seconds(s)).to_rfc3339();
                     let (kind, token, path, body) = match step {
                         0 => (
@@ -408,49 +359,16 @@ async fn main() {
     }
     let elapsed = t0.elapsed().as_secs_f64();
     let hz = 100.0;
-    let cpu_server = (ticks(&[pid.clone()]) - t_server) / hz / elapsed * 100.0;
+    let cpu_server = (ticks(std::slice::from_ref(pid)) - t_server) / hz / elapsed * 100.0;
     let cpu_pg = (ticks(&postgres_pids()) - t_pg) / hz / elapsed * 100.0;
     tokio::time::sleep(Duration::from_secs(2)).await; // the last pushes arrive
 
-    println!("\n  | request kind | requests | per second | p50 | p99 | errors | limit |");
-    println!("  |---|---|---|---|---|---|---|");
-    let mut t = tally.0.lock().unwrap();
-    let mut kinds: Vec<_> = t.keys().copied().collect();
-    kinds.sort();
-    let mut all_writes = vec![];
-    for k in kinds {
-        let (l, errors) = t.get_mut(k).unwrap();
-        l.sort();
-        if k.starts_with("write") {
-            all_writes.extend(l.iter().copied());
-        }
-        let limit = match k {
-            k if k.starts_with("write") => "p99 < 100 ms; 0 errors",
-            k if k.contains("state's year") => "< 1 s; 0 errors",
-            k if k.contains("report") => "0 errors",
-            _ => "p99 < 25 ms; 0 errors",
-        };
-        println!(
-            "  | {k} | {} | {:.1} | {:.1?} | {:.1?} | {errors} | {limit} |",
-            l.len(),
-            l.len() as f64 / elapsed,
-            pct(l, 0.5),
-            pct(l, 0.99)
-        );
-    }
-    all_writes.sort();
-    println!(
-        "  | all writes | {} | {:.1} | {:.1?} | {:.1?} | | p99 < 100 ms |",
-        all_writes.len(),
-        all_writes.len() as f64 / elapsed,
-        pct(&all_writes, 0.5),
-        pct(&all_writes, 0.99)
-    );
+    tally.print(elapsed);
     // Push: from the write's request (an upper bound of its commit) to the last of its
     // facility's streams.
-    let events = events.lock().unwrap();
     let mut push = vec![];
     let mut missed = 0;
+    let events = events.lock().unwrap().clone();
     for (id, f, sent) in pushes.lock().unwrap().iter() {
         let arrived: Vec<_> = events
             .get(id)
@@ -477,4 +395,8 @@ async fn main() {
         server_peak / 1024.0,
         pg_peak / 1024.0
     );
+    // The year's report alone (nothing else running), against its one statement.
+    let f0 = &w.facilities[0].1;
+    report::ratio(base, database_url, &w.staff[0].1, f0, f0, "one facility's year").await;
+    report::ratio(base, database_url, &w.state, "all", "F%", "the state's year").await;
 }

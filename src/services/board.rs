@@ -214,7 +214,11 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
                 }
             }
         }
-        let next = listener.try_recv().await;
+        // A write that waited in vain makes the listener reconnect (as on a lost connection).
+        let next = tokio::select! {
+            next = listener.try_recv() => next,
+            () = feed.held.stuck.notified() => Ok(None),
+        };
         match next {
             Ok(Some(n)) if n.channel() == "wso_sync" => feed.held.synced(n.payload()),
             Ok(Some(n)) if n.channel() == "wso_facility" => {

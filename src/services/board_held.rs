@@ -157,6 +157,11 @@ pub struct Held {
     next: AtomicU64,
     /// The listener is connected (it may still be reading the boards).
     listening: AtomicBool,
+    /// Bumped by [`Held::lost`]: a reading of every board that began before it is not published.
+    generation: AtomicU64,
+    /// Told when a write waited in vain: the listener drops its connection and reconnects
+    /// (its socket may be dead without an error).
+    pub stuck: tokio::sync::Notify,
 }
 
 impl Default for Held {
@@ -168,6 +173,8 @@ impl Default for Held {
             tag: uuid::Uuid::new_v4().simple().to_string(),
             next: AtomicU64::new(0),
             listening: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            stuck: tokio::sync::Notify::new(),
         }
     }
 }
@@ -191,15 +198,33 @@ impl Held {
     /// Nothing held is current until the listener reads every board again (a facility changed,
     /// a change could not be read, the listener is away).
     pub fn lost(&self) {
-        *self.current.write().expect("held board lock") = None;
+        let mut current = self.current.write().expect("held board lock");
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *current = None;
         metrics::gauge!("wso_board_held_current").set(0.0);
     }
 
     /// Reads every board (one statement, all facilities) and holds it: at start and after the
-    /// listener reconnects. Every write waiting for the listener may answer: what it wrote
-    /// was committed before this read.
+    /// listener reconnects. The writes already waiting for the listener may then answer: what
+    /// they wrote was committed before this read began (a write that starts waiting later waits
+    /// for its own token). Not published if [`Held::lost`] was called meanwhile.
     pub async fn load(&self, db: &PgPool, intern: impl Fn(BoardBooking) -> Row) -> sqlx::Result<()> {
-        let b = board::page(db, None, "", true).await?;
+        let generation = self.generation.load(Ordering::SeqCst);
+        let before: Vec<String> = self
+            .waiting
+            .lock()
+            .expect("held board waiting lock")
+            .keys()
+            .cloned()
+            .collect();
+        let b = match board::page(db, None, "", true).await {
+            Ok(b) => b,
+            Err(e) => {
+                // Nothing is held: every read asks the database, so no write need wait.
+                self.release(None);
+                return Err(e);
+            }
+        };
         let mut m = Master {
             facilities: Arc::new(b.facilities),
             ..Master::default()
@@ -221,12 +246,21 @@ impl Held {
             .iter()
             .map(|(f, rows)| (*f, Arc::new(lists(rows.values()))))
             .collect();
-        self.publish(&m);
+        self.publish(&m, |_| self.generation.load(Ordering::SeqCst) == generation);
         *self.master.lock().expect("held board master lock") = m;
-        for (_, done) in self.waiting.lock().expect("held board waiting lock").drain() {
-            let _ = done.send(());
-        }
+        self.release(Some(&before));
         Ok(())
+    }
+
+    /// Lets these waiting writes (`None`: all) answer.
+    fn release(&self, tokens: Option<&[String]>) {
+        let mut waiting = self.waiting.lock().expect("held board waiting lock");
+        let tokens: Vec<String> = tokens.map_or_else(|| waiting.keys().cloned().collect(), <[String]>::to_vec);
+        for t in tokens {
+            if let Some(done) = waiting.remove(&t) {
+                let _ = done.send(());
+            }
+        }
     }
 
     /// A booking as read after its change (`None`: gone, or on no list).
@@ -239,21 +273,24 @@ impl Held {
         };
         let rebuilt = Arc::new(lists(rows.values()));
         m.lists.insert(facility_id, rebuilt);
-        if self.snapshot().is_some() {
-            self.publish(&m);
-        }
+        // Replaces a current snapshot only: one lost meanwhile waits for the next reading.
+        self.publish(&m, |current| current.is_some());
     }
 
-    fn publish(&self, m: &Master) {
+    /// Publishes `m` if `still`, asked under the lock that [`Held::lost`] takes.
+    fn publish(&self, m: &Master, still: impl Fn(&Option<Arc<Snapshot>>) -> bool) {
         let all = lists(m.rows.values().flat_map(|rows| rows.values()));
         let snapshot = Snapshot {
             facilities: m.facilities.clone(),
             by_facility: m.lists.clone(),
             all: Arc::new(all),
         };
-        metrics::gauge!("wso_board_held_rows").set(snapshot.len() as f64);
-        metrics::gauge!("wso_board_held_current").set(1.0);
-        *self.current.write().expect("held board lock") = Some(Arc::new(snapshot));
+        let mut current = self.current.write().expect("held board lock");
+        if still(&current) {
+            metrics::gauge!("wso_board_held_rows").set(snapshot.len() as f64);
+            metrics::gauge!("wso_board_held_current").set(1.0);
+            *current = Some(Arc::new(snapshot));
+        }
     }
 
     /// A `wso_sync` notification arrived: the write that sent it may answer.
@@ -276,6 +313,8 @@ impl Held {
             .lock()
             .expect("held board waiting lock")
             .insert(token.clone(), done);
+        // Whatever ends the wait (an answer, a timeout, the request dropped), the token goes.
+        let _forget = Forget(self, &token);
         let sent = board::ask_listener(db, &token).await;
         let answered = match sent {
             Ok(_) => tokio::time::timeout(CATCH_UP_LIMIT, wait).await.is_ok(),
@@ -285,10 +324,22 @@ impl Held {
             }
         };
         if !answered {
-            self.waiting.lock().expect("held board waiting lock").remove(&token);
-            // The next read must not trust what is held: the listener is behind or away.
+            // The next read must not trust what is held: the listener is behind or away (its
+            // connection may be dead without an error): it reconnects and reads every board.
             tracing::warn!("the board listener did not catch up; reads ask the database until it reloads");
             self.lost();
+            self.stuck.notify_one();
+        }
+    }
+}
+
+/// Removes a write's token from the waiting writes when dropped.
+struct Forget<'a>(&'a Held, &'a str);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut waiting) = self.0.waiting.lock() {
+            waiting.remove(self.1);
         }
     }
 }

@@ -3,7 +3,8 @@
 //! order, and after every write
 //! - the server that wrote answers its writer's next read with the change, at once;
 //! - the other server answers either the board before or the board after, and soon after;
-//! - a revoked token, a disabled account, a facility taken away, take effect at once on both.
+//! - a revoked token, a disabled account, a facility taken away, take effect at once on both;
+//! - all of this while the servers read every board again (a facility renamed) now and then.
 //!
 //! No time is measured here (benches/run measures how soon): "soon" is waited for, up to 10 s.
 
@@ -124,6 +125,15 @@ async fn two_servers_answer_no_stale_board_past_its_bounds_in_any_order_of_write
     let mut open: Vec<i64> = vec![];
     for step in 0..40 {
         let x = rng.gen_range(0..2usize); // the server written through
+        if rng.gen_bool(0.25) {
+            // Every process reads its boards again (a facility renamed): the write below may
+            // wait for its token while they are read.
+            sqlx::query("UPDATE facilities SET name = $1 WHERE code = 'WAKE'")
+                .bind(format!("Wake County Jail {step}"))
+                .execute(&a.db)
+                .await
+                .unwrap();
+        }
         let before = truth(a).await;
         let what = match (rng.gen_range(0..5), open.is_empty()) {
             (0, false) => {
