@@ -71,8 +71,7 @@ pub(crate) const SELECT: &str =
              WHERE muf.user_id = u.id))) AS agency_mfa_required
     FROM users u
     LEFT JOIN LATERAL (
-        SELECT f.id, f.code, f.agency_id FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id
-         WHERE uf.user_id = u.id
+        SELECT f.id, f.code, f.agency_id FROM user_facilities uf JOIN facilities f ON f.id = uf.facility_id WHERE uf.user_id = u.id
         UNION
         SELECT f.id, f.code, f.agency_id FROM facilities f WHERE u.role = 'admin' AND f.agency_id = u.agency_id
     ) f ON true";

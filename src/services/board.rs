@@ -214,11 +214,7 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
                 }
             }
         }
-        // A write that waited in vain makes the listener reconnect (as on a lost connection).
-        let next = tokio::select! {
-            next = listener.try_recv() => next,
-            () = feed.held.stuck.notified() => Ok(None),
-        };
+        let next = listener.try_recv().await;
         match next {
             Ok(Some(n)) if n.channel() == "wso_sync" => feed.held.synced(n.payload()),
             Ok(Some(n)) if n.channel() == "wso_facility" => {

@@ -159,9 +159,6 @@ pub struct Held {
     listening: AtomicBool,
     /// Bumped by [`Held::lost`]: a reading of every board that began before it is not published.
     generation: AtomicU64,
-    /// Told when a write waited in vain: the listener drops its connection and reconnects
-    /// (its socket may be dead without an error).
-    pub stuck: tokio::sync::Notify,
 }
 
 impl Default for Held {
@@ -174,7 +171,6 @@ impl Default for Held {
             next: AtomicU64::new(0),
             listening: AtomicBool::new(false),
             generation: AtomicU64::new(0),
-            stuck: tokio::sync::Notify::new(),
         }
     }
 }
@@ -324,11 +320,11 @@ impl Held {
             }
         };
         if !answered {
-            // The next read must not trust what is held: the listener is behind or away (its
-            // connection may be dead without an error): it reconnects and reads every board.
+            // The next read must not trust what is held: the listener is behind or away. It
+            // reads every board again after the next notification it receives (the next write's
+            // token at the latest).
             tracing::warn!("the board listener did not catch up; reads ask the database until it reloads");
             self.lost();
-            self.stuck.notify_one();
         }
     }
 }

@@ -37,6 +37,14 @@ struct Server {
 
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
+    // `WSO_TEST_LOG=warn` (any filter): the servers' logs on standard error, to see why a
+    // test met a 500.
+    if let Ok(filter) = std::env::var("WSO_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     // Initialised on its own thread: tests call this from inside their tokio runtime, which
     // cannot block on another runtime.
     SERVER.get_or_init(|| std::thread::spawn(init_server).join().expect("test database server"))
