@@ -202,17 +202,20 @@ async fn connect(db: &PgPool) -> sqlx::Result<PgListener> {
 /// notification as it comes. On a lost connection it connects again (every second until it
 /// can), reads every board again and tells every stream to do the same.
 async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
+    // When a reading of every board last failed.
+    let mut failed = None::<std::time::Instant>;
     loop {
         // Nothing held (at start, after a reconnect, a facility's change, an unreadable
-        // change): read every board, once a second until it can.
-        while feed.held.snapshot().is_none() {
-            match feed.held.load(&db, |r| feed.intern(r)).await {
-                Ok(()) => {}
+        // change): read every board. If that fails, the streams are still served, reads ask
+        // the database, and it is tried again with a notification at least a second later.
+        if feed.held.snapshot().is_none() && failed.is_none_or(|t| t.elapsed().as_secs() >= 1) {
+            failed = match feed.held.load(&db, |r| feed.intern(r)).await {
+                Ok(()) => None,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read the boards to hold; reads ask the database");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    Some(std::time::Instant::now())
                 }
-            }
+            };
         }
         let next = listener.try_recv().await;
         match next {
