@@ -20,6 +20,8 @@ mod measure;
 mod report;
 #[path = "state/seed.rs"]
 mod seed;
+#[path = "common/sse.rs"]
+mod sse;
 
 use measure::{Tally, kb, pct, postgres_pids, ticks};
 
@@ -47,33 +49,20 @@ async fn follow(
     tx: mpsc::UnboundedSender<Option<Seen>>,
     boards: mpsc::UnboundedSender<usize>,
 ) {
-    let client = reqwest::Client::new();
-    let mut resp = client.get(url).bearer_auth(token).send().await.expect("stream opens");
-    assert_eq!(resp.status(), 200, "stream status");
-    let mut buf = String::new();
-    while let Ok(Some(bytes)) = resp.chunk().await {
-        buf.push_str(std::str::from_utf8(&bytes).expect("utf-8"));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            let name = block.lines().find_map(|l| l.strip_prefix("event: "));
-            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("null");
-            let data: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-            let id = match name {
-                Some("board") => {
-                    let _ = boards.send(data.as_array().map_or(0, Vec::len));
-                    continue;
-                }
-                Some("entered" | "changed") => data["booking_id"].as_i64(),
-                Some("left") => data["booking_id"].as_i64().or(data.as_i64()),
-                _ => None,
-            };
-            if let Some(id) = id
-                && tx.send(Some((id, Instant::now()))).is_err()
-            {
-                return;
+    sse::read_events(reqwest::Client::new(), url, token, |name, data| {
+        let data: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+        let id = match name {
+            Some("board") => {
+                let _ = boards.send(data.as_array().map_or(0, Vec::len));
+                return true;
             }
-        }
-    }
+            Some("entered" | "changed") => data["booking_id"].as_i64(),
+            Some("left") => data["booking_id"].as_i64().or(data.as_i64()),
+            _ => None,
+        };
+        id.is_none_or(|id| tx.send(Some((id, Instant::now()))).is_ok())
+    })
+    .await;
 }
 
 #[tokio::main]

@@ -8,6 +8,9 @@
 //!
 //! Usage: streams BASE_URL TOKEN STREAMS EXPECTED_ROWS DATABASE_URL SERVER_PID
 
+#[path = "common/sse.rs"]
+mod sse;
+
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
@@ -21,26 +24,16 @@ enum Seen {
 
 /// Reads one stream, reporting its board's size and every `changed` booking id.
 async fn follow(client: reqwest::Client, url: String, token: String, tx: mpsc::UnboundedSender<Seen>) {
-    let mut resp = client.get(url).bearer_auth(token).send().await.expect("stream opens");
-    assert_eq!(resp.status(), 200, "stream status");
-    let mut buf = String::new();
-    while let Ok(Some(bytes)) = resp.chunk().await {
-        buf.push_str(std::str::from_utf8(&bytes).expect("utf-8"));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            let name = block.lines().find_map(|l| l.strip_prefix("event: "));
-            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("null");
-            let data: serde_json::Value = serde_json::from_str(data).expect("JSON data");
-            let seen = match name {
-                Some("board") => Seen::Board(data.as_array().map_or(0, Vec::len)),
-                Some("changed") => Seen::Changed(data["booking_id"].as_i64().unwrap_or(0), Instant::now()),
-                _ => continue,
-            };
-            if tx.send(seen).is_err() {
-                return;
-            }
-        }
-    }
+    sse::read_events(client, url, token, |name, data| {
+        let data: serde_json::Value = serde_json::from_str(data).expect("JSON data");
+        let seen = match name {
+            Some("board") => Seen::Board(data.as_array().map_or(0, Vec::len)),
+            Some("changed") => Seen::Changed(data["booking_id"].as_i64().unwrap_or(0), Instant::now()),
+            _ => return true,
+        };
+        tx.send(seen).is_ok()
+    })
+    .await;
 }
 
 fn memory(pid: &str) -> String {
