@@ -97,6 +97,42 @@ impl Stage {
     }
 }
 
+/// What a running clock's board row shows that changes with the time alone: its stage, the
+/// time left to the minute (the words of `web::forms::duration_words` are a function of whether
+/// time is left and of the whole minutes), whether its post-service notice is overdue (`None`:
+/// logged) and its pickup flag. Two moments of one row with equal `Moment`s show the same row,
+/// so a row drawn at one is good for the other (the held board keeps each row's page HTML by it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Moment {
+    pub stage: Stage,
+    pub time_left: bool,
+    pub whole_minutes: i64,
+    pub notice_overdue: Option<bool>,
+    pub pickup: Option<super::pickup::Flag>,
+}
+
+impl Moment {
+    /// The moment at `now` of a clock served at `served` with this `deadline`, its notice
+    /// logged or not, and its pickup plan (flagged `pickup_hours` before the deadline).
+    pub fn at(
+        served: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        notice_logged: bool,
+        plan: Option<super::pickup::Plan>,
+        now: DateTime<Utc>,
+        pickup_hours: i64,
+    ) -> Self {
+        let left = (deadline - now).num_seconds();
+        Moment {
+            stage: stage(deadline, now),
+            time_left: left > 0,
+            whole_minutes: left.abs() / 60,
+            notice_overdue: (!notice_logged).then(|| now > super::notice::post_service_notice_due(served)),
+            pickup: super::pickup::flag(deadline, plan, now, pickup_hours),
+        }
+    }
+}
+
 /// What a page's title says first when clocks need attention, so that a background tab shows
 /// it: "(2 overdue, 1 under 1 h) " (live.js writes the same when the board changes).
 pub fn title_prefix(overdue: usize, last_hour: usize) -> String {

@@ -35,8 +35,8 @@ pub enum Signal {
     Resync,
 }
 
-pub use super::board_held::Row;
 use super::board_held::{Board, Held, Snapshot};
+pub use super::board_held::{HeldRow, Row};
 pub use super::board_watch::{Event, Watch};
 
 /// One per server process (in [`crate::state::AppState`]).
@@ -95,9 +95,9 @@ impl Feed {
     pub fn intern(&self, row: BoardBooking) -> Row {
         let mut rows = self.rows.lock().expect("board rows lock");
         match rows.get(&row.b.id) {
-            Some(held) if **held == row => held.clone(),
+            Some(held) if held.booking == row => held.clone(),
             _ => {
-                let row = Arc::new(row);
+                let row = HeldRow::shared(row);
                 rows.insert(row.b.id, row.clone());
                 row
             }
@@ -173,7 +173,11 @@ impl Feed {
     pub async fn pending(self: &Arc<Self>, db: &PgPool, scope: Option<&[i64]>) -> sqlx::Result<Vec<Row>> {
         match self.held(db).await {
             Some(held) => Ok(held.pending(scope)),
-            None => Ok(board::pending(db, scope).await?.into_iter().map(Arc::new).collect()),
+            None => Ok(board::pending(db, scope)
+                .await?
+                .into_iter()
+                .map(HeldRow::shared)
+                .collect()),
         }
     }
 
@@ -275,7 +279,7 @@ async fn signal(db: &PgPool, feed: &Feed, channel: &str, payload: &str) -> Optio
                         Some((row, list @ Some(_))) => Some((feed.intern(row), list)),
                         Some((row, None)) => {
                             feed.forget(booking_id);
-                            Some((Arc::new(row), None))
+                            Some((HeldRow::shared(row), None))
                         }
                         None => {
                             feed.forget(booking_id);

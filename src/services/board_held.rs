@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +22,7 @@ use sqlx::PgPool;
 use tokio::sync::oneshot;
 
 use crate::db::board::{self, BoardBooking, FacilityOption, List, PageBoard};
+use crate::domain::stage::Moment;
 
 /// A board as a request reads it: the facilities it may filter by and its two lists.
 pub struct Board {
@@ -34,14 +35,54 @@ impl From<PageBoard> for Board {
     fn from(b: PageBoard) -> Self {
         Board {
             facilities: b.facilities,
-            pending: b.pending.into_iter().map(Arc::new).collect(),
-            awaiting: b.awaiting.into_iter().map(Arc::new).collect(),
+            pending: b.pending.into_iter().map(HeldRow::shared).collect(),
+            awaiting: b.awaiting.into_iter().map(HeldRow::shared).collect(),
         }
     }
 }
 
 /// A board row, shared by the snapshot and every stream that shows it.
-pub type Row = Arc<BoardBooking>;
+pub type Row = Arc<HeldRow>;
+
+/// A booking on a board with what the web layer has made of it (decision 0043's addendum):
+/// written once per change of the booking (a changed booking is a new row, so nothing made of
+/// the old one outlives it) and, for the page, once per [`Moment`] of its clock, instead of on
+/// every request.
+pub struct HeldRow {
+    pub booking: BoardBooking,
+    pub made: Made,
+}
+
+/// What the web layer has made of a row, kept with it.
+#[derive(Default)]
+pub struct Made {
+    /// The API's JSON object of the row, before and after its fields that change with the time.
+    pub api: OnceLock<[Box<str>; 2]>,
+    /// The page's HTML of the row, for the moment it was last drawn at.
+    pub page: Mutex<Option<(Moment, Arc<str>)>>,
+}
+
+impl HeldRow {
+    pub fn shared(booking: BoardBooking) -> Row {
+        Arc::new(HeldRow {
+            booking,
+            made: Made::default(),
+        })
+    }
+}
+
+impl std::fmt::Debug for HeldRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.booking.fmt(f)
+    }
+}
+
+impl std::ops::Deref for HeldRow {
+    type Target = BoardBooking;
+    fn deref(&self) -> &BoardBooking {
+        &self.booking
+    }
+}
 
 /// How long a write waits for the listener before answering anyway (it is logged): the
 /// listener's connection is lost and its reload, when it comes, reads everything again.

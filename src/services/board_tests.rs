@@ -1,11 +1,9 @@
 //! What an open board stream makes of each change and of the passing of time (pure: no
 //! database; the streams themselves are tested over HTTP in tests/it/board_events.rs).
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::board::{Event, Row, Watch};
+use super::board::{Event, HeldRow, Row, Watch};
 use crate::db::board::{BoardBooking, BoardCase, List};
 use crate::domain::types::{Status, Zone};
 
@@ -15,7 +13,7 @@ fn at(h: u32) -> DateTime<Utc> {
 
 /// A case on a running clock at facility 1 (or `facility`), deadline at 2026-11-24 09:00Z.
 fn held(id: i64, facility: i64, claim: bool) -> Row {
-    Arc::new(BoardBooking {
+    HeldRow::shared(BoardBooking {
         b: BoardCase {
             id,
             facility_id: facility,

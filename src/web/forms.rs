@@ -248,4 +248,16 @@ mod tests {
         assert_eq!(super::duration_words(47 * 3600 + 40 * 60), "47 h 40 min");
         assert_eq!(super::duration_words(5 * 86_400 + 3 * 3600), "5 d 3 h");
     }
+
+    /// The held board keeps a row's drawing while its `domain::stage::Moment` is the same: the
+    /// words may change only with whether time is left and with the whole minutes.
+    #[test]
+    fn the_words_change_only_with_the_whole_minutes_and_the_sign() {
+        let key = |s: i64| (s > 0, s.abs() / 60);
+        for s in -80 * 3600..80 * 3600 {
+            if key(s) == key(s + 1) {
+                assert_eq!(super::duration_words(s), super::duration_words(s + 1), "at {s} s");
+            }
+        }
+    }
 }

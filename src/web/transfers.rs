@@ -9,13 +9,15 @@ use crate::auth::CurrentUser;
 use chrono::{DateTime, Utc};
 
 use crate::db::board::{BoardBooking, BoardCase, FacilityOption};
-use crate::domain::stage::{Stage, title_prefix};
+use crate::domain::stage::{Moment, Stage, title_prefix};
 use crate::error::AppResult;
+use crate::services::board::Row;
 use crate::state::AppState;
 use crate::web::case_view::ClockView;
 use crate::web::extract::Acting;
 use crate::web::layout::Layout;
 use crate::web::local_time;
+use std::sync::Arc;
 
 pub struct PendingRow {
     pub b: BoardCase,
@@ -64,7 +66,8 @@ pub struct WaitingRow {
 #[template(path = "transfers/pending.html")]
 pub struct PendingPage {
     layout: Layout,
-    rows: Vec<PendingRow>,
+    /// The running clocks' rows, drawn ([`pending_row_html`]).
+    rows: Vec<Arc<str>>,
     waiting: Vec<WaitingRow>,
     facilities: Vec<FacilityOption>,
     facility: String,
@@ -74,7 +77,6 @@ pub struct PendingPage {
     agency: String,
     counts: [(Stage, usize); 5],
     overdue: usize,
-    supervisor: bool,
 }
 
 #[derive(Deserialize)]
@@ -107,12 +109,14 @@ pub async fn pending(
         .board
         .page(&state.db, scope.as_deref(), &query.facility, !liaison)
         .await?;
-    let rows: Vec<PendingRow> = b
+    let supervisor = crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok();
+    let csrf = crate::auth::session::csrf_token(&user.session).await?;
+    let (stages, rows): (Vec<Stage>, Vec<Arc<str>>) = b
         .pending
         .iter()
-        .filter_map(|r| PendingRow::new(r, now, state.config.pickup_plan_hours))
-        .collect();
-    let (counts, overdue, last_hour) = counts(&rows);
+        .filter_map(|r| pending_row_html(r, now, state.config.pickup_plan_hours, supervisor, &csrf))
+        .unzip();
+    let (counts, overdue, last_hour) = counts(&stages);
     let waiting = b.awaiting.iter().map(|r| WaitingRow::new(r)).collect();
     let title = format!("{}Pending transfers", title_prefix(overdue, last_hour));
     let facility = if b.facilities.iter().any(|f| f.code == query.facility) {
@@ -130,7 +134,6 @@ pub async fn pending(
         agency,
         counts,
         overdue,
-        supervisor: crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok(),
     })
 }
 
@@ -152,10 +155,7 @@ impl PendingRow {
         let (served, deadline, tz) = (r.b.served_at?, r.b.custody_deadline?, r.b.tz());
         let clock = ClockView::new(deadline, now, tz);
         let notice = NoticeDue::new(served, r.notice_logged, now, tz);
-        let plan = r
-            .pickup_planned_at
-            .map(|planned_at| crate::domain::pickup::Plan { planned_at });
-        let pickup_flag = crate::domain::pickup::flag(deadline, plan, now, pickup_hours).map(|f| f.words());
+        let pickup_flag = moment(r, now, pickup_hours)?.pickup.map(|f| f.words());
         // Of the values themselves (formatting times only to hash them was a measurable part
         // of a 200-row page).
         let version = version(&(
@@ -215,6 +215,53 @@ impl WaitingRow {
     }
 }
 
+/// What a running clock's row shows that changes with the time alone (`None`: not running).
+pub fn moment(r: &BoardBooking, now: DateTime<Utc>, pickup_hours: i64) -> Option<Moment> {
+    let plan = r
+        .pickup_planned_at
+        .map(|planned_at| crate::domain::pickup::Plan { planned_at });
+    Some(Moment::at(
+        r.b.served_at?,
+        r.b.custody_deadline?,
+        r.notice_logged,
+        plan,
+        now,
+        pickup_hours,
+    ))
+}
+
+/// A running clock's row of the page at `now`, with its stage (`None`: not running). Drawn once
+/// per [`Moment`] of the row and kept with it (decision 0043's addendum), unless it carries the
+/// caller's own form: a supervisor's "Release now" on an overdue row holds their CSRF token.
+pub fn pending_row_html(
+    r: &Row,
+    now: DateTime<Utc>,
+    pickup_hours: i64,
+    supervisor: bool,
+    csrf: &str,
+) -> Option<(Stage, Arc<str>)> {
+    let m = moment(r, now, pickup_hours)?;
+    let own_form = supervisor && m.stage.is_overdue();
+    if !own_form
+        && let Some((at, html)) = &*r.made.page.lock().expect("row lock")
+        && *at == m
+    {
+        return Some((m.stage, html.clone()));
+    }
+    let html: Arc<str> = PendingRowHtml {
+        r: &PendingRow::new(r, now, pickup_hours)?,
+        supervisor,
+        csrf,
+    }
+    .render()
+    .ok()?
+    .into();
+    if !own_form {
+        *r.made.page.lock().expect("row lock") = Some((m, html.clone()));
+    }
+    Some((m.stage, html))
+}
+
 /// One row of the board's table, for a pushed change (the page renders the same template).
 #[derive(Template)]
 #[template(path = "transfers/pending_row.html")]
@@ -240,8 +287,8 @@ fn version(parts: &impl std::hash::Hash) -> String {
 }
 
 /// The count per stage (most urgent first), the overdue and the last-hour counts.
-fn counts(rows: &[PendingRow]) -> ([(Stage, usize); 5], usize, usize) {
-    let count = |s: Stage| rows.iter().filter(|r| r.clock.stage == s).count();
+fn counts(stages: &[Stage]) -> ([(Stage, usize); 5], usize, usize) {
+    let count = |s: Stage| stages.iter().filter(|&&t| t == s).count();
     let counts = Stage::BY_URGENCY.map(|s| (s, count(s)));
     (counts, count(Stage::Overdue), count(Stage::Within1h))
 }
@@ -273,7 +320,8 @@ pub async fn board(state: &AppState, scope: Option<&[i64]>, now: DateTime<Utc>) 
         .iter()
         .filter_map(|r| PendingRow::new(r, now, state.config.pickup_plan_hours))
         .collect();
-    let (counts, overdue, last_hour) = counts(&rows);
+    let stages: Vec<Stage> = rows.iter().map(|r| r.clock.stage).collect();
+    let (counts, overdue, last_hour) = counts(&stages);
     Ok(Board {
         rows,
         counts,

@@ -14,6 +14,7 @@ mod audit_chains;
 mod audit_matrix;
 mod audit_person;
 mod board_agencies;
+mod board_drawn;
 mod board_events;
 mod board_held;
 mod board_limits;

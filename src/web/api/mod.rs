@@ -17,6 +17,7 @@ pub mod openapi;
 mod openapi_ops;
 mod openapi_parts;
 pub mod oversight;
+pub mod pending_list;
 pub mod pickup;
 pub mod reports;
 pub mod roster;

@@ -5,7 +5,6 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
-use super::views::PendingJson;
 use crate::auth::ApiUser;
 use crate::domain::rules::Area;
 use crate::error::{ApiError, ApiResult, AppError};
@@ -36,10 +35,7 @@ pub async fn pending(
     // The running clocks with their citizenship-claim flags: held in memory (or, while the held
     // boards are not current, one statement). `agency` costs one statement.
     let rows = state.board.pending(&state.db, scope.as_deref()).await?;
-    let items: Vec<PendingJson> = rows.iter().filter_map(|r| PendingJson::new(r, now)).collect();
-    // Written once into a buffer of about the right size (a 200-row board is some 60 KB).
-    let mut body = Vec::with_capacity(64 + items.len() * 320);
-    serde_json::to_writer(&mut body, &items).map_err(|e| ApiError(AppError::Internal(e.into())))?;
+    let body = super::pending_list::write(&rows, now).map_err(|e| ApiError(AppError::Internal(e.into())))?;
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
