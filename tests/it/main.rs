@@ -66,6 +66,7 @@ mod prometheus;
 mod promises;
 mod refusals;
 mod reports;
+mod row_ranges;
 mod row_security;
 mod rules_agree;
 mod schemathesis;
