@@ -9,6 +9,8 @@ use crate::config::Config;
 #[derive(Clone)]
 pub struct AppState {
     pub db: PgPool,
+    /// Reads who asks, and nothing else (`db::scope::accounts_pool`, `auth::accounts`).
+    pub accounts: PgPool,
     pub clock: Clock,
     pub config: Arc<Config>,
     /// Set at start when the database connection has more power than the app needs (a
@@ -26,6 +28,7 @@ impl AppState {
     pub fn new(db: PgPool, clock: Clock, config: Config) -> Self {
         crate::services::webhooks::install_crypto();
         Self {
+            accounts: crate::db::scope::accounts_pool(&db),
             db,
             clock,
             config: Arc::new(config),

@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for ApiUser {
         // Expired or revoked tokens and disabled accounts answer 401. A lock (failed sign-ins,
         // which anyone can cause) stops the web sign-in only, not the account's tokens.
         // One statement: the token with its user.
-        let caller = db::tokens::caller(&state.db, &digest, now)
+        let caller = super::accounts::caller(state, &digest, now)
             .await?
             .filter(|c| !c.user.is_disabled())
             .ok_or(ApiError(AppError::Unauthorized))?;

@@ -1,5 +1,6 @@
 //! Who is asking: sessions for pages, bearer tokens for the API, CSRF for forms, passwords.
 
+pub mod accounts;
 pub mod api;
 pub mod csrf;
 pub mod password;

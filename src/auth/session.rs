@@ -160,7 +160,7 @@ impl FromRequestParts<AppState> for SignedIn {
         if now - auth.started_at > Duration::hours(state.config.session_max_hours) {
             return Err(expire(state, &session, &auth, "max_age", ip).await);
         }
-        let user = match db::sessions::user_of(&state.db, &auth.sid).await? {
+        let user = match super::accounts::session_user(state, &auth.sid).await? {
             // A lock (failed sign-ins, which anyone can cause) stops new sign-ins only: a
             // session already signed in goes on; disabling ends it.
             Some(u) if !u.is_disabled() => u,

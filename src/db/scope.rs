@@ -140,6 +140,26 @@ pub fn pool_options(default: RowScope) -> PgPoolOptions {
         })
 }
 
+/// A pool for reading who asks (a token with its user, a session's user: accounts, which are
+/// not walled) on the same database as `main`. Its connections are set to see no agency's rows
+/// when they connect and are never narrowed (it has no acquire hook), so handing one out costs
+/// no statement, and a walled read sent on it by mistake reads nothing. A connection is taken
+/// from it for at most [`ACCOUNTS_WAIT`]; the caller then reads on `main` (`auth::accounts`).
+pub fn accounts_pool(main: &sqlx::PgPool) -> sqlx::PgPool {
+    PgPoolOptions::new()
+        .max_connections(ACCOUNTS_CONNECTIONS)
+        .test_before_acquire(false)
+        .acquire_timeout(ACCOUNTS_WAIT)
+        .after_connect(|conn, _| Box::pin(async move { apply(conn, &RowScope::Nothing).await }))
+        .connect_lazy_with((*main.connect_options()).clone())
+}
+
+/// The accounts pool's size: a request holds its connection for one statement.
+pub const ACCOUNTS_CONNECTIONS: u32 = 8;
+/// How long a request waits for an accounts connection before reading on the main pool (whose
+/// own wait decides the 503 while the database is away).
+pub const ACCOUNTS_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Sets the scope on a connection (session settings, until the next acquire sets them again).
 pub async fn apply(conn: &mut PgConnection, scope: &RowScope) -> sqlx::Result<()> {
     let off = Reach::default();

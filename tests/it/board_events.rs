@@ -326,6 +326,17 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
         sent, 10,
         "the token with its user: one statement; the list with its flags: held in memory"
     );
+    // Nor any other round trip: who asks is read on the accounts pool, whose connections need
+    // no scope set as they are handed out (decision 0044).
+    let trips = w
+        .app
+        .round_trips_during(async {
+            for _ in 0..10 {
+                assert_eq!(sgt.get("/transfers/pending").await.0, 200);
+            }
+        })
+        .await;
+    assert_eq!(trips, 10, "one round trip a request, the scope's setting included");
 
     let page = w.app.login("sgt").await;
     w.app.page(&page, "/transfers/pending").await;
@@ -341,6 +352,18 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
     assert_eq!(
         sent, 30,
         "the session, the user, their unread alerts (once the wall knows who asks); the board held in memory"
+    );
+    let trips = w
+        .app
+        .round_trips_during(async {
+            for _ in 0..10 {
+                w.app.page(&page, "/transfers/pending").await;
+            }
+        })
+        .await;
+    assert_eq!(
+        trips, 50,
+        "and the scopes of the two connections of the main pool (the session's, the unread count's)"
     );
 }
 

@@ -374,14 +374,23 @@ pub async fn serve_pools(
 
 impl TestApp {
     /// How many statements the server (the app role) sends to this test's database while `f`
-    /// runs, counted by PostgreSQL (pg_stat_statements).
+    /// runs, counted by PostgreSQL (pg_stat_statements), the row scope's `set_config` aside.
     pub async fn statements_during<F: std::future::Future<Output = ()>>(&self, f: F) -> i64 {
-        const MINE: &str = "userid = (SELECT oid FROM pg_roles WHERE rolname = 'wso_app')
-            AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND query NOT LIKE 'SELECT set_config(%'";
+        self.counted_during(f, "AND query NOT LIKE 'SELECT set_config(%'").await
+    }
+
+    /// Every statement the server sends while `f` runs, the row scope's `set_config` included:
+    /// each is a round trip of its own.
+    pub async fn round_trips_during<F: std::future::Future<Output = ()>>(&self, f: F) -> i64 {
+        self.counted_during(f, "").await
+    }
+
+    async fn counted_during<F: std::future::Future<Output = ()>>(&self, f: F, except: &str) -> i64 {
         let count = || async {
             sqlx::query_scalar::<_, i64>(&format!(
-                "SELECT coalesce(sum(calls), 0)::bigint FROM test_stats.pg_stat_statements WHERE {MINE}"
+                "SELECT coalesce(sum(calls), 0)::bigint FROM test_stats.pg_stat_statements
+                 WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = 'wso_app')
+                   AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) {except}"
             ))
             .fetch_one(&self.admin_db)
             .await

@@ -44,9 +44,10 @@ const ONLY: &[(&str, &[&str])] = &[
     ("config", &["net", "secrets"]),
     // Sealing and opening secrets with the key file (decision 0033): a leaf.
     ("secrets", &[]),
-    // `AppState` holds the board's feed (`services::board::Feed`) and installs the TLS provider
-    // of `services::webhooks`; nothing else.
-    ("state", &["clock", "config", "services"]),
+    // `AppState` holds the board's feed (`services::board::Feed`), installs the TLS provider
+    // of `services::webhooks` and opens the accounts pool (`db::scope::accounts_pool`, decision
+    // 0044); nothing else.
+    ("state", &["clock", "config", "db", "services"]),
 ];
 
 /// Files outside `db/` that may hold SQL: (file, how many lines of it, why). A query belongs in

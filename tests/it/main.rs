@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): real PostgreSQL, real HTTP, real Chromium.
 
 mod a11y;
+mod accounts_pool;
 mod admin_confirm;
 mod agencies;
 mod agencies_cli;
