@@ -111,11 +111,17 @@ pub async fn pending(
         .await?;
     let supervisor = crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok();
     let csrf = crate::auth::session::csrf_token(&user.session).await?;
-    let (stages, rows): (Vec<Stage>, Vec<Arc<str>>) = b
-        .pending
-        .iter()
-        .filter_map(|r| pending_row_html(r, now, state.config.pickup_plan_hours, supervisor, &csrf))
-        .unzip();
+    let mut drawn = Vec::with_capacity(b.pending.len());
+    for r in &b.pending {
+        drawn.extend(pending_row_html(
+            r,
+            now,
+            state.config.pickup_plan_hours,
+            supervisor,
+            &csrf,
+        )?);
+    }
+    let (stages, rows): (Vec<Stage>, Vec<Arc<str>>) = drawn.into_iter().unzip();
     let (counts, overdue, last_hour) = counts(&stages);
     let waiting = b.awaiting.iter().map(|r| WaitingRow::new(r)).collect();
     let title = format!("{}Pending transfers", title_prefix(overdue, last_hour));
@@ -232,34 +238,40 @@ pub fn moment(r: &BoardBooking, now: DateTime<Utc>, pickup_hours: i64) -> Option
 
 /// A running clock's row of the page at `now`, with its stage (`None`: not running). Drawn once
 /// per [`Moment`] of the row and kept with it (decision 0043's addendum), unless it carries the
-/// caller's own form: a supervisor's "Release now" on an overdue row holds their CSRF token.
+/// caller's own form: a supervisor's "Release now" on an overdue row holds their CSRF token. A
+/// row that cannot be drawn fails the page (never a board with a person missing).
 pub fn pending_row_html(
     r: &Row,
     now: DateTime<Utc>,
     pickup_hours: i64,
     supervisor: bool,
     csrf: &str,
-) -> Option<(Stage, Arc<str>)> {
-    let m = moment(r, now, pickup_hours)?;
+) -> AppResult<Option<(Stage, Arc<str>)>> {
+    let Some(m) = moment(r, now, pickup_hours) else {
+        return Ok(None);
+    };
     let own_form = supervisor && m.stage.is_overdue();
     if !own_form
         && let Some((at, html)) = &*r.made.page.lock().expect("row lock")
         && *at == m
     {
-        return Some((m.stage, html.clone()));
+        return Ok(Some((m.stage, html.clone())));
     }
+    let Some(row) = PendingRow::new(r, now, pickup_hours) else {
+        return Ok(None);
+    };
     let html: Arc<str> = PendingRowHtml {
-        r: &PendingRow::new(r, now, pickup_hours)?,
+        r: &row,
         supervisor,
         csrf,
     }
     .render()
-    .ok()?
+    .map_err(|e| crate::error::AppError::Internal(e.into()))?
     .into();
     if !own_form {
         *r.made.page.lock().expect("row lock") = Some((m, html.clone()));
     }
-    Some((m.stage, html))
+    Ok(Some((m.stage, html)))
 }
 
 /// One row of the board's table, for a pushed change (the page renders the same template).
