@@ -2,9 +2,9 @@
 -- each walled row was tested with `facility_id = ANY (<the scope's array>)`, a linear search:
 -- about 12 µs a row for a scope of 1,000 facilities (a state's oversight), paid again by every
 -- row of a case reached through its booking, so that a state's year of the program report
--- spent most of its time in the wall. The scope's facilities are now read once per statement
--- into a multirange (an InitPlan, like the settings before) and each row is tested by
--- containment, a binary search. The setting is the same (`wso.facilities`); what each scope
+-- spent most of its time in the wall. A scope of more than 32 facilities is now read once per
+-- statement into a multirange (an InitPlan, like the settings before) and each row is tested
+-- by containment, a binary search. The setting is the same (`wso.facilities`); what each scope
 -- reaches is unchanged (tests/it/row_security.rs and cross_agency.rs hold it).
 
 DO $$
@@ -12,10 +12,16 @@ DECLARE
     t text;
     system_scope text := $q$(SELECT current_setting('wso.system', true)) = 'on'$q$;
     installation text := $q$(SELECT current_setting('wso.installation', true)) = 'on'$q$;
-    -- The scope's facilities as ranges of ids (NULL when none: no row passes), written out in
-    -- the policy: a SQL function (which a `SET search_path` keeps from being inlined) cost
-    -- about 50 µs a statement to call.
-    facility_in_scope text := $q$facility_id <@ (SELECT range_agg(int8range(f, f, '[]')) FROM unnest(NULLIF(current_setting('wso.facilities', true), '')::bigint[]) AS f)$q$;
+    -- A scope of up to 32 facilities (an agency's, a liaison's) is tested as before, against
+    -- the array: a short linear search costs less a row than a multirange's. A larger one (a
+    -- state's) as ranges of ids (NULL when none: no row passes). Both written out in the policy:
+    -- a SQL function (which a `SET search_path` keeps from being inlined) cost about 50 µs a
+    -- statement to call. Each sub-select is an InitPlan, evaluated once per statement and only
+    -- if its branch is taken.
+    facility_in_scope text := $q$CASE WHEN (SELECT cardinality(NULLIF(current_setting('wso.facilities', true), '')::bigint[])) <= 32
+        THEN facility_id = ANY ((SELECT NULLIF(current_setting('wso.facilities', true), '')::bigint[])::bigint[])
+        ELSE facility_id <@ (SELECT range_agg(int8range(f, f, '[]')) FROM unnest(NULLIF(current_setting('wso.facilities', true), '')::bigint[]) AS f)
+    END$q$;
     agencies text := $q$((SELECT wso_scope_agencies())::bigint[])$q$;
     alert_in_scope text;
 BEGIN
