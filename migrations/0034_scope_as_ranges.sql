@@ -14,13 +14,15 @@ DECLARE
     installation text := $q$(SELECT current_setting('wso.installation', true)) = 'on'$q$;
     -- A scope of up to 32 facilities (an agency's, a liaison's) is tested as before, against
     -- the array: a short linear search costs less a row than a multirange's. A larger one (a
-    -- state's) as ranges of ids (NULL when none: no row passes). Both written out in the policy:
+    -- state's) as ranges of ids (NULL when none: no row passes; a NULL id is left out, never an
+    -- unbounded range). Both written out in the policy:
     -- a SQL function (which a `SET search_path` keeps from being inlined) cost about 50 µs a
     -- statement to call. Each sub-select is an InitPlan, evaluated once per statement and only
     -- if its branch is taken.
     facility_in_scope text := $q$CASE WHEN (SELECT cardinality(NULLIF(current_setting('wso.facilities', true), '')::bigint[])) <= 32
         THEN facility_id = ANY ((SELECT NULLIF(current_setting('wso.facilities', true), '')::bigint[])::bigint[])
-        ELSE facility_id <@ (SELECT range_agg(int8range(f, f, '[]')) FROM unnest(NULLIF(current_setting('wso.facilities', true), '')::bigint[]) AS f)
+        ELSE facility_id <@ (SELECT range_agg(int8range(f, f, '[]')) FROM unnest(NULLIF(current_setting('wso.facilities', true), '')::bigint[]) AS f
+                              WHERE f IS NOT NULL)
     END$q$;
     agencies text := $q$((SELECT wso_scope_agencies())::bigint[])$q$;
     alert_in_scope text;

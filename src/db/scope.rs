@@ -148,6 +148,9 @@ pub fn pool_options(default: RowScope) -> PgPoolOptions {
 pub fn accounts_pool(main: &sqlx::PgPool) -> sqlx::PgPool {
     PgPoolOptions::new()
         .max_connections(ACCOUNTS_CONNECTIONS)
+        // Kept open in the background: a request waits at most `ACCOUNTS_WAIT`, which may be
+        // shorter than opening a connection to a distant database over TLS.
+        .min_connections(2)
         .test_before_acquire(false)
         .acquire_timeout(ACCOUNTS_WAIT)
         .after_connect(|conn, _| Box::pin(async move { apply(conn, &RowScope::Nothing).await }))

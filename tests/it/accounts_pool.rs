@@ -40,6 +40,12 @@ async fn after_every_connection_is_cut_the_next_requests_are_answered() {
         assert_eq!(page.status(), 200, "page {round} after the cut");
         assert!(page.text().await.unwrap().contains("AP-1"), "page {round}");
     }
+    // Cut again, and the page asks first: its session's user meets a cut connection.
+    assert!(cut_every_connection(&w).await > 0);
+    for round in 0..10 {
+        let page = browser.get(w.app.url("/transfers/pending")).send().await.unwrap();
+        assert_eq!(page.status(), 200, "page {round} after the second cut");
+    }
 }
 
 #[tokio::test]

@@ -78,6 +78,28 @@ async fn a_kept_row_says_what_the_time_says_at_every_second() {
         "no pickup planned an hour before the deadline: {flagged}"
     );
 
+    // A planned pickup missed: its flag comes a second after the planned time, within one
+    // minute of the countdown and one stage (only the pickup part of the moment changes).
+    w.app.clock.set(t("2026-11-24T06:00:00Z"));
+    let planned = serde_json::json!({ "planned_at": "2026-11-24T06:10:30Z", "officer": "Deportation Officer Ruiz" });
+    let (status, body) = api.http_put(&format!("/bookings/{id}/pickup-plan"), planned).await;
+    assert_eq!(status, 200, "{body}");
+    w.app.clock.set(t("2026-11-24T06:10:30Z"));
+    let ice = w.app.login("ice").await;
+    for _ in 0..2 {
+        let row = page(&ice).await;
+        assert!(
+            row.contains("ICE pickup") && !row.contains("pickup-flag"),
+            "planned, not yet missed: {row}"
+        );
+    }
+    w.app.clock.set(t("2026-11-24T06:10:31Z"));
+    let row = page(&ice).await;
+    assert!(
+        row.contains("pickup-flag"),
+        "a second past the planned pickup, it is missed: {row}"
+    );
+
     // At the deadline: release required. Each supervisor's form holds their own token, the
     // liaison has none, and asking again changes none of it.
     w.app.clock.set(t("2026-11-24T09:00:00Z"));
