@@ -253,7 +253,13 @@ mod tests {
     /// words may change only with whether time is left and with the whole minutes.
     #[test]
     fn the_words_change_only_with_the_whole_minutes_and_the_sign() {
-        let key = |s: i64| (s > 0, s.abs() / 60);
+        let now = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(20_000);
+        let key = |s: i64| {
+            let deadline = now + chrono::Duration::seconds(s);
+            let m =
+                crate::domain::stage::Moment::at(deadline - chrono::Duration::hours(48), deadline, true, None, now, 0);
+            (m.time_left, m.whole_minutes)
+        };
         for s in -80 * 3600..80 * 3600 {
             if key(s) == key(s + 1) {
                 assert_eq!(super::duration_words(s), super::duration_words(s + 1), "at {s} s");

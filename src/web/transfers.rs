@@ -110,7 +110,8 @@ pub async fn pending(
         .page(&state.db, scope.as_deref(), &query.facility, !liaison)
         .await?;
     let supervisor = crate::domain::rules::permitted(crate::domain::rules::Step::Release, user.user.role).is_ok();
-    let csrf = crate::auth::session::csrf_token(&user.session).await?;
+    // The title counts what the rows show; the layout is read first for the caller's token.
+    let mut layout = Layout::new(&state, &user, String::new(), "pending").await?;
     let mut drawn = Vec::with_capacity(b.pending.len());
     for r in &b.pending {
         drawn.extend(pending_row_html(
@@ -118,20 +119,20 @@ pub async fn pending(
             now,
             state.config.pickup_plan_hours,
             supervisor,
-            &csrf,
+            &layout.csrf,
         )?);
     }
     let (stages, rows): (Vec<Stage>, Vec<Arc<str>>) = drawn.into_iter().unzip();
     let (counts, overdue, last_hour) = counts(&stages);
     let waiting = b.awaiting.iter().map(|r| WaitingRow::new(r)).collect();
-    let title = format!("{}Pending transfers", title_prefix(overdue, last_hour));
+    layout.title = format!("{}Pending transfers", title_prefix(overdue, last_hour));
     let facility = if b.facilities.iter().any(|f| f.code == query.facility) {
         query.facility
     } else {
         String::new()
     };
     Ok(PendingPage {
-        layout: Layout::new(&state, &user, title, "pending").await?,
+        layout,
         rows,
         waiting,
         facilities: b.facilities,
