@@ -314,7 +314,7 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
     w.app.boards_held().await; // the first read started the listener, which reads every board
     let sent = w
         .app
-        .statements_during(async {
+        .statements_during(|| async {
             for _ in 0..10 {
                 let (status, rows) = sgt.get("/transfers/pending").await;
                 assert_eq!((status, numbers(&rows)), (200, vec!["RT-1", "RT-2"]));
@@ -330,7 +330,7 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
     // no scope set as they are handed out (decision 0044).
     let trips = w
         .app
-        .round_trips_during(async {
+        .round_trips_during(|| async {
             for _ in 0..10 {
                 assert_eq!(sgt.get("/transfers/pending").await.0, 200);
             }
@@ -342,7 +342,7 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
     w.app.page(&page, "/transfers/pending").await;
     let sent = w
         .app
-        .statements_during(async {
+        .statements_during(|| async {
             for _ in 0..10 {
                 let html = w.app.page(&page, "/transfers/pending").await;
                 assert!(html.contains("RT-2") && html.contains("Claims U.S. citizenship"));
@@ -355,7 +355,7 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
     );
     let trips = w
         .app
-        .round_trips_during(async {
+        .round_trips_during(|| async {
             for _ in 0..10 {
                 w.app.page(&page, "/transfers/pending").await;
             }
