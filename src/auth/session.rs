@@ -58,8 +58,6 @@ pub const PENDING_MINUTES: i64 = 10;
 /// page and sign-out take this; every other page takes [`CurrentUser`]).
 pub struct SignedIn {
     pub user: User,
-    /// Alerts that still need the user (read with the user).
-    pub unread: i64,
     pub session: Session,
     pub ip: Option<String>,
     /// The `user_sessions` row of this session.
@@ -72,8 +70,6 @@ pub struct SignedIn {
 /// to that page.
 pub struct CurrentUser {
     pub user: User,
-    /// Alerts that still need the user (read with the user).
-    pub unread: i64,
     pub session: Session,
     pub ip: Option<String>,
     pub sid: String,
@@ -173,8 +169,6 @@ impl FromRequestParts<AppState> for SignedIn {
             who.set(&user);
         }
         super::narrow_rows(&state.db, &user).await?;
-        // Counted once the request reads the user's rows only (the alerts are behind the wall).
-        let unread = db::alert_count::unread(&state.db, &user).await?;
         // A live page refreshing itself is not the user doing something: it must not keep an
         // unattended session alive past the idle limit.
         // Recorded at most once a minute: a session write on every request would cost more
@@ -190,7 +184,6 @@ impl FromRequestParts<AppState> for SignedIn {
         }
         Ok(SignedIn {
             user,
-            unread,
             session,
             ip,
             sid: auth.sid,
@@ -208,7 +201,6 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         Ok(CurrentUser {
             user: s.user,
-            unread: s.unread,
             session: s.session,
             ip: s.ip,
             sid: s.sid,

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::postgres::{PgConnection, PgPoolOptions};
 
 /// Whose rows a connection sees.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RowScope {
     /// No agency's rows (a request before it knows who asks, a forgotten scope).
     Nothing,
@@ -31,7 +31,7 @@ pub enum RowScope {
 /// facility's), its agencies' (an account alert, an agency's audit chain, a WSO's records: those
 /// of its facilities' agencies and of `agency`), and the installation's own rows (the operator's
 /// alerts, the installation's audit chain) when `installation`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Reach {
     pub facilities: Vec<i64>,
     pub agency: Option<i64>,

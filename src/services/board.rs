@@ -16,8 +16,9 @@ use tokio::sync::{OnceCell, Semaphore, broadcast, watch};
 use crate::db::board::{self, BoardBooking, List};
 
 /// `wso_sync`: a write of this (or another) process waiting for the listener ([`Held::caught_up`]);
-/// `wso_facility`: a facility added, removed or renamed (migration 0033).
-const CHANNELS: [&str; 4] = ["wso_board", "wso_access", "wso_sync", "wso_facility"];
+/// `wso_facility`: a facility added, removed or renamed (migration 0033); `wso_alerts`: alerts or
+/// their acknowledgements changed (migration 0035: the unread counts, [`Unread`]).
+const CHANNELS: [&str; 5] = ["wso_board", "wso_access", "wso_sync", "wso_facility", "wso_alerts"];
 
 /// What the listener fans out.
 #[derive(Clone, Debug)]
@@ -37,6 +38,7 @@ pub enum Signal {
 
 use super::board_held::{Board, Held, Snapshot};
 pub use super::board_held::{HeldRow, Row};
+use super::board_unread::Unread;
 pub use super::board_watch::{Event, Watch};
 
 /// One per server process (in [`crate::state::AppState`]).
@@ -54,6 +56,8 @@ pub struct Feed {
     streams: Mutex<HashMap<i64, usize>>,
     /// Every board, held in memory (decision 0043).
     pub held: Held,
+    /// The navigation's unread counts, held in memory (decision 0045).
+    unread: Unread,
 }
 
 /// One open stream of a user, counted until dropped.
@@ -85,6 +89,7 @@ impl Default for Feed {
             closing: watch::channel(false).0,
             streams: Mutex::default(),
             held: Held::default(),
+            unread: Unread::default(),
         }
     }
 }
@@ -168,6 +173,25 @@ impl Feed {
         }
     }
 
+    /// How many alerts still need `user` (the navigation's count), as the request's row scope
+    /// lets it count them: held in memory while the listener hears every change, else one
+    /// statement (decision 0045).
+    pub async fn unread(self: &Arc<Self>, db: &PgPool, user: &crate::db::users::User) -> sqlx::Result<i64> {
+        let listening = match self.start(db).await {
+            Ok(()) => self.held.is_listening(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the board listener cannot start; unread alerts are counted in the database");
+                false
+            }
+        };
+        self.unread.count(db, user, listening).await
+    }
+
+    /// How many unread counts this process keeps (for tests).
+    pub fn unread_kept(&self) -> usize {
+        self.unread.kept()
+    }
+
     /// The running clocks of `scope` (`None`: every facility), soonest deadline first: from
     /// memory, or (while nothing current is held) in one statement.
     pub async fn pending(self: &Arc<Self>, db: &PgPool, scope: Option<&[i64]>) -> sqlx::Result<Vec<Row>> {
@@ -224,8 +248,10 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
         let next = listener.try_recv().await;
         match next {
             Ok(Some(n)) if n.channel() == "wso_sync" => feed.held.synced(n.payload()),
+            Ok(Some(n)) if n.channel() == "wso_alerts" => feed.unread.changed(),
             Ok(Some(n)) if n.channel() == "wso_facility" => {
                 tracing::info!("a facility changed; the boards are read again");
+                feed.unread.changed();
                 feed.held.lost();
                 let _ = feed.tx.send(Signal::Resync);
             }
@@ -249,6 +275,7 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
             Ok(None) | Err(_) => {
                 tracing::warn!("board listener lost its database connection; reconnecting");
                 feed.held.listening(false);
+                feed.unread.changed();
                 listener = loop {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     match connect(&db).await {
@@ -258,6 +285,7 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
                 };
                 tracing::info!("board listener connected again; streams re-read their boards");
                 feed.held.listening(true);
+                feed.unread.changed();
                 feed.rows.lock().expect("board rows lock").clear();
                 let _ = feed.tx.send(Signal::Resync);
             }

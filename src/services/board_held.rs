@@ -232,6 +232,11 @@ impl Held {
         }
     }
 
+    /// Whether the listener is connected (and hears every change from now on).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::SeqCst)
+    }
+
     /// Nothing held is current until the listener reads every board again (a facility changed,
     /// a change could not be read, the listener is away).
     pub fn lost(&self) {

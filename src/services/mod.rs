@@ -15,6 +15,7 @@ pub mod board_held;
 pub mod board_stream;
 #[cfg(test)]
 mod board_tests;
+pub mod board_unread;
 pub mod board_watch;
 pub mod booking;
 pub mod case;

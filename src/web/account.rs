@@ -83,14 +83,7 @@ pub struct PasswordPage {
 
 async fn password_page(state: &AppState, user: &SignedIn, form: FormState) -> AppResult<PasswordPage> {
     Ok(PasswordPage {
-        layout: Layout::for_user(
-            state,
-            (&user.user, user.unread),
-            &user.session,
-            "Change your password",
-            "account",
-        )
-        .await?,
+        layout: Layout::for_user(state, &user.user, &user.session, "Change your password", "account").await?,
         forced: user.user.must_change_password,
         form,
     })

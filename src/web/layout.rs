@@ -51,18 +51,21 @@ impl Layout {
         title: impl Into<String>,
         current: &'static str,
     ) -> AppResult<Self> {
-        Self::for_user(state, (&user.user, user.unread), &user.session, title, current).await
+        Self::for_user(state, &user.user, &user.session, title, current).await
     }
 
     /// For pages that a signed-in user reaches before they may open the others (the forced
     /// password change).
     pub async fn for_user(
         state: &AppState,
-        (user, unread): (&User, i64),
+        user: &User,
         session: &Session,
         title: impl Into<String>,
         current: &'static str,
     ) -> AppResult<Self> {
+        // Counted once the request reads the user's rows only (the alerts are behind the
+        // wall); held in memory between changes (decision 0045).
+        let unread = state.board.unread(&state.db, user).await?;
         let user = UserView { user, session };
         let now = state.clock.now();
         Ok(Self {

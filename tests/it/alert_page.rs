@@ -116,10 +116,13 @@ async fn the_navigation_counts_unread_alerts_to_99_and_then_says_99_plus() {
         .execute(&w.app.db)
     };
     raise(1, 98).await.unwrap();
+    w.app.caught_up().await; // raised from outside the server: heard soon, here at once
     assert!(w.app.page(&sgt, "/").await.contains("Alerts (99 unread)"));
     raise(99, 99).await.unwrap();
+    w.app.caught_up().await;
     assert!(w.app.page(&sgt, "/").await.contains("Alerts (99+ unread)"));
     raise(100, 400).await.unwrap();
+    w.app.caught_up().await;
     let home = w.app.page(&sgt, "/").await;
     assert!(
         home.contains("Alerts (99+ unread)") && !home.contains("(100"),

@@ -297,7 +297,7 @@ async fn a_disabled_account_stream_is_closed() {
 }
 
 #[tokio::test]
-async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
+async fn the_held_board_costs_the_api_list_one_statement_and_the_page_two() {
     let w = World::new().await;
     let first = w.served("RT-1").await;
     w.served("RT-2").await;
@@ -350,8 +350,8 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
         })
         .await;
     assert_eq!(
-        sent, 30,
-        "the session, the user, their unread alerts (once the wall knows who asks); the board held in memory"
+        sent, 20,
+        "the session and the user; their unread alerts and the board held in memory (decisions 0043, 0045)"
     );
     let trips = w
         .app
@@ -361,10 +361,7 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_three() {
             }
         })
         .await;
-    assert_eq!(
-        trips, 50,
-        "and the scopes of the two connections of the main pool (the session's, the unread count's)"
-    );
+    assert_eq!(trips, 30, "and the scope of the session's connection of the main pool");
 }
 
 // ---- Issue 27: what ends a stream (a token revoked, a facility taken away) and what does not

@@ -430,6 +430,13 @@ impl TestApp {
         serve_database(self.name.clone(), Config::for_tests(), self.clock.clone()).await
     }
 
+    /// Returns once this server's listener has heard every change committed before the call,
+    /// as a write through this server does before it answers: what the test wrote behind the
+    /// server's back (psql, the CLI of another process) then shows on its next page at once.
+    pub async fn caught_up(&self) {
+        self.board.held.caught_up(&self.served).await;
+    }
+
     /// Waits (up to 10 s) until the server holds every board in memory, starting its listener
     /// if no board was read yet.
     pub async fn boards_held(&self) {

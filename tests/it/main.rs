@@ -77,6 +77,7 @@ mod signin_flood;
 mod smtp;
 mod sso;
 mod sso_config;
+mod unread_held;
 mod upgrade;
 mod webhook_ssrf;
 mod webhooks;
