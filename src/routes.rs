@@ -1,12 +1,12 @@
 //! Every path of the application, in one place.
 
+use crate::auth::session_store::AccountsStore;
 use axum::Router;
 use axum::middleware::from_fn;
 use axum::routing::{delete, get, post, put};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::csrf;
 use crate::error::AppError;
@@ -256,11 +256,11 @@ pub fn app(state: AppState) -> Router {
     middleware::apply(router, state.config.request_timeout_secs, state.config.https())
 }
 
-/// Sessions live in PostgreSQL; the cookie is HttpOnly, SameSite=Strict, Secure behind TLS.
+/// Sessions live in PostgreSQL (read and written on the accounts pool: `auth::session_store`); the cookie is HttpOnly, SameSite=Strict, Secure behind TLS.
 /// The store drops sessions idle for the configured time; the app also checks idleness by its
 /// own clock on every request (see `auth::session`).
-fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
-    SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+fn session_layer(state: &AppState) -> SessionManagerLayer<AccountsStore> {
+    SessionManagerLayer::new(AccountsStore::new(state))
         .with_name(session_cookie_name(&state.config))
         .with_http_only(true)
         .with_same_site(SameSite::Strict)

@@ -5,6 +5,7 @@ pub mod api;
 pub mod csrf;
 pub mod password;
 pub mod session;
+pub mod session_store;
 pub mod token;
 pub mod totp;
 pub mod who;

@@ -1,7 +1,7 @@
 //! Who asks is read on a pool of its own (decision 0044), whose connections are never checked
 //! as they are handed out. When the database cuts every connection (a restart, a failover),
 //! the next requests must still be answered: a broken accounts connection is closed and its
-//! read made again on the main pool. And the accounts pool reads nothing behind the wall.
+//! read (or the session store's call) made again on the main pool. And the accounts pool reads nothing behind the wall.
 
 use wso_tracker::db::scope;
 
@@ -40,12 +40,19 @@ async fn after_every_connection_is_cut_the_next_requests_are_answered() {
         assert_eq!(page.status(), 200, "page {round} after the cut");
         assert!(page.text().await.unwrap().contains("AP-1"), "page {round}");
     }
-    // Cut again, and the page asks first: its session's user meets a cut connection.
+    // Cut again, and the page asks first: its session (the store's read, also on the accounts
+    // pool: `auth::session_store`) and its user meet cut connections.
     assert!(cut_every_connection(&w).await > 0);
     for round in 0..10 {
         let page = browser.get(w.app.url("/transfers/pending")).send().await.unwrap();
         assert_eq!(page.status(), 200, "page {round} after the second cut");
     }
+    // And a sign-in right after a cut: the new session is written.
+    assert!(cut_every_connection(&w).await > 0);
+    let again = w.app.login("sgt").await;
+    let page = again.get(w.app.url("/transfers/pending")).send().await.unwrap();
+    assert_eq!(page.status(), 200, "a session begun right after a cut");
+    assert!(page.text().await.unwrap().contains("AP-1"));
 }
 
 #[tokio::test]

@@ -361,7 +361,10 @@ async fn the_held_board_costs_the_api_list_one_statement_and_the_page_two() {
             }
         })
         .await;
-    assert_eq!(trips, 30, "and the scope of the session's connection of the main pool");
+    assert_eq!(
+        trips, 20,
+        "no scope set: the session and the user are read on the accounts pool (decision 0044)"
+    );
 }
 
 // ---- Issue 27: what ends a stream (a token revoked, a facility taken away) and what does not
