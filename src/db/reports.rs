@@ -16,8 +16,8 @@ struct Row {
     closed_at: Option<DateTime<Utc>>,
     release_reason: Option<crate::domain::types::ReleaseReason>,
     over_detained_seconds: i64,
-    kinds: Vec<String>,
-    charges: Vec<String>,
+    kinds: Vec<crate::domain::types::DocumentKind>,
+    charges: Vec<crate::domain::types::ChargeCategory>,
 }
 
 /// Bookings with an ICE document booked from `from` to `to` (inclusive dates, each in its
@@ -65,8 +65,8 @@ pub async fn program_facts(
             booked_at: r.booked_at,
             tz: chosen[(r.i - 1) as usize].tz(),
             status: r.status,
-            document_kinds: r.kinds.iter().filter_map(|k| k.parse().ok()).collect(),
-            charges: r.charges.iter().filter_map(|c| c.parse().ok()).collect(),
+            document_kinds: r.kinds,
+            charges: r.charges,
             served_at: r.served_at,
             igsa_at: r.igsa_at,
             closed_at: r.closed_at,

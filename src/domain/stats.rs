@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -88,9 +88,9 @@ pub fn program(bookings: &[BookingFacts], months: &[String]) -> ProgramStats {
             .collect(),
         ..Default::default()
     };
-    for c in ChargeCategory::ALL {
-        s.charges_by_category.insert(c.as_str().to_string(), 0);
-    }
+    // Counted by position, named once at the end: a report reads tens of thousands of bookings.
+    let mut charges = [0i64; ChargeCategory::ALL.len()];
+    let month_keys: Vec<Option<(i32, u32)>> = months.iter().map(|m| month_key(m)).collect();
     let mut to_transfer = Vec::new();
     for b in bookings.iter().filter(|b| !b.document_kinds.is_empty()) {
         let detainer = b.document_kinds.contains(&DocumentKind::Detainer);
@@ -119,10 +119,13 @@ pub fn program(bookings: &[BookingFacts], months: &[String]) -> ProgramStats {
             to_transfer.push((closed - served_at).num_seconds());
         }
         for c in &b.charges {
-            *s.charges_by_category.entry(c.as_str().to_string()).or_default() += 1;
+            if let Some(i) = ChargeCategory::ALL.iter().position(|x| x == c) {
+                charges[i] += 1;
+            }
         }
-        let key = b.booked_at.with_timezone(&b.tz).format("%Y-%m").to_string();
-        if let Some(m) = s.by_month.iter_mut().find(|m| m.month == key) {
+        let local = b.booked_at.with_timezone(&b.tz);
+        let key = Some((local.year(), local.month()));
+        if let Some(m) = month_keys.iter().position(|k| *k == key).map(|i| &mut s.by_month[i]) {
             m.people_with_ice_documents += 1;
             m.served += served as i64;
             m.igsa_holds += igsa as i64;
@@ -135,10 +138,19 @@ pub fn program(bookings: &[BookingFacts], months: &[String]) -> ProgramStats {
             }
         }
     }
+    for (c, n) in ChargeCategory::ALL.iter().zip(charges) {
+        s.charges_by_category.insert(c.as_str().to_string(), n);
+    }
     to_transfer.sort_unstable();
     s.longest_service_to_transfer_seconds = to_transfer.last().copied();
     s.median_service_to_transfer_seconds = median(&to_transfer);
     s
+}
+
+/// The year and month of a `YYYY-MM` month (as [`months_between`] writes them).
+fn month_key(month: &str) -> Option<(i32, u32)> {
+    let (y, m) = month.split_once('-')?;
+    Some((y.parse().ok()?, m.parse().ok()?))
 }
 
 /// The median of sorted values; for an even count, the mean of the two middle ones (whole seconds, rounded down).
@@ -152,7 +164,6 @@ fn median(sorted: &[i64]) -> Option<i64> {
 
 /// `YYYY-MM` of every month from `from` to `to` (inclusive dates).
 pub fn months_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<String> {
-    use chrono::Datelike;
     let mut out = Vec::new();
     let (mut y, mut m) = (from.year(), from.month());
     while (y, m) <= (to.year(), to.month()) {
