@@ -177,14 +177,16 @@ impl Feed {
     /// lets it count them: held in memory while the listener hears every change, else one
     /// statement (decision 0045).
     pub async fn unread(self: &Arc<Self>, db: &PgPool, user: &crate::db::users::User) -> sqlx::Result<i64> {
-        let listening = match self.start(db).await {
-            Ok(()) => self.held.is_listening(),
+        let started = match self.start(db).await {
+            Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, "the board listener cannot start; unread alerts are counted in the database");
                 false
             }
         };
-        self.unread.count(db, user, listening).await
+        self.unread
+            .count(db, user, || started && self.held.is_listening())
+            .await
     }
 
     /// How many unread counts this process keeps (for tests).
@@ -274,7 +276,7 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
             }
             Ok(None) | Err(_) => {
                 tracing::warn!("board listener lost its database connection; reconnecting");
-                feed.held.listening(false);
+                feed.held.listening(false); // first: a count read from now on is not kept
                 feed.unread.changed();
                 listener = loop {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -63,13 +63,15 @@ pub struct Unread {
 
 impl Unread {
     /// How many alerts still need `user`, as the request's row scope lets it count them: the
-    /// count kept, or (when none is, or `listening` is false) one statement.
-    pub async fn count(&self, db: &PgPool, user: &User, listening: bool) -> sqlx::Result<i64> {
-        if !listening {
+    /// count kept, or (when none is, or `listening()` says the listener is away) one statement.
+    pub async fn count(&self, db: &PgPool, user: &User, listening: impl Fn() -> bool) -> sqlx::Result<i64> {
+        // The generation first: a listener lost after it was read moves it on (and nothing read
+        // now is kept); one lost before it already says it is away.
+        let generation = self.generation.load(Ordering::SeqCst);
+        if !listening() {
             return alert_count::unread(db, user).await;
         }
         let key = Key::of(user, crate::db::scope::current(&RowScope::Nothing));
-        let generation = self.generation.load(Ordering::SeqCst);
         if let Some(n) = self.counts.lock().expect("unread counts lock").get(&key) {
             return Ok(*n);
         }

@@ -188,3 +188,28 @@ async fn two_servers_show_no_stale_unread_count_past_its_bounds_in_any_order_of_
         );
     }
 }
+
+#[tokio::test]
+async fn a_change_made_while_the_listener_is_away_shows_once_it_is_back() {
+    let w = World::new().await;
+    let booking = w.served("UA-1").await;
+    let a = &w.app;
+    let sgt = a.login("sgt").await;
+    a.boards_held().await;
+    let before = truth(a).await;
+    assert_eq!(shown(&a.page(&sgt, "/").await), before);
+    assert!(a.board.unread_kept() > 0, "the count is held");
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .execute(&a.admin_db)
+    .await
+    .unwrap();
+    // Raised from outside while no notification can reach the listener: the count kept before
+    // must not outlive its return.
+    raise(a, booking, 1).await;
+    comes_to(a, &sgt, before, before + 1, "raised while the listener was away").await;
+    a.boards_held().await;
+    assert_eq!(shown(&a.page(&sgt, "/").await), before + 1, "held again, and current");
+}
