@@ -437,6 +437,20 @@ impl TestApp {
         self.board.held.caught_up(&self.served).await;
     }
 
+    /// Ends the connection the server's board listener holds (as a restart or a failover would):
+    /// notifications committed before it reconnects never reach it. How many connections were
+    /// cut (one per listening server process on this database).
+    pub async fn cut_listener(&self) -> usize {
+        let cut: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_all(&self.admin_db)
+        .await
+        .unwrap();
+        cut.into_iter().filter(|c| *c).count()
+    }
+
     /// Waits (up to 10 s) until the server holds every board in memory, starting its listener
     /// if no board was read yet.
     pub async fn boards_held(&self) {

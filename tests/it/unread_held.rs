@@ -199,13 +199,7 @@ async fn a_change_made_while_the_listener_is_away_shows_once_it_is_back() {
     let before = truth(a).await;
     assert_eq!(shown(&a.page(&sgt, "/").await), before);
     assert!(a.board.unread_kept() > 0, "the count is held");
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-    )
-    .execute(&a.admin_db)
-    .await
-    .unwrap();
+    assert_eq!(a.cut_listener().await, 1, "the server's listener was cut");
     // Raised from outside while no notification can reach the listener: the count kept before
     // must not outlive its return.
     raise(a, booking, 1).await;
