@@ -153,11 +153,11 @@ pub async fn seed(database_url: &str, facilities: usize, bookings: i64, base: &s
         println!("  seeded {done} bookings");
     }
     for sql in [
-        "INSERT INTO ice_documents (booking_id, kind, number, a_number, issued_at, received_at, recorded_by, recorded_at)
-         SELECT b.id, 'I-247A', 'D' || b.id, '012345678', b.booked_at, b.booked_at, b.created_by, now()
+        "INSERT INTO ice_documents (booking_id, facility_id, kind, number, a_number, issued_at, received_at, recorded_by, recorded_at)
+         SELECT b.id, b.facility_id, 'I-247A', 'D' || b.id, '012345678', b.booked_at, b.booked_at, b.created_by, now()
          FROM bookings b WHERE b.id % 50 = 0 AND b.status = 'released'",
-        "INSERT INTO charges (booking_id, position, description, category)
-         SELECT b.id, 0, 'Driving while impaired', 'dwi' FROM bookings b WHERE b.id % 50 = 0 AND b.status = 'released'",
+        "INSERT INTO charges (booking_id, facility_id, position, description, category)
+         SELECT b.id, b.facility_id, 0, 'Driving while impaired', 'dwi' FROM bookings b WHERE b.id % 50 = 0 AND b.status = 'released'",
         // Two running clocks per facility, deadlines spread over the next 48 hours.
         "INSERT INTO bookings (facility_id, booking_number, last_name, first_name, date_of_birth, booked_at, status,
                                release_point_at, release_point_reason, created_at, created_by)
@@ -165,8 +165,8 @@ pub async fn seed(database_url: &str, facilities: usize, bookings: i64, base: &s
                 now() - interval '2 days', 'bond_posted', now(), u.id
          FROM generate_series(1, 2) n, facilities f, users u
          WHERE f.code LIKE 'F%' AND u.username = 'o' || lower(f.code)",
-        "INSERT INTO ice_documents (booking_id, kind, number, a_number, issued_at, received_at, recorded_by, recorded_at)
-         SELECT id, 'I-200', 'W' || id, '012345678', now() - interval '3 days', now() - interval '3 days', created_by, now()
+        "INSERT INTO ice_documents (booking_id, facility_id, kind, number, a_number, issued_at, received_at, recorded_by, recorded_at)
+         SELECT id, facility_id, 'I-200', 'W' || id, '012345678', now() - interval '3 days', now() - interval '3 days', created_by, now()
          FROM bookings WHERE booking_number LIKE 'P%' AND status = 'in_custody'",
         "UPDATE bookings b SET status = 'wso_hold', served_document_id = d.id, served_by = d.recorded_by,
                 served_at = now() - interval '47 hours' + (b.id % 200) * interval '14 minutes',

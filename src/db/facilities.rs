@@ -58,6 +58,16 @@ pub async fn all(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Facility>> {
         .await
 }
 
+/// The facilities given (`None`: every facility), in the order of their codes.
+pub async fn chosen(db: impl PgExecutor<'_>, ids: Option<&[i64]>) -> sqlx::Result<Vec<Facility>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM facilities WHERE $1::bigint[] IS NULL OR id = ANY ($1) ORDER BY code"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await
+}
+
 /// The facilities of one agency (`None`: every agency's).
 pub async fn of_agency(db: impl PgExecutor<'_>, agency_id: Option<i64>) -> sqlx::Result<Vec<Facility>> {
     sqlx::query_as(&format!(

@@ -69,6 +69,7 @@ mod refusals;
 mod reports;
 mod row_ranges;
 mod row_security;
+mod row_security_cases;
 mod rules_agree;
 mod schemathesis;
 mod secrets;

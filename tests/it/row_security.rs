@@ -57,7 +57,7 @@ const NOT_WALLED: [&str; 3] = ["user_facilities", "oversight_grants", "audit_hea
 /// Two agencies with case data in both: DEFAULT (the write matrix's fixture at RCDC: a case with
 /// a warrant and a claim, a complaint, an import draft, a webhook) and DUR-SO (a case with a
 /// warrant and a claim, a complaint).
-async fn two_agencies() -> World {
+pub(crate) async fn two_agencies() -> World {
     let w = World::new().await;
     crate::write_matrix::fixture(&w).await;
     w.app.second_agency(true).await;
