@@ -12,7 +12,8 @@
 //! WSO_STATE_FACILITIES (1000), WSO_STATE_BOOKINGS (10000000), WSO_STATE_STREAMS (5000),
 //! WSO_STATE_SECS (300), WSO_STATE_WRITES (20 per second), WSO_STATE_PASSWORD; the readers'
 //! rates per second: WSO_STATE_BOARDS (50), WSO_STATE_LIAISONS (20), WSO_STATE_PAGES (10),
-//! WSO_STATE_REPORTS (1), WSO_STATE_STATE_REPORTS (0.2).
+//! WSO_STATE_REPORTS (1), WSO_STATE_STATE_REPORTS (0.2); WSO_STATE_METRICS, the server's /metrics
+//! address (its own view of each route's time in the window, printed beside the table).
 
 #[path = "state/measure.rs"]
 mod measure;
@@ -23,7 +24,7 @@ mod seed;
 #[path = "common/sse.rs"]
 mod sse;
 
-use measure::{Tally, kb, pct, postgres_pids, ticks};
+use measure::{Tally, kb, pct, postgres_pids, print_server_view, server_histograms, ticks};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -126,6 +127,8 @@ async fn main() {
 
     let tally = Arc::new(Tally::default());
     let http = reqwest::Client::new();
+    let metrics = std::env::var("WSO_STATE_METRICS").ok();
+    let server_before = server_histograms(metrics.as_deref()).await;
     let end = Instant::now() + Duration::from_secs(secs);
     let pg = postgres_pids();
     let (t_server, t_pg) = (ticks(std::slice::from_ref(pid)), ticks(&pg));
@@ -353,6 +356,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await; // the last pushes arrive
 
     tally.print(elapsed);
+    print_server_view(&server_before, &server_histograms(metrics.as_deref()).await);
     // Push: from the write's request (an upper bound of its commit) to the last of its
     // facility's streams.
     let mut push = vec![];

@@ -100,3 +100,81 @@ pub fn ticks(pids: &[String]) -> f64 {
         })
         .sum()
 }
+
+/// The server's own histogram of request durations (`wso_http_request_duration_seconds`, from
+/// its /metrics): per route and method, the cumulative count at each bucket's upper bound.
+pub type Histograms = HashMap<String, Vec<(f64, f64)>>;
+
+/// Reads the server's histograms (empty when there is no metrics address).
+pub async fn server_histograms(metrics_url: Option<&str>) -> Histograms {
+    let Some(url) = metrics_url else { return HashMap::new() };
+    let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+    let mut h: Histograms = HashMap::new();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("wso_http_request_duration_seconds_bucket{"))
+    {
+        let (labels, count) = line.rsplit_once(' ').unwrap();
+        let label = |name: &str| {
+            labels
+                .split(&format!("{name}=\""))
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap_or("")
+                .to_string()
+        };
+        let le = match label("le").as_str() {
+            "+Inf" => f64::INFINITY,
+            le => le.parse().unwrap(),
+        };
+        let key = format!("{} {}", label("method"), label("route"));
+        h.entry(key).or_default().push((le, count.parse().unwrap()));
+    }
+    for buckets in h.values_mut() {
+        buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    h
+}
+
+/// The server's own view of the window between two readings: per route, the requests, the
+/// bucket holding their p99, and how many took over 25 ms inside the server (from the route's
+/// match to its answer, the session's and the caller's reads included). A client's p99 well
+/// above the server's is time spent outside the handler: in the load generator, the kernel or
+/// waiting for a core.
+pub fn print_server_view(before: &Histograms, after: &Histograms) {
+    if after.is_empty() {
+        return;
+    }
+    println!("\n  the server's own view of the window (wso_http_request_duration_seconds):");
+    println!("  | route | requests | p99 at most | over 25 ms |");
+    println!("  |---|---|---|---|");
+    let mut routes: Vec<_> = after.keys().collect();
+    routes.sort();
+    for route in routes {
+        let at = |h: &Histograms, le: f64| {
+            h.get(route)
+                .and_then(|b| b.iter().find(|(l, _)| *l == le))
+                .map_or(0.0, |(_, c)| *c)
+        };
+        let buckets: Vec<(f64, f64)> = after[route].iter().map(|(le, c)| (*le, c - at(before, *le))).collect();
+        let total = buckets.last().map_or(0.0, |(_, c)| *c);
+        if total < 10.0 {
+            continue;
+        }
+        let p99 = buckets
+            .iter()
+            .find(|(_, c)| *c >= total * 0.99)
+            .map_or(f64::INFINITY, |(le, _)| *le);
+        let within_25 = buckets.iter().find(|(le, _)| *le >= 0.025).map_or(total, |(_, c)| *c);
+        println!(
+            "  | {route} | {total:.0} | {} | {:.0} ({:.2} %) |",
+            if p99.is_finite() {
+                format!("{:.1} ms", p99 * 1000.0)
+            } else {
+                "over 2.5 s".into()
+            },
+            total - within_25,
+            (total - within_25) / total * 100.0
+        );
+    }
+}
