@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;
 
+use crate::db::facilities::Facility;
 use crate::domain::stats::BookingFacts;
 
 #[derive(sqlx::FromRow)]
@@ -21,21 +22,19 @@ struct Row {
 }
 
 /// Bookings with an ICE document booked from `from` to `to` (inclusive dates, each in its
-/// facility's zone), at the facilities given (`None`: all). The period's bounds are computed per
+/// facility's zone), at the facilities given. The period's bounds are computed per
 /// facility, so each facility's bookings are read by a range scan of the partial index
 /// `bookings_ice_interest` (only bookings with an ICE document), all facilities in one statement.
 pub async fn program_facts(
     pool: &sqlx::PgPool,
-    facility_ids: Option<&[i64]>,
+    chosen: &[Facility],
     from: NaiveDate,
     to: NaiveDate,
 ) -> sqlx::Result<Vec<BookingFacts>> {
-    // Only the facilities asked for (a state's installation has a thousand).
-    let chosen = crate::db::facilities::chosen(pool, facility_ids).await?;
     // Each facility's bounds (its midnights, `domain::input::start_of_day`), sent as arrays: one
     // statement for any number of facilities (a state's year was one statement per facility).
     let (mut ids, mut starts, mut ends) = (vec![], vec![], vec![]);
-    for f in &chosen {
+    for f in chosen {
         let bound = |d: NaiveDate| crate::domain::input::start_of_day(d, f.tz());
         ids.push(f.id);
         starts.push(bound(from));

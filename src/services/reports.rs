@@ -15,7 +15,8 @@ use crate::services::Caller;
 pub struct Scope {
     /// The facility's code, or `all` (every facility the caller may see).
     pub label: String,
-    pub facility_ids: Option<Vec<i64>>,
+    /// The facilities covered (read once: the report needs each one's zone).
+    pub facilities: Vec<Facility>,
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
@@ -29,7 +30,7 @@ pub async fn scope(
     now: DateTime<Utc>,
 ) -> AppResult<Scope> {
     caller.require(Area::Oversight)?;
-    let (label, facility_ids, tz) = match facility.map(str::trim).filter(|f| !f.is_empty() && *f != "all") {
+    let (label, facilities) = match facility.map(str::trim).filter(|f| !f.is_empty() && *f != "all") {
         Some(code) => {
             let f = db::facilities::by_code(pool, code)
                 .await?
@@ -37,19 +38,17 @@ pub async fn scope(
             if !crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f.id) {
                 return Err(AppError::forbidden());
             }
-            (f.code.clone(), Some(vec![f.id]), f.tz())
+            (f.code.clone(), vec![f])
         }
-        // "Today" of all one's facilities is the date where they are (the first one's zone),
-        // as for one facility: never the UTC date, which is already tomorrow in the evening.
         None => {
-            let tz = db::facilities::all(pool)
-                .await?
-                .into_iter()
-                .find(|f| crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f.id))
-                .map_or(chrono_tz::UTC, |f| f.tz());
-            ("all".to_string(), caller.facility_scope().map(<[i64]>::to_vec), tz)
+            let mut mine = db::facilities::chosen(pool, caller.facility_scope()).await?;
+            mine.retain(|f| crate::domain::rules::covers(caller.user.role, &caller.user.facility_ids, f.id));
+            ("all".to_string(), mine)
         }
     };
+    // "Today" of all one's facilities is the date where they are (the first one's zone), as for
+    // one facility: never the UTC date, which is already tomorrow in the evening.
+    let tz = facilities.first().map_or(chrono_tz::UTC, Facility::tz);
     let today = now.with_timezone(&tz).date_naive();
     let parse = |field: &str, v: Option<&str>| -> AppResult<Option<NaiveDate>> {
         match v.map(str::trim).filter(|s| !s.is_empty()) {
@@ -71,7 +70,7 @@ pub async fn scope(
     }
     Ok(Scope {
         label,
-        facility_ids,
+        facilities,
         from,
         to,
     })
@@ -94,7 +93,7 @@ pub struct ProgramReport {
 }
 
 pub async fn program(pool: &PgPool, s: &Scope) -> AppResult<ProgramReport> {
-    let facts = db::reports::program_facts(pool, s.facility_ids.as_deref(), s.from, s.to).await?;
+    let facts = db::reports::program_facts(pool, &s.facilities, s.from, s.to).await?;
     let months = stats::months_between(s.from, s.to);
     Ok(ProgramReport {
         facility: s.label.clone(),

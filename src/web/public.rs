@@ -90,14 +90,13 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
     db::scope::narrow_to(&[facility.id]);
     let tz = facility.tz();
     let today = state.clock.now().with_timezone(&tz).date_naive();
-    let ids = vec![facility.id];
     // Complete calendar months only: the month in progress would let a reader watch one
     // person's booking appear.
     let month_start = today.with_day(1).unwrap_or(today);
     let last_month_end = month_start.pred_opt().unwrap_or(month_start);
     let last12 = Scope {
         label: facility.code.clone(),
-        facility_ids: Some(ids.clone()),
+        facilities: vec![facility.clone()],
         from: month_start
             .checked_sub_months(chrono::Months::new(12))
             .unwrap_or(month_start),
@@ -114,7 +113,7 @@ pub async fn public(State(state): State<AppState>, Path(code): Path<String>) -> 
     for year in (first_year.max(today.year() - 10)..today.year()).rev() {
         let scope = Scope {
             label: facility.code.clone(),
-            facility_ids: Some(ids.clone()),
+            facilities: vec![facility.clone()],
             from: NaiveDate::from_ymd_opt(year, 1, 1).expect("valid"),
             to: NaiveDate::from_ymd_opt(year, 12, 31).expect("valid"),
         };

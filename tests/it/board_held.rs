@@ -10,8 +10,7 @@
 
 use std::time::Duration;
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::helpers::{Api, TestApp, World, booking, warrant};
@@ -116,12 +115,7 @@ async fn two_servers_answer_no_stale_board_past_its_bounds_in_any_order_of_write
         sgt.push(s.api("sgt").await);
     }
 
-    let seed: u64 = std::env::var("WSO_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    eprintln!("board_held seed {seed} (WSO_TEST_SEED={seed} repeats this order)");
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = crate::helpers::seeded_rng("board_held");
     let mut open: Vec<i64> = vec![];
     for step in 0..40 {
         let x = rng.gen_range(0..2usize); // the server written through

@@ -654,6 +654,26 @@ pub fn csrf_in(html: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
+/// The navigation's count of unread alerts on a page ("Alerts (3 …"; none shown: 0).
+pub fn unread_shown(html: &str) -> i64 {
+    html.split("Alerts (")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// A random order a test can repeat: seeded from `WSO_TEST_SEED` when set, else at random, and
+/// the seed printed under the test's name.
+pub fn seeded_rng(test: &str) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    let seed: u64 = std::env::var("WSO_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("{test} seed {seed} (WSO_TEST_SEED={seed} repeats this order)");
+    rand::rngs::StdRng::seed_from_u64(seed)
+}
+
 /// A JSON API client acting with one user's token.
 pub struct Api<'a> {
     pub app: &'a TestApp,

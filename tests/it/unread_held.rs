@@ -10,18 +10,9 @@
 
 use std::time::Duration;
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
-use crate::helpers::{TestApp, World};
-
-/// The count the navigation of `html` shows (0 when it shows none).
-fn shown(html: &str) -> i64 {
-    html.split("Alerts (")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .map_or(0, |n| n.parse().unwrap())
-}
+use crate::helpers::{TestApp, World, unread_shown as shown};
 
 /// The count as the database says it now: the navigation's statement, read by the test.
 async fn truth(app: &TestApp) -> i64 {
@@ -86,12 +77,7 @@ async fn two_servers_show_no_stale_unread_count_past_its_bounds_in_any_order_of_
         assert!(s.board.unread_kept() > 0, "the count is held after a page");
     }
 
-    let seed: u64 = std::env::var("WSO_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    eprintln!("unread_held seed {seed} (WSO_TEST_SEED={seed} repeats this order)");
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = crate::helpers::seeded_rng("unread_held");
     for step in 0..40 {
         let before = truth(a).await;
         let x = rng.gen_range(0..2usize); // the server written through
