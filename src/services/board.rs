@@ -17,7 +17,7 @@ use crate::db::board::{self, BoardBooking, List};
 
 /// `wso_sync`: a write of this (or another) process waiting for the listener ([`Held::caught_up`]);
 /// `wso_facility`: a facility added, removed or renamed (migration 0033); `wso_alerts`: alerts or
-/// their acknowledgements changed (migration 0035: the unread counts, [`Unread`]).
+/// their acknowledgements changed (migrations 0035 and 0037: the unread counts, [`Unread`]).
 const CHANNELS: [&str; 5] = ["wso_board", "wso_access", "wso_sync", "wso_facility", "wso_alerts"];
 
 /// What the listener fans out.
@@ -250,7 +250,9 @@ async fn listen(db: PgPool, mut listener: PgListener, feed: Arc<Feed>) {
         let next = listener.try_recv().await;
         match next {
             Ok(Some(n)) if n.channel() == "wso_sync" => feed.held.synced(n.payload()),
-            Ok(Some(n)) if n.channel() == "wso_alerts" => feed.unread.changed(),
+            Ok(Some(n)) if n.channel() == "wso_alerts" => {
+                feed.unread.touched(&super::board_unread::Touched::read(n.payload()));
+            }
             Ok(Some(n)) if n.channel() == "wso_facility" => {
                 tracing::info!("a facility changed; the boards are read again");
                 feed.unread.changed();

@@ -3,9 +3,10 @@
 //! in the database cost each page two of its five round trips.
 //!
 //! Kept current the way the held boards are (decision 0043), by the same listener:
-//! - a statement that changes `alerts` or `alert_acks` announces it at commit (`wso_alerts`,
-//!   migration 0035), and the listener forgets every count when it hears it: within the
-//!   notification's latency on every server process;
+//! - a statement that changes `alerts` or `alert_acks` announces at commit what it touched
+//!   (`wso_alerts`, migrations 0035 and 0037: the alerts' facilities, or the users who
+//!   acknowledged), and the listener forgets the counts that read any of it ([`Touched`]):
+//!   within the notification's latency on every server process;
 //! - a write answers only once this process's listener has read every notification committed
 //!   before it (`web::middleware::boards_caught_up`), so the writer's next page shows its change;
 //! - a count is keyed by everything its statement reads besides those two tables: the user's id,
@@ -52,6 +53,39 @@ impl Key {
     }
 }
 
+/// What a change to alerts touched, as its announcement on `wso_alerts` says (migration 0037).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// Alerts of these facilities: a count reads only its user's facilities' alerts (and those
+    /// about no facility, which are announced as `Everything`).
+    Facilities(Vec<i64>),
+    /// Acknowledgements by these users: a count reads only its own user's.
+    Users(Vec<i64>),
+    /// Anything else, or a payload not understood: every count.
+    Everything,
+}
+
+impl Touched {
+    /// Reads an announcement's payload (`f:3,17`, `u:42`, `*`); anything else is everything.
+    pub fn read(payload: &str) -> Self {
+        let ids = |list: &str| list.split(',').map(|i| i.parse().ok()).collect::<Option<Vec<i64>>>();
+        match payload.split_once(':') {
+            Some(("f", list)) => ids(list).map_or(Self::Everything, Self::Facilities),
+            Some(("u", list)) => ids(list).map_or(Self::Everything, Self::Users),
+            _ => Self::Everything,
+        }
+    }
+
+    /// Whether a count kept under `key` may have read what was touched.
+    fn reaches(&self, key: &Key) -> bool {
+        match self {
+            Self::Facilities(ids) => key.facility_ids.iter().any(|f| ids.contains(f)),
+            Self::Users(ids) => ids.contains(&key.user_id),
+            Self::Everything => true,
+        }
+    }
+}
+
 /// One per server process (in [`super::board::Feed`]).
 #[derive(Default)]
 pub struct Unread {
@@ -87,16 +121,39 @@ impl Unread {
         Ok(n)
     }
 
-    /// Alerts or their acknowledgements changed, or changes may have been missed (the listener
-    /// lost its connection, a facility changed): every count kept is forgotten.
+    /// Changes may have been missed (the listener lost its connection, a facility changed):
+    /// every count kept is forgotten.
     pub fn changed(&self) {
+        self.touched(&Touched::Everything);
+    }
+
+    /// Alerts or their acknowledgements changed: the counts that read what changed are
+    /// forgotten. Any change, wherever, keeps a count being read meanwhile from being kept.
+    pub fn touched(&self, what: &Touched) {
         let mut counts = self.counts.lock().expect("unread counts lock");
         self.generation.fetch_add(1, Ordering::SeqCst);
-        counts.clear();
+        match what {
+            Touched::Everything => counts.clear(),
+            what => counts.retain(|key, _| !what.reaches(key)),
+        }
     }
 
     /// How many counts are kept (for tests).
     pub fn kept(&self) -> usize {
         self.counts.lock().expect("unread counts lock").len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Touched;
+
+    #[test]
+    fn an_announcement_names_facilities_or_users_and_anything_else_is_everything() {
+        assert_eq!(Touched::read("f:3,17"), Touched::Facilities(vec![3, 17]));
+        assert_eq!(Touched::read("u:42"), Touched::Users(vec![42]));
+        for unread in ["*", "", "f:", "f:3,x", "u:", "x:1", "3,17"] {
+            assert_eq!(Touched::read(unread), Touched::Everything, "{unread:?}");
+        }
     }
 }

@@ -193,3 +193,112 @@ async fn a_change_made_while_the_listener_is_away_shows_once_it_is_back() {
     a.boards_held().await;
     assert_eq!(shown(&a.page(&sgt, "/").await), before + 1, "held again, and current");
 }
+
+/// An alert about no case, at `facility`, raised from outside the servers.
+async fn raise_at(app: &TestApp, facility: &str, n: usize) {
+    sqlx::query(
+        "INSERT INTO alerts (dedupe_key, kind, facility_id, raised_at, title, body)
+         SELECT $2, 'deadline_passed', f.id, now(), 'Past the limit', 'Release' FROM facilities f WHERE f.code = $1",
+    )
+    .bind(facility)
+    .bind(format!("touched-{n}"))
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+/// How many alerts still need `username`, as the database says.
+async fn truth_of(app: &TestApp, username: &str) -> i64 {
+    let user = wso_tracker::db::users::by_username(&app.db, username)
+        .await
+        .unwrap()
+        .unwrap();
+    wso_tracker::db::alert_count::unread(&app.db, &user).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_change_forgets_only_the_counts_that_read_it_and_every_count_stays_true() {
+    // Two supervisors of two facilities, each signed in to both servers.
+    let w = World::new().await;
+    let a = &w.app;
+    let b = a.another_server().await;
+    let servers: [&TestApp; 2] = [a, &b];
+    let (users, facilities) = (["sgt", "wakesgt"], ["RCDC", "WAKE"]);
+    let mut clients = vec![];
+    for s in servers {
+        s.boards_held().await;
+        clients.push([s.login(users[0]).await, s.login(users[1]).await]);
+    }
+    let mut rng = crate::helpers::seeded_rng("unread_touched");
+    for step in 0..24 {
+        // Every count shown is the database's, and held: two on each server.
+        let mut before = [0; 2];
+        for (u, user) in users.iter().enumerate() {
+            before[u] = truth_of(a, user).await;
+            for (i, s) in servers.iter().enumerate() {
+                assert_eq!(
+                    shown(&s.page(&clients[i][u], "/").await),
+                    before[u],
+                    "step {step}: {user}, server {i}"
+                );
+            }
+        }
+        for s in servers {
+            assert_eq!(s.board.unread_kept(), 2, "step {step}: both counts held");
+        }
+        // A change at one facility, or one supervisor's acknowledgement.
+        let (u, x) = (rng.gen_range(0..2usize), rng.gen_range(0..2usize));
+        let theirs: Vec<i64> = sqlx::query_scalar(
+            "SELECT a.id FROM alerts a JOIN facilities f ON f.id = a.facility_id
+              WHERE f.code = $1 AND NOT a.resolved
+                AND NOT EXISTS (SELECT 1 FROM alert_acks k JOIN users u ON u.id = k.user_id WHERE k.alert_id = a.id AND u.username = $2)",
+        )
+        .bind(facilities[u])
+        .bind(users[u])
+        .fetch_all(&a.db)
+        .await
+        .unwrap();
+        match (rng.gen_range(0..3), theirs.is_empty()) {
+            (0, false) => {
+                let id = theirs[rng.gen_range(0..theirs.len())];
+                let r = servers[x]
+                    .post_form(&clients[x][u], &format!("/alerts/{id}/ack"), &[])
+                    .await;
+                assert_eq!(r.status(), 303, "step {step}: the acknowledgement");
+            }
+            (1, false) => {
+                let id = theirs[rng.gen_range(0..theirs.len())];
+                sqlx::query("UPDATE alerts SET resolved = true WHERE id = $1")
+                    .bind(id)
+                    .execute(&a.db)
+                    .await
+                    .unwrap();
+            }
+            _ => raise_at(a, facilities[u], step).await,
+        }
+        // Once each listener has heard it: the other supervisor's count is still held on
+        // both servers, theirs forgotten, and both pages true.
+        for (i, s) in servers.iter().enumerate() {
+            s.caught_up().await;
+            assert_eq!(
+                s.board.unread_kept(),
+                1,
+                "step {step}: only {}'s count forgotten on server {i}",
+                users[u]
+            );
+            let other = 1 - u;
+            assert_eq!(
+                shown(&s.page(&clients[i][other], "/").await),
+                before[other],
+                "step {step}: {} untouched, server {i}",
+                users[other]
+            );
+            assert_eq!(
+                shown(&s.page(&clients[i][u], "/").await),
+                truth_of(a, users[u]).await,
+                "step {step}: {} changed, server {i}",
+                users[u]
+            );
+        }
+    }
+}
