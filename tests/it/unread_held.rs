@@ -14,13 +14,27 @@ use rand::Rng;
 
 use crate::helpers::{TestApp, World, unread_shown as shown};
 
-/// The count as the database says it now: the navigation's statement, read by the test.
+/// The supervisor's count as the database says it now: the navigation's statement.
 async fn truth(app: &TestApp) -> i64 {
-    let sgt = wso_tracker::db::users::by_username(&app.db, "sgt")
+    truth_of(app, "sgt").await
+}
+
+/// How many alerts still need `username`, as the database says (the navigation's statement).
+async fn truth_of(app: &TestApp, username: &str) -> i64 {
+    let user = wso_tracker::db::users::by_username(&app.db, username)
         .await
         .unwrap()
         .unwrap();
-    wso_tracker::db::alert_count::unread(&app.db, &sgt).await.unwrap()
+    wso_tracker::db::alert_count::unread(&app.db, &user).await.unwrap()
+}
+
+/// An alert resolved from outside the servers (a case step of another process, psql).
+async fn resolve(app: &TestApp, alert: i64) {
+    sqlx::query("UPDATE alerts SET resolved = true WHERE id = $1")
+        .bind(alert)
+        .execute(&app.db)
+        .await
+        .unwrap();
 }
 
 /// Waits until `client`'s pages on `app` show `after`; meanwhile they may show only `before`.
@@ -107,12 +121,7 @@ async fn two_servers_show_no_stale_unread_count_past_its_bounds_in_any_order_of_
             }
             (1, false) => {
                 // Resolved from outside (a case step of another process, psql).
-                let id = open[rng.gen_range(0..open.len())];
-                sqlx::query("UPDATE alerts SET resolved = true WHERE id = $1")
-                    .bind(id)
-                    .execute(&a.db)
-                    .await
-                    .unwrap();
+                resolve(a, open[rng.gen_range(0..open.len())]).await;
                 let after = truth(a).await;
                 for (i, s) in servers.iter().enumerate() {
                     comes_to(s, &sgt[i], before, after, &format!("step {step}: resolved, server {i}")).await;
@@ -207,15 +216,6 @@ async fn raise_at(app: &TestApp, facility: &str, n: usize) {
     .unwrap();
 }
 
-/// How many alerts still need `username`, as the database says.
-async fn truth_of(app: &TestApp, username: &str) -> i64 {
-    let user = wso_tracker::db::users::by_username(&app.db, username)
-        .await
-        .unwrap()
-        .unwrap();
-    wso_tracker::db::alert_count::unread(&app.db, &user).await.unwrap()
-}
-
 #[tokio::test]
 async fn a_change_forgets_only_the_counts_that_read_it_and_every_count_stays_true() {
     // Two supervisors of two facilities, each signed in to both servers.
@@ -266,14 +266,7 @@ async fn a_change_forgets_only_the_counts_that_read_it_and_every_count_stays_tru
                     .await;
                 assert_eq!(r.status(), 303, "step {step}: the acknowledgement");
             }
-            (1, false) => {
-                let id = theirs[rng.gen_range(0..theirs.len())];
-                sqlx::query("UPDATE alerts SET resolved = true WHERE id = $1")
-                    .bind(id)
-                    .execute(&a.db)
-                    .await
-                    .unwrap();
-            }
+            (1, false) => resolve(a, theirs[rng.gen_range(0..theirs.len())]).await,
             _ => raise_at(a, facilities[u], step).await,
         }
         // Once each listener has heard it: the other supervisor's count is still held on
